@@ -1,0 +1,211 @@
+//! The command line, as clap sees it.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "steward",
+    version,
+    about = "A terminal console for the owners of an organization's systems: who should gain access before they need it, and who should lose it.",
+    long_about = None,
+    after_help = "Start with `steward demo` to try it on a bundled organization.\nWith no command, steward opens the console for the person configured as `me` (or --as)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// The SQLite cache [default: steward.db in the data directory]
+    #[arg(long, global = true, env = "STEWARD_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Evaluate at this time instead of the clock (RFC 3339 or YYYY-MM-DD), e.g. 2026-03-02T12:00:00Z
+    #[arg(long, global = true, env = "STEWARD_NOW", value_name = "TIME")]
+    pub now: Option<String>,
+    /// The config file [default: steward.toml in the config directory]
+    #[arg(long, global = true, env = "STEWARD_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// The data directory (cache and demo) [default: the platform's data dir]
+    #[arg(long, global = true, env = "STEWARD_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Where logs are written [default: the platform's cache dir]
+    #[arg(long, global = true, env = "STEWARD_LOG_DIR", value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct OrgArg {
+    /// Read this org directory directly instead of the cache
+    #[arg(long, value_name = "DIR")]
+    pub org: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AsArg {
+    /// Act as, or limit to the scope of, this person [default: `me` from the config]
+    #[arg(long = "as", env = "STEWARD_AS", value_name = "PERSON")]
+    pub person: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Copy the bundled demo organization into a fresh data directory and open it
+    ///
+    /// Example: steward demo --print
+    Demo {
+        /// Print what each demo owner should look at instead of opening the console
+        #[arg(long)]
+        print: bool,
+        /// Open the console as this demo owner: priya (tech lead), marcus (manager), omar (oncall lead)
+        #[arg(long = "as", value_name = "PERSON", default_value = "priya")]
+        persona: String,
+    },
+    /// Pull an org directory into the cache, replacing what it held, in one transaction
+    ///
+    /// Example: steward sync --org ./acme-org
+    Sync {
+        /// The org directory to read (see README: the org directory format)
+        #[arg(long, value_name = "DIR")]
+        org: Option<PathBuf>,
+    },
+    /// Show what is cached, from where, and when it was synced
+    ///
+    /// Example: steward status
+    Status,
+    /// Report references to unknown people, teams, rotations, areas, entitlements or courses
+    ///
+    /// Exits 1 when anything is reported. Example: steward check --org ./acme-org
+    Check(OrgArg),
+    /// List suggestions: grants to make, grants to revoke, grants to review
+    ///
+    /// Example: steward suggest --as priya --now 2026-03-02T12:00:00Z --json
+    Suggest {
+        #[command(flatten)]
+        org: OrgArg,
+        #[command(flatten)]
+        who: AsArg,
+        /// Print the JSON array DESIGN.md specifies
+        #[arg(long)]
+        json: bool,
+        /// Include suggestions already decided (dismissed, snoozed, accepted)
+        #[arg(long)]
+        all: bool,
+    },
+    /// Explain why a person holds, or should or should not hold, an entitlement
+    ///
+    /// Example: steward why ana payments-db:read
+    Why {
+        person: String,
+        entitlement: String,
+        #[command(flatten)]
+        org: OrgArg,
+    },
+    /// List every rule, whether it counts, and if not, why
+    ///
+    /// Example: steward rules --json
+    Rules {
+        #[command(flatten)]
+        org: OrgArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a decision on the current suggestion for PERSON and ENTITLEMENT
+    ///
+    /// Examples:
+    ///   steward decide accept ana payments-db:read --as priya
+    ///   steward decide dismiss bo payments-db:admin --as priya --reason "covering for Q2 audit"
+    ///   steward decide snooze cy ops:console --as omar --until 2w
+    Decide {
+        #[arg(value_enum)]
+        verdict: VerdictArg,
+        person: String,
+        entitlement: String,
+        #[command(flatten)]
+        who: AsArg,
+        /// Why (required to dismiss)
+        #[arg(long)]
+        reason: Option<String>,
+        /// Snooze until this time or span (2026-04-01, 3d, 2w)
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+    },
+    /// Take back a decision (the latest one of yours, or ID); the audit log keeps both
+    ///
+    /// Example: steward undo --as priya
+    Undo {
+        /// The decision to undo
+        id: Option<i64>,
+        #[command(flatten)]
+        who: AsArg,
+    },
+    /// List accepted decisions not yet applied, as concrete changes
+    ///
+    /// Example: steward plan --as priya
+    Plan {
+        #[command(flatten)]
+        who: AsArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Carry out the plan upstream, idempotently, and record each result
+    ///
+    /// Example: steward apply --as priya --dry-run
+    Apply {
+        #[command(flatten)]
+        who: AsArg,
+        /// Print what would change without changing anything
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Show, verify or export the audit log
+    ///
+    /// Examples: steward audit; steward audit verify; steward audit export --jsonl
+    Audit {
+        #[command(subcommand)]
+        action: Option<AuditAction>,
+    },
+    /// Write a synthetic organization of realistic shape, to try steward at scale
+    ///
+    /// Example: steward gen --people 10000 --out /tmp/org10k
+    Gen {
+        #[arg(long, default_value_t = 1000)]
+        people: usize,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditAction {
+    /// The newest entries
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Check the hash chain; names the first entry changed, removed, inserted or reordered
+    Verify,
+    /// Write every entry with its hashes, for an external log store
+    Export {
+        /// One JSON object per line
+        #[arg(long)]
+        jsonl: bool,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerdictArg {
+    /// Do what the suggestion says (for a review: keep the grant, renewed by you)
+    Accept,
+    /// For a review: revoke the grant
+    Revoke,
+    /// Not doing it; needs --reason; holds until the facts change
+    Dismiss,
+    /// Not now; needs --until; holds until then or until the facts change
+    Snooze,
+}

@@ -1,0 +1,549 @@
+//! One function per subcommand.
+
+use super::Ctx;
+use super::args::{AuditAction, Command, OrgArg, VerdictArg};
+use super::output::{suggestion_table, suggestions_json, table};
+use crate::apply;
+use crate::model::*;
+use crate::policy::{self, Scope, Snapshot, authority, check, explain};
+use crate::store::{NewDecision, Store};
+use crate::sync::sync_org_dir;
+use anyhow::{Context, Result, bail};
+use std::process::ExitCode;
+
+pub fn run(ctx: &Ctx, command: Option<Command>) -> Result<ExitCode> {
+    let Some(command) = command else {
+        return no_command(ctx);
+    };
+    match command {
+        Command::Demo { print, persona } => demo(ctx, print, &persona),
+        Command::Sync { org } => sync(ctx, org),
+        Command::Status => status(ctx),
+        Command::Check(org) => check_cmd(ctx, &org),
+        Command::Suggest {
+            org,
+            who,
+            json,
+            all,
+        } => {
+            let person = ctx.optional_person(&who);
+            suggest(ctx, &org, person.as_deref(), json, all)
+        }
+        Command::Why {
+            person,
+            entitlement,
+            org,
+        } => {
+            let snap = ctx.snapshot(&org)?;
+            let text =
+                explain::why(&snap, &person, &entitlement, ctx.now).map_err(anyhow::Error::msg)?;
+            println!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rules { org, json } => rules(ctx, &org, json),
+        Command::Decide {
+            verdict,
+            person,
+            entitlement,
+            who,
+            reason,
+            until,
+        } => {
+            let decider = ctx.person(&who)?;
+            decide(ctx, verdict, &person, &entitlement, &decider, reason, until)
+        }
+        Command::Undo { id, who } => undo(ctx, id, &ctx.person(&who)?),
+        Command::Plan { who, json } => plan(ctx, ctx.optional_person(&who).as_deref(), json),
+        Command::Apply { who, dry_run } => apply_cmd(ctx, &ctx.person(&who)?, dry_run),
+        Command::Audit { action } => audit(ctx, action),
+        Command::Gen { people, out, seed } => {
+            let org = crate::r#gen::generate(people, seed, ctx.now);
+            crate::sources::files::write::write_org(&org, &out)?;
+            println!(
+                "wrote {} people, {} teams, {} rotations, {} areas, {} grants, {} rules to {}",
+                org.people.len(),
+                org.teams.len(),
+                org.rotations.len(),
+                org.areas.len(),
+                org.grants.len(),
+                org.rules.len(),
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn no_command(ctx: &Ctx) -> Result<ExitCode> {
+    let db = ctx.db_path();
+    println!("steward: the console lands in a later release; meanwhile:\n");
+    if db.exists() {
+        println!("  steward suggest --as PERSON    what PERSON should decide");
+        println!(
+            "  steward status                 what is cached ({})",
+            db.display()
+        );
+    } else {
+        println!("  no cache yet at {}", db.display());
+        println!("  steward demo                   try it on the bundled demo organization");
+        println!("  steward sync --org DIR         pull your org directory (see README)");
+    }
+    println!("  steward --help                 every command");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sync(ctx: &Ctx, org: Option<std::path::PathBuf>) -> Result<ExitCode> {
+    let Some(dir) = org else {
+        bail!(
+            "nothing to sync: give --org DIR (configured upstream sources come in a later release)"
+        );
+    };
+    let mut store = Store::open(&ctx.db_path())?;
+    let started = std::time::Instant::now();
+    let org = sync_org_dir(&mut store, &dir, ctx.now)?;
+    println!(
+        "synced {} into {} in {:.2}s: {} people, {} teams, {} rotations, {} trainings, {} areas, {} entitlements, {} grants, {} delegations, {} rules",
+        dir.display(),
+        store.path().display(),
+        started.elapsed().as_secs_f64(),
+        org.people.len(),
+        org.teams.len(),
+        org.rotations.len(),
+        org.trainings.len(),
+        org.areas.len(),
+        org.entitlements.len(),
+        org.grants.len(),
+        org.delegations.len(),
+        org.rules.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn age(now: Time, t: Time) -> String {
+    let mins = (now - t).num_minutes();
+    match mins {
+        m if m < 0 => "in the future".into(),
+        m if m < 60 => format!("{m} min ago"),
+        m if m < 60 * 48 => format!("{} h ago", m / 60),
+        m => format!("{} days ago", m / 60 / 24),
+    }
+}
+
+fn status(ctx: &Ctx) -> Result<ExitCode> {
+    let store = ctx.open_store()?;
+    println!(
+        "cache: {} (schema {})",
+        store.path().display(),
+        store.schema_version()?
+    );
+    println!("now:   {}", ctx.now.to_rfc3339());
+    let rows: Vec<Vec<String>> = store
+        .sources()?
+        .into_iter()
+        .map(|s| {
+            vec![
+                s.name,
+                s.kind,
+                s.location,
+                s.synced_at
+                    .map(|t| format!("{} ({})", t.to_rfc3339(), age(ctx.now, t)))
+                    .unwrap_or_else(|| "never".into()),
+                s.error
+                    .map(|e| format!("LAST SYNC FAILED: {e}"))
+                    .unwrap_or_else(|| "ok".into()),
+            ]
+        })
+        .collect();
+    println!(
+        "\n{}",
+        table(&["SOURCE", "KIND", "FROM", "SYNCED", "STATE"], &rows)
+    );
+    let counts: Vec<String> = store
+        .counts()?
+        .iter()
+        .map(|(t, n)| format!("{n} {t}"))
+        .collect();
+    println!("\ncached: {}", counts.join(", "));
+    let decisions = store.decisions()?;
+    let planned = decisions
+        .iter()
+        .filter(|d| d.state == DecisionState::Planned)
+        .count();
+    println!(
+        "decisions: {} recorded, {planned} planned (not yet applied)",
+        decisions.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_cmd(ctx: &Ctx, org: &OrgArg) -> Result<ExitCode> {
+    let snap = ctx.snapshot(org)?;
+    let problems = check::problems(&snap);
+    for p in &problems {
+        println!("{p}");
+    }
+    if problems.is_empty() {
+        eprintln!("no problems found");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("{} problem(s)", problems.len());
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn scope_for(snap: &Snapshot, person: Option<&str>, now: Time) -> Result<Scope> {
+    match person {
+        None => Ok(Scope::everything(snap)),
+        Some(p) => {
+            if snap.person(p).is_none() {
+                bail!("unknown person {p:?} (not on the roster)");
+            }
+            Ok(Scope::of(snap, p, now))
+        }
+    }
+}
+
+fn suggest(
+    ctx: &Ctx,
+    org: &OrgArg,
+    person: Option<&str>,
+    json: bool,
+    all: bool,
+) -> Result<ExitCode> {
+    let snap = ctx.snapshot(org)?;
+    let scope = scope_for(&snap, person, ctx.now)?;
+    let mut list = policy::suggestions(&snap, &scope, ctx.now);
+    let mut hidden = 0;
+    if org.org.is_none() && !all {
+        let decisions = ctx.open_store()?.decisions()?;
+        let before = list.len();
+        list = policy::undecided(list, &decisions, ctx.now);
+        hidden = before - list.len();
+    }
+    if json {
+        println!("{}", suggestions_json(&list));
+    } else if list.is_empty() {
+        println!(
+            "nothing to decide{}",
+            person.map(|p| format!(" for {p}")).unwrap_or_default()
+        );
+    } else {
+        println!("{}", suggestion_table(&list));
+        let count = |k: Kind| list.iter().filter(|s| s.kind == k).count();
+        eprintln!(
+            "\n{} grant, {} revoke, {} review{}",
+            count(Kind::Grant),
+            count(Kind::Revoke),
+            count(Kind::Review),
+            if hidden > 0 {
+                format!("; {hidden} already decided (--all shows them)")
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rules(ctx: &Ctx, org: &OrgArg, json: bool) -> Result<ExitCode> {
+    let snap = ctx.snapshot(org)?;
+    let statuses = explain::rule_statuses(&snap, ctx.now);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&statuses)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<Vec<String>> = statuses
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.clone(),
+                r.area.clone(),
+                r.author.clone(),
+                if r.counts { "yes".into() } else { "NO".into() },
+                r.qualifying.to_string(),
+                r.problems.join("; "),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        table(
+            &[
+                "RULE",
+                "AREA",
+                "AUTHOR",
+                "COUNTS",
+                "QUALIFY",
+                "WHY NOT / NOTES"
+            ],
+            &rows
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn decide(
+    ctx: &Ctx,
+    verdict: VerdictArg,
+    person: &str,
+    entitlement: &str,
+    decider: &str,
+    reason: Option<String>,
+    until: Option<String>,
+) -> Result<ExitCode> {
+    let mut store = ctx.open_store()?;
+    let snap = Snapshot::new(store.load_org()?);
+    if snap.person(decider).is_none() {
+        bail!("unknown decider {decider:?} (not on the roster)");
+    }
+    let ent = snap
+        .entitlement(entitlement)
+        .with_context(|| format!("unknown entitlement {entitlement:?}"))?;
+    let area = snap.area_idx(&ent.area).with_context(|| {
+        format!(
+            "entitlement {entitlement} belongs to unknown area {:?}",
+            ent.area
+        )
+    })?;
+    if authority(&snap, decider, area, ctx.now).is_none() {
+        bail!(
+            "refused: {decider} has no authority over area {} (owner: {}); nothing recorded",
+            ent.area,
+            snap.org.areas[area].owner
+        );
+    }
+    let list = policy::suggestions(&snap, &Scope::everything(&snap), ctx.now);
+    let Some(suggestion) = list
+        .into_iter()
+        .find(|s| s.person == person && s.entitlement == entitlement)
+    else {
+        if snap.person(person).is_none() && !snap.org.grants.iter().any(|g| g.person == person) {
+            bail!("unknown person {person:?}");
+        }
+        bail!(
+            "no suggestion for {person} and {entitlement} now (`steward why {person} {entitlement}` explains)"
+        );
+    };
+    let verdict = match verdict {
+        VerdictArg::Accept => Verdict::Accept,
+        VerdictArg::Dismiss => Verdict::Dismiss,
+        VerdictArg::Snooze => Verdict::Snooze,
+        VerdictArg::Revoke => Verdict::Revoke,
+    };
+    if verdict == Verdict::Revoke && suggestion.kind == Kind::Grant {
+        bail!(
+            "`revoke` answers a review or revoke suggestion; this one is a grant (accept, dismiss or snooze it)"
+        );
+    }
+    if verdict == Verdict::Dismiss && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        bail!("dismissing needs --reason TEXT: the next person to look will want to know why");
+    }
+    let until = match (verdict, until) {
+        (Verdict::Snooze, None) => {
+            bail!("snoozing needs --until (a time like 2026-04-01, or a span like 3d, 2w)")
+        }
+        (Verdict::Snooze, Some(u)) => {
+            let t = crate::time::parse_until(&u, ctx.now)
+                .map_err(|e| anyhow::anyhow!("--until: {e}"))?;
+            if t <= ctx.now {
+                bail!("--until {u} is not after now ({})", ctx.now.to_rfc3339());
+            }
+            Some(t)
+        }
+        (_, Some(_)) => bail!("--until only goes with snooze"),
+        (_, None) => None,
+    };
+    let d = store.record_decision(
+        &NewDecision {
+            decider: decider.to_string(),
+            verdict,
+            suggestion,
+            note: reason,
+            until,
+        },
+        ctx.now,
+    )?;
+    println!(
+        "recorded decision {}: {} {} {} -> {} ({})",
+        d.id,
+        decider,
+        verdict.as_str(),
+        d.suggestion.kind.as_str(),
+        format_args!("{} {}", d.suggestion.person, d.suggestion.entitlement),
+        d.suggestion.evidence
+    );
+    if verdict.changes_upstream() {
+        println!("`steward plan` shows the change; `steward apply --as {decider}` carries it out");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn undo(ctx: &Ctx, id: Option<i64>, actor: &str) -> Result<ExitCode> {
+    let mut store = ctx.open_store()?;
+    let snap = Snapshot::new(store.load_org()?);
+    let decisions = store.decisions()?;
+    let target = match id {
+        Some(id) => decisions
+            .iter()
+            .find(|d| d.id == id)
+            .with_context(|| format!("no decision {id}"))?,
+        None => decisions
+            .iter()
+            .rev()
+            .find(|d| {
+                d.decider == actor
+                    && matches!(d.state, DecisionState::Held | DecisionState::Planned)
+            })
+            .with_context(|| format!("{actor} has no decision that can be undone"))?,
+    };
+    let area = snap.area_idx(&target.suggestion.area);
+    if area.is_none_or(|a| authority(&snap, actor, a, ctx.now).is_none()) {
+        bail!(
+            "refused: {actor} has no authority over area {}; nothing undone",
+            target.suggestion.area
+        );
+    }
+    let d = store.undo_decision(target.id, actor, ctx.now)?;
+    println!(
+        "undone decision {}: {} {} {} (the audit log keeps both)",
+        d.id,
+        d.verdict.as_str(),
+        d.suggestion.person,
+        d.suggestion.entitlement
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plan(ctx: &Ctx, person: Option<&str>, json: bool) -> Result<ExitCode> {
+    let store = ctx.open_store()?;
+    let snap = Snapshot::new(store.load_org()?);
+    let scope = scope_for(&snap, person, ctx.now)?;
+    let changes = apply::plan(&store, &snap, &scope)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&changes)?);
+    } else if changes.is_empty() {
+        println!("nothing planned");
+    } else {
+        for c in &changes {
+            println!("#{:<4} {}", c.decision, c.describe());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn apply_cmd(ctx: &Ctx, actor: &str, dry_run: bool) -> Result<ExitCode> {
+    let mut store = ctx.open_store()?;
+    let outcomes = apply::apply(&mut store, actor, ctx.now, dry_run)?;
+    if outcomes.is_empty() {
+        println!("nothing planned in {actor}'s scope");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut failed = 0;
+    for o in &outcomes {
+        if dry_run {
+            println!(
+                "would: #{} {}",
+                o.change.decision,
+                if o.ok {
+                    o.change.describe()
+                } else {
+                    o.result.clone()
+                }
+            );
+        } else {
+            println!(
+                "#{} {}: {}",
+                o.change.decision,
+                if o.ok { "ok" } else { "FAILED" },
+                o.result
+            );
+        }
+        failed += usize::from(!o.ok);
+    }
+    if !dry_run {
+        println!(
+            "{} applied, {failed} failed; the cache was re-synced",
+            outcomes.len() - failed
+        );
+    }
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn audit(ctx: &Ctx, action: Option<AuditAction>) -> Result<ExitCode> {
+    let store = ctx.open_store()?;
+    match action.unwrap_or(AuditAction::List { limit: 50 }) {
+        AuditAction::List { limit } => {
+            let rows: Vec<Vec<String>> = store
+                .audit_entries(Some(limit))?
+                .into_iter()
+                .map(|e| {
+                    vec![
+                        e.seq.to_string(),
+                        e.at.to_rfc3339(),
+                        e.actor,
+                        e.action,
+                        e.detail,
+                    ]
+                })
+                .collect();
+            println!("{}", table(&["SEQ", "AT", "WHO", "WHAT", "DETAIL"], &rows));
+        }
+        AuditAction::Verify => match store.verify_audit()? {
+            Ok(n) => println!("audit log intact: {n} entries verified"),
+            Err(b) => {
+                eprintln!("audit log broken at entry {}: {}", b.seq, b.reason);
+                return Ok(ExitCode::FAILURE);
+            }
+        },
+        AuditAction::Export { jsonl: _ } => {
+            for e in store.audit_entries(None)? {
+                println!("{}", serde_json::to_string(&e)?);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo(ctx: &Ctx, print: bool, persona: &str) -> Result<ExitCode> {
+    let demo = crate::demo::install(&ctx.data_dir().join("demo"), ctx.now)?;
+    let _ = print;
+    let store = Store::open_existing(&demo.db)?;
+    let snap = Snapshot::new(store.load_org()?);
+    println!(
+        "demo organization installed: {} people, {} areas, {} grants\n  org:   {}\n  cache: {}\n  now:   {}\n",
+        snap.org.people.len(),
+        snap.org.areas.len(),
+        snap.org.grants.len(),
+        demo.org_dir.display(),
+        demo.db.display(),
+        demo.now.to_rfc3339()
+    );
+    let mut personas: Vec<&(&str, &str)> = crate::demo::PERSONAS.iter().collect();
+    personas.sort_by_key(|(id, _)| *id != persona);
+    for (id, role) in personas {
+        let scope = Scope::of(&snap, id, demo.now);
+        let list = policy::suggestions(&snap, &scope, demo.now);
+        let name = snap.person(id).map_or(*id, |p| p.name.as_str());
+        let roots: Vec<&str> = scope
+            .roots
+            .iter()
+            .map(|&a| snap.org.areas[a].id.as_str())
+            .collect();
+        println!("== {name} ({id}), {role}: scope {}", roots.join(", "));
+        if list.is_empty() {
+            println!("nothing to decide\n");
+        } else {
+            println!("{}\n", suggestion_table(&list));
+        }
+    }
+    println!(
+        "Try: steward --db {} suggest --as omar\n     steward --db {} why PERSON ENTITLEMENT",
+        demo.db.display(),
+        demo.db.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,128 @@
+//! The bundled demo organization: copied into a fresh directory with every
+//! time shifted so that it looks the same whatever day it is run.
+
+use crate::model::Time;
+use crate::store::Store;
+use crate::sync::sync_org_dir;
+use anyhow::{Context, Result};
+use chrono::{DateTime, Duration, NaiveDateTime};
+use include_dir::{Dir, include_dir};
+use regex::Regex;
+use std::path::{Path, PathBuf};
+
+static DEMO: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/assets/demo");
+
+/// The instant the demo's files are written relative to.
+pub const REFERENCE: &str = "2026-03-02T12:00:00Z";
+
+/// The three demo owners, and what they do.
+pub const PERSONAS: [(&str, &str); 3] = [
+    ("priya", "tech lead"),
+    ("marcus", "manager"),
+    ("omar", "oncall lead"),
+];
+
+pub struct Installed {
+    pub org_dir: PathBuf,
+    pub db: PathBuf,
+    /// The instant the demo is evaluated at.
+    pub now: Time,
+}
+
+fn reference() -> Time {
+    DateTime::parse_from_rfc3339(REFERENCE)
+        .map(|t| t.to_utc())
+        .unwrap_or_default()
+}
+
+/// How far to move the demo's times: whole hours from the reference to `now`.
+pub fn offset(now: Time) -> Duration {
+    Duration::hours((now - reference()).num_hours())
+}
+
+/// Moves every RFC 3339 time and iCalendar UTC time in `text` by `by`.
+pub fn shift_times(text: &str, by: Duration) -> String {
+    let rfc = Regex::new(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
+        .expect("static pattern");
+    let ics = Regex::new(r"\b\d{8}T\d{6}Z\b").expect("static pattern");
+    let text = rfc.replace_all(
+        text,
+        |c: &regex::Captures| match DateTime::parse_from_rfc3339(&c[0]) {
+            Ok(t) => (t.to_utc() + by).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            Err(_) => c[0].to_string(),
+        },
+    );
+    ics.replace_all(
+        &text,
+        |c: &regex::Captures| match NaiveDateTime::parse_from_str(&c[0], "%Y%m%dT%H%M%SZ") {
+            Ok(t) => (t + by).format("%Y%m%dT%H%M%SZ").to_string(),
+            Err(_) => c[0].to_string(),
+        },
+    )
+    .into_owned()
+}
+
+fn write_dir(dir: &Dir, to: &Path, by: Duration) -> Result<()> {
+    crate::paths::create_private_dir(to)?;
+    for file in dir.files() {
+        let name = file
+            .path()
+            .file_name()
+            .context("demo file without a name")?;
+        let text = file.contents_utf8().context("demo file is not UTF-8")?;
+        let path = to.join(name);
+        std::fs::write(&path, shift_times(text, by))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    for sub in dir.dirs() {
+        let name = sub.path().file_name().context("demo dir without a name")?;
+        write_dir(sub, &to.join(name), by)?;
+    }
+    Ok(())
+}
+
+/// Writes the demo into `home` (replacing any earlier demo there) and syncs it.
+pub fn install(home: &Path, now: Time) -> Result<Installed> {
+    let org_dir = home.join("org");
+    let db = home.join("steward.db");
+    if home.exists() {
+        std::fs::remove_dir_all(home)
+            .with_context(|| format!("cannot clear {}", home.display()))?;
+    }
+    let by = offset(now);
+    write_dir(&DEMO, &org_dir, by)?;
+    let mut store = Store::open(&db)?;
+    sync_org_dir(&mut store, &org_dir, now)?;
+    store.set_setting("demo_reference", REFERENCE)?;
+    Ok(Installed {
+        org_dir,
+        db,
+        now: reference() + by,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shifts_rfc3339_and_ics_times() {
+        let by = Duration::hours(25);
+        let s = shift_times(
+            "a,2026-03-02T12:00:00Z,2026-03-02T13:00:00+01:00\nDTSTART:20260302T090000Z\n",
+            by,
+        );
+        assert_eq!(
+            s,
+            "a,2026-03-03T13:00:00Z,2026-03-03T13:00:00Z\nDTSTART:20260303T100000Z\n"
+        );
+    }
+
+    #[test]
+    fn offset_is_whole_hours() {
+        let now: Time = "2026-11-24T15:47:12Z".parse().unwrap_or_default();
+        let by = offset(now);
+        assert_eq!(by.num_seconds() % 3600, 0);
+        assert!(now - (reference() + by) < Duration::hours(1));
+    }
+}

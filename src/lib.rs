@@ -1,0 +1,17 @@
+//! steward: a terminal console for the owners of an organization's systems.
+//!
+//! Layers, top to bottom (dependencies point down): `cli`, `sync`/`apply`,
+//! `sources`, `store`, `policy`, `model`.
+
+pub mod apply;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod r#gen;
+pub mod model;
+pub mod paths;
+pub mod policy;
+pub mod sources;
+pub mod store;
+pub mod sync;
+pub mod time;

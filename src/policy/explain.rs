@@ -1,0 +1,255 @@
+//! Justification chains (`steward why`) and rule status (`steward rules`).
+
+use super::authority::{Authority, authority};
+use super::evaluate::suggestions;
+use super::qualify::{audience_members, qualifies, rule_counts, rule_covers};
+use super::snapshot::Snapshot;
+use super::{Scope, day, minute};
+use crate::model::*;
+
+/// The chain from `area` up to the root, with owners: `a (owner x) <- b (owner y)`.
+pub fn area_chain(snap: &Snapshot, area: usize) -> String {
+    let path = snap.area_path(area);
+    let parts: Vec<String> = path
+        .iter()
+        .map(|&a| {
+            let node = &snap.org.areas[a];
+            format!("{} (owner {})", node.id, node.owner)
+        })
+        .collect();
+    let root = path.last().map(|&a| &snap.org.areas[a]);
+    let mut text = parts.join(" <- ");
+    if let Some(root) = root {
+        text += &format!("; root owner {}", root.owner);
+    }
+    text
+}
+
+fn describe_authority(snap: &Snapshot, who: &str, area: usize, t: Time, at: &str) -> String {
+    match authority(snap, who, area, t) {
+        Some(Authority::Owner { area: owned }) => format!("{who} {at} owner of area {owned}"),
+        Some(a @ Authority::Delegate(_)) => format!("{who} {at} {}", a.describe()),
+        None => format!(
+            "{who} {at} no authority over area {}",
+            snap.org.areas[area].id
+        ),
+    }
+}
+
+/// Why `person` holds, or should or should not hold, `entitlement` at `now`.
+/// Errors name an unknown person or entitlement.
+pub fn why(snap: &Snapshot, person: &str, entitlement: &str, now: Time) -> Result<String, String> {
+    let e = snap
+        .entitlement_idx(entitlement)
+        .ok_or_else(|| format!("unknown entitlement {entitlement:?}"))?;
+    let p = snap.person(person);
+    if p.is_none() && !snap.org.grants.iter().any(|g| g.person == person) {
+        return Err(format!("unknown person {person:?}"));
+    }
+    let ent = &snap.org.entitlements[e];
+    let area = snap.entitlement_area(e).ok_or_else(|| {
+        format!(
+            "entitlement {entitlement} belongs to unknown area {:?}",
+            ent.area
+        )
+    })?;
+    let area_node = &snap.org.areas[area];
+    let mut out = Vec::new();
+    let who = match p {
+        Some(p) => format!("{} ({}, {})", p.id, p.name, p.status.as_str()),
+        None => format!("{person} (not on the roster)"),
+    };
+    out.push(format!(
+        "{who} -> {} ({}) in area {} ({})",
+        ent.id, ent.name, area_node.id, area_node.name
+    ));
+    if !area_node.tags.is_empty() {
+        out.push(format!("  area tags: {}", area_node.tags.join(", ")));
+    }
+    if !area_node.notes.is_empty() {
+        out.push(format!("  area notes: {}", area_node.notes));
+    }
+    out.push(format!("  area chain: {}", area_chain(snap, area)));
+
+    let grants: Vec<&Grant> = snap
+        .grants_of_entitlement(e)
+        .filter(|g| g.person == person)
+        .collect();
+    if grants.is_empty() {
+        out.push("holds: no grant".to_string());
+    }
+    for g in &grants {
+        let expiry = match g.expires {
+            None => "no expiry".to_string(),
+            Some(x) if x <= now => format!("expired {}", minute(x)),
+            Some(x) => format!("expires {}", minute(x)),
+        };
+        out.push(format!(
+            "holds: since {}, granted by {}, basis {}, {expiry}",
+            minute(g.granted_at),
+            g.granted_by.as_deref().unwrap_or("(unknown)"),
+            g.basis
+        ));
+        if let (Basis::Manual, Some(by)) = (&g.basis, &g.granted_by) {
+            out.push(format!(
+                "  {}",
+                describe_authority(snap, by, area, g.granted_at, "had then:")
+            ));
+        }
+    }
+
+    let mut justified = false;
+    let rules: Vec<&Rule> = snap.rules_granting(e).collect();
+    if rules.is_empty() {
+        out.push(format!("rules: none grants {}", ent.id));
+    }
+    for rule in rules {
+        let why_text = if rule.why.is_empty() {
+            String::new()
+        } else {
+            format!(" (\"{}\")", rule.why)
+        };
+        if !rule_covers(snap, rule, e) {
+            out.push(format!(
+                "rule {}{why_text}: does not count for {}: rule area {} does not contain area {}",
+                rule.id, ent.id, rule.area, ent.area
+            ));
+            continue;
+        }
+        let authority = match rule_counts(snap, rule, now) {
+            Err(nc) => {
+                out.push(format!(
+                    "rule {}{why_text}: does not count: {}",
+                    rule.id,
+                    nc.describe(rule)
+                ));
+                continue;
+            }
+            Ok(a) => a,
+        };
+        let members = audience_members(snap, &rule.audience, now);
+        match qualifies(snap, rule, person, &members, now) {
+            Ok(q) => {
+                justified = true;
+                out.push(format!("rule {}{why_text}: JUSTIFIES it", rule.id));
+                let audience = match &rule.audience {
+                    Audience::Team(t) => format!("member of team {t} (or a sub-team)"),
+                    Audience::Rotation(r) => format!("member of rotation {r}"),
+                };
+                out.push(format!("  - {audience}"));
+                for t in &q.trainings {
+                    let exp = t
+                        .expires
+                        .map(|x| format!(", expires {}", day(x)))
+                        .unwrap_or_default();
+                    out.push(format!(
+                        "  - trained {} (completed {}{exp})",
+                        t.course,
+                        day(t.completed)
+                    ));
+                }
+                if let Some(s) = q.shift {
+                    out.push(format!(
+                        "  - on call now: shift {} -> {}",
+                        minute(s.start),
+                        minute(s.end)
+                    ));
+                }
+                out.push(format!(
+                    "  - rule author {}: {}",
+                    rule.author,
+                    match &authority {
+                        Authority::Owner { area } => format!("owner of area {area}"),
+                        a => a.describe(),
+                    }
+                ));
+                if let Some(ra) = snap.area_idx(&rule.area) {
+                    out.push(format!("  - up to the root: {}", area_chain(snap, ra)));
+                }
+            }
+            Err(f) => out.push(format!(
+                "rule {}{why_text}: does not justify it: {}",
+                rule.id,
+                f.describe(snap, rule, person, now)
+            )),
+        }
+    }
+    let scope = Scope::everything(snap);
+    let current = suggestions(snap, &scope, now)
+        .into_iter()
+        .find(|s| s.person == person && s.entitlement == ent.id);
+    match current {
+        Some(s) => out.push(format!(
+            "suggestion: {} ({}): {}",
+            s.kind.as_str(),
+            s.reason.as_str(),
+            s.evidence
+        )),
+        None if justified || grants.is_empty() => out.push("suggestion: none".to_string()),
+        None => out.push("suggestion: none (a manual grant within its review interval, by someone with authority)".to_string()),
+    }
+    Ok(out.join("\n"))
+}
+
+/// One rule as `steward rules` shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleStatus {
+    pub id: String,
+    pub area: String,
+    pub author: String,
+    pub counts: bool,
+    /// Why the rule does not count, or what part of it does not.
+    pub problems: Vec<String>,
+    /// How many people qualify now.
+    pub qualifying: usize,
+}
+
+pub fn rule_statuses(snap: &Snapshot, now: Time) -> Vec<RuleStatus> {
+    snap.org
+        .rules
+        .iter()
+        .map(|rule| {
+            let mut problems = Vec::new();
+            let counts = match rule_counts(snap, rule, now) {
+                Ok(_) => true,
+                Err(nc) => {
+                    problems.push(nc.describe(rule));
+                    false
+                }
+            };
+            for g in &rule.grant {
+                match snap.entitlement_idx(g) {
+                    None => problems.push(format!("grants unknown entitlement {g}")),
+                    Some(e) if !rule_covers(snap, rule, e) => problems.push(format!(
+                        "grants {g}, which is outside its area {}; that part does not count",
+                        rule.area
+                    )),
+                    Some(_) => {}
+                }
+            }
+            if rule.only_while_oncall && matches!(rule.audience, Audience::Team(_)) {
+                problems
+                    .push("only_while_oncall with a team: nobody is ever on call for it".into());
+            }
+            let qualifying = if counts {
+                let members = audience_members(snap, &rule.audience, now);
+                members
+                    .iter()
+                    .filter(|&&p| {
+                        qualifies(snap, rule, &snap.org.people[p].id, &members, now).is_ok()
+                    })
+                    .count()
+            } else {
+                0
+            };
+            RuleStatus {
+                id: rule.id.clone(),
+                area: rule.area.clone(),
+                author: rule.author.clone(),
+                counts,
+                problems,
+                qualifying,
+            }
+        })
+        .collect()
+}

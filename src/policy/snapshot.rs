@@ -1,0 +1,246 @@
+//! An [`Org`] with the indexes the policy engine needs. Built once per load.
+
+use crate::model::*;
+use std::collections::HashMap;
+
+pub struct Snapshot {
+    pub org: Org,
+    person: HashMap<String, usize>,
+    team: HashMap<String, usize>,
+    rotation: HashMap<String, usize>,
+    area: HashMap<String, usize>,
+    entitlement: HashMap<String, usize>,
+    rule: HashMap<String, usize>,
+    pub(crate) team_children: Vec<Vec<usize>>,
+    pub(crate) area_parent: Vec<Option<usize>>,
+    pub(crate) area_children: Vec<Vec<usize>>,
+    pub(crate) entitlement_area: Vec<Option<usize>>,
+    pub(crate) entitlements_of_area: Vec<Vec<usize>>,
+    pub(crate) trainings_of: Vec<Vec<usize>>,
+    pub(crate) delegations_of_area: Vec<Vec<usize>>,
+    pub(crate) grants_of_entitlement: Vec<Vec<usize>>,
+    pub(crate) rules_granting: Vec<Vec<usize>>,
+}
+
+fn index<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<String, usize> {
+    let mut map = HashMap::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        // First definition wins; sources reject duplicates before this.
+        map.entry(id(item).to_string()).or_insert(i);
+    }
+    map
+}
+
+impl Snapshot {
+    pub fn new(org: Org) -> Snapshot {
+        let person = index(&org.people, |p| &p.id);
+        let team = index(&org.teams, |t| &t.id);
+        let rotation = index(&org.rotations, |r| &r.id);
+        let area = index(&org.areas, |a| &a.id);
+        let entitlement = index(&org.entitlements, |e| &e.id);
+        let rule = index(&org.rules, |r| &r.id);
+
+        let mut team_children = vec![Vec::new(); org.teams.len()];
+        for (i, t) in org.teams.iter().enumerate() {
+            if let Some(&p) = t.parent.as_ref().and_then(|p| team.get(p))
+                && p != i
+            {
+                team_children[p].push(i);
+            }
+        }
+        let area_parent: Vec<Option<usize>> = org
+            .areas
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                a.parent
+                    .as_ref()
+                    .and_then(|p| area.get(p))
+                    .copied()
+                    .filter(|&p| p != i)
+            })
+            .collect();
+        let mut area_children = vec![Vec::new(); org.areas.len()];
+        for (i, p) in area_parent.iter().enumerate() {
+            if let Some(p) = p {
+                area_children[*p].push(i);
+            }
+        }
+        let entitlement_area: Vec<Option<usize>> = org
+            .entitlements
+            .iter()
+            .map(|e| area.get(&e.area).copied())
+            .collect();
+        let mut entitlements_of_area = vec![Vec::new(); org.areas.len()];
+        for (i, a) in entitlement_area.iter().enumerate() {
+            if let Some(a) = a {
+                entitlements_of_area[*a].push(i);
+            }
+        }
+        let mut trainings_of = vec![Vec::new(); org.people.len()];
+        for (i, t) in org.trainings.iter().enumerate() {
+            if let Some(&p) = person.get(&t.person) {
+                trainings_of[p].push(i);
+            }
+        }
+        let mut delegations_of_area = vec![Vec::new(); org.areas.len()];
+        for (i, d) in org.delegations.iter().enumerate() {
+            if let Some(&a) = area.get(&d.area) {
+                delegations_of_area[a].push(i);
+            }
+        }
+        let mut grants_of_entitlement = vec![Vec::new(); org.entitlements.len()];
+        for (i, g) in org.grants.iter().enumerate() {
+            if let Some(&e) = entitlement.get(&g.entitlement) {
+                grants_of_entitlement[e].push(i);
+            }
+        }
+        let mut rules_granting = vec![Vec::new(); org.entitlements.len()];
+        for (i, r) in org.rules.iter().enumerate() {
+            for e in &r.grant {
+                if let Some(&e) = entitlement.get(e)
+                    && !rules_granting[e].contains(&i)
+                {
+                    rules_granting[e].push(i);
+                }
+            }
+        }
+        Snapshot {
+            org,
+            person,
+            team,
+            rotation,
+            area,
+            entitlement,
+            rule,
+            team_children,
+            area_parent,
+            area_children,
+            entitlement_area,
+            entitlements_of_area,
+            trainings_of,
+            delegations_of_area,
+            grants_of_entitlement,
+            rules_granting,
+        }
+    }
+
+    pub fn person_idx(&self, id: &str) -> Option<usize> {
+        self.person.get(id).copied()
+    }
+    pub fn team_idx(&self, id: &str) -> Option<usize> {
+        self.team.get(id).copied()
+    }
+    pub fn rotation_idx(&self, id: &str) -> Option<usize> {
+        self.rotation.get(id).copied()
+    }
+    pub fn area_idx(&self, id: &str) -> Option<usize> {
+        self.area.get(id).copied()
+    }
+    pub fn entitlement_idx(&self, id: &str) -> Option<usize> {
+        self.entitlement.get(id).copied()
+    }
+    pub fn rule_idx(&self, id: &str) -> Option<usize> {
+        self.rule.get(id).copied()
+    }
+
+    pub fn person(&self, id: &str) -> Option<&Person> {
+        self.person_idx(id).map(|i| &self.org.people[i])
+    }
+    pub fn team(&self, id: &str) -> Option<&Team> {
+        self.team_idx(id).map(|i| &self.org.teams[i])
+    }
+    pub fn rotation(&self, id: &str) -> Option<&Rotation> {
+        self.rotation_idx(id).map(|i| &self.org.rotations[i])
+    }
+    pub fn area(&self, id: &str) -> Option<&Area> {
+        self.area_idx(id).map(|i| &self.org.areas[i])
+    }
+    pub fn entitlement(&self, id: &str) -> Option<&Entitlement> {
+        self.entitlement_idx(id).map(|i| &self.org.entitlements[i])
+    }
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rule_idx(id).map(|i| &self.org.rules[i])
+    }
+
+    /// The area and its ancestors, nearest first; stops on a cycle.
+    pub fn area_path(&self, area: usize) -> Vec<usize> {
+        let mut path = vec![area];
+        let mut cur = area;
+        while let Some(p) = self.area_parent[cur] {
+            if path.contains(&p) {
+                break;
+            }
+            path.push(p);
+            cur = p;
+        }
+        path
+    }
+
+    /// `area` and every area below it.
+    pub fn area_subtree(&self, area: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut seen = vec![false; self.org.areas.len()];
+        let mut stack = vec![area];
+        while let Some(a) = stack.pop() {
+            if std::mem::replace(&mut seen[a], true) {
+                continue;
+            }
+            out.push(a);
+            stack.extend(&self.area_children[a]);
+        }
+        out
+    }
+
+    /// Is `area` the same as `ancestor` or below it?
+    pub fn area_within(&self, area: usize, ancestor: usize) -> bool {
+        self.area_path(area).contains(&ancestor)
+    }
+
+    /// `team` and its descendants.
+    pub fn team_subtree(&self, team: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut seen = vec![false; self.org.teams.len()];
+        let mut stack = vec![team];
+        while let Some(t) = stack.pop() {
+            if std::mem::replace(&mut seen[t], true) {
+                continue;
+            }
+            out.push(t);
+            stack.extend(&self.team_children[t]);
+        }
+        out
+    }
+
+    pub fn trainings_of(&self, person: usize) -> impl Iterator<Item = &Training> {
+        self.trainings_of[person]
+            .iter()
+            .map(|&i| &self.org.trainings[i])
+    }
+
+    pub fn delegations_of_area(&self, area: usize) -> impl Iterator<Item = &Delegation> {
+        self.delegations_of_area[area]
+            .iter()
+            .map(|&i| &self.org.delegations[i])
+    }
+
+    pub fn grants_of_entitlement(&self, ent: usize) -> impl Iterator<Item = &Grant> {
+        self.grants_of_entitlement[ent]
+            .iter()
+            .map(|&i| &self.org.grants[i])
+    }
+
+    pub fn rules_granting(&self, ent: usize) -> impl Iterator<Item = &Rule> {
+        self.rules_granting[ent].iter().map(|&i| &self.org.rules[i])
+    }
+
+    pub fn entitlements_of_area(&self, area: usize) -> impl Iterator<Item = &Entitlement> {
+        self.entitlements_of_area[area]
+            .iter()
+            .map(|&i| &self.org.entitlements[i])
+    }
+
+    pub fn entitlement_area(&self, ent: usize) -> Option<usize> {
+        self.entitlement_area[ent]
+    }
+}

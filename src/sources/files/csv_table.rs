@@ -1,0 +1,150 @@
+//! Reading a CSV file by column name, with errors that name file, line and column.
+
+use super::ParseError;
+use super::time_field::parse_time;
+use crate::model::Time;
+use std::path::{Path, PathBuf};
+
+pub struct CsvTable {
+    file: PathBuf,
+    headers: Vec<String>,
+    reader: csv::Reader<std::io::Cursor<Vec<u8>>>,
+}
+
+/// One data row; `line` is its line in the file.
+pub struct Row<'t> {
+    table: &'t CsvTable,
+    record: csv::StringRecord,
+    pub line: u64,
+}
+
+impl CsvTable {
+    /// Opens `bytes` (the content of `file`) and checks that `required` columns exist.
+    pub fn new(file: &Path, bytes: Vec<u8>, required: &[&str]) -> Result<CsvTable, ParseError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .flexible(false)
+            .from_reader(std::io::Cursor::new(bytes));
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| csv_error(file, e))?
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').to_string())
+            .collect();
+        for col in required {
+            if !headers.iter().any(|h| h == col) {
+                return Err(ParseError::at_line(
+                    file,
+                    1,
+                    format!(
+                        "missing required column `{col}` (header has: {})",
+                        headers.join(",")
+                    ),
+                ));
+            }
+        }
+        Ok(CsvTable {
+            file: file.to_path_buf(),
+            headers,
+            reader,
+        })
+    }
+
+    /// Calls `each` for every data row, stopping at the first error.
+    pub fn for_each_row(
+        mut self,
+        mut each: impl FnMut(&Row) -> Result<(), ParseError>,
+    ) -> Result<(), ParseError> {
+        let mut record = csv::StringRecord::new();
+        loop {
+            match self.reader.read_record(&mut record) {
+                Ok(false) => return Ok(()),
+                Ok(true) => {
+                    let line = record.position().map_or(0, |p| p.line());
+                    if record.iter().all(str::is_empty) {
+                        continue;
+                    }
+                    let row = Row {
+                        table: &self,
+                        record: std::mem::take(&mut record),
+                        line,
+                    };
+                    each(&row)?;
+                    record = row.record;
+                }
+                Err(e) => return Err(csv_error(&self.file, e)),
+            }
+        }
+    }
+}
+
+fn csv_error(file: &Path, e: csv::Error) -> ParseError {
+    let line = e.position().map(|p| p.line());
+    let reason = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("expected {expected_len} fields, found {len}"),
+        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_string(),
+        _ => e.to_string(),
+    };
+    ParseError {
+        file: file.to_path_buf(),
+        line,
+        column: None,
+        reason,
+    }
+}
+
+impl Row<'_> {
+    fn index(&self, column: &str) -> Option<usize> {
+        self.table.headers.iter().position(|h| h == column)
+    }
+
+    pub fn error(&self, column: &str, reason: impl Into<String>) -> ParseError {
+        ParseError {
+            file: self.table.file.clone(),
+            line: Some(self.line),
+            column: self.index(column).map(|i| (i + 1, column.to_string())),
+            reason: reason.into(),
+        }
+    }
+
+    /// The cell, trimmed; empty when the column is absent.
+    pub fn get(&self, column: &str) -> &str {
+        self.index(column)
+            .and_then(|i| self.record.get(i))
+            .unwrap_or("")
+    }
+
+    /// A cell that must not be empty.
+    pub fn required(&self, column: &str) -> Result<String, ParseError> {
+        let v = self.get(column);
+        if v.is_empty() {
+            Err(self.error(column, "must not be empty"))
+        } else {
+            Ok(v.to_string())
+        }
+    }
+
+    pub fn optional(&self, column: &str) -> Option<String> {
+        Some(self.get(column))
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    }
+
+    pub fn time(&self, column: &str) -> Result<Time, ParseError> {
+        let v = self.get(column);
+        if v.is_empty() {
+            return Err(self.error(column, "must not be empty"));
+        }
+        parse_time(v).map_err(|e| self.error(column, e))
+    }
+
+    pub fn optional_time(&self, column: &str) -> Result<Option<Time>, ParseError> {
+        if self.get(column).is_empty() {
+            Ok(None)
+        } else {
+            self.time(column).map(Some)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! The `files` source: an org directory as DESIGN.md specifies it.
+//!
+//! `read` parses the CSV and TOML files, `ics` the `rotations/*.ics` feeds,
+//! `write` writes an org directory back (for `gen` and for `apply`).
+
+mod csv_table;
+pub mod ics;
+pub mod read;
+mod time_field;
+pub mod write;
+
+pub use read::read_org;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A problem in an org directory, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub file: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<u64>,
+    /// 1-based column number and its name (CSV) or key (TOML), when known.
+    pub column: Option<(usize, String)>,
+    pub reason: String,
+}
+
+impl ParseError {
+    pub fn file(file: &Path, reason: impl Into<String>) -> ParseError {
+        ParseError {
+            file: file.to_path_buf(),
+            line: None,
+            column: None,
+            reason: reason.into(),
+        }
+    }
+
+    pub fn at_line(file: &Path, line: u64, reason: impl Into<String>) -> ParseError {
+        ParseError {
+            line: Some(line),
+            ..ParseError::file(file, reason)
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some((n, _)) = &self.column {
+                write!(f, ":{n}")?;
+            }
+        }
+        if let Some((_, name)) = &self.column {
+            write!(f, ": column `{name}`")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+impl std::error::Error for ParseError {}

@@ -1,0 +1,657 @@
+//! Parsing an org directory into an [`Org`].
+
+use super::csv_table::CsvTable;
+use super::time_field::{optional_time, time};
+use super::{ParseError, ics};
+use crate::model::*;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The files an org directory may hold; at least one must exist.
+pub const ORG_FILES: [&str; 9] = [
+    "people.csv",
+    "teams.toml",
+    "rotations.toml",
+    "trainings.csv",
+    "areas.toml",
+    "grants.csv",
+    "delegations.toml",
+    "rules.toml",
+    "rotations",
+];
+
+/// Reads the whole directory; any malformed file fails the whole read.
+pub fn read_org(dir: &Path) -> Result<Org, ParseError> {
+    if !dir.is_dir() {
+        return Err(ParseError::file(dir, "not a directory"));
+    }
+    if !ORG_FILES.iter().any(|f| dir.join(f).exists()) {
+        return Err(ParseError::file(
+            dir,
+            format!(
+                "no org files here (expected some of: {})",
+                ORG_FILES.join(", ")
+            ),
+        ));
+    }
+    let mut org = Org {
+        people: read_people(dir)?,
+        teams: read_teams(dir)?,
+        rotations: read_rotations(dir)?,
+        trainings: read_trainings(dir)?,
+        grants: read_grants(dir)?,
+        delegations: read_delegations(dir)?,
+        rules: read_rules(dir)?,
+        ..Org::default()
+    };
+    let (areas, entitlements) = read_areas(dir)?;
+    org.areas = areas;
+    org.entitlements = entitlements;
+    ics::add_feeds(dir, &mut org)?;
+    Ok(org)
+}
+
+fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, ParseError> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ParseError::file(path, format!("cannot read: {e}"))),
+    }
+}
+
+fn read_text(path: &Path) -> Result<Option<String>, ParseError> {
+    match read_bytes(path)? {
+        None => Ok(None),
+        Some(b) => String::from_utf8(b)
+            .map(Some)
+            .map_err(|e| ParseError::file(path, format!("not valid UTF-8: {e}"))),
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> u64 {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+        + 1
+}
+
+/// Tracks ids seen in one file, to name both lines of a duplicate.
+struct Seen(HashMap<String, u64>);
+
+impl Seen {
+    fn new() -> Seen {
+        Seen(HashMap::new())
+    }
+
+    fn check(&mut self, file: &Path, what: &str, id: &str, line: u64) -> Result<(), ParseError> {
+        if id.is_empty() {
+            return Err(ParseError::at_line(
+                file,
+                line,
+                format!("{what} id must not be empty"),
+            ));
+        }
+        if let Some(first) = self.0.insert(id.to_string(), line) {
+            return Err(ParseError::at_line(
+                file,
+                line,
+                format!("duplicate {what} id {id:?} (first at line {first})"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn read_people(dir: &Path) -> Result<Vec<Person>, ParseError> {
+    let path = dir.join("people.csv");
+    let Some(bytes) = read_bytes(&path)? else {
+        return Ok(Vec::new());
+    };
+    let table = CsvTable::new(&path, bytes, &["id", "name", "email", "manager", "status"])?;
+    let mut people = Vec::new();
+    let mut seen = Seen::new();
+    table.for_each_row(|row| {
+        let id = row.required("id")?;
+        seen.check(&path, "person", &id, row.line)?;
+        let status = match row.get("status") {
+            "active" => Status::Active,
+            "left" => Status::Left,
+            other => {
+                return Err(row.error(
+                    "status",
+                    format!("must be `active` or `left`, not {other:?}"),
+                ));
+            }
+        };
+        people.push(Person {
+            id,
+            name: row.get("name").to_string(),
+            email: row.get("email").to_string(),
+            manager: row.optional("manager"),
+            status,
+        });
+        Ok(())
+    })?;
+    Ok(people)
+}
+
+fn read_trainings(dir: &Path) -> Result<Vec<Training>, ParseError> {
+    let path = dir.join("trainings.csv");
+    let Some(bytes) = read_bytes(&path)? else {
+        return Ok(Vec::new());
+    };
+    let table = CsvTable::new(&path, bytes, &["person", "course", "completed", "expires"])?;
+    let mut out = Vec::new();
+    table.for_each_row(|row| {
+        out.push(Training {
+            person: row.required("person")?,
+            course: row.required("course")?,
+            completed: row.time("completed")?,
+            expires: row.optional_time("expires")?,
+        });
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn read_grants(dir: &Path) -> Result<Vec<Grant>, ParseError> {
+    let path = dir.join("grants.csv");
+    let Some(bytes) = read_bytes(&path)? else {
+        return Ok(Vec::new());
+    };
+    let table = CsvTable::new(
+        &path,
+        bytes,
+        &[
+            "person",
+            "entitlement",
+            "granted_by",
+            "granted_at",
+            "basis",
+            "expires",
+        ],
+    )?;
+    let mut out = Vec::new();
+    table.for_each_row(|row| {
+        let basis = Basis::parse(row.get("basis")).ok_or_else(|| {
+            row.error(
+                "basis",
+                format!(
+                    "must be `manual` or `rule:<id>`, not {:?}",
+                    row.get("basis")
+                ),
+            )
+        })?;
+        out.push(Grant {
+            person: row.required("person")?,
+            entitlement: row.required("entitlement")?,
+            granted_by: row.optional("granted_by"),
+            granted_at: row.time("granted_at")?,
+            basis,
+            expires: row.optional_time("expires")?,
+        });
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Parses a TOML file into `T`; errors carry the line and column toml reports.
+fn read_toml<T: for<'de> Deserialize<'de> + Default>(
+    path: &Path,
+) -> Result<(T, String), ParseError> {
+    let Some(text) = read_text(path)? else {
+        return Ok((T::default(), String::new()));
+    };
+    match toml::from_str::<T>(&text) {
+        Ok(v) => Ok((v, text)),
+        Err(e) => {
+            let line = e.span().map(|s| line_of(&text, s.start));
+            let reason = e.message().to_string();
+            Err(ParseError {
+                file: path.to_path_buf(),
+                line,
+                column: e.span().and_then(|s| {
+                    let start = s.start.min(text.len());
+                    let col = start - text[..start].rfind('\n').map_or(0, |i| i + 1) + 1;
+                    let key = text[start..]
+                        .split(|c: char| c == '=' || c.is_whitespace())
+                        .next()
+                        .unwrap_or("")
+                        .to_string();
+                    Some((col, key)).filter(|_| line.is_some())
+                }),
+                reason,
+            })
+        }
+    }
+}
+
+type Spanned<T> = toml::Spanned<T>;
+
+#[derive(Deserialize, Default)]
+struct TeamsFile {
+    #[serde(default)]
+    team: Vec<TeamRow>,
+}
+
+#[derive(Deserialize)]
+struct TeamRow {
+    id: Spanned<String>,
+    name: Option<String>,
+    parent: Option<String>,
+    lead: Option<String>,
+    #[serde(default)]
+    members: Vec<String>,
+}
+
+fn read_teams(dir: &Path) -> Result<Vec<Team>, ParseError> {
+    let path = dir.join("teams.toml");
+    let (file, text): (TeamsFile, _) = read_toml(&path)?;
+    let mut seen = Seen::new();
+    file.team
+        .into_iter()
+        .map(|t| {
+            let line = line_of(&text, t.id.span().start);
+            let id = t.id.into_inner();
+            seen.check(&path, "team", &id, line)?;
+            Ok(Team {
+                name: t.name.unwrap_or_else(|| id.clone()),
+                id,
+                parent: t.parent.filter(|p| !p.is_empty()),
+                lead: t.lead.filter(|p| !p.is_empty()),
+                members: t.members,
+            })
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+struct RotationsFile {
+    #[serde(default)]
+    rotation: Vec<RotationRow>,
+}
+
+#[derive(Deserialize)]
+struct RotationRow {
+    id: Spanned<String>,
+    name: Option<String>,
+    team: Option<String>,
+    #[serde(default)]
+    members: Vec<String>,
+    #[serde(default)]
+    shift: Vec<Spanned<ShiftRow>>,
+}
+
+#[derive(Deserialize)]
+struct ShiftRow {
+    person: String,
+    #[serde(deserialize_with = "time")]
+    start: Time,
+    #[serde(deserialize_with = "time")]
+    end: Time,
+}
+
+fn read_rotations(dir: &Path) -> Result<Vec<Rotation>, ParseError> {
+    let path = dir.join("rotations.toml");
+    let (file, text): (RotationsFile, _) = read_toml(&path)?;
+    let mut seen = Seen::new();
+    file.rotation
+        .into_iter()
+        .map(|r| {
+            let line = line_of(&text, r.id.span().start);
+            let id = r.id.into_inner();
+            seen.check(&path, "rotation", &id, line)?;
+            let shifts = r
+                .shift
+                .into_iter()
+                .map(|s| {
+                    let line = line_of(&text, s.span().start);
+                    let s = s.into_inner();
+                    if s.end <= s.start {
+                        return Err(ParseError::at_line(
+                            &path,
+                            line,
+                            format!(
+                                "shift of {} ends ({}) before it starts ({})",
+                                s.person, s.end, s.start
+                            ),
+                        ));
+                    }
+                    Ok(Shift {
+                        person: s.person,
+                        start: s.start,
+                        end: s.end,
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            Ok(Rotation {
+                name: r.name.unwrap_or_else(|| id.clone()),
+                id,
+                team: r.team.filter(|t| !t.is_empty()),
+                members: r.members,
+                shifts,
+            })
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+struct AreasFile {
+    #[serde(default)]
+    area: Vec<AreaRow>,
+}
+
+#[derive(Deserialize)]
+struct AreaRow {
+    id: Spanned<String>,
+    name: Option<String>,
+    parent: Option<String>,
+    owner: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    notes: String,
+    review_days: Option<Spanned<i64>>,
+    escalate_days: Option<Spanned<i64>>,
+    #[serde(default)]
+    entitlement: Vec<EntitlementRow>,
+}
+
+#[derive(Deserialize)]
+struct EntitlementRow {
+    id: Spanned<String>,
+    name: Option<String>,
+    upstream: Option<String>,
+}
+
+fn read_areas(dir: &Path) -> Result<(Vec<Area>, Vec<Entitlement>), ParseError> {
+    let path = dir.join("areas.toml");
+    let (file, text): (AreasFile, _) = read_toml(&path)?;
+    let mut seen_areas = Seen::new();
+    let mut seen_ents = Seen::new();
+    let mut areas = Vec::new();
+    let mut ents = Vec::new();
+    let days = |v: Option<Spanned<i64>>, what: &str, default: i64| match v {
+        None => Ok(default),
+        Some(s) if *s.get_ref() >= 0 => Ok(s.into_inner()),
+        Some(s) => Err(ParseError::at_line(
+            &path,
+            line_of(&text, s.span().start),
+            format!("{what} must be zero or more days, not {}", s.get_ref()),
+        )),
+    };
+    for a in file.area {
+        let line = line_of(&text, a.id.span().start);
+        let id = a.id.into_inner();
+        seen_areas.check(&path, "area", &id, line)?;
+        for e in a.entitlement {
+            let line = line_of(&text, e.id.span().start);
+            let eid = e.id.into_inner();
+            seen_ents.check(&path, "entitlement", &eid, line)?;
+            ents.push(Entitlement {
+                name: e.name.unwrap_or_else(|| eid.clone()),
+                id: eid,
+                area: id.clone(),
+                upstream: e.upstream.filter(|u| !u.is_empty()),
+            });
+        }
+        areas.push(Area {
+            name: a.name.unwrap_or_else(|| id.clone()),
+            parent: a.parent.filter(|p| !p.is_empty()),
+            owner: a.owner,
+            tags: a.tags,
+            notes: a.notes,
+            review_days: days(a.review_days, "review_days", DEFAULT_REVIEW_DAYS)?,
+            escalate_days: days(a.escalate_days, "escalate_days", DEFAULT_ESCALATE_DAYS)?,
+            id,
+        });
+    }
+    Ok((areas, ents))
+}
+
+#[derive(Deserialize, Default)]
+struct DelegationsFile {
+    #[serde(default)]
+    delegation: Vec<DelegationRow>,
+}
+
+#[derive(Deserialize)]
+struct DelegationRow {
+    area: String,
+    to: String,
+    by: String,
+    #[serde(deserialize_with = "time")]
+    since: Time,
+    #[serde(default, deserialize_with = "optional_time")]
+    until: Option<Time>,
+}
+
+fn read_delegations(dir: &Path) -> Result<Vec<Delegation>, ParseError> {
+    let (file, _): (DelegationsFile, _) = read_toml(&dir.join("delegations.toml"))?;
+    Ok(file
+        .delegation
+        .into_iter()
+        .map(|d| Delegation {
+            area: d.area,
+            to: d.to,
+            by: d.by,
+            since: d.since,
+            until: d.until,
+        })
+        .collect())
+}
+
+#[derive(Deserialize, Default)]
+struct RulesFile {
+    #[serde(default)]
+    rule: Vec<RuleRow>,
+}
+
+#[derive(Deserialize)]
+struct RuleRow {
+    id: Spanned<String>,
+    area: String,
+    author: String,
+    #[serde(default)]
+    why: String,
+    #[serde(default)]
+    grant: Vec<String>,
+    team: Option<String>,
+    rotation: Option<String>,
+    #[serde(default)]
+    trained: Vec<String>,
+    #[serde(default)]
+    only_while_oncall: bool,
+}
+
+fn read_rules(dir: &Path) -> Result<Vec<Rule>, ParseError> {
+    let path = dir.join("rules.toml");
+    let (file, text): (RulesFile, _) = read_toml(&path)?;
+    let mut seen = Seen::new();
+    file.rule
+        .into_iter()
+        .map(|r| {
+            let line = line_of(&text, r.id.span().start);
+            let id = r.id.into_inner();
+            seen.check(&path, "rule", &id, line)?;
+            let audience = match (r.team, r.rotation) {
+                (Some(t), None) => Audience::Team(t),
+                (None, Some(r)) => Audience::Rotation(r),
+                (Some(_), Some(_)) => {
+                    return Err(ParseError::at_line(
+                        &path,
+                        line,
+                        format!("rule {id:?} names both `team` and `rotation`; give one"),
+                    ));
+                }
+                (None, None) => {
+                    return Err(ParseError::at_line(
+                        &path,
+                        line,
+                        format!("rule {id:?} needs `team` or `rotation`"),
+                    ));
+                }
+            };
+            Ok(Rule {
+                id,
+                area: r.area,
+                author: r.author,
+                why: r.why,
+                grant: r.grant,
+                audience,
+                trained: r.trained,
+                only_while_oncall: r.only_while_oncall,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        for (name, body) in files {
+            let p = d.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, body).unwrap();
+        }
+        d
+    }
+
+    #[test]
+    fn reads_people_and_ignores_unknown_columns() {
+        let d = dir_with(&[(
+            "people.csv",
+            "id,name,email,manager,status,shoe_size\nana,Ana,ana@x.io,,active,38\nbo,Bo,bo@x.io,ana,left,44\n",
+        )]);
+        let org = read_org(d.path()).unwrap();
+        assert_eq!(org.people.len(), 2);
+        assert_eq!(org.people[1].manager.as_deref(), Some("ana"));
+        assert_eq!(org.people[1].status, Status::Left);
+    }
+
+    #[test]
+    fn bad_status_names_file_line_and_column() {
+        let d = dir_with(&[(
+            "people.csv",
+            "id,name,email,manager,status\nana,Ana,ana@x.io,,active\nbo,Bo,bo@x.io,,gone\n",
+        )]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(
+            e.ends_with(
+                "people.csv:3:5: column `status`: must be `active` or `left`, not \"gone\""
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn missing_column_and_bad_time_are_errors() {
+        let d = dir_with(&[(
+            "trainings.csv",
+            "person,course,completed\nana,x,2026-01-01T00:00:00Z\n",
+        )]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("trainings.csv:1: missing required column `expires`"),
+            "{e}"
+        );
+        let d = dir_with(&[(
+            "grants.csv",
+            "person,entitlement,granted_by,granted_at,basis,expires\nana,db:read,,2026-02-30T00:00:00Z,manual,\n",
+        )]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("grants.csv:2:4: column `granted_at`: not an RFC 3339 time"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_basis_and_short_rows_are_errors() {
+        let d = dir_with(&[(
+            "grants.csv",
+            "person,entitlement,granted_by,granted_at,basis,expires\nana,db:read,,2026-01-01T00:00:00Z,because,\n",
+        )]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(e.contains("grants.csv:2:5: column `basis`"), "{e}");
+        let d = dir_with(&[(
+            "grants.csv",
+            "person,entitlement,granted_by,granted_at,basis,expires\nana,db:read\n",
+        )]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("grants.csv:2: expected 6 fields, found 2"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn toml_errors_name_the_line() {
+        let d = dir_with(&[(
+            "rotations.toml",
+            "[[rotation]]\nid = \"r\"\nmembers = []\n[[rotation.shift]]\nperson = \"a\"\nstart = \"2026-01-02T00:00:00Z\"\nend = \"2026-01-01T00:00:00Z\"\n",
+        )]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(e.contains("rotations.toml:4: shift of a ends"), "{e}");
+        let d = dir_with(&[("areas.toml", "[[area]]\nid = \"a\"\nname = \"A\"\n")]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(e.contains("areas.toml:1") && e.contains("owner"), "{e}");
+        let d = dir_with(&[(
+            "rules.toml",
+            "[[rule]]\nid = \"r\"\narea = \"a\"\nauthor = \"o\"\ngrant = [\"x\"]\n",
+        )]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("rules.toml:2: rule \"r\" needs `team` or `rotation`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_name_both_lines() {
+        let d = dir_with(&[(
+            "teams.toml",
+            "[[team]]\nid = \"t\"\n\n[[team]]\nid = \"t\"\n",
+        )]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("teams.toml:5: duplicate team id \"t\" (first at line 2)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn areas_carry_entitlements_and_defaults() {
+        let d = dir_with(&[(
+            "areas.toml",
+            "[[area]]\nid = \"pay\"\nowner = \"o\"\ntags = [\"pii\"]\n[[area.entitlement]]\nid = \"pay:read\"\nupstream = \"scim:g1\"\n",
+        )]);
+        let org = read_org(d.path()).unwrap();
+        assert_eq!(org.areas[0].review_days, DEFAULT_REVIEW_DAYS);
+        assert_eq!(org.areas[0].escalate_days, DEFAULT_ESCALATE_DAYS);
+        assert_eq!(org.entitlements[0].area, "pay");
+        assert_eq!(org.entitlements[0].upstream.as_deref(), Some("scim:g1"));
+    }
+
+    #[test]
+    fn empty_or_missing_dir_is_an_error() {
+        let d = dir_with(&[]);
+        assert!(
+            read_org(d.path())
+                .unwrap_err()
+                .to_string()
+                .contains("no org files")
+        );
+        assert!(
+            read_org(&d.path().join("nope"))
+                .unwrap_err()
+                .to_string()
+                .contains("not a directory")
+        );
+    }
+}

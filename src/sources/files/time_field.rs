@@ -1,0 +1,89 @@
+//! Times in org files: RFC 3339 strings, or TOML's own datetimes.
+
+use crate::model::Time;
+use chrono::DateTime;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use std::fmt;
+
+/// Parses an RFC 3339 time with a UTC offset (`Z` or `+hh:mm`).
+pub fn parse_time(text: &str) -> Result<Time, String> {
+    let text = text.trim();
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.to_utc())
+        .map_err(|e| format!("not an RFC 3339 time with offset: {text:?} ({e})"))
+}
+
+struct TimeVisitor;
+
+impl<'de> Visitor<'de> for TimeVisitor {
+    type Value = Time;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an RFC 3339 time such as 2026-03-02T09:00:00Z")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Time, E> {
+        parse_time(v).map_err(E::custom)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Time, A::Error> {
+        let dt = toml::value::Datetime::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        if dt.offset.is_none() || dt.time.is_none() {
+            return Err(de::Error::custom(format!(
+                "time {dt} needs a date, a time and a UTC offset (e.g. 2026-03-02T09:00:00Z)"
+            )));
+        }
+        parse_time(&dt.to_string()).map_err(de::Error::custom)
+    }
+}
+
+pub fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Time, D::Error> {
+    d.deserialize_any(TimeVisitor)
+}
+
+pub fn optional_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Time>, D::Error> {
+    struct Wrap(Time);
+    impl<'de> Deserialize<'de> for Wrap {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            time(d).map(Wrap)
+        }
+    }
+    Option::<Wrap>::deserialize(d).map(|w| w.map(|w| w.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct T {
+        #[serde(deserialize_with = "time")]
+        at: Time,
+        #[serde(default, deserialize_with = "optional_time")]
+        until: Option<Time>,
+    }
+
+    #[test]
+    fn accepts_strings_and_toml_datetimes_with_offsets() {
+        let a: T = toml::from_str("at = \"2026-03-02T10:00:00+01:00\"").unwrap();
+        assert_eq!(a.at.to_rfc3339(), "2026-03-02T09:00:00+00:00");
+        assert_eq!(a.until, None);
+        let b: T =
+            toml::from_str("at = 2026-03-02T09:00:00Z\nuntil = 2026-04-01T00:00:00Z").unwrap();
+        assert_eq!(b.at, a.at);
+        assert!(b.until.is_some());
+    }
+
+    #[test]
+    fn rejects_local_times_and_garbage_with_location() {
+        let e = toml::from_str::<T>("at = 2026-03-02T09:00:00")
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("UTC offset"), "{e}");
+        let e = toml::from_str::<T>("\n\nat = \"yesterday\"").err().unwrap();
+        let msg = e.to_string();
+        assert!(msg.contains("line 3"), "{msg}");
+        assert!(msg.contains("yesterday"), "{msg}");
+    }
+}

@@ -1,0 +1,3 @@
+//! Connectors: each reads one kind of upstream into the model.
+
+pub mod files;

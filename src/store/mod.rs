@@ -1,0 +1,72 @@
+//! The SQLite cache: the only place with SQL.
+//!
+//! One file holds the synced organization (per source, replaced whole in one
+//! transaction), the decisions and the hash-chained audit log.
+
+pub mod audit;
+pub mod decisions;
+mod org;
+mod schema;
+
+pub use audit::{AuditEntry, ChainBreak};
+pub use decisions::{Decision, DecisionState, NewDecision, Verdict};
+pub use org::SourceInfo;
+
+use anyhow::{Context, Result};
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the cache at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::paths::create_private_dir(dir)?;
+        }
+        let conn = Connection::open(path)
+            .with_context(|| format!("cannot open cache {}", path.display()))?;
+        crate::paths::restrict_file(path)?;
+        Store::setup(conn, path)
+    }
+
+    /// Opens an existing cache; a clear error when there is none.
+    pub fn open_existing(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            anyhow::bail!(
+                "no cache at {} (run `steward sync --org DIR` first, or `steward demo`)",
+                path.display()
+            );
+        }
+        Store::open(path)
+    }
+
+    fn setup(conn: Connection, path: &Path) -> Result<Store> {
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .with_context(|| format!("cannot use {} as a cache", path.display()))?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        schema::migrate(&mut store.conn)
+            .with_context(|| format!("cannot migrate cache {}", path.display()))?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+}

@@ -1,0 +1,139 @@
+//! Versioned schema: each migration runs once, in order, tracked by
+//! `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the synced organization, decisions and the audit log.
+    "
+    CREATE TABLE sources (
+        name TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        location TEXT NOT NULL,
+        synced_at INTEGER,
+        attempted_at INTEGER,
+        error TEXT,
+        items INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE people (source TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL,
+        manager TEXT, status TEXT NOT NULL);
+    CREATE TABLE teams (source TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, parent TEXT, lead TEXT,
+        members TEXT NOT NULL);
+    CREATE TABLE rotations (source TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, team TEXT,
+        members TEXT NOT NULL);
+    CREATE TABLE shifts (source TEXT NOT NULL, rotation TEXT NOT NULL, person TEXT NOT NULL,
+        start INTEGER NOT NULL, end INTEGER NOT NULL);
+    CREATE TABLE trainings (source TEXT NOT NULL, person TEXT NOT NULL, course TEXT NOT NULL,
+        completed INTEGER NOT NULL, expires INTEGER);
+    CREATE TABLE areas (source TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, parent TEXT,
+        owner TEXT NOT NULL, tags TEXT NOT NULL, notes TEXT NOT NULL, review_days INTEGER NOT NULL,
+        escalate_days INTEGER NOT NULL);
+    CREATE TABLE entitlements (source TEXT NOT NULL, id TEXT NOT NULL, area TEXT NOT NULL, name TEXT NOT NULL,
+        upstream TEXT);
+    CREATE TABLE grants (source TEXT NOT NULL, person TEXT NOT NULL, entitlement TEXT NOT NULL,
+        granted_by TEXT, granted_at INTEGER NOT NULL, basis TEXT NOT NULL, expires INTEGER);
+    CREATE TABLE delegations (source TEXT NOT NULL, area TEXT NOT NULL, to_person TEXT NOT NULL,
+        by_person TEXT NOT NULL, since INTEGER NOT NULL, until INTEGER);
+    CREATE TABLE rules (source TEXT NOT NULL, id TEXT NOT NULL, area TEXT NOT NULL, author TEXT NOT NULL,
+        why TEXT NOT NULL, grants TEXT NOT NULL, team TEXT, rotation TEXT, trained TEXT NOT NULL,
+        only_while_oncall INTEGER NOT NULL);
+    CREATE INDEX people_source ON people(source);
+    CREATE INDEX teams_source ON teams(source);
+    CREATE INDEX rotations_source ON rotations(source);
+    CREATE INDEX shifts_source ON shifts(source);
+    CREATE INDEX trainings_source ON trainings(source);
+    CREATE INDEX areas_source ON areas(source);
+    CREATE INDEX entitlements_source ON entitlements(source);
+    CREATE INDEX grants_source ON grants(source);
+    CREATE INDEX delegations_source ON delegations(source);
+    CREATE INDEX rules_source ON rules(source);
+
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        decider TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        person TEXT NOT NULL,
+        entitlement TEXT NOT NULL,
+        area TEXT NOT NULL,
+        rule TEXT,
+        reason TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        note TEXT,
+        until INTEGER,
+        state TEXT NOT NULL,
+        applied_at INTEGER,
+        result TEXT
+    );
+    CREATE INDEX decisions_subject ON decisions(person, entitlement);
+
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    ",
+];
+
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current > LATEST {
+        return Err(rusqlite::Error::InvalidParameterName(format!(
+            "cache schema version {current} is newer than this steward understands ({LATEST}); upgrade steward"
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_an_empty_database_to_the_latest_version_once() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, LATEST);
+        migrate(&mut conn).unwrap();
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'audit'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", LATEST + 1)
+            .unwrap();
+        assert!(
+            migrate(&mut conn)
+                .unwrap_err()
+                .to_string()
+                .contains("newer")
+        );
+    }
+}

@@ -1,0 +1,62 @@
+//! Times people type: `--now`, `--until`, `--since`.
+
+use crate::model::Time;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+/// An RFC 3339 time (`2026-03-02T12:00:00Z`) or a date (`2026-03-02`, midnight UTC).
+pub fn parse_time(text: &str) -> Result<Time, String> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.to_utc());
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    Err(format!(
+        "not a time: {text:?} (expected RFC 3339 like 2026-03-02T12:00:00Z, or a date like 2026-03-02)"
+    ))
+}
+
+/// A time, or a span after `now`: `3d`, `2w`, `12h`.
+pub fn parse_until(text: &str, now: Time) -> Result<Time, String> {
+    let t = text.trim();
+    let span = t
+        .strip_suffix('h')
+        .map(|n| (n, Duration::hours(1)))
+        .or_else(|| t.strip_suffix('d').map(|n| (n, Duration::days(1))))
+        .or_else(|| t.strip_suffix('w').map(|n| (n, Duration::weeks(1))));
+    if let Some((n, unit)) = span
+        && let Ok(n) = n.parse::<i32>()
+        && n > 0
+    {
+        return Ok(now + unit * n);
+    }
+    parse_time(t).map_err(|e| format!("{e}, or a span like 3d, 2w, 12h"))
+}
+
+/// The clock, read only at the edge (CLI and console), unless fixed.
+pub fn now_or(fixed: Option<Time>) -> Time {
+    fixed.unwrap_or_else(|| {
+        let now = Utc::now();
+        now - Duration::nanoseconds(now.timestamp_subsec_nanos() as i64)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_times_dates_and_spans() {
+        let now = parse_time("2026-03-02T12:00:00Z").unwrap();
+        assert_eq!(parse_time("2026-03-02T13:00:00+01:00").unwrap(), now);
+        assert_eq!(
+            parse_time("2026-03-02").unwrap().to_rfc3339(),
+            "2026-03-02T00:00:00+00:00"
+        );
+        assert_eq!(parse_until("2w", now).unwrap(), now + Duration::weeks(2));
+        assert_eq!(parse_until("3d", now).unwrap(), now + Duration::days(3));
+        assert!(parse_until("0d", now).is_err());
+        assert!(parse_time("tomorrow").unwrap_err().contains("RFC 3339"));
+    }
+}
