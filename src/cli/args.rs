@@ -48,7 +48,7 @@ pub struct OrgArg {
 pub struct AsArg {
     /// Act as, or limit to the scope of, this person [default: `me` from the config]
     #[arg(long = "as", env = "STEWARD_AS", value_name = "PERSON")]
-    pub person: Option<String>,
+    pub as_person: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -208,4 +208,15 @@ pub enum VerdictArg {
     Dismiss,
     /// Not now; needs --until; holds until then or until the facts change
     Snooze,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
 }

@@ -57,7 +57,7 @@ impl Ctx {
 
     /// The person to act as: `--as`, else `me` from the config.
     pub fn person(&self, who: &AsArg) -> Result<String> {
-        who.person
+        who.as_person
             .clone()
             .or_else(|| self.config.as_ref().and_then(|c| c.me.clone()))
             .context("say who you are: --as PERSON (or STEWARD_AS), or `me = \"PERSON\"` in steward.toml")
@@ -65,7 +65,7 @@ impl Ctx {
 
     /// Like `person`, but none means "everything".
     pub fn optional_person(&self, who: &AsArg) -> Option<String> {
-        who.person
+        who.as_person
             .clone()
             .or_else(|| self.config.as_ref().and_then(|c| c.me.clone()))
     }
