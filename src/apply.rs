@@ -2,12 +2,14 @@
 //! carried out idempotently. The `files` source's write side rewrites
 //! `grants.csv` atomically.
 
+use crate::config::{SourceConfig, SourceSpec};
 use crate::model::*;
 use crate::policy::{Scope, Snapshot, authority, suggestions};
-use crate::sources::files;
+use crate::sources::{files, scim};
 use crate::store::Store;
 use crate::sync::{FILES_SOURCE, sync_org_dir};
 use anyhow::{Context, Result, bail};
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// What a planned decision will do upstream.
@@ -59,6 +61,26 @@ impl Change {
     }
 }
 
+impl Change {
+    /// The change as done on SCIM source `src`, group `group`.
+    pub fn describe_on(&self, src: &str, group: &str) -> String {
+        match self.op {
+            Op::Add => format!(
+                "{src}: added {} to group {group} ({}), granted by {}, basis {}",
+                self.person, self.entitlement, self.decider, self.basis
+            ),
+            Op::Remove => format!(
+                "{src}: removed {} from group {group} ({})",
+                self.person, self.entitlement
+            ),
+            Op::Renew => format!(
+                "{src}: renewed {} -> {} (group {group}), granted by {}",
+                self.person, self.entitlement, self.decider
+            ),
+        }
+    }
+}
+
 pub fn change_of(d: &Decision, snap: &Snapshot) -> Change {
     let s = &d.suggestion;
     let op = match (s.kind, d.verdict) {
@@ -102,6 +124,9 @@ pub struct Outcome {
     pub change: Change,
     pub ok: bool,
     pub result: String,
+    /// The upstream write requests, exactly as sent (or, with `--dry-run`,
+    /// as they would be sent).
+    pub requests: Vec<String>,
 }
 
 fn files_dir(store: &Store) -> Result<PathBuf> {
@@ -113,10 +138,11 @@ fn files_dir(store: &Store) -> Result<PathBuf> {
     }
 }
 
-/// Applies the planned decisions within `actor`'s scope. Each decision is
-/// checked again now: the actor and the decider must both have authority over
-/// its area, and the suggestion must still stand (unless the change is
-/// already upstream, from an earlier, interrupted run).
+/// Applies the planned decisions within `actor`'s scope to the org
+/// directory. Each decision is checked again now: the actor and the decider
+/// must both have authority over its area, and the suggestion must still
+/// stand (unless the change is already upstream, from an earlier,
+/// interrupted run).
 pub fn apply(store: &mut Store, actor: &str, now: Time, dry_run: bool) -> Result<Vec<Outcome>> {
     let snap = Snapshot::new(store.load_org()?);
     let scope = Scope::of(&snap, actor, now);
@@ -124,22 +150,48 @@ pub fn apply(store: &mut Store, actor: &str, now: Time, dry_run: bool) -> Result
     if changes.is_empty() {
         return Ok(Vec::new());
     }
+    let current = suggestions(&snap, &Scope::everything(&snap), now);
+    let decisions = store.planned()?;
+    let (outcomes, dir) = apply_files(
+        store, &snap, &current, &decisions, changes, actor, now, dry_run,
+    )?;
+    if let Some(dir) = dir {
+        sync_org_dir(store, &dir, now)?;
+    }
+    Ok(outcomes)
+}
+
+/// Rewrites `grants.csv` for `changes`; the directory to re-sync, unless dry.
+#[allow(clippy::too_many_arguments)]
+fn apply_files(
+    store: &mut Store,
+    snap: &Snapshot,
+    current: &[Suggestion],
+    decisions: &[Decision],
+    changes: Vec<Change>,
+    actor: &str,
+    now: Time,
+    dry_run: bool,
+) -> Result<(Vec<Outcome>, Option<PathBuf>)> {
     let dir = files_dir(store)?;
     let upstream =
         files::read_org(&dir).with_context(|| format!("cannot read {}", dir.display()))?;
-    let current = suggestions(&snap, &Scope::everything(&snap), now);
-    let decisions = store.planned()?;
     let mut grants = upstream.grants.clone();
     let mut outcomes = Vec::new();
     for change in changes {
         let Some(d) = decisions.iter().find(|d| d.id == change.decision) else {
             continue;
         };
-        let (ok, result) = apply_one(&snap, &mut grants, &current, d, &change, actor, now);
-        outcomes.push(Outcome { change, ok, result });
+        let (ok, result) = apply_one(snap, &mut grants, current, d, &change, actor, now);
+        outcomes.push(Outcome {
+            change,
+            ok,
+            result,
+            requests: Vec::new(),
+        });
     }
     if dry_run {
-        return Ok(outcomes);
+        return Ok((outcomes, None));
     }
     if grants != upstream.grants {
         files::write::write_grants(&grants, &dir.join("grants.csv"))
@@ -148,8 +200,344 @@ pub fn apply(store: &mut Store, actor: &str, now: Time, dry_run: bool) -> Result
     for o in &outcomes {
         store.finish_decision(o.change.decision, o.ok, &o.result, actor, now)?;
     }
-    sync_org_dir(store, &dir, now)?;
+    Ok((outcomes, Some(dir)))
+}
+
+/// Which configured SCIM source, and which of its groups, an entitlement's
+/// grants live in: an `upstream` of `SOURCE:GROUP`, the source's explicit
+/// `entitlements`, or (for entitlements without `upstream`) its
+/// `entitlement_prefix`.
+pub fn scim_target(sources: &[SourceConfig], e: &Entitlement) -> Option<(String, String)> {
+    let scims = sources.iter().filter_map(|s| match &s.spec {
+        SourceSpec::Scim(settings) => Some((s, settings)),
+        _ => None,
+    });
+    let mut fallback = None;
+    for (s, settings) in scims {
+        if let Some(g) = scim::upstream_group(&s.name, e.upstream.as_deref()) {
+            return Some((s.name.clone(), g.to_string()));
+        }
+        if let Some(g) = settings.entitlements.get(&e.id) {
+            return Some((s.name.clone(), g.clone()));
+        }
+        if fallback.is_none()
+            && e.upstream.is_none()
+            && let Some(p) = &settings.entitlement_prefix
+        {
+            fallback = Some((s.name.clone(), format!("{p}{}", e.id)));
+        }
+    }
+    fallback
+}
+
+/// Applies the planned decisions within `actor`'s scope to the configured
+/// sources: SCIM-mapped entitlements over SCIM (`PATCH /Groups/{id}`), the
+/// rest to the org directory. Each touched source is synced again after.
+pub async fn apply_configured(
+    store: &mut Store,
+    sources: &[SourceConfig],
+    client: reqwest::Client,
+    actor: &str,
+    now: Time,
+    dry_run: bool,
+) -> Result<Vec<Outcome>> {
+    let snap = Snapshot::new(store.load_org()?);
+    let scope = Scope::of(&snap, actor, now);
+    let changes = plan(store, &snap, &scope)?;
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let current = suggestions(&snap, &Scope::everything(&snap), now);
+    let decisions = store.planned()?;
+    let mut via_scim: Vec<(Change, String, String)> = Vec::new();
+    let mut via_files = Vec::new();
+    for c in changes {
+        match snap
+            .entitlement(&c.entitlement)
+            .and_then(|e| scim_target(sources, e))
+        {
+            Some((src, group)) => via_scim.push((c, src, group)),
+            None => via_files.push(c),
+        }
+    }
+    let mut outcomes = Vec::new();
+    let mut touched: Vec<String> = Vec::new();
+    let mut resync_dir = None;
+    if !via_files.is_empty() {
+        let (o, dir) = apply_files(
+            store, &snap, &current, &decisions, via_files, actor, now, dry_run,
+        )?;
+        outcomes.extend(o);
+        resync_dir = dir;
+    }
+    let mut connectors: HashMap<String, scim::Scim> = HashMap::new();
+    for (change, src, group) in via_scim {
+        let Some(d) = decisions.iter().find(|d| d.id == change.decision) else {
+            continue;
+        };
+        if !connectors.contains_key(&src) {
+            let cfg = sources
+                .iter()
+                .find(|s| s.name == src)
+                .context("SCIM source vanished from the config")?;
+            let SourceSpec::Scim(settings) = &cfg.spec else {
+                continue;
+            };
+            let progress =
+                std::sync::Arc::new(crate::sources::http::Progress::new(&cfg.name, None));
+            let fetcher = crate::sources::http::Fetcher::new(
+                &cfg.name,
+                client.clone(),
+                cfg.http.clone(),
+                progress,
+            );
+            let token = cfg.credential.token(&cfg.name)?;
+            connectors.insert(
+                src.clone(),
+                scim::Scim::new(cfg, settings.clone(), fetcher, token.as_deref())?,
+            );
+        }
+        let conn = &connectors[&src];
+        let (ok, result, requests, changed) = match apply_scim_one(
+            conn, &snap, &current, d, &change, &group, actor, now, dry_run,
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => (false, format!("failed: {e:#}"), Vec::new(), false),
+        };
+        if !dry_run {
+            if ok {
+                record_upstream(store, &src, d, &change, now)?;
+            }
+            store.finish_decision(change.decision, ok, &result, actor, now)?;
+            if changed && !touched.contains(&src) {
+                touched.push(src.clone());
+            }
+        }
+        outcomes.push(Outcome {
+            change,
+            ok,
+            result,
+            requests,
+        });
+    }
+    outcomes.sort_by_key(|o| o.change.decision);
+    if dry_run {
+        return Ok(outcomes);
+    }
+    // The next sync confirms: read back what changed.
+    if let Some(dir) = resync_dir {
+        match sources
+            .iter()
+            .find(|s| matches!(&s.spec, SourceSpec::Files { dir: d } if *d == dir || std::fs::canonicalize(d).ok() == std::fs::canonicalize(&dir).ok()))
+        {
+            Some(s) => touched.push(s.name.clone()),
+            None => {
+                sync_org_dir(store, &dir, now)?;
+            }
+        }
+    }
+    if !touched.is_empty() {
+        let results =
+            crate::sync::sync_sources(store, sources, Some(&touched), client, None, now).await?;
+        for r in results {
+            if let Err(e) = r.result {
+                eprintln!("warning: re-sync of {} after apply failed: {e}", r.name);
+            }
+        }
+    }
     Ok(outcomes)
+}
+
+/// Remembers what steward did upstream, so later syncs know the grant's
+/// basis and grantor (DESIGN: "Grants seen upstream").
+fn record_upstream(
+    store: &mut Store,
+    src: &str,
+    d: &Decision,
+    change: &Change,
+    now: Time,
+) -> Result<()> {
+    match change.op {
+        Op::Add => store.record_applied_grant(
+            src,
+            &change.person,
+            &change.entitlement,
+            &d.decider,
+            &Basis::parse(&change.basis).unwrap_or(Basis::Manual),
+            now,
+        ),
+        Op::Renew => store.record_applied_grant(
+            src,
+            &change.person,
+            &change.entitlement,
+            &d.decider,
+            &Basis::Manual,
+            now,
+        ),
+        Op::Remove => store.forget_upstream_grant(src, &change.person, &change.entitlement),
+    }
+}
+
+/// Checks that still hold at apply time, whatever the target.
+fn still_allowed(
+    snap: &Snapshot,
+    current: &[Suggestion],
+    d: &Decision,
+    change: &Change,
+    actor: &str,
+    now: Time,
+) -> Result<(), String> {
+    let Some(area) = snap.area_idx(&change.area) else {
+        return Err(format!("refused: area {} no longer exists", change.area));
+    };
+    if authority(snap, actor, area, now).is_none() {
+        return Err(format!(
+            "refused: {actor} has no authority over area {} now",
+            change.area
+        ));
+    }
+    if authority(snap, &d.decider, area, now).is_none() {
+        return Err(format!(
+            "refused: decider {} no longer has authority over area {} (delegation ended?)",
+            d.decider, change.area
+        ));
+    }
+    let still = current.iter().any(|s| {
+        s.person == change.person
+            && s.entitlement == change.entitlement
+            && s.kind == d.suggestion.kind
+    });
+    if !still {
+        return Err(
+            "not applied: the suggestion no longer stands (the facts changed since the decision)"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// One change over SCIM: re-reads the group, does nothing if the membership
+/// is already as decided, else PATCHes it (guarded by the group's ETag; on a
+/// concurrent change, re-reads once and tries again).
+#[allow(clippy::too_many_arguments)]
+async fn apply_scim_one(
+    conn: &scim::Scim,
+    snap: &Snapshot,
+    current: &[Suggestion],
+    d: &Decision,
+    change: &Change,
+    group: &str,
+    actor: &str,
+    now: Time,
+    dry_run: bool,
+) -> Result<(bool, String, Vec<String>, bool)> {
+    let src = conn.source_name();
+    let email = snap
+        .person(&change.person)
+        .map(|p| p.email.clone())
+        .filter(|e| !e.is_empty());
+    let Some(mut state) = conn.group(group).await? else {
+        return Ok((
+            false,
+            format!(
+                "failed: source {src} has no group {group:?} (entitlement {})",
+                change.entitlement
+            ),
+            Vec::new(),
+            false,
+        ));
+    };
+    let Some(user) = conn.find_user(&change.person, email.as_deref()).await? else {
+        return Ok((
+            false,
+            format!(
+                "failed: source {src} has no user for person {}{}",
+                change.person,
+                email.map(|e| format!(" ({e})")).unwrap_or_default()
+            ),
+            Vec::new(),
+            false,
+        ));
+    };
+    let add = match change.op {
+        Op::Add => true,
+        Op::Remove => false,
+        Op::Renew => {
+            // Nothing changes upstream: the grant stays, now under the decider.
+            if !state.members.contains(&user) {
+                return Ok((
+                    false,
+                    format!(
+                        "not applied: {} is no longer in group {}",
+                        change.person, state.display_name
+                    ),
+                    Vec::new(),
+                    false,
+                ));
+            }
+            if let Err(why) = still_allowed(snap, current, d, change, actor, now) {
+                return Ok((false, why, Vec::new(), false));
+            }
+            return Ok((
+                true,
+                format!(
+                    "{src}: renewed {} -> {} (group {}) as manual, granted by {}",
+                    change.person, change.entitlement, state.display_name, d.decider
+                ),
+                Vec::new(),
+                false,
+            ));
+        }
+    };
+    for attempt in 0..2 {
+        if state.members.contains(&user) == add {
+            return Ok((
+                true,
+                "already in place upstream; nothing changed".into(),
+                Vec::new(),
+                false,
+            ));
+        }
+        if let Err(why) = still_allowed(snap, current, d, change, actor, now) {
+            return Ok((false, why, Vec::new(), false));
+        }
+        let req = conn.member_patch(&state.id, &user, add)?;
+        let shown = req.to_string();
+        if dry_run {
+            return Ok((
+                true,
+                change.describe_on(src, &state.display_name),
+                vec![shown],
+                false,
+            ));
+        }
+        if conn.send_patch(&req, state.etag.as_deref()).await? {
+            return Ok((
+                true,
+                change.describe_on(src, &state.display_name),
+                vec![shown],
+                true,
+            ));
+        }
+        if attempt == 0 {
+            // 412: the group changed meanwhile; look again.
+            match conn.group(&state.id).await? {
+                Some(s) => state = s,
+                None => break,
+            }
+        }
+    }
+    Ok((
+        false,
+        format!(
+            "failed: group {} kept changing under us (HTTP 412 twice); try again",
+            state.display_name
+        ),
+        Vec::new(),
+        false,
+    ))
 }
 
 fn apply_one(

@@ -1,16 +1,46 @@
-//! `steward.toml`: who you are, and (later) which sources to pull.
+//! `steward.toml`: who you are, and which sources to pull.
+//!
+//! ```toml
+//! me = "priya"
+//!
+//! [[source]]
+//! kind = "scim"
+//! name = "okta"
+//! url = "https://acme.okta.com/scim/v2"
+//! token_env = "OKTA_SCIM_TOKEN"
+//! team_prefix = "team-"
+//! ```
+//!
+//! Loading is lenient (only TOML syntax must be right, so that every command
+//! still runs); [`Config::sources`] validates the `[[source]]` tables and
+//! names the file, line and key of every problem. Credentials are never
+//! written in the file: `token_env` names an environment variable.
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+type RawTable = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 
 #[derive(Debug, Default, Deserialize)]
+struct RawConfig {
+    me: Option<String>,
+    #[serde(default, rename = "source")]
+    sources: Vec<Spanned<RawTable>>,
+}
+
+#[derive(Debug, Default)]
 pub struct Config {
     /// The person steward acts as when `--as` is not given.
     pub me: Option<String>,
-    /// Configured sources; each connector reads its own table.
-    #[serde(default, rename = "source")]
-    pub sources: Vec<toml::Table>,
+    /// Where it was read from.
+    pub path: PathBuf,
+    text: String,
+    raw: Vec<Spanned<RawTable>>,
+    top_level: Vec<(String, usize)>,
 }
 
 /// Reads the config file; `None` when it does not exist.
@@ -20,7 +50,965 @@ pub fn load(path: &Path) -> Result<Option<Config>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("cannot read config {}", path.display())),
     };
-    toml::from_str(&text)
-        .map(Some)
-        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))
+    parse(&text, path).map(Some)
+}
+
+/// Parses config text (TOML syntax only; see [`Config::sources`] for the rest).
+pub fn parse(text: &str, path: &Path) -> Result<Config> {
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_of(text, s.start));
+        anyhow::anyhow!(
+            "{}{}: {}",
+            path.display(),
+            line.map(|l| format!(":{l}")).unwrap_or_default(),
+            e.message().trim_end()
+        )
+    })?;
+    let top: BTreeMap<Spanned<String>, toml::Value> = toml::from_str(text).unwrap_or_default();
+    let top_level = top
+        .keys()
+        .map(|k| (k.get_ref().clone(), line_of(text, k.span().start)))
+        .collect();
+    Ok(Config {
+        me: raw.me,
+        path: path.to_path_buf(),
+        text: text.to_string(),
+        raw: raw.sources,
+        top_level,
+    })
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// One problem in the config, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line: usize,
+    /// The source's name (or `[[source]] #n`), when the problem is in one.
+    pub source: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: ", self.path.display(), self.line)?;
+        if let Some(s) = &self.source {
+            write!(f, "source {s}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    Files,
+    Scim,
+    PagerDuty,
+    Ics,
+    Backstage,
+}
+
+impl SourceKind {
+    pub const ALL: [SourceKind; 5] = [
+        SourceKind::Files,
+        SourceKind::Scim,
+        SourceKind::PagerDuty,
+        SourceKind::Ics,
+        SourceKind::Backstage,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Files => "files",
+            SourceKind::Scim => "scim",
+            SourceKind::PagerDuty => "pagerduty",
+            SourceKind::Ics => "ics",
+            SourceKind::Backstage => "backstage",
+        }
+    }
+
+    fn parse(s: &str) -> Option<SourceKind> {
+        SourceKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// What a source of this kind can provide, the first ones by default.
+    pub fn can_provide(self) -> &'static [Provides] {
+        use Provides::*;
+        match self {
+            SourceKind::Files => &[
+                People,
+                Teams,
+                Rotations,
+                Trainings,
+                Areas,
+                Entitlements,
+                Grants,
+                Delegations,
+                Rules,
+            ],
+            SourceKind::Scim => &[People, Teams, Grants],
+            SourceKind::PagerDuty => &[Rotations],
+            SourceKind::Ics => &[Rotations],
+            SourceKind::Backstage => &[People, Teams, Areas],
+        }
+    }
+}
+
+/// A kind of data a source contributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Provides {
+    People,
+    Teams,
+    Rotations,
+    Trainings,
+    Areas,
+    Entitlements,
+    Grants,
+    Delegations,
+    Rules,
+}
+
+impl Provides {
+    pub const ALL: [Provides; 9] = [
+        Provides::People,
+        Provides::Teams,
+        Provides::Rotations,
+        Provides::Trainings,
+        Provides::Areas,
+        Provides::Entitlements,
+        Provides::Grants,
+        Provides::Delegations,
+        Provides::Rules,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provides::People => "people",
+            Provides::Teams => "teams",
+            Provides::Rotations => "rotations",
+            Provides::Trainings => "trainings",
+            Provides::Areas => "areas",
+            Provides::Entitlements => "entitlements",
+            Provides::Grants => "grants",
+            Provides::Delegations => "delegations",
+            Provides::Rules => "rules",
+        }
+    }
+}
+
+/// Where a source's credential comes from. Never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    None,
+    /// The name of an environment variable holding the token.
+    Env(String),
+}
+
+impl Credential {
+    /// The token, or an error naming the variable (never its value).
+    pub fn token(&self, source: &str) -> Result<Option<String>> {
+        match self {
+            Credential::None => Ok(None),
+            Credential::Env(var) => match std::env::var(var) {
+                Ok(v) if !v.trim().is_empty() => Ok(Some(v.trim().to_string())),
+                _ => anyhow::bail!(
+                    "source {source}: environment variable {var} (token_env) is not set or empty"
+                ),
+            },
+        }
+    }
+}
+
+/// HTTP behaviour shared by every HTTP source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpSettings {
+    /// Per request, in seconds (default 30).
+    pub timeout_secs: u64,
+    /// Retries after a connection error, a timeout, a 5xx or a 429 (default 4).
+    pub retries: u32,
+    /// First backoff delay in milliseconds, doubled each retry, with jitter (default 500).
+    pub backoff_ms: u64,
+    /// The longest `Retry-After` honoured, in seconds (default 120); longer fails.
+    pub max_retry_after_secs: u64,
+    /// Requests in flight at once for this source (default 4).
+    pub concurrency: usize,
+    /// Items per page (default 100 for SCIM, 100 for PagerDuty).
+    pub page_size: Option<usize>,
+    /// Stop after this many pages of one listing: a server that keeps saying
+    /// "more" is broken (default 10000).
+    pub max_pages: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            timeout_secs: 30,
+            retries: 4,
+            backoff_ms: 500,
+            max_retry_after_secs: 120,
+            concurrency: 4,
+            page_size: None,
+            max_pages: 10_000,
+        }
+    }
+}
+
+/// How a SCIM source's users and groups become people, teams and grants.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScimSettings {
+    /// Which user attribute becomes the person id: `userName` (default), `id`,
+    /// `externalId` or `email`. People are matched across sources by email anyway.
+    pub person_id: String,
+    /// Groups whose displayName starts with this are teams; the rest of the name is the team id.
+    pub team_prefix: Option<String>,
+    /// Explicit teams: team id -> group displayName or id.
+    pub teams: BTreeMap<String, String>,
+    /// Groups whose displayName starts with this are entitlements; the rest of
+    /// the name is the entitlement id, and their members hold it.
+    pub entitlement_prefix: Option<String>,
+    /// Explicit entitlements: entitlement id -> group displayName or id.
+    /// (An entitlement whose `upstream` is `SOURCE:GROUP` is mapped too.)
+    pub entitlements: BTreeMap<String, String>,
+}
+
+/// One rotation's iCalendar feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedConfig {
+    pub rotation: String,
+    pub name: Option<String>,
+    pub team: Option<String>,
+    /// The feed URL, given literally or through `url_env` (feed URLs often
+    /// carry a secret).
+    pub url: String,
+    pub url_from_env: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    Files {
+        dir: PathBuf,
+    },
+    Scim(ScimSettings),
+    PagerDuty {
+        /// Schedule ids to read, each becoming a rotation of the same id; all
+        /// schedules when both this and `rotations` are empty.
+        schedules: Vec<String>,
+        /// Rotation id -> schedule id.
+        rotations: BTreeMap<String, String>,
+        days_back: i64,
+        days_ahead: i64,
+    },
+    Ics {
+        feeds: Vec<FeedConfig>,
+    },
+    Backstage,
+}
+
+/// A validated `[[source]]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceConfig {
+    pub name: String,
+    pub kind: SourceKind,
+    /// Line of the `[[source]]` table in the config file.
+    pub line: usize,
+    /// Base URL (HTTP sources other than `ics`).
+    pub url: Option<String>,
+    pub credential: Credential,
+    pub provides: Vec<Provides>,
+    pub http: HttpSettings,
+    pub spec: SourceSpec,
+}
+
+impl SourceConfig {
+    /// The URL or directory, for `status`.
+    pub fn location(&self) -> String {
+        match &self.spec {
+            SourceSpec::Files { dir } => std::fs::canonicalize(dir)
+                .unwrap_or_else(|_| dir.clone())
+                .display()
+                .to_string(),
+            SourceSpec::Ics { feeds } => {
+                let urls: Vec<String> = feeds
+                    .iter()
+                    .map(|f| match &f.url_from_env {
+                        Some(var) => format!("${var}"),
+                        None => f.url.clone(),
+                    })
+                    .collect();
+                urls.join(" ")
+            }
+            _ => self.url.clone().unwrap_or_default(),
+        }
+    }
+
+    pub fn provides(&self, p: Provides) -> bool {
+        self.provides.contains(&p)
+    }
+}
+
+impl Config {
+    /// Top-level keys other than `me` and `source`, with their lines.
+    fn unknown_top_level(&self) -> Vec<ConfigError> {
+        self.top_level
+            .iter()
+            .filter(|(k, _)| k != "me" && k != "source")
+            .map(|(k, line)| ConfigError {
+                path: self.path.clone(),
+                line: *line,
+                source: None,
+                message: format!("unknown key `{k}` (expected `me` and `[[source]]` tables)"),
+            })
+            .collect()
+    }
+
+    /// Validates every `[[source]]` table: all of them, or every problem found.
+    pub fn sources(&self) -> std::result::Result<Vec<SourceConfig>, Vec<ConfigError>> {
+        let mut errors = self.unknown_top_level();
+        let mut out = Vec::new();
+        for (n, table) in self.raw.iter().enumerate() {
+            match self.source(n, table) {
+                Ok(s) => {
+                    if out.iter().any(|o: &SourceConfig| o.name == s.name) {
+                        errors.push(ConfigError {
+                            path: self.path.clone(),
+                            line: s.line,
+                            source: Some(s.name.clone()),
+                            message: "another source has the same name; names must be unique"
+                                .into(),
+                        });
+                    }
+                    out.push(s);
+                }
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            errors.sort_by_key(|e| e.line);
+            Err(errors)
+        }
+    }
+
+    /// Every problem in the file, for `steward config check`: also
+    /// credentials that are not available in this environment.
+    pub fn check(&self) -> Vec<ConfigError> {
+        match self.sources() {
+            Err(e) => e,
+            Ok(sources) => sources
+                .iter()
+                .filter_map(|s| {
+                    let missing = match &s.credential {
+                        Credential::Env(var) => std::env::var(var)
+                            .map(|v| v.trim().is_empty())
+                            .unwrap_or(true)
+                            .then(|| format!("token_env: environment variable {var} is not set")),
+                        Credential::None => None,
+                    };
+                    let feed_missing = match &s.spec {
+                        SourceSpec::Ics { feeds } => feeds
+                            .iter()
+                            .filter_map(|f| f.url_from_env.as_ref())
+                            .find(|v| std::env::var(v).is_err())
+                            .map(|v| format!("url_env: environment variable {v} is not set")),
+                        _ => None,
+                    };
+                    missing.or(feed_missing).map(|message| ConfigError {
+                        path: self.path.clone(),
+                        line: s.line,
+                        source: Some(s.name.clone()),
+                        message,
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    fn source(
+        &self,
+        n: usize,
+        table: &Spanned<RawTable>,
+    ) -> std::result::Result<SourceConfig, Vec<ConfigError>> {
+        let t = table.get_ref();
+        let line = line_of(&self.text, table.span().start);
+        let text_of = |key: &str| {
+            t.iter()
+                .find(|(k, _)| k.get_ref() == key)
+                .and_then(|(_, v)| v.get_ref().as_str().map(str::to_string))
+        };
+        let name = text_of("name")
+            .or_else(|| text_of("kind").filter(|k| SourceKind::parse(k).is_some()))
+            .unwrap_or_default();
+        let mut r = Reader {
+            cfg: self,
+            t,
+            line,
+            label: if name.is_empty() {
+                format!("[[source]] #{}", n + 1)
+            } else {
+                name.clone()
+            },
+            errors: Vec::new(),
+            used: Vec::new(),
+        };
+        let kind_text = r.string("kind");
+        let kind = match kind_text.as_deref() {
+            None => {
+                r.err_at(
+                    line,
+                    format!(
+                        "missing `kind` (one of {})",
+                        SourceKind::ALL.map(|k| k.as_str()).join(", ")
+                    ),
+                );
+                None
+            }
+            Some(k) => match SourceKind::parse(k) {
+                Some(k) => Some(k),
+                None => {
+                    r.err_key(
+                        "kind",
+                        format!(
+                            "unknown kind {k:?} (one of {})",
+                            SourceKind::ALL.map(|k| k.as_str()).join(", ")
+                        ),
+                    );
+                    None
+                }
+            },
+        };
+        let name = match r.string("name") {
+            Some(n) if !n.trim().is_empty() && !n.contains(':') => n,
+            Some(_) => {
+                r.err_key("name", "must be non-empty and contain no `:`".into());
+                String::new()
+            }
+            None => kind.map(|k| k.as_str().to_string()).unwrap_or_default(),
+        };
+        if r.has("token") {
+            r.err_key(
+                "token",
+                "a literal token does not belong in the config file: put it in an environment variable and write `token_env = \"VAR\"`".into(),
+            );
+        }
+        let credential = match r.string("token_env") {
+            Some(v) if is_env_name(&v) => Credential::Env(v),
+            Some(v) => {
+                r.err_key(
+                    "token_env",
+                    format!("{v:?} is not an environment variable name (it should name the variable, not hold the token)"),
+                );
+                Credential::None
+            }
+            None => Credential::None,
+        };
+        let mut http = HttpSettings::default();
+        if let Some(v) = r.uint("timeout_secs") {
+            http.timeout_secs = v.max(1);
+        }
+        if let Some(v) = r.uint("retries") {
+            http.retries = v.min(20) as u32;
+        }
+        if let Some(v) = r.uint("backoff_ms") {
+            http.backoff_ms = v;
+        }
+        if let Some(v) = r.uint("max_retry_after_secs") {
+            http.max_retry_after_secs = v;
+        }
+        if let Some(v) = r.uint("concurrency") {
+            http.concurrency = (v as usize).clamp(1, 64);
+        }
+        if let Some(v) = r.uint("page_size") {
+            http.page_size = Some((v as usize).clamp(1, 10_000));
+        }
+        if let Some(v) = r.uint("max_pages") {
+            http.max_pages = (v as usize).max(1);
+        }
+        let url = r.string("url");
+        if let Some(u) = &url
+            && reqwest::Url::parse(u)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .is_none()
+        {
+            r.err_key("url", format!("{u:?} is not an http(s) URL"));
+        }
+        let provides_list = r.strings("provides");
+        let Some(kind) = kind else {
+            return Err(r.errors);
+        };
+        let provides = match provides_list {
+            None => kind.can_provide().to_vec(),
+            Some(list) => {
+                let mut out = Vec::new();
+                for p in list {
+                    match Provides::ALL.into_iter().find(|x| x.as_str() == p) {
+                        Some(x) if kind.can_provide().contains(&x) => out.push(x),
+                        _ => r.err_key(
+                            "provides",
+                            format!(
+                                "a {} source cannot provide {p:?} (it can provide {})",
+                                kind.as_str(),
+                                kind.can_provide()
+                                    .iter()
+                                    .map(|x| x.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        ),
+                    }
+                }
+                out
+            }
+        };
+        let needs_url = matches!(
+            kind,
+            SourceKind::Scim | SourceKind::PagerDuty | SourceKind::Backstage
+        );
+        if needs_url && url.is_none() {
+            r.err_at(line, format!("a {} source needs `url`", kind.as_str()));
+        }
+        let spec = match kind {
+            SourceKind::Files => match r.string("dir") {
+                Some(d) => {
+                    let base = self.path.parent().unwrap_or(Path::new(""));
+                    SourceSpec::Files { dir: base.join(d) }
+                }
+                None => {
+                    r.err_at(
+                        line,
+                        "a files source needs `dir` (the org directory)".into(),
+                    );
+                    SourceSpec::Files {
+                        dir: PathBuf::new(),
+                    }
+                }
+            },
+            SourceKind::Scim => {
+                let person_id = r.string("person_id").unwrap_or_else(|| "userName".into());
+                if !["userName", "id", "externalId", "email"].contains(&person_id.as_str()) {
+                    r.err_key(
+                        "person_id",
+                        format!("{person_id:?}: expected userName, id, externalId or email"),
+                    );
+                }
+                SourceSpec::Scim(ScimSettings {
+                    person_id,
+                    team_prefix: r.string("team_prefix"),
+                    teams: r.string_map("teams"),
+                    entitlement_prefix: r.string("entitlement_prefix"),
+                    entitlements: r.string_map("entitlements"),
+                })
+            }
+            SourceKind::PagerDuty => {
+                let days_back = r.uint("days_back").unwrap_or(14) as i64;
+                let days_ahead = r.uint("days_ahead").unwrap_or(28) as i64;
+                SourceSpec::PagerDuty {
+                    schedules: r.strings("schedules").unwrap_or_default(),
+                    rotations: r.string_map("rotations"),
+                    days_back,
+                    days_ahead,
+                }
+            }
+            SourceKind::Ics => SourceSpec::Ics { feeds: r.feeds() },
+            SourceKind::Backstage => SourceSpec::Backstage,
+        };
+        r.unknown_keys(kind);
+        if r.errors.is_empty() {
+            Ok(SourceConfig {
+                name,
+                kind,
+                line,
+                url: url.map(|u| u.trim_end_matches('/').to_string()),
+                credential,
+                provides,
+                http,
+                spec,
+            })
+        } else {
+            Err(r.errors)
+        }
+    }
+}
+
+fn is_env_name(v: &str) -> bool {
+    !v.is_empty()
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !v.starts_with(|c: char| c.is_ascii_digit())
+}
+
+const COMMON_KEYS: &[&str] = &[
+    "kind",
+    "name",
+    "url",
+    "token",
+    "token_env",
+    "provides",
+    "timeout_secs",
+    "retries",
+    "backoff_ms",
+    "max_retry_after_secs",
+    "concurrency",
+    "page_size",
+    "max_pages",
+];
+
+fn kind_keys(kind: SourceKind) -> &'static [&'static str] {
+    match kind {
+        SourceKind::Files => &["dir"],
+        SourceKind::Scim => &[
+            "person_id",
+            "team_prefix",
+            "teams",
+            "entitlement_prefix",
+            "entitlements",
+        ],
+        SourceKind::PagerDuty => &["schedules", "rotations", "days_back", "days_ahead"],
+        SourceKind::Ics => &["feed"],
+        SourceKind::Backstage => &[],
+    }
+}
+
+struct Reader<'a> {
+    cfg: &'a Config,
+    t: &'a RawTable,
+    line: usize,
+    label: String,
+    errors: Vec<ConfigError>,
+    used: Vec<&'static str>,
+}
+
+impl Reader<'_> {
+    fn get(&self, key: &str) -> Option<(&Spanned<String>, &Spanned<toml::Value>)> {
+        self.t.iter().find(|(k, _)| k.get_ref() == key)
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    fn key_line(&self, key: &str) -> usize {
+        self.get(key)
+            .map(|(k, _)| line_of(&self.cfg.text, k.span().start))
+            .unwrap_or(self.line)
+    }
+
+    fn err_at(&mut self, line: usize, message: String) {
+        self.errors.push(ConfigError {
+            path: self.cfg.path.clone(),
+            line,
+            source: Some(self.label.clone()),
+            message,
+        });
+    }
+
+    fn err_key(&mut self, key: &str, message: String) {
+        let line = self.key_line(key);
+        self.err_at(line, format!("`{key}`: {message}"));
+    }
+
+    fn string(&mut self, key: &str) -> Option<String> {
+        let v = self.get(key)?.1.get_ref().clone();
+        match v {
+            toml::Value::String(s) => Some(s),
+            other => {
+                self.err_key(
+                    key,
+                    format!("expected a string, found {}", other.type_str()),
+                );
+                None
+            }
+        }
+    }
+
+    fn uint(&mut self, key: &str) -> Option<u64> {
+        let v = self.get(key)?.1.get_ref().clone();
+        match v {
+            toml::Value::Integer(i) if i >= 0 => Some(i as u64),
+            other => {
+                self.err_key(
+                    key,
+                    format!("expected a non-negative integer, found {other}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, key: &str) -> Option<Vec<String>> {
+        let v = self.get(key)?.1.get_ref().clone();
+        match v {
+            toml::Value::Array(items) => {
+                let mut out = Vec::new();
+                for i in items {
+                    match i {
+                        toml::Value::String(s) => out.push(s),
+                        other => {
+                            self.err_key(key, format!("expected strings, found {other}"));
+                            return None;
+                        }
+                    }
+                }
+                Some(out)
+            }
+            other => {
+                self.err_key(
+                    key,
+                    format!("expected a list of strings, found {}", other.type_str()),
+                );
+                None
+            }
+        }
+    }
+
+    fn string_map(&mut self, key: &str) -> BTreeMap<String, String> {
+        let Some((_, v)) = self.get(key) else {
+            return BTreeMap::new();
+        };
+        match v.get_ref().clone() {
+            toml::Value::Table(t) => {
+                let mut out = BTreeMap::new();
+                for (k, v) in t {
+                    match v {
+                        toml::Value::String(s) => {
+                            out.insert(k, s);
+                        }
+                        other => self.err_key(
+                            key,
+                            format!(
+                                "{k}: expected a string (a group displayName or id), found {other}"
+                            ),
+                        ),
+                    }
+                }
+                out
+            }
+            other => {
+                self.err_key(key, format!("expected a table, found {}", other.type_str()));
+                BTreeMap::new()
+            }
+        }
+    }
+
+    fn feeds(&mut self) -> Vec<FeedConfig> {
+        let Some((_, v)) = self.get("feed") else {
+            self.err_at(
+                self.line,
+                "an ics source needs `[[source.feed]]` tables (rotation, url or url_env)".into(),
+            );
+            return Vec::new();
+        };
+        let line = self.key_line("feed");
+        let toml::Value::Array(items) = v.get_ref().clone() else {
+            self.err_key("feed", "expected `[[source.feed]]` tables".into());
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.into_iter().enumerate() {
+            let n = i + 1;
+            let toml::Value::Table(t) = item else {
+                self.err_at(line, format!("feed #{n}: expected a table"));
+                continue;
+            };
+            let s = |k: &str| t.get(k).and_then(|v| v.as_str()).map(str::to_string);
+            for k in t.keys() {
+                if !["rotation", "name", "team", "url", "url_env"].contains(&k.as_str()) {
+                    self.err_at(
+                        line,
+                        format!(
+                            "feed #{n}: unknown key `{k}` (rotation, name, team, url, url_env)"
+                        ),
+                    );
+                }
+            }
+            let Some(rotation) = s("rotation") else {
+                self.err_at(
+                    line,
+                    format!("feed #{n}: missing `rotation` (the rotation id)"),
+                );
+                continue;
+            };
+            let (url, url_from_env) = match (s("url"), s("url_env")) {
+                (Some(u), None) => (u, None),
+                (None, Some(var)) => (std::env::var(&var).unwrap_or_default(), Some(var)),
+                _ => {
+                    self.err_at(
+                        line,
+                        format!("feed {rotation}: give exactly one of `url` or `url_env`"),
+                    );
+                    continue;
+                }
+            };
+            if url_from_env.is_none()
+                && reqwest::Url::parse(&url)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .is_none()
+            {
+                self.err_at(
+                    line,
+                    format!("feed {rotation}: {url:?} is not an http(s) URL"),
+                );
+            }
+            out.push(FeedConfig {
+                rotation,
+                name: s("name"),
+                team: s("team"),
+                url,
+                url_from_env,
+            });
+        }
+        out
+    }
+
+    fn unknown_keys(&mut self, kind: SourceKind) {
+        let allowed: Vec<&str> = COMMON_KEYS.iter().chain(kind_keys(kind)).copied().collect();
+        let unknown: Vec<(String, usize)> = self
+            .t
+            .keys()
+            .filter(|k| !allowed.contains(&k.get_ref().as_str()))
+            .map(|k| (k.get_ref().clone(), line_of(&self.cfg.text, k.span().start)))
+            .collect();
+        for (k, line) in unknown {
+            self.err_at(
+                line,
+                format!(
+                    "unknown key `{k}` for a {} source (known: {})",
+                    kind.as_str(),
+                    allowed.join(", ")
+                ),
+            );
+        }
+        let _ = &self.used;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(text: &str) -> Config {
+        parse(text, Path::new("/etc/steward.toml")).unwrap()
+    }
+
+    #[test]
+    fn a_complete_config_validates() {
+        let c = cfg(r#"
+me = "priya"
+
+[[source]]
+kind = "files"
+dir = "org"
+provides = ["trainings", "rules", "areas", "entitlements", "delegations"]
+
+[[source]]
+kind = "scim"
+name = "okta"
+url = "https://acme.okta.com/scim/v2/"
+token_env = "OKTA_TOKEN"
+team_prefix = "team-"
+entitlements = { "payments-db:read" = "payments-db-read" }
+
+[[source]]
+kind = "pagerduty"
+url = "https://api.pagerduty.com"
+token_env = "PD_TOKEN"
+schedules = ["PI7DH85"]
+
+[[source]]
+kind = "ics"
+name = "grafana"
+[[source.feed]]
+rotation = "db-primary"
+url = "https://oncall.example/feed.ics"
+
+[[source]]
+kind = "backstage"
+url = "https://backstage.example"
+"#);
+        assert_eq!(c.me.as_deref(), Some("priya"));
+        let s = c.sources().unwrap();
+        assert_eq!(s.len(), 5);
+        assert_eq!(s[0].name, "files");
+        assert_eq!(
+            s[0].spec,
+            SourceSpec::Files {
+                dir: PathBuf::from("/etc/org")
+            }
+        );
+        assert_eq!(s[1].url.as_deref(), Some("https://acme.okta.com/scim/v2"));
+        assert_eq!(s[1].credential, Credential::Env("OKTA_TOKEN".into()));
+        assert_eq!(s[1].line, 9);
+        assert_eq!(s[2].name, "pagerduty");
+        assert!(s[2].provides(Provides::Rotations));
+    }
+
+    #[test]
+    fn a_literal_token_is_refused_with_its_line() {
+        let c = cfg(
+            "me = \"x\"\n[[source]]\nkind = \"scim\"\nname = \"okta\"\nurl = \"https://x\"\ntoken = \"s3cret\"\n",
+        );
+        let e = c.sources().unwrap_err();
+        assert_eq!(e.len(), 1);
+        let text = e[0].to_string();
+        assert!(
+            text.starts_with("/etc/steward.toml:6: source okta: `token`"),
+            "{text}"
+        );
+        assert!(text.contains("token_env"));
+        assert!(!text.contains("s3cret"));
+    }
+
+    #[test]
+    fn every_problem_is_named_with_its_line() {
+        let c = cfg(
+            "[[source]]\nkind = \"scim\"\n\n[[source]]\nkind = \"ldap\"\n\n[[source]]\nkind = \"pagerduty\"\nurl = \"ftp://x\"\ntoken_env = \"abc def\"\nschedule = [\"P1\"]\nprovides = [\"grants\"]\n",
+        );
+        let e: Vec<String> = c
+            .sources()
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        let all = e.join("\n");
+        assert!(
+            all.contains(":1: source scim: a scim source needs `url`"),
+            "{all}"
+        );
+        assert!(
+            all.contains(":5: source [[source]] #2: `kind`: unknown kind \"ldap\""),
+            "{all}"
+        );
+        assert!(all.contains(":9: source pagerduty: `url`"), "{all}");
+        assert!(all.contains(":10: source pagerduty: `token_env`"), "{all}");
+        assert!(
+            all.contains(":11: source pagerduty: unknown key `schedule`"),
+            "{all}"
+        );
+        assert!(
+            all.contains(
+                ":12: source pagerduty: `provides`: a pagerduty source cannot provide \"grants\""
+            ),
+            "{all}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_a_line_and_the_minimal_config_still_loads() {
+        let e = parse("me = \"x\"\n[[source]\n", Path::new("s.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("s.toml:2:"), "{e}");
+        let c = cfg("me = \"x\"\n");
+        assert!(c.sources().unwrap().is_empty());
+        let c = cfg("me = \"x\"\nnme = 1\n");
+        assert!(
+            c.sources().unwrap_err()[0]
+                .to_string()
+                .contains(":2: unknown key `nme`")
+        );
+    }
 }

@@ -1,11 +1,24 @@
 //! Pulling sources into the cache. A source's data is replaced only when it
 //! was read whole; a failure is recorded and leaves the previous data.
+//!
+//! Configured sources are pulled concurrently (one HTTP client), then
+//! resolved together: people are matched across sources by email
+//! (case-insensitively; the first source in the config that provides a
+//! person gives its id), SCIM groups become grants once every source's
+//! entitlements are known, and iCalendar feeds are parsed once every
+//! source's people are known. Each source is then written in its own
+//! transaction.
 
-use crate::model::{Org, Time};
-use crate::sources::files;
+use crate::config::{Provides, SourceConfig, SourceKind, SourceSpec};
+use crate::model::{Org, Person, Rotation, Time};
+use crate::sources::files::ics::{PersonMatcher, parse_feed};
+use crate::sources::http::{ProgressEvent, ProgressSink};
+use crate::sources::{AnySource, Pulled, files, scim};
 use crate::store::{SourceInfo, Store};
 use anyhow::Result;
+use std::collections::HashMap;
 use std::path::Path;
+use std::time::Duration;
 
 /// The name the org directory source has in the cache.
 pub const FILES_SOURCE: &str = "files";
@@ -37,5 +50,446 @@ pub fn sync_org_dir(store: &mut Store, dir: &Path, now: Time) -> Result<Org> {
             store.record_sync_failure(&info, &e.to_string(), now)?;
             Err(anyhow::Error::new(e).context("sync failed; the cache keeps its previous data"))
         }
+    }
+}
+
+/// How one configured source's sync went.
+#[derive(Debug, Clone)]
+pub struct SourceOutcome {
+    pub name: String,
+    pub kind: SourceKind,
+    /// What was written, or why nothing was.
+    pub result: Result<Counts, String>,
+    pub warnings: Vec<String>,
+    pub progress: ProgressEvent,
+}
+
+/// What a successful source contributed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub people: usize,
+    pub teams: usize,
+    pub rotations: usize,
+    pub shifts: usize,
+    pub areas: usize,
+    pub entitlements: usize,
+    pub grants: usize,
+    pub other: usize,
+}
+
+impl Counts {
+    fn of(org: &Org) -> Counts {
+        Counts {
+            people: org.people.len(),
+            teams: org.teams.len(),
+            rotations: org.rotations.len(),
+            shifts: org.rotations.iter().map(|r| r.shifts.len()).sum(),
+            areas: org.areas.len(),
+            entitlements: org.entitlements.len(),
+            grants: org.grants.len(),
+            other: org.trainings.len() + org.delegations.len() + org.rules.len(),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        let parts = [
+            (self.people, "people"),
+            (self.teams, "teams"),
+            (self.rotations, "rotations"),
+            (self.shifts, "shifts"),
+            (self.areas, "areas"),
+            (self.entitlements, "entitlements"),
+            (self.grants, "grants"),
+            (self.other, "trainings/delegations/rules"),
+        ];
+        let text: Vec<String> = parts
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, w)| format!("{n} {w}"))
+            .collect();
+        if text.is_empty() {
+            "nothing".into()
+        } else {
+            text.join(", ")
+        }
+    }
+}
+
+pub fn source_info(cfg: &SourceConfig) -> SourceInfo {
+    SourceInfo {
+        name: cfg.name.clone(),
+        kind: cfg.kind.as_str().into(),
+        location: cfg.location(),
+        synced_at: None,
+        attempted_at: None,
+        error: None,
+        items: 0,
+    }
+}
+
+/// Pulls `sources` (all of them, or those named in `only`) concurrently and
+/// writes each one that succeeded; records each failure.
+pub async fn sync_sources(
+    store: &mut Store,
+    sources: &[SourceConfig],
+    only: Option<&[String]>,
+    client: reqwest::Client,
+    sink: Option<ProgressSink>,
+    now: Time,
+) -> Result<Vec<SourceOutcome>> {
+    let selected: Vec<&SourceConfig> = sources
+        .iter()
+        .filter(|s| only.is_none_or(|o| o.contains(&s.name)))
+        .collect();
+    // Open every connector (a missing credential fails that source only).
+    let mut opened = Vec::new();
+    let mut failed: Vec<(usize, String)> = Vec::new();
+    for (i, cfg) in selected.iter().enumerate() {
+        match AnySource::open(cfg, client.clone(), sink.clone()) {
+            Ok(pair) => opened.push((i, pair)),
+            Err(e) => failed.push((i, format!("{e:#}"))),
+        }
+    }
+    let pulls = opened.iter().map(|(i, (src, _))| async move {
+        let r = tokio::time::timeout(Duration::from_secs(3600), src.pull(now)).await;
+        let r = match r {
+            Ok(r) => r,
+            Err(_) => Err(anyhow::anyhow!(
+                "source {}: gave up after an hour",
+                src.name()
+            )),
+        };
+        (*i, r)
+    });
+    let results = futures_util::future::join_all(pulls).await;
+    let progress_of: HashMap<usize, &std::sync::Arc<crate::sources::http::Progress>> =
+        opened.iter().map(|(i, (_, p))| (*i, p)).collect();
+
+    let mut pulled: Vec<(usize, Pulled)> = Vec::new();
+    for (i, r) in results {
+        match r {
+            Ok(p) => pulled.push((i, p)),
+            Err(e) => failed.push((i, format!("{e:#}"))),
+        }
+    }
+    pulled.sort_by_key(|(i, _)| *i);
+
+    // Resolve across sources.
+    let cached = store.load_org()?;
+    let resolved = resolve(&selected, pulled, &cached);
+    let mut outcomes: Vec<SourceOutcome> = Vec::new();
+    for (i, r) in resolved {
+        let cfg = selected[i];
+        match r {
+            Ok((mut org, warnings, groups_seen)) => {
+                if let Some(pairs) = groups_seen {
+                    match store.observe_grants(&cfg.name, &pairs, now) {
+                        Ok(g) => org.grants = g,
+                        Err(e) => {
+                            failed.push((i, format!("{e:#}")));
+                            continue;
+                        }
+                    }
+                }
+                let counts = Counts::of(&org);
+                if let Err(e) = store.replace_source(&source_info(cfg), &org, now) {
+                    failed.push((i, format!("cannot write to the cache: {e:#}")));
+                    continue;
+                }
+                for w in &warnings {
+                    tracing::warn!(source = %cfg.name, "{w}");
+                }
+                tracing::info!(source = %cfg.name, counts = %counts.describe(), "synced");
+                let progress = progress_of
+                    .get(&i)
+                    .map(|p| p.finish(Ok(())))
+                    .unwrap_or_else(|| empty_event(&cfg.name));
+                outcomes.push(SourceOutcome {
+                    name: cfg.name.clone(),
+                    kind: cfg.kind,
+                    result: Ok(counts),
+                    warnings,
+                    progress,
+                });
+            }
+            Err(e) => failed.push((i, e)),
+        }
+    }
+    for (i, e) in failed {
+        let cfg = selected[i];
+        tracing::warn!(source = %cfg.name, error = %e, "sync failed");
+        store.record_sync_failure(&source_info(cfg), &e, now)?;
+        let progress = progress_of
+            .get(&i)
+            .map(|p| p.finish(Err(e.clone())))
+            .unwrap_or_else(|| empty_event(&cfg.name));
+        outcomes.push(SourceOutcome {
+            name: cfg.name.clone(),
+            kind: cfg.kind,
+            result: Err(e),
+            warnings: Vec::new(),
+            progress,
+        });
+    }
+    let order: HashMap<&str, usize> = selected
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
+    outcomes.sort_by_key(|o| order.get(o.name.as_str()).copied().unwrap_or(usize::MAX));
+    Ok(outcomes)
+}
+
+fn empty_event(source: &str) -> ProgressEvent {
+    ProgressEvent {
+        source: source.to_string(),
+        pages: 0,
+        items: 0,
+        bytes: 0,
+        elapsed: Duration::ZERO,
+        done: None,
+        note: None,
+    }
+}
+
+type Resolved = Result<(Org, Vec<String>, Option<Vec<(String, String)>>), String>;
+
+/// Matches people across sources, maps groups to grants, parses feeds.
+fn resolve(
+    selected: &[&SourceConfig],
+    pulled: Vec<(usize, Pulled)>,
+    cached: &Org,
+) -> Vec<(usize, Resolved)> {
+    // Canonical ids by email: sources providing people first, in config order,
+    // then what the cache holds from other sources.
+    let mut by_email: HashMap<String, String> = HashMap::new();
+    for (i, p) in &pulled {
+        if selected[*i].provides(Provides::People) {
+            for person in &p.org.people {
+                let e = person.email.trim().to_lowercase();
+                if !e.is_empty() {
+                    by_email.entry(e).or_insert_with(|| person.id.clone());
+                }
+            }
+        }
+    }
+    for person in &cached.people {
+        let e = person.email.trim().to_lowercase();
+        if !e.is_empty() {
+            by_email.entry(e).or_insert_with(|| person.id.clone());
+        }
+    }
+    // Everyone, for feeds: fresh people (deduplicated by email), then cached.
+    let mut everyone: Vec<Person> = Vec::new();
+    let mut known_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (i, p) in &pulled {
+        if selected[*i].provides(Provides::People) {
+            for person in &p.org.people {
+                let e = person.email.trim().to_lowercase();
+                let id = by_email
+                    .get(&e)
+                    .cloned()
+                    .unwrap_or_else(|| person.id.clone());
+                if known_ids.insert(id.clone()) {
+                    everyone.push(Person {
+                        id,
+                        ..person.clone()
+                    });
+                }
+            }
+        }
+    }
+    for person in &cached.people {
+        if known_ids.insert(person.id.clone()) {
+            everyone.push(person.clone());
+        }
+    }
+    let mut entitlements = cached.entitlements.clone();
+    for (i, p) in &pulled {
+        if selected[*i].provides(Provides::Entitlements) {
+            entitlements.extend(p.org.entitlements.iter().cloned());
+        }
+    }
+    let matcher = PersonMatcher::new(&everyone);
+
+    let mut out = Vec::new();
+    // Which source first provided each canonical person (to drop duplicates).
+    let mut provided: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (i, p) in pulled {
+        let cfg = selected[i];
+        out.push((
+            i,
+            resolve_one(cfg, p, &by_email, &matcher, &entitlements, &mut provided),
+        ));
+    }
+    out
+}
+
+fn resolve_one(
+    cfg: &SourceConfig,
+    p: Pulled,
+    by_email: &HashMap<String, String>,
+    matcher: &PersonMatcher,
+    entitlements: &[crate::model::Entitlement],
+    provided: &mut std::collections::HashSet<String>,
+) -> Resolved {
+    let Pulled {
+        mut org,
+        groups,
+        feeds,
+        mut warnings,
+    } = p;
+    // This source's ids -> canonical ids, by email.
+    let mut rename: HashMap<String, String> = HashMap::new();
+    for person in &org.people {
+        let e = person.email.trim().to_lowercase();
+        if let Some(id) = by_email.get(&e)
+            && *id != person.id
+        {
+            rename.insert(person.id.clone(), id.clone());
+        }
+    }
+    let map = |r: &str| -> String {
+        if let Some(id) = rename.get(r) {
+            return id.clone();
+        }
+        if r.contains('@')
+            && let Some(id) = by_email.get(&r.trim().to_lowercase())
+        {
+            return id.clone();
+        }
+        r.to_string()
+    };
+    rename_people(&mut org, &map);
+    // People another source already provided are theirs.
+    let mut people = Vec::new();
+    if cfg.provides(Provides::People) {
+        for mut person in std::mem::take(&mut org.people) {
+            person.id = map(&person.id);
+            if provided.insert(person.id.clone()) {
+                people.push(person);
+            }
+        }
+    }
+    org.people = people;
+
+    let mut seen_pairs = None;
+    if let SourceSpec::Scim(settings) = &cfg.spec {
+        let mut pairs = Vec::new();
+        let mut unmapped = 0;
+        for g in &groups {
+            let ents = scim::group_entitlements(&cfg.name, settings, entitlements, g);
+            if ents.is_empty() {
+                unmapped += 1;
+            }
+            for e in ents {
+                for m in &g.members {
+                    pairs.push((map(m), e.clone()));
+                }
+            }
+        }
+        if unmapped > 0 {
+            tracing::info!(source = %cfg.name, unmapped, "groups mapped to neither a team nor an entitlement");
+        }
+        if cfg.provides(Provides::Grants) {
+            seen_pairs = Some(pairs);
+        }
+    }
+    for feed in feeds {
+        let parsed =
+            parse_feed(&feed.text, Path::new(&feed.origin), matcher).map_err(|e| e.to_string())?;
+        let rotation = Rotation {
+            id: feed.rotation.clone(),
+            name: feed
+                .name
+                .or(parsed.name)
+                .unwrap_or_else(|| feed.rotation.clone()),
+            team: feed.team,
+            members: Vec::new(),
+            shifts: parsed
+                .shifts
+                .into_iter()
+                .map(|mut s| {
+                    s.person = map(&s.person);
+                    s
+                })
+                .collect(),
+        };
+        org.rotations.push(rotation);
+    }
+    // Keep only what the source provides.
+    let keep = |x: Provides| cfg.provides(x);
+    if !keep(Provides::People) {
+        org.people.clear();
+    }
+    if !keep(Provides::Teams) {
+        org.teams.clear();
+    }
+    if !keep(Provides::Rotations) {
+        org.rotations.clear();
+    }
+    if !keep(Provides::Trainings) {
+        org.trainings.clear();
+    }
+    if !keep(Provides::Areas) {
+        org.areas.clear();
+    }
+    if !keep(Provides::Entitlements) {
+        org.entitlements.clear();
+    }
+    if !keep(Provides::Grants) {
+        org.grants.clear();
+    }
+    if !keep(Provides::Delegations) {
+        org.delegations.clear();
+    }
+    if !keep(Provides::Rules) {
+        org.rules.clear();
+    }
+    warnings.sort();
+    warnings.dedup();
+    Ok((org, warnings, seen_pairs))
+}
+
+/// Applies `map` to every person reference in `org` (not to people's own ids).
+fn rename_people(org: &mut Org, map: &impl Fn(&str) -> String) {
+    let opt = |v: &mut Option<String>| {
+        if let Some(x) = v {
+            *x = map(x);
+        }
+    };
+    for p in &mut org.people {
+        opt(&mut p.manager);
+    }
+    for t in &mut org.teams {
+        opt(&mut t.lead);
+        for m in &mut t.members {
+            *m = map(m);
+        }
+    }
+    for r in &mut org.rotations {
+        for m in &mut r.members {
+            *m = map(m);
+        }
+        for s in &mut r.shifts {
+            s.person = map(&s.person);
+        }
+    }
+    for t in &mut org.trainings {
+        t.person = map(&t.person);
+    }
+    for a in &mut org.areas {
+        a.owner = map(&a.owner);
+    }
+    for g in &mut org.grants {
+        g.person = map(&g.person);
+        opt(&mut g.granted_by);
+    }
+    for d in &mut org.delegations {
+        d.to = map(&d.to);
+        d.by = map(&d.by);
+    }
+    for r in &mut org.rules {
+        r.author = map(&r.author);
     }
 }

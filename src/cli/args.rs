@@ -64,13 +64,20 @@ pub enum Command {
         #[arg(long = "as", value_name = "PERSON", default_value = "priya")]
         persona: String,
     },
-    /// Pull an org directory into the cache, replacing what it held, in one transaction
+    /// Pull the configured sources (or an org directory) into the cache
     ///
-    /// Example: steward sync --org ./acme-org
+    /// Every `[[source]]` in steward.toml is pulled concurrently; each one is
+    /// replaced in one transaction only when it was read whole, and a failing
+    /// source keeps its previous data (shown as stale by `status`).
+    ///
+    /// Examples: steward sync; steward sync --source okta; steward sync --org ./acme-org
     Sync {
-        /// The org directory to read (see README: the org directory format)
-        #[arg(long, value_name = "DIR")]
+        /// The org directory to read instead of the configured sources (see README: the org directory format)
+        #[arg(long, value_name = "DIR", conflicts_with = "source")]
         org: Option<PathBuf>,
+        /// Only this configured source (repeatable)
+        #[arg(long, value_name = "NAME")]
+        source: Vec<String>,
     },
     /// Show what is cached, from where, and when it was synced
     ///
@@ -168,6 +175,13 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<AuditAction>,
     },
+    /// Check steward.toml: every problem, with file and line
+    ///
+    /// Example: steward config check
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
     /// Write a synthetic organization of realistic shape, to try steward at scale
     ///
     /// Example: steward gen --people 10000 --out /tmp/org10k
@@ -179,6 +193,12 @@ pub enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigAction {
+    /// Validate the config (sources, keys, URLs, credentials) and say what is wrong, where
+    Check,
 }
 
 #[derive(Subcommand, Debug)]

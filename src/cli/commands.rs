@@ -1,7 +1,7 @@
 //! One function per subcommand.
 
 use super::Ctx;
-use super::args::{AuditAction, Command, OrgArg, VerdictArg};
+use super::args::{AuditAction, Command, ConfigAction, OrgArg, VerdictArg};
 use super::output::{suggestion_table, suggestions_json, table};
 use crate::apply;
 use crate::model::*;
@@ -17,7 +17,10 @@ pub fn run(ctx: &Ctx, command: Option<Command>) -> Result<ExitCode> {
     };
     match command {
         Command::Demo { print, persona } => demo(ctx, print, &persona),
-        Command::Sync { org } => sync(ctx, org),
+        Command::Sync { org, source } => sync(ctx, org, &source),
+        Command::Config { action } => match action {
+            ConfigAction::Check => config_check(ctx),
+        },
         Command::Status => status(ctx),
         Command::Check(org) => check_cmd(ctx, &org),
         Command::Suggest {
@@ -92,11 +95,73 @@ fn no_command(ctx: &Ctx) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn sync(ctx: &Ctx, org: Option<std::path::PathBuf>) -> Result<ExitCode> {
+fn config_path(ctx: &Ctx) -> std::path::PathBuf {
+    ctx.global
+        .config
+        .clone()
+        .unwrap_or_else(crate::paths::default_config_file)
+}
+
+/// The validated sources of the config, or every problem with its line.
+fn configured_sources(ctx: &Ctx) -> Result<Vec<crate::config::SourceConfig>> {
+    let path = config_path(ctx);
+    let Some(cfg) = ctx.config.as_ref() else {
+        return Ok(Vec::new());
+    };
+    cfg.sources().map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        anyhow::anyhow!(
+            "{} has {} problem(s):\n  {}\n(`steward config check` lists them)",
+            path.display(),
+            errors.len(),
+            lines.join("\n  ")
+        )
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Progress on stderr: a line per source at most every half second, every
+/// retry, and the end.
+fn stderr_progress() -> crate::sources::http::ProgressSink {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::time::Instant;
+    let last: Mutex<HashMap<String, Instant>> = Mutex::new(HashMap::new());
+    std::sync::Arc::new(move |e: &crate::sources::http::ProgressEvent| {
+        if let Some(note) = &e.note {
+            eprintln!("{}: {note}", e.source);
+            return;
+        }
+        if e.done.is_some() {
+            return;
+        }
+        let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let due = last
+            .get(&e.source)
+            .is_none_or(|t| now.duration_since(*t).as_millis() >= 500);
+        if due {
+            last.insert(e.source.clone(), now);
+            eprintln!(
+                "{}: {} pages, {} items, {:.0} items/s",
+                e.source,
+                e.pages,
+                e.items,
+                e.rate()
+            );
+        }
+    })
+}
+
+fn sync(ctx: &Ctx, org: Option<std::path::PathBuf>, only: &[String]) -> Result<ExitCode> {
     let Some(dir) = org else {
-        bail!(
-            "nothing to sync: give --org DIR (configured upstream sources come in a later release)"
-        );
+        return sync_configured(ctx, only);
     };
     let mut store = Store::open(&ctx.db_path())?;
     let started = std::time::Instant::now();
@@ -116,6 +181,104 @@ fn sync(ctx: &Ctx, org: Option<std::path::PathBuf>) -> Result<ExitCode> {
         org.delegations.len(),
         org.rules.len()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sync_configured(ctx: &Ctx, only: &[String]) -> Result<ExitCode> {
+    let sources = configured_sources(ctx)?;
+    if sources.is_empty() {
+        bail!(
+            "nothing to sync: {} configures no [[source]] (see README: configuration), or give --org DIR",
+            config_path(ctx).display()
+        );
+    }
+    for name in only {
+        if !sources.iter().any(|s| &s.name == name) {
+            let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+            bail!(
+                "no configured source named {name:?} (configured: {})",
+                names.join(", ")
+            );
+        }
+    }
+    let mut store = Store::open(&ctx.db_path())?;
+    let started = std::time::Instant::now();
+    let client = crate::sources::http::client();
+    let outcomes = runtime()?.block_on(crate::sync::sync_sources(
+        &mut store,
+        &sources,
+        (!only.is_empty()).then_some(only),
+        client,
+        Some(stderr_progress()),
+        ctx.now,
+    ))?;
+    let mut failed = 0;
+    for o in &outcomes {
+        match &o.result {
+            Ok(counts) => println!(
+                "{}: synced {} ({} pages, {:.2}s)",
+                o.name,
+                counts.describe(),
+                o.progress.pages,
+                o.progress.elapsed.as_secs_f64()
+            ),
+            Err(e) => {
+                failed += 1;
+                println!("{}: FAILED, keeping the previous data: {e}", o.name);
+            }
+        }
+        for w in &o.warnings {
+            eprintln!("{}: warning: {w}", o.name);
+        }
+    }
+    println!(
+        "{} of {} source(s) synced into {} in {:.2}s",
+        outcomes.len() - failed,
+        outcomes.len(),
+        store.path().display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn config_check(ctx: &Ctx) -> Result<ExitCode> {
+    let path = config_path(ctx);
+    let Some(cfg) = ctx.config.as_ref() else {
+        eprintln!(
+            "no config at {} (steward works without one: give --as and sync --org DIR)",
+            path.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    };
+    let problems = cfg.check();
+    for p in &problems {
+        println!("{p}");
+    }
+    if !problems.is_empty() {
+        eprintln!("{} problem(s) in {}", problems.len(), path.display());
+        return Ok(ExitCode::FAILURE);
+    }
+    let sources = cfg.sources().unwrap_or_default();
+    println!(
+        "{}: ok: me = {}, {} source(s)",
+        path.display(),
+        cfg.me.as_deref().unwrap_or("(not set)"),
+        sources.len()
+    );
+    for s in &sources {
+        let provides: Vec<&str> = s.provides.iter().map(|p| p.as_str()).collect();
+        println!(
+            "  {} ({}) {} provides {}",
+            s.name,
+            s.kind.as_str(),
+            s.location(),
+            provides.join(", ")
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -433,7 +596,19 @@ fn plan(ctx: &Ctx, person: Option<&str>, json: bool) -> Result<ExitCode> {
 
 fn apply_cmd(ctx: &Ctx, actor: &str, dry_run: bool) -> Result<ExitCode> {
     let mut store = ctx.open_store()?;
-    let outcomes = apply::apply(&mut store, actor, ctx.now, dry_run)?;
+    let sources = configured_sources(ctx)?;
+    let outcomes = if sources.is_empty() {
+        apply::apply(&mut store, actor, ctx.now, dry_run)?
+    } else {
+        runtime()?.block_on(apply::apply_configured(
+            &mut store,
+            &sources,
+            crate::sources::http::client(),
+            actor,
+            ctx.now,
+            dry_run,
+        ))?
+    };
     if outcomes.is_empty() {
         println!("nothing planned in {actor}'s scope");
         return Ok(ExitCode::SUCCESS);
@@ -441,15 +616,10 @@ fn apply_cmd(ctx: &Ctx, actor: &str, dry_run: bool) -> Result<ExitCode> {
     let mut failed = 0;
     for o in &outcomes {
         if dry_run {
-            println!(
-                "would: #{} {}",
-                o.change.decision,
-                if o.ok {
-                    o.change.describe()
-                } else {
-                    o.result.clone()
-                }
-            );
+            println!("would: #{} {}", o.change.decision, o.result);
+            for r in &o.requests {
+                println!("  {r}");
+            }
         } else {
             println!(
                 "#{} {}: {}",
@@ -457,6 +627,9 @@ fn apply_cmd(ctx: &Ctx, actor: &str, dry_run: bool) -> Result<ExitCode> {
                 if o.ok { "ok" } else { "FAILED" },
                 o.result
             );
+            for r in &o.requests {
+                println!("  sent {r}");
+            }
         }
         failed += usize::from(!o.ok);
     }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod decisions;
 mod org;
 mod schema;
+mod upstream;
 
 pub use audit::{AuditEntry, ChainBreak};
 pub use decisions::{Decision, DecisionState, NewDecision, Verdict};

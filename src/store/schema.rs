@@ -81,6 +81,19 @@ const MIGRATIONS: &[&str] = &[
         hash TEXT NOT NULL
     );
     ",
+    // 2: what steward knows of grants seen upstream (store/upstream.rs).
+    "
+    CREATE TABLE upstream_grants (
+        source TEXT NOT NULL,
+        person TEXT NOT NULL,
+        entitlement TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        granted_by TEXT,
+        basis TEXT NOT NULL,
+        granted_at INTEGER NOT NULL,
+        PRIMARY KEY (source, person, entitlement)
+    );
+    ",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,434 @@
+//! HTTP for every connector: one shared client, per-source headers, timeouts,
+//! retries with exponential backoff and jitter on connection errors, timeouts
+//! and 5xx, `429` honoured with `Retry-After`, and errors that name the
+//! source, method, URL, status and a body excerpt — never a credential.
+
+use crate::config::HttpSettings;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// The one client a sync (or an apply) uses for every source.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .pool_max_idle_per_host(16)
+        .tcp_nodelay(true)
+        .user_agent(concat!("steward/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_default()
+}
+
+/// What went wrong talking to a source.
+#[derive(Debug, Clone)]
+pub struct FetchError {
+    pub source: String,
+    pub method: String,
+    /// The URL, with any user/password removed.
+    pub url: String,
+    pub status: Option<u16>,
+    pub reason: String,
+}
+
+impl fmt::Display for FetchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "source {}: {} {}: ", self.source, self.method, self.url)?;
+        if let Some(s) = self.status {
+            let canon = StatusCode::from_u16(s)
+                .ok()
+                .and_then(|c| c.canonical_reason())
+                .unwrap_or("");
+            write!(f, "HTTP {s} {canon}: ")?;
+        }
+        f.write_str(&self.reason)
+    }
+}
+
+impl std::error::Error for FetchError {}
+
+/// The URL as it may be shown: no user or password.
+pub fn shown(url: &Url) -> String {
+    let mut u = url.clone();
+    if u.password().is_some() || !u.username().is_empty() {
+        let _ = u.set_username("");
+        let _ = u.set_password(None);
+    }
+    u.to_string()
+}
+
+/// The first 300 characters of a body, on one line.
+pub fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.is_empty() {
+        return "empty body".into();
+    }
+    let cut: String = one.chars().take(300).collect();
+    if cut.len() < one.len() {
+        format!("body: {cut}…")
+    } else {
+        format!("body: {cut}")
+    }
+}
+
+/// A progress report for one source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgressEvent {
+    pub source: String,
+    pub pages: u64,
+    pub items: u64,
+    pub bytes: u64,
+    pub elapsed: Duration,
+    /// Set when the source has finished (`Some(Ok)`), or failed.
+    pub done: Option<Result<(), String>>,
+    /// A retry or a wait, said in words.
+    pub note: Option<String>,
+}
+
+impl ProgressEvent {
+    pub fn rate(&self) -> f64 {
+        self.items as f64 / self.elapsed.as_secs_f64().max(0.001)
+    }
+}
+
+pub type ProgressSink = Arc<dyn Fn(&ProgressEvent) + Send + Sync>;
+
+/// Counts pages and items of one source and reports them to a sink.
+pub struct Progress {
+    source: String,
+    pages: AtomicU64,
+    items: AtomicU64,
+    bytes: AtomicU64,
+    started: Instant,
+    sink: Option<ProgressSink>,
+}
+
+impl Progress {
+    pub fn new(source: &str, sink: Option<ProgressSink>) -> Progress {
+        Progress {
+            source: source.to_string(),
+            pages: AtomicU64::new(0),
+            items: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            started: Instant::now(),
+            sink,
+        }
+    }
+
+    fn event(&self, done: Option<Result<(), String>>, note: Option<String>) -> ProgressEvent {
+        ProgressEvent {
+            source: self.source.clone(),
+            pages: self.pages.load(Ordering::Relaxed),
+            items: self.items.load(Ordering::Relaxed),
+            bytes: self.bytes.load(Ordering::Relaxed),
+            elapsed: self.started.elapsed(),
+            done,
+            note,
+        }
+    }
+
+    /// One page of `items` items was read.
+    pub fn page(&self, items: usize) {
+        self.pages.fetch_add(1, Ordering::Relaxed);
+        self.items.fetch_add(items as u64, Ordering::Relaxed);
+        if let Some(s) = &self.sink {
+            s(&self.event(None, None));
+        }
+    }
+
+    fn bytes(&self, n: usize) {
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    pub fn note(&self, note: String) {
+        if let Some(s) = &self.sink {
+            s(&self.event(None, Some(note)));
+        }
+    }
+
+    pub fn finish(&self, result: Result<(), String>) -> ProgressEvent {
+        let e = self.event(Some(result), None);
+        if let Some(s) = &self.sink {
+            s(&e);
+        }
+        e
+    }
+
+    pub fn snapshot(&self) -> ProgressEvent {
+        self.event(None, None)
+    }
+}
+
+/// A source's view of HTTP: its headers (credentials marked sensitive), its
+/// settings, and its progress.
+pub struct Fetcher {
+    pub source: String,
+    client: reqwest::Client,
+    headers: HeaderMap,
+    pub settings: HttpSettings,
+    pub progress: Arc<Progress>,
+}
+
+/// A response that was read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Fetcher {
+    pub fn new(
+        source: &str,
+        client: reqwest::Client,
+        settings: HttpSettings,
+        progress: Arc<Progress>,
+    ) -> Fetcher {
+        Fetcher {
+            source: source.to_string(),
+            client,
+            headers: HeaderMap::new(),
+            settings,
+            progress,
+        }
+    }
+
+    /// Adds a header sent with every request; `secret` ones are never shown.
+    pub fn header(mut self, name: &'static str, value: &str, secret: bool) -> Fetcher {
+        if let Ok(mut v) = HeaderValue::from_str(value) {
+            v.set_sensitive(secret);
+            self.headers.insert(HeaderName::from_static(name), v);
+        }
+        self
+    }
+
+    pub fn error(
+        &self,
+        method: &Method,
+        url: &Url,
+        status: Option<u16>,
+        reason: String,
+    ) -> FetchError {
+        FetchError {
+            source: self.source.clone(),
+            method: method.to_string(),
+            url: shown(url),
+            status,
+            reason,
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self
+            .settings
+            .backoff_ms
+            .saturating_mul(1 << attempt.min(16));
+        let base = base.min(30_000);
+        let jitter = if base > 1 {
+            rand::random_range(0..=base / 2)
+        } else {
+            0
+        };
+        Duration::from_millis(base + jitter)
+    }
+
+    fn retry_after(&self, headers: &HeaderMap) -> Option<Duration> {
+        let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+        if let Ok(secs) = v.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+        let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+        Some(wait.to_std().unwrap_or(Duration::ZERO))
+    }
+
+    /// Sends a request, retrying what may be retried; any non-2xx answer in
+    /// `accept` is returned instead of failing.
+    pub async fn send(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<&serde_json::Value>,
+        extra: &[(&'static str, String)],
+        accept: &[StatusCode],
+    ) -> Result<Reply, FetchError> {
+        let timeout = Duration::from_secs(self.settings.timeout_secs);
+        let mut attempt = 0u32;
+        loop {
+            let mut req = self
+                .client
+                .request(method.clone(), url.clone())
+                .headers(self.headers.clone())
+                .timeout(timeout);
+            for (k, v) in extra {
+                req = req.header(*k, v.as_str());
+            }
+            if let Some(b) = body {
+                req = req.body(serde_json::to_vec(b).unwrap_or_default());
+            }
+            let failure: (Option<u16>, String, Option<Duration>) = match req.send().await {
+                Err(e) => (None, describe(&e, timeout), None),
+                Ok(resp) => {
+                    let status = resp.status();
+                    let headers = resp.headers().clone();
+                    match resp.bytes().await {
+                        Err(e) => (
+                            Some(status.as_u16()),
+                            format!("reading the body failed: {}", describe(&e, timeout)),
+                            None,
+                        ),
+                        Ok(bytes) => {
+                            self.progress.bytes(bytes.len());
+                            if status.is_success() || accept.contains(&status) {
+                                return Ok(Reply {
+                                    status,
+                                    headers,
+                                    body: bytes.to_vec(),
+                                });
+                            }
+                            if status == StatusCode::TOO_MANY_REQUESTS {
+                                let wait = self.retry_after(&headers);
+                                if let Some(w) = wait
+                                    && w > Duration::from_secs(self.settings.max_retry_after_secs)
+                                {
+                                    return Err(self.error(
+                                        &method,
+                                        url,
+                                        Some(429),
+                                        format!(
+                                            "rate limited; Retry-After asks for {}s, more than max_retry_after_secs ({}s); {}",
+                                            w.as_secs(),
+                                            self.settings.max_retry_after_secs,
+                                            excerpt(&bytes)
+                                        ),
+                                    ));
+                                }
+                                (
+                                    Some(429),
+                                    format!("rate limited; {}", excerpt(&bytes)),
+                                    wait,
+                                )
+                            } else if status.is_server_error() {
+                                (Some(status.as_u16()), excerpt(&bytes), None)
+                            } else {
+                                let hint = match status.as_u16() {
+                                    401 | 403 => " (check the token named by token_env)",
+                                    404 => " (check the source's url)",
+                                    _ => "",
+                                };
+                                return Err(self.error(
+                                    &method,
+                                    url,
+                                    Some(status.as_u16()),
+                                    format!("{}{hint}", excerpt(&bytes)),
+                                ));
+                            }
+                        }
+                    }
+                }
+            };
+            let (status, reason, wait) = failure;
+            if attempt >= self.settings.retries {
+                let tries = attempt + 1;
+                return Err(self.error(
+                    &method,
+                    url,
+                    status,
+                    format!(
+                        "{reason} (gave up after {tries} attempt{})",
+                        if tries == 1 { "" } else { "s" }
+                    ),
+                ));
+            }
+            let wait = wait.unwrap_or_else(|| self.backoff(attempt));
+            self.progress.note(format!(
+                "{} {}: {}{reason}; retry {} of {} in {:.1}s",
+                method,
+                shown(url),
+                status.map(|s| format!("HTTP {s}: ")).unwrap_or_default(),
+                attempt + 1,
+                self.settings.retries,
+                wait.as_secs_f64()
+            ));
+            tracing::warn!(source = %self.source, url = %shown(url), ?status, %reason, "retrying");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// GETs `url` and returns its body.
+    pub async fn get(&self, url: &Url) -> Result<Reply, FetchError> {
+        self.send(Method::GET, url, None, &[], &[]).await
+    }
+
+    /// GETs `url` and parses its JSON body as `T`.
+    pub async fn get_json<T: DeserializeOwned>(&self, url: &Url) -> Result<T, FetchError> {
+        let reply = self.get(url).await?;
+        self.parse(&Method::GET, url, &reply)
+    }
+
+    /// Parses a reply's JSON body, naming what is wrong where.
+    pub fn parse<T: DeserializeOwned>(
+        &self,
+        method: &Method,
+        url: &Url,
+        reply: &Reply,
+    ) -> Result<T, FetchError> {
+        serde_json::from_slice(&reply.body).map_err(|e| {
+            let what = if e.is_eof() {
+                "the JSON ends early (truncated response)".to_string()
+            } else if e.is_syntax() {
+                "malformed JSON".to_string()
+            } else {
+                "unexpected JSON shape".to_string()
+            };
+            self.error(
+                method,
+                url,
+                Some(reply.status.as_u16()),
+                format!("{what}: {e}; {}", excerpt(&reply.body)),
+            )
+        })
+    }
+}
+
+fn describe(e: &reqwest::Error, timeout: Duration) -> String {
+    let mut text = if e.is_timeout() {
+        format!("timed out after {}s", timeout.as_secs())
+    } else if e.is_connect() {
+        "cannot connect".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    // The cause chain says what happened (refused, reset, DNS...). It never
+    // holds headers, so no credential can leak through it.
+    let mut source = std::error::Error::source(e);
+    let mut last = String::new();
+    while let Some(s) = source {
+        last = s.to_string();
+        source = s.source();
+    }
+    if !last.is_empty() && !text.contains(&last) {
+        text.push_str(": ");
+        text.push_str(&last);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_short_and_urls_lose_their_credentials() {
+        assert_eq!(excerpt(b"  "), "empty body");
+        assert_eq!(excerpt(b"{\"a\":\n 1}"), "body: {\"a\": 1}");
+        assert!(excerpt(&[b'x'; 1000]).ends_with('…'));
+        let u = Url::parse("https://me:secret@x.test/a?b=1").unwrap();
+        assert_eq!(shown(&u), "https://x.test/a?b=1");
+    }
+}
