@@ -1,0 +1,303 @@
+//! SCIM against a real scim2-server on 127.0.0.1: sync (pagination, teams,
+//! managers, dangling members), then decide and apply a grant and a revoke
+//! through the CLI, then a fresh sync confirms.
+
+mod peers;
+
+use peers::{SCIM_TOKEN, ScimAdmin, scim_server, write_config};
+use std::path::Path;
+use std::process::Command;
+
+const NOW: &str = "2026-11-24T12:00:00Z";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn steward(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
+        .args(args)
+        .env("STEWARD_DB", dir.join("steward.db"))
+        .env("STEWARD_CONFIG", dir.join("steward.toml"))
+        .env("STEWARD_DATA_DIR", dir.join("data"))
+        .env("STEWARD_LOG_DIR", dir.join("logs"))
+        .env("STEWARD_NOW", NOW)
+        .env("TEST_SCIM_TOKEN", SCIM_TOKEN)
+        .env_remove("STEWARD_AS")
+        .output()
+        .expect("run steward");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let r = steward(dir, args);
+    assert_eq!(
+        r.code, 0,
+        "steward {args:?} failed:\n{}\n{}",
+        r.stdout, r.stderr
+    );
+    r.stdout
+}
+
+fn write_org(dir: &Path) {
+    let org = dir.join("org");
+    std::fs::create_dir_all(&org).unwrap();
+    std::fs::write(
+        org.join("areas.toml"),
+        r#"
+[[area]]
+id = "payments"
+name = "Payments"
+owner = "priya"
+tags = ["pci"]
+
+[[area.entitlement]]
+id = "payments-db:read"
+name = "read the payments database"
+upstream = "okta:payments-db-read"
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        org.join("rules.toml"),
+        r#"
+[[rule]]
+id = "pay-read"
+area = "payments"
+author = "priya"
+why = "payments engineers who did PCI training read the payments db"
+grant = ["payments-db:read"]
+team = "payments"
+trained = ["pci"]
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        org.join("trainings.csv"),
+        "person,course,completed,expires\nana,pci,2026-01-10T00:00:00Z,\ncy,pci,2026-01-10T00:00:00Z,\n",
+    )
+    .unwrap();
+}
+
+fn config(dir: &Path, base: &str) {
+    write_config(
+        dir,
+        &format!(
+            r#"me = "priya"
+
+[[source]]
+kind = "files"
+dir = "org"
+provides = ["areas", "entitlements", "rules", "trainings"]
+
+[[source]]
+kind = "scim"
+name = "okta"
+url = "{base}"
+token_env = "TEST_SCIM_TOKEN"
+team_prefix = "team-"
+page_size = 2
+backoff_ms = 50
+"#
+        ),
+    );
+}
+
+#[test]
+fn scim_sync_then_grant_and_revoke_through_the_cli_then_a_fresh_sync_confirms() {
+    let server = scim_server();
+    let admin = ScimAdmin {
+        base: server.base.clone(),
+    };
+    let priya = admin.user("priya", "Priya Raman", "Priya@Acme.test", None);
+    let ana = admin.user("ana", "Ana Lima", "ana@acme.test", Some(&priya));
+    let bo = admin.user("bo", "Bo Chen", "bo@acme.test", Some(&priya));
+    let cy = admin.user("cy", "Cy Diaz", "cy@acme.test", Some(&priya));
+    let gone = admin.user("gone", "Gone Person", "gone@acme.test", None);
+    admin.group("team-payments", &[&ana, &bo, &cy]);
+    let db = admin.group("payments-db-read", &[&bo, &gone]);
+    admin.delete_user(&gone); // leaves a dangling member id in the group
+    admin.group("unrelated", &[&priya]);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_org(dir);
+    config(dir, &server.base);
+
+    let check = ok(dir, &["config", "check"]);
+    assert!(check.contains("okta (scim)"), "{check}");
+
+    let out = steward(dir, &["sync"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // 4 users in pages of 2, 3 groups in pages of 2.
+    assert!(
+        out.stdout
+            .contains("okta: synced 4 people, 1 teams, 1 grants"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.contains("match no user"), "{}", out.stderr);
+    assert!(!out.stderr.contains(SCIM_TOKEN) && !out.stdout.contains(SCIM_TOKEN));
+
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(dir, &["suggest", "--json", "--as", "priya"])).unwrap();
+    let kinds: Vec<(String, String, String)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["kind"].as_str().unwrap().to_string(),
+                s["person"].as_str().unwrap().to_string(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("grant".into(), "ana".into(), "qualifies".into()),
+            ("review".into(), "bo".into(), "grantor_no_authority".into()),
+            ("grant".into(), "cy".into(), "qualifies".into()),
+        ],
+        "{list:#}"
+    );
+
+    ok(
+        dir,
+        &[
+            "decide",
+            "accept",
+            "ana",
+            "payments-db:read",
+            "--as",
+            "priya",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "decide",
+            "accept",
+            "cy",
+            "payments-db:read",
+            "--as",
+            "priya",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "decide",
+            "revoke",
+            "bo",
+            "payments-db:read",
+            "--as",
+            "priya",
+        ],
+    );
+
+    // Dry run: the exact requests, nothing sent.
+    let dry = ok(dir, &["apply", "--as", "priya", "--dry-run"]);
+    let patch = format!("PATCH {}/Groups/{db}", server.base);
+    assert!(dry.contains(&patch), "{dry}");
+    assert!(dry.contains(&format!("\"value\":\"{ana}\"")), "{dry}");
+    assert!(
+        dry.contains(&format!("members[value eq \\\"{bo}\\\"]")),
+        "{dry}"
+    );
+    assert_eq!(admin.members(&db), {
+        let mut v = vec![bo.clone(), gone.clone()];
+        v.sort();
+        v
+    });
+
+    // As if an earlier apply crashed right after adding cy: already upstream.
+    peers::request(
+        "PATCH",
+        &format!("{}/Groups/{db}", server.base),
+        &[
+            ("Authorization", &format!("Bearer {SCIM_TOKEN}")),
+            ("Content-Type", "application/scim+json"),
+        ],
+        Some(
+            &serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "add", "path": "members", "value": [{"value": cy}]}]})
+            .to_string(),
+        ),
+    )
+    .unwrap();
+
+    let applied = ok(dir, &["apply", "--as", "priya"]);
+    assert!(
+        applied.contains("okta: added ana to group payments-db-read"),
+        "{applied}"
+    );
+    assert!(applied.contains("already in place upstream"), "{applied}");
+    assert!(
+        applied.contains("okta: removed bo from group payments-db-read"),
+        "{applied}"
+    );
+    assert!(applied.contains("3 applied, 0 failed"), "{applied}");
+    let mut want = vec![ana.clone(), cy.clone(), gone.clone()];
+    want.sort();
+    assert_eq!(admin.members(&db), want);
+
+    // Applying again changes nothing and fails nothing.
+    assert!(ok(dir, &["apply", "--as", "priya"]).contains("nothing planned"));
+
+    // A fresh sync confirms: the grants steward made carry its record.
+    ok(dir, &["sync"]);
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(dir, &["suggest", "--json", "--as", "priya", "--all"])).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 0, "{list:#}");
+    let why = ok(dir, &["why", "ana", "payments-db:read"]);
+    assert!(why.contains("pay-read"), "{why}");
+    let audit = ok(dir, &["audit", "export", "--jsonl"]);
+    assert_eq!(audit.matches("\"action\":\"apply\"").count(), 3, "{audit}");
+    assert!(ok(dir, &["audit", "verify"]).contains("intact"));
+    let status = ok(dir, &["status"]);
+    assert!(
+        status.contains("okta") && status.contains(&server.base),
+        "{status}"
+    );
+}
+
+#[test]
+fn a_wrong_token_fails_the_source_clearly_and_keeps_the_cache() {
+    let server = scim_server();
+    let admin = ScimAdmin {
+        base: server.base.clone(),
+    };
+    admin.user("ana", "Ana Lima", "ana@acme.test", None);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_org(dir);
+    config(dir, &server.base);
+    ok(dir, &["sync"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
+        .arg("sync")
+        .env("STEWARD_DB", dir.join("steward.db"))
+        .env("STEWARD_CONFIG", dir.join("steward.toml"))
+        .env("STEWARD_LOG_DIR", dir.join("logs"))
+        .env("STEWARD_NOW", NOW)
+        .env("TEST_SCIM_TOKEN", "not-the-token-XYZ")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("okta: FAILED"), "{text}");
+    assert!(text.contains("HTTP 401"), "{text}");
+    assert!(text.contains(&format!("{}/Users", server.base)), "{text}");
+    assert!(!text.contains("not-the-token-XYZ"), "{text}");
+    let status = ok(dir, &["status"]);
+    assert!(status.contains("LAST SYNC FAILED"), "{status}");
+    assert!(status.contains("1 people"), "{status}");
+}
