@@ -1,0 +1,119 @@
+//! PagerDuty against Prism serving PagerDuty's own OpenAPI description
+//! (`../shared/specs/pagerduty-rest-openapiv3.json`): Prism rejects requests
+//! that break the spec (missing headers, bad parameters), so a sync that
+//! succeeds here sends what the real API expects.
+
+mod peers;
+
+use peers::{pagerduty_mock, write_config};
+use std::process::Command;
+
+const NOW: &str = "2026-11-24T12:00:00Z";
+
+fn steward(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
+        .args(args)
+        .env("STEWARD_DB", dir.join("steward.db"))
+        .env("STEWARD_CONFIG", dir.join("steward.toml"))
+        .env("STEWARD_LOG_DIR", dir.join("logs"))
+        .env("STEWARD_NOW", NOW)
+        .env("TEST_PD_TOKEN", "pd-test-token-Q1")
+        .output()
+        .expect("run steward");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+#[test]
+fn pagerduty_schedules_become_rotations_with_shifts_matched_by_email() {
+    let prism = pagerduty_mock();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let org = dir.join("org");
+    std::fs::create_dir_all(&org).unwrap();
+    // The spec's example user PXPGF42 has this email (in another case).
+    std::fs::write(
+        org.join("people.csv"),
+        "id,name,email,manager,status\nearline,Earline Greenholt,125.Greenholt.Earline@graham.name,,active\n",
+    )
+    .unwrap();
+    write_config(
+        dir,
+        &format!(
+            r#"me = "earline"
+
+[[source]]
+kind = "files"
+dir = "org"
+
+[[source]]
+kind = "pagerduty"
+name = "pd"
+url = "{}"
+token_env = "TEST_PD_TOKEN"
+rotations = {{ "eng-daily" = "PI7DH85" }}
+backoff_ms = 50
+"#,
+            prism.base
+        ),
+    );
+    let (code, out) = steward(dir, &["sync"]);
+    assert_eq!(code, 0, "{out}\n--- prism log:\n{}", prism.log());
+    assert!(out.contains("pd: synced 1 rotations, 1 shifts"), "{out}");
+    assert!(!out.contains("pd-test-token-Q1"));
+
+    let store = steward::store::Store::open(&dir.join("steward.db")).unwrap();
+    let org = store.load_org().unwrap();
+    let r = org
+        .rotations
+        .iter()
+        .find(|r| r.id == "eng-daily")
+        .expect("rotation eng-daily");
+    assert_eq!(r.name, "Daily Engineering Rotation");
+    assert_eq!(r.shifts.len(), 1);
+    assert_eq!(
+        r.shifts[0].person, "earline",
+        "matched by email, case-insensitively"
+    );
+    assert_eq!(r.shifts[0].start.to_rfc3339(), "2015-11-10T13:00:00+00:00");
+    assert_eq!(r.members, vec!["earline".to_string()]);
+
+    // Every schedule when none is named: the list, then each schedule.
+    write_config(
+        dir,
+        &format!(
+            "[[source]]\nkind = \"pagerduty\"\nname = \"pd\"\nurl = \"{}\"\ntoken_env = \"TEST_PD_TOKEN\"\n",
+            prism.base
+        ),
+    );
+    let (code, out) = steward(dir, &["sync"]);
+    assert_eq!(code, 0, "{out}\n--- prism log:\n{}", prism.log());
+    assert!(out.contains("pd: synced 1 rotations"), "{out}");
+}
+
+#[test]
+fn pagerduty_without_a_token_is_refused_by_the_api_and_named() {
+    let prism = pagerduty_mock();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_config(
+        dir,
+        &format!(
+            "[[source]]\nkind = \"pagerduty\"\nname = \"pd\"\nurl = \"{}\"\nretries = 0\n",
+            prism.base
+        ),
+    );
+    let (code, out) = steward(dir, &["sync"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("pd: FAILED") && out.contains("HTTP 401"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("{}/users", prism.base))
+            || out.contains(&format!("{}/schedules", prism.base)),
+        "{out}"
+    );
+}
