@@ -656,3 +656,83 @@ fn help_explains_each_command_with_an_example() {
         .failure()
         .stderr(predicate::str::contains("--bogus"));
 }
+
+#[test]
+fn delegation_grants_authority_until_it_is_ended_and_apply_rechecks() {
+    let o = synced();
+    steward(&o)
+        .args(["decide", "accept", "ana", "pay-db:read", "--as", "omar"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("refused"));
+    steward(&o)
+        .args(["delegate", "payments", "--to", "omar", "--as", "ana"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "refused: ana has no authority over area payments",
+        ));
+    steward(&o)
+        .args([
+            "delegate", "payments", "--to", "omar", "--as", "priya", "--until", "4w",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "delegation 1: omar now decides for payments",
+        ));
+    steward(&o)
+        .args(["delegations", "--as", "omar"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::is_match(
+                r"1\s+payments\s+omar\s+priya\s+2026-03-02\s+2026-03-30\s+active",
+            )
+            .unwrap(),
+        );
+    // A fresh sync of the org directory keeps delegations made in steward.
+    steward(&o)
+        .args(["sync", "--org"])
+        .arg(&o.org)
+        .assert()
+        .success();
+    steward(&o)
+        .args(["decide", "accept", "ana", "pay-db:read", "--as", "omar"])
+        .assert()
+        .success();
+    // The delegation ends before the decision is applied: apply refuses it and says so.
+    steward(&o)
+        .args([
+            "undelegate",
+            "1",
+            "--as",
+            "priya",
+            "--now",
+            "2026-03-02T13:00:00Z",
+        ])
+        .assert()
+        .success();
+    steward(&o)
+        .args(["apply", "--as", "omar", "--now", "2026-03-02T14:00:00Z"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("nothing planned in omar's scope"));
+    steward(&o)
+        .args(["apply", "--as", "priya", "--now", "2026-03-02T14:00:00Z"])
+        .assert()
+        .failure()
+        .stdout(predicate::str::contains(
+            "refused: decider omar no longer has authority over area payments",
+        ));
+    assert!(
+        !std::fs::read_to_string(o.org.join("grants.csv"))
+            .unwrap()
+            .contains("ana,pay-db:read")
+    );
+    steward(&o).args(["audit"]).assert().success().stdout(
+        predicate::str::contains("delegate")
+            .and(predicate::str::contains("undelegate"))
+            .and(predicate::str::contains("no longer has authority")),
+    );
+}

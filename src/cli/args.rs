@@ -182,6 +182,35 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Delegate an area's subtree to someone nearer the work
+    ///
+    /// Example: steward delegate payments-db --to omar --as priya --until 2026-06-30
+    Delegate {
+        area: String,
+        /// Who receives authority over the area and everything below it
+        #[arg(long, value_name = "PERSON")]
+        to: String,
+        #[command(flatten)]
+        who: AsArg,
+        /// When it ends (a time, a date, or a span like 4w); none means until revoked
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+    },
+    /// List delegations: those in your scope, with who gave them and until when
+    ///
+    /// Example: steward delegations --as priya
+    Delegations {
+        #[command(flatten)]
+        who: AsArg,
+    },
+    /// End a delegation made in steward (see `steward delegations` for ids)
+    ///
+    /// Example: steward undelegate 3 --as priya
+    Undelegate {
+        id: i64,
+        #[command(flatten)]
+        who: AsArg,
+    },
     /// Write a synthetic organization of realistic shape, to try steward at scale
     ///
     /// Example: steward gen --people 10000 --out /tmp/org10k

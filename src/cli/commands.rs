@@ -59,6 +59,14 @@ pub fn run(ctx: &Ctx, command: Option<Command>) -> Result<ExitCode> {
         Command::Plan { who, json } => plan(ctx, ctx.optional_person(&who).as_deref(), json),
         Command::Apply { who, dry_run } => apply_cmd(ctx, &ctx.person(&who)?, dry_run),
         Command::Audit { action } => audit(ctx, action),
+        Command::Delegate {
+            area,
+            to,
+            who,
+            until,
+        } => delegate(ctx, &area, &to, &ctx.person(&who)?, until),
+        Command::Delegations { who } => delegations(ctx, ctx.optional_person(&who).as_deref()),
+        Command::Undelegate { id, who } => undelegate(ctx, id, &ctx.person(&who)?),
         Command::Gen { people, out, seed } => {
             let org = crate::r#gen::generate(people, seed, ctx.now);
             crate::sources::files::write::write_org(&org, &out)?;
@@ -717,6 +725,137 @@ fn demo(ctx: &Ctx, print: bool, persona: &str) -> Result<ExitCode> {
         "Try: steward --db {} suggest --as omar\n     steward --db {} why PERSON ENTITLEMENT",
         demo.db.display(),
         demo.db.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn delegate(
+    ctx: &Ctx,
+    area_id: &str,
+    to: &str,
+    actor: &str,
+    until: Option<String>,
+) -> Result<ExitCode> {
+    let mut store = ctx.open_store()?;
+    let snap = Snapshot::new(store.load_org()?);
+    let area = snap
+        .area_idx(area_id)
+        .with_context(|| format!("unknown area {area_id:?}"))?;
+    if snap.person(to).is_none() {
+        bail!("unknown person {to:?} (not on the roster)");
+    }
+    if snap.person(to).is_some_and(|p| p.status == Status::Left) {
+        bail!("{to} has left the organization");
+    }
+    if authority(&snap, actor, area, ctx.now).is_none() {
+        bail!(
+            "refused: {actor} has no authority over area {area_id} (owner: {}); nothing delegated",
+            snap.org.areas[area].owner
+        );
+    }
+    let until = until
+        .map(|u| crate::time::parse_until(&u, ctx.now).map_err(|e| anyhow::anyhow!("--until: {e}")))
+        .transpose()?;
+    let d = Delegation {
+        area: area_id.to_string(),
+        to: to.to_string(),
+        by: actor.to_string(),
+        since: ctx.now,
+        until,
+    };
+    let made = store.add_delegation(&d, ctx.now)?;
+    let gained: Vec<&str> = snap
+        .area_subtree(area)
+        .iter()
+        .map(|&a| snap.org.areas[a].id.as_str())
+        .collect();
+    println!(
+        "delegation {}: {to} now decides for {} ({} area(s): {}){}",
+        made.id,
+        area_id,
+        gained.len(),
+        gained.join(", "),
+        until
+            .map(|u| format!(" until {}", u.to_rfc3339()))
+            .unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn delegations(ctx: &Ctx, person: Option<&str>) -> Result<ExitCode> {
+    let store = ctx.open_store()?;
+    let snap = Snapshot::new(store.load_org()?);
+    let scope = scope_for(&snap, person, ctx.now)?;
+    let local = store.local_delegations()?;
+    let rows: Vec<Vec<String>> = snap
+        .org
+        .delegations
+        .iter()
+        .filter(|d| {
+            snap.area_idx(&d.area).is_some_and(|a| scope.contains(a))
+                || person.is_some_and(|p| d.to == p)
+        })
+        .map(|d| {
+            let id = local
+                .iter()
+                .find(|l| &l.delegation == d)
+                .map_or("-".to_string(), |l| l.id.to_string());
+            let state = if d.active_at(ctx.now) {
+                "active"
+            } else if d.since > ctx.now {
+                "future"
+            } else {
+                "ended"
+            };
+            vec![
+                id,
+                d.area.clone(),
+                d.to.clone(),
+                d.by.clone(),
+                policy::day(d.since),
+                d.until.map(policy::day).unwrap_or_else(|| "-".into()),
+                state.into(),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        println!("no delegations");
+    } else {
+        println!(
+            "{}",
+            table(
+                &["ID", "AREA", "TO", "BY", "SINCE", "UNTIL", "STATE"],
+                &rows
+            )
+        );
+        eprintln!("ID - : from the org directory; change it there");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn undelegate(ctx: &Ctx, id: i64, actor: &str) -> Result<ExitCode> {
+    let mut store = ctx.open_store()?;
+    let snap = Snapshot::new(store.load_org()?);
+    let d = store
+        .local_delegations()?
+        .into_iter()
+        .find(|d| d.id == id)
+        .with_context(|| {
+            format!("no delegation {id} made in steward (`steward delegations` lists them)")
+        })?;
+    let area = snap.area_idx(&d.delegation.area);
+    if area.is_none_or(|a| authority(&snap, actor, a, ctx.now).is_none()) {
+        bail!(
+            "refused: {actor} has no authority over area {}; nothing changed",
+            d.delegation.area
+        );
+    }
+    let ended = store.end_delegation(id, actor, ctx.now)?;
+    println!(
+        "delegation {id} of {} to {} ended at {}",
+        ended.delegation.area,
+        ended.delegation.to,
+        ctx.now.to_rfc3339()
     );
     Ok(ExitCode::SUCCESS)
 }

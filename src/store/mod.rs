@@ -5,12 +5,14 @@
 
 pub mod audit;
 pub mod decisions;
+pub mod delegations;
 mod org;
 mod schema;
 mod upstream;
 
 pub use audit::{AuditEntry, ChainBreak};
 pub use decisions::{Decision, DecisionState, NewDecision, Verdict};
+pub use delegations::{LOCAL_SOURCE, LocalDelegation};
 pub use org::SourceInfo;
 
 use anyhow::{Context, Result};

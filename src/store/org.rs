@@ -243,7 +243,15 @@ impl Store {
 
     /// Everything every source contributed, merged.
     pub fn load_org(&self) -> Result<Org> {
-        let c = &self.conn;
+        // One read transaction: every table from the same committed state,
+        // even while a sync replaces them from another process.
+        let tx = self.conn.unchecked_transaction()?;
+        let org = Self::read_org(&tx)?;
+        tx.finish()?;
+        Ok(org)
+    }
+
+    fn read_org(c: &rusqlite::Connection) -> Result<Org> {
         let mut org = Org::default();
         let mut st =
             c.prepare("SELECT id, name, email, manager, status FROM people ORDER BY rowid")?;

@@ -35,21 +35,60 @@ pub fn read_org(dir: &Path) -> Result<Org, ParseError> {
             ),
         ));
     }
-    let mut org = Org {
-        people: read_people(dir)?,
-        teams: read_teams(dir)?,
-        rotations: read_rotations(dir)?,
-        trainings: read_trainings(dir)?,
-        grants: read_grants(dir)?,
-        delegations: read_delegations(dir)?,
-        rules: read_rules(dir)?,
-        ..Org::default()
-    };
-    let (areas, entitlements) = read_areas(dir)?;
-    org.areas = areas;
-    org.entitlements = entitlements;
+    let mut org = parse(&Files::Dir(dir))?;
     ics::add_feeds(dir, &mut org)?;
     Ok(org)
+}
+
+fn parse(files: &Files) -> Result<Org, ParseError> {
+    let (areas, entitlements) = read_areas(files)?;
+    Ok(Org {
+        people: read_people(files)?,
+        teams: read_teams(files)?,
+        rotations: read_rotations(files)?,
+        trainings: read_trainings(files)?,
+        grants: read_grants(files)?,
+        delegations: read_delegations(files)?,
+        rules: read_rules(files)?,
+        areas,
+        entitlements,
+    })
+}
+
+/// Where the org files come from: a directory, or (for fuzzing and tests) memory.
+pub enum Files<'a> {
+    Dir(&'a Path),
+    Memory(&'a std::collections::HashMap<String, Vec<u8>>),
+}
+
+impl Files<'_> {
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        match self {
+            Files::Dir(d) => d.join(name),
+            Files::Memory(_) => Path::new(name).to_path_buf(),
+        }
+    }
+
+    fn bytes(&self, name: &str) -> Result<Option<Vec<u8>>, ParseError> {
+        match self {
+            Files::Dir(d) => read_bytes(&d.join(name)),
+            Files::Memory(m) => Ok(m.get(name).cloned()),
+        }
+    }
+
+    fn text(&self, name: &str) -> Result<Option<String>, ParseError> {
+        match self.bytes(name)? {
+            None => Ok(None),
+            Some(b) => String::from_utf8(b)
+                .map(Some)
+                .map_err(|e| ParseError::file(&self.path(name), format!("not valid UTF-8: {e}"))),
+        }
+    }
+}
+
+/// Parses org files held in memory (file name -> content); `rotations/*.ics` are not read.
+pub fn parse_files(files: &std::collections::HashMap<String, Vec<u8>>) -> Result<Org, ParseError> {
+    parse(&Files::Memory(files))
 }
 
 fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, ParseError> {
@@ -57,15 +96,6 @@ fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, ParseError> {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(ParseError::file(path, format!("cannot read: {e}"))),
-    }
-}
-
-fn read_text(path: &Path) -> Result<Option<String>, ParseError> {
-    match read_bytes(path)? {
-        None => Ok(None),
-        Some(b) => String::from_utf8(b)
-            .map(Some)
-            .map_err(|e| ParseError::file(path, format!("not valid UTF-8: {e}"))),
     }
 }
 
@@ -104,9 +134,9 @@ impl Seen {
     }
 }
 
-fn read_people(dir: &Path) -> Result<Vec<Person>, ParseError> {
-    let path = dir.join("people.csv");
-    let Some(bytes) = read_bytes(&path)? else {
+fn read_people(files: &Files) -> Result<Vec<Person>, ParseError> {
+    let path = files.path("people.csv");
+    let Some(bytes) = files.bytes("people.csv")? else {
         return Ok(Vec::new());
     };
     let table = CsvTable::new(&path, bytes, &["id", "name", "email", "manager", "status"])?;
@@ -137,9 +167,9 @@ fn read_people(dir: &Path) -> Result<Vec<Person>, ParseError> {
     Ok(people)
 }
 
-fn read_trainings(dir: &Path) -> Result<Vec<Training>, ParseError> {
-    let path = dir.join("trainings.csv");
-    let Some(bytes) = read_bytes(&path)? else {
+fn read_trainings(files: &Files) -> Result<Vec<Training>, ParseError> {
+    let path = files.path("trainings.csv");
+    let Some(bytes) = files.bytes("trainings.csv")? else {
         return Ok(Vec::new());
     };
     let table = CsvTable::new(&path, bytes, &["person", "course", "completed", "expires"])?;
@@ -156,9 +186,9 @@ fn read_trainings(dir: &Path) -> Result<Vec<Training>, ParseError> {
     Ok(out)
 }
 
-fn read_grants(dir: &Path) -> Result<Vec<Grant>, ParseError> {
-    let path = dir.join("grants.csv");
-    let Some(bytes) = read_bytes(&path)? else {
+fn read_grants(files: &Files) -> Result<Vec<Grant>, ParseError> {
+    let path = files.path("grants.csv");
+    let Some(bytes) = files.bytes("grants.csv")? else {
         return Ok(Vec::new());
     };
     let table = CsvTable::new(
@@ -199,9 +229,12 @@ fn read_grants(dir: &Path) -> Result<Vec<Grant>, ParseError> {
 
 /// Parses a TOML file into `T`; errors carry the line and column toml reports.
 fn read_toml<T: for<'de> Deserialize<'de> + Default>(
-    path: &Path,
+    files: &Files,
+    name: &str,
 ) -> Result<(T, String), ParseError> {
-    let Some(text) = read_text(path)? else {
+    let path = files.path(name);
+    let path = path.as_path();
+    let Some(text) = files.text(name)? else {
         return Ok((T::default(), String::new()));
     };
     match toml::from_str::<T>(&text) {
@@ -246,9 +279,9 @@ struct TeamRow {
     members: Vec<String>,
 }
 
-fn read_teams(dir: &Path) -> Result<Vec<Team>, ParseError> {
-    let path = dir.join("teams.toml");
-    let (file, text): (TeamsFile, _) = read_toml(&path)?;
+fn read_teams(files: &Files) -> Result<Vec<Team>, ParseError> {
+    let path = files.path("teams.toml");
+    let (file, text): (TeamsFile, _) = read_toml(files, "teams.toml")?;
     let mut seen = Seen::new();
     file.team
         .into_iter()
@@ -293,9 +326,9 @@ struct ShiftRow {
     end: Time,
 }
 
-fn read_rotations(dir: &Path) -> Result<Vec<Rotation>, ParseError> {
-    let path = dir.join("rotations.toml");
-    let (file, text): (RotationsFile, _) = read_toml(&path)?;
+fn read_rotations(files: &Files) -> Result<Vec<Rotation>, ParseError> {
+    let path = files.path("rotations.toml");
+    let (file, text): (RotationsFile, _) = read_toml(files, "rotations.toml")?;
     let mut seen = Seen::new();
     file.rotation
         .into_iter()
@@ -366,9 +399,9 @@ struct EntitlementRow {
     upstream: Option<String>,
 }
 
-fn read_areas(dir: &Path) -> Result<(Vec<Area>, Vec<Entitlement>), ParseError> {
-    let path = dir.join("areas.toml");
-    let (file, text): (AreasFile, _) = read_toml(&path)?;
+fn read_areas(files: &Files) -> Result<(Vec<Area>, Vec<Entitlement>), ParseError> {
+    let path = files.path("areas.toml");
+    let (file, text): (AreasFile, _) = read_toml(files, "areas.toml")?;
     let mut seen_areas = Seen::new();
     let mut seen_ents = Seen::new();
     let mut areas = Vec::new();
@@ -428,8 +461,8 @@ struct DelegationRow {
     until: Option<Time>,
 }
 
-fn read_delegations(dir: &Path) -> Result<Vec<Delegation>, ParseError> {
-    let (file, _): (DelegationsFile, _) = read_toml(&dir.join("delegations.toml"))?;
+fn read_delegations(files: &Files) -> Result<Vec<Delegation>, ParseError> {
+    let (file, _): (DelegationsFile, _) = read_toml(files, "delegations.toml")?;
     Ok(file
         .delegation
         .into_iter()
@@ -466,9 +499,9 @@ struct RuleRow {
     only_while_oncall: bool,
 }
 
-fn read_rules(dir: &Path) -> Result<Vec<Rule>, ParseError> {
-    let path = dir.join("rules.toml");
-    let (file, text): (RulesFile, _) = read_toml(&path)?;
+fn read_rules(files: &Files) -> Result<Vec<Rule>, ParseError> {
+    let path = files.path("rules.toml");
+    let (file, text): (RulesFile, _) = read_toml(files, "rules.toml")?;
     let mut seen = Seen::new();
     file.rule
         .into_iter()
