@@ -15,3 +15,4 @@ pub mod sources;
 pub mod store;
 pub mod sync;
 pub mod time;
+pub mod tui;

@@ -14,6 +14,9 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// With no command: open the console as this person
+    #[command(flatten)]
+    pub who: AsArg,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -86,19 +86,46 @@ pub fn run(ctx: &Ctx, command: Option<Command>) -> Result<ExitCode> {
 }
 
 fn no_command(ctx: &Ctx) -> Result<ExitCode> {
+    use std::io::IsTerminal;
     let db = ctx.db_path();
-    println!("steward: the console lands in a later release; meanwhile:\n");
-    if db.exists() {
-        println!("  steward suggest --as PERSON    what PERSON should decide");
-        println!(
-            "  steward status                 what is cached ({})",
-            db.display()
-        );
-    } else {
-        println!("  no cache yet at {}", db.display());
-        println!("  steward demo                   try it on the bundled demo organization");
-        println!("  steward sync --org DIR         pull your org directory (see README)");
+    // `--as` given before any subcommand is parsed at the top level.
+    let top = <super::args::Cli as clap::Parser>::try_parse()
+        .ok()
+        .and_then(|c| c.who.as_person);
+    let me = top.or_else(|| ctx.optional_person(&super::args::AsArg { as_person: None }));
+    let tty = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    let problem = match (&me, db.exists()) {
+        (_, false) => format!("no cache at {}", db.display()),
+        (None, true) => {
+            "you have not said who you are (steward --as PERSON, or me = \"PERSON\" in steward.toml)"
+                .to_string()
+        }
+        (Some(me), true) => {
+            if !tty {
+                bail!(
+                    "the console needs a terminal; in scripts use `steward suggest --as {me}` and friends (steward --help)"
+                );
+            }
+            crate::tui::run(crate::tui::Options {
+                db,
+                me: me.clone(),
+                now: ctx.now,
+                personas: Vec::new(),
+            })?;
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    if tty {
+        return match crate::tui::welcome::run(&problem)? {
+            crate::tui::welcome::Choice::Demo => demo(ctx, false, crate::demo::PERSONAS[0].0),
+            crate::tui::welcome::Choice::Quit => Ok(ExitCode::SUCCESS),
+        };
     }
+    for line in crate::tui::welcome::text(&problem) {
+        println!("{line}");
+    }
+    println!("  steward demo                   open the demo in the console");
+    println!("  steward demo --print           print what each demo owner should look at");
     println!("  steward --help                 every command");
     Ok(ExitCode::SUCCESS)
 }
@@ -690,8 +717,26 @@ fn audit(ctx: &Ctx, action: Option<AuditAction>) -> Result<ExitCode> {
 }
 
 fn demo(ctx: &Ctx, print: bool, persona: &str) -> Result<ExitCode> {
+    use std::io::IsTerminal;
+    let personas: Vec<String> = crate::demo::PERSONAS
+        .iter()
+        .map(|(id, _)| id.to_string())
+        .collect();
+    if !personas.iter().any(|p| p == persona) {
+        bail!(
+            "unknown demo persona {persona:?}: choose priya (tech lead), marcus (manager) or omar (oncall lead)"
+        );
+    }
     let demo = crate::demo::install(&ctx.data_dir().join("demo"), ctx.now)?;
-    let _ = print;
+    if !print && std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        crate::tui::run(crate::tui::Options {
+            db: demo.db.clone(),
+            me: persona.to_string(),
+            now: demo.now,
+            personas,
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let store = Store::open_existing(&demo.db)?;
     let snap = Snapshot::new(store.load_org()?);
     println!(

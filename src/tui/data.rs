@@ -1,0 +1,98 @@
+//! What the console shows, loaded from the store: the snapshot, the scope of
+//! the person at the keyboard, their suggestions, decisions, plan, audit and
+//! sources. Loading is the only part that does I/O; everything here after
+//! that is plain data.
+
+use crate::apply::{self, Change};
+use crate::model::*;
+use crate::policy::{Scope, Snapshot, suggestions};
+use crate::store::{AuditEntry, SourceInfo, Store};
+use anyhow::Result;
+use std::sync::Arc;
+
+/// How many audit entries the audit view shows.
+pub const AUDIT_LIMIT: usize = 200;
+
+pub struct Data {
+    pub snap: Arc<Snapshot>,
+    pub me: String,
+    pub scope: Scope,
+    /// Every suggestion in scope at `now`, decided or not.
+    pub suggestions: Vec<Suggestion>,
+    pub decisions: Vec<Decision>,
+    pub plan: Vec<Change>,
+    pub audit: Vec<AuditEntry>,
+    pub sources: Vec<SourceInfo>,
+}
+
+impl Data {
+    /// Everything from the store; `snap` is reused when given (nothing
+    /// upstream changed, only decisions).
+    pub fn load(store: &Store, me: &str, now: Time, snap: Option<Arc<Snapshot>>) -> Result<Data> {
+        let snap = match snap {
+            Some(s) => s,
+            None => Arc::new(Snapshot::new(store.load_org()?)),
+        };
+        let scope = Scope::of(&snap, me, now);
+        let suggestions = suggestions(&snap, &scope, now);
+        Data::with(store, me, snap, scope, suggestions)
+    }
+
+    /// Re-reads decisions, plan and audit; keeps the snapshot and suggestions.
+    pub fn refresh(self, store: &Store) -> Result<Data> {
+        Data::with(store, &self.me, self.snap, self.scope, self.suggestions)
+    }
+
+    fn with(
+        store: &Store,
+        me: &str,
+        snap: Arc<Snapshot>,
+        scope: Scope,
+        suggestions: Vec<Suggestion>,
+    ) -> Result<Data> {
+        let decisions = store.decisions()?;
+        let plan = apply::plan(store, &snap, &scope)?;
+        let audit = store.audit_entries(Some(AUDIT_LIMIT))?;
+        let sources = store.sources()?;
+        Ok(Data {
+            snap,
+            me: me.to_string(),
+            scope,
+            suggestions,
+            decisions,
+            plan,
+            audit,
+            sources,
+        })
+    }
+
+    /// A snapshot with no store behind it (tests, benches).
+    pub fn from_org(org: Org, me: &str, now: Time) -> Data {
+        let snap = Arc::new(Snapshot::new(org));
+        let scope = Scope::of(&snap, me, now);
+        let suggestions = suggestions(&snap, &scope, now);
+        Data {
+            snap,
+            me: me.to_string(),
+            scope,
+            suggestions,
+            decisions: Vec::new(),
+            plan: Vec::new(),
+            audit: Vec::new(),
+            sources: Vec::new(),
+        }
+    }
+}
+
+impl Data {
+    /// A copy with decisions, plan and audit re-read from the store.
+    pub fn refreshed(d: &Data, store: &Store) -> Result<Data> {
+        Data::with(
+            store,
+            &d.me,
+            d.snap.clone(),
+            d.scope.clone(),
+            d.suggestions.clone(),
+        )
+    }
+}

@@ -1,0 +1,568 @@
+//! What the state derives from its data: standing, urgency, counts, the
+//! visible tree and the filtered queue. Recomputed only when what they rest
+//! on changes, so a key press stays cheap on a large organization.
+
+use super::data::Data;
+use super::state::*;
+use crate::model::*;
+use crate::policy::qualify::{audience_members, qualifies, rule_counts};
+use chrono::Duration;
+use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+use std::collections::{BTreeSet, HashMap};
+
+/// How far ahead "a shift starting soon" and the rotations timeline look.
+pub const HORIZON_DAYS: i64 = 14;
+
+fn add(to: &mut [usize; 3], from: [usize; 3]) {
+    for (a, b) in to.iter_mut().zip(from) {
+        *a += b;
+    }
+}
+
+pub fn kind_slot(k: Kind) -> usize {
+    match k {
+        Kind::Grant => 0,
+        Kind::Revoke => 1,
+        Kind::Review => 2,
+    }
+}
+
+impl State {
+    pub fn new(data: Data, now: Time, personas: Vec<String>) -> State {
+        let mut s = State {
+            now,
+            data,
+            personas,
+            view: View::Main,
+            focus: Pane::Queue,
+            tab: TreeTab::Areas,
+            modal: None,
+            width: 80,
+            height: 24,
+            standing: Vec::new(),
+            urgency: Vec::new(),
+            area_counts: Vec::new(),
+            team_counts: Vec::new(),
+            led_teams: Vec::new(),
+            teams_of_person: HashMap::new(),
+            expanded: BTreeSet::new(),
+            tree: Vec::new(),
+            tree_sel: 0,
+            queue: Vec::new(),
+            queue_sel: 0,
+            kind_filter: None,
+            filter: String::new(),
+            marked: BTreeSet::new(),
+            card_scroll: 0,
+            why: None,
+            walk: None,
+            undo: Vec::new(),
+            flash: None,
+            busy: None,
+            plan_sel: 0,
+            audit_sel: 0,
+            rot_sel: 0,
+            readiness: Vec::new(),
+            rotations: Vec::new(),
+            applied: Vec::new(),
+            quit: false,
+        };
+        s.reset_for_data();
+        s
+    }
+
+    /// After a load that may have changed the suggestions (start, persona
+    /// switch, apply): everything derived is rebuilt and navigation resets.
+    pub fn reset_for_data(&mut self) {
+        self.marked.clear();
+        self.walk = None;
+        self.why = None;
+        self.undo.clear();
+        self.tree_sel = 0;
+        self.queue_sel = 0;
+        self.card_scroll = 0;
+        self.expanded.clear();
+        let snap = self.data.snap.clone();
+        for &r in &self.data.scope.roots {
+            self.expanded.insert((true, r));
+        }
+        self.urgency = self
+            .data
+            .suggestions
+            .iter()
+            .map(|s| urgency(&snap, s, self.now))
+            .collect();
+        self.led_teams = led_teams(&snap, &self.data.me);
+        for &t in &self.led_teams {
+            self.expanded.insert((false, t));
+        }
+        self.teams_of_person.clear();
+        for (i, t) in snap.org.teams.iter().enumerate() {
+            for m in &t.members {
+                self.teams_of_person.entry(m.clone()).or_default().push(i);
+            }
+        }
+        self.rotations = rotations_in_view(self);
+        self.readiness = readiness(self);
+        self.refresh_decisions();
+    }
+
+    /// After decisions changed (decide, undo): standing, counts, tree, queue.
+    pub fn refresh_decisions(&mut self) {
+        let mut by_key: HashMap<(&str, &str), Vec<&Decision>> = HashMap::new();
+        for d in &self.data.decisions {
+            by_key
+                .entry((&d.suggestion.person, &d.suggestion.entitlement))
+                .or_default()
+                .push(d);
+        }
+        self.standing = self
+            .data
+            .suggestions
+            .iter()
+            .map(|s| {
+                by_key
+                    .get(&(s.person.as_str(), s.entitlement.as_str()))
+                    .and_then(|ds| ds.iter().rev().find(|d| d.covers(s, self.now)))
+                    .map_or(Standing::Pending, |d| Standing::Decided(d.verdict))
+            })
+            .collect();
+        self.count();
+        self.rebuild_tree();
+        self.rebuild_queue();
+    }
+
+    fn count(&mut self) {
+        let snap = self.data.snap.clone();
+        self.area_counts = vec![[0; 3]; snap.org.areas.len()];
+        self.team_counts = vec![[0; 3]; snap.org.teams.len()];
+        let mut team_parent: Vec<Option<usize>> = vec![None; snap.org.teams.len()];
+        for (i, t) in snap.org.teams.iter().enumerate() {
+            team_parent[i] = t
+                .parent
+                .as_deref()
+                .and_then(|p| snap.team_idx(p))
+                .filter(|&p| p != i);
+        }
+        for (i, s) in self.data.suggestions.iter().enumerate() {
+            if self.standing[i] != Standing::Pending {
+                continue;
+            }
+            let slot = kind_slot(s.kind);
+            if let Some(a) = snap.area_idx(&s.area) {
+                for p in snap.area_path(a) {
+                    self.area_counts[p][slot] += 1;
+                }
+            }
+            if let Some(teams) = self.teams_of_person.get(&s.person) {
+                let mut seen = BTreeSet::new();
+                for &t in teams {
+                    let mut cur = Some(t);
+                    while let Some(c) = cur {
+                        if !seen.insert(c) {
+                            break;
+                        }
+                        self.team_counts[c][slot] += 1;
+                        cur = team_parent[c];
+                    }
+                }
+            }
+        }
+    }
+
+    /// The visible rows of the hierarchy for the current tab.
+    pub fn rebuild_tree(&mut self) {
+        let snap = self.data.snap.clone();
+        let mut out = Vec::new();
+        match self.tab {
+            TreeTab::Areas => {
+                let mut all = [0; 3];
+                for &r in &self.data.scope.roots {
+                    add(&mut all, self.area_counts[r]);
+                }
+                out.push(TreeNode {
+                    key: NodeKey::All,
+                    depth: 0,
+                    label: "all in scope".into(),
+                    counts: all,
+                    has_children: false,
+                    expanded: true,
+                    note: String::new(),
+                });
+                for &r in &self.data.scope.roots {
+                    let note = match snap.org.areas[r].owner == self.data.me {
+                        true => String::new(),
+                        false => snap
+                            .delegations_of_area(r)
+                            .find(|d| d.to == self.data.me && d.active_at(self.now))
+                            .map(|d| format!("delegated by {}", d.by))
+                            .unwrap_or_default(),
+                    };
+                    self.push_area(&snap, r, 0, note, &mut out);
+                }
+            }
+            TreeTab::Teams => {
+                let mut all = [0; 3];
+                for &t in &self.led_teams {
+                    add(&mut all, self.team_counts[t]);
+                }
+                out.push(TreeNode {
+                    key: NodeKey::All,
+                    depth: 0,
+                    label: "all teams I lead".into(),
+                    counts: all,
+                    has_children: false,
+                    expanded: true,
+                    note: String::new(),
+                });
+                for &t in &self.led_teams.clone() {
+                    self.push_team(&snap, t, 0, &mut out);
+                }
+            }
+        }
+        self.tree = out;
+        self.tree_sel = self.tree_sel.min(self.tree.len().saturating_sub(1));
+    }
+
+    fn push_area(
+        &self,
+        snap: &crate::policy::Snapshot,
+        a: usize,
+        depth: usize,
+        note: String,
+        out: &mut Vec<TreeNode>,
+    ) {
+        let node = &snap.org.areas[a];
+        let children = &snap.area_children[a];
+        let expanded = self.expanded.contains(&(true, a));
+        out.push(TreeNode {
+            key: NodeKey::Area(a),
+            depth: depth + 1,
+            label: node.id.clone(),
+            counts: self.area_counts[a],
+            has_children: !children.is_empty(),
+            expanded,
+            note,
+        });
+        if expanded && depth < 32 {
+            for &c in children {
+                self.push_area(snap, c, depth + 1, String::new(), out);
+            }
+        }
+    }
+
+    fn push_team(
+        &self,
+        snap: &crate::policy::Snapshot,
+        t: usize,
+        depth: usize,
+        out: &mut Vec<TreeNode>,
+    ) {
+        let children = &snap.team_children[t];
+        let expanded = self.expanded.contains(&(false, t));
+        out.push(TreeNode {
+            key: NodeKey::Team(t),
+            depth: depth + 1,
+            label: snap.org.teams[t].id.clone(),
+            counts: self.team_counts[t],
+            has_children: !children.is_empty(),
+            expanded,
+            note: String::new(),
+        });
+        if expanded && depth < 32 {
+            for &c in children {
+                self.push_team(snap, c, depth + 1, out);
+            }
+        }
+    }
+
+    pub fn selected_node(&self) -> NodeKey {
+        self.tree.get(self.tree_sel).map_or(NodeKey::All, |n| n.key)
+    }
+
+    /// Does suggestion `i` belong under `node`?
+    pub fn under(&self, i: usize, node: NodeKey) -> bool {
+        let snap = &self.data.snap;
+        let s = &self.data.suggestions[i];
+        match node {
+            NodeKey::All => match self.tab {
+                TreeTab::Areas => true,
+                TreeTab::Teams => self
+                    .led_teams
+                    .iter()
+                    .any(|&t| self.person_in_team(&s.person, t)),
+            },
+            NodeKey::Area(a) => snap
+                .area_idx(&s.area)
+                .is_some_and(|x| snap.area_within(x, a)),
+            NodeKey::Team(t) => self.person_in_team(&s.person, t),
+        }
+    }
+
+    fn person_in_team(&self, person: &str, team: usize) -> bool {
+        let snap = &self.data.snap;
+        self.teams_of_person.get(person).is_some_and(|ts| {
+            ts.iter().any(|&t| {
+                let mut cur = Some(t);
+                let mut steps = 0;
+                while let Some(c) = cur {
+                    if c == team {
+                        return true;
+                    }
+                    steps += 1;
+                    if steps > 64 {
+                        break;
+                    }
+                    cur = snap.org.teams[c]
+                        .parent
+                        .as_deref()
+                        .and_then(|p| snap.team_idx(p));
+                }
+                false
+            })
+        })
+    }
+
+    /// The pending suggestions under `node`, in urgency order.
+    pub fn pending_under(&self, node: NodeKey) -> Vec<usize> {
+        let mut v: Vec<usize> = (0..self.data.suggestions.len())
+            .filter(|&i| self.standing[i] == Standing::Pending && self.under(i, node))
+            .collect();
+        self.sort_by_urgency(&mut v);
+        v
+    }
+
+    fn sort_by_urgency(&self, v: &mut [usize]) {
+        let sug = &self.data.suggestions;
+        v.sort_by(|&a, &b| {
+            self.urgency[a]
+                .cmp(&self.urgency[b])
+                .then_with(|| sug[a].person.cmp(&sug[b].person))
+                .then_with(|| sug[a].entitlement.cmp(&sug[b].entitlement))
+        });
+    }
+
+    /// The queue for the selected node, kind filter and text filter.
+    pub fn rebuild_queue(&mut self) {
+        let node = self.selected_node();
+        let mut v: Vec<usize> = (0..self.data.suggestions.len())
+            .filter(|&i| self.standing[i] == Standing::Pending)
+            .filter(|&i| {
+                self.kind_filter
+                    .is_none_or(|k| self.data.suggestions[i].kind == k)
+            })
+            .filter(|&i| self.under(i, node))
+            .collect();
+        if self.filter.trim().is_empty() {
+            self.sort_by_urgency(&mut v);
+        } else {
+            let pattern = Pattern::new(
+                &self.filter,
+                CaseMatching::Ignore,
+                Normalization::Smart,
+                AtomKind::Fuzzy,
+            );
+            let mut matcher = Matcher::new(Config::DEFAULT);
+            let mut buf = Vec::new();
+            let mut scored: Vec<(u32, usize)> = v
+                .into_iter()
+                .filter_map(|i| {
+                    let s = &self.data.suggestions[i];
+                    // Each field on its own, so letters scattered across
+                    // fields do not make a match.
+                    [
+                        s.person.as_str(),
+                        s.entitlement.as_str(),
+                        s.area.as_str(),
+                        s.reason.as_str(),
+                    ]
+                    .iter()
+                    .filter_map(|field| pattern.score(Utf32Str::new(field, &mut buf), &mut matcher))
+                    .max()
+                    .map(|sc| (sc, i))
+                })
+                .collect();
+            scored.sort_by(|a, b| {
+                b.0.cmp(&a.0)
+                    .then_with(|| self.urgency[a.1].cmp(&self.urgency[b.1]))
+            });
+            v = scored.into_iter().map(|(_, i)| i).collect();
+        }
+        self.queue = v;
+        self.queue_sel = self.queue_sel.min(self.queue.len().saturating_sub(1));
+        self.card_scroll = 0;
+    }
+
+    /// The suggestion the card shows: the walkthrough's, else the queue's.
+    pub fn current(&self) -> Option<usize> {
+        match &self.walk {
+            Some(w) => w.items.get(w.pos).copied(),
+            None => self.queue.get(self.queue_sel).copied(),
+        }
+    }
+}
+
+/// Smaller is more urgent: people who left, other revocations, grants for
+/// someone on call now or whose shift starts soon (sooner first), other
+/// grants, reviews. The second part orders within a class.
+pub fn urgency(snap: &crate::policy::Snapshot, s: &Suggestion, now: Time) -> (u8, i64) {
+    let held_since = || {
+        snap.entitlement_idx(&s.entitlement)
+            .and_then(|e| {
+                snap.grants_of_entitlement(e)
+                    .filter(|g| g.person == s.person)
+                    .map(|g| g.granted_at.timestamp())
+                    .min()
+            })
+            .unwrap_or(0)
+    };
+    match (s.kind, s.reason) {
+        (_, Reason::PersonLeft) => (0, held_since()),
+        (Kind::Revoke, _) => (1, held_since()),
+        (Kind::Grant, Reason::OnCall) => (2, 0),
+        (Kind::Grant, _) => match next_shift_for_rule(snap, s, now) {
+            Some(start) if start - now <= Duration::days(HORIZON_DAYS) => (3, start.timestamp()),
+            _ => (4, 0),
+        },
+        (Kind::Review, _) => (5, held_since()),
+    }
+}
+
+/// When the person's next shift in the suggestion's rule's rotation starts.
+pub fn next_shift_for_rule(
+    snap: &crate::policy::Snapshot,
+    s: &Suggestion,
+    now: Time,
+) -> Option<Time> {
+    let rule = snap.rule(s.rule.as_deref()?)?;
+    let Audience::Rotation(r) = &rule.audience else {
+        return None;
+    };
+    snap.rotation(r)?
+        .shifts
+        .iter()
+        .filter(|sh| sh.person == s.person && sh.end > now)
+        .map(|sh| sh.start)
+        .min()
+}
+
+fn led_teams(snap: &crate::policy::Snapshot, me: &str) -> Vec<usize> {
+    let leads: Vec<usize> = (0..snap.org.teams.len())
+        .filter(|&i| snap.org.teams[i].lead.as_deref() == Some(me))
+        .collect();
+    // Only the topmost: a led team under another led team shows as a child.
+    leads
+        .iter()
+        .copied()
+        .filter(|&t| {
+            let mut cur = snap.org.teams[t]
+                .parent
+                .as_deref()
+                .and_then(|p| snap.team_idx(p));
+            let mut steps = 0;
+            while let Some(c) = cur {
+                if leads.contains(&c) {
+                    return false;
+                }
+                steps += 1;
+                if steps > 64 {
+                    break;
+                }
+                cur = snap.org.teams[c]
+                    .parent
+                    .as_deref()
+                    .and_then(|p| snap.team_idx(p));
+            }
+            true
+        })
+        .collect()
+}
+
+/// Rotations whose rules grant something in scope, or whose team `me` leads.
+fn rotations_in_view(s: &State) -> Vec<usize> {
+    let snap = &s.data.snap;
+    let mut out: BTreeSet<usize> = BTreeSet::new();
+    for rule in &snap.org.rules {
+        if let Audience::Rotation(r) = &rule.audience
+            && snap
+                .area_idx(&rule.area)
+                .is_some_and(|a| s.data.scope.contains(a))
+            && let Some(ri) = snap.rotation_idx(r)
+        {
+            out.insert(ri);
+        }
+    }
+    for (i, r) in snap.org.rotations.iter().enumerate() {
+        if r.team
+            .as_deref()
+            .and_then(|t| snap.team(t))
+            .is_some_and(|t| t.lead.as_deref() == Some(s.data.me.as_str()))
+        {
+            out.insert(i);
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// People whose shift starts within the horizon (and not yet on call)
+/// without an entitlement a counting rule in scope will give them then.
+fn readiness(s: &State) -> Vec<Readiness> {
+    let snap = &s.data.snap;
+    let now = s.now;
+    let mut out = Vec::new();
+    for rule in &snap.org.rules {
+        let Audience::Rotation(rid) = &rule.audience else {
+            continue;
+        };
+        if !snap
+            .area_idx(&rule.area)
+            .is_some_and(|a| s.data.scope.contains(a))
+        {
+            continue;
+        }
+        let Some(rot) = snap.rotation(rid) else {
+            continue;
+        };
+        let mut next: HashMap<&str, Time> = HashMap::new();
+        for sh in &rot.shifts {
+            if sh.start > now && sh.start - now <= Duration::days(HORIZON_DAYS) {
+                let e = next.entry(sh.person.as_str()).or_insert(sh.start);
+                if sh.start < *e {
+                    *e = sh.start;
+                }
+            }
+        }
+        for (person, start) in next {
+            if rule_counts(snap, rule, start).is_err() {
+                continue;
+            }
+            let members = audience_members(snap, &rule.audience, start);
+            if qualifies(snap, rule, person, &members, start).is_err() {
+                continue;
+            }
+            for ent in &rule.grant {
+                let holds = snap
+                    .entitlement_idx(ent)
+                    .is_some_and(|e| snap.grants_of_entitlement(e).any(|g| g.person == person));
+                if !holds {
+                    out.push(Readiness {
+                        rotation: rot.id.clone(),
+                        person: person.to_string(),
+                        entitlement: ent.clone(),
+                        shift_start: start,
+                        rule: rule.id.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        a.shift_start
+            .cmp(&b.shift_start)
+            .then_with(|| a.person.cmp(&b.person))
+            .then_with(|| a.entitlement.cmp(&b.entitlement))
+    });
+    out.dedup();
+    out
+}

@@ -1,0 +1,77 @@
+//! Where each region goes, as a pure function of the screen size, shared by
+//! the views and by mouse handling in `update`.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+
+/// Wide enough for three columns side by side.
+pub const WIDE: u16 = 120;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    pub body: Rect,
+    pub tree: Rect,
+    pub queue: Rect,
+    pub card: Rect,
+    pub status: Rect,
+}
+
+pub fn areas(screen: Rect) -> Areas {
+    let header_h = if screen.height >= 30 { 3 } else { 2 };
+    let [header, body, status] = Layout::vertical([
+        Constraint::Length(header_h),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(screen);
+    let (tree, queue, card) = if screen.width >= WIDE {
+        let [t, q, c] = Layout::horizontal([
+            Constraint::Percentage(22),
+            Constraint::Percentage(38),
+            Constraint::Percentage(40),
+        ])
+        .areas(body);
+        (t, q, c)
+    } else {
+        let [left, c] =
+            Layout::horizontal([Constraint::Percentage(48), Constraint::Percentage(52)])
+                .areas(body);
+        let [t, q] =
+            Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(left);
+        (t, q, c)
+    };
+    Areas {
+        header,
+        body,
+        tree,
+        queue,
+        card,
+        status,
+    }
+}
+
+/// The first row shown of a list of `len` rows with `sel` selected in
+/// `visible` rows: the selection is always on screen.
+pub fn offset(sel: usize, len: usize, visible: usize) -> usize {
+    if visible == 0 || len <= visible {
+        return 0;
+    }
+    sel.saturating_sub(visible - 1).min(len - visible)
+}
+
+/// The rows inside a bordered block.
+pub fn inner_rows(r: Rect) -> usize {
+    r.height.saturating_sub(2) as usize
+}
+
+/// A centred popup of at most `w` x `h` inside `r`.
+pub fn popup(r: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(r.width);
+    let h = h.min(r.height);
+    Rect {
+        x: r.x + (r.width - w) / 2,
+        y: r.y + (r.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}

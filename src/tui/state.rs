@@ -1,0 +1,184 @@
+//! The console's state: plain data. Only `update` changes it; views only read it.
+
+use super::data::Data;
+use crate::model::*;
+use crate::store::NewDecision;
+use std::collections::{BTreeSet, HashMap};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Main,
+    Plan,
+    Audit,
+    Rotations,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Tree,
+    Queue,
+    Card,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeTab {
+    Areas,
+    Teams,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NodeKey {
+    /// Everything in scope (the areas tab) or every team led (the teams tab).
+    All,
+    Area(usize),
+    Team(usize),
+}
+
+/// One visible row of the hierarchy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeNode {
+    pub key: NodeKey,
+    pub depth: usize,
+    pub label: String,
+    /// Pending grant, revoke, review in its subtree.
+    pub counts: [usize; 3],
+    pub has_children: bool,
+    pub expanded: bool,
+    /// "delegated by X" for a delegated root.
+    pub note: String,
+}
+
+/// Where a suggestion stands in the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Pending,
+    Decided(Verdict),
+}
+
+/// A guided pass over a node's queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Walk {
+    pub title: String,
+    /// Indices into `Data::suggestions`, in queue order at the start.
+    pub items: Vec<usize>,
+    pub pos: usize,
+}
+
+/// What a text prompt is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptFor {
+    Dismiss(Vec<usize>),
+    SnoozeUntil(Vec<usize>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub label: String,
+    pub input: String,
+    pub purpose: PromptFor,
+    pub error: Option<String>,
+}
+
+/// What the console asks the app to do: the only way out of `update`.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Record these decisions (already checked for authority).
+    Decide(Vec<NewDecision>),
+    /// Take back a decision, by id.
+    Undo(i64),
+    /// Carry out the plan upstream.
+    Apply,
+    /// Reload as another person (the demo's persona switch).
+    SwitchPersona(String),
+    Quit,
+}
+
+/// A confirmation: exactly what will happen, and the effect that does it.
+#[derive(Debug, Clone)]
+pub struct Confirm {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub effect: Effect,
+}
+
+#[derive(Debug, Clone)]
+pub enum Modal {
+    Help,
+    Confirm(Confirm),
+    Prompt(Prompt),
+    /// Snooze presets for these suggestions.
+    Snooze(Vec<usize>),
+    /// Typing into the queue filter.
+    Filter,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+}
+
+/// One readiness gap: someone whose shift starts without an entitlement a
+/// rule will give them then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    pub rotation: String,
+    pub person: String,
+    pub entitlement: String,
+    pub shift_start: Time,
+    pub rule: String,
+}
+
+pub struct State {
+    pub now: Time,
+    pub data: Data,
+    /// The demo's personas, when running the demo (empty otherwise).
+    pub personas: Vec<String>,
+    pub view: View,
+    pub focus: Pane,
+    pub tab: TreeTab,
+    pub modal: Option<Modal>,
+    pub width: u16,
+    pub height: u16,
+
+    /// Undecided or decided, per suggestion.
+    pub standing: Vec<Standing>,
+    /// Urgency sort key per suggestion (smaller first).
+    pub urgency: Vec<(u8, i64)>,
+    /// Pending counts per area (its whole subtree) and per team.
+    pub area_counts: Vec<[usize; 3]>,
+    pub team_counts: Vec<[usize; 3]>,
+    /// Teams `me` leads (roots of the teams tab).
+    pub led_teams: Vec<usize>,
+    /// Which team each person belongs to directly (for the teams tab filter).
+    pub teams_of_person: HashMap<String, Vec<usize>>,
+    pub expanded: BTreeSet<(bool, usize)>,
+    pub tree: Vec<TreeNode>,
+    pub tree_sel: usize,
+
+    /// The queue: indices into `data.suggestions`, filtered and sorted.
+    pub queue: Vec<usize>,
+    pub queue_sel: usize,
+    pub kind_filter: Option<Kind>,
+    pub filter: String,
+    pub marked: BTreeSet<usize>,
+    pub card_scroll: u16,
+    /// The full justification text (`w`), for the suggestion it was made for.
+    pub why: Option<(usize, Vec<String>)>,
+
+    pub walk: Option<Walk>,
+    /// Decisions made in this session, newest last (what `u` takes back).
+    pub undo: Vec<i64>,
+    pub flash: Option<Flash>,
+    pub busy: Option<String>,
+
+    pub plan_sel: usize,
+    pub audit_sel: usize,
+    pub rot_sel: usize,
+    pub readiness: Vec<Readiness>,
+    /// Rotations shown in the rotations view (indices into org.rotations).
+    pub rotations: Vec<usize>,
+    /// Per-change results of the last apply.
+    pub applied: Vec<(bool, String)>,
+    pub quit: bool,
+}

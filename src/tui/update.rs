@@ -1,0 +1,838 @@
+//! `update(&mut State, Msg) -> Vec<Effect>`: the only place the console's
+//! state changes. Pure: no I/O, no clock (`now` is in the state).
+
+use super::data::Data;
+use super::keymap::{self, Action, Mode};
+use super::layout;
+use super::state::*;
+use crate::apply::change_of;
+use crate::model::*;
+use crate::policy::authority;
+use crate::store::NewDecision;
+use chrono::Duration;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+
+/// What reaches the console: input, and the results of effects.
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// Decisions were recorded; `data` is re-read from the store.
+    Decided {
+        ids: Vec<i64>,
+        data: Data,
+    },
+    /// A decision was taken back.
+    Undone {
+        id: i64,
+        data: Data,
+    },
+    /// The plan was applied: per-change results, and the reloaded data.
+    Applied {
+        results: Vec<(bool, String)>,
+        data: Data,
+    },
+    /// Everything reloaded (persona switch).
+    Loaded(Data),
+    /// An effect failed; the message says why.
+    Failed(String),
+}
+
+pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(k) => on_key(s, k),
+        Msg::Mouse(m) => {
+            on_mouse(s, m);
+            Vec::new()
+        }
+        Msg::Paste(text) => {
+            for c in text.chars().filter(|c| !c.is_control()) {
+                type_char(s, c);
+            }
+            Vec::new()
+        }
+        Msg::Resize(w, h) => {
+            s.width = w;
+            s.height = h;
+            Vec::new()
+        }
+        Msg::Decided { ids, data } => {
+            s.busy = None;
+            s.data = data;
+            let n = ids.len();
+            s.undo.extend(ids);
+            s.marked.clear();
+            s.why = None;
+            s.refresh_decisions();
+            advance_walk(s);
+            flash(
+                s,
+                format!(
+                    "recorded {n} decision{} (u undoes; P shows the plan)",
+                    if n == 1 { "" } else { "s" }
+                ),
+                false,
+            );
+            Vec::new()
+        }
+        Msg::Undone { id, data } => {
+            s.busy = None;
+            s.data = data;
+            s.undo.retain(|&x| x != id);
+            s.refresh_decisions();
+            flash(
+                s,
+                format!("undid decision {id} (the audit log keeps both)"),
+                false,
+            );
+            Vec::new()
+        }
+        Msg::Applied { results, data } => {
+            s.busy = None;
+            s.data = data;
+            s.reset_for_data();
+            let ok = results.iter().filter(|r| r.0).count();
+            let failed = results.len() - ok;
+            s.applied = results;
+            s.view = View::Plan;
+            flash(
+                s,
+                format!("applied: {ok} ok, {failed} not applied"),
+                failed > 0,
+            );
+            Vec::new()
+        }
+        Msg::Loaded(data) => {
+            s.busy = None;
+            s.data = data;
+            s.view = View::Main;
+            s.applied.clear();
+            s.reset_for_data();
+            let who = s.data.me.clone();
+            flash(s, format!("now acting as {who}"), false);
+            Vec::new()
+        }
+        Msg::Failed(e) => {
+            s.busy = None;
+            flash(s, e, true);
+            Vec::new()
+        }
+    }
+}
+
+fn flash(s: &mut State, text: String, error: bool) {
+    s.flash = Some(Flash { text, error });
+}
+
+fn on_key(s: &mut State, k: KeyEvent) -> Vec<Effect> {
+    let mode = keymap::mode(s);
+    let action = keymap::resolve(mode, &k);
+    // Text entry takes every key that is not bound in it.
+    if action.is_none() && matches!(mode, Mode::Prompt | Mode::Filter) {
+        match k.code {
+            KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => type_char(s, c),
+            KeyCode::Backspace => backspace(s),
+            _ => {}
+        }
+        return Vec::new();
+    }
+    let Some(action) = action else {
+        return Vec::new();
+    };
+    if s.busy.is_some() && !matches!(action, Action::Quit) {
+        return Vec::new();
+    }
+    if !matches!(mode, Mode::Prompt | Mode::Filter) {
+        s.flash = None;
+    }
+    act(s, mode, action)
+}
+
+fn type_char(s: &mut State, c: char) {
+    match &mut s.modal {
+        Some(Modal::Prompt(p)) => {
+            p.input.push(c);
+            p.error = None;
+        }
+        Some(Modal::Filter) => {
+            s.filter.push(c);
+            s.queue_sel = 0;
+            s.rebuild_queue();
+        }
+        _ => {}
+    }
+}
+
+fn backspace(s: &mut State) {
+    match &mut s.modal {
+        Some(Modal::Prompt(p)) => {
+            p.input.pop();
+        }
+        Some(Modal::Filter) => {
+            s.filter.pop();
+            s.rebuild_queue();
+        }
+        _ => {}
+    }
+}
+
+fn page(s: &State) -> usize {
+    let a = layout::areas(Rect::new(0, 0, s.width, s.height));
+    layout::inner_rows(a.queue).max(1)
+}
+
+fn act(s: &mut State, mode: Mode, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => {
+            s.quit = true;
+            return vec![Effect::Quit];
+        }
+        Action::Help => s.modal = Some(Modal::Help),
+        Action::Back => back(s, mode),
+        Action::Up => move_sel(s, mode, -1),
+        Action::Down => move_sel(s, mode, 1),
+        Action::PageUp => move_sel(s, mode, -(page(s) as isize)),
+        Action::PageDown => move_sel(s, mode, page(s) as isize),
+        Action::Top => move_sel(s, mode, isize::MIN / 2),
+        Action::Bottom => move_sel(s, mode, isize::MAX / 2),
+        Action::NextPane | Action::PrevPane => {
+            let order = [Pane::Tree, Pane::Queue, Pane::Card];
+            let i = order.iter().position(|p| *p == s.focus).unwrap_or(1);
+            let step = if action == Action::NextPane { 1 } else { 2 };
+            s.focus = order[(i + step) % 3];
+        }
+        Action::Expand | Action::Collapse => {
+            if let Some(n) = s.tree.get(s.tree_sel).cloned() {
+                let key = match n.key {
+                    NodeKey::Area(a) => Some((true, a)),
+                    NodeKey::Team(t) => Some((false, t)),
+                    NodeKey::All => None,
+                };
+                if let Some(key) = key {
+                    if action == Action::Expand {
+                        s.expanded.insert(key);
+                    } else if !s.expanded.remove(&key) {
+                        // Already closed: go to the parent row.
+                        if let Some(p) = (0..s.tree_sel).rev().find(|&i| s.tree[i].depth < n.depth)
+                        {
+                            s.tree_sel = p;
+                            s.queue_sel = 0;
+                            s.rebuild_queue();
+                        }
+                    }
+                    s.rebuild_tree();
+                }
+            }
+        }
+        Action::SwitchTab => {
+            s.tab = match s.tab {
+                TreeTab::Areas => TreeTab::Teams,
+                TreeTab::Teams => TreeTab::Areas,
+            };
+            s.tree_sel = 0;
+            s.queue_sel = 0;
+            s.rebuild_tree();
+            s.rebuild_queue();
+        }
+        Action::Filter => {
+            s.modal = Some(Modal::Filter);
+            s.focus = Pane::Queue;
+        }
+        Action::Kind(k) => {
+            s.kind_filter = k;
+            s.queue_sel = 0;
+            s.rebuild_queue();
+        }
+        Action::Mark => {
+            if let Some(i) = s.queue.get(s.queue_sel).copied() {
+                if !s.marked.remove(&i) {
+                    s.marked.insert(i);
+                }
+                move_sel(s, Mode::Queue, 1);
+            }
+        }
+        Action::Walk => start_walk(s),
+        Action::Next => step_walk(s, 1),
+        Action::Prev => step_walk(s, -1),
+        Action::Accept if mode == Mode::Rotations => accept_readiness(s),
+        Action::Accept => propose(s, Verdict::Accept),
+        Action::Revoke => propose(s, Verdict::Revoke),
+        Action::Dismiss => {
+            let t = targets(s);
+            if !t.is_empty() && check_authority(s, &t) {
+                s.modal = Some(Modal::Prompt(Prompt {
+                    label: format!(
+                        "Why dismiss {}? (kept in the audit log)",
+                        count_label(&t, s)
+                    ),
+                    input: String::new(),
+                    purpose: PromptFor::Dismiss(t),
+                    error: None,
+                }));
+            }
+        }
+        Action::Snooze => {
+            let t = targets(s);
+            if !t.is_empty() && check_authority(s, &t) {
+                s.modal = Some(Modal::Snooze(t));
+            }
+        }
+        Action::Preset(n) => {
+            if let Some(Modal::Snooze(t)) = s.modal.take() {
+                let days = match n {
+                    1 => Some(1),
+                    2 => Some(7),
+                    3 => Some(14),
+                    _ => None,
+                };
+                match days {
+                    Some(d) => {
+                        let until = s.now + Duration::days(d);
+                        return decide(s, &t, Verdict::Snooze, None, Some(until));
+                    }
+                    None => {
+                        s.modal = Some(Modal::Prompt(Prompt {
+                            label: "Snooze until (2026-04-01, 3d, 2w):".into(),
+                            input: String::new(),
+                            purpose: PromptFor::SnoozeUntil(t),
+                            error: None,
+                        }))
+                    }
+                }
+            }
+        }
+        Action::Submit => return submit(s),
+        Action::Yes => {
+            if let Some(Modal::Confirm(c)) = s.modal.take() {
+                s.busy = Some(match &c.effect {
+                    Effect::Apply => "applying the plan…".into(),
+                    _ => "recording…".into(),
+                });
+                return vec![c.effect];
+            }
+        }
+        Action::No => match s.modal.take() {
+            Some(Modal::Filter) => {
+                s.filter.clear();
+                s.rebuild_queue();
+            }
+            Some(_) => flash(s, "cancelled; nothing recorded".into(), false),
+            None => {}
+        },
+        Action::Undo => {
+            let mine = s
+                .data
+                .decisions
+                .iter()
+                .filter(|d| {
+                    d.decider == s.data.me
+                        && matches!(d.state, DecisionState::Held | DecisionState::Planned)
+                })
+                .map(|d| d.id)
+                .max();
+            match s.undo.last().copied().or(mine) {
+                Some(id) => {
+                    s.busy = Some("undoing…".into());
+                    return vec![Effect::Undo(id)];
+                }
+                None => flash(s, "nothing to undo".into(), true),
+            }
+        }
+        Action::Why => {
+            if let Some(i) = s.current() {
+                if s.why.as_ref().is_some_and(|w| w.0 == i) {
+                    s.why = None;
+                } else {
+                    let sug = &s.data.suggestions[i];
+                    let text = crate::policy::explain::why(
+                        &s.data.snap,
+                        &sug.person,
+                        &sug.entitlement,
+                        s.now,
+                    )
+                    .unwrap_or_else(|e| e);
+                    s.why = Some((i, text.lines().map(str::to_string).collect()));
+                }
+            }
+        }
+        Action::ViewPlan => s.view = View::Plan,
+        Action::ViewAudit => s.view = View::Audit,
+        Action::ViewRotations => s.view = View::Rotations,
+        Action::Apply => {
+            s.view = View::Plan;
+            if s.data.plan.is_empty() {
+                flash(
+                    s,
+                    "nothing to apply: accept a suggestion first".into(),
+                    true,
+                );
+            } else {
+                let lines = s
+                    .data
+                    .plan
+                    .iter()
+                    .map(|c| format!("#{} {}", c.decision, c.describe()))
+                    .collect();
+                s.modal = Some(Modal::Confirm(Confirm {
+                    title: format!(
+                        "Apply {} change{} upstream?",
+                        s.data.plan.len(),
+                        if s.data.plan.len() == 1 { "" } else { "s" }
+                    ),
+                    lines,
+                    effect: Effect::Apply,
+                }));
+            }
+        }
+        Action::Persona => {
+            if s.personas.is_empty() {
+                flash(
+                    s,
+                    "persona switch is for the demo; elsewhere start with --as PERSON".into(),
+                    true,
+                );
+            } else {
+                let i = s
+                    .personas
+                    .iter()
+                    .position(|p| *p == s.data.me)
+                    .map_or(0, |i| (i + 1) % s.personas.len());
+                let next = s.personas[i].clone();
+                s.busy = Some(format!("loading as {next}…"));
+                return vec![Effect::SwitchPersona(next)];
+            }
+        }
+        Action::Delegate => delegate(s),
+    }
+    Vec::new()
+}
+
+fn back(s: &mut State, mode: Mode) {
+    match mode {
+        Mode::Help => s.modal = None,
+        Mode::Walk => {
+            let done = s.walk.as_ref().map_or(0, |w| {
+                w.items
+                    .iter()
+                    .filter(|&&i| s.standing[i] != Standing::Pending)
+                    .count()
+            });
+            s.walk = None;
+            s.why = None;
+            flash(s, format!("left the walkthrough ({done} decided)"), false);
+        }
+        Mode::Plan | Mode::Audit | Mode::Rotations => s.view = View::Main,
+        _ => {
+            s.filter.clear();
+            s.kind_filter = None;
+            s.marked.clear();
+            s.rebuild_queue();
+        }
+    }
+}
+
+fn clamp_step(cur: usize, len: usize, by: isize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    (cur as isize).saturating_add(by).clamp(0, len as isize - 1) as usize
+}
+
+fn move_sel(s: &mut State, mode: Mode, by: isize) {
+    match mode {
+        Mode::Tree => {
+            let n = clamp_step(s.tree_sel, s.tree.len(), by);
+            if n != s.tree_sel {
+                s.tree_sel = n;
+                s.queue_sel = 0;
+                s.rebuild_queue();
+            }
+        }
+        Mode::Queue => {
+            s.queue_sel = clamp_step(s.queue_sel, s.queue.len(), by);
+            s.card_scroll = 0;
+            s.why = None;
+        }
+        Mode::Card | Mode::Walk => {
+            s.card_scroll = (s.card_scroll as isize + by).clamp(0, 500) as u16;
+        }
+        Mode::Plan => s.plan_sel = clamp_step(s.plan_sel, s.data.plan.len(), by),
+        Mode::Audit => s.audit_sel = clamp_step(s.audit_sel, s.data.audit.len(), by),
+        Mode::Rotations => s.rot_sel = clamp_step(s.rot_sel, s.readiness.len(), by),
+        _ => {}
+    }
+}
+
+fn start_walk(s: &mut State) {
+    let (items, title, pos) = match s.focus {
+        Pane::Queue => (s.queue.clone(), node_title(s), s.queue_sel),
+        _ => {
+            let node = s.selected_node();
+            (s.pending_under(node), node_title(s), 0)
+        }
+    };
+    if items.is_empty() {
+        flash(s, "nothing to decide here".into(), false);
+        return;
+    }
+    let pos = pos.min(items.len() - 1);
+    s.walk = Some(Walk { title, items, pos });
+    s.card_scroll = 0;
+    s.why = None;
+}
+
+fn node_title(s: &State) -> String {
+    match s.selected_node() {
+        NodeKey::All => match s.tab {
+            TreeTab::Areas => "everything in scope".into(),
+            TreeTab::Teams => "all teams I lead".into(),
+        },
+        NodeKey::Area(a) => format!("area {}", s.data.snap.org.areas[a].id),
+        NodeKey::Team(t) => format!("team {}", s.data.snap.org.teams[t].id),
+    }
+}
+
+fn step_walk(s: &mut State, by: isize) {
+    if let Some(w) = &mut s.walk {
+        w.pos = clamp_step(w.pos, w.items.len(), by);
+        s.card_scroll = 0;
+        s.why = None;
+    }
+}
+
+/// After a decision in a walkthrough: on to the next card still pending.
+fn advance_walk(s: &mut State) {
+    let Some(w) = &mut s.walk else {
+        return;
+    };
+    let n = w.items.len();
+    let next = (1..=n)
+        .map(|k| (w.pos + k) % n)
+        .find(|&i| s.standing[w.items[i]] == Standing::Pending);
+    match next {
+        Some(i) => w.pos = i,
+        None => {
+            let title = w.title.clone();
+            s.walk = None;
+            s.flash = Some(Flash {
+                text: format!("walkthrough of {title} done: all {n} decided"),
+                error: false,
+            });
+        }
+    }
+    s.card_scroll = 0;
+}
+
+/// What a decision key acts on: the walkthrough's card, else the marked
+/// suggestions, else the selected one. Only pending ones.
+fn targets(s: &State) -> Vec<usize> {
+    let t: Vec<usize> = match (&s.walk, s.marked.is_empty()) {
+        (Some(_), _) | (None, true) => s.current().into_iter().collect(),
+        (None, false) => s.marked.iter().copied().collect(),
+    };
+    t.into_iter()
+        .filter(|&i| s.standing.get(i) == Some(&Standing::Pending))
+        .collect()
+}
+
+fn count_label(t: &[usize], s: &State) -> String {
+    match t {
+        [i] => {
+            let x = &s.data.suggestions[*i];
+            format!("{} {} {}", x.kind.as_str(), x.person, x.entitlement)
+        }
+        _ => format!("{} suggestions", t.len()),
+    }
+}
+
+/// Refuses, with the reason shown, where `me` has no authority.
+fn check_authority(s: &mut State, t: &[usize]) -> bool {
+    let snap = s.data.snap.clone();
+    for &i in t {
+        let sug = &s.data.suggestions[i];
+        let ok = snap
+            .area_idx(&sug.area)
+            .is_some_and(|a| authority(&snap, &s.data.me, a, s.now).is_some());
+        if !ok {
+            let owner = snap.area(&sug.area).map_or("nobody", |a| a.owner.as_str());
+            let text = format!(
+                "refused: {} has no authority over area {} (owner {owner}; neither owner nor delegate of it or an ancestor)",
+                s.data.me, sug.area
+            );
+            flash(s, text, true);
+            return false;
+        }
+    }
+    true
+}
+
+fn propose(s: &mut State, verdict: Verdict) {
+    let t = targets(s);
+    if t.is_empty() {
+        flash(s, "nothing selected to decide".into(), true);
+        return;
+    }
+    if verdict == Verdict::Revoke
+        && t.iter()
+            .any(|&i| s.data.suggestions[i].kind != Kind::Review)
+    {
+        flash(
+            s,
+            "r revokes a grant under review; for a grant or revoke suggestion press a".into(),
+            true,
+        );
+        return;
+    }
+    if !check_authority(s, &t) {
+        return;
+    }
+    let snap = s.data.snap.clone();
+    let mut lines = Vec::new();
+    let mut news = Vec::new();
+    for &i in &t {
+        let sug = s.data.suggestions[i].clone();
+        let new = NewDecision {
+            decider: s.data.me.clone(),
+            verdict,
+            suggestion: sug.clone(),
+            note: None,
+            until: None,
+        };
+        let probe = Decision {
+            id: 0,
+            at: s.now,
+            decider: new.decider.clone(),
+            verdict,
+            suggestion: sug.clone(),
+            note: None,
+            until: None,
+            state: DecisionState::Planned,
+            applied_at: None,
+            result: None,
+        };
+        let what = match (sug.kind, verdict) {
+            (Kind::Review, Verdict::Accept) => "keep",
+            (Kind::Review, _) => "revoke",
+            (k, _) => k.as_str(),
+        };
+        lines.push(format!(
+            "{what} {} {} ({})",
+            sug.person,
+            sug.entitlement,
+            sug.reason.as_str()
+        ));
+        lines.push(format!("  -> {}", change_of(&probe, &snap).describe()));
+        if let Some(a) = snap.area(&sug.area)
+            && !a.tags.is_empty()
+        {
+            lines.push(format!(
+                "  area {} is tagged {}",
+                a.id,
+                a.tags.join(", ").to_uppercase()
+            ));
+        }
+        news.push(new);
+    }
+    lines.push(String::new());
+    lines.push("Recorded now as planned; nothing changes upstream until you apply (A).".into());
+    s.modal = Some(Modal::Confirm(Confirm {
+        title: format!(
+            "{} {}?",
+            if verdict == Verdict::Revoke {
+                "Revoke"
+            } else {
+                "Accept"
+            },
+            count_label(&t, s)
+        ),
+        lines,
+        effect: Effect::Decide(news),
+    }));
+}
+
+fn decide(
+    s: &mut State,
+    t: &[usize],
+    verdict: Verdict,
+    note: Option<String>,
+    until: Option<Time>,
+) -> Vec<Effect> {
+    let news = t
+        .iter()
+        .map(|&i| NewDecision {
+            decider: s.data.me.clone(),
+            verdict,
+            suggestion: s.data.suggestions[i].clone(),
+            note: note.clone(),
+            until,
+        })
+        .collect();
+    s.busy = Some("recording…".into());
+    vec![Effect::Decide(news)]
+}
+
+fn submit(s: &mut State) -> Vec<Effect> {
+    match s.modal.take() {
+        Some(Modal::Filter) => {
+            s.focus = Pane::Queue;
+            Vec::new()
+        }
+        Some(Modal::Prompt(mut p)) => {
+            let input = p.input.trim().to_string();
+            match p.purpose.clone() {
+                PromptFor::Dismiss(t) => {
+                    if input.is_empty() {
+                        p.error = Some("a reason is required to dismiss".into());
+                        s.modal = Some(Modal::Prompt(p));
+                        return Vec::new();
+                    }
+                    decide(s, &t, Verdict::Dismiss, Some(input), None)
+                }
+                PromptFor::SnoozeUntil(t) => match crate::time::parse_until(&input, s.now) {
+                    Ok(until) if until > s.now => decide(s, &t, Verdict::Snooze, None, Some(until)),
+                    Ok(_) => {
+                        p.error = Some("that is not in the future".into());
+                        s.modal = Some(Modal::Prompt(p));
+                        Vec::new()
+                    }
+                    Err(e) => {
+                        p.error = Some(e);
+                        s.modal = Some(Modal::Prompt(p));
+                        Vec::new()
+                    }
+                },
+            }
+        }
+        other => {
+            s.modal = other;
+            Vec::new()
+        }
+    }
+}
+
+fn accept_readiness(s: &mut State) {
+    let Some(r) = s.readiness.get(s.rot_sel).cloned() else {
+        flash(s, "no readiness gap selected".into(), true);
+        return;
+    };
+    let found = s.data.suggestions.iter().position(|x| {
+        x.kind == Kind::Grant && x.person == r.person && x.entitlement == r.entitlement
+    });
+    match found {
+        Some(i) if s.standing[i] == Standing::Pending => {
+            s.marked.clear();
+            s.walk = Some(Walk {
+                title: format!("readiness {}", r.rotation),
+                items: vec![i],
+                pos: 0,
+            });
+            propose(s, Verdict::Accept);
+            s.walk = None;
+        }
+        Some(_) => flash(s, "already decided".into(), false),
+        None => flash(
+            s,
+            format!(
+                "not suggested yet: rule {} gives {} to {} only from the shift at {}; it will appear then",
+                r.rule,
+                r.entitlement,
+                r.person,
+                crate::policy::minute(r.shift_start)
+            ),
+            true,
+        ),
+    }
+}
+
+fn delegate(s: &mut State) {
+    let NodeKey::Area(a) = s.selected_node() else {
+        flash(s, "select an area to delegate".into(), true);
+        return;
+    };
+    let snap = s.data.snap.clone();
+    let id = snap.org.areas[a].id.clone();
+    if authority(&snap, &s.data.me, a, s.now).is_none() {
+        flash(
+            s,
+            format!("refused: you have no authority over area {id}"),
+            true,
+        );
+        return;
+    }
+    flash(
+        s,
+        format!(
+            "delegating {id} from the console needs the store to record delegations; for now add it to delegations.toml and sync"
+        ),
+        true,
+    );
+}
+
+fn on_mouse(s: &mut State, m: MouseEvent) {
+    if s.modal.is_some() || s.view != View::Main {
+        if s.view != View::Main && s.modal.is_none() {
+            let mode = keymap::mode(s);
+            match m.kind {
+                MouseEventKind::ScrollDown => move_sel(s, mode, 1),
+                MouseEventKind::ScrollUp => move_sel(s, mode, -1),
+                _ => {}
+            }
+        }
+        return;
+    }
+    let a = layout::areas(Rect::new(0, 0, s.width, s.height));
+    let pos = Position::new(m.column, m.row);
+    let pane = if s.walk.is_some() {
+        a.body.contains(pos).then_some(Pane::Card)
+    } else if a.tree.contains(pos) {
+        Some(Pane::Tree)
+    } else if a.queue.contains(pos) {
+        Some(Pane::Queue)
+    } else if a.card.contains(pos) {
+        Some(Pane::Card)
+    } else {
+        None
+    };
+    let Some(pane) = pane else {
+        return;
+    };
+    let mode = match (pane, s.walk.is_some()) {
+        (_, true) => Mode::Walk,
+        (Pane::Tree, _) => Mode::Tree,
+        (Pane::Queue, _) => Mode::Queue,
+        (Pane::Card, _) => Mode::Card,
+    };
+    match m.kind {
+        MouseEventKind::ScrollDown => move_sel(s, mode, 1),
+        MouseEventKind::ScrollUp => move_sel(s, mode, -1),
+        MouseEventKind::Down(_) => {
+            if s.walk.is_some() {
+                return;
+            }
+            s.focus = pane;
+            let rect = match pane {
+                Pane::Tree => a.tree,
+                Pane::Queue => a.queue,
+                Pane::Card => return,
+            };
+            // Rows start below the border (and the tab line / column header).
+            let first = rect.y + 2;
+            if m.row < first {
+                return;
+            }
+            let visible = layout::inner_rows(rect).saturating_sub(1);
+            let (sel, len) = match pane {
+                Pane::Tree => (s.tree_sel, s.tree.len()),
+                _ => (s.queue_sel, s.queue.len()),
+            };
+            let row = layout::offset(sel, len, visible) + (m.row - first) as usize;
+            if row < len {
+                let by = row as isize - sel as isize;
+                move_sel(s, mode, by);
+            }
+        }
+        _ => {}
+    }
+}

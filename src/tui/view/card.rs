@@ -1,0 +1,265 @@
+//! The context card: everything the organization knows that matters to
+//! this decision. In a walkthrough it takes the whole body, with progress.
+
+use super::hierarchy::is_sensitive;
+use super::{block, focused};
+use crate::model::*;
+use crate::policy::explain::area_chain;
+use crate::policy::{Authority, authority, day, minute, qualify::rule_counts};
+use crate::tui::state::{Pane, Standing, State};
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
+    let title = match &s.walk {
+        Some(w) => format!(
+            " Walkthrough: {}  {}/{} ",
+            w.title,
+            w.pos + 1,
+            w.items.len()
+        ),
+        None => " Card ".to_string(),
+    };
+    let b = block(title, s.walk.is_some() || focused(s, Pane::Card), t);
+    let inner = b.inner(r);
+    f.render_widget(b, r);
+    let Some(i) = s.current() else {
+        let text = if s.data.suggestions.is_empty() {
+            "Nothing to decide in your scope."
+        } else {
+            "Select a suggestion in the queue."
+        };
+        f.render_widget(Paragraph::new(Span::styled(text, t.dim)), inner);
+        return;
+    };
+    let lines = lines(s, t, i);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((s.card_scroll, 0)),
+        inner,
+    );
+}
+
+fn section<'a>(title: &'a str, t: &Theme) -> Line<'a> {
+    Line::from(Span::styled(title, t.title))
+}
+
+pub fn lines<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
+    let snap = &s.data.snap;
+    let sug = &s.data.suggestions[i];
+    let now = s.now;
+    let mut out: Vec<Line> = Vec::new();
+
+    let verb = match sug.kind {
+        Kind::Grant => "GRANT",
+        Kind::Revoke => "REVOKE",
+        Kind::Review => "REVIEW",
+    };
+    let mut head = vec![
+        Span::styled(
+            verb,
+            t.kind(sug.kind)
+                .add_modifier(ratatui::style::Modifier::BOLD),
+        ),
+        Span::raw(format!(" {} -> {}", sug.person, sug.entitlement)),
+        Span::styled(format!("  ({})", sug.reason.as_str()), t.dim),
+    ];
+    if let Standing::Decided(v) = s.standing[i] {
+        head.push(Span::styled(format!("  decided: {}", v.as_str()), t.ok));
+    }
+    out.push(Line::from(head));
+    out.push(Line::from(sug.evidence.as_str()));
+
+    // The area: tags and notes first, loudly.
+    if let Some(a) = snap.area(&sug.area) {
+        let mut tags: Vec<Span> = vec![Span::styled("area ", t.title)];
+        tags.push(Span::raw(format!("{} ({}) ", a.id, a.name)));
+        for tag in &a.tags {
+            let style = if is_sensitive(tag) { t.alert } else { t.key };
+            tags.push(Span::styled(format!(" {} ", tag.to_uppercase()), style));
+            tags.push(Span::raw(" "));
+        }
+        out.push(Line::from(tags));
+        if !a.notes.is_empty() {
+            out.push(Line::from(Span::styled(
+                format!("notes: {}", a.notes),
+                if a.tags.iter().any(|x| is_sensitive(x)) {
+                    t.error
+                } else {
+                    t.base
+                },
+            )));
+        }
+        if let Some(e) = snap.entitlement(&sug.entitlement) {
+            out.push(Line::from(format!(
+                "entitlement: {}{}",
+                e.name,
+                e.upstream
+                    .as_ref()
+                    .map(|u| format!(" (upstream {u})"))
+                    .unwrap_or_default()
+            )));
+        }
+    }
+
+    // The rule and its author's why.
+    out.push(Line::default());
+    out.push(section("rule", t));
+    match sug.rule.as_deref().and_then(|r| snap.rule(r)) {
+        Some(rule) => {
+            out.push(Line::from(format!(
+                "{} by {}{}",
+                rule.id,
+                rule.author,
+                if rule.only_while_oncall {
+                    ", only while on call"
+                } else {
+                    ""
+                }
+            )));
+            if !rule.why.is_empty() {
+                out.push(Line::from(Span::styled(
+                    format!("why: \"{}\"", rule.why),
+                    t.key,
+                )));
+            }
+            let authority = match rule_counts(snap, rule, now) {
+                Ok(Authority::Owner { area }) => format!("author is owner of area {area}"),
+                Ok(a) => format!("author is {}", a.describe()),
+                Err(nc) => format!("DOES NOT COUNT: {}", nc.describe(rule)),
+            };
+            out.push(Line::from(Span::styled(authority, t.dim)));
+        }
+        None => match &sug.rule {
+            Some(r) => out.push(Line::from(format!("{r} (no longer exists)"))),
+            None => out.push(Line::from(Span::styled(
+                "none: no rule justifies this grant",
+                t.dim,
+            ))),
+        },
+    }
+
+    // The grant as held.
+    if let Some(e) = snap.entitlement_idx(&sug.entitlement) {
+        for g in snap
+            .grants_of_entitlement(e)
+            .filter(|g| g.person == sug.person)
+        {
+            out.push(Line::from(format!(
+                "holds since {}, granted by {}, basis {}{}",
+                day(g.granted_at),
+                g.granted_by.as_deref().unwrap_or("(unknown)"),
+                g.basis,
+                g.expires
+                    .map(|x| format!(", expires {}", day(x)))
+                    .unwrap_or_default()
+            )));
+        }
+    }
+
+    // The person.
+    out.push(Line::default());
+    out.push(section("person", t));
+    match snap.person(&sug.person) {
+        Some(p) => {
+            let status = match p.status {
+                Status::Left => Span::styled(" LEFT ", t.alert),
+                Status::Active => Span::styled("active", t.ok),
+            };
+            out.push(Line::from(vec![
+                Span::raw(format!("{} ({}) {} ", p.name, p.id, p.email)),
+                status,
+            ]));
+            let teams: Vec<&str> = s
+                .teams_of_person
+                .get(&p.id)
+                .map(|ts| ts.iter().map(|&t| snap.org.teams[t].id.as_str()).collect())
+                .unwrap_or_default();
+            out.push(Line::from(format!(
+                "teams: {}  manager: {}",
+                if teams.is_empty() {
+                    "none".to_string()
+                } else {
+                    teams.join(", ")
+                },
+                p.manager.as_deref().unwrap_or("none")
+            )));
+            if let Some(pi) = snap.person_idx(&p.id) {
+                let trainings: Vec<String> = snap
+                    .trainings_of(pi)
+                    .map(|tr| {
+                        let exp = match tr.expires {
+                            Some(x) if x <= now => format!(", EXPIRED {}", day(x)),
+                            Some(x) => format!(", expires {}", day(x)),
+                            None => String::new(),
+                        };
+                        format!("{} ({}{exp})", tr.course, day(tr.completed))
+                    })
+                    .collect();
+                out.push(Line::from(format!(
+                    "trainings: {}",
+                    if trainings.is_empty() {
+                        "none".to_string()
+                    } else {
+                        trainings.join("; ")
+                    }
+                )));
+            }
+            let mut shifts: Vec<(&str, &Shift)> = snap
+                .org
+                .rotations
+                .iter()
+                .flat_map(|r| r.shifts.iter().map(move |sh| (r.id.as_str(), sh)))
+                .filter(|(_, sh)| sh.person == p.id && sh.end > now - chrono::Duration::days(14))
+                .collect();
+            shifts.sort_by_key(|(_, sh)| sh.start);
+            if shifts.is_empty() {
+                out.push(Line::from("shifts: none recent or upcoming"));
+            }
+            for (rot, sh) in shifts.iter().take(4) {
+                let when = if sh.start <= now && now < sh.end {
+                    " ON CALL NOW"
+                } else if sh.end <= now {
+                    " (ended)"
+                } else {
+                    ""
+                };
+                out.push(Line::from(format!(
+                    "shift {rot}: {} -> {}{when}",
+                    minute(sh.start),
+                    minute(sh.end)
+                )));
+            }
+        }
+        None => out.push(Line::from(format!("{} is not on the roster", sug.person))),
+    }
+
+    // The justification chain.
+    out.push(Line::default());
+    out.push(section("justification", t));
+    if let Some(a) = snap.area_idx(&sug.area) {
+        out.push(Line::from(format!("area chain: {}", area_chain(snap, a))));
+        let mine = match authority(snap, &s.data.me, a, now) {
+            Some(Authority::Owner { area }) => format!("you ({}) own area {area}", s.data.me),
+            Some(d) => format!("you ({}) are {}", s.data.me, d.describe()),
+            None => format!("you ({}) have NO authority here", s.data.me),
+        };
+        out.push(Line::from(mine));
+    }
+    match &s.why {
+        Some((w, text)) if *w == i => {
+            for l in text {
+                out.push(Line::from(Span::styled(l.as_str(), t.dim)));
+            }
+        }
+        _ => out.push(Line::from(Span::styled(
+            "w: the full chain (steward why)",
+            t.dim,
+        ))),
+    }
+    out
+}

@@ -1,0 +1,100 @@
+//! Confirmations, prompts, snooze presets: what will happen, before it does.
+
+use crate::tui::layout::popup;
+use crate::tui::state::{Modal, State};
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+fn boxed<'a>(title: String, t: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border_focus)
+        .title(title)
+        .title_style(t.title)
+}
+
+pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
+    let (title, lines): (String, Vec<Line>) = match &s.modal {
+        Some(Modal::Confirm(c)) => {
+            let mut lines: Vec<Line> = c
+                .lines
+                .iter()
+                .map(|l| {
+                    if l.contains(" is tagged ") {
+                        Line::from(Span::styled(l.as_str(), t.alert))
+                    } else {
+                        Line::from(l.as_str())
+                    }
+                })
+                .collect();
+            lines.push(Line::default());
+            lines.push(Line::from(vec![
+                Span::styled("y/Enter", t.key),
+                Span::raw(" confirm   "),
+                Span::styled("n/Esc", t.key),
+                Span::raw(" cancel"),
+            ]));
+            (format!(" {} ", c.title), lines)
+        }
+        Some(Modal::Prompt(p)) => {
+            let mut lines = vec![
+                Line::from(p.label.as_str()),
+                Line::from(vec![
+                    Span::styled("> ", t.key),
+                    Span::raw(p.input.as_str()),
+                    Span::styled("█", t.key),
+                ]),
+            ];
+            if let Some(e) = &p.error {
+                lines.push(Line::from(Span::styled(e.as_str(), t.error)));
+            }
+            lines.push(Line::from(vec![
+                Span::styled("Enter", t.key),
+                Span::raw(" done   "),
+                Span::styled("Esc", t.key),
+                Span::raw(" cancel"),
+            ]));
+            (" Decide ".to_string(), lines)
+        }
+        Some(Modal::Snooze(targets)) => {
+            let lines = vec![
+                Line::from(format!(
+                    "Snooze {} until when? It comes back then, or sooner if the facts change.",
+                    if targets.len() == 1 {
+                        "this suggestion".to_string()
+                    } else {
+                        format!("{} suggestions", targets.len())
+                    }
+                )),
+                Line::from(vec![Span::styled("1", t.key), Span::raw(" one day")]),
+                Line::from(vec![Span::styled("2", t.key), Span::raw(" one week")]),
+                Line::from(vec![Span::styled("3", t.key), Span::raw(" two weeks")]),
+                Line::from(vec![
+                    Span::styled("4", t.key),
+                    Span::raw(" until… (a date or a span like 3d)"),
+                ]),
+                Line::from(vec![Span::styled("Esc", t.key), Span::raw(" cancel")]),
+            ];
+            (" Snooze ".to_string(), lines)
+        }
+        _ => return,
+    };
+    let width = 96.min(r.width.saturating_sub(2)).max(20);
+    let text_w = width.saturating_sub(2).max(1) as usize;
+    let height: usize = lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(text_w))
+        .sum::<usize>()
+        + 2;
+    let area = popup(r, width, height.min(u16::MAX as usize) as u16);
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(boxed(title, t)),
+        area,
+    );
+}

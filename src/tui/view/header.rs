@@ -1,0 +1,88 @@
+//! Who you are, your scope, the data's age per source, and `now`.
+
+use super::age;
+use crate::tui::state::{State, View};
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
+    let snap = &s.data.snap;
+    let me = &s.data.me;
+    let name = snap
+        .person(me)
+        .map_or("(not on the roster)", |p| p.name.as_str());
+    let roots: Vec<&str> = s
+        .data
+        .scope
+        .roots
+        .iter()
+        .map(|&a| snap.org.areas[a].id.as_str())
+        .collect();
+    let scope = if roots.is_empty() {
+        "nothing (owns no area, holds no delegation)".to_string()
+    } else {
+        roots.join(", ")
+    };
+    let mut first = vec![
+        Span::styled("steward ", t.title),
+        Span::styled(format!("{name} ({me})"), t.key),
+    ];
+    if let Some(role) = crate::demo::PERSONAS
+        .iter()
+        .find(|(id, _)| !s.personas.is_empty() && id == me)
+        .map(|(_, role)| role)
+    {
+        first.push(Span::styled(format!(", {role} [demo]"), t.dim));
+    }
+    first.push(Span::raw(format!("  scope: {scope}")));
+    let mut second: Vec<Span> = vec![
+        Span::styled(format!("now {}", crate::policy::minute(s.now)), t.key),
+        Span::styled("  data: ", t.dim),
+    ];
+    if s.data.sources.is_empty() {
+        second.push(Span::styled("no source synced", t.error));
+    }
+    for (i, src) in s.data.sources.iter().enumerate() {
+        if i > 0 {
+            second.push(Span::styled(" · ", t.dim));
+        }
+        let when = src.synced_at.map_or("never synced".to_string(), |at| {
+            format!("{} ago", age(s.now, at))
+        });
+        second.push(Span::raw(format!("{} {when}", src.name)));
+        if let Some(e) = &src.error {
+            second.push(Span::styled(format!(" (last sync failed: {e})"), t.error));
+        }
+    }
+    let mut lines = vec![Line::from(first), Line::from(second)];
+    if r.height >= 3 {
+        let tab = |label: String, on: bool| {
+            if on {
+                Span::styled(format!(" {label} "), t.selected)
+            } else {
+                Span::styled(format!(" {label} "), t.dim)
+            }
+        };
+        let pending = s
+            .standing
+            .iter()
+            .filter(|x| **x == crate::tui::state::Standing::Pending)
+            .count();
+        lines.push(Line::from(vec![
+            tab(format!("queue {pending}"), s.view == View::Main),
+            tab(
+                format!("plan {} (P)", s.data.plan.len()),
+                s.view == View::Plan,
+            ),
+            tab("audit (L)".into(), s.view == View::Audit),
+            tab(
+                format!("rotations {} (O)", s.rotations.len()),
+                s.view == View::Rotations,
+            ),
+        ]));
+    }
+    f.render_widget(Paragraph::new(lines), r);
+}

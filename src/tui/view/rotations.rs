@@ -1,0 +1,120 @@
+//! Rotations in scope: who is on call now, the next 14 days as a timeline,
+//! and readiness: shifts that start without an entitlement a rule will give.
+
+use super::block;
+use crate::tui::derive::HORIZON_DAYS;
+use crate::tui::state::State;
+use crate::tui::theme::Theme;
+use chrono::Duration;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(r);
+    let snap = &s.data.snap;
+    let now = s.now;
+    let b = block(
+        format!(" Rotations: on call now and the next {HORIZON_DAYS} days "),
+        false,
+        t,
+    );
+    let inner = b.inner(top);
+    f.render_widget(b, top);
+    let mut lines = Vec::new();
+    if s.rotations.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "No rotation feeds a rule in your scope, and you lead no rotation's team.",
+            t.dim,
+        )));
+    }
+    let day0 = now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
+    let mut ruler = format!("{:<14}", "");
+    for d in 0..HORIZON_DAYS {
+        let day = day0 + Duration::days(d);
+        ruler.push_str(&day.format("%d").to_string()[1..]);
+    }
+    for &ri in &s.rotations {
+        let rot = &snap.org.rotations[ri];
+        let on_call: Vec<&str> = rot
+            .shifts
+            .iter()
+            .filter(|sh| sh.start <= now && now < sh.end)
+            .map(|sh| sh.person.as_str())
+            .collect();
+        lines.push(Line::from(vec![
+            Span::styled(rot.id.clone(), t.title),
+            Span::raw(format!(" ({})  on call now: ", rot.name)),
+            Span::styled(
+                if on_call.is_empty() {
+                    "nobody".to_string()
+                } else {
+                    on_call.join(", ")
+                },
+                t.key,
+            ),
+        ]));
+        lines.push(Line::from(Span::styled(ruler.clone(), t.dim)));
+        let mut people: Vec<&str> = rot
+            .shifts
+            .iter()
+            .filter(|sh| sh.end > now && sh.start < day0 + Duration::days(HORIZON_DAYS))
+            .map(|sh| sh.person.as_str())
+            .collect();
+        people.sort();
+        people.dedup();
+        for p in people {
+            let mut bar = String::new();
+            for d in 0..HORIZON_DAYS {
+                let (a, b) = (day0 + Duration::days(d), day0 + Duration::days(d + 1));
+                let on = rot
+                    .shifts
+                    .iter()
+                    .any(|sh| sh.person == p && sh.start < b && sh.end > a);
+                bar.push(if on { '█' } else { '·' });
+            }
+            lines.push(Line::from(format!(
+                "  {:<12}{bar}",
+                super::queue::clip(p, 11)
+            )));
+        }
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+
+    let b = block(
+        format!(
+            " Readiness: {} shift(s) start without what a rule will give (a accepts) ",
+            s.readiness.len()
+        ),
+        true,
+        t,
+    );
+    let inner = b.inner(bottom);
+    f.render_widget(b, bottom);
+    let mut lines = Vec::new();
+    if s.readiness.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "Everyone with a shift in the next 14 days already holds what their rules give.",
+            t.dim,
+        )));
+    }
+    let visible = inner.height as usize;
+    let off = crate::tui::layout::offset(s.rot_sel, s.readiness.len(), visible);
+    for (i, g) in s.readiness.iter().enumerate().skip(off).take(visible) {
+        let mut line = Line::from(format!(
+            "{:<12} {} shift starts {} without {} (rule {})",
+            g.person,
+            g.rotation,
+            crate::policy::minute(g.shift_start),
+            g.entitlement,
+            g.rule
+        ));
+        if i == s.rot_sel {
+            line = line.style(t.selected);
+        }
+        lines.push(line);
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}

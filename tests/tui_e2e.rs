@@ -1,0 +1,188 @@
+//! The real binary in a real terminal (tmux): open the demo console, walk a
+//! revocation through accept and apply, check the screen, then the cache
+//! and the org directory after. No timed assertions: the screen is polled
+//! until the expected text shows, with a generous bound.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const NOW: &str = "2026-03-02T12:00:00Z";
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+struct Session {
+    name: String,
+    socket: String,
+}
+
+impl Session {
+    fn tmux(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]);
+        c
+    }
+
+    fn start(name: &str, dir: &Path, cmd: &str) -> Session {
+        let s = Session {
+            name: name.to_string(),
+            socket: format!("steward-e2e-{}-{name}", std::process::id()),
+        };
+        let status = s
+            .tmux()
+            .args(["new-session", "-d", "-s", name, "-x", "120", "-y", "40"])
+            .arg("-c")
+            .arg(dir)
+            .arg(cmd)
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux new-session failed");
+        s
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .tmux()
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let status = self
+                .tmux()
+                .args(["send-keys", "-t", &self.name, k])
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+    }
+
+    /// Polls until `text` is on screen; panics with the screen after a minute.
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            if start.elapsed() > Duration::from_secs(60) {
+                panic!("{text:?} never showed; the screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.tmux().arg("kill-server").status();
+    }
+}
+
+fn steward(data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_steward"));
+    c.env_remove("STEWARD_AS")
+        .env("STEWARD_NOW", NOW)
+        .env("STEWARD_LOG_DIR", data.join("logs"))
+        .env("STEWARD_DB", data.join("demo").join("steward.db"));
+    c
+}
+
+#[test]
+fn a_revocation_walks_through_accept_and_apply_in_the_real_terminal() {
+    if !tmux_available() {
+        eprintln!("tmux is not installed; skipping the terminal end-to-end test");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let cmd = format!(
+        "env -u STEWARD_AS STEWARD_LOG_DIR={logs} {bin} --data-dir {data} --now {NOW} demo --as priya; echo EXITED $?; sleep 600",
+        logs = tmp.path().join("logs").display(),
+        bin = env!("CARGO_BIN_EXE_steward"),
+        data = data.display(),
+    );
+    let s = Session::start("demo", tmp.path(), &cmd);
+
+    let screen = s.wait_for("Queue 10");
+    assert!(screen.contains("Priya Raman (priya)"), "{screen}");
+    assert!(
+        screen.contains("REVOKE greg -> payments-db:read"),
+        "{screen}"
+    );
+
+    // Accept the first card: the exact upstream change, then confirm.
+    s.keys(&["a"]);
+    let screen = s.wait_for("Accept revoke greg payments-db:read?");
+    assert!(
+        screen.contains("grants.csv: remove greg -> payments-db:read"),
+        "{screen}"
+    );
+    s.keys(&["y"]);
+    s.wait_for("recorded 1 decision");
+    s.wait_for("Queue 9");
+
+    // Apply: every operation listed, then per-change results.
+    s.keys(&["A"]);
+    s.wait_for("Apply 1 change upstream?");
+    s.keys(&["y"]);
+    let screen = s.wait_for("applied: 1 ok, 0 not applied");
+    assert!(
+        screen.contains("ok   #1 grants.csv: remove greg"),
+        "{screen}"
+    );
+
+    s.keys(&["q"]);
+    s.wait_for("EXITED 0");
+
+    // The cache and the org directory agree.
+    let plan = steward(&data)
+        .args(["plan", "--as", "priya"])
+        .output()
+        .unwrap();
+    let plan = String::from_utf8_lossy(&plan.stdout);
+    assert!(!plan.contains("greg"), "{plan}");
+    let audit = steward(&data).arg("audit").output().unwrap();
+    let audit = String::from_utf8_lossy(&audit.stdout);
+    assert!(
+        audit.contains("decide") && audit.contains("apply"),
+        "{audit}"
+    );
+    assert!(audit.contains("greg"), "{audit}");
+    let grants = std::fs::read_to_string(data.join("demo").join("org").join("grants.csv")).unwrap();
+    assert!(!grants.contains("greg,payments-db:read,"), "{grants}");
+    assert!(grants.contains("greg,payments-db:write,"), "{grants}");
+}
+
+#[test]
+fn with_no_cache_the_console_explains_how_to_configure_and_offers_the_demo() {
+    if !tmux_available() {
+        eprintln!("tmux is not installed; skipping");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "env -u STEWARD_AS -u STEWARD_DB STEWARD_LOG_DIR={logs} {bin} --data-dir {data} --config {cfg} --now {NOW}; echo EXITED $?; sleep 600",
+        logs = tmp.path().join("logs").display(),
+        bin = env!("CARGO_BIN_EXE_steward"),
+        data = tmp.path().join("data").display(),
+        cfg = tmp.path().join("none.toml").display(),
+    );
+    let s = Session::start("welcome", tmp.path(), &cmd);
+    let screen = s.wait_for("open the demo");
+    assert!(screen.contains("steward sync --org DIR"), "{screen}");
+    s.keys(&["d"]);
+    s.wait_for("Priya Raman (priya)");
+    s.keys(&["S"]);
+    s.wait_for("Marcus Bell (marcus)");
+    s.keys(&["C-c"]);
+    s.wait_for("EXITED 0");
+}

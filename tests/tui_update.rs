@@ -1,0 +1,426 @@
+//! The console's state machine, driven by key sequences for each flow, on
+//! the demo organization at a fixed instant. The real store sits behind it.
+
+#[path = "tui_support.rs"]
+mod support;
+
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use steward::model::*;
+use steward::tui::keymap::{self, Mode};
+use steward::tui::state::*;
+use steward::tui::update::Msg;
+use support::*;
+
+fn current(d: &Demo) -> Suggestion {
+    let i = d.app.state.current().expect("a current suggestion");
+    d.app.state.data.suggestions[i].clone()
+}
+
+fn flash(d: &Demo) -> String {
+    d.app
+        .state
+        .flash
+        .as_ref()
+        .map(|f| f.text.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_queue_is_sorted_by_urgency() {
+    let d = demo("priya");
+    let s = &d.app.state;
+    let kinds: Vec<(Kind, Reason)> = s
+        .queue
+        .iter()
+        .map(|&i| (s.data.suggestions[i].kind, s.data.suggestions[i].reason))
+        .collect();
+    assert_eq!(kinds[0].1, Reason::PersonLeft);
+    let rank = |(k, r): &(Kind, Reason)| match (k, r) {
+        (_, Reason::PersonLeft) => 0,
+        (Kind::Revoke, _) => 1,
+        (Kind::Grant, _) => 2,
+        (Kind::Review, _) => 3,
+    };
+    let ranks: Vec<u8> = kinds.iter().map(rank).collect();
+    let mut sorted = ranks.clone();
+    sorted.sort();
+    assert_eq!(ranks, sorted, "{kinds:?}");
+    // On call now comes before other grants.
+    let grants: Vec<Reason> = kinds
+        .iter()
+        .filter(|(k, _)| *k == Kind::Grant)
+        .map(|(_, r)| *r)
+        .collect();
+    assert_eq!(grants.first(), Some(&Reason::OnCall));
+}
+
+#[test]
+fn accept_shows_the_exact_change_and_asks_before_recording() {
+    let mut d = demo("priya");
+    let first = current(&d);
+    assert_eq!((first.person.as_str(), first.kind), ("greg", Kind::Revoke));
+    let before = d.app.state.queue.len();
+    keys(&mut d.app, "a");
+    let Some(Modal::Confirm(c)) = &d.app.state.modal else {
+        panic!("no confirmation")
+    };
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("grants.csv: remove greg -> payments-db:read")),
+        "{:?}",
+        c.lines
+    );
+    assert!(
+        d.app.state.data.decisions.is_empty(),
+        "nothing before confirming"
+    );
+    keys(&mut d.app, "y");
+    assert!(d.app.state.modal.is_none());
+    assert_eq!(d.app.state.data.decisions.len(), 1);
+    assert_eq!(d.app.state.data.decisions[0].verdict, Verdict::Accept);
+    assert_eq!(d.app.state.data.plan.len(), 1);
+    assert_eq!(d.app.state.queue.len(), before - 1);
+    assert!(flash(&d).contains("recorded 1 decision"));
+}
+
+#[test]
+fn cancelling_records_nothing() {
+    let mut d = demo("priya");
+    keys(&mut d.app, "an");
+    assert!(d.app.state.modal.is_none());
+    assert!(d.app.state.data.decisions.is_empty());
+    keys(&mut d.app, "a<Esc>");
+    assert!(d.app.state.data.decisions.is_empty());
+    assert!(flash(&d).contains("cancelled"));
+}
+
+#[test]
+fn dismiss_asks_for_a_reason() {
+    let mut d = demo("priya");
+    let target = current(&d);
+    keys(&mut d.app, "x<Enter>");
+    let Some(Modal::Prompt(p)) = &d.app.state.modal else {
+        panic!("no prompt")
+    };
+    assert!(
+        p.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("reason is required")
+    );
+    keys(&mut d.app, "offboarding ticket SEC-12 handles it<Enter>");
+    let dec = &d.app.state.data.decisions[0];
+    assert_eq!(dec.verdict, Verdict::Dismiss);
+    assert_eq!(
+        dec.note.as_deref(),
+        Some("offboarding ticket SEC-12 handles it")
+    );
+    assert_eq!(dec.suggestion.person, target.person);
+    assert!(
+        d.app.state.data.plan.is_empty(),
+        "a dismissal plans nothing"
+    );
+}
+
+#[test]
+fn snooze_offers_presets_and_a_custom_date() {
+    let mut d = demo("priya");
+    keys(&mut d.app, "s");
+    assert!(matches!(d.app.state.modal, Some(Modal::Snooze(_))));
+    keys(&mut d.app, "2");
+    let until = d.app.state.data.decisions[0].until.unwrap();
+    assert_eq!(until, now() + chrono::Duration::days(7));
+
+    keys(&mut d.app, "s4soon<Enter>");
+    let Some(Modal::Prompt(p)) = &d.app.state.modal else {
+        panic!("no prompt")
+    };
+    assert!(p.error.is_some(), "a bad date is refused with the reason");
+    keys(&mut d.app, "<BS><BS><BS><BS>3d<Enter>");
+    assert_eq!(d.app.state.data.decisions.len(), 2);
+    assert_eq!(
+        d.app.state.data.decisions[1].until,
+        Some(now() + chrono::Duration::days(3))
+    );
+}
+
+#[test]
+fn undo_takes_back_the_last_decision_and_the_audit_keeps_both() {
+    let mut d = demo("priya");
+    let before = d.app.state.queue.len();
+    keys(&mut d.app, "ay");
+    assert_eq!(d.app.state.queue.len(), before - 1);
+    keys(&mut d.app, "u");
+    assert_eq!(d.app.state.queue.len(), before);
+    assert!(d.app.state.data.plan.is_empty());
+    assert_eq!(d.app.state.data.decisions[0].state, DecisionState::Undone);
+    let actions: Vec<&str> = d
+        .app
+        .state
+        .data
+        .audit
+        .iter()
+        .map(|e| e.action.as_str())
+        .collect();
+    assert!(
+        actions.contains(&"decide") && actions.contains(&"undo"),
+        "{actions:?}"
+    );
+    keys(&mut d.app, "u");
+    assert!(flash(&d).contains("nothing to undo") || flash(&d).contains("error"));
+}
+
+#[test]
+fn walkthrough_goes_card_by_card_with_progress() {
+    let mut d = demo("priya");
+    // To the tree, then Enter on "all in scope".
+    keys(&mut d.app, "<Tab><Tab>");
+    assert_eq!(keymap::mode(&d.app.state), Mode::Tree);
+    keys(&mut d.app, "<Enter>");
+    let total = d.app.state.walk.as_ref().unwrap().items.len();
+    assert_eq!(total, 10);
+    assert_eq!(keymap::mode(&d.app.state), Mode::Walk);
+    keys(&mut d.app, "nn");
+    assert_eq!(d.app.state.walk.as_ref().unwrap().pos, 2);
+    keys(&mut d.app, "p");
+    assert_eq!(d.app.state.walk.as_ref().unwrap().pos, 1);
+    // Deciding moves on to the next card still pending.
+    keys(&mut d.app, "ay");
+    assert_eq!(d.app.state.walk.as_ref().unwrap().pos, 2);
+    assert_eq!(d.app.state.data.decisions.len(), 1);
+    keys(&mut d.app, "s1");
+    assert_eq!(d.app.state.walk.as_ref().unwrap().pos, 3);
+    keys(&mut d.app, "<Esc>");
+    assert!(d.app.state.walk.is_none());
+    assert!(flash(&d).contains("2 decided"));
+}
+
+#[test]
+fn marked_suggestions_are_decided_together_with_one_confirmation() {
+    let mut d = demo("priya");
+    keys(&mut d.app, "<Space><Space>");
+    assert_eq!(d.app.state.marked.len(), 2);
+    keys(&mut d.app, "a");
+    let Some(Modal::Confirm(c)) = &d.app.state.modal else {
+        panic!("no confirmation")
+    };
+    assert!(c.title.contains("2 suggestions"), "{}", c.title);
+    assert_eq!(
+        c.lines.iter().filter(|l| l.contains("grants.csv")).count(),
+        2
+    );
+    keys(&mut d.app, "y");
+    assert_eq!(d.app.state.data.decisions.len(), 2);
+    assert!(d.app.state.marked.is_empty());
+}
+
+#[test]
+fn filters_by_text_and_kind() {
+    let mut d = demo("priya");
+    keys(&mut d.app, "/greg");
+    assert_eq!(keymap::mode(&d.app.state), Mode::Filter);
+    let s = &d.app.state;
+    assert!(!s.queue.is_empty());
+    assert!(
+        s.queue
+            .iter()
+            .all(|&i| s.data.suggestions[i].person == "greg")
+    );
+    keys(&mut d.app, "<Enter>");
+    assert_eq!(d.app.state.filter, "greg");
+    keys(&mut d.app, "<Esc>");
+    assert_eq!(d.app.state.queue.len(), 10);
+    keys(&mut d.app, "1");
+    let s = &d.app.state;
+    assert!(
+        s.queue
+            .iter()
+            .all(|&i| s.data.suggestions[i].kind == Kind::Grant)
+    );
+    keys(&mut d.app, "3");
+    let s = &d.app.state;
+    assert!(
+        s.queue
+            .iter()
+            .all(|&i| s.data.suggestions[i].kind == Kind::Review)
+    );
+    keys(&mut d.app, "0");
+    assert_eq!(d.app.state.queue.len(), 10);
+}
+
+#[test]
+fn the_tree_filters_the_queue_to_a_subtree() {
+    let mut d = demo("marcus");
+    let all = d.app.state.queue.len();
+    keys(&mut d.app, "<Tab><Tab>");
+    let labels: Vec<String> = d.app.state.tree.iter().map(|n| n.label.clone()).collect();
+    let i = labels.iter().position(|l| l == "payments-db").unwrap();
+    for _ in 0..i {
+        keys(&mut d.app, "j");
+    }
+    let s = &d.app.state;
+    assert!(s.queue.len() < all);
+    assert!(
+        s.queue
+            .iter()
+            .all(|&i| s.data.suggestions[i].area.starts_with("payments-db"))
+    );
+    // Expand and collapse.
+    keys(&mut d.app, "l");
+    let open = d.app.state.tree.len();
+    assert!(open > labels.len(), "payments-db has a child area");
+    keys(&mut d.app, "h");
+    assert_eq!(d.app.state.tree.len(), labels.len());
+    // The teams tab.
+    keys(&mut d.app, "t");
+    assert_eq!(d.app.state.tab, TreeTab::Teams);
+    assert!(d.app.state.tree.len() > 1, "marcus leads a team");
+}
+
+#[test]
+fn no_authority_is_refused_with_the_reason() {
+    let mut d = demo("priya");
+    d.app.state.data.me = "hana".into();
+    keys(&mut d.app, "a");
+    assert!(d.app.state.modal.is_none());
+    assert!(
+        flash(&d).starts_with("refused: hana has no authority"),
+        "{}",
+        flash(&d)
+    );
+    assert!(d.app.state.data.decisions.is_empty());
+}
+
+#[test]
+fn revoke_is_only_for_reviews() {
+    let mut d = demo("priya");
+    keys(&mut d.app, "r");
+    assert!(d.app.state.modal.is_none());
+    assert!(flash(&d).contains("r revokes a grant under review"));
+    keys(&mut d.app, "3r");
+    let Some(Modal::Confirm(c)) = &d.app.state.modal else {
+        panic!("no confirmation")
+    };
+    assert!(
+        c.lines.iter().any(|l| l.contains("grants.csv: remove")),
+        "{:?}",
+        c.lines
+    );
+}
+
+#[test]
+fn apply_lists_every_change_then_reports_each_result() {
+    let mut d = demo("priya");
+    keys(&mut d.app, "ay");
+    keys(&mut d.app, "A");
+    assert_eq!(d.app.state.view, View::Plan);
+    let Some(Modal::Confirm(c)) = &d.app.state.modal else {
+        panic!("no confirmation")
+    };
+    assert_eq!(c.lines.len(), 1);
+    keys(&mut d.app, "y");
+    assert_eq!(d.app.state.applied.len(), 1);
+    assert!(d.app.state.applied[0].0, "{:?}", d.app.state.applied);
+    assert!(d.app.state.data.plan.is_empty());
+    let grants =
+        std::fs::read_to_string(d.dir.path().join("demo").join("org").join("grants.csv")).unwrap();
+    assert!(!grants.contains("greg,payments-db:read,"));
+    // Nothing left: A says so.
+    keys(&mut d.app, "A");
+    assert!(flash(&d).contains("nothing to apply"));
+}
+
+#[test]
+fn the_persona_key_cycles_the_demo_owners() {
+    let mut d = demo("priya");
+    keys(&mut d.app, "S");
+    assert_eq!(d.app.state.data.me, "marcus");
+    keys(&mut d.app, "S");
+    assert_eq!(d.app.state.data.me, "omar");
+    keys(&mut d.app, "S");
+    assert_eq!(d.app.state.data.me, "priya");
+}
+
+#[test]
+fn views_open_and_esc_returns() {
+    let mut d = demo("omar");
+    keys(&mut d.app, "O");
+    assert_eq!(d.app.state.view, View::Rotations);
+    assert!(!d.app.state.rotations.is_empty());
+    keys(&mut d.app, "<Esc>L");
+    assert_eq!(d.app.state.view, View::Audit);
+    keys(&mut d.app, "<Esc>P");
+    assert_eq!(d.app.state.view, View::Plan);
+    keys(&mut d.app, "<Esc>");
+    assert_eq!(d.app.state.view, View::Main);
+}
+
+#[test]
+fn help_lists_every_key_of_the_current_view() {
+    let mut d = demo("priya");
+    keys(&mut d.app, "?");
+    assert_eq!(keymap::mode(&d.app.state), Mode::Help);
+    let text = screen(&mut d.app, 160, 48);
+    for b in keymap::bindings(Mode::Queue) {
+        assert!(text.contains(b.help), "help lacks {:?}", b.help);
+    }
+    keys(&mut d.app, "<Esc>");
+    assert!(d.app.state.modal.is_none());
+}
+
+#[test]
+fn ctrl_c_quits_even_in_a_prompt() {
+    let mut d = demo("priya");
+    keys(&mut d.app, "x");
+    d.app.feed(Msg::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(d.app.state.quit);
+}
+
+#[test]
+fn mouse_scrolls_and_clicks() {
+    let mut d = demo("priya");
+    d.app.feed(Msg::Resize(160, 48));
+    let scroll = |kind| {
+        Msg::Mouse(MouseEvent {
+            kind,
+            column: 70,
+            row: 10,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    d.app.feed(scroll(MouseEventKind::ScrollDown));
+    assert_eq!(d.app.state.queue_sel, 1);
+    d.app.feed(scroll(MouseEventKind::ScrollUp));
+    assert_eq!(d.app.state.queue_sel, 0);
+    // Click the third queue row: border, tab line, column header, rows.
+    d.app.feed(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 70,
+        row: 3 + 2 + 2,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(d.app.state.queue_sel, 2);
+    // Click in the tree focuses it.
+    d.app.feed(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row: 6,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(d.app.state.focus, Pane::Tree);
+}
+
+#[test]
+fn resize_keeps_everything_drawable() {
+    let mut d = demo("marcus");
+    for (w, h) in [(80, 24), (40, 10), (200, 50), (20, 5), (1, 1)] {
+        let text = screen(&mut d.app, w, h);
+        assert_eq!(text.lines().count(), h as usize);
+    }
+}

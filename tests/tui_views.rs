@@ -1,0 +1,135 @@
+//! Every view rendered into ratatui's `TestBackend` at 80x24 and 160x48,
+//! kept as insta snapshots, on the demo at a fixed instant.
+
+#[path = "tui_support.rs"]
+mod support;
+
+use steward::tui::theme::Theme;
+use support::*;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn snap_all(name: &str, who: &str, seq: &str) {
+    for (w, h) in SIZES {
+        let mut d = demo(who);
+        keys(&mut d.app, seq);
+        let text = screen(&mut d.app, w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), text);
+    }
+}
+
+#[test]
+fn main_view() {
+    snap_all("main_priya", "priya", "");
+}
+
+#[test]
+fn main_view_manager() {
+    snap_all("main_marcus", "marcus", "");
+}
+
+#[test]
+fn teams_tab() {
+    snap_all("teams_marcus", "marcus", "<Tab><Tab>t");
+}
+
+#[test]
+fn walkthrough() {
+    snap_all("walk_priya", "priya", "<Tab><Tab><Enter>n");
+}
+
+#[test]
+fn confirm_accept() {
+    snap_all("confirm_priya", "priya", "a");
+}
+
+#[test]
+fn dismiss_prompt() {
+    snap_all("dismiss_priya", "priya", "xno longer rel");
+}
+
+#[test]
+fn snooze_presets() {
+    snap_all("snooze_priya", "priya", "s");
+}
+
+#[test]
+fn filter() {
+    snap_all("filter_priya", "priya", "/pay wri");
+}
+
+#[test]
+fn help_overlay() {
+    snap_all("help_priya", "priya", "?");
+}
+
+#[test]
+fn plan_view() {
+    snap_all("plan_priya", "priya", "ay<Space><Space>ayP");
+}
+
+#[test]
+fn applied_view() {
+    snap_all("applied_priya", "priya", "ayAy");
+}
+
+#[test]
+fn audit_view() {
+    snap_all("audit_priya", "priya", "ayx dup<Enter>uL");
+}
+
+#[test]
+fn rotations_view() {
+    snap_all("rotations_omar", "omar", "O");
+}
+
+#[test]
+fn hipaa_card() {
+    // Omar's delegated prod-infra is tagged hipaa: the card must shout it.
+    for (w, h) in SIZES {
+        let mut d = demo("omar");
+        keys(&mut d.app, "/aws-prod<Enter>");
+        let text = screen(&mut d.app, w, h);
+        assert!(text.contains("HIPAA"), "{text}");
+        insta::assert_snapshot!(format!("card_omar_{w}x{h}"), text);
+    }
+}
+
+#[test]
+fn monochrome_shows_selection_without_colour() {
+    let mut d = demo_with("priya", Theme::detect(Some("1")));
+    d.app.feed(steward::tui::update::Msg::Resize(80, 24));
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| steward::tui::view::render(&d.app.state, &d.app.theme, f))
+        .unwrap();
+    let buf = term.backend().buffer();
+    let mut coloured = 0;
+    let mut reversed = 0;
+    for cell in buf.content() {
+        if cell.fg != ratatui::style::Color::Reset || cell.bg != ratatui::style::Color::Reset {
+            coloured += 1;
+        }
+        if cell.modifier.contains(ratatui::style::Modifier::REVERSED) {
+            reversed += 1;
+        }
+    }
+    assert_eq!(coloured, 0, "NO_COLOR: no colour at all");
+    assert!(reversed > 0, "the selection shows reversed");
+    insta::assert_snapshot!("mono_priya_80x24", format!("{:?}", term.backend()));
+}
+
+#[test]
+fn welcome_screen() {
+    for (w, h) in SIZES {
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        term.draw(|f| {
+            steward::tui::welcome::render(
+                "no cache at ~/.local/share/steward/steward.db",
+                &Theme::color(),
+                f,
+            )
+        })
+        .unwrap();
+        insta::assert_snapshot!(format!("welcome_{w}x{h}"), term.backend());
+    }
+}
