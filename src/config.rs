@@ -30,6 +30,8 @@ struct RawConfig {
     me: Option<String>,
     #[serde(default, rename = "source")]
     sources: Vec<Spanned<RawTable>>,
+    #[serde(default)]
+    digest: Option<Spanned<RawTable>>,
 }
 
 #[derive(Debug, Default)]
@@ -40,6 +42,7 @@ pub struct Config {
     pub path: PathBuf,
     text: String,
     raw: Vec<Spanned<RawTable>>,
+    raw_digest: Option<Spanned<RawTable>>,
     top_level: Vec<(String, usize)>,
 }
 
@@ -74,6 +77,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
         path: path.to_path_buf(),
         text: text.to_string(),
         raw: raw.sources,
+        raw_digest: raw.digest,
         top_level,
     })
 }
@@ -354,12 +358,14 @@ impl Config {
     fn unknown_top_level(&self) -> Vec<ConfigError> {
         self.top_level
             .iter()
-            .filter(|(k, _)| k != "me" && k != "source")
+            .filter(|(k, _)| k != "me" && k != "source" && k != "digest")
             .map(|(k, line)| ConfigError {
                 path: self.path.clone(),
                 line: *line,
                 source: None,
-                message: format!("unknown key `{k}` (expected `me` and `[[source]]` tables)"),
+                message: format!(
+                    "unknown key `{k}` (expected `me`, `[[source]]` tables and `[digest]`)"
+                ),
             })
             .collect()
     }
@@ -396,6 +402,12 @@ impl Config {
     /// Every problem in the file, for `steward config check`: also
     /// credentials that are not available in this environment.
     pub fn check(&self) -> Vec<ConfigError> {
+        let mut problems = self.check_sources();
+        problems.extend(self.check_digest());
+        problems
+    }
+
+    fn check_sources(&self) -> Vec<ConfigError> {
         match self.sources() {
             Err(e) => e,
             Ok(sources) => sources
@@ -883,6 +895,435 @@ impl Reader<'_> {
             );
         }
         let _ = &self.used;
+    }
+}
+
+/// How digests leave: `[digest.smtp]` mails each owner at their roster
+/// address; a `[[digest.webhook]]` posts `{"text": ...}` (Slack-compatible)
+/// for the people it names (`"*"`: everyone not named by another webhook).
+/// A person named by a webhook gets it there; everyone else by mail.
+///
+/// ```toml
+/// [digest.smtp]
+/// host = "smtp.acme.test"
+/// port = 587                   # default: 587 starttls, 465 tls, 25 none
+/// security = "starttls"        # starttls (default), tls, or none (localhost only)
+/// username = "steward"
+/// password_env = "STEWARD_SMTP_PASSWORD"
+/// from = "steward <steward@acme.test>"
+///
+/// [[digest.webhook]]
+/// name = "oncall-slack"
+/// url_env = "ONCALL_SLACK_WEBHOOK"   # or url = "https://..."
+/// people = ["omar"]
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DigestConfig {
+    pub smtp: Option<SmtpConfig>,
+    pub webhooks: Vec<WebhookConfig>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    StartTls,
+    Tls,
+    /// Plain SMTP: only to localhost.
+    None,
+}
+
+impl SmtpSecurity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmtpSecurity::StartTls => "starttls",
+            SmtpSecurity::Tls => "tls",
+            SmtpSecurity::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    /// The environment variable holding the password (never the password).
+    pub password_env: Option<String>,
+    /// The sender, as a mailbox: `steward <steward@acme.test>`.
+    pub from: String,
+    pub timeout_secs: u64,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookConfig {
+    pub name: String,
+    /// The URL, given literally or through `url_env` (webhook URLs carry a secret).
+    pub url: String,
+    pub url_from_env: Option<String>,
+    /// Person ids; `"*"` for everyone no other webhook names.
+    pub people: Vec<String>,
+    pub timeout_secs: u64,
+    pub line: usize,
+}
+
+/// Where one person's digest goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DigestRoute<'a> {
+    Email(&'a SmtpConfig),
+    Webhook(&'a WebhookConfig),
+}
+
+impl DigestConfig {
+    /// The channel for `person`: a webhook naming them, else a `"*"` webhook,
+    /// else mail when SMTP is configured.
+    pub fn route(&self, person: &str) -> Option<DigestRoute<'_>> {
+        self.webhooks
+            .iter()
+            .find(|w| w.people.iter().any(|p| p == person))
+            .or_else(|| {
+                self.webhooks
+                    .iter()
+                    .find(|w| w.people.iter().any(|p| p == "*"))
+            })
+            .map(DigestRoute::Webhook)
+            .or_else(|| self.smtp.as_ref().map(DigestRoute::Email))
+    }
+}
+
+fn is_localhost(host: &str) -> bool {
+    matches!(host, "localhost" | "127.0.0.1" | "::1" | "[::1]") || host.starts_with("127.")
+}
+
+impl Config {
+    /// The validated `[digest]` table (`None` when there is none), or every
+    /// problem with its line.
+    pub fn digest(&self) -> std::result::Result<Option<DigestConfig>, Vec<ConfigError>> {
+        let Some(table) = &self.raw_digest else {
+            return Ok(None);
+        };
+        let line = line_of(&self.text, table.span().start);
+        let mut errors = Vec::new();
+        let err = |errors: &mut Vec<ConfigError>, line: usize, message: String| {
+            errors.push(ConfigError {
+                path: self.path.clone(),
+                line,
+                source: None,
+                message: format!("[digest]: {message}"),
+            })
+        };
+        let key_line = |key: &str| {
+            table
+                .get_ref()
+                .keys()
+                .find(|k| k.get_ref() == key)
+                .map_or(line, |k| line_of(&self.text, k.span().start))
+        };
+        let mut out = DigestConfig::default();
+        for (k, v) in table.get_ref() {
+            let kline = line_of(&self.text, k.span().start);
+            match (k.get_ref().as_str(), v.get_ref()) {
+                ("smtp", toml::Value::Table(t)) => {
+                    out.smtp = self.smtp_config(t, kline, &mut errors);
+                }
+                ("webhook", toml::Value::Array(items)) => {
+                    for (i, item) in items.iter().enumerate() {
+                        match item {
+                            toml::Value::Table(t) => {
+                                if let Some(w) = self.webhook_config(t, i + 1, kline, &mut errors) {
+                                    if out.webhooks.iter().any(|o| o.name == w.name) {
+                                        err(
+                                            &mut errors,
+                                            kline,
+                                            format!("two webhooks are named {:?}", w.name),
+                                        );
+                                    }
+                                    out.webhooks.push(w);
+                                }
+                            }
+                            _ => err(
+                                &mut errors,
+                                kline,
+                                "expected `[[digest.webhook]]` tables".into(),
+                            ),
+                        }
+                    }
+                }
+                ("smtp", _) => err(
+                    &mut errors,
+                    kline,
+                    "expected a `[digest.smtp]` table".into(),
+                ),
+                ("webhook", _) => err(
+                    &mut errors,
+                    kline,
+                    "expected `[[digest.webhook]]` tables".into(),
+                ),
+                (other, _) => err(
+                    &mut errors,
+                    kline,
+                    format!("unknown key `{other}` (known: smtp, webhook)"),
+                ),
+            }
+        }
+        if out.smtp.is_none() && out.webhooks.is_empty() && errors.is_empty() {
+            err(
+                &mut errors,
+                key_line("smtp"),
+                "configures no channel: add `[digest.smtp]` or a `[[digest.webhook]]`".into(),
+            );
+        }
+        if errors.is_empty() {
+            Ok(Some(out))
+        } else {
+            errors.sort_by_key(|e| e.line);
+            Err(errors)
+        }
+    }
+
+    /// `[digest]` problems, and credentials not available here.
+    fn check_digest(&self) -> Vec<ConfigError> {
+        let cfg = match self.digest() {
+            Err(e) => return e,
+            Ok(None) => return Vec::new(),
+            Ok(Some(c)) => c,
+        };
+        let unset = |v: &str| std::env::var(v).map(|x| x.is_empty()).unwrap_or(true);
+        let mut out = Vec::new();
+        if let Some(s) = &cfg.smtp
+            && let Some(var) = s.password_env.as_deref().filter(|v| unset(v))
+        {
+            out.push(ConfigError {
+                path: self.path.clone(),
+                line: s.line,
+                source: None,
+                message: format!(
+                    "[digest.smtp]: `password_env`: environment variable {var} is not set"
+                ),
+            });
+        }
+        for w in &cfg.webhooks {
+            if let Some(var) = w.url_from_env.as_deref().filter(|v| unset(v)) {
+                out.push(ConfigError {
+                    path: self.path.clone(),
+                    line: w.line,
+                    source: None,
+                    message: format!(
+                        "[[digest.webhook]] {}: `url_env`: environment variable {var} is not set",
+                        w.name
+                    ),
+                });
+            }
+        }
+        out
+    }
+
+    fn smtp_config(
+        &self,
+        t: &toml::Table,
+        line: usize,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<SmtpConfig> {
+        let before = errors.len();
+        let mut err = |message: String| {
+            errors.push(ConfigError {
+                path: self.path.clone(),
+                line,
+                source: None,
+                message: format!("[digest.smtp]: {message}"),
+            })
+        };
+        const KEYS: &[&str] = &[
+            "host",
+            "port",
+            "security",
+            "username",
+            "password_env",
+            "password",
+            "from",
+            "timeout_secs",
+        ];
+        for k in t.keys() {
+            if !KEYS.contains(&k.as_str()) {
+                err(format!(
+                    "unknown key `{k}` (known: {})",
+                    KEYS[..8].join(", ")
+                ));
+            }
+        }
+        if t.contains_key("password") {
+            err("a literal password does not belong in the config file: put it in an environment variable and write `password_env = \"VAR\"`".into());
+        }
+        let text = |k: &str, err: &mut dyn FnMut(String)| match t.get(k) {
+            None => None,
+            Some(toml::Value::String(s)) => Some(s.clone()),
+            Some(other) => {
+                err(format!(
+                    "`{k}`: expected a string, found {}",
+                    other.type_str()
+                ));
+                None
+            }
+        };
+        let host = text("host", &mut err).filter(|h| !h.trim().is_empty());
+        if host.is_none() {
+            err("needs `host` (the mail server)".into());
+        }
+        let security = match text("security", &mut err).as_deref() {
+            None | Some("starttls") => SmtpSecurity::StartTls,
+            Some("tls") => SmtpSecurity::Tls,
+            Some("none") => SmtpSecurity::None,
+            Some(other) => {
+                err(format!(
+                    "`security`: {other:?}: expected starttls, tls or none"
+                ));
+                SmtpSecurity::StartTls
+            }
+        };
+        if security == SmtpSecurity::None
+            && let Some(h) = &host
+            && !is_localhost(h)
+        {
+            err(format!(
+                "`security = \"none\"` sends mail and credentials unencrypted; it is allowed only to localhost, not {h:?} (use starttls or tls)"
+            ));
+        }
+        let port = match t.get("port") {
+            None => match security {
+                SmtpSecurity::StartTls => 587,
+                SmtpSecurity::Tls => 465,
+                SmtpSecurity::None => 25,
+            },
+            Some(toml::Value::Integer(p)) if (1..=65535).contains(p) => *p as u16,
+            Some(other) => {
+                err(format!("`port`: expected a port number, found {other}"));
+                0
+            }
+        };
+        let username = text("username", &mut err);
+        let password_env = text("password_env", &mut err);
+        if let Some(v) = &password_env
+            && !is_env_name(v)
+        {
+            err(format!(
+                "`password_env`: {v:?} is not an environment variable name (it should name the variable, not hold the password)"
+            ));
+        }
+        if username.is_some() != password_env.is_some() {
+            err("give `username` and `password_env` together (or neither, for a server without login)".into());
+        }
+        let from = text("from", &mut err);
+        match &from {
+            None => err("needs `from` (the sender, like \"steward <steward@acme.test>\")".into()),
+            Some(f) if f.parse::<lettre::message::Mailbox>().is_err() => {
+                err(format!("`from`: {f:?} is not a mail address"))
+            }
+            Some(_) => {}
+        }
+        let timeout_secs = match t.get("timeout_secs") {
+            None => 30,
+            Some(toml::Value::Integer(n)) if *n > 0 => *n as u64,
+            Some(other) => {
+                err(format!(
+                    "`timeout_secs`: expected a positive integer, found {other}"
+                ));
+                30
+            }
+        };
+        (errors.len() == before).then(|| SmtpConfig {
+            host: host.unwrap_or_default(),
+            port,
+            security,
+            username,
+            password_env,
+            from: from.unwrap_or_default(),
+            timeout_secs,
+            line,
+        })
+    }
+
+    fn webhook_config(
+        &self,
+        t: &toml::Table,
+        n: usize,
+        line: usize,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<WebhookConfig> {
+        let before = errors.len();
+        let label = t
+            .get("name")
+            .and_then(|v| v.as_str())
+            .map_or(format!("#{n}"), str::to_string);
+        let mut err = |message: String| {
+            errors.push(ConfigError {
+                path: self.path.clone(),
+                line,
+                source: None,
+                message: format!("[[digest.webhook]] {label}: {message}"),
+            })
+        };
+        const KEYS: &[&str] = &["name", "url", "url_env", "people", "timeout_secs"];
+        for k in t.keys() {
+            if !KEYS.contains(&k.as_str()) {
+                err(format!("unknown key `{k}` (known: {})", KEYS.join(", ")));
+            }
+        }
+        let s = |k: &str| t.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let name = s("name").filter(|n| !n.trim().is_empty());
+        if name.is_none() {
+            err("needs `name`".into());
+        }
+        let (url, url_from_env) = match (s("url"), s("url_env")) {
+            (Some(u), None) => {
+                if reqwest::Url::parse(&u)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .is_none()
+                {
+                    err(format!("`url`: {u:?} is not an http(s) URL"));
+                }
+                (u, None)
+            }
+            (None, Some(var)) if is_env_name(&var) => {
+                (std::env::var(&var).unwrap_or_default(), Some(var))
+            }
+            (None, Some(var)) => {
+                err(format!(
+                    "`url_env`: {var:?} is not an environment variable name"
+                ));
+                (String::new(), None)
+            }
+            _ => {
+                err("give exactly one of `url` or `url_env`".into());
+                (String::new(), None)
+            }
+        };
+        let people: Vec<String> = match t.get("people") {
+            Some(toml::Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        };
+        if people.is_empty() {
+            err(
+                "needs `people`: the person ids whose digest goes here, or [\"*\"] for everyone"
+                    .into(),
+            );
+        }
+        let timeout_secs = t
+            .get("timeout_secs")
+            .and_then(|v| v.as_integer())
+            .filter(|n| *n > 0)
+            .map_or(30, |n| n as u64);
+        (errors.len() == before).then(|| WebhookConfig {
+            name: name.unwrap_or_default(),
+            url,
+            url_from_env,
+            people,
+            timeout_secs,
+            line,
+        })
     }
 }
 

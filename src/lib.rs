@@ -7,6 +7,7 @@ pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod digest;
 pub mod r#gen;
 pub mod model;
 pub mod paths;

@@ -214,6 +214,32 @@ pub enum Command {
         #[command(flatten)]
         who: AsArg,
     },
+    /// Compose each owner's digest: new suggestions, shifts starting soon, overdue decisions
+    ///
+    /// Prints the digests; --send delivers them (mail or webhook, per [digest]
+    /// in steward.toml) and records each delivery, so the next digest says only
+    /// what is new; a failed one is reported and sent again by the next run.
+    /// Nothing new means no message.
+    ///
+    /// Examples: steward digest --as priya; steward digest --all --dry-run; steward sync && steward digest --all --send
+    Digest {
+        #[command(flatten)]
+        who: AsArg,
+        /// Every owner (the default when neither --as nor `me` is set)
+        #[arg(long)]
+        all: bool,
+        /// Tell everything that came up since this time (or span: 7d), whatever was sent before
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        #[arg(long, default_value = "text", value_parser = ["text", "markdown"])]
+        format: String,
+        /// Deliver each digest and record it
+        #[arg(long)]
+        send: bool,
+        /// Print what would be sent, to whom and how; send and record nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Write a synthetic organization of realistic shape, to try steward at scale
     ///
     /// Example: steward gen --people 10000 --out /tmp/org10k

@@ -67,6 +67,14 @@ pub fn run(ctx: &Ctx, command: Option<Command>) -> Result<ExitCode> {
         } => delegate(ctx, &area, &to, &ctx.person(&who)?, until),
         Command::Delegations { who } => delegations(ctx, ctx.optional_person(&who).as_deref()),
         Command::Undelegate { id, who } => undelegate(ctx, id, &ctx.person(&who)?),
+        Command::Digest {
+            who,
+            all,
+            since,
+            format,
+            send,
+            dry_run,
+        } => digest(ctx, &who, all, since, &format, send, dry_run),
         Command::Gen { people, out, seed } => {
             let org = crate::r#gen::generate(people, seed, ctx.now);
             crate::sources::files::write::write_org(&org, &out)?;
@@ -902,5 +910,125 @@ fn undelegate(ctx: &Ctx, id: i64, actor: &str) -> Result<ExitCode> {
         ended.delegation.to,
         ctx.now.to_rfc3339()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn digest(
+    ctx: &Ctx,
+    who: &super::args::AsArg,
+    all: bool,
+    since: Option<String>,
+    format: &str,
+    send: bool,
+    dry_run: bool,
+) -> Result<ExitCode> {
+    use crate::digest::run::{Options, run};
+    if all && who.as_person.is_some() {
+        bail!("give --as PERSON or --all, not both");
+    }
+    let people = if all {
+        None
+    } else {
+        ctx.optional_person(who).map(|p| vec![p])
+    };
+    let since = since
+        .map(|s| {
+            crate::time::parse_time(&s)
+                .or_else(|_| {
+                    // A span back from now: 7d, 2w, 12h.
+                    crate::time::parse_until(&s, ctx.now).map(|t| ctx.now - (t - ctx.now))
+                })
+                .map_err(|e| anyhow::anyhow!("--since: {e}"))
+        })
+        .transpose()?;
+    let digest_cfg = match ctx.config.as_ref().map(|c| c.digest()) {
+        None | Some(Ok(None)) => None,
+        Some(Ok(Some(c))) => Some(c),
+        Some(Err(errors)) => {
+            let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            bail!(
+                "{} has {} problem(s) in [digest]:\n  {}",
+                config_path(ctx).display(),
+                errors.len(),
+                lines.join("\n  ")
+            );
+        }
+    };
+    let format = crate::digest::Format::parse(format).unwrap_or(crate::digest::Format::Text);
+    let mut store = ctx.open_store()?;
+    let report = run(
+        &mut store,
+        digest_cfg.as_ref(),
+        &Options {
+            people,
+            since,
+            format,
+            send,
+            dry_run,
+        },
+        ctx.now,
+    )?;
+    for (p, why) in &report.nothing_for {
+        match why {
+            Some(why) => eprintln!("nothing for {p}: {why}"),
+            None => eprintln!("nothing new for {p}"),
+        }
+    }
+    for (p, n) in &report.superseded {
+        eprintln!(
+            "{p}: the {n} earlier digest(s) that failed have nothing left to say; marked superseded"
+        );
+    }
+    let sending = send || dry_run;
+    for (i, c) in report.composed.iter().enumerate() {
+        let d = &c.digest;
+        let sent = report.sent.iter().find(|s| s.recipient == d.recipient);
+        if dry_run {
+            if i > 0 {
+                println!();
+            }
+            match sent.map(|s| (&s.outcome, s)) {
+                Some((Ok(()), s)) => println!(
+                    "== would send to {} by {} ({}): {}",
+                    d.recipient, s.channel, s.target, c.subject
+                ),
+                Some((Err(e), _)) => println!(
+                    "== would NOT be delivered to {}: {e}: {}",
+                    d.recipient, c.subject
+                ),
+                None => println!("== {}: {}", d.recipient, c.subject),
+            }
+            println!("{}", c.body.trim_end());
+        } else if sending {
+            if let Some(s) = sent {
+                let retry = if s.attempt > 1 {
+                    format!(" (attempt {})", s.attempt)
+                } else {
+                    String::new()
+                };
+                match &s.outcome {
+                    Ok(()) => println!(
+                        "sent {}'s digest by {} to {}: {} item(s){retry}",
+                        d.recipient, s.channel, s.target, s.items
+                    ),
+                    Err(e) => eprintln!(
+                        "FAILED to send {}'s digest by {} to {}{retry}: {e}; recorded, and the next run sends it again",
+                        d.recipient, s.channel, s.target
+                    ),
+                }
+            }
+        } else {
+            if i > 0 {
+                println!();
+            }
+            println!("== {} ({}): {}", d.name, d.recipient, c.subject);
+            println!("{}", c.body.trim_end());
+        }
+    }
+    let failed = report.failed();
+    if send && !dry_run && failed > 0 {
+        eprintln!("{failed} of {} digest(s) not delivered", report.sent.len());
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,6 +2,7 @@
 
 pub mod authority;
 pub mod check;
+pub mod escalation;
 pub mod evaluate;
 pub mod explain;
 pub mod qualify;

@@ -94,6 +94,33 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (source, person, entitlement)
     );
     ",
+    // 3: reminders: when each suggestion was first seen, and digest deliveries (store/reminders.rs).
+    "
+    CREATE TABLE suggestion_seen (
+        person TEXT NOT NULL,
+        entitlement TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        PRIMARY KEY (person, entitlement, fingerprint)
+    );
+    CREATE TABLE digest_deliveries (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        recipient TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        target TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        error TEXT
+    );
+    CREATE INDEX digest_deliveries_recipient ON digest_deliveries(recipient, id);
+    CREATE TABLE digest_items (
+        delivery INTEGER NOT NULL REFERENCES digest_deliveries(id),
+        item TEXT NOT NULL
+    );
+    CREATE INDEX digest_items_delivery ON digest_items(delivery);
+    ",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,235 @@
+//! One digest run: compose each owner's digest from the cache, and print it,
+//! or deliver it and record the delivery (with its audit entry). At most one
+//! message per owner per run; a failed one is recorded and its items are
+//! sent again by the next run.
+
+use super::compose::{self, Digest, History, Inputs};
+use super::render::{Format, render};
+use super::{smtp, webhook};
+use crate::config::{DigestConfig, DigestRoute};
+use crate::model::Time;
+use crate::policy::{self, Scope, Snapshot};
+use crate::store::Store;
+use crate::store::reminders::{DeliveryStatus, NewDelivery};
+use anyhow::{Result, bail};
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Only these people; `None`: every owner.
+    pub people: Option<Vec<String>>,
+    pub since: Option<Time>,
+    pub format: Format,
+    pub send: bool,
+    pub dry_run: bool,
+}
+
+/// A composed digest with its text.
+#[derive(Debug, Clone)]
+pub struct Composed {
+    pub digest: Digest,
+    pub subject: String,
+    pub body: String,
+}
+
+/// What happened (or, in a dry run, would happen) to one digest.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub recipient: String,
+    /// `email`, `webhook` or `none`.
+    pub channel: String,
+    /// The address, or the webhook's name.
+    pub target: String,
+    pub outcome: std::result::Result<(), String>,
+    /// 1 for a first try; more when earlier tries failed.
+    pub attempt: i64,
+    pub items: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub composed: Vec<Composed>,
+    /// Asked for, with nothing new: and why, when it is not just "nothing new".
+    pub nothing_for: Vec<(String, Option<String>)>,
+    pub sent: Vec<Sent>,
+    /// Recipients whose earlier failed digests had nothing left to say.
+    pub superseded: Vec<(String, usize)>,
+}
+
+impl Report {
+    pub fn failed(&self) -> usize {
+        self.sent.iter().filter(|s| s.outcome.is_err()).count()
+    }
+}
+
+/// Where `recipient`'s digest goes: (channel, target, route).
+fn route<'c>(
+    cfg: Option<&'c DigestConfig>,
+    snap: &Snapshot,
+    recipient: &str,
+) -> (String, String, std::result::Result<DigestRoute<'c>, String>) {
+    let Some(cfg) = cfg else {
+        return (
+            "none".into(),
+            "-".into(),
+            Err("no [digest] in the config: add [digest.smtp] or a [[digest.webhook]]".into()),
+        );
+    };
+    match cfg.route(recipient) {
+        Some(DigestRoute::Email(s)) => {
+            let email = snap
+                .person(recipient)
+                .map(|p| p.email.trim().to_string())
+                .unwrap_or_default();
+            if email.is_empty() {
+                (
+                    "email".into(),
+                    "-".into(),
+                    Err(format!("{recipient} has no email address on the roster")),
+                )
+            } else {
+                ("email".into(), email, Ok(DigestRoute::Email(s)))
+            }
+        }
+        Some(DigestRoute::Webhook(w)) => (
+            "webhook".into(),
+            w.name.clone(),
+            Ok(DigestRoute::Webhook(w)),
+        ),
+        None => (
+            "none".into(),
+            "-".into(),
+            Err(format!(
+                "no channel for {recipient}: no [[digest.webhook]] names them (or \"*\") and there is no [digest.smtp]"
+            )),
+        ),
+    }
+}
+
+pub fn run(
+    store: &mut Store,
+    cfg: Option<&DigestConfig>,
+    opts: &Options,
+    now: Time,
+) -> Result<Report> {
+    let snap = Snapshot::new(store.load_org()?);
+    let mut report = Report::default();
+    let recipients: Vec<String> = match &opts.people {
+        None => compose::owners(&snap, now),
+        Some(list) => {
+            let mut out = Vec::new();
+            for p in list {
+                match snap.person(p) {
+                    None => bail!("unknown person {p:?} (not on the roster)"),
+                    Some(_) if Scope::of(&snap, p, now).is_empty() => report.nothing_for.push((
+                        p.clone(),
+                        Some("they own no area and hold no delegation".into()),
+                    )),
+                    Some(_) => out.push(p.clone()),
+                }
+            }
+            out
+        }
+    };
+    if opts.send && !opts.dry_run && cfg.is_none() {
+        bail!(
+            "--send needs a [digest] section in the config ([digest.smtp] and/or [[digest.webhook]]; see README); --dry-run shows what would be sent"
+        );
+    }
+    let all = policy::suggestions(&snap, &Scope::everything(&snap), now);
+    if !opts.dry_run {
+        store.note_seen(&all, now)?;
+    }
+    let decisions = store.decisions()?;
+    let first_seen = store.first_seen()?;
+    let deliveries = store.deliveries(None)?;
+    let history = History::from_deliveries(&deliveries);
+    let digests = compose::compose(
+        &Inputs {
+            snap: &snap,
+            suggestions: &all,
+            decisions: &decisions,
+            first_seen: &first_seen,
+            history: &history,
+            now,
+            since: opts.since,
+        },
+        &recipients,
+    );
+    for p in &recipients {
+        if !digests.iter().any(|d| &d.recipient == p) {
+            report.nothing_for.push((p.clone(), None));
+            let pending = deliveries.iter().any(|d| {
+                &d.recipient == p
+                    && d.status == DeliveryStatus::Failed
+                    && !deliveries.iter().any(|s| {
+                        &s.recipient == p && s.status == DeliveryStatus::Sent && s.id > d.id
+                    })
+            });
+            if pending && opts.send && !opts.dry_run {
+                let n = store.supersede_failed(p, now)?;
+                report.superseded.push((p.clone(), n));
+            }
+        }
+    }
+    for digest in digests {
+        let body = render(&digest, &snap, opts.format);
+        let subject = digest.subject();
+        let composed = Composed {
+            digest,
+            subject,
+            body,
+        };
+        if opts.send || opts.dry_run {
+            let d = &composed.digest;
+            let (channel, target, route) = route(cfg, &snap, &d.recipient);
+            let keys = d.keys();
+            let earlier_failures = deliveries
+                .iter()
+                .rev()
+                .take_while(|x| !(x.recipient == d.recipient && x.status == DeliveryStatus::Sent))
+                .filter(|x| x.recipient == d.recipient && x.status == DeliveryStatus::Failed)
+                .count() as i64;
+            if opts.dry_run {
+                report.sent.push(Sent {
+                    recipient: d.recipient.clone(),
+                    channel,
+                    target,
+                    outcome: route.map(|_| ()),
+                    attempt: earlier_failures + 1,
+                    items: keys.len(),
+                });
+            } else {
+                let outcome = route.and_then(|r| match r {
+                    DigestRoute::Email(s) => {
+                        smtp::send(s, &target, &composed.subject, &composed.body)
+                    }
+                    DigestRoute::Webhook(w) => webhook::post_blocking(
+                        w,
+                        &format!("*{}*\n\n{}", composed.subject, composed.body),
+                    ),
+                });
+                let rec = store.record_delivery(
+                    &NewDelivery {
+                        recipient: d.recipient.clone(),
+                        channel: channel.clone(),
+                        target: target.clone(),
+                        subject: composed.subject.clone(),
+                        outcome: outcome.clone(),
+                        items: keys.clone(),
+                    },
+                    now,
+                )?;
+                report.sent.push(Sent {
+                    recipient: d.recipient.clone(),
+                    channel,
+                    target,
+                    outcome,
+                    attempt: rec.attempt,
+                    items: keys.len(),
+                });
+            }
+        }
+        report.composed.push(composed);
+    }
+    Ok(report)
+}

@@ -1,0 +1,69 @@
+//! Delivery by mail: one plain-text message per digest, over STARTTLS, TLS,
+//! or plain SMTP to localhost, as `[digest.smtp]` says. The password comes
+//! from the environment variable `password_env` names and never appears in
+//! an error.
+
+use crate::config::{SmtpConfig, SmtpSecurity};
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{Message, SmtpTransport, Transport};
+use std::time::Duration;
+
+/// `host:port (security)`, for messages.
+pub fn describe(cfg: &SmtpConfig) -> String {
+    format!("{}:{} ({})", cfg.host, cfg.port, cfg.security.as_str())
+}
+
+/// The message as it will be sent.
+pub fn message(cfg: &SmtpConfig, to: &str, subject: &str, body: &str) -> Result<Message, String> {
+    let from: Mailbox = cfg
+        .from
+        .parse()
+        .map_err(|e| format!("`from` {:?} is not a mail address: {e}", cfg.from))?;
+    let to: Mailbox = to
+        .parse()
+        .map_err(|e| format!("{to:?} is not a mail address: {e}"))?;
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject)
+        .header(ContentType::TEXT_PLAIN)
+        .body(body.to_string())
+        .map_err(|e| format!("cannot build the message: {e}"))
+}
+
+/// Sends one message; the error names the server and what went wrong.
+pub fn send(cfg: &SmtpConfig, to: &str, subject: &str, body: &str) -> Result<(), String> {
+    let msg = message(cfg, to, subject, body)?;
+    let password = match &cfg.password_env {
+        None => None,
+        Some(var) => match std::env::var(var) {
+            Ok(p) if !p.is_empty() => Some(p),
+            _ => {
+                return Err(format!(
+                    "environment variable {var} (password_env) is not set or empty"
+                ));
+            }
+        },
+    };
+    let builder = match cfg.security {
+        SmtpSecurity::StartTls => SmtpTransport::starttls_relay(&cfg.host),
+        SmtpSecurity::Tls => SmtpTransport::relay(&cfg.host),
+        SmtpSecurity::None => Ok(SmtpTransport::builder_dangerous(&cfg.host)),
+    }
+    .map_err(|e| format!("{}: {e}", describe(cfg)))?;
+    let mut builder = builder
+        .port(cfg.port)
+        .timeout(Some(Duration::from_secs(cfg.timeout_secs)));
+    if let (Some(user), Some(pass)) = (&cfg.username, &password) {
+        builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
+    }
+    let transport = builder.build();
+    transport.send(&msg).map(|_| ()).map_err(|e| {
+        let mut text = format!("{}: {e}", describe(cfg));
+        if let Some(p) = password.as_deref().filter(|p| p.len() >= 4) {
+            text = text.replace(p, "***");
+        }
+        text
+    })
+}
