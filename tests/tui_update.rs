@@ -424,3 +424,70 @@ fn resize_keeps_everything_drawable() {
         assert_eq!(text.lines().count(), h as usize);
     }
 }
+
+#[test]
+fn delegation_picks_a_person_previews_and_is_revocable() {
+    let mut d = demo("marcus");
+    keys(&mut d.app, "<Tab><Tab>j");
+    let node = d.app.state.selected_node();
+    let NodeKey::Area(a) = node else {
+        panic!("not an area: {node:?}")
+    };
+    let area = d.app.state.data.snap.org.areas[a].id.clone();
+    keys(&mut d.app, "D");
+    assert_eq!(keymap::mode(&d.app.state), Mode::Picker);
+    keys(&mut d.app, "hana");
+    let Some(Modal::Picker(p)) = &d.app.state.modal else {
+        panic!("no picker")
+    };
+    assert_eq!(d.app.state.data.snap.org.people[p.matches[0]].id, "hana");
+    keys(&mut d.app, "<Enter>2w<Enter>");
+    let Some(Modal::Confirm(c)) = &d.app.state.modal else {
+        panic!("no preview")
+    };
+    assert!(
+        c.title.contains(&format!("Delegate {area} to hana")),
+        "{}",
+        c.title
+    );
+    assert!(c.lines[0].contains("gains authority over"), "{:?}", c.lines);
+    keys(&mut d.app, "y");
+    assert!(flash(&d).contains("hana now decides for"), "{}", flash(&d));
+    assert_eq!(d.app.state.data.local_delegations.len(), 1);
+    keys(&mut d.app, "V");
+    assert_eq!(d.app.state.view, View::Delegations);
+    let text = screen(&mut d.app, 120, 30);
+    assert!(text.contains("hana"), "{text}");
+    keys(&mut d.app, "x");
+    assert!(matches!(d.app.state.modal, Some(Modal::Confirm(_))));
+    keys(&mut d.app, "y");
+    assert!(flash(&d).contains("ended delegation"), "{}", flash(&d));
+    let actions: Vec<&str> = d
+        .app
+        .state
+        .data
+        .audit
+        .iter()
+        .map(|e| e.action.as_str())
+        .collect();
+    assert!(
+        actions.contains(&"delegate") && actions.contains(&"undelegate"),
+        "{actions:?}"
+    );
+}
+
+#[test]
+fn delegation_is_refused_without_authority() {
+    let mut d = demo("priya");
+    keys(&mut d.app, "<Tab><Tab>D");
+    assert!(flash(&d).contains("select an area"), "{}", flash(&d));
+    keys(&mut d.app, "j");
+    d.app.state.data.me = "hana".into();
+    keys(&mut d.app, "D");
+    assert!(d.app.state.modal.is_none());
+    assert!(
+        flash(&d).starts_with("refused: hana has no authority"),
+        "{}",
+        flash(&d)
+    );
+}

@@ -133,3 +133,17 @@ fn welcome_screen() {
         insta::assert_snapshot!(format!("welcome_{w}x{h}"), term.backend());
     }
 }
+
+#[test]
+fn delegation_picker() {
+    snap_all("picker_marcus", "marcus", "<Tab><Tab>jDha");
+}
+
+#[test]
+fn delegations_view() {
+    snap_all(
+        "delegations_marcus",
+        "marcus",
+        "<Tab><Tab>jDhana<Enter><Enter>yV",
+    );
+}

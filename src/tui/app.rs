@@ -87,6 +87,29 @@ impl App {
                 let data = Data::load(&self.store, &me, now, None)?;
                 Ok(Msg::Applied { results, data })
             })(),
+            Effect::Delegate(d) => (|| {
+                let made = self.store.add_delegation(&d, now)?;
+                let data = Data::load(&self.store, &me, now, None)?;
+                let note = format!(
+                    "delegation {}: {} now decides for {}{}",
+                    made.id,
+                    d.to,
+                    d.area,
+                    d.until
+                        .map(|u| format!(" until {}", crate::policy::minute(u)))
+                        .unwrap_or_default()
+                );
+                Ok(Msg::Reloaded { data, note })
+            })(),
+            Effect::EndDelegation(id) => (|| {
+                let ended = self.store.end_delegation(id, &me, now)?;
+                let data = Data::load(&self.store, &me, now, None)?;
+                let note = format!(
+                    "ended delegation {id} of {} to {}",
+                    ended.delegation.area, ended.delegation.to
+                );
+                Ok(Msg::Reloaded { data, note })
+            })(),
             Effect::SwitchPersona(p) => (|| {
                 let data = Data::load(&self.store, &p, now, Some(self.state.data.snap.clone()))?;
                 Ok(Msg::Loaded(data))

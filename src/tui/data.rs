@@ -6,7 +6,7 @@
 use crate::apply::{self, Change};
 use crate::model::*;
 use crate::policy::{Scope, Snapshot, suggestions};
-use crate::store::{AuditEntry, SourceInfo, Store};
+use crate::store::{AuditEntry, LocalDelegation, SourceInfo, Store};
 use anyhow::Result;
 use std::sync::Arc;
 
@@ -23,6 +23,8 @@ pub struct Data {
     pub plan: Vec<Change>,
     pub audit: Vec<AuditEntry>,
     pub sources: Vec<SourceInfo>,
+    /// Delegations made in steward (revocable from the console).
+    pub local_delegations: Vec<LocalDelegation>,
 }
 
 impl Data {
@@ -54,6 +56,7 @@ impl Data {
         let plan = apply::plan(store, &snap, &scope)?;
         let audit = store.audit_entries(Some(AUDIT_LIMIT))?;
         let sources = store.sources()?;
+        let local_delegations = store.local_delegations()?;
         Ok(Data {
             snap,
             me: me.to_string(),
@@ -63,6 +66,7 @@ impl Data {
             plan,
             audit,
             sources,
+            local_delegations,
         })
     }
 
@@ -80,6 +84,7 @@ impl Data {
             plan: Vec::new(),
             audit: Vec::new(),
             sources: Vec::new(),
+            local_delegations: Vec::new(),
         }
     }
 }

@@ -63,6 +63,7 @@ impl State {
             plan_sel: 0,
             audit_sel: 0,
             rot_sel: 0,
+            deleg_sel: 0,
             readiness: Vec::new(),
             rotations: Vec::new(),
             applied: Vec::new(),

@@ -20,6 +20,8 @@ pub enum Mode {
     Prompt,
     Snooze,
     Filter,
+    Picker,
+    Delegations,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +58,8 @@ pub enum Action {
     Apply,
     Persona,
     Delegate,
+    ViewDelegations,
+    EndDelegation,
     Yes,
     No,
     Preset(u8),
@@ -141,10 +145,19 @@ const BROWSE: &[Mode] = &[
     M::Plan,
     M::Audit,
     M::Rotations,
+    M::Delegations,
 ];
-const LISTS: &[Mode] = &[M::Tree, M::Queue, M::Card, M::Plan, M::Audit, M::Rotations];
+const LISTS: &[Mode] = &[
+    M::Tree,
+    M::Queue,
+    M::Card,
+    M::Plan,
+    M::Audit,
+    M::Rotations,
+    M::Delegations,
+];
 const DECIDE: &[Mode] = &[M::Queue, M::Card, M::Walk];
-const VIEWS: &[Mode] = &[M::Plan, M::Audit, M::Rotations];
+const VIEWS: &[Mode] = &[M::Plan, M::Audit, M::Rotations, M::Delegations];
 
 const fn b(
     modes: &'static [Mode],
@@ -209,14 +222,14 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b(&[M::Snooze], &[Key::Esc], Action::No, "cancel", true),
     b(
-        &[M::Prompt, M::Filter],
+        &[M::Prompt, M::Filter, M::Picker],
         &[Key::Enter],
         Action::Submit,
         "done",
         true,
     ),
     b(
-        &[M::Prompt, M::Filter],
+        &[M::Prompt, M::Filter, M::Picker],
         &[Key::Esc],
         Action::No,
         "cancel",
@@ -459,6 +472,34 @@ pub static BINDINGS: &[Binding] = &[
         &[Key::Char('D')],
         Action::Delegate,
         "delegate this area's subtree",
+        true,
+    ),
+    b(
+        &[M::Picker],
+        &[Key::Down],
+        Action::Down,
+        "next person",
+        true,
+    ),
+    b(
+        &[M::Picker],
+        &[Key::Up],
+        Action::Up,
+        "previous person",
+        true,
+    ),
+    b(
+        &[M::Delegations],
+        &[Key::Char('x')],
+        Action::EndDelegation,
+        "end the selected delegation",
+        true,
+    ),
+    b(
+        BROWSE,
+        &[Key::Char('V')],
+        Action::ViewDelegations,
+        "delegations you gave (and end them)",
         false,
     ),
     b(
@@ -486,6 +527,7 @@ pub fn mode(s: &State) -> Mode {
         Some(Modal::Prompt(_)) => Mode::Prompt,
         Some(Modal::Snooze(_)) => Mode::Snooze,
         Some(Modal::Filter) => Mode::Filter,
+        Some(Modal::Picker(_)) => Mode::Picker,
         None => base_mode(s),
     }
 }
@@ -496,6 +538,7 @@ pub fn base_mode(s: &State) -> Mode {
         View::Plan => Mode::Plan,
         View::Audit => Mode::Audit,
         View::Rotations => Mode::Rotations,
+        View::Delegations => Mode::Delegations,
         View::Main if s.walk.is_some() => Mode::Walk,
         View::Main => match s.focus {
             Pane::Tree => Mode::Tree,

@@ -11,6 +11,7 @@ pub enum View {
     Plan,
     Audit,
     Rotations,
+    Delegations,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +70,21 @@ pub struct Walk {
 pub enum PromptFor {
     Dismiss(Vec<usize>),
     SnoozeUntil(Vec<usize>),
+    /// The end date of a delegation of `area` to `to` (empty: none).
+    DelegateUntil {
+        area: usize,
+        to: String,
+    },
+}
+
+/// The fuzzy person picker (for a delegation of `area`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picker {
+    pub area: usize,
+    pub query: String,
+    /// Person indices, best match first.
+    pub matches: Vec<usize>,
+    pub sel: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +106,10 @@ pub enum Effect {
     Apply,
     /// Reload as another person (the demo's persona switch).
     SwitchPersona(String),
+    /// Record a delegation (authority already checked).
+    Delegate(Delegation),
+    /// End a delegation made in steward, by id.
+    EndDelegation(i64),
     Quit,
 }
 
@@ -110,6 +130,7 @@ pub enum Modal {
     Snooze(Vec<usize>),
     /// Typing into the queue filter.
     Filter,
+    Picker(Picker),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,6 +196,7 @@ pub struct State {
     pub plan_sel: usize,
     pub audit_sel: usize,
     pub rot_sel: usize,
+    pub deleg_sel: usize,
     pub readiness: Vec<Readiness>,
     /// Rotations shown in the rotations view (indices into org.rotations).
     pub rotations: Vec<usize>,

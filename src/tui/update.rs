@@ -36,6 +36,11 @@ pub enum Msg {
     },
     /// Everything reloaded (persona switch).
     Loaded(Data),
+    /// Everything reloaded after a change to the organization (delegation).
+    Reloaded {
+        data: Data,
+        note: String,
+    },
     /// An effect failed; the message says why.
     Failed(String),
 }
@@ -114,6 +119,14 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
             flash(s, format!("now acting as {who}"), false);
             Vec::new()
         }
+        Msg::Reloaded { data, note } => {
+            s.busy = None;
+            s.data = data;
+            s.reset_for_data();
+            s.deleg_sel = 0;
+            flash(s, note, false);
+            Vec::new()
+        }
         Msg::Failed(e) => {
             s.busy = None;
             flash(s, e, true);
@@ -130,7 +143,7 @@ fn on_key(s: &mut State, k: KeyEvent) -> Vec<Effect> {
     let mode = keymap::mode(s);
     let action = keymap::resolve(mode, &k);
     // Text entry takes every key that is not bound in it.
-    if action.is_none() && matches!(mode, Mode::Prompt | Mode::Filter) {
+    if action.is_none() && matches!(mode, Mode::Prompt | Mode::Filter | Mode::Picker) {
         match k.code {
             KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => type_char(s, c),
             KeyCode::Backspace => backspace(s),
@@ -144,7 +157,7 @@ fn on_key(s: &mut State, k: KeyEvent) -> Vec<Effect> {
     if s.busy.is_some() && !matches!(action, Action::Quit) {
         return Vec::new();
     }
-    if !matches!(mode, Mode::Prompt | Mode::Filter) {
+    if !matches!(mode, Mode::Prompt | Mode::Filter | Mode::Picker) {
         s.flash = None;
     }
     act(s, mode, action)
@@ -161,8 +174,47 @@ fn type_char(s: &mut State, c: char) {
             s.queue_sel = 0;
             s.rebuild_queue();
         }
+        Some(Modal::Picker(p)) => {
+            p.query.push(c);
+            p.matches = pick(&s.data.snap, &s.data.me, &p.query);
+            p.sel = 0;
+        }
         _ => {}
     }
+}
+
+/// The roster's active people (not `me`) best matching `query`; at most 200.
+pub fn pick(snap: &crate::policy::Snapshot, me: &str, query: &str) -> Vec<usize> {
+    use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
+    use nucleo_matcher::{Config, Matcher, Utf32Str};
+    let people = snap
+        .org
+        .people
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.status == Status::Active && p.id != me);
+    if query.trim().is_empty() {
+        return people.map(|(i, _)| i).take(200).collect();
+    }
+    let pattern = Pattern::new(
+        query,
+        CaseMatching::Ignore,
+        Normalization::Smart,
+        AtomKind::Fuzzy,
+    );
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let mut buf = Vec::new();
+    let mut scored: Vec<(u32, usize)> = people
+        .filter_map(|(i, p)| {
+            [p.id.as_str(), p.name.as_str(), p.email.as_str()]
+                .iter()
+                .filter_map(|f| pattern.score(Utf32Str::new(f, &mut buf), &mut matcher))
+                .max()
+                .map(|sc| (sc, i))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().take(200).map(|(_, i)| i).collect()
 }
 
 fn backspace(s: &mut State) {
@@ -173,6 +225,11 @@ fn backspace(s: &mut State) {
         Some(Modal::Filter) => {
             s.filter.pop();
             s.rebuild_queue();
+        }
+        Some(Modal::Picker(p)) => {
+            p.query.pop();
+            p.matches = pick(&s.data.snap, &s.data.me, &p.query);
+            p.sel = 0;
         }
         _ => {}
     }
@@ -405,6 +462,11 @@ fn act(s: &mut State, mode: Mode, action: Action) -> Vec<Effect> {
             }
         }
         Action::Delegate => delegate(s),
+        Action::ViewDelegations => {
+            s.view = View::Delegations;
+            s.deleg_sel = 0;
+        }
+        Action::EndDelegation => end_delegation(s),
     }
     Vec::new()
 }
@@ -423,7 +485,7 @@ fn back(s: &mut State, mode: Mode) {
             s.why = None;
             flash(s, format!("left the walkthrough ({done} decided)"), false);
         }
-        Mode::Plan | Mode::Audit | Mode::Rotations => s.view = View::Main,
+        Mode::Plan | Mode::Audit | Mode::Rotations | Mode::Delegations => s.view = View::Main,
         _ => {
             s.filter.clear();
             s.kind_filter = None;
@@ -461,6 +523,12 @@ fn move_sel(s: &mut State, mode: Mode, by: isize) {
         Mode::Plan => s.plan_sel = clamp_step(s.plan_sel, s.data.plan.len(), by),
         Mode::Audit => s.audit_sel = clamp_step(s.audit_sel, s.data.audit.len(), by),
         Mode::Rotations => s.rot_sel = clamp_step(s.rot_sel, s.readiness.len(), by),
+        Mode::Delegations => s.deleg_sel = clamp_step(s.deleg_sel, given_delegations(s).len(), by),
+        Mode::Picker => {
+            if let Some(Modal::Picker(p)) = &mut s.modal {
+                p.sel = clamp_step(p.sel, p.matches.len(), by);
+            }
+        }
         _ => {}
     }
 }
@@ -679,6 +747,24 @@ fn submit(s: &mut State) -> Vec<Effect> {
             s.focus = Pane::Queue;
             Vec::new()
         }
+        Some(Modal::Picker(p)) => {
+            match p.matches.get(p.sel) {
+                Some(&who) => {
+                    let to = s.data.snap.org.people[who].id.clone();
+                    let area = &s.data.snap.org.areas[p.area].id;
+                    s.modal = Some(Modal::Prompt(Prompt {
+                        label: format!(
+                            "Delegate {area} to {to} until (empty: no end; 2026-06-01, 2w):"
+                        ),
+                        input: String::new(),
+                        purpose: PromptFor::DelegateUntil { area: p.area, to },
+                        error: None,
+                    }));
+                }
+                None => s.modal = Some(Modal::Picker(p)),
+            }
+            Vec::new()
+        }
         Some(Modal::Prompt(mut p)) => {
             let input = p.input.trim().to_string();
             match p.purpose.clone() {
@@ -689,6 +775,27 @@ fn submit(s: &mut State) -> Vec<Effect> {
                         return Vec::new();
                     }
                     decide(s, &t, Verdict::Dismiss, Some(input), None)
+                }
+                PromptFor::DelegateUntil { area, to } => {
+                    let until = if input.is_empty() {
+                        None
+                    } else {
+                        match crate::time::parse_until(&input, s.now) {
+                            Ok(u) if u > s.now => Some(u),
+                            Ok(_) => {
+                                p.error = Some("that is not in the future".into());
+                                s.modal = Some(Modal::Prompt(p));
+                                return Vec::new();
+                            }
+                            Err(e) => {
+                                p.error = Some(e);
+                                s.modal = Some(Modal::Prompt(p));
+                                return Vec::new();
+                            }
+                        }
+                    };
+                    confirm_delegation(s, area, to, until);
+                    Vec::new()
                 }
                 PromptFor::SnoozeUntil(t) => match crate::time::parse_until(&input, s.now) {
                     Ok(until) if until > s.now => decide(s, &t, Verdict::Snooze, None, Some(until)),
@@ -748,26 +855,116 @@ fn accept_readiness(s: &mut State) {
 
 fn delegate(s: &mut State) {
     let NodeKey::Area(a) = s.selected_node() else {
-        flash(s, "select an area to delegate".into(), true);
-        return;
-    };
-    let snap = s.data.snap.clone();
-    let id = snap.org.areas[a].id.clone();
-    if authority(&snap, &s.data.me, a, s.now).is_none() {
         flash(
             s,
-            format!("refused: you have no authority over area {id}"),
+            "select an area in the tree to delegate its subtree".into(),
             true,
         );
         return;
+    };
+    let snap = s.data.snap.clone();
+    if authority(&snap, &s.data.me, a, s.now).is_none() {
+        let text = format!(
+            "refused: {} has no authority over area {} (owner {}); nothing to delegate",
+            s.data.me, snap.org.areas[a].id, snap.org.areas[a].owner
+        );
+        flash(s, text, true);
+        return;
     }
-    flash(
-        s,
+    s.modal = Some(Modal::Picker(Picker {
+        area: a,
+        query: String::new(),
+        matches: pick(&snap, &s.data.me, ""),
+        sel: 0,
+    }));
+}
+
+fn confirm_delegation(s: &mut State, area: usize, to: String, until: Option<Time>) {
+    let snap = s.data.snap.clone();
+    let sub: Vec<&str> = snap
+        .area_subtree(area)
+        .iter()
+        .map(|&a| snap.org.areas[a].id.as_str())
+        .collect();
+    let pending = s.pending_under(NodeKey::Area(area)).len();
+    let id = snap.org.areas[area].id.clone();
+    let name = snap.person(&to).map_or(to.as_str(), |p| p.name.as_str());
+    let lines = vec![
         format!(
-            "delegating {id} from the console needs the store to record delegations; for now add it to delegations.toml and sync"
+            "{name} ({to}) gains authority over {} area(s): {}",
+            sub.len(),
+            sub.join(", ")
         ),
-        true,
-    );
+        format!(
+            "{pending} pending suggestion(s) there now; they can decide them, and write rules there."
+        ),
+        match until {
+            Some(u) => format!("until {}", crate::policy::minute(u)),
+            None => "no end date: it lasts until you end it (V lists delegations you gave)".into(),
+        },
+        format!(
+            "Recorded in the audit log as a delegation by {}.",
+            s.data.me
+        ),
+    ];
+    s.modal = Some(Modal::Confirm(Confirm {
+        title: format!("Delegate {id} to {to}?"),
+        lines,
+        effect: Effect::Delegate(Delegation {
+            area: id,
+            to,
+            by: s.data.me.clone(),
+            since: s.now,
+            until,
+        }),
+    }));
+}
+
+/// Delegations `me` gave that are active now or start later: the local id
+/// (revocable here) or none (from a source).
+pub fn given_delegations(s: &State) -> Vec<(Option<i64>, Delegation)> {
+    let me = &s.data.me;
+    let live = |d: &Delegation| d.by == *me && d.until.is_none_or(|u| u > s.now);
+    let mut out: Vec<(Option<i64>, Delegation)> = s
+        .data
+        .local_delegations
+        .iter()
+        .filter(|l| live(&l.delegation))
+        .map(|l| (Some(l.id), l.delegation.clone()))
+        .collect();
+    for d in &s.data.snap.org.delegations {
+        if live(d) && !out.iter().any(|(_, x)| x == d) {
+            out.push((None, d.clone()));
+        }
+    }
+    out
+}
+
+fn end_delegation(s: &mut State) {
+    let given = given_delegations(s);
+    match given.get(s.deleg_sel) {
+        None => flash(s, "no delegation selected".into(), true),
+        Some((None, d)) => {
+            let text = format!(
+                "the delegation of {} to {} comes from a source (delegations.toml); end it there and sync",
+                d.area, d.to
+            );
+            flash(s, text, true);
+        }
+        Some((Some(id), d)) => {
+            s.modal = Some(Modal::Confirm(Confirm {
+                title: format!("End the delegation of {} to {}?", d.area, d.to),
+                lines: vec![
+                    format!(
+                        "{} loses the authority over {} and its subtree that this delegation gave, from now.",
+                        d.to, d.area
+                    ),
+                    "Their decisions so far stay; rules they wrote there stop counting unless they have authority otherwise.".into(),
+                ],
+                effect: Effect::EndDelegation(*id),
+            }));
+        }
+    }
 }
 
 fn on_mouse(s: &mut State, m: MouseEvent) {

@@ -80,6 +80,45 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
             ];
             (" Snooze ".to_string(), lines)
         }
+        Some(Modal::Picker(p)) => {
+            let snap = &s.data.snap;
+            let mut lines = vec![
+                Line::from(format!(
+                    "Delegate {} (and everything below it) to whom?",
+                    snap.org.areas[p.area].id
+                )),
+                Line::from(vec![
+                    Span::styled("> ", t.key),
+                    Span::raw(p.query.as_str()),
+                    Span::styled("█", t.key),
+                ]),
+            ];
+            let shown = 10;
+            let off = crate::tui::layout::offset(p.sel, p.matches.len(), shown);
+            for (i, &who) in p.matches.iter().enumerate().skip(off).take(shown) {
+                let person = &snap.org.people[who];
+                let mut line = Line::from(format!(
+                    "{:<12} {} <{}>",
+                    person.id, person.name, person.email
+                ));
+                if i == p.sel {
+                    line = line.style(t.selected);
+                }
+                lines.push(line);
+            }
+            if p.matches.is_empty() {
+                lines.push(Line::from(Span::styled("nobody matches", t.dim)));
+            }
+            lines.push(Line::from(vec![
+                Span::styled("↑/↓", t.key),
+                Span::raw(" choose   "),
+                Span::styled("Enter", t.key),
+                Span::raw(" pick   "),
+                Span::styled("Esc", t.key),
+                Span::raw(" cancel"),
+            ]));
+            (" Delegate: pick a person ".to_string(), lines)
+        }
         _ => return,
     };
     let width = 96.min(r.width.saturating_sub(2)).max(20);

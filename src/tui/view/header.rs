@@ -82,6 +82,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
                 format!("rotations {} (O)", s.rotations.len()),
                 s.view == View::Rotations,
             ),
+            tab("delegations (V)".into(), s.view == View::Delegations),
         ]));
     }
     f.render_widget(Paragraph::new(lines), r);

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod card;
 pub mod confirm;
+pub mod delegations;
 pub mod header;
 pub mod help;
 pub mod hierarchy;
@@ -35,6 +36,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame) {
         View::Plan => plan::render(s, t, f, a.body),
         View::Audit => audit::render(s, t, f, a.body),
         View::Rotations => rotations::render(s, t, f, a.body),
+        View::Delegations => delegations::render(s, t, f, a.body),
     }
     statusbar::render(s, t, f, a.status);
     help::render(s, t, f, f.area());
