@@ -1145,10 +1145,8 @@ impl Config {
         ];
         for k in t.keys() {
             if !KEYS.contains(&k.as_str()) {
-                err(format!(
-                    "unknown key `{k}` (known: {})",
-                    KEYS[..8].join(", ")
-                ));
+                let known: Vec<&str> = KEYS.iter().copied().filter(|k| *k != "password").collect();
+                err(format!("unknown key `{k}` (known: {})", known.join(", ")));
             }
         }
         if t.contains_key("password") {
