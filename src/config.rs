@@ -1,20 +1,67 @@
 //! `steward.toml`: who you are, and which sources to pull.
 //!
-//! ```toml
-//! me = "priya"
+//! A complete example (every key shown; most are optional):
 //!
+//! ```toml
+//! me = "priya"                      # who steward acts as without --as
+//!
+//! # The org directory: here only what no upstream system has.
+//! [[source]]
+//! kind = "files"
+//! name = "files"                    # default: the kind
+//! dir = "org"                       # relative to this file
+//! provides = ["trainings", "areas", "entitlements", "delegations", "rules"]
+//!
+//! # An identity provider over SCIM 2.0 (Okta, Entra ID, OneLogin, JumpCloud...).
 //! [[source]]
 //! kind = "scim"
 //! name = "okta"
 //! url = "https://acme.okta.com/scim/v2"
-//! token_env = "OKTA_SCIM_TOKEN"
-//! team_prefix = "team-"
+//! token_env = "OKTA_SCIM_TOKEN"     # the NAME of the variable; never the token
+//! person_id = "userName"            # or id, externalId, email
+//! team_prefix = "team-"             # group "team-payments" -> team "payments"
+//! teams = { "platform" = "Platform Engineers" }      # team id -> group displayName or id
+//! entitlement_prefix = "steward:"   # group "steward:payments-db:read" -> entitlement "payments-db:read"
+//! entitlements = { "ops:console" = "Ops Console Users" }
+//! # An entitlement whose `upstream` is "okta:GROUP" (areas.toml) is mapped too.
+//! provides = ["people", "teams", "grants"]
+//!
+//! [[source]]
+//! kind = "pagerduty"
+//! name = "pd"
+//! url = "https://api.pagerduty.com"
+//! token_env = "PAGERDUTY_TOKEN"
+//! rotations = { "payments-primary" = "PI7DH85" }     # rotation id -> schedule id
+//! schedules = ["P0ABCDE"]           # more schedules, rotation id = schedule id
+//! days_back = 14
+//! days_ahead = 28
+//!
+//! # iCalendar feeds over HTTP: one per rotation.
+//! [[source]]
+//! kind = "ics"
+//! name = "grafana-oncall"
+//! [[source.feed]]
+//! rotation = "db-primary"
+//! name = "Database primary"
+//! team = "databases"
+//! url_env = "DB_PRIMARY_ICS_URL"    # feed URLs often carry a secret; or url = "https://..."
+//!
+//! [[source]]
+//! kind = "backstage"
+//! name = "catalog"
+//! url = "https://backstage.acme.internal"
+//! token_env = "BACKSTAGE_TOKEN"
+//!
+//! # Every HTTP source also takes: timeout_secs (30), retries (4),
+//! # backoff_ms (500), max_retry_after_secs (120), concurrency (4),
+//! # page_size, max_pages (10000).
 //! ```
 //!
 //! Loading is lenient (only TOML syntax must be right, so that every command
 //! still runs); [`Config::sources`] validates the `[[source]]` tables and
 //! names the file, line and key of every problem. Credentials are never
-//! written in the file: `token_env` names an environment variable.
+//! written in the file: `token_env` names an environment variable, and a
+//! `token` key is refused.
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
@@ -1383,6 +1430,29 @@ url = "https://backstage.example"
         assert_eq!(s[1].line, 9);
         assert_eq!(s[2].name, "pagerduty");
         assert!(s[2].provides(Provides::Rotations));
+    }
+
+    #[test]
+    fn the_documented_example_is_valid() {
+        let src = include_str!("config.rs");
+        let start = src.find("//! ```toml\n").unwrap() + "//! ```toml\n".len();
+        let end = start + src[start..].find("//! ```\n").unwrap();
+        let text: String = src[start..end]
+            .lines()
+            .map(|l| {
+                l.strip_prefix("//! ")
+                    .or(l.strip_prefix("//!"))
+                    .unwrap_or(l)
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = cfg(&text);
+        let s = c.sources().unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(s.len(), 5);
+        assert_eq!(
+            s[1].provides,
+            vec![Provides::People, Provides::Teams, Provides::Grants]
+        );
     }
 
     #[test]

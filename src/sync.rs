@@ -161,7 +161,9 @@ pub async fn sync_sources(
         };
         (*i, r)
     });
+    let phase = std::time::Instant::now();
     let results = futures_util::future::join_all(pulls).await;
+    tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: pull");
     let progress_of: HashMap<usize, &std::sync::Arc<crate::sources::http::Progress>> =
         opened.iter().map(|(i, (_, p))| (*i, p)).collect();
 
@@ -175,15 +177,27 @@ pub async fn sync_sources(
     pulled.sort_by_key(|(i, _)| *i);
 
     // Resolve across sources.
-    let cached = store.load_org()?;
+    let phase = std::time::Instant::now();
+    let (people, entitlements) = store.people_and_entitlements()?;
+    let cached = Org {
+        people,
+        entitlements,
+        ..Org::default()
+    };
+    tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: load cache");
+    let phase = std::time::Instant::now();
     let resolved = resolve(&selected, pulled, &cached);
+    tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: resolve");
     let mut outcomes: Vec<SourceOutcome> = Vec::new();
     for (i, r) in resolved {
         let cfg = selected[i];
         match r {
             Ok((mut org, warnings, groups_seen)) => {
                 if let Some(pairs) = groups_seen {
-                    match store.observe_grants(&cfg.name, &pairs, now) {
+                    let phase = std::time::Instant::now();
+                    let observed = store.observe_grants(&cfg.name, &pairs, now);
+                    tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: observe grants");
+                    match observed {
                         Ok(g) => org.grants = g,
                         Err(e) => {
                             failed.push((i, format!("{e:#}")));
@@ -192,7 +206,10 @@ pub async fn sync_sources(
                     }
                 }
                 let counts = Counts::of(&org);
-                if let Err(e) = store.replace_source(&source_info(cfg), &org, now) {
+                let phase = std::time::Instant::now();
+                let written = store.replace_source(&source_info(cfg), &org, now);
+                tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: write");
+                if let Err(e) = written {
                     failed.push((i, format!("cannot write to the cache: {e:#}")));
                     continue;
                 }

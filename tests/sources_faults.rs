@@ -405,3 +405,55 @@ fn a_failing_source_does_not_stop_the_others() {
     assert!(error_of(&out[1..]).contains("HTTP 500"));
     assert_eq!(people(&s), ["a", "b", "c"]);
 }
+
+#[test]
+fn short_pages_are_filled_in_so_nothing_is_missed() {
+    let (_d, mut s) = store();
+    let ids = ["a", "b", "c", "d", "e"];
+    let server = FaultServer::start(move |r, _| {
+        if r.path.contains("/Groups") {
+            return Reply::ok(empty_groups());
+        }
+        let num = |k: &str| -> usize {
+            r.path
+                .split(&format!("{k}="))
+                .nth(1)
+                .and_then(|x| x.split('&').next())
+                .and_then(|x| x.parse().ok())
+                .unwrap_or(1)
+        };
+        let (start, count) = (num("startIndex"), num("count"));
+        // The server answers startIndex=3 with one item only.
+        let count = if start == 3 { 1 } else { count };
+        let end = (start - 1 + count).min(ids.len());
+        Reply::ok(users_page(start, ids.len(), &ids[start - 1..end]))
+    });
+    let out = run(&mut s, &scim_config(&server.base, ""));
+    assert!(out[0].result.is_ok(), "{:?}", out[0].result);
+    assert_eq!(people(&s), ["a", "b", "c", "d", "e"]);
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.path.contains("startIndex=4&count=1"))
+    );
+}
+
+#[test]
+fn a_feed_url_from_the_environment_is_never_shown() {
+    let (_d, mut s) = store();
+    let server = FaultServer::start(|_, _| Reply::status(500, "feed backend down"));
+    let url = format!("{}/private/SECRETFEEDKEY/feed.ics", server.base);
+    // SAFETY: only this test reads this variable.
+    unsafe { std::env::set_var("FAULT_FEED_URL", &url) };
+    let srcs = sources(
+        "[[source]]\nkind = \"ics\"\nretries = 1\nbackoff_ms = 10\n[[source.feed]]\nrotation = \"db\"\nurl_env = \"FAULT_FEED_URL\"\n",
+    );
+    let e = error_of(&run(&mut s, &srcs));
+    assert!(
+        e.contains("$FAULT_FEED_URL") && e.contains("HTTP 500"),
+        "{e}"
+    );
+    assert!(!e.contains("SECRETFEEDKEY"), "{e}");
+    assert_eq!(srcs[0].location(), "$FAULT_FEED_URL");
+}

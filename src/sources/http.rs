@@ -167,6 +167,8 @@ impl Progress {
 /// settings, and its progress.
 pub struct Fetcher {
     pub source: String,
+    /// URLs never shown as they are (they carry a secret), with what to show.
+    hidden: Vec<(String, String)>,
     client: reqwest::Client,
     headers: HeaderMap,
     pub settings: HttpSettings,
@@ -190,6 +192,7 @@ impl Fetcher {
     ) -> Fetcher {
         Fetcher {
             source: source.to_string(),
+            hidden: Vec::new(),
             client,
             headers: HeaderMap::new(),
             settings,
@@ -206,6 +209,23 @@ impl Fetcher {
         self
     }
 
+    /// Shows `url` as `label` in every error and note (a feed URL from an
+    /// environment variable may carry a secret).
+    pub fn hide(mut self, url: &Url, label: &str) -> Fetcher {
+        self.hidden.push((url.to_string(), label.to_string()));
+        self
+    }
+
+    /// The URL as errors and notes show it.
+    pub fn show(&self, url: &Url) -> String {
+        let full = url.to_string();
+        self.hidden
+            .iter()
+            .find(|(u, _)| *u == full)
+            .map(|(_, l)| l.clone())
+            .unwrap_or_else(|| shown(url))
+    }
+
     pub fn error(
         &self,
         method: &Method,
@@ -216,7 +236,7 @@ impl Fetcher {
         FetchError {
             source: self.source.clone(),
             method: method.to_string(),
-            url: shown(url),
+            url: self.show(url),
             status,
             reason,
         }
@@ -348,13 +368,13 @@ impl Fetcher {
             self.progress.note(format!(
                 "{} {}: {}{reason}; retry {} of {} in {:.1}s",
                 method,
-                shown(url),
+                self.show(url),
                 status.map(|s| format!("HTTP {s}: ")).unwrap_or_default(),
                 attempt + 1,
                 self.settings.retries,
                 wait.as_secs_f64()
             ));
-            tracing::warn!(source = %self.source, url = %shown(url), ?status, %reason, "retrying");
+            tracing::warn!(source = %self.source, url = %self.show(url), ?status, %reason, "retrying");
             tokio::time::sleep(wait).await;
             attempt += 1;
         }

@@ -25,6 +25,11 @@ impl IcsFeeds {
         token: Option<&str>,
     ) -> IcsFeeds {
         let mut fetcher = fetcher.header("accept", "text/calendar, */*;q=0.5", false);
+        for f in feeds {
+            if let (Some(var), Ok(url)) = (&f.url_from_env, Url::parse(&f.url)) {
+                fetcher = fetcher.hide(&url, &format!("${var}"));
+            }
+        }
         if let Some(t) = token {
             fetcher = fetcher.header("authorization", &format!("Bearer {t}"), true);
         }

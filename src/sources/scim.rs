@@ -253,6 +253,40 @@ impl Scim {
             }
         }
         pages.sort_by_key(|(s, _)| *s);
+        // A server may answer a page with fewer items than asked (its own
+        // maximum, or items deleted meanwhile): read what lies between.
+        let mut gaps = Vec::new();
+        for (k, (start, items)) in pages.iter().enumerate() {
+            let end = start + items.len() as u64;
+            let next = pages.get(k + 1).map_or(total + 1, |(s, _)| *s);
+            if end < next && !items.is_empty() {
+                gaps.push((end, next));
+            }
+        }
+        let mut requests = pages.len();
+        for (mut from, to) in gaps {
+            while from < to {
+                requests += 1;
+                if requests > self.fetcher.settings.max_pages {
+                    bail!(
+                        "source {}: {resource}: more than max_pages ({}) pages; stopped",
+                        self.name,
+                        self.fetcher.settings.max_pages
+                    );
+                }
+                let want = ((to - from) as usize).min(count);
+                let url = self.list_url(resource, from, want)?;
+                let page: ListResponse<T> = self.fetcher.get_json(&url).await?;
+                self.fetcher.progress.page(page.resources.len());
+                if page.resources.is_empty() {
+                    break;
+                }
+                let n = page.resources.len() as u64;
+                pages.push((from, page.resources));
+                from += n;
+            }
+        }
+        pages.sort_by_key(|(s, _)| *s);
         let mut seen: HashSet<String> = HashSet::new();
         let mut out = Vec::with_capacity(total as usize);
         for (start, items) in pages {
@@ -343,6 +377,7 @@ pub fn convert(
         .iter()
         .filter_map(|g| team_id(g).map(|t| (g.id.as_str(), t)))
         .collect();
+    let group_ids: HashSet<&str> = groups.iter().map(|g| g.id.as_str()).collect();
     let mut parent_of: HashMap<String, String> = HashMap::new();
     let mut dangling = 0usize;
     for g in groups {
@@ -354,7 +389,7 @@ pub fn convert(
                 if let Some(me) = team_of.get(g.id.as_str()) {
                     parent_of.insert(child.clone(), me.clone());
                 }
-            } else if !groups.iter().any(|x| x.id == m.value) {
+            } else if !group_ids.contains(m.value.as_str()) {
                 dangling += 1;
             }
         }

@@ -6,10 +6,9 @@
 
 use super::Store;
 use super::org::{from_secs, secs};
-use crate::model::{Basis, Grant, Time};
+use crate::model::{Basis, Entitlement, Grant, Person, Status, Time};
 use anyhow::Result;
 use rusqlite::params;
-use std::collections::{HashMap, HashSet};
 
 impl Store {
     /// Records that steward itself granted `entitlement` to `person` on `source`.
@@ -55,60 +54,117 @@ impl Store {
         seen: &[(String, String)],
         now: Time,
     ) -> Result<Vec<Grant>> {
+        // A merge of two sorted lists (SQLite's BINARY order is Rust's str
+        // order): no hashing, one pass, at 100k grants.
+        let mut pairs: Vec<(&str, &str)> =
+            seen.iter().map(|(p, e)| (p.as_str(), e.as_str())).collect();
+        pairs.sort_unstable();
+        pairs.dedup();
         let tx = self.conn.transaction()?;
-        let mut known: HashMap<(String, String), (Option<String>, String, i64)> = HashMap::new();
+        let mut grants = Vec::with_capacity(pairs.len());
+        let mut fresh: Vec<usize> = Vec::new();
+        let mut gone: Vec<(String, String)> = Vec::new();
         {
             let mut st = tx.prepare(
-                "SELECT person, entitlement, granted_by, basis, granted_at FROM upstream_grants WHERE source = ?1",
+                "SELECT person, entitlement, granted_by, basis, granted_at FROM upstream_grants
+                 WHERE source = ?1 ORDER BY person, entitlement",
             )?;
             let mut rows = st.query([source])?;
+            let mut i = 0;
+            let grant = |p: &str, e: &str, by: Option<String>, basis: Basis, at: Time| Grant {
+                person: p.to_string(),
+                entitlement: e.to_string(),
+                granted_by: by,
+                granted_at: at,
+                basis,
+                expires: None,
+            };
             while let Some(r) = rows.next()? {
-                known.insert((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?, r.get(4)?));
+                let person = r.get_ref(0)?.as_str()?;
+                let entitlement = r.get_ref(1)?.as_str()?;
+                while i < pairs.len() && pairs[i] < (person, entitlement) {
+                    fresh.push(grants.len());
+                    grants.push(grant(pairs[i].0, pairs[i].1, None, Basis::Manual, now));
+                    i += 1;
+                }
+                if i < pairs.len() && pairs[i] == (person, entitlement) {
+                    let basis: String = r.get(3)?;
+                    grants.push(grant(
+                        person,
+                        entitlement,
+                        r.get(2)?,
+                        Basis::parse(&basis).unwrap_or(Basis::Manual),
+                        from_secs(r.get(4)?),
+                    ));
+                    i += 1;
+                } else {
+                    gone.push((person.to_string(), entitlement.to_string()));
+                }
+            }
+            while i < pairs.len() {
+                fresh.push(grants.len());
+                grants.push(grant(pairs[i].0, pairs[i].1, None, Basis::Manual, now));
+                i += 1;
             }
         }
-        let mut grants = Vec::with_capacity(seen.len());
-        let mut kept: HashSet<(&str, &str)> = HashSet::with_capacity(seen.len());
         {
             let mut insert = tx.prepare(
                 "INSERT INTO upstream_grants (source, person, entitlement, first_seen, granted_by, basis, granted_at)
                  VALUES (?1, ?2, ?3, ?4, NULL, 'manual', ?4)",
             )?;
-            for (person, entitlement) in seen {
-                if !kept.insert((person, entitlement)) {
-                    continue;
-                }
-                let key = (person.clone(), entitlement.clone());
-                let (granted_by, basis, granted_at) = match known.get(&key) {
-                    Some((by, basis, at)) => (
-                        by.clone(),
-                        Basis::parse(basis).unwrap_or(Basis::Manual),
-                        from_secs(*at),
-                    ),
-                    None => {
-                        insert.execute(params![source, person, entitlement, secs(now)])?;
-                        (None, Basis::Manual, now)
-                    }
-                };
-                grants.push(Grant {
-                    person: person.clone(),
-                    entitlement: entitlement.clone(),
-                    granted_by,
-                    granted_at,
-                    basis,
-                    expires: None,
-                });
+            for &k in &fresh {
+                let g = &grants[k];
+                insert.execute(params![source, g.person, g.entitlement, secs(now)])?;
             }
             let mut delete = tx.prepare(
                 "DELETE FROM upstream_grants WHERE source = ?1 AND person = ?2 AND entitlement = ?3",
             )?;
-            for (p, e) in known.keys() {
-                if !kept.contains(&(p.as_str(), e.as_str())) {
-                    delete.execute(params![source, p, e])?;
-                }
+            for (p, e) in &gone {
+                delete.execute(params![source, p, e])?;
             }
         }
         tx.commit()?;
         Ok(grants)
+    }
+
+    /// The cached people and entitlements of every source (what a sync
+    /// needs to match people by email and map groups to entitlements).
+    pub fn people_and_entitlements(&self) -> Result<(Vec<Person>, Vec<Entitlement>)> {
+        let tx = self.conn.unchecked_transaction()?;
+        let people = {
+            let mut st =
+                tx.prepare("SELECT id, name, email, manager, status FROM people ORDER BY rowid")?;
+            st.query_map([], |r| {
+                let status: String = r.get(4)?;
+                Ok(Person {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    email: r.get(2)?,
+                    manager: r.get(3)?,
+                    status: if status == "left" {
+                        Status::Left
+                    } else {
+                        Status::Active
+                    },
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        let entitlements = {
+            let mut st =
+                tx.prepare("SELECT id, area, name, upstream FROM entitlements ORDER BY rowid")?;
+            st.query_map([], |r| {
+                Ok(Entitlement {
+                    id: r.get(0)?,
+                    area: r.get(1)?,
+                    name: r.get(2)?,
+                    upstream: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        tx.finish()?;
+        Ok((people, entitlements))
     }
 }
 
