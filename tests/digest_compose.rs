@@ -162,3 +162,15 @@ fn the_nearest_delegate_hears_first_and_shifts_ahead_are_told_once_each() {
         d.subject()
     );
 }
+
+#[test]
+fn an_owner_who_left_is_passed_over_for_the_nearest_active_owner_above() {
+    let now = t("2026-03-02T12:00:00Z");
+    let mut o = org();
+    o.delegations.clear();
+    o.people[1].status = Status::Left;
+    let snap = Snapshot::new(o);
+    let db = snap.area_idx("db").unwrap();
+    assert_eq!(responsible(&snap, db, now), vec!["cto"]);
+    assert_eq!(owners(&snap, now), vec!["cto"]);
+}

@@ -169,8 +169,24 @@ pub fn owners(snap: &Snapshot, now: Time) -> Vec<String> {
 
 /// Who a suggestion in `area` is for: the holders of the nearest active
 /// delegation among the area and its ancestors with the same owner; else the
-/// area's owner. Owners above hear of it only when it escalates.
+/// area's owner; and when that owner has left (or is not on the roster), the
+/// nearest active owner above. Owners above hear of it only when it escalates.
 pub fn responsible(snap: &Snapshot, area: usize, now: Time) -> Vec<String> {
+    let active = |p: &str| snap.person(p).is_some_and(|x| x.status == Status::Active);
+    let mut list = nearest_deciders(snap, area, now);
+    list.retain(|p| active(p));
+    if list.is_empty() {
+        list.extend(
+            escalation::owner_chain(snap, area)
+                .into_iter()
+                .map(|(owner, _)| owner)
+                .find(|o| active(o)),
+        );
+    }
+    list
+}
+
+fn nearest_deciders(snap: &Snapshot, area: usize, now: Time) -> Vec<String> {
     let owner = &snap.org.areas[area].owner;
     for a in snap.area_path(area) {
         if snap.org.areas[a].owner != *owner {
@@ -270,6 +286,26 @@ fn empty_digest(inputs: &Inputs, p: &str) -> Digest {
         escalated: Vec::new(),
         overdue: Vec::new(),
     }
+}
+
+/// Every escalation at `now`, for the console as for digests: the
+/// suggestions no decision holds, waiting since they were first seen (or
+/// since a snooze ended). `escalation::escalated_to(&list, person)` narrows
+/// it to what has reached one person.
+pub fn current_escalations(
+    snap: &Snapshot,
+    suggestions: &[Suggestion],
+    decisions: &[Decision],
+    first_seen: &FirstSeen,
+    now: Time,
+) -> Vec<Escalation> {
+    let open = undecided(suggestions.to_vec(), decisions, now);
+    escalation::escalations(
+        snap,
+        &open,
+        |s| escalation::waiting_since(s, first_seen.of(s), decisions, now),
+        now,
+    )
 }
 
 /// The digests of `recipients` that have something to say, in their order.

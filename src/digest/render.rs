@@ -149,7 +149,7 @@ pub fn render(d: &Digest, snap: &Snapshot, f: Format) -> String {
             if kind != Some(s.kind) {
                 kind = Some(s.kind);
                 match f {
-                    Format::Text => out.push_str(&format!(" {}\n", s.kind.as_str())),
+                    Format::Text => out.push_str(&format!("  {}:\n", s.kind.as_str())),
                     Format::Markdown => {
                         if !out.ends_with("\n\n") {
                             out.push('\n');
@@ -158,8 +158,9 @@ pub fn render(d: &Digest, snap: &Snapshot, f: Format) -> String {
                     }
                 }
             }
+            let indent = if f == Format::Text { "  " } else { "" };
             out.push_str(&format!(
-                "{bullet}{} {}: {}\n",
+                "{indent}{bullet}{} {}: {}\n",
                 s.person,
                 code(f, &s.entitlement),
                 s.evidence

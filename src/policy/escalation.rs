@@ -95,7 +95,18 @@ pub fn escalations(
         if level == 0 {
             continue;
         }
-        let chain = owner_chain(snap, area);
+        // Owners above who have left are passed over.
+        let chain: Vec<(String, String)> = owner_chain(snap, area)
+            .into_iter()
+            .enumerate()
+            .filter(|(i, (owner, _))| {
+                *i == 0
+                    || snap
+                        .person(owner)
+                        .is_some_and(|p| p.status == crate::model::Status::Active)
+            })
+            .map(|(_, link)| link)
+            .collect();
         if chain.len() < 2 {
             continue;
         }
@@ -164,7 +175,22 @@ mod tests {
                 area("pay-db", Some("pay"), "omar", 7),
                 area("pay-cache", Some("pay"), "priya", 7),
                 area("quiet", Some("root"), "lee", 0),
+                area("legacy", Some("root"), "gone", 7),
+                area("legacy-db", Some("legacy"), "omar", 7),
             ],
+            people: ["cto", "priya", "omar", "lee", "gone"]
+                .map(|id| Person {
+                    id: id.into(),
+                    name: id.into(),
+                    email: String::new(),
+                    manager: None,
+                    status: if id == "gone" {
+                        Status::Left
+                    } else {
+                        Status::Active
+                    },
+                })
+                .to_vec(),
             ..Org::default()
         })
     }
@@ -200,6 +226,12 @@ mod tests {
         assert_eq!((e[0].to.as_str(), e[0].to_area.as_str()), ("cto", "root"));
         assert!(escalations(&snap, &list, |_| None, now).is_empty());
         assert_eq!(escalated_to(&e, "cto").count(), 1);
+        let e = escalations(&snap, &[sug("legacy-db")], |_| Some(since), now);
+        assert_eq!(
+            (e[0].to.as_str(), e[0].owner.as_str()),
+            ("cto", "omar"),
+            "an owner above who has left is passed over"
+        );
     }
 
     #[test]
