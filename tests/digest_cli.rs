@@ -7,7 +7,7 @@
 mod digest_peers;
 
 use assert_cmd::Command;
-use digest_peers::{Hook, SmtpSink, free_port};
+use digest_peers::{Hook, SmtpSink, free_port, test_certificates};
 use std::path::{Path, PathBuf};
 
 const T0: &str = "2026-03-02T12:00:00Z";
@@ -550,4 +550,47 @@ fn send_without_a_digest_config_says_what_to_add() {
     assert!(err.contains("only to localhost"), "{err}");
     assert!(err.contains("password_env"), "{err}");
     let _ = Path::new("");
+}
+
+#[test]
+fn starttls_verifies_the_server_certificate_and_then_delivers() {
+    let e = env();
+    e.sync(T0);
+    let (ca, cert, key) = test_certificates(&e.dir.path().join("tls"));
+    let sink = SmtpSink::start_tls(&e.dir.path().join("mail"), &cert, &key);
+    e.configure(&format!(
+        "[digest.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"starttls\"\nfrom = \"steward@acme.test\"\ntimeout_secs = 10\n",
+        sink.port
+    ));
+    // Not trusted: refused, reported, nothing delivered.
+    let out = e
+        .steward(T0)
+        .env("SSL_CERT_FILE", e.dir.path().join("tls/none.pem"))
+        .args(["digest", "--as", "priya", "--send"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("(starttls)"), "{err}");
+    assert!(sink.messages().is_empty());
+
+    // Trusted: sent over STARTTLS (the server refuses mail without it).
+    let out = e
+        .steward("2026-03-02T12:05:00Z")
+        .env("SSL_CERT_FILE", &ca)
+        .args(["digest", "--as", "priya", "--send"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        sink.log()
+    );
+    assert!(text.contains("(attempt 2)"), "{text}");
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 1);
+    assert!(decoded(&mails[0]).contains("bo pay-db:read: training pci expired"));
 }

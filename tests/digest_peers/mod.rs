@@ -78,6 +78,21 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts on `port` (a fresh one when `None`), writing messages to `dir`.
     pub fn start(port: Option<u16>, dir: &Path) -> SmtpSink {
+        SmtpSink::start_with(port, dir, &[])
+    }
+
+    /// Requiring STARTTLS with this certificate and key (PEM).
+    pub fn start_tls(dir: &Path, cert: &Path, key: &Path) -> SmtpSink {
+        let args = [
+            "--tlscert".to_string(),
+            cert.display().to_string(),
+            "--tlskey".to_string(),
+            key.display().to_string(),
+        ];
+        SmtpSink::start_with(None, dir, &args)
+    }
+
+    fn start_with(port: Option<u16>, dir: &Path, options: &[String]) -> SmtpSink {
         let python = aiosmtpd_python();
         let port = port.unwrap_or_else(free_port);
         std::fs::create_dir_all(dir).unwrap();
@@ -86,7 +101,9 @@ impl SmtpSink {
         let err = out.try_clone().unwrap();
         let handlers = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/digest_peers"));
         let child = Command::new(&python)
-            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .args(["-m", "aiosmtpd", "-n"])
+            .args(options)
+            .arg("-l")
             .arg(format!("127.0.0.1:{port}"))
             .args(["-c", "mail_sink.Sink"])
             .arg(dir)
@@ -147,6 +164,79 @@ impl SmtpSink {
             .map(|p| std::fs::read_to_string(p).unwrap_or_default())
             .collect()
     }
+}
+
+/// A throwaway CA and a certificate it signed for 127.0.0.1, made with the
+/// `openssl` command: (ca.pem, cert.pem, key.pem) in `dir`.
+pub fn test_certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let p = |n: &str| dir.join(n);
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run openssl (is it installed?): {e}"));
+        assert!(
+            out.status.success(),
+            "openssl {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=steward test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "cert.csr",
+    ]);
+    std::fs::write(
+        p("ext.cnf"),
+        "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "cert.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        "cert.pem",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    (p("ca.pem"), p("cert.pem"), p("key.pem"))
 }
 
 impl Drop for SmtpSink {
