@@ -594,3 +594,24 @@ fn starttls_verifies_the_server_certificate_and_then_delivers() {
     assert_eq!(mails.len(), 1);
     assert!(decoded(&mails[0]).contains("bo pay-db:read: training pci expired"));
 }
+
+#[test]
+fn an_overlapping_sending_run_sends_nothing_and_says_why() {
+    let e = env();
+    e.sync(T0);
+    e.configure(&smtp_config(free_port()));
+    let mut lock_path = e.db.clone().into_os_string();
+    lock_path.push(".digest-lock");
+    let held = std::fs::File::create(&lock_path).unwrap();
+    held.lock().unwrap();
+    let (code, out, err) = e.digest(T0, &["--all", "--send"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        err.contains("another `steward digest --send` is running"),
+        "{err}"
+    );
+    assert!(!e.audit().contains("digest"), "nothing recorded");
+    // A preview does not need the lock.
+    assert_eq!(e.digest(T0, &["--as", "priya"]).0, 0);
+    held.unlock().unwrap();
+}

@@ -11,7 +11,7 @@ use crate::model::Time;
 use crate::policy::{self, Scope, Snapshot};
 use crate::store::Store;
 use crate::store::reminders::{DeliveryStatus, NewDelivery};
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -105,6 +105,30 @@ fn route<'c>(
     }
 }
 
+/// An exclusive lock on `CACHE.digest-lock`, or an error when another
+/// `steward digest --send` holds it.
+fn send_lock(db: &std::path::Path) -> Result<std::fs::File> {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".digest-lock");
+    let path = std::path::PathBuf::from(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "another `steward digest --send` is running on this cache ({}); nothing sent by this one",
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
+
 pub fn run(
     store: &mut Store,
     cfg: Option<&DigestConfig>,
@@ -135,6 +159,13 @@ pub fn run(
             "--send needs a [digest] section in the config ([digest.smtp] and/or [[digest.webhook]]; see README); --dry-run shows what would be sent"
         );
     }
+    // One sending run at a time per cache: an overlapping cron run would
+    // otherwise send the same digests twice. Released when the process ends.
+    let _lock = if opts.send && !opts.dry_run {
+        Some(send_lock(store.path())?)
+    } else {
+        None
+    };
     let all = policy::suggestions(&snap, &Scope::everything(&snap), now);
     if !opts.dry_run {
         store.note_seen(&all, now)?;
