@@ -231,6 +231,7 @@ pub enum Command {
         /// Tell everything that came up since this time (or span: 7d), whatever was sent before
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
+        /// text (terminal, plain mail) or markdown (chat, mail clients that render it)
         #[arg(long, default_value = "text", value_parser = ["text", "markdown"])]
         format: String,
         /// Deliver each digest and record it
