@@ -419,7 +419,7 @@ fn escalation_reaches_the_parent_owner_after_escalate_days_and_stops_at_the_root
     let texts = hook.texts();
     assert_eq!(texts.len(), 1);
     assert!(
-        texts[0].contains("escalated to you: revoke lee ops:console in ops: undecided for 7 days, waiting for Omar Haddad (omar) (escalates after 7 days)"),
+        texts[0].contains("escalated to you: revoke lee ops:console in ops: undecided for 7 days, waiting for Omar Haddad (omar) (area escalates after 7 days)"),
         "{}",
         texts[0]
     );

@@ -120,6 +120,10 @@ impl Digest {
         out.extend(self.upcoming.iter().map(Upcoming::key));
         out.extend(self.escalated.iter().map(escalation_key));
         out.extend(self.overdue.iter().map(escalation_key));
+        // An overdue line tells the suggestion too (it carries the evidence).
+        out.extend(self.overdue.iter().map(|e| new_key(&e.suggestion)));
+        out.sort();
+        out.dedup();
         out
     }
 
@@ -407,6 +411,10 @@ pub fn compose(inputs: &Inputs, recipients: &[String]) -> Vec<Digest> {
     let mut out = Vec::new();
     for p in recipients {
         if let Some(mut d) = by_person.remove(p) {
+            // Told once: as overdue, not also as new.
+            let overdue: HashSet<String> =
+                d.overdue.iter().map(|e| new_key(&e.suggestion)).collect();
+            d.new.retain(|s| !overdue.contains(&new_key(s)));
             d.new.sort_by(|a, b| {
                 (&a.area, a.kind, &a.person, &a.entitlement).cmp(&(
                     &b.area,

@@ -84,7 +84,7 @@ fn escalation_line(f: Format, snap: &Snapshot, e: &Escalation, to_you: bool) -> 
         format!("now also with {}", person_label(snap, &e.to))
     };
     format!(
-        "{} {} {} in {}: undecided for {} days, {whose} (escalates after {} days): {}",
+        "{} {} {} in {}: undecided for {} days, {whose} (area escalates after {} days): {}",
         s.kind.as_str(),
         s.person,
         code(f, &s.entitlement),
