@@ -178,15 +178,14 @@ pub async fn sync_sources(
 
     // Resolve across sources.
     let phase = std::time::Instant::now();
-    let (people, entitlements) = store.people_and_entitlements()?;
-    let cached = Org {
-        people,
-        entitlements,
-        ..Org::default()
-    };
+    let replacing: Vec<String> = pulled
+        .iter()
+        .map(|(i, _)| selected[*i].name.clone())
+        .collect();
+    let (cached_people, entitlements) = store.people_and_entitlements(&replacing)?;
     tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: load cache");
     let phase = std::time::Instant::now();
-    let resolved = resolve(&selected, pulled, &cached);
+    let resolved = resolve(sources, &selected, pulled, &cached_people, entitlements);
     tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: resolve");
     let mut outcomes: Vec<SourceOutcome> = Vec::new();
     for (i, r) in resolved {
@@ -273,55 +272,67 @@ type Resolved = Result<(Org, Vec<String>, Option<Vec<(String, String)>>), String
 
 /// Matches people across sources, maps groups to grants, parses feeds.
 fn resolve(
+    all: &[SourceConfig],
     selected: &[&SourceConfig],
     pulled: Vec<(usize, Pulled)>,
-    cached: &Org,
+    cached_people: &[(String, Person)],
+    cached_entitlements: Vec<crate::model::Entitlement>,
 ) -> Vec<(usize, Resolved)> {
-    // Canonical ids by email: sources providing people first, in config order,
-    // then what the cache holds from other sources.
-    let mut by_email: HashMap<String, String> = HashMap::new();
-    for (i, p) in &pulled {
-        if selected[*i].provides(Provides::People) {
-            for person in &p.org.people {
-                let e = person.email.trim().to_lowercase();
-                if !e.is_empty() {
-                    by_email.entry(e).or_insert_with(|| person.id.clone());
+    // Each person's canonical id: from the first source in the config that
+    // has their email (its fresh data when pulled now, else its cached rows),
+    // then sources no longer configured (such as `sync --org`).
+    let fresh_of = |name: &str| {
+        pulled
+            .iter()
+            .find(|(i, _)| selected[*i].name == name)
+            .map(|(i, p)| (selected[*i], p))
+    };
+    let mut ordered: Vec<&Person> = Vec::new();
+    for cfg in all {
+        match fresh_of(&cfg.name) {
+            Some((c, p)) => {
+                if c.provides(Provides::People) {
+                    ordered.extend(p.org.people.iter());
                 }
             }
+            None => ordered.extend(
+                cached_people
+                    .iter()
+                    .filter(|(s, _)| *s == cfg.name)
+                    .map(|(_, p)| p),
+            ),
         }
     }
-    for person in &cached.people {
+    ordered.extend(
+        cached_people
+            .iter()
+            .filter(|(s, _)| !all.iter().any(|c| c.name == *s))
+            .map(|(_, p)| p),
+    );
+    let mut by_email: HashMap<String, String> = HashMap::new();
+    for person in &ordered {
         let e = person.email.trim().to_lowercase();
         if !e.is_empty() {
             by_email.entry(e).or_insert_with(|| person.id.clone());
         }
     }
-    // Everyone, for feeds: fresh people (deduplicated by email), then cached.
+    // Everyone, for feeds, once each.
     let mut everyone: Vec<Person> = Vec::new();
     let mut known_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for (i, p) in &pulled {
-        if selected[*i].provides(Provides::People) {
-            for person in &p.org.people {
-                let e = person.email.trim().to_lowercase();
-                let id = by_email
-                    .get(&e)
-                    .cloned()
-                    .unwrap_or_else(|| person.id.clone());
-                if known_ids.insert(id.clone()) {
-                    everyone.push(Person {
-                        id,
-                        ..person.clone()
-                    });
-                }
-            }
+    for person in &ordered {
+        let e = person.email.trim().to_lowercase();
+        let id = by_email
+            .get(&e)
+            .cloned()
+            .unwrap_or_else(|| person.id.clone());
+        if known_ids.insert(id.clone()) {
+            everyone.push(Person {
+                id,
+                ..(*person).clone()
+            });
         }
     }
-    for person in &cached.people {
-        if known_ids.insert(person.id.clone()) {
-            everyone.push(person.clone());
-        }
-    }
-    let mut entitlements = cached.entitlements.clone();
+    let mut entitlements = cached_entitlements;
     for (i, p) in &pulled {
         if selected[*i].provides(Provides::Entitlements) {
             entitlements.extend(p.org.entitlements.iter().cloned());
@@ -331,7 +342,9 @@ fn resolve(
 
     let mut out = Vec::new();
     // Which source first provided each canonical person (to drop duplicates).
-    let mut provided: std::collections::HashSet<String> = std::collections::HashSet::new();
+    // Cached people of sources not replaced now keep theirs too.
+    let mut provided: std::collections::HashSet<String> =
+        cached_people.iter().map(|(_, p)| p.id.clone()).collect();
     for (i, p) in pulled {
         let cfg = selected[i];
         out.push((

@@ -148,6 +148,23 @@ page_size = 3
         area("payments-api").parent.as_deref(),
         Some("payments-platform")
     );
+    // Syncing one source again keeps one alice.
+    let (code, out) = steward(dir, &["sync", "--source", "catalog"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 of 1 source(s) synced"), "{out}");
+    let org = store.load_org().unwrap();
+    assert_eq!(
+        org.people
+            .iter()
+            .filter(|p| p.email == "alice@example.com")
+            .count(),
+        1
+    );
+    let pay = org.teams.iter().find(|t| t.id == "payments").unwrap();
+    assert_eq!(pay.members, ["alice", "carol"]);
+    let (code, out) = steward(dir, &["sync", "--source", "nope"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("no configured source named \"nope\""), "{out}");
     let reqs = server.requests();
     assert!(
         reqs.iter()

@@ -10,6 +10,9 @@ use crate::model::{Basis, Entitlement, Grant, Person, Status, Time};
 use anyhow::Result;
 use rusqlite::params;
 
+/// People (with their source's name) and entitlements, as cached.
+pub type CachedDirectory = (Vec<(String, Person)>, Vec<Entitlement>);
+
 impl Store {
     /// Records that steward itself granted `entitlement` to `person` on `source`.
     pub fn record_applied_grant(
@@ -127,41 +130,59 @@ impl Store {
         Ok(grants)
     }
 
-    /// The cached people and entitlements of every source (what a sync
-    /// needs to match people by email and map groups to entitlements).
-    pub fn people_and_entitlements(&self) -> Result<(Vec<Person>, Vec<Entitlement>)> {
+    /// The cached people (with their source's name) and entitlements of
+    /// every source but those in `except` (what a sync needs to match people
+    /// by email and map groups to entitlements, besides what it replaces).
+    pub fn people_and_entitlements(&self, except: &[String]) -> Result<CachedDirectory> {
         let tx = self.conn.unchecked_transaction()?;
-        let people = {
-            let mut st =
-                tx.prepare("SELECT id, name, email, manager, status FROM people ORDER BY rowid")?;
+        let people: Vec<(String, Person)> = {
+            let mut st = tx.prepare(
+                "SELECT id, name, email, manager, status, source FROM people ORDER BY rowid",
+            )?;
             st.query_map([], |r| {
                 let status: String = r.get(4)?;
-                Ok(Person {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    email: r.get(2)?,
-                    manager: r.get(3)?,
-                    status: if status == "left" {
-                        Status::Left
-                    } else {
-                        Status::Active
+                let source: String = r.get(5)?;
+                Ok((
+                    source,
+                    Person {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        email: r.get(2)?,
+                        manager: r.get(3)?,
+                        status: if status == "left" {
+                            Status::Left
+                        } else {
+                            Status::Active
+                        },
                     },
-                })
+                ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|(source, _)| !except.contains(source))
+            .collect()
         };
-        let entitlements = {
-            let mut st =
-                tx.prepare("SELECT id, area, name, upstream FROM entitlements ORDER BY rowid")?;
+        let entitlements: Vec<Entitlement> = {
+            let mut st = tx.prepare(
+                "SELECT id, area, name, upstream, source FROM entitlements ORDER BY rowid",
+            )?;
             st.query_map([], |r| {
-                Ok(Entitlement {
-                    id: r.get(0)?,
-                    area: r.get(1)?,
-                    name: r.get(2)?,
-                    upstream: r.get(3)?,
-                })
+                let source: String = r.get(4)?;
+                Ok((
+                    source,
+                    Entitlement {
+                        id: r.get(0)?,
+                        area: r.get(1)?,
+                        name: r.get(2)?,
+                        upstream: r.get(3)?,
+                    },
+                ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|(source, _)| !except.contains(source))
+            .map(|(_, e)| e)
+            .collect()
         };
         tx.finish()?;
         Ok((people, entitlements))
