@@ -34,11 +34,29 @@ pub struct Change {
     pub area: String,
     /// The upstream object, when the entitlement is mapped to one.
     pub upstream: Option<String>,
+    /// The SCIM source and group the change goes to, when known.
+    pub via: Option<(String, String)>,
     pub basis: String,
 }
 
 impl Change {
     pub fn describe(&self) -> String {
+        if let Some((src, group)) = &self.via {
+            return match self.op {
+                Op::Add => format!(
+                    "{src}: add {} to group {group} ({}), granted by {}, basis {}",
+                    self.person, self.entitlement, self.decider, self.basis
+                ),
+                Op::Remove => format!(
+                    "{src}: remove {} from group {group} ({})",
+                    self.person, self.entitlement
+                ),
+                Op::Renew => format!(
+                    "{src}: keep {} in group {group} ({}), renewed by {}",
+                    self.person, self.entitlement, self.decider
+                ),
+            };
+        }
         let target = self
             .upstream
             .as_ref()
@@ -98,6 +116,7 @@ pub fn change_of(d: &Decision, snap: &Snapshot) -> Change {
         upstream: snap
             .entitlement(&s.entitlement)
             .and_then(|e| e.upstream.clone()),
+        via: None,
         basis: match (&s.rule, s.kind) {
             (Some(r), Kind::Grant) => format!("rule:{r}"),
             _ => "manual".into(),
@@ -107,6 +126,12 @@ pub fn change_of(d: &Decision, snap: &Snapshot) -> Change {
 
 /// The changes the planned decisions in `scope` imply, oldest first.
 pub fn plan(store: &Store, snap: &Snapshot, scope: &Scope) -> Result<Vec<Change>> {
+    let scim_sources: Vec<String> = store
+        .sources()?
+        .into_iter()
+        .filter(|s| s.kind == "scim")
+        .map(|s| s.name)
+        .collect();
     Ok(store
         .planned()?
         .iter()
@@ -115,6 +140,17 @@ pub fn plan(store: &Store, snap: &Snapshot, scope: &Scope) -> Result<Vec<Change>
                 .is_some_and(|a| scope.contains(a))
         })
         .map(|d| change_of(d, snap))
+        .map(|mut c| {
+            // An `upstream` of `SOURCE:GROUP` naming a cached SCIM source.
+            c.via = c.upstream.as_deref().and_then(|u| {
+                let (src, group) = u.split_once(':')?;
+                scim_sources
+                    .iter()
+                    .any(|s| s == src)
+                    .then(|| (src.to_string(), group.to_string()))
+            });
+            c
+        })
         .collect())
 }
 
@@ -152,9 +188,31 @@ pub fn apply(store: &mut Store, actor: &str, now: Time, dry_run: bool) -> Result
     }
     let current = suggestions(&snap, &Scope::everything(&snap), now);
     let decisions = store.planned()?;
-    let (outcomes, dir) = apply_files(
+    // Changes bound for a SCIM source need its config (URL, credential).
+    let (scim, changes): (Vec<Change>, Vec<Change>) =
+        changes.into_iter().partition(|c| c.via.is_some());
+    let mut outcomes: Vec<Outcome> = scim
+        .into_iter()
+        .map(|c| {
+            let src = c.via.as_ref().map(|v| v.0.clone()).unwrap_or_default();
+            Outcome {
+                result: format!(
+                    "not applied: {} lives on SCIM source {src}, which steward.toml does not configure",
+                    c.entitlement
+                ),
+                change: c,
+                ok: false,
+                requests: Vec::new(),
+            }
+        })
+        .collect();
+    if changes.is_empty() {
+        return Ok(outcomes);
+    }
+    let (done, dir) = apply_files(
         store, &snap, &current, &decisions, changes, actor, now, dry_run,
     )?;
+    outcomes.extend(done);
     if let Some(dir) = dir {
         sync_org_dir(store, &dir, now)?;
     }
@@ -256,7 +314,11 @@ pub async fn apply_configured(
             .entitlement(&c.entitlement)
             .and_then(|e| scim_target(sources, e))
         {
-            Some((src, group)) => via_scim.push((c, src, group)),
+            Some((src, group)) => {
+                let mut c = c;
+                c.via = Some((src.clone(), group.clone()));
+                via_scim.push((c, src, group))
+            }
             None => via_files.push(c),
         }
     }

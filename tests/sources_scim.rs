@@ -203,6 +203,16 @@ fn scim_sync_then_grant_and_revoke_through_the_cli_then_a_fresh_sync_confirms() 
         ],
     );
 
+    let plan = ok(dir, &["plan", "--as", "priya"]);
+    assert!(
+        plan.contains("okta: add ana to group payments-db-read (payments-db:read), granted by priya, basis rule:pay-read"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("okta: remove bo from group payments-db-read"),
+        "{plan}"
+    );
+
     // Dry run: the exact requests, nothing sent.
     let dry = ok(dir, &["apply", "--as", "priya", "--dry-run"]);
     let patch = format!("PATCH {}/Groups/{db}", server.base);
