@@ -160,6 +160,8 @@ pub fn problems(snap: &Snapshot) -> Vec<String> {
             ));
         }
     }
+    let courses: std::collections::HashSet<&str> =
+        org.trainings.iter().map(|t| t.course.as_str()).collect();
     for r in &org.rules {
         if snap.area_idx(&r.area).is_none() {
             out.push(format!(
@@ -176,7 +178,7 @@ pub fn problems(snap: &Snapshot) -> Vec<String> {
             }
         }
         for c in &r.trained {
-            if !org.trainings.iter().any(|t| &t.course == c) {
+            if !courses.contains(c.as_str()) {
                 out.push(format!(
                     "rules.toml: rule {}: unknown course {c:?} (nobody has completed it)",
                     r.id

@@ -6,7 +6,7 @@ use super::qualify::{Qualified, audience_members, qualifies, rule_counts, rule_c
 use super::snapshot::Snapshot;
 use super::{day, minute};
 use crate::model::*;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Every suggestion within `scope` at `now`, sorted by (area, person, entitlement).
 pub fn suggestions(snap: &Snapshot, scope: &Scope, now: Time) -> Vec<Suggestion> {
@@ -15,44 +15,62 @@ pub fn suggestions(snap: &Snapshot, scope: &Scope, now: Time) -> Vec<Suggestion>
         .flat_map(|a| snap.entitlements_of_area[a].iter().copied())
         .collect();
 
-    // Which counting rules justify which (person, entitlement), smallest rule id first.
-    let mut audiences: HashMap<&Audience, HashSet<usize>> = HashMap::new();
-    let mut counting: HashMap<usize, bool> = HashMap::new();
-    let mut justified: HashMap<(usize, usize), &Rule> = HashMap::new();
-    let mut qualified_cache: HashMap<(usize, usize), bool> = HashMap::new();
-    for &e in &ents {
-        for &r in &snap.rules_granting[e] {
-            let rule = &snap.org.rules[r];
-            let counts = *counting
-                .entry(r)
-                .or_insert_with(|| rule_counts(snap, rule, now).is_ok());
-            if !counts || !rule_covers(snap, rule, e) {
-                continue;
-            }
-            let members = audiences
-                .entry(&rule.audience)
-                .or_insert_with(|| audience_members(snap, &rule.audience, now));
-            for &p in members.iter() {
-                let ok = *qualified_cache.entry((r, p)).or_insert_with(|| {
-                    qualifies(snap, rule, &snap.org.people[p].id, members, now).is_ok()
-                });
-                if ok {
-                    let slot = justified.entry((p, e)).or_insert(rule);
-                    if rule.id < slot.id {
-                        *slot = rule;
-                    }
-                }
-            }
+    // The counting rules that grant something in scope, each evaluated once:
+    // who qualifies, and for which of its entitlements.
+    let mut rules: Vec<usize> = ents
+        .iter()
+        .flat_map(|&e| snap.rules_granting[e].iter().copied())
+        .collect();
+    rules.sort_unstable();
+    rules.dedup();
+    let mut audiences: Audiences = FxHashMap::default();
+    // entitlement -> (person, rule) pairs that rules justify.
+    let mut justified: FxHashMap<usize, Vec<(usize, usize)>> = FxHashMap::default();
+    for r in rules {
+        let rule = &snap.org.rules[r];
+        if rule_counts(snap, rule, now).is_err() {
+            continue;
+        }
+        let covered: Vec<usize> = rule
+            .grant
+            .iter()
+            .filter_map(|g| snap.entitlement_idx(g))
+            .filter(|&e| {
+                snap.entitlement_area(e).is_some_and(|a| scope.contains(a))
+                    && rule_covers(snap, rule, e)
+            })
+            .collect();
+        if covered.is_empty() {
+            continue;
+        }
+        let members = audiences
+            .entry(&rule.audience)
+            .or_insert_with(|| audience_members(snap, &rule.audience, now));
+        let qualifying: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|&p| qualifies(snap, rule, &snap.org.people[p].id, members, now).is_ok())
+            .collect();
+        for e in covered {
+            justified
+                .entry(e)
+                .or_default()
+                .extend(qualifying.iter().map(|&p| (p, r)));
         }
     }
 
     let mut out = Vec::new();
-    let mut held_pairs: HashSet<(usize, &str)> = HashSet::new();
     for &e in &ents {
         let ent = &snap.org.entitlements[e];
+        // Who is justified, by the rule with the smallest id.
+        let mut just = justified.remove(&e).unwrap_or_default();
+        just.sort_unstable_by(|a, b| {
+            (a.0, &snap.org.rules[a.1].id).cmp(&(b.0, &snap.org.rules[b.1].id))
+        });
+        just.dedup_by_key(|x| x.0);
         // Grants of this entitlement, grouped by person in file order.
         let mut held: Vec<(&str, Vec<&Grant>)> = Vec::new();
-        let mut slot: HashMap<&str, usize> = HashMap::new();
+        let mut slot: FxHashMap<&str, usize> = FxHashMap::default();
         for g in snap.grants_of_entitlement(e) {
             match slot.get(g.person.as_str()) {
                 Some(&i) => held[i].1.push(g),
@@ -63,23 +81,25 @@ pub fn suggestions(snap: &Snapshot, scope: &Scope, now: Time) -> Vec<Suggestion>
             }
         }
         for (person, grants) in &held {
-            held_pairs.insert((e, person));
-            let p = snap.person_idx(person);
-            let is_justified = p.is_some_and(|p| justified.contains_key(&(p, e)));
-            if let Some(s) = held_suggestion(snap, ent, person, grants, is_justified, now) {
+            let is_justified = snap
+                .person_idx(person)
+                .is_some_and(|p| just.binary_search_by_key(&p, |x| x.0).is_ok());
+            if let Some(s) =
+                held_suggestion(snap, ent, person, grants, is_justified, now, &mut audiences)
+            {
                 out.push(s);
             }
         }
-    }
-    for (&(p, e), rule) in &justified {
-        let person = &snap.org.people[p].id;
-        if held_pairs.contains(&(e, person.as_str())) {
-            continue;
-        }
-        let ent = &snap.org.entitlements[e];
-        let members = &audiences[&rule.audience];
-        if let Ok(q) = qualifies(snap, rule, person, members, now) {
-            out.push(grant_suggestion(rule, ent, person, &q));
+        for &(p, r) in &just {
+            let person = &snap.org.people[p].id;
+            if slot.contains_key(person.as_str()) {
+                continue;
+            }
+            let rule = &snap.org.rules[r];
+            let members = &audiences[&rule.audience];
+            if let Ok(q) = qualifies(snap, rule, person, members, now) {
+                out.push(grant_suggestion(rule, ent, person, &q));
+            }
         }
     }
     out.sort_by(|a, b| {
@@ -141,13 +161,17 @@ fn rotation_of(rule: &Rule) -> &str {
 }
 
 /// The revoke or review suggestion for a held (person, entitlement), if any.
-fn held_suggestion(
-    snap: &Snapshot,
+/// Audience members, computed once per audience and evaluation.
+type Audiences<'s> = FxHashMap<&'s Audience, FxHashSet<usize>>;
+
+fn held_suggestion<'s>(
+    snap: &'s Snapshot,
     ent: &Entitlement,
     person: &str,
     grants: &[&Grant],
     justified: bool,
     now: Time,
+    audiences: &mut Audiences<'s>,
 ) -> Option<Suggestion> {
     let make = |kind, reason, evidence: String, rule: Option<&str>| Suggestion {
         kind,
@@ -185,7 +209,7 @@ fn held_suggestion(
     for g in grants {
         match &g.basis {
             Basis::Rule(id) => {
-                let (reason, evidence) = why_rule_fails(snap, id, ent, person, now);
+                let (reason, evidence) = why_rule_fails(snap, id, ent, person, now, audiences);
                 return Some(make(Kind::Revoke, reason, evidence, Some(id)));
             }
             Basis::Manual => {
@@ -244,12 +268,13 @@ fn held_suggestion(
 }
 
 /// Why the rule a grant was based on no longer justifies it.
-fn why_rule_fails(
-    snap: &Snapshot,
+fn why_rule_fails<'s>(
+    snap: &'s Snapshot,
     rule_id: &str,
     ent: &Entitlement,
     person: &str,
     now: Time,
+    audiences: &mut Audiences<'s>,
 ) -> (Reason, String) {
     let Some(rule) = snap.rule(rule_id) else {
         return (Reason::RuleGone, format!("rule {rule_id} no longer exists"));
@@ -276,8 +301,10 @@ fn why_rule_fails(
             format!("rule {rule_id} no longer counts: {}", nc.describe(rule)),
         );
     }
-    let members = audience_members(snap, &rule.audience, now);
-    match qualifies(snap, rule, person, &members, now) {
+    let members = audiences
+        .entry(&rule.audience)
+        .or_insert_with(|| audience_members(snap, &rule.audience, now));
+    match qualifies(snap, rule, person, members, now) {
         Err(f) => (f.reason(), f.describe(snap, rule, person, now)),
         // Qualifies but not justified cannot happen; say what we know.
         Ok(_) => (

@@ -5,7 +5,7 @@ use super::authority::{Authority, authority};
 use super::snapshot::Snapshot;
 use super::{day, minute};
 use crate::model::*;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 /// Why a rule does not count.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub fn rule_covers(snap: &Snapshot, rule: &Rule, ent: usize) -> bool {
 /// The people in a rule's team (with descendant teams) or rotation (members,
 /// and anyone with a shift that has not ended).
 pub fn audience_members(snap: &Snapshot, audience: &Audience, now: Time) -> HashSet<usize> {
-    let mut out = HashSet::new();
+    let mut out = HashSet::default();
     match audience {
         Audience::Team(t) => {
             if let Some(t) = snap.team_idx(t) {

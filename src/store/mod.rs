@@ -55,6 +55,9 @@ impl Store {
             .with_context(|| format!("cannot use {} as a cache", path.display()))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A sync writes a whole source in one transaction: a 64 MiB page
+        // cache keeps it from spilling to the WAL midway.
+        conn.pragma_update(None, "cache_size", -65536)?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),

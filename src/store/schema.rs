@@ -121,6 +121,20 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX digest_items_delivery ON digest_items(delivery);
     ",
+    // 4: no per-source indexes on the org tables: a sync deletes and inserts
+    // whole sources, and maintaining an all-equal index costs more than the scan.
+    "
+    DROP INDEX IF EXISTS people_source;
+    DROP INDEX IF EXISTS teams_source;
+    DROP INDEX IF EXISTS rotations_source;
+    DROP INDEX IF EXISTS shifts_source;
+    DROP INDEX IF EXISTS trainings_source;
+    DROP INDEX IF EXISTS areas_source;
+    DROP INDEX IF EXISTS entitlements_source;
+    DROP INDEX IF EXISTS grants_source;
+    DROP INDEX IF EXISTS delegations_source;
+    DROP INDEX IF EXISTS rules_source;
+    ",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -99,6 +99,25 @@ fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, ParseError> {
     }
 }
 
+/// Line numbers of byte offsets, found by binary search over the newlines.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        Lines(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        )
+    }
+
+    fn line(&self, offset: usize) -> u64 {
+        self.0.partition_point(|&nl| nl < offset) as u64 + 1
+    }
+}
+
 fn line_of(text: &str, offset: usize) -> u64 {
     text.as_bytes()[..offset.min(text.len())]
         .iter()
@@ -231,14 +250,14 @@ fn read_grants(files: &Files) -> Result<Vec<Grant>, ParseError> {
 fn read_toml<T: for<'de> Deserialize<'de> + Default>(
     files: &Files,
     name: &str,
-) -> Result<(T, String), ParseError> {
+) -> Result<(T, Lines), ParseError> {
     let path = files.path(name);
     let path = path.as_path();
     let Some(text) = files.text(name)? else {
-        return Ok((T::default(), String::new()));
+        return Ok((T::default(), Lines(Vec::new())));
     };
     match toml::from_str::<T>(&text) {
-        Ok(v) => Ok((v, text)),
+        Ok(v) => Ok((v, Lines::new(&text))),
         Err(e) => {
             let line = e.span().map(|s| line_of(&text, s.start));
             let reason = e.message().to_string();
@@ -286,7 +305,7 @@ fn read_teams(files: &Files) -> Result<Vec<Team>, ParseError> {
     file.team
         .into_iter()
         .map(|t| {
-            let line = line_of(&text, t.id.span().start);
+            let line = text.line(t.id.span().start);
             let id = t.id.into_inner();
             seen.check(&path, "team", &id, line)?;
             Ok(Team {
@@ -333,14 +352,14 @@ fn read_rotations(files: &Files) -> Result<Vec<Rotation>, ParseError> {
     file.rotation
         .into_iter()
         .map(|r| {
-            let line = line_of(&text, r.id.span().start);
+            let line = text.line(r.id.span().start);
             let id = r.id.into_inner();
             seen.check(&path, "rotation", &id, line)?;
             let shifts = r
                 .shift
                 .into_iter()
                 .map(|s| {
-                    let line = line_of(&text, s.span().start);
+                    let line = text.line(s.span().start);
                     let s = s.into_inner();
                     if s.end <= s.start {
                         return Err(ParseError::at_line(
@@ -411,16 +430,16 @@ fn read_areas(files: &Files) -> Result<(Vec<Area>, Vec<Entitlement>), ParseError
         Some(s) if *s.get_ref() >= 0 => Ok(s.into_inner()),
         Some(s) => Err(ParseError::at_line(
             &path,
-            line_of(&text, s.span().start),
+            text.line(s.span().start),
             format!("{what} must be zero or more days, not {}", s.get_ref()),
         )),
     };
     for a in file.area {
-        let line = line_of(&text, a.id.span().start);
+        let line = text.line(a.id.span().start);
         let id = a.id.into_inner();
         seen_areas.check(&path, "area", &id, line)?;
         for e in a.entitlement {
-            let line = line_of(&text, e.id.span().start);
+            let line = text.line(e.id.span().start);
             let eid = e.id.into_inner();
             seen_ents.check(&path, "entitlement", &eid, line)?;
             ents.push(Entitlement {
@@ -506,7 +525,7 @@ fn read_rules(files: &Files) -> Result<Vec<Rule>, ParseError> {
     file.rule
         .into_iter()
         .map(|r| {
-            let line = line_of(&text, r.id.span().start);
+            let line = text.line(r.id.span().start);
             let id = r.id.into_inner();
             seen.check(&path, "rule", &id, line)?;
             let audience = match (r.team, r.rotation) {
