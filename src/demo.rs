@@ -90,14 +90,15 @@ pub fn install(home: &Path, now: Time) -> Result<Installed> {
             .with_context(|| format!("cannot clear {}", home.display()))?;
     }
     let by = offset(now);
+    let demo_now = reference() + by;
     write_dir(&DEMO, &org_dir, by)?;
     let mut store = Store::open(&db)?;
-    sync_org_dir(&mut store, &org_dir, now)?;
+    sync_org_dir(&mut store, &org_dir, demo_now)?;
     store.set_setting("demo_reference", REFERENCE)?;
     Ok(Installed {
         org_dir,
         db,
-        now: reference() + by,
+        now: demo_now,
     })
 }
 
