@@ -42,6 +42,9 @@ impl State {
             height: 24,
             standing: Vec::new(),
             urgency: Vec::new(),
+            held_since: Vec::new(),
+            sug_area: Vec::new(),
+            order: Vec::new(),
             area_counts: Vec::new(),
             team_counts: Vec::new(),
             led_teams: Vec::new(),
@@ -53,6 +56,8 @@ impl State {
             queue_sel: 0,
             kind_filter: None,
             filter: String::new(),
+            filter_cache: Vec::new(),
+            generation: 0,
             marked: BTreeSet::new(),
             card_scroll: 0,
             why: None,
@@ -88,12 +93,23 @@ impl State {
         for &r in &self.data.scope.roots {
             self.expanded.insert((true, r));
         }
+        self.held_since = held_since(&snap, &self.data.suggestions);
         self.urgency = self
             .data
             .suggestions
             .iter()
-            .map(|s| urgency(&snap, s, self.now))
+            .zip(&self.held_since)
+            .map(|(s, held)| urgency(&snap, s, *held, self.now))
             .collect();
+        self.sug_area = self
+            .data
+            .suggestions
+            .iter()
+            .map(|s| snap.area_idx(&s.area))
+            .collect();
+        let mut order: Vec<usize> = (0..self.data.suggestions.len()).collect();
+        self.sort_by_urgency(&mut order);
+        self.order = order;
         self.led_teams = led_teams(&snap, &self.data.me);
         for &t in &self.led_teams {
             self.expanded.insert((false, t));
@@ -111,6 +127,7 @@ impl State {
 
     /// After decisions changed (decide, undo): standing, counts, tree, queue.
     pub fn refresh_decisions(&mut self) {
+        self.generation += 1;
         let mut by_key: HashMap<(&str, &str), Vec<&Decision>> = HashMap::new();
         for d in &self.data.decisions {
             by_key
@@ -294,9 +311,22 @@ impl State {
                     .iter()
                     .any(|&t| self.person_in_team(&s.person, t)),
             },
-            NodeKey::Area(a) => snap
-                .area_idx(&s.area)
-                .is_some_and(|x| snap.area_within(x, a)),
+            NodeKey::Area(a) => {
+                // Up the parent chain, without allocating.
+                let mut cur = self.sug_area[i];
+                let mut steps = 0;
+                while let Some(c) = cur {
+                    if c == a {
+                        return true;
+                    }
+                    steps += 1;
+                    if steps > 256 {
+                        break;
+                    }
+                    cur = snap.area_parent[c];
+                }
+                false
+            }
             NodeKey::Team(t) => self.person_in_team(&s.person, t),
         }
     }
@@ -327,11 +357,11 @@ impl State {
 
     /// The pending suggestions under `node`, in urgency order.
     pub fn pending_under(&self, node: NodeKey) -> Vec<usize> {
-        let mut v: Vec<usize> = (0..self.data.suggestions.len())
+        self.order
+            .iter()
+            .copied()
             .filter(|&i| self.standing[i] == Standing::Pending && self.under(i, node))
-            .collect();
-        self.sort_by_urgency(&mut v);
-        v
+            .collect()
     }
 
     fn sort_by_urgency(&self, v: &mut [usize]) {
@@ -347,52 +377,98 @@ impl State {
     /// The queue for the selected node, kind filter and text filter.
     pub fn rebuild_queue(&mut self) {
         let node = self.selected_node();
-        let mut v: Vec<usize> = (0..self.data.suggestions.len())
-            .filter(|&i| self.standing[i] == Standing::Pending)
-            .filter(|&i| {
-                self.kind_filter
-                    .is_none_or(|k| self.data.suggestions[i].kind == k)
-            })
-            .filter(|&i| self.under(i, node))
-            .collect();
-        if self.filter.trim().is_empty() {
-            self.sort_by_urgency(&mut v);
-        } else {
-            let pattern = Pattern::new(
-                &self.filter,
-                CaseMatching::Ignore,
-                Normalization::Smart,
-                AtomKind::Fuzzy,
-            );
-            let mut matcher = Matcher::new(Config::DEFAULT);
-            let mut buf = Vec::new();
-            let mut scored: Vec<(u32, usize)> = v
-                .into_iter()
-                .filter_map(|i| {
-                    let s = &self.data.suggestions[i];
-                    // Each field on its own, so letters scattered across
-                    // fields do not make a match.
-                    [
-                        s.person.as_str(),
-                        s.entitlement.as_str(),
-                        s.area.as_str(),
-                        s.reason.as_str(),
-                    ]
-                    .iter()
-                    .filter_map(|field| pattern.score(Utf32Str::new(field, &mut buf), &mut matcher))
-                    .max()
-                    .map(|sc| (sc, i))
-                })
-                .collect();
-            scored.sort_by(|a, b| {
-                b.0.cmp(&a.0)
-                    .then_with(|| self.urgency[a.1].cmp(&self.urgency[b.1]))
-            });
-            v = scored.into_iter().map(|(_, i)| i).collect();
+        let query = self.filter.trim().to_string();
+        // Keep only the cached queries this one extends (same node, kind,
+        // decisions); the longest is where to start.
+        let (kind, generation) = (self.kind_filter, self.generation);
+        self.filter_cache.retain(|c| {
+            c.node == node
+                && c.kind == kind
+                && c.generation == generation
+                && query.starts_with(&c.query)
+        });
+        if let Some(c) = self.filter_cache.last()
+            && c.query == query
+        {
+            self.queue = c.matches.clone();
+            self.queue_sel = self.queue_sel.min(self.queue.len().saturating_sub(1));
+            self.card_scroll = 0;
+            return;
         }
+        let candidates: Vec<usize> = match self.filter_cache.last() {
+            Some(c) => c.matches.clone(),
+            None => self
+                .order
+                .iter()
+                .copied()
+                .filter(|&i| self.standing[i] == Standing::Pending)
+                .filter(|&i| {
+                    self.kind_filter
+                        .is_none_or(|k| self.data.suggestions[i].kind == k)
+                })
+                .filter(|&i| self.under(i, node))
+                .collect(),
+        };
+        let v = if query.is_empty() {
+            self.filter_cache.clear();
+            candidates
+        } else {
+            let matches = self.fuzzy(&query, candidates);
+            self.filter_cache.push(FilterCache {
+                node,
+                kind: self.kind_filter,
+                generation: self.generation,
+                query: query.clone(),
+                matches: matches.clone(),
+            });
+            matches
+        };
         self.queue = v;
         self.queue_sel = self.queue_sel.min(self.queue.len().saturating_sub(1));
         self.card_scroll = 0;
+    }
+
+    /// The candidates matching `query`, best first (ties by urgency).
+    fn fuzzy(&self, query: &str, candidates: Vec<usize>) -> Vec<usize> {
+        let pattern = Pattern::new(
+            query,
+            CaseMatching::Ignore,
+            Normalization::Smart,
+            AtomKind::Fuzzy,
+        );
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut buf = Vec::new();
+        // Many suggestions share an entitlement, area or reason: score
+        // each distinct string once.
+        let mut memo: HashMap<&str, Option<u32>> = HashMap::new();
+        let sugs = &self.data.suggestions;
+        let mut scored: Vec<(u32, usize)> = candidates
+            .into_iter()
+            .filter_map(|i| {
+                let s = &sugs[i];
+                // Each field on its own, so letters scattered across
+                // fields do not make a match.
+                [
+                    s.person.as_str(),
+                    s.entitlement.as_str(),
+                    s.area.as_str(),
+                    s.reason.as_str(),
+                ]
+                .into_iter()
+                .filter_map(|field| {
+                    *memo.entry(field).or_insert_with(|| {
+                        pattern.score(Utf32Str::new(field, &mut buf), &mut matcher)
+                    })
+                })
+                .max()
+                .map(|sc| (sc, i))
+            })
+            .collect();
+        scored.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then_with(|| self.urgency[a.1].cmp(&self.urgency[b.1]))
+        });
+        scored.into_iter().map(|(_, i)| i).collect()
     }
 
     /// The suggestion the card shows: the walkthrough's, else the queue's.
@@ -407,17 +483,13 @@ impl State {
 /// Smaller is more urgent: people who left, other revocations, grants for
 /// someone on call now or whose shift starts soon (sooner first), other
 /// grants, reviews. The second part orders within a class.
-pub fn urgency(snap: &crate::policy::Snapshot, s: &Suggestion, now: Time) -> (u8, i64) {
-    let held_since = || {
-        snap.entitlement_idx(&s.entitlement)
-            .and_then(|e| {
-                snap.grants_of_entitlement(e)
-                    .filter(|g| g.person == s.person)
-                    .map(|g| g.granted_at.timestamp())
-                    .min()
-            })
-            .unwrap_or(0)
-    };
+pub fn urgency(
+    snap: &crate::policy::Snapshot,
+    s: &Suggestion,
+    held: Option<Time>,
+    now: Time,
+) -> (u8, i64) {
+    let held_since = || held.map_or(0, |t| t.timestamp());
     match (s.kind, s.reason) {
         (_, Reason::PersonLeft) => (0, held_since()),
         (Kind::Revoke, _) => (1, held_since()),
@@ -428,6 +500,30 @@ pub fn urgency(snap: &crate::policy::Snapshot, s: &Suggestion, now: Time) -> (u8
         },
         (Kind::Review, _) => (5, held_since()),
     }
+}
+
+/// The earliest grant of each suggestion's (person, entitlement), in one
+/// pass over the grants (an entitlement may have a hundred thousand).
+pub fn held_since(snap: &crate::policy::Snapshot, list: &[Suggestion]) -> Vec<Option<Time>> {
+    let mut wanted: HashMap<(&str, &str), Option<Time>> = list
+        .iter()
+        .map(|s| ((s.person.as_str(), s.entitlement.as_str()), None))
+        .collect();
+    if !wanted.is_empty() {
+        for g in &snap.org.grants {
+            if let Some(slot) = wanted.get_mut(&(g.person.as_str(), g.entitlement.as_str())) {
+                *slot = Some(slot.map_or(g.granted_at, |t: Time| t.min(g.granted_at)));
+            }
+        }
+    }
+    list.iter()
+        .map(|s| {
+            wanted
+                .get(&(s.person.as_str(), s.entitlement.as_str()))
+                .copied()
+                .flatten()
+        })
+        .collect()
 }
 
 /// When the person's next shift in the suggestion's rule's rotation starts.

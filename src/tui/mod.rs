@@ -30,18 +30,24 @@ pub struct Options {
     pub personas: Vec<String>,
 }
 
-/// Opens the console on a real terminal. Loading happens before the screen
-/// switches, so a load error prints like any other.
+/// Opens the console on a real terminal. The first frame (a loading
+/// screen) is drawn before the organization is loaded and evaluated, which
+/// takes seconds on a large one; a load error restores the terminal first,
+/// then prints like any other.
 pub fn run(opts: Options) -> Result<()> {
     let store = Store::open_existing(&opts.db)?;
-    let mut app = app::App::new(
-        store,
-        &opts.me,
-        opts.now,
-        opts.personas,
-        theme::Theme::from_env(),
-    )?;
+    let theme = theme::Theme::from_env();
     let mut tui = terminal::Tui::enter()?;
+    tui.terminal
+        .draw(|f| view::loading(&opts.me, opts.now, &theme, f))?;
+    let app = app::App::new(store, &opts.me, opts.now, opts.personas, theme);
+    let mut app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            drop(tui);
+            return Err(e);
+        }
+    };
     let result = app.run(&mut tui.terminal);
     drop(tui);
     result

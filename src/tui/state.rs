@@ -150,6 +150,15 @@ pub struct Readiness {
     pub rule: String,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterCache {
+    pub node: NodeKey,
+    pub kind: Option<Kind>,
+    pub generation: u64,
+    pub query: String,
+    pub matches: Vec<usize>,
+}
+
 pub struct State {
     pub now: Time,
     pub data: Data,
@@ -166,6 +175,12 @@ pub struct State {
     pub standing: Vec<Standing>,
     /// Urgency sort key per suggestion (smaller first).
     pub urgency: Vec<(u8, i64)>,
+    /// Since when the person holds the entitlement, per suggestion.
+    pub held_since: Vec<Option<Time>>,
+    /// The area index of each suggestion.
+    pub sug_area: Vec<Option<usize>>,
+    /// Every suggestion, most urgent first (queues filter this; no sort per key).
+    pub order: Vec<usize>,
     /// Pending counts per area (its whole subtree) and per team.
     pub area_counts: Vec<[usize; 3]>,
     pub team_counts: Vec<[usize; 3]>,
@@ -182,6 +197,11 @@ pub struct State {
     pub queue_sel: usize,
     pub kind_filter: Option<Kind>,
     pub filter: String,
+    /// Matches of the queries typed so far (each a prefix of the next),
+    /// for narrowing as the query grows and reuse as it shrinks.
+    pub filter_cache: Vec<FilterCache>,
+    /// Bumped whenever standing changes (decide, undo, reload).
+    pub generation: u64,
     pub marked: BTreeSet<usize>,
     pub card_scroll: u16,
     /// The full justification text (`w`), for the suggestion it was made for.

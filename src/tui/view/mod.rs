@@ -43,6 +43,28 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame) {
     confirm::render(s, t, f, f.area());
 }
 
+/// The first frame, drawn before the cache is loaded and evaluated.
+pub fn loading(me: &str, now: Time, t: &Theme, f: &mut Frame) {
+    let lines = vec![
+        Line::from(vec![
+            Span::styled("steward ", t.title),
+            Span::raw(format!("loading the cache for {me}…")),
+        ]),
+        Line::from(Span::styled(
+            format!(
+                "evaluating every rule at {}; a large organization takes a few seconds",
+                crate::policy::minute(now)
+            ),
+            t.dim,
+        )),
+    ];
+    let area = layout::popup(f.area(), 80, 4);
+    f.render_widget(
+        ratatui::widgets::Paragraph::new(lines).block(Block::default().borders(Borders::ALL)),
+        area,
+    );
+}
+
 /// A bordered block, highlighted when focused.
 pub fn block<'a>(title: impl Into<Line<'a>>, focused: bool, t: &Theme) -> Block<'a> {
     Block::default()

@@ -1,7 +1,7 @@
 //! The queue: pending suggestions for the selection, most urgent first.
 
 use super::{age, block, focused};
-use crate::model::{Kind, Reason, Suggestion};
+use crate::model::{Kind, Reason};
 use crate::tui::layout;
 use crate::tui::state::{Modal, Pane, State};
 use crate::tui::theme::Theme;
@@ -20,7 +20,8 @@ pub fn kind_letter(k: Kind) -> &'static str {
 
 /// How long the grant has been held (revoke, review), or when the shift
 /// that needs it starts (grant).
-pub fn age_of(s: &State, sug: &Suggestion) -> String {
+pub fn age_of(s: &State, i: usize) -> String {
+    let sug = &s.data.suggestions[i];
     let snap = &s.data.snap;
     match sug.kind {
         Kind::Grant if sug.reason == Reason::OnCall => "on call".into(),
@@ -33,14 +34,11 @@ pub fn age_of(s: &State, sug: &Suggestion) -> String {
                 }
             })
         }
-        _ => snap
-            .entitlement_idx(&sug.entitlement)
-            .and_then(|e| {
-                snap.grants_of_entitlement(e)
-                    .filter(|g| g.person == sug.person)
-                    .map(|g| g.granted_at)
-                    .min()
-            })
+        _ => s
+            .held_since
+            .get(i)
+            .copied()
+            .flatten()
             .map_or("-".into(), |at| age(s.now, at)),
     }
 }
@@ -109,7 +107,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
                 ew = ent_w
             )),
             Span::raw(" "),
-            Span::styled(format!("{:>aw$}", age_of(s, sug), aw = age_w), t.dim),
+            Span::styled(format!("{:>aw$}", age_of(s, i), aw = age_w), t.dim),
         ]);
         if row == s.queue_sel {
             line = line.style(t.selected);
