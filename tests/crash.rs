@@ -28,11 +28,10 @@ fn steward(env: &Env) -> Command {
 }
 
 fn run(env: &Env, args: &[&str]) -> Output {
-    let out = steward(env)
+    steward(env)
         .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("spawn: {e}"));
-    out
+        .unwrap_or_else(|e| panic!("spawn: {e}"))
 }
 
 fn ok(env: &Env, args: &[&str]) -> String {
