@@ -1,0 +1,13 @@
+//! iCalendar rotation feeds: any text parses or fails with an error, never panics.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use steward::sources::files::ics::{parse_feed, PersonMatcher};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let people = Vec::new();
+    let matcher = PersonMatcher::new(&people);
+    let _ = parse_feed(text, std::path::Path::new("feed.ics"), &matcher);
+});
