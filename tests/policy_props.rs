@@ -254,6 +254,11 @@ proptest! {
                 .collect();
             prop_assert_eq!(mine, expected);
         }
+        for (i, area) in snap.org.areas.iter().enumerate() {
+            let one = suggestions(&snap, &Scope::single(&snap, i), t(0));
+            let expected: Vec<Suggestion> = all.iter().filter(|s| s.area == area.id).cloned().collect();
+            prop_assert_eq!(one, expected);
+        }
     }
 
     #[test]

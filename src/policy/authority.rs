@@ -96,6 +96,18 @@ impl Scope {
         }
     }
 
+    /// One area alone (not its subtree): to evaluate just its entitlements.
+    pub fn single(snap: &Snapshot, area: usize) -> Scope {
+        let mut in_scope = vec![false; snap.org.areas.len()];
+        if let Some(slot) = in_scope.get_mut(area) {
+            *slot = true;
+        }
+        Scope {
+            in_scope,
+            roots: vec![area],
+        }
+    }
+
     pub fn contains(&self, area: usize) -> bool {
         self.in_scope.get(area).copied().unwrap_or(false)
     }

@@ -174,7 +174,7 @@ pub fn why(snap: &Snapshot, person: &str, entitlement: &str, now: Time) -> Resul
             )),
         }
     }
-    let scope = Scope::everything(snap);
+    let scope = Scope::single(snap, area);
     let current = suggestions(snap, &scope, now)
         .into_iter()
         .find(|s| s.person == person && s.entitlement == ent.id);
