@@ -98,7 +98,10 @@ fn steward(data: &Path) -> Command {
 
 #[test]
 fn a_revocation_walks_through_accept_and_apply_in_the_real_terminal() {
-    assert!(tmux_available(), "tmux is required for the terminal end-to-end tests (apt-get install tmux)");
+    assert!(
+        tmux_available(),
+        "tmux is required for the terminal end-to-end tests (apt-get install tmux)"
+    );
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let cmd = format!(
@@ -161,7 +164,10 @@ fn a_revocation_walks_through_accept_and_apply_in_the_real_terminal() {
 
 #[test]
 fn with_no_cache_the_console_explains_how_to_configure_and_offers_the_demo() {
-    assert!(tmux_available(), "tmux is required for the terminal end-to-end tests (apt-get install tmux)");
+    assert!(
+        tmux_available(),
+        "tmux is required for the terminal end-to-end tests (apt-get install tmux)"
+    );
     let tmp = tempfile::tempdir().unwrap();
     let cmd = format!(
         "env -u STEWARD_AS -u STEWARD_DB STEWARD_LOG_DIR={logs} {bin} --data-dir {data} --config {cfg} --now {NOW}; echo EXITED $?; sleep 600",
