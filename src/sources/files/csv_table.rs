@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 pub struct CsvTable {
     file: PathBuf,
     headers: Vec<String>,
-    reader: csv::Reader<std::io::Cursor<Vec<u8>>>,
+    reader: csv::Reader<Box<dyn std::io::Read + Send>>,
 }
 
 /// One data row; `line` is its line in the file.
@@ -20,11 +20,15 @@ pub struct Row<'t> {
 
 impl CsvTable {
     /// Opens `bytes` (the content of `file`) and checks that `required` columns exist.
-    pub fn new(file: &Path, bytes: Vec<u8>, required: &[&str]) -> Result<CsvTable, ParseError> {
+    pub fn new(
+        file: &Path,
+        input: Box<dyn std::io::Read + Send>,
+        required: &[&str],
+    ) -> Result<CsvTable, ParseError> {
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .flexible(false)
-            .from_reader(std::io::Cursor::new(bytes));
+            .from_reader(input);
         let headers: Vec<String> = reader
             .headers()
             .map_err(|e| csv_error(file, e))?

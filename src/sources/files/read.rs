@@ -92,6 +92,26 @@ impl Files<'_> {
         }
     }
 
+    /// A streaming reader of the file, so large CSVs are never held whole.
+    fn reader(&self, name: &str) -> Result<Option<Box<dyn std::io::Read + Send>>, ParseError> {
+        match self {
+            Files::Dir(d) => {
+                let path = d.join(name);
+                match std::fs::File::open(&path) {
+                    Ok(f) => Ok(Some(Box::new(std::io::BufReader::with_capacity(
+                        1 << 16,
+                        f,
+                    )))),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(ParseError::file(&path, format!("cannot read: {e}"))),
+                }
+            }
+            Files::Memory(m) => Ok(m.get(name).map(|b| {
+                Box::new(std::io::Cursor::new(b.clone())) as Box<dyn std::io::Read + Send>
+            })),
+        }
+    }
+
     fn text(&self, name: &str) -> Result<Option<String>, ParseError> {
         match self.bytes(name)? {
             None => Ok(None),
@@ -171,7 +191,7 @@ impl Seen {
 
 fn read_people(files: &Files) -> Result<Vec<Person>, ParseError> {
     let path = files.path("people.csv");
-    let Some(bytes) = files.bytes("people.csv")? else {
+    let Some(bytes) = files.reader("people.csv")? else {
         return Ok(Vec::new());
     };
     let table = CsvTable::new(&path, bytes, &["id", "name", "email", "manager", "status"])?;
@@ -204,7 +224,7 @@ fn read_people(files: &Files) -> Result<Vec<Person>, ParseError> {
 
 fn read_trainings(files: &Files) -> Result<Vec<Training>, ParseError> {
     let path = files.path("trainings.csv");
-    let Some(bytes) = files.bytes("trainings.csv")? else {
+    let Some(bytes) = files.reader("trainings.csv")? else {
         return Ok(Vec::new());
     };
     let table = CsvTable::new(&path, bytes, &["person", "course", "completed", "expires"])?;
@@ -223,7 +243,7 @@ fn read_trainings(files: &Files) -> Result<Vec<Training>, ParseError> {
 
 fn read_grants(files: &Files) -> Result<Vec<Grant>, ParseError> {
     let path = files.path("grants.csv");
-    let Some(bytes) = files.bytes("grants.csv")? else {
+    let Some(bytes) = files.reader("grants.csv")? else {
         return Ok(Vec::new());
     };
     let table = CsvTable::new(
