@@ -126,17 +126,27 @@ impl Store {
             for e in &org.entitlements {
                 st.execute(params![name, e.id, e.area, e.name, e.upstream])?;
             }
+            // The largest table: bind the source once and reuse one buffer
+            // for the basis, so a row costs no allocation.
             let mut st = tx.prepare("INSERT INTO grants VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+            st.raw_bind_parameter(1, name)?;
+            let mut basis = String::new();
             for g in &org.grants {
-                st.execute(params![
-                    name,
-                    g.person,
-                    g.entitlement,
-                    g.granted_by,
-                    secs(g.granted_at),
-                    g.basis.to_string(),
-                    g.expires.map(secs)
-                ])?;
+                basis.clear();
+                match &g.basis {
+                    Basis::Manual => basis.push_str("manual"),
+                    Basis::Rule(id) => {
+                        basis.push_str("rule:");
+                        basis.push_str(id);
+                    }
+                }
+                st.raw_bind_parameter(2, &g.person)?;
+                st.raw_bind_parameter(3, &g.entitlement)?;
+                st.raw_bind_parameter(4, &g.granted_by)?;
+                st.raw_bind_parameter(5, secs(g.granted_at))?;
+                st.raw_bind_parameter(6, &basis)?;
+                st.raw_bind_parameter(7, g.expires.map(secs))?;
+                st.raw_execute()?;
             }
             let mut st = tx.prepare("INSERT INTO delegations VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
             for d in &org.delegations {
