@@ -23,48 +23,9 @@ use std::time::{Duration, Instant};
 
 pub const AIOSMTPD: &str = "aiosmtpd==1.4.6";
 
-fn run(cmd: &mut Command, what: &str) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("peer install: cannot run {what}: {e}"));
-    assert!(
-        out.status.success(),
-        "peer install: {what} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// `target/peers/aiosmtpd-venv/bin/python`, with aiosmtpd installed.
 pub fn aiosmtpd_python() -> PathBuf {
-    let lock_path = peers_dir().join("aiosmtpd.lock");
-    let lock = File::create(&lock_path)
-        .unwrap_or_else(|e| panic!("cannot create {}: {e}", lock_path.display()));
-    lock.lock()
-        .unwrap_or_else(|e| panic!("cannot lock {}: {e}", lock_path.display()));
-    let venv = peers_dir().join("aiosmtpd-venv");
-    let python = venv.join("bin/python");
-    let marker = venv.join(".installed-1.4.6");
-    if !marker.exists() {
-        let _ = std::fs::remove_dir_all(&venv);
-        run(
-            Command::new("python3").arg("-m").arg("venv").arg(&venv),
-            "python3 -m venv (is python3 with venv installed?)",
-        );
-        run(
-            Command::new(venv.join("bin/pip")).args([
-                "install",
-                "-q",
-                "--disable-pip-version-check",
-                AIOSMTPD,
-            ]),
-            "pip install aiosmtpd==1.4.6",
-        );
-        File::create(&marker).ok();
-    }
-    let _ = lock.unlock();
-    python
+    peers::python_venv_peer("aiosmtpd", AIOSMTPD).join("bin/python")
 }
 
 /// A running aiosmtpd on 127.0.0.1 that writes what it receives to `dir`.

@@ -57,12 +57,13 @@ fn run(cmd: &mut Command, what: &str) {
     }
 }
 
-/// `target/peers/scim-venv/bin/scim2-server`, installing it if needed.
-pub fn scim_server_bin() -> PathBuf {
-    locked("scim", || {
-        let venv = peers_dir().join("scim-venv");
-        let bin = venv.join("bin/scim2-server");
-        let marker = venv.join(".installed-0.8.3");
+/// A Python venv `target/peers/NAME-venv` with `package` (`name==version`)
+/// installed, once, under the peers lock; returns the venv directory.
+pub fn python_venv_peer(name: &str, package: &str) -> PathBuf {
+    locked(name, || {
+        let venv = peers_dir().join(format!("{name}-venv"));
+        let version = package.rsplit("==").next().unwrap_or(package);
+        let marker = venv.join(format!(".installed-{version}"));
         if !marker.exists() {
             let _ = std::fs::remove_dir_all(&venv);
             run(
@@ -74,19 +75,25 @@ pub fn scim_server_bin() -> PathBuf {
                     "install",
                     "-q",
                     "--disable-pip-version-check",
-                    SCIM2_SERVER,
+                    package,
                 ]),
-                "pip install scim2-server==0.8.3",
-            );
-            assert!(
-                bin.exists(),
-                "pip installed scim2-server but {} is missing",
-                bin.display()
+                &format!("pip install {package}"),
             );
             File::create(&marker).ok();
         }
-        bin
+        venv
     })
+}
+
+/// `target/peers/scim-venv/bin/scim2-server`, installing it if needed.
+pub fn scim_server_bin() -> PathBuf {
+    let bin = python_venv_peer("scim", SCIM2_SERVER).join("bin/scim2-server");
+    assert!(
+        bin.exists(),
+        "pip installed scim2-server but {} is missing",
+        bin.display()
+    );
+    bin
 }
 
 /// `target/peers/prism/node_modules/.bin/prism`, installing it if needed.
