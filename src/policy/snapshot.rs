@@ -197,6 +197,18 @@ impl Snapshot {
         self.area_path(area).contains(&ancestor)
     }
 
+    /// `team`, then its parent, grandparent and so on, without allocating;
+    /// stops after as many steps as there are teams, so a cycle ends.
+    pub fn team_ancestors(&self, team: usize) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors(Some(team), move |&t| {
+            self.org.teams[t]
+                .parent
+                .as_deref()
+                .and_then(|p| self.team_idx(p))
+        })
+        .take(self.org.teams.len())
+    }
+
     /// `team` and its descendants.
     pub fn team_subtree(&self, team: usize) -> Vec<usize> {
         let mut out = Vec::new();

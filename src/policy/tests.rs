@@ -826,3 +826,18 @@ fn why_explains_justification_and_failure() {
             .contains("unknown entitlement")
     );
 }
+
+#[test]
+fn team_ancestors_walk_up_and_stop_on_cycles() {
+    let mut org = base();
+    let snap = Snapshot::new(org.clone());
+    let api = snap.team_idx("pay-api").unwrap();
+    let names: Vec<&str> = snap
+        .team_ancestors(api)
+        .map(|t| snap.org.teams[t].id.as_str())
+        .collect();
+    assert_eq!(names, ["pay-api", "payments", "eng"]);
+    org.teams[0].parent = Some("pay-api".into());
+    let snap = Snapshot::new(org);
+    assert_eq!(snap.team_ancestors(api).count(), snap.org.teams.len());
+}

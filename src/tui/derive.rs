@@ -334,24 +334,8 @@ impl State {
     fn person_in_team(&self, person: &str, team: usize) -> bool {
         let snap = &self.data.snap;
         self.teams_of_person.get(person).is_some_and(|ts| {
-            ts.iter().any(|&t| {
-                let mut cur = Some(t);
-                let mut steps = 0;
-                while let Some(c) = cur {
-                    if c == team {
-                        return true;
-                    }
-                    steps += 1;
-                    if steps > 64 {
-                        break;
-                    }
-                    cur = snap.org.teams[c]
-                        .parent
-                        .as_deref()
-                        .and_then(|p| snap.team_idx(p));
-                }
-                false
-            })
+            ts.iter()
+                .any(|&t| snap.team_ancestors(t).any(|c| c == team))
         })
     }
 
@@ -552,27 +536,7 @@ fn led_teams(snap: &crate::policy::Snapshot, me: &str) -> Vec<usize> {
     leads
         .iter()
         .copied()
-        .filter(|&t| {
-            let mut cur = snap.org.teams[t]
-                .parent
-                .as_deref()
-                .and_then(|p| snap.team_idx(p));
-            let mut steps = 0;
-            while let Some(c) = cur {
-                if leads.contains(&c) {
-                    return false;
-                }
-                steps += 1;
-                if steps > 64 {
-                    break;
-                }
-                cur = snap.org.teams[c]
-                    .parent
-                    .as_deref()
-                    .and_then(|p| snap.team_idx(p));
-            }
-            true
-        })
+        .filter(|&t| !snap.team_ancestors(t).skip(1).any(|c| leads.contains(&c)))
         .collect()
 }
 
