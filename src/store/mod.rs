@@ -8,6 +8,8 @@ pub mod decisions;
 pub mod delegations;
 mod org;
 pub mod reminders;
+mod retire;
+pub mod rules;
 mod schema;
 mod upstream;
 

@@ -1,0 +1,1 @@
+//! Retiring a source: dropping the cached rows of a source no longer configured.
