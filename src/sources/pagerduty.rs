@@ -116,11 +116,9 @@ impl PagerDuty {
             url.query_pairs_mut()
                 .append_pair("limit", &limit.to_string())
                 .append_pair("offset", &offset.to_string());
-            let mut page: serde_json::Map<String, serde_json::Value> =
+            let page: serde_json::Map<String, serde_json::Value> =
                 self.fetcher.get_json(&url).await?;
-            let more = page.get("more").and_then(|m| m.as_bool()).unwrap_or(false);
-            let items = page.remove(key).unwrap_or(serde_json::Value::Array(vec![]));
-            let items: Vec<T> = serde_json::from_value(items).map_err(|e| {
+            let (items, more) = items_of::<T>(page, key).map_err(|e| {
                 self.fetcher.error(
                     &reqwest::Method::GET,
                     &url,
@@ -169,7 +167,30 @@ impl PagerDuty {
     }
 }
 
-fn parse_time(text: &str) -> Option<Time> {
+/// The items under `key` of one list page, and its `more`.
+fn items_of<T: DeserializeOwned>(
+    mut page: serde_json::Map<String, serde_json::Value>,
+    key: &str,
+) -> serde_json::Result<(Vec<T>, bool)> {
+    let more = page.get("more").and_then(|m| m.as_bool()).unwrap_or(false);
+    let items = page.remove(key).unwrap_or(serde_json::Value::Array(vec![]));
+    Ok((serde_json::from_value(items)?, more))
+}
+
+/// One list page body read as `list` reads it (what the fuzz target feeds).
+pub fn parse_list_page<T: DeserializeOwned>(
+    body: &[u8],
+    key: &str,
+) -> serde_json::Result<(Vec<T>, bool)> {
+    items_of(serde_json::from_slice(body)?, key)
+}
+
+/// A `GET /schedules/{id}` body read as `schedule` reads it.
+pub fn parse_schedule(body: &[u8]) -> serde_json::Result<Schedule> {
+    serde_json::from_slice::<ScheduleReply>(body).map(|r| r.schedule)
+}
+
+pub fn parse_time(text: &str) -> Option<Time> {
     chrono::DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|t| t.with_timezone(&chrono::Utc))

@@ -194,17 +194,14 @@ impl Scim {
             );
         }
         if per_page > 0 && per_page < total {
-            let starts: Vec<u64> = (1..)
-                .map(|k| 1 + k * per_page)
-                .take_while(|s| *s <= total)
-                .collect();
-            if starts.len() + 1 > self.fetcher.settings.max_pages {
+            let Some(starts) = later_page_starts(total, per_page, self.fetcher.settings.max_pages)
+            else {
                 bail!(
                     "source {}: {resource} has {total} items in pages of {per_page}: more than max_pages ({})",
                     self.name,
                     self.fetcher.settings.max_pages
                 );
-            }
+            };
             let sem = Arc::new(tokio::sync::Semaphore::new(
                 self.fetcher.settings.concurrency,
             ));
@@ -288,7 +285,7 @@ impl Scim {
         }
         pages.sort_by_key(|(s, _)| *s);
         let mut seen: HashSet<String> = HashSet::new();
-        let mut out = Vec::with_capacity(total as usize);
+        let mut out = Vec::with_capacity(pages.iter().map(|(_, items)| items.len()).sum());
         for (start, items) in pages {
             for item in items {
                 if !seen.insert(id(&item).to_string()) {
@@ -689,9 +686,49 @@ fn etag(headers: &reqwest::header::HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Where the pages after the first begin, for `total` items in pages of
+/// `per_page`; `None` when that is more than `max_pages` pages in all.
+/// Counted before any start is listed: a hostile `totalResults` (say 2^63)
+/// must not make steward list billions of pages first.
+pub fn later_page_starts(total: u64, per_page: u64, max_pages: usize) -> Option<Vec<u64>> {
+    if per_page == 0 || total.div_ceil(per_page) > max_pages as u64 {
+        return None;
+    }
+    Some(
+        (1u64..)
+            .map_while(|k| k.checked_mul(per_page)?.checked_add(1))
+            .take_while(|s| *s <= total)
+            .collect(),
+    )
+}
+
+/// One listing page body read as `list` reads it: `totalResults`,
+/// `startIndex` and the resources (what the fuzz target feeds).
+pub fn parse_page<T: DeserializeOwned>(
+    body: &[u8],
+) -> serde_json::Result<(Option<u64>, Option<u64>, Vec<T>)> {
+    let page: ListResponse<T> = serde_json::from_slice(body)?;
+    Ok((page.total_results, page.start_index, page.resources))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hostile_total_is_refused_before_any_page_is_listed() {
+        // totalResults 2^63 with one user per page used to collect 2^63
+        // page starts before comparing them with max_pages.
+        assert_eq!(later_page_starts(1 << 63, 1, 10_000), None);
+        assert_eq!(
+            later_page_starts(u64::MAX, 1 << 63, 10),
+            Some(vec![(1 << 63) + 1])
+        );
+        assert_eq!(later_page_starts(5, 2, 3), Some(vec![3, 5]));
+        assert_eq!(later_page_starts(5, 2, 2), None);
+        assert_eq!(later_page_starts(4, 2, 2), Some(vec![3]));
+        assert_eq!(later_page_starts(3, 0, 2), None);
+    }
 
     fn user(id: &str, name: &str, manager: Option<&str>) -> User {
         serde_json::from_value(serde_json::json!({
