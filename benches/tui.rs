@@ -78,8 +78,8 @@ fn fixture() -> Fixture {
 }
 
 fn first_frame(f: &Fixture, term: &mut Terminal<TestBackend>) -> State {
-    let store = Store::open_existing(&f.db).unwrap_or_else(|e| panic!("open: {e:#}"));
-    let data = Data::load(&store, &f.me, now(), None).unwrap_or_else(|e| panic!("{e:#}"));
+    let mut store = Store::open_existing(&f.db).unwrap_or_else(|e| panic!("open: {e:#}"));
+    let data = Data::load(&mut store, &f.me, now(), None).unwrap_or_else(|e| panic!("{e:#}"));
     let state = State::new(data, now(), Vec::new());
     let theme = Theme::color();
     term.draw(|fr| view::render(&state, &theme, fr))
@@ -91,7 +91,7 @@ fn first_frame(f: &Fixture, term: &mut Terminal<TestBackend>) -> State {
 fn phases(f: &Fixture, term: &mut Terminal<TestBackend>) {
     use std::time::Instant;
     let t = Instant::now();
-    let store = Store::open_existing(&f.db).unwrap_or_else(|e| panic!("open: {e:#}"));
+    let mut store = Store::open_existing(&f.db).unwrap_or_else(|e| panic!("open: {e:#}"));
     let open = t.elapsed();
     let t = Instant::now();
     let org = store.load_org().unwrap_or_else(|e| panic!("{e:#}"));
@@ -104,7 +104,7 @@ fn phases(f: &Fixture, term: &mut Terminal<TestBackend>) {
     let list = steward::policy::suggestions(&snap, &scope, now());
     let evaluate = t.elapsed();
     let t = Instant::now();
-    let data = Data::load(&store, &f.me, now(), Some(snap)).unwrap_or_else(|e| panic!("{e:#}"));
+    let data = Data::load(&mut store, &f.me, now(), Some(snap)).unwrap_or_else(|e| panic!("{e:#}"));
     let rest = t.elapsed();
     let t = Instant::now();
     let state = State::new(data, now(), Vec::new());

@@ -90,3 +90,14 @@ pub fn screen(app: &mut App, w: u16, h: u16) -> String {
     }
     out
 }
+
+/// The same demo cache opened again as `who` at `at` (a later day, say).
+pub fn reopen(d: &Demo, who: &str, at: Time) -> App {
+    let db = d.app.db.clone();
+    let store = Store::open_existing(&db).unwrap();
+    let personas = steward::demo::PERSONAS
+        .iter()
+        .map(|(id, _)| id.to_string())
+        .collect();
+    App::new(store, who, at, personas, Theme::color()).unwrap()
+}

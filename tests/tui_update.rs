@@ -491,3 +491,122 @@ fn delegation_is_refused_without_authority() {
         flash(&d)
     );
 }
+
+#[test]
+fn undecided_past_escalate_days_reaches_the_parent_owner_marked() {
+    // Priya opens the console today: her suggestions are seen from now.
+    let d = demo("priya");
+    let mine: Vec<Suggestion> = d
+        .app
+        .state
+        .queue
+        .iter()
+        .map(|&i| d.app.state.data.suggestions[i].clone())
+        .filter(|s| s.area == "payments-db")
+        .collect();
+    assert!(!mine.is_empty());
+    // 13 days later nothing has escalated (payments-db: escalate_days 14).
+    let early = reopen(&d, "marcus", now() + chrono::Duration::days(13));
+    assert!(early.state.data.escalations.is_empty());
+    assert!(
+        early
+            .state
+            .queue
+            .iter()
+            .all(|&i| !early.state.escalated_to_me(i))
+    );
+
+    // 15 days later they reach marcus, who owns payments (its parent).
+    let mut m = reopen(&d, "marcus", now() + chrono::Duration::days(15));
+    let s = &m.state;
+    let escalated: Vec<usize> = s
+        .queue
+        .iter()
+        .copied()
+        .filter(|&i| s.escalated_to_me(i))
+        .collect();
+    assert!(!escalated.is_empty(), "nothing escalated to marcus");
+    for &i in &escalated {
+        let e = s.escalation(i).unwrap();
+        assert_eq!(
+            (e.owner.as_str(), e.to_area.as_str()),
+            ("priya", "payments")
+        );
+        assert_eq!(e.age_days, 15);
+        assert_eq!(s.data.suggestions[i].area, "payments-db");
+    }
+    // Sorted: people who left first, then what escalated to him, then the rest.
+    let first_other = s
+        .queue
+        .iter()
+        .position(|&i| !s.escalated_to_me(i) && s.data.suggestions[i].reason != Reason::PersonLeft)
+        .unwrap_or(s.queue.len());
+    let last_escalated = s
+        .queue
+        .iter()
+        .rposition(|&i| s.escalated_to_me(i) && s.data.suggestions[i].reason != Reason::PersonLeft)
+        .unwrap();
+    assert!(
+        last_escalated < first_other,
+        "escalations come before the rest"
+    );
+    // Counted in the tree: the payments-db node and the whole scope.
+    let node = |label: &str| {
+        s.tree
+            .iter()
+            .find(|n| n.label == label)
+            .map(|n| n.escalated)
+    };
+    let total = escalated.len();
+    assert_eq!(s.tree[0].escalated, total);
+    assert_eq!(node("payments"), Some(total));
+    let screen_text = screen(&mut m, 160, 48);
+    assert!(screen_text.contains(&format!("!{total}")), "{screen_text}");
+
+    // The card says who it escalated from and how long it has waited.
+    let at = m
+        .state
+        .queue
+        .iter()
+        .position(|&i| m.state.escalated_to_me(i))
+        .unwrap();
+    for _ in 0..at {
+        keys(&mut m, "j");
+    }
+    let i = m.state.current().unwrap();
+    let sug = m.state.data.suggestions[i].clone();
+    let card = screen(&mut m, 160, 48);
+    assert!(card.contains("ESCALATED to you"), "{card}");
+    assert!(card.contains("from priya (owner of payments-db)"), "{card}");
+    assert!(
+        card.contains("undecided 15 days since 2026-03-02"),
+        "{card}"
+    );
+
+    // Marcus decides it with his own authority (owner of the parent area).
+    keys(&mut m, "ay");
+    let decided = m
+        .store
+        .decisions()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.suggestion.person == sug.person && d.suggestion.entitlement == sug.entitlement)
+        .expect("recorded");
+    assert_eq!(decided.decider, "marcus");
+    assert!(!m.state.queue.contains(&i));
+    assert_eq!(m.state.tree[0].escalated, total - 1);
+
+    // Priya, the same day, sees the others as hers, overdue and gone above her.
+    let mut p = reopen(&d, "priya", now() + chrono::Duration::days(15));
+    let overdue = p
+        .state
+        .queue
+        .iter()
+        .copied()
+        .find(|&i| p.state.escalation(i).is_some())
+        .expect("an overdue suggestion");
+    assert!(!p.state.escalated_to_me(overdue));
+    assert_eq!(p.state.escalation(overdue).unwrap().to, "marcus");
+    let text = screen(&mut p, 160, 48);
+    assert!(text.contains('^'), "{text}");
+}

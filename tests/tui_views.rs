@@ -147,3 +147,15 @@ fn delegations_view() {
         "<Tab><Tab>jDhana<Enter><Enter>yV",
     );
 }
+
+#[test]
+fn escalated_to_the_parent_owner() {
+    for (w, h) in SIZES {
+        // Priya's suggestions seen today; marcus opens the console 15 days on.
+        let d = demo("priya");
+        let mut app = reopen(&d, "marcus", now() + chrono::Duration::days(15));
+        keys(&mut app, "jj");
+        let text = screen(&mut app, w, h);
+        insta::assert_snapshot!(format!("escalated_marcus_{w}x{h}"), text);
+    }
+}

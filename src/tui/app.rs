@@ -19,6 +19,8 @@ pub struct App {
     pub state: State,
     pub theme: Theme,
     pub store: Store,
+    /// The cache's path (a worker opens its own connection to it).
+    pub db: std::path::PathBuf,
 }
 
 impl App {
@@ -29,10 +31,12 @@ impl App {
         personas: Vec<String>,
         theme: Theme,
     ) -> Result<App> {
-        let data = Data::load(&store, me, now, None)?;
+        let mut store = store;
+        let data = Data::load(&mut store, me, now, None)?;
         Ok(App {
             state: State::new(data, now, personas),
             theme,
+            db: store.path().to_path_buf(),
             store,
         })
     }
@@ -84,12 +88,12 @@ impl App {
                     .into_iter()
                     .map(|o| (o.ok, format!("#{} {}", o.change.decision, o.result)))
                     .collect();
-                let data = Data::load(&self.store, &me, now, None)?;
+                let data = Data::load(&mut self.store, &me, now, None)?;
                 Ok(Msg::Applied { results, data })
             })(),
             Effect::Delegate(d) => (|| {
                 let made = self.store.add_delegation(&d, now)?;
-                let data = Data::load(&self.store, &me, now, None)?;
+                let data = Data::load(&mut self.store, &me, now, None)?;
                 let note = format!(
                     "delegation {}: {} now decides for {}{}",
                     made.id,
@@ -103,7 +107,7 @@ impl App {
             })(),
             Effect::EndDelegation(id) => (|| {
                 let ended = self.store.end_delegation(id, &me, now)?;
-                let data = Data::load(&self.store, &me, now, None)?;
+                let data = Data::load(&mut self.store, &me, now, None)?;
                 let note = format!(
                     "ended delegation {id} of {} to {}",
                     ended.delegation.area, ended.delegation.to
@@ -111,7 +115,8 @@ impl App {
                 Ok(Msg::Reloaded { data, note })
             })(),
             Effect::SwitchPersona(p) => (|| {
-                let data = Data::load(&self.store, &p, now, Some(self.state.data.snap.clone()))?;
+                let data =
+                    Data::load(&mut self.store, &p, now, Some(self.state.data.snap.clone()))?;
                 Ok(Msg::Loaded(data))
             })(),
         };
@@ -124,7 +129,7 @@ impl App {
     /// Decisions, plan and audit re-read; snapshot and suggestions kept.
     fn reread(&self) -> Result<Data> {
         let d = &self.state.data;
-        Data::refreshed(d, &self.store)
+        Data::refreshed(d, &self.store, self.state.now)
     }
 
     pub fn draw<B: Backend>(&self, term: &mut Terminal<B>) -> Result<()>

@@ -4,7 +4,9 @@
 //! that is plain data.
 
 use crate::apply::{self, Change};
+use crate::digest::compose::current_escalations;
 use crate::model::*;
+use crate::policy::escalation::Escalation;
 use crate::policy::{Scope, Snapshot, suggestions};
 use crate::store::{AuditEntry, LocalDelegation, SourceInfo, Store};
 use anyhow::Result;
@@ -25,29 +27,36 @@ pub struct Data {
     pub sources: Vec<SourceInfo>,
     /// Delegations made in steward (revocable from the console).
     pub local_delegations: Vec<LocalDelegation>,
+    /// Suggestions in scope left undecided past their area's
+    /// `escalate_days`: escalated to `me` (`to == me`), or past `me` to an
+    /// owner above.
+    pub escalations: Vec<Escalation>,
 }
 
 impl Data {
     /// Everything from the store; `snap` is reused when given (nothing
-    /// upstream changed, only decisions).
-    pub fn load(store: &Store, me: &str, now: Time, snap: Option<Arc<Snapshot>>) -> Result<Data> {
+    /// upstream changed, only decisions). Notes the suggestions as seen at
+    /// `now`, as a digest run does: escalation counts from a first sighting.
+    pub fn load(
+        store: &mut Store,
+        me: &str,
+        now: Time,
+        snap: Option<Arc<Snapshot>>,
+    ) -> Result<Data> {
         let snap = match snap {
             Some(s) => s,
             None => Arc::new(Snapshot::new(store.load_org()?)),
         };
         let scope = Scope::of(&snap, me, now);
         let suggestions = suggestions(&snap, &scope, now);
-        Data::with(store, me, snap, scope, suggestions)
-    }
-
-    /// Re-reads decisions, plan and audit; keeps the snapshot and suggestions.
-    pub fn refresh(self, store: &Store) -> Result<Data> {
-        Data::with(store, &self.me, self.snap, self.scope, self.suggestions)
+        store.note_seen(&suggestions, now)?;
+        Data::with(store, me, now, snap, scope, suggestions)
     }
 
     fn with(
         store: &Store,
         me: &str,
+        now: Time,
         snap: Arc<Snapshot>,
         scope: Scope,
         suggestions: Vec<Suggestion>,
@@ -57,6 +66,8 @@ impl Data {
         let audit = store.audit_entries(Some(AUDIT_LIMIT))?;
         let sources = store.sources()?;
         let local_delegations = store.local_delegations()?;
+        let first_seen = store.first_seen()?;
+        let escalations = current_escalations(&snap, &suggestions, &decisions, &first_seen, now);
         Ok(Data {
             snap,
             me: me.to_string(),
@@ -67,6 +78,7 @@ impl Data {
             audit,
             sources,
             local_delegations,
+            escalations,
         })
     }
 
@@ -85,16 +97,18 @@ impl Data {
             audit: Vec::new(),
             sources: Vec::new(),
             local_delegations: Vec::new(),
+            escalations: Vec::new(),
         }
     }
 }
 
 impl Data {
     /// A copy with decisions, plan and audit re-read from the store.
-    pub fn refreshed(d: &Data, store: &Store) -> Result<Data> {
+    pub fn refreshed(d: &Data, store: &Store, now: Time) -> Result<Data> {
         Data::with(
             store,
             &d.me,
+            now,
             d.snap.clone(),
             d.scope.clone(),
             d.suggestions.clone(),

@@ -44,9 +44,12 @@ impl State {
             urgency: Vec::new(),
             held_since: Vec::new(),
             sug_area: Vec::new(),
+            esc_of: Vec::new(),
             order: Vec::new(),
             area_counts: Vec::new(),
             team_counts: Vec::new(),
+            area_esc: Vec::new(),
+            team_esc: Vec::new(),
             led_teams: Vec::new(),
             teams_of_person: HashMap::new(),
             expanded: BTreeSet::new(),
@@ -94,12 +97,25 @@ impl State {
             self.expanded.insert((true, r));
         }
         self.held_since = held_since(&snap, &self.data.suggestions);
+        self.esc_of = escalation_index(&self.data);
+        let me = self.data.me.clone();
         self.urgency = self
             .data
             .suggestions
             .iter()
             .zip(&self.held_since)
-            .map(|(s, held)| urgency(&snap, s, *held, self.now))
+            .zip(&self.esc_of)
+            .map(|((s, held), esc)| {
+                let to_me = esc
+                    .map(|e| &self.data.escalations[e])
+                    .filter(|e| e.to == me);
+                match to_me {
+                    // Escalated to me: right after people who left, the
+                    // longest waiting first.
+                    Some(e) if s.reason != Reason::PersonLeft => (1, e.waiting_since.timestamp()),
+                    _ => urgency(&snap, s, *held, self.now),
+                }
+            })
             .collect();
         self.sug_area = self
             .data
@@ -128,6 +144,7 @@ impl State {
     /// After decisions changed (decide, undo): standing, counts, tree, queue.
     pub fn refresh_decisions(&mut self) {
         self.generation += 1;
+        self.esc_of = escalation_index(&self.data);
         let mut by_key: HashMap<(&str, &str), Vec<&Decision>> = HashMap::new();
         for d in &self.data.decisions {
             by_key
@@ -155,6 +172,8 @@ impl State {
         let snap = self.data.snap.clone();
         self.area_counts = vec![[0; 3]; snap.org.areas.len()];
         self.team_counts = vec![[0; 3]; snap.org.teams.len()];
+        self.area_esc = vec![0; snap.org.areas.len()];
+        self.team_esc = vec![0; snap.org.teams.len()];
         let mut team_parent: Vec<Option<usize>> = vec![None; snap.org.teams.len()];
         for (i, t) in snap.org.teams.iter().enumerate() {
             team_parent[i] = t
@@ -168,9 +187,11 @@ impl State {
                 continue;
             }
             let slot = kind_slot(s.kind);
+            let esc = usize::from(self.escalated_to_me(i));
             if let Some(a) = snap.area_idx(&s.area) {
                 for p in snap.area_path(a) {
                     self.area_counts[p][slot] += 1;
+                    self.area_esc[p] += esc;
                 }
             }
             if let Some(teams) = self.teams_of_person.get(&s.person) {
@@ -182,6 +203,7 @@ impl State {
                             break;
                         }
                         self.team_counts[c][slot] += 1;
+                        self.team_esc[c] += esc;
                         cur = team_parent[c];
                     }
                 }
@@ -196,14 +218,17 @@ impl State {
         match self.tab {
             TreeTab::Areas => {
                 let mut all = [0; 3];
+                let mut esc = 0;
                 for &r in &self.data.scope.roots {
                     add(&mut all, self.area_counts[r]);
+                    esc += self.area_esc[r];
                 }
                 out.push(TreeNode {
                     key: NodeKey::All,
                     depth: 0,
                     label: "all in scope".into(),
                     counts: all,
+                    escalated: esc,
                     has_children: false,
                     expanded: true,
                     note: String::new(),
@@ -222,14 +247,17 @@ impl State {
             }
             TreeTab::Teams => {
                 let mut all = [0; 3];
+                let mut esc = 0;
                 for &t in &self.led_teams {
                     add(&mut all, self.team_counts[t]);
+                    esc += self.team_esc[t];
                 }
                 out.push(TreeNode {
                     key: NodeKey::All,
                     depth: 0,
                     label: "all teams I lead".into(),
                     counts: all,
+                    escalated: esc,
                     has_children: false,
                     expanded: true,
                     note: String::new(),
@@ -259,6 +287,7 @@ impl State {
             depth: depth + 1,
             label: node.id.clone(),
             counts: self.area_counts[a],
+            escalated: self.area_esc[a],
             has_children: !children.is_empty(),
             expanded,
             note,
@@ -284,6 +313,7 @@ impl State {
             depth: depth + 1,
             label: snap.org.teams[t].id.clone(),
             counts: self.team_counts[t],
+            escalated: self.team_esc[t],
             has_children: !children.is_empty(),
             expanded,
             note: String::new(),
@@ -455,6 +485,20 @@ impl State {
         scored.into_iter().map(|(_, i)| i).collect()
     }
 
+    /// Is suggestion `i` escalated to the person at the keyboard?
+    pub fn escalated_to_me(&self, i: usize) -> bool {
+        self.escalation(i).is_some_and(|e| e.to == self.data.me)
+    }
+
+    /// Suggestion `i`'s escalation, if it waited past `escalate_days`.
+    pub fn escalation(&self, i: usize) -> Option<&crate::policy::escalation::Escalation> {
+        self.esc_of
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|e| self.data.escalations.get(e))
+    }
+
     /// The suggestion the card shows: the walkthrough's, else the queue's.
     pub fn current(&self) -> Option<usize> {
         match &self.walk {
@@ -464,9 +508,37 @@ impl State {
     }
 }
 
+/// Each suggestion's escalation, by (person, entitlement, fingerprint).
+fn escalation_index(data: &Data) -> Vec<Option<usize>> {
+    let by_key: HashMap<(&str, &str, String), usize> = data
+        .escalations
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let s = &e.suggestion;
+            (
+                (s.person.as_str(), s.entitlement.as_str(), s.fingerprint()),
+                i,
+            )
+        })
+        .collect();
+    if by_key.is_empty() {
+        return vec![None; data.suggestions.len()];
+    }
+    data.suggestions
+        .iter()
+        .map(|s| {
+            by_key
+                .get(&(s.person.as_str(), s.entitlement.as_str(), s.fingerprint()))
+                .copied()
+        })
+        .collect()
+}
+
 /// Smaller is more urgent: people who left, other revocations, grants for
 /// someone on call now or whose shift starts soon (sooner first), other
-/// grants, reviews. The second part orders within a class.
+/// grants, reviews. The second part orders within a class. Class 1 is left
+/// for suggestions escalated to the person at the keyboard (set by the state).
 pub fn urgency(
     snap: &crate::policy::Snapshot,
     s: &Suggestion,
@@ -476,13 +548,13 @@ pub fn urgency(
     let held_since = || held.map_or(0, |t| t.timestamp());
     match (s.kind, s.reason) {
         (_, Reason::PersonLeft) => (0, held_since()),
-        (Kind::Revoke, _) => (1, held_since()),
-        (Kind::Grant, Reason::OnCall) => (2, 0),
+        (Kind::Revoke, _) => (2, held_since()),
+        (Kind::Grant, Reason::OnCall) => (3, 0),
         (Kind::Grant, _) => match next_shift_for_rule(snap, s, now) {
-            Some(start) if start - now <= Duration::days(HORIZON_DAYS) => (3, start.timestamp()),
-            _ => (4, 0),
+            Some(start) if start - now <= Duration::days(HORIZON_DAYS) => (4, start.timestamp()),
+            _ => (5, 0),
         },
-        (Kind::Review, _) => (5, held_since()),
+        (Kind::Review, _) => (6, held_since()),
     }
 }
 

@@ -43,6 +43,8 @@ pub struct TreeNode {
     pub label: String,
     /// Pending grant, revoke, review in its subtree.
     pub counts: [usize; 3],
+    /// Of those, how many are escalated to `me`.
+    pub escalated: usize,
     pub has_children: bool,
     pub expanded: bool,
     /// "delegated by X" for a delegated root.
@@ -179,11 +181,17 @@ pub struct State {
     pub held_since: Vec<Option<Time>>,
     /// The area index of each suggestion.
     pub sug_area: Vec<Option<usize>>,
+    /// Its escalation, if it waited past `escalate_days` (index into
+    /// `data.escalations`).
+    pub esc_of: Vec<Option<usize>>,
     /// Every suggestion, most urgent first (queues filter this; no sort per key).
     pub order: Vec<usize>,
     /// Pending counts per area (its whole subtree) and per team.
     pub area_counts: Vec<[usize; 3]>,
     pub team_counts: Vec<[usize; 3]>,
+    /// Pending suggestions escalated to `me`, per area (subtree) and team.
+    pub area_esc: Vec<usize>,
+    pub team_esc: Vec<usize>,
     /// Teams `me` leads (roots of the teams tab).
     pub led_teams: Vec<usize>,
     /// Which team each person belongs to directly (for the teams tab filter).

@@ -73,6 +73,41 @@ pub fn lines<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
     }
     out.push(Line::from(head));
     out.push(Line::from(sug.evidence.as_str()));
+    if let Some(e) = s.escalation(i) {
+        let days = |n: i64| format!("{n} day{}", if n == 1 { "" } else { "s" });
+        let (label, text) = if e.to == s.data.me {
+            (
+                " ESCALATED to you ",
+                format!(
+                    " from {} (owner of {}): undecided {} since {}, past {}'s escalate_days {}; you own {}",
+                    e.owner,
+                    e.suggestion.area,
+                    days(e.age_days),
+                    day(e.waiting_since),
+                    e.suggestion.area,
+                    e.escalate_days,
+                    e.to_area
+                ),
+            )
+        } else {
+            (
+                " OVERDUE ",
+                format!(
+                    " undecided {} since {} (escalate_days {}); escalated from {} to {} (owner of {})",
+                    days(e.age_days),
+                    day(e.waiting_since),
+                    e.escalate_days,
+                    e.owner,
+                    e.to,
+                    e.to_area
+                ),
+            )
+        };
+        out.push(Line::from(vec![
+            Span::styled(label, t.alert),
+            Span::styled(text, t.error),
+        ]));
+    }
 
     // The area: tags and notes first, loudly.
     if let Some(a) = snap.area(&sug.area) {

@@ -20,7 +20,13 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     if inner.height == 0 {
         return;
     }
-    let mut lines = vec![Line::from(Span::styled("  grant/revoke/review", t.dim))];
+    let any_escalated = s.tree.first().is_some_and(|n| n.escalated > 0);
+    let legend = if any_escalated {
+        "  grant/revoke/review !escalated"
+    } else {
+        "  grant/revoke/review"
+    };
+    let mut lines = vec![Line::from(Span::styled(legend, t.dim))];
     let visible = inner.height.saturating_sub(1) as usize;
     if s.tree.len() <= 1 && s.tab == TreeTab::Teams {
         lines.push(Line::from(Span::styled("you lead no team", t.dim)));
@@ -45,6 +51,9 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
             Span::raw(n.label.clone()),
             Span::styled(counts, if n.counts[1] > 0 { t.revoke } else { t.dim }),
         ];
+        if n.escalated > 0 {
+            spans.push(Span::styled(format!(" !{}", n.escalated), t.alert));
+        }
         if let NodeKey::Area(a) = n.key
             && let Some(tag) = s.data.snap.org.areas[a]
                 .tags

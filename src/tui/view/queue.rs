@@ -91,9 +91,19 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         let sug = &s.data.suggestions[i];
         let mark = if s.marked.contains(&i) { "●" } else { " " };
         let left = sug.reason == Reason::PersonLeft;
+        // `!`: escalated to you; `^`: yours, escalated above you.
+        let esc = match s.escalation(i) {
+            Some(e) if e.to == s.data.me => "!",
+            Some(_) => "^",
+            None => " ",
+        };
         let mut line = Line::from(vec![
             Span::styled(mark, t.marked),
-            Span::raw(" "),
+            if esc == " " {
+                Span::raw(esc)
+            } else {
+                Span::styled(esc, t.alert)
+            },
             Span::styled(kind_letter(sug.kind), t.kind(sug.kind)),
             Span::raw(" "),
             Span::styled(
