@@ -59,7 +59,7 @@ fn bench(c: &mut Criterion) {
                 |mut store| {
                     black_box(
                         sync_org_dir(&mut store, &org_dir, now())
-                            .map(|o| o.grants.len())
+                            .map(|o| o.grants)
                             .ok(),
                     )
                 },

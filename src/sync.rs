@@ -36,20 +36,65 @@ pub fn files_source_info(dir: &Path) -> SourceInfo {
     }
 }
 
-/// Reads `dir` and replaces the cached files source with it, or records why not.
-pub fn sync_org_dir(store: &mut Store, dir: &Path, now: Time) -> Result<Org> {
+/// What a sync of an org directory wrote: the org without its grants (they
+/// went straight from grants.csv into the cache), and how many grants.
+#[derive(Debug)]
+pub struct DirSynced {
+    pub org: Org,
+    pub grants: usize,
+}
+
+/// Reads `dir` and replaces the cached files source with it, or records why
+/// not. grants.csv is parsed on another thread and streamed into the open
+/// transaction while the rest is written; any error rolls it all back.
+pub fn sync_org_dir(store: &mut Store, dir: &Path, now: Time) -> Result<DirSynced> {
     let info = files_source_info(dir);
-    match files::read_org(dir) {
-        Ok(org) => {
-            store.replace_source(&info, &org, now)?;
-            tracing::info!(dir = %dir.display(), people = org.people.len(), grants = org.grants.len(), "synced org directory");
-            Ok(org)
+    let synced = files::read::read_org_streaming(dir, |grants, rest| {
+        let written = store.replace_source_streaming(&info, grants, || rest.wait(), now);
+        match written {
+            Ok((org, grants)) => Ok(DirSynced { org, grants }),
+            // The other files' errors come first, as `read_org` gives them.
+            Err(e) => Err(match rest.error() {
+                Some(first) => DirSyncError::Parse(first),
+                None => DirSyncError::Store(e),
+            }),
         }
-        Err(e) => {
+    });
+    match synced {
+        Ok(s) => {
+            tracing::info!(dir = %dir.display(), people = s.org.people.len(), grants = s.grants, "synced org directory");
+            Ok(s)
+        }
+        Err(DirSyncError::Parse(e)) => {
             tracing::warn!(error = %e, "sync failed");
             store.record_sync_failure(&info, &e.to_string(), now)?;
             Err(anyhow::Error::new(e).context("sync failed; the cache keeps its previous data"))
         }
+        Err(DirSyncError::Store(e)) => {
+            // A bad grants.csv row surfaces here, through the stream.
+            let parse = e.downcast_ref::<files::ParseError>().cloned();
+            tracing::warn!(error = %e, "sync failed");
+            store.record_sync_failure(&info, &format!("{e:#}"), now)?;
+            match parse {
+                Some(p) => {
+                    Err(anyhow::Error::new(p)
+                        .context("sync failed; the cache keeps its previous data"))
+                }
+                None => Err(e.context("sync failed; the cache keeps its previous data")),
+            }
+        }
+    }
+}
+
+/// Why a directory sync failed: the files, or the cache.
+enum DirSyncError {
+    Parse(files::ParseError),
+    Store(anyhow::Error),
+}
+
+impl From<files::ParseError> for DirSyncError {
+    fn from(e: files::ParseError) -> DirSyncError {
+        DirSyncError::Parse(e)
     }
 }
 

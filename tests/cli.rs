@@ -272,6 +272,76 @@ fn sync_status_and_a_failed_sync_keeps_the_cache() {
 }
 
 #[test]
+fn a_bad_row_deep_in_grants_csv_rolls_back_rows_already_written() {
+    // grants.csv is streamed into the open transaction in batches while it is
+    // parsed: rows before the bad one are already inserted when it is found.
+    let o = synced();
+    let before = suggest_json(&o, &[]);
+    let good = std::fs::read_to_string(o.org.join("grants.csv")).unwrap();
+    let mut big = good.clone();
+    for i in 0..30_000 {
+        big.push_str(&format!(
+            "ana,pay-db:read,priya,2026-01-0{}T00:00:00Z,manual,\n",
+            1 + i % 9
+        ));
+    }
+    let bad_line = big.lines().count() + 1;
+    big.push_str("ana,pay-db:read,priya,2026-01-01T00:00:00Z,whenever,\n");
+    std::fs::write(o.org.join("grants.csv"), &big).unwrap();
+    steward(&o)
+        .args(["sync", "--org"])
+        .arg(&o.org)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(format!(
+            "grants.csv:{bad_line}:5: column `basis`: must be `manual` or `rule:<id>`"
+        )));
+    assert_eq!(
+        suggest_json(&o, &[]),
+        before,
+        "the cache keeps its previous data"
+    );
+    steward(&o)
+        .arg("status")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("LAST SYNC FAILED"));
+
+    // With people.csv broken too, its error comes first, as files are read in order.
+    std::fs::write(
+        o.org.join("people.csv"),
+        "id,name,email,manager,status\nana,Ana,a@x,,sometimes\n",
+    )
+    .unwrap();
+    steward(&o)
+        .args(["sync", "--org"])
+        .arg(&o.org)
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("people.csv:2:5")
+                .and(predicate::str::contains("grants.csv").not()),
+        );
+
+    // Mended, the big file syncs whole.
+    std::fs::write(o.org.join("people.csv"), PEOPLE).unwrap();
+    std::fs::write(
+        o.org.join("grants.csv"),
+        &big[..big.len() - "ana,pay-db:read,priya,2026-01-01T00:00:00Z,whenever,\n".len()],
+    )
+    .unwrap();
+    steward(&o)
+        .args(["sync", "--org"])
+        .arg(&o.org)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "{} grants",
+            good.lines().count() - 1 + 30_000
+        )));
+}
+
+#[test]
 fn why_prints_the_chain_or_the_failing_condition() {
     let o = synced();
     steward(&o)

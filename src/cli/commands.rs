@@ -208,7 +208,8 @@ fn sync(ctx: &Ctx, org: Option<std::path::PathBuf>, only: &[String]) -> Result<E
     };
     let mut store = Store::open(&ctx.db_path())?;
     let started = std::time::Instant::now();
-    let org = sync_org_dir(&mut store, &dir, ctx.now)?;
+    let synced = sync_org_dir(&mut store, &dir, ctx.now)?;
+    let org = &synced.org;
     println!(
         "synced {} into {} in {:.2}s: {} people, {} teams, {} rotations, {} trainings, {} areas, {} entitlements, {} grants, {} delegations, {} rules",
         dir.display(),
@@ -220,7 +221,7 @@ fn sync(ctx: &Ctx, org: Option<std::path::PathBuf>, only: &[String]) -> Result<E
         org.trainings.len(),
         org.areas.len(),
         org.entitlements.len(),
-        org.grants.len(),
+        synced.grants,
         org.delegations.len(),
         org.rules.len()
     );

@@ -58,14 +58,95 @@ const TABLES: [&str; 10] = [
     "rules",
 ];
 
+/// Inserts grant rows, the largest table: the source is bound once and one
+/// buffer serves every basis, so a row costs no allocation.
+struct GrantInserter<'c> {
+    st: rusqlite::Statement<'c>,
+    basis: String,
+}
+
+impl<'c> GrantInserter<'c> {
+    fn new(tx: &'c rusqlite::Transaction, source: &str) -> Result<GrantInserter<'c>> {
+        let mut st = tx.prepare("INSERT INTO grants VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+        st.raw_bind_parameter(1, source)?;
+        Ok(GrantInserter {
+            st,
+            basis: String::new(),
+        })
+    }
+
+    fn insert(&mut self, grants: &[Grant]) -> Result<()> {
+        let st = &mut self.st;
+        for g in grants {
+            self.basis.clear();
+            match &g.basis {
+                Basis::Manual => self.basis.push_str("manual"),
+                Basis::Rule(id) => {
+                    self.basis.push_str("rule:");
+                    self.basis.push_str(id);
+                }
+            }
+            st.raw_bind_parameter(2, &g.person)?;
+            st.raw_bind_parameter(3, &g.entitlement)?;
+            st.raw_bind_parameter(4, &g.granted_by)?;
+            st.raw_bind_parameter(5, secs(g.granted_at))?;
+            st.raw_bind_parameter(6, &self.basis)?;
+            st.raw_bind_parameter(7, g.expires.map(secs))?;
+            st.raw_execute()?;
+        }
+        Ok(())
+    }
+}
+
 impl Store {
     /// Replaces everything `source` contributed with `org`, in one transaction.
     pub fn replace_source(&mut self, source: &SourceInfo, org: &Org, now: Time) -> Result<()> {
+        self.replace_source_streaming(
+            source,
+            std::iter::empty::<Result<Vec<Grant>, std::convert::Infallible>>(),
+            || Ok::<_, std::convert::Infallible>(org),
+            now,
+        )
+        .map(|_| ())
+    }
+
+    /// Like [`Store::replace_source`], for a source that produces its grants
+    /// while the rest is still being read: the files source streams
+    /// grants.csv's rows in `grants` while another thread parses the other
+    /// files, which `rest` waits for once the grants are written. An error
+    /// from either rolls everything back. Returns the rest of the org and the
+    /// number of grants written.
+    pub fn replace_source_streaming<E, O>(
+        &mut self,
+        source: &SourceInfo,
+        grants: impl IntoIterator<Item = Result<Vec<Grant>, E>>,
+        rest: impl FnOnce() -> std::result::Result<O, E>,
+        now: Time,
+    ) -> Result<(O, usize)>
+    where
+        E: std::error::Error + Send + Sync + 'static,
+        O: std::borrow::Borrow<Org>,
+    {
         let tx = self.conn.transaction()?;
         let name = source.name.as_str();
         for table in TABLES {
             tx.execute(&format!("DELETE FROM {table} WHERE source = ?1"), [name])?;
         }
+        let mut grants_written = 0;
+        let rest = {
+            let mut inserter = GrantInserter::new(&tx, name)?;
+            for batch in grants {
+                let batch = batch?;
+                inserter.insert(&batch)?;
+                grants_written += batch.len();
+            }
+            let rest = rest()?;
+            let org: &Org = rest.borrow();
+            inserter.insert(&org.grants)?;
+            grants_written += org.grants.len();
+            rest
+        };
+        let org: &Org = rest.borrow();
         {
             let mut st = tx.prepare("INSERT INTO people VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
             for p in &org.people {
@@ -128,26 +209,6 @@ impl Store {
             }
             // The largest table: bind the source once and reuse one buffer
             // for the basis, so a row costs no allocation.
-            let mut st = tx.prepare("INSERT INTO grants VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
-            st.raw_bind_parameter(1, name)?;
-            let mut basis = String::new();
-            for g in &org.grants {
-                basis.clear();
-                match &g.basis {
-                    Basis::Manual => basis.push_str("manual"),
-                    Basis::Rule(id) => {
-                        basis.push_str("rule:");
-                        basis.push_str(id);
-                    }
-                }
-                st.raw_bind_parameter(2, &g.person)?;
-                st.raw_bind_parameter(3, &g.entitlement)?;
-                st.raw_bind_parameter(4, &g.granted_by)?;
-                st.raw_bind_parameter(5, secs(g.granted_at))?;
-                st.raw_bind_parameter(6, &basis)?;
-                st.raw_bind_parameter(7, g.expires.map(secs))?;
-                st.raw_execute()?;
-            }
             let mut st = tx.prepare("INSERT INTO delegations VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
             for d in &org.delegations {
                 st.execute(params![
@@ -186,7 +247,7 @@ impl Store {
             + org.trainings.len()
             + org.areas.len()
             + org.entitlements.len()
-            + org.grants.len()
+            + grants_written
             + org.delegations.len()
             + org.rules.len()) as i64;
         tx.execute(
@@ -197,7 +258,7 @@ impl Store {
             params![name, source.kind, source.location, secs(now), items],
         )?;
         tx.commit().context("cannot commit the sync")?;
-        Ok(())
+        Ok((rest, grants_written))
     }
 
     /// Notes a failed sync of `source` without touching its data.

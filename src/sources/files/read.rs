@@ -23,6 +23,146 @@ pub const ORG_FILES: [&str; 9] = [
 
 /// Reads the whole directory; any malformed file fails the whole read.
 pub fn read_org(dir: &Path) -> Result<Org, ParseError> {
+    check_dir(dir)?;
+    let mut org = parse(&Files::Dir(dir))?;
+    ics::add_feeds(dir, &mut org)?;
+    Ok(org)
+}
+
+/// How many grants.csv rows travel together from the reader thread.
+const GRANT_BATCH: usize = 8192;
+
+/// What the grants reader thread sends.
+enum GrantMsg {
+    Batch(Vec<Grant>),
+    Failed(ParseError),
+    Done,
+}
+
+/// The rows of grants.csv as they are parsed, in batches. It ends with an
+/// error, never silently, when the reader failed or vanished, so a consumer
+/// cannot mistake half a file for all of it.
+pub struct GrantStream {
+    rx: std::sync::mpsc::Receiver<GrantMsg>,
+    path: std::path::PathBuf,
+    finished: bool,
+}
+
+impl Iterator for GrantStream {
+    type Item = Result<Vec<Grant>, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
+        }
+        match self.rx.recv() {
+            Ok(GrantMsg::Batch(b)) => Some(Ok(b)),
+            Ok(GrantMsg::Done) => {
+                self.finished = true;
+                None
+            }
+            Ok(GrantMsg::Failed(e)) => {
+                self.finished = true;
+                Some(Err(e))
+            }
+            Err(_) => {
+                self.finished = true;
+                Some(Err(ParseError::file(
+                    &self.path,
+                    "the reader thread failed",
+                )))
+            }
+        }
+    }
+}
+
+/// The other files of the directory, parsed on their own thread.
+pub struct RestOfOrg<'scope> {
+    handle: Option<std::thread::ScopedJoinHandle<'scope, Result<Org, ParseError>>>,
+    dir_path: std::path::PathBuf,
+}
+
+impl RestOfOrg<'_> {
+    /// Waits for the other files; the first error among them, in file order.
+    pub fn wait(&mut self) -> Result<Org, ParseError> {
+        match self.handle.take() {
+            Some(h) => h.join().unwrap_or_else(|_| {
+                Err(ParseError::file(&self.dir_path, "the reader thread failed"))
+            }),
+            None => Err(ParseError::file(&self.dir_path, "already read")),
+        }
+    }
+
+    /// After a failure elsewhere: the other files' error, if they had one
+    /// and [`RestOfOrg::wait`] did not already return it.
+    pub fn error(&mut self) -> Option<ParseError> {
+        self.handle.as_ref()?;
+        self.wait().err()
+    }
+}
+
+/// Reads the directory like [`read_org`], without ever holding grants.csv
+/// (by far the largest file) whole: its rows arrive in `consume`'s stream in
+/// batches as one thread parses them, while another parses the other files,
+/// which [`RestOfOrg::wait`] returns (their `grants` empty). A consumer that
+/// fails on a grants.csv error should still wait for the rest, whose errors
+/// come first in file order.
+pub fn read_org_streaming<T, E: From<ParseError>>(
+    dir: &Path,
+    consume: impl FnOnce(GrantStream, &mut RestOfOrg) -> Result<T, E>,
+) -> Result<T, E> {
+    check_dir(dir)?;
+    let files = Files::Dir(dir);
+    let path = files.path("grants.csv");
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(32);
+        let files = &files;
+        s.spawn(move || {
+            let mut batch = Vec::with_capacity(GRANT_BATCH);
+            let mut receiver_gone = false;
+            let read = read_grants_with(files, |g| {
+                batch.push(g);
+                if batch.len() == GRANT_BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(GRANT_BATCH));
+                    if tx.send(GrantMsg::Batch(full)).is_err() {
+                        receiver_gone = true;
+                        return false;
+                    }
+                }
+                true
+            });
+            if receiver_gone {
+                return;
+            }
+            let last = match read {
+                Ok(()) => {
+                    if !batch.is_empty() && tx.send(GrantMsg::Batch(batch)).is_err() {
+                        return;
+                    }
+                    GrantMsg::Done
+                }
+                Err(e) => GrantMsg::Failed(e),
+            };
+            let _ = tx.send(last);
+        });
+        let mut rest = RestOfOrg {
+            handle: Some(s.spawn(move || {
+                let mut rest = parse_without_grants(files)?;
+                ics::add_feeds(dir, &mut rest)?;
+                Ok(rest)
+            })),
+            dir_path: dir.to_path_buf(),
+        };
+        let stream = GrantStream {
+            rx,
+            path,
+            finished: false,
+        };
+        consume(stream, &mut rest)
+    })
+}
+
+fn check_dir(dir: &Path) -> Result<(), ParseError> {
     if !dir.is_dir() {
         return Err(ParseError::file(dir, "not a directory"));
     }
@@ -35,29 +175,14 @@ pub fn read_org(dir: &Path) -> Result<Org, ParseError> {
             ),
         ));
     }
-    let mut org = parse(&Files::Dir(dir))?;
-    ics::add_feeds(dir, &mut org)?;
-    Ok(org)
+    Ok(())
 }
 
 /// Reads every file; grants.csv (by far the largest) on its own thread.
 fn parse(files: &Files) -> Result<Org, ParseError> {
     std::thread::scope(|s| {
         let grants = s.spawn(|| read_grants(files));
-        let rest = (|| {
-            let (areas, entitlements) = read_areas(files)?;
-            Ok::<_, ParseError>(Org {
-                people: read_people(files)?,
-                teams: read_teams(files)?,
-                rotations: read_rotations(files)?,
-                trainings: read_trainings(files)?,
-                delegations: read_delegations(files)?,
-                rules: read_rules(files)?,
-                areas,
-                entitlements,
-                grants: Vec::new(),
-            })
-        })();
+        let rest = parse_without_grants(files);
         let grants = grants.join().unwrap_or_else(|_| {
             Err(ParseError::file(
                 &files.path("grants.csv"),
@@ -68,6 +193,22 @@ fn parse(files: &Files) -> Result<Org, ParseError> {
         let mut org = rest?;
         org.grants = grants?;
         Ok(org)
+    })
+}
+
+/// Every file but grants.csv.
+fn parse_without_grants(files: &Files) -> Result<Org, ParseError> {
+    let (areas, entitlements) = read_areas(files)?;
+    Ok(Org {
+        people: read_people(files)?,
+        teams: read_teams(files)?,
+        rotations: read_rotations(files)?,
+        trainings: read_trainings(files)?,
+        delegations: read_delegations(files)?,
+        rules: read_rules(files)?,
+        areas,
+        entitlements,
+        grants: Vec::new(),
     })
 }
 
@@ -242,9 +383,19 @@ fn read_trainings(files: &Files) -> Result<Vec<Training>, ParseError> {
 }
 
 fn read_grants(files: &Files) -> Result<Vec<Grant>, ParseError> {
+    let mut out = Vec::new();
+    read_grants_with(files, |g| {
+        out.push(g);
+        true
+    })?;
+    Ok(out)
+}
+
+/// Parses grants.csv row by row into `each`, which returns false to stop early.
+fn read_grants_with(files: &Files, mut each: impl FnMut(Grant) -> bool) -> Result<(), ParseError> {
     let path = files.path("grants.csv");
     let Some(bytes) = files.reader("grants.csv")? else {
-        return Ok(Vec::new());
+        return Ok(());
     };
     let table = CsvTable::new(
         &path,
@@ -258,8 +409,8 @@ fn read_grants(files: &Files) -> Result<Vec<Grant>, ParseError> {
             "expires",
         ],
     )?;
-    let mut out = Vec::new();
-    table.for_each_row(|row| {
+    let mut stopped = false;
+    let read = table.for_each_row(|row| {
         let basis = Basis::parse(row.get("basis")).ok_or_else(|| {
             row.error(
                 "basis",
@@ -269,17 +420,22 @@ fn read_grants(files: &Files) -> Result<Vec<Grant>, ParseError> {
                 ),
             )
         })?;
-        out.push(Grant {
+        let grant = Grant {
             person: row.required("person")?,
             entitlement: row.required("entitlement")?,
             granted_by: row.optional("granted_by"),
             granted_at: row.time("granted_at")?,
             basis,
             expires: row.optional_time("expires")?,
-        });
-        Ok(())
-    })?;
-    Ok(out)
+        };
+        if each(grant) {
+            Ok(())
+        } else {
+            stopped = true;
+            Err(row.error("person", "stopped"))
+        }
+    });
+    if stopped { Ok(()) } else { read }
 }
 
 /// Parses a TOML file into `T`; errors carry the line and column toml reports.
