@@ -123,6 +123,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write, change or remove a rule kept in steward (source `steward`)
+    ///
+    /// Each change checks, at --now, that --as has authority over the rule's
+    /// area (owner or active delegate of it or an ancestor) and is audited.
+    /// Rules from other sources are read-only here: change them at their source.
+    ///
+    /// Examples:
+    ///   steward rule add --id pay-oncall --area payments --grant payments-db:read --rotation pay-primary --trained pci --only-while-oncall --why "oncall reads the ledger" --as priya
+    ///   steward rule edit pay-oncall --grant payments-db:read,payments-db:write --as priya
+    ///   steward rule remove pay-oncall --as priya --reason "replaced by pay-oncall-2"
+    Rule {
+        #[command(subcommand)]
+        action: RuleAction,
+    },
     /// Record a decision on the current suggestion for PERSON and ENTITLEMENT
     ///
     /// Examples:
@@ -252,6 +266,64 @@ pub enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RuleAction {
+    /// Write a new rule; you become its author
+    Add {
+        /// A new id, unique across every source
+        #[arg(long)]
+        id: String,
+        #[command(flatten)]
+        fields: RuleFields,
+        #[command(flatten)]
+        who: AsArg,
+    },
+    /// Change a rule written in steward: only the fields given change, and you become its author
+    Edit {
+        id: String,
+        #[command(flatten)]
+        fields: RuleFields,
+        #[command(flatten)]
+        who: AsArg,
+    },
+    /// Remove a rule written in steward
+    Remove {
+        id: String,
+        #[command(flatten)]
+        who: AsArg,
+        /// Why, for the audit log
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+/// A rule's fields; on `rule add`, --area, --grant, --why and one of --team
+/// or --rotation are required.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RuleFields {
+    /// The area whose entitlements it grants (its own or its descendants')
+    #[arg(long)]
+    pub area: Option<String>,
+    /// Entitlement ids, comma-separated
+    #[arg(long, value_name = "ENT[,ENT]", value_delimiter = ',')]
+    pub grant: Option<Vec<String>>,
+    /// Members of this team (and its descendants) qualify
+    #[arg(long, value_name = "TEAM", conflicts_with = "rotation")]
+    pub team: Option<String>,
+    /// Members of this rotation qualify
+    #[arg(long, value_name = "ROTATION")]
+    pub rotation: Option<String>,
+    /// Courses they must have completed and not let lapse, comma-separated ('' for none)
+    #[arg(long, value_name = "COURSE[,COURSE]", value_delimiter = ',')]
+    pub trained: Option<Vec<String>>,
+    /// Only while on shift in the rotation (--only-while-oncall=false to lift it)
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub only_while_oncall: Option<bool>,
+    /// Why the rule exists, shown with every suggestion it makes
+    #[arg(long)]
+    pub why: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -4,6 +4,7 @@
 pub mod args;
 mod commands;
 mod output;
+mod rules;
 
 use crate::config::{self, Config};
 use crate::model::Time;

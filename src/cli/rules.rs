@@ -1,0 +1,203 @@
+//! `steward rules` (every rule, its source, whether it counts) and
+//! `steward rule add|edit|remove` (rules kept in steward).
+
+use super::Ctx;
+use super::args::{OrgArg, RuleAction, RuleFields};
+use super::output::table;
+use crate::model::{Audience, Rule};
+use crate::policy::{Snapshot, explain};
+use anyhow::{Context, Result, bail};
+use std::process::ExitCode;
+
+pub fn list(ctx: &Ctx, org: &OrgArg, json: bool) -> Result<ExitCode> {
+    let (snap, sources) = match &org.org {
+        Some(dir) => {
+            let snap = Snapshot::new(crate::sources::files::read_org(dir)?);
+            let sources = snap
+                .org
+                .rules
+                .iter()
+                .map(|r| (r.id.clone(), dir.display().to_string()))
+                .collect();
+            (snap, sources)
+        }
+        None => {
+            let store = ctx.open_store()?;
+            let sources = store.rules_with_sources()?;
+            (Snapshot::new(store.load_org()?), sources)
+        }
+    };
+    let source_of = |id: &str| {
+        sources
+            .iter()
+            .find(|(r, _)| r == id)
+            .map_or("?", |(_, s)| s.as_str())
+            .to_string()
+    };
+    let statuses = explain::rule_statuses(&snap, ctx.now);
+    if json {
+        let mut out = Vec::with_capacity(statuses.len());
+        for s in &statuses {
+            let mut v = serde_json::to_value(s)?;
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("source".into(), source_of(&s.id).into());
+            }
+            out.push(v);
+        }
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<Vec<String>> = statuses
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.clone(),
+                r.area.clone(),
+                r.author.clone(),
+                if r.counts { "yes".into() } else { "NO".into() },
+                r.qualifying.to_string(),
+                r.problems.join("; "),
+                source_of(&r.id),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        table(
+            &[
+                "RULE",
+                "AREA",
+                "AUTHOR",
+                "COUNTS",
+                "QUALIFY",
+                "WHY NOT / NOTES",
+                "SOURCE"
+            ],
+            &rows
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run(ctx: &Ctx, action: RuleAction) -> Result<ExitCode> {
+    match action {
+        RuleAction::Add { id, fields, who } => {
+            let actor = ctx.person(&who)?;
+            let rule = new_rule(id, fields)?;
+            let mut store = ctx.open_store()?;
+            let made = store.add_rule(&rule, &actor, ctx.now)?;
+            println!("rule {} added by {actor}: {}", made.id, describe(&made));
+        }
+        RuleAction::Edit { id, fields, who } => {
+            let actor = ctx.person(&who)?;
+            let mut store = ctx.open_store()?;
+            let current = store
+                .load_org()?
+                .rules
+                .into_iter()
+                .find(|r| r.id == id)
+                .with_context(|| format!("unknown rule {id:?} (`steward rules` lists them)"))?;
+            let changed = edited(current, fields);
+            let before = store.edit_rule(&changed, &actor, ctx.now)?;
+            println!(
+                "rule {id} changed by {actor}\n  was: {}\n  now: {}",
+                describe(&before),
+                describe(&Rule {
+                    author: actor.clone(),
+                    ..changed
+                })
+            );
+        }
+        RuleAction::Remove { id, who, reason } => {
+            let actor = ctx.person(&who)?;
+            let mut store = ctx.open_store()?;
+            let gone = store.remove_rule(&id, &actor, ctx.now, reason.as_deref())?;
+            println!(
+                "rule {id} removed by {actor}: {}\n  grants it justified become revoke suggestions unless another rule justifies them",
+                describe(&gone)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn courses(list: Option<Vec<String>>) -> Option<Vec<String>> {
+    list.map(|l| {
+        l.into_iter()
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect()
+    })
+}
+
+fn new_rule(id: String, f: RuleFields) -> Result<Rule> {
+    let audience = match (f.team, f.rotation) {
+        (Some(t), None) => Audience::Team(t),
+        (None, Some(r)) => Audience::Rotation(r),
+        _ => bail!("say who qualifies: --team TEAM or --rotation ROTATION"),
+    };
+    Ok(Rule {
+        id,
+        area: f
+            .area
+            .context("say which area the rule is for: --area AREA")?,
+        author: String::new(),
+        why: f.why.context(
+            "say why the rule exists: --why TEXT (shown with every suggestion it makes)",
+        )?,
+        grant: courses(f.grant).unwrap_or_default(),
+        audience,
+        trained: courses(f.trained).unwrap_or_default(),
+        only_while_oncall: f.only_while_oncall.unwrap_or(false),
+    })
+}
+
+fn edited(mut rule: Rule, f: RuleFields) -> Rule {
+    if let Some(a) = f.area {
+        rule.area = a;
+    }
+    if let Some(g) = courses(f.grant) {
+        rule.grant = g;
+    }
+    if let Some(t) = f.team {
+        rule.audience = Audience::Team(t);
+    }
+    if let Some(r) = f.rotation {
+        rule.audience = Audience::Rotation(r);
+    }
+    if let Some(t) = courses(f.trained) {
+        rule.trained = t;
+    }
+    if let Some(o) = f.only_while_oncall {
+        rule.only_while_oncall = o;
+    }
+    if let Some(w) = f.why {
+        rule.why = w;
+    }
+    rule
+}
+
+/// One line: who qualifies for what, and why.
+fn describe(r: &Rule) -> String {
+    let who = match &r.audience {
+        Audience::Team(t) => format!("team {t}"),
+        Audience::Rotation(x) => format!("rotation {x}"),
+    };
+    let trained = if r.trained.is_empty() {
+        String::new()
+    } else {
+        format!(" trained in {}", r.trained.join(", "))
+    };
+    let oncall = if r.only_while_oncall {
+        " only while on call"
+    } else {
+        ""
+    };
+    format!(
+        "area {}: {who}{trained} get {}{oncall} (author {}; why: {})",
+        r.area,
+        r.grant.join(", "),
+        r.author,
+        r.why
+    )
+}
