@@ -43,7 +43,8 @@ pub fn run(ctx: &Ctx, command: Option<Command>) -> Result<ExitCode> {
             println!("{text}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Rules { org, json } => rules(ctx, &org, json),
+        Command::Rules { org, json } => super::rules::list(ctx, &org, json),
+        Command::Rule { action } => super::rules::run(ctx, action),
         Command::Decide {
             verdict,
             person,
@@ -452,43 +453,6 @@ fn suggest(
     Ok(ExitCode::SUCCESS)
 }
 
-fn rules(ctx: &Ctx, org: &OrgArg, json: bool) -> Result<ExitCode> {
-    let snap = ctx.snapshot(org)?;
-    let statuses = explain::rule_statuses(&snap, ctx.now);
-    if json {
-        println!("{}", serde_json::to_string_pretty(&statuses)?);
-        return Ok(ExitCode::SUCCESS);
-    }
-    let rows: Vec<Vec<String>> = statuses
-        .iter()
-        .map(|r| {
-            vec![
-                r.id.clone(),
-                r.area.clone(),
-                r.author.clone(),
-                if r.counts { "yes".into() } else { "NO".into() },
-                r.qualifying.to_string(),
-                r.problems.join("; "),
-            ]
-        })
-        .collect();
-    println!(
-        "{}",
-        table(
-            &[
-                "RULE",
-                "AREA",
-                "AUTHOR",
-                "COUNTS",
-                "QUALIFY",
-                "WHY NOT / NOTES"
-            ],
-            &rows
-        )
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
 fn decide(
     ctx: &Ctx,
     verdict: VerdictArg,
@@ -654,8 +618,7 @@ fn apply_cmd(ctx: &Ctx, actor: &str, dry_run: bool) -> Result<ExitCode> {
         ))?
     };
     if outcomes.is_empty() {
-        println!("nothing planned in {actor}'s scope");
-        return Ok(ExitCode::SUCCESS);
+        return nothing_to_apply(&store, actor);
     }
     let mut failed = 0;
     for o in &outcomes {
@@ -688,6 +651,26 @@ fn apply_cmd(ctx: &Ctx, actor: &str, dry_run: bool) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Nothing in `actor`'s scope was planned: fine if nothing is planned at
+/// all, refused (naming the areas) when changes wait in areas `actor` has no
+/// authority over now.
+fn nothing_to_apply(store: &Store, actor: &str) -> Result<ExitCode> {
+    let snap = Snapshot::new(store.load_org()?);
+    let waiting = apply::plan(store, &snap, &Scope::everything(&snap))?;
+    if waiting.is_empty() {
+        println!("nothing planned");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut areas: Vec<&str> = waiting.iter().map(|c| c.area.as_str()).collect();
+    areas.sort_unstable();
+    areas.dedup();
+    bail!(
+        "refused: {actor} has no authority over area {} now, where {} change(s) are planned; nothing applied",
+        areas.join(", area "),
+        waiting.len()
+    )
 }
 
 fn audit(ctx: &Ctx, action: Option<AuditAction>) -> Result<ExitCode> {
