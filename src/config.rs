@@ -52,6 +52,13 @@
 //! url = "https://backstage.acme.internal"
 //! token_env = "BACKSTAGE_TOKEN"
 //!
+//! # Or the catalog-info.yaml files themselves: every *.yaml/*.yml under
+//! # `path` (relative to this file), instead of `url`.
+//! [[source]]
+//! kind = "backstage"
+//! name = "catalog-files"
+//! path = "catalog"
+//!
 //! # Every HTTP source also takes: timeout_secs (30), retries (4),
 //! # backoff_ms (500), max_retry_after_secs (120), concurrency (4),
 //! # page_size, max_pages (10000).
@@ -355,7 +362,10 @@ pub enum SourceSpec {
     Ics {
         feeds: Vec<FeedConfig>,
     },
-    Backstage,
+    Backstage {
+        /// A directory of catalog-info.yaml files, read instead of `url`.
+        path: Option<PathBuf>,
+    },
 }
 
 /// A validated `[[source]]` table.
@@ -391,6 +401,10 @@ impl SourceConfig {
                     .collect();
                 urls.join(" ")
             }
+            SourceSpec::Backstage { path: Some(dir) } => std::fs::canonicalize(dir)
+                .unwrap_or_else(|_| dir.clone())
+                .display()
+                .to_string(),
             _ => self.url.clone().unwrap_or_default(),
         }
     }
@@ -473,6 +487,11 @@ impl Config {
                             .filter_map(|f| f.url_from_env.as_ref())
                             .find(|v| std::env::var(v).is_err())
                             .map(|v| format!("url_env: environment variable {v} is not set")),
+                        SourceSpec::Backstage { path: Some(dir) } => match std::fs::metadata(dir) {
+                            Ok(m) if m.is_dir() => None,
+                            Ok(_) => Some(format!("path: {} is not a directory", dir.display())),
+                            Err(e) => Some(format!("path: cannot read {}: {e}", dir.display())),
+                        },
                         _ => None,
                     };
                     missing.or(feed_missing).map(|message| ConfigError {
@@ -623,10 +642,24 @@ impl Config {
                 out
             }
         };
-        let needs_url = matches!(
-            kind,
-            SourceKind::Scim | SourceKind::PagerDuty | SourceKind::Backstage
-        );
+        let needs_url = matches!(kind, SourceKind::Scim | SourceKind::PagerDuty);
+        let catalog_dir = match kind {
+            SourceKind::Backstage => r.string("path"),
+            _ => None,
+        };
+        if kind == SourceKind::Backstage {
+            match (&url, &catalog_dir) {
+                (None, None) => r.err_at(
+                    line,
+                    "a backstage source needs `url` (the Backstage API) or `path` (a directory of catalog-info.yaml files)".into(),
+                ),
+                (Some(_), Some(_)) => r.err_key(
+                    "path",
+                    "give either `url` or `path`, not both".into(),
+                ),
+                _ => {}
+            }
+        }
         if needs_url && url.is_none() {
             r.err_at(line, format!("a {} source needs `url`", kind.as_str()));
         }
@@ -673,7 +706,9 @@ impl Config {
                 }
             }
             SourceKind::Ics => SourceSpec::Ics { feeds: r.feeds() },
-            SourceKind::Backstage => SourceSpec::Backstage,
+            SourceKind::Backstage => SourceSpec::Backstage {
+                path: catalog_dir.map(|d| self.path.parent().unwrap_or(Path::new("")).join(d)),
+            },
         };
         r.unknown_keys(kind);
         if r.errors.is_empty() {
@@ -727,7 +762,7 @@ fn kind_keys(kind: SourceKind) -> &'static [&'static str] {
         ],
         SourceKind::PagerDuty => &["schedules", "rotations", "days_back", "days_ahead"],
         SourceKind::Ics => &["feed"],
-        SourceKind::Backstage => &[],
+        SourceKind::Backstage => &["path"],
     }
 }
 

@@ -252,3 +252,334 @@ schedule = ["P1"]
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("steward.toml:1: source pagerduty: token_env: environment variable CATALOG_TOKEN is not set"), "{out}");
 }
+
+/// A Backstage repository layout: nested directories, several files, each a
+/// stream of `---`-separated documents, plus YAML that is not catalog data.
+fn write_catalog(root: &Path) {
+    let files: &[(&str, &str)] = &[
+        (
+            "org/groups.yaml",
+            "apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: engineering
+  annotations:
+    steward.dev/lead: user:default/cto
+spec:
+  type: department
+  children: [payments]
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: payments
+  title: Payments team
+  annotations:
+    steward.dev/lead: user:priya
+spec:
+  type: team
+  parent: group:default/engineering
+  members: [ana, bo]
+  children: []
+",
+        ),
+        (
+            "org/people/users.yaml",
+            "---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata:
+  name: priya
+spec:
+  profile:
+    displayName: Priya Raman
+    email: Priya@Example.com
+  memberOf: [payments]
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata:
+  name: ana
+spec:
+  profile: {displayName: Ana Lima, email: ana@example.com}
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: {name: bo}
+spec:
+  profile: {email: bo@example.com}
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: {name: cto}
+spec:
+  profile: {displayName: The CTO, email: cto@example.com}
+",
+        ),
+        (
+            "services/payments/catalog-info.yaml",
+            "apiVersion: backstage.io/v1alpha1
+kind: Domain
+metadata:
+  name: finance
+spec:
+  owner: group:engineering
+---
+apiVersion: backstage.io/v1alpha1
+kind: System
+metadata:
+  name: payments
+  title: Payments
+  description: Card payments. PCI scope.
+  tags: [pci, pii]
+spec:
+  owner: group:default/payments
+  domain: finance
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: payments-api
+spec:
+  type: service
+  lifecycle: production
+  owner: user:default/ana
+  system: payments
+---
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: payments-openapi
+spec:
+  type: openapi
+  owner: payments
+  definition: |
+    openapi: 3.0.0
+",
+        ),
+        ("services/payments/mkdocs.yml", "site_name: Payments docs\n"),
+        (
+            "services/.github/workflows/ci.yaml",
+            "name: CI\non: [push\n",
+        ),
+    ];
+    for (name, text) in files {
+        let path = root.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+    }
+}
+
+/// The org directory holds what the catalog has not: entitlements, rules,
+/// trainings (the areas and people come from the catalog).
+fn write_policy(org: &Path) {
+    std::fs::create_dir_all(org).unwrap();
+    std::fs::write(
+        org.join("areas.toml"),
+        "[[area]]\nid = \"payments\"\nname = \"Payments\"\nowner = \"nobody\"\n\n[[area.entitlement]]\nid = \"pay-db:read\"\nname = \"Read the payments database\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        org.join("rules.toml"),
+        "[[rule]]\nid = \"pay-read\"\narea = \"payments\"\nauthor = \"priya\"\nwhy = \"Payments engineers read the DB to debug.\"\ngrant = [\"pay-db:read\"]\nteam = \"payments\"\ntrained = [\"pci\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        org.join("trainings.csv"),
+        "person,course,completed,expires\nana,pci,2026-01-10T00:00:00Z,2027-01-10T00:00:00Z\n",
+    )
+    .unwrap();
+}
+
+const CATALOG_CONFIG: &str = r#"me = "priya"
+
+[[source]]
+kind = "files"
+dir = "org"
+provides = ["trainings", "entitlements", "rules", "grants"]
+
+[[source]]
+kind = "backstage"
+name = "catalog"
+path = "catalog"
+"#;
+
+#[test]
+fn a_catalog_directory_syncs_like_the_api_and_suggest_goes_to_its_owners() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_catalog(&dir.join("catalog"));
+    write_policy(&dir.join("org"));
+    write_config(dir, CATALOG_CONFIG);
+    let (code, out) = steward(dir, &["config", "check"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = steward(dir, &["sync"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("catalog: synced 4 people, 2 teams, 3 areas"),
+        "{out}"
+    );
+    // mkdocs.yml is YAML but no entity: said, not fatal; .github is not read.
+    assert!(
+        out.contains("1 YAML document(s) with neither `kind` nor `apiVersion`"),
+        "{out}"
+    );
+    assert!(out.contains("mkdocs.yml:1"), "{out}");
+
+    let store = steward::store::Store::open(&dir.join("steward.db")).unwrap();
+    let org = store.load_org().unwrap();
+    let priya = org.people.iter().find(|p| p.id == "priya").unwrap();
+    assert_eq!(
+        (priya.name.as_str(), priya.email.as_str()),
+        ("Priya Raman", "priya@example.com")
+    );
+    let pay = org.teams.iter().find(|t| t.id == "payments").unwrap();
+    assert_eq!(pay.name, "Payments team");
+    assert_eq!(pay.parent.as_deref(), Some("engineering"));
+    assert_eq!(pay.members, ["ana", "bo", "priya"]);
+    assert_eq!(pay.lead.as_deref(), Some("priya"));
+    let area = |id: &str| org.areas.iter().find(|a| a.id == id).unwrap();
+    // A group owner stands for its lead; a user owner is that person.
+    assert_eq!(area("finance").owner, "cto");
+    assert_eq!(area("payments").owner, "priya");
+    assert_eq!(area("payments").parent.as_deref(), Some("finance"));
+    assert_eq!(area("payments").tags, ["pci", "pii"]);
+    assert_eq!(area("payments").notes, "Card payments. PCI scope.");
+    assert_eq!(area("payments-api").owner, "ana");
+    assert_eq!(area("payments-api").parent.as_deref(), Some("payments"));
+    assert!(!org.areas.iter().any(|a| a.id == "payments-openapi"));
+
+    // The owner the catalog names is the one asked to decide.
+    let (code, out) = steward(dir, &["suggest", "--as", "priya"]);
+    assert_eq!(code, 0, "{out}");
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("grant"))
+        .unwrap_or_else(|| panic!("no grant suggested to priya:\n{out}"));
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        &cols[..5],
+        ["grant", "ana", "pay-db:read", "payments", "qualifies"],
+        "{out}"
+    );
+    assert!(row.contains("member of team payments"), "{out}");
+    let (code, out) = steward(dir, &["suggest", "--as", "ana"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("nothing to decide for ana"), "{out}");
+}
+
+#[test]
+fn a_broken_catalog_file_names_file_and_line_and_keeps_the_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let catalog = dir.join("catalog");
+    write_catalog(&catalog);
+    write_policy(&dir.join("org"));
+    write_config(dir, CATALOG_CONFIG);
+    let (code, out) = steward(dir, &["sync"]);
+    assert_eq!(code, 0, "{out}");
+
+    // An unclosed flow mapping in the third document of users.yaml.
+    let users = catalog.join("org/people/users.yaml");
+    let good = std::fs::read_to_string(&users).unwrap();
+    std::fs::write(
+        &users,
+        good.replace("email: ana@example.com}", "email: ana@example.com"),
+    )
+    .unwrap();
+    let (code, out) = steward(dir, &["sync"]);
+    assert_eq!(code, 1, "{out}");
+    let at = format!("{}:18: not valid YAML", users.display());
+    assert!(
+        out.contains("catalog: FAILED, keeping the previous data"),
+        "{out}"
+    );
+    assert!(out.contains(&at), "{out}");
+    let (_, status) = steward(dir, &["status"]);
+    assert!(status.contains("LAST SYNC FAILED"), "{status}");
+    assert!(status.contains(&at), "{status}");
+    assert!(status.contains("4 people, 2 teams"), "{status}");
+    let (code, out) = steward(dir, &["suggest", "--as", "priya"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("pay-db:read"), "{out}");
+
+    // A field of the wrong type names the entity, the field and its line.
+    std::fs::write(&users, &good).unwrap();
+    let info = catalog.join("services/payments/catalog-info.yaml");
+    let text = std::fs::read_to_string(&info).unwrap();
+    std::fs::write(
+        &info,
+        text.replace("owner: group:default/payments", "owner: [priya, ana]"),
+    )
+    .unwrap();
+    let (code, out) = steward(dir, &["sync"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "{}:16: System payments: `spec.owner` must be a string, not a list",
+            info.display()
+        )),
+        "{out}"
+    );
+    // The same entity in two files is refused, naming both.
+    std::fs::write(&info, &text).unwrap();
+    std::fs::write(
+        catalog.join("services/payments/more.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: bo\n",
+    )
+    .unwrap();
+    let (code, out) = steward(dir, &["sync"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "more.yaml:1: User bo is already defined at {}:19",
+            users.display()
+        )),
+        "{out}"
+    );
+    let org = steward::store::Store::open(&dir.join("steward.db"))
+        .unwrap()
+        .load_org()
+        .unwrap();
+    assert_eq!(org.people.len(), 4);
+    assert_eq!(org.areas.len(), 3);
+}
+
+#[test]
+fn config_check_validates_the_catalog_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("a-file.yaml"), "kind: User\n").unwrap();
+    write_config(
+        dir,
+        "[[source]]\nkind = \"backstage\"\nname = \"missing\"\npath = \"no/such/dir\"\n\n[[source]]\nkind = \"backstage\"\nname = \"file\"\npath = \"a-file.yaml\"\n",
+    );
+    let (code, out) = steward(dir, &["config", "check"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("steward.toml:1: source missing: path: cannot read"),
+        "{out}"
+    );
+    assert!(out.contains("no/such/dir"), "{out}");
+    assert!(
+        out.contains("steward.toml:6: source file: path:")
+            && out.contains("a-file.yaml is not a directory"),
+        "{out}"
+    );
+    write_config(
+        dir,
+        "[[source]]\nkind = \"backstage\"\nurl = \"https://backstage.example\"\npath = \"catalog\"\n\n[[source]]\nkind = \"backstage\"\nname = \"neither\"\n",
+    );
+    let (code, out) = steward(dir, &["config", "check"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "steward.toml:4: source backstage: `path`: give either `url` or `path`, not both"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("steward.toml:6: source neither: a backstage source needs `url` (the Backstage API) or `path`"),
+        "{out}"
+    );
+}

@@ -1,4 +1,5 @@
-//! Backstage software catalog (`/api/catalog/entities`): `User` entities
+//! Backstage software catalog, read from its API (`/api/catalog/entities`)
+//! or from a directory of `catalog-info.yaml` files: `User` entities
 //! become people, `Group` entities teams (`spec.parent`, `spec.members`,
 //! users' `spec.memberOf`), and `Domain`/`System`/`Component`/`Resource`
 //! entities areas (parent: `spec.domain` or `spec.system`; owner: `spec.owner`).
@@ -7,14 +8,24 @@
 //! owner stands for its lead, named by the group's `steward.dev/lead`
 //! annotation (or the entity's own `steward.dev/owner`); without one the
 //! owner stays `group:NAME` and `steward check` reports it.
+//!
+//! Both ways of reading yield the same [`Entity`] values and go through the
+//! same [`convert`]. Files are YAML streams (documents separated by `---`);
+//! every `*.yaml`/`*.yml` under the directory is read (hidden directories and
+//! `node_modules` skipped), a document without `kind` and `apiVersion` is not
+//! an entity and is skipped, and any other problem names the file, the line
+//! and the entity or field.
 
 use super::http::Fetcher;
 use super::{Pulled, Source, join};
 use crate::config::SourceConfig;
+use crate::config::SourceSpec;
 use crate::model::{Area, DEFAULT_ESCALATE_DAYS, DEFAULT_REVIEW_DAYS, Person, Status, Team, Time};
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub const LEAD_ANNOTATION: &str = "steward.dev/lead";
@@ -23,6 +34,8 @@ pub const OWNER_ANNOTATION: &str = "steward.dev/owner";
 pub struct Backstage {
     name: String,
     base: String,
+    /// A directory of catalog-info.yaml files, read instead of the API.
+    dir: Option<PathBuf>,
     fetcher: Arc<Fetcher>,
 }
 
@@ -59,6 +72,10 @@ impl Backstage {
         Ok(Backstage {
             name: cfg.name.clone(),
             base: cfg.url.clone().unwrap_or_default(),
+            dir: match &cfg.spec {
+                SourceSpec::Backstage { path } => path.clone(),
+                _ => None,
+            },
             fetcher: Arc::new(fetcher),
         })
     }
@@ -285,9 +302,344 @@ impl Source for Backstage {
     }
 
     async fn pull(&self, _now: Time) -> Result<Pulled> {
-        let entities = self.entities().await?;
-        Ok(convert(&self.name, &entities))
+        let Some(dir) = self.dir.clone() else {
+            let entities = self.entities().await?;
+            return Ok(convert(&self.name, &entities));
+        };
+        let progress = self.fetcher.progress.clone();
+        let read =
+            tokio::task::spawn_blocking(move || read_catalog_dir(&dir, |n| progress.page(n)))
+                .await
+                .map_err(|e| anyhow::anyhow!("reading the catalog directory stopped: {e}"))?;
+        let catalog = read.with_context(|| format!("source {}", self.name))?;
+        let mut pulled = convert(&self.name, &catalog.entities);
+        if let Some((n, first)) = catalog.skipped {
+            pulled.warnings.push(format!(
+                "source {}: {n} YAML document(s) with neither `kind` nor `apiVersion` are not catalog entities and were skipped (the first at {first})",
+                self.name
+            ));
+        }
+        Ok(pulled)
     }
+}
+
+/// A problem in a catalog file: where, and what.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{line}: {message}", file.display())]
+pub struct CatalogError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+/// The entities of a catalog directory, in file order.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub entities: Vec<Entity>,
+    /// Documents that were not entities: how many, and where the first was.
+    pub skipped: Option<(usize, String)>,
+}
+
+/// Reads every `*.yaml`/`*.yml` file under `dir` (sorted by path; hidden
+/// directories and `node_modules` skipped); `on_file` gets each file's
+/// entity count. An entity defined twice is an error naming both places.
+pub fn read_catalog_dir(dir: &Path, mut on_file: impl FnMut(usize)) -> Result<Catalog> {
+    let mut files = Vec::new();
+    yaml_files(dir, &mut files)?;
+    files.sort();
+    let mut catalog = Catalog::default();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        let parsed = parse_catalog(&text, file)?;
+        on_file(parsed.entities.len());
+        for (entity, line) in parsed.entities {
+            let here = format!("{}:{line}", file.display());
+            if let Some(first) = seen.insert(entity_key(&entity), here.clone()) {
+                bail!(
+                    "{here}: {} {} is already defined at {first}; an entity must be defined once",
+                    entity.kind,
+                    id_of(&entity)
+                );
+            }
+            catalog.entities.push(entity);
+        }
+        if let Some((n, at)) = parsed.skipped {
+            catalog.skipped = Some(match catalog.skipped.take() {
+                Some((m, first)) => (m + n, first),
+                None => (n, at),
+            });
+        }
+    }
+    Ok(catalog)
+}
+
+fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read catalog directory {}", dir.display()))?;
+    for entry in entries {
+        let entry =
+            entry.with_context(|| format!("cannot read catalog directory {}", dir.display()))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        let kind = entry
+            .file_type()
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if kind.is_dir() {
+            if !name.starts_with('.') && name != "node_modules" {
+                yaml_files(&path, out)?;
+            }
+        } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The entities of one file, each with the line its document starts on.
+#[derive(Debug, Default)]
+pub struct ParsedFile {
+    pub entities: Vec<(Entity, usize)>,
+    /// Documents that were not entities: how many, and where the first was.
+    pub skipped: Option<(usize, String)>,
+}
+
+/// Parses one YAML stream of catalog entities (`---`-separated documents).
+/// `file` is only used in errors.
+pub fn parse_catalog(text: &str, file: &Path) -> Result<ParsedFile, CatalogError> {
+    let err = |line: usize, message: String| CatalogError {
+        file: file.to_path_buf(),
+        line,
+        message,
+    };
+    let docs = MarkedYaml::load_from_str(text).map_err(|e| {
+        err(
+            e.marker().line(),
+            format!(
+                "not valid YAML (column {}): {}",
+                e.marker().col() + 1,
+                e.info()
+            ),
+        )
+    })?;
+    let mut out = ParsedFile::default();
+    for doc in &docs {
+        let line = doc.span.start.line();
+        match &doc.data {
+            YamlData::Mapping(_) => {}
+            YamlData::Value(Scalar::Null) => continue,
+            _ => {
+                return Err(err(
+                    line,
+                    format!(
+                        "a catalog document must be a mapping (apiVersion, kind, metadata, spec), not {}",
+                        what(doc)
+                    ),
+                ));
+            }
+        }
+        if get(doc, "kind").is_none() && get(doc, "apiVersion").is_none() {
+            let at = format!("{}:{line}", file.display());
+            out.skipped = Some(match out.skipped.take() {
+                Some((n, first)) => (n + 1, first),
+                None => (1, at),
+            });
+            continue;
+        }
+        check_entity(doc).map_err(|(at, message)| err(at, message))?;
+        let value = to_json(doc).map_err(|(at, message)| err(at, message))?;
+        let entity: Entity = serde_json::from_value(value)
+            .map_err(|e| err(line, format!("not a catalog entity: {e}")))?;
+        out.entities.push((entity, line));
+    }
+    Ok(out)
+}
+
+/// The value at `key` of a mapping node.
+fn get<'a, 'i>(node: &'a MarkedYaml<'i>, key: &str) -> Option<&'a MarkedYaml<'i>> {
+    match &node.data {
+        YamlData::Mapping(m) => m
+            .iter()
+            .find(|(k, _)| k.data.as_str() == Some(key))
+            .map(|(_, v)| v),
+        YamlData::Tagged(_, inner) => get(inner, key),
+        _ => None,
+    }
+}
+
+fn untag<'a, 'i>(node: &'a MarkedYaml<'i>) -> &'a MarkedYaml<'i> {
+    match &node.data {
+        YamlData::Tagged(_, inner) => untag(inner),
+        _ => node,
+    }
+}
+
+/// A node's type, for errors.
+fn what(node: &MarkedYaml) -> &'static str {
+    match &untag(node).data {
+        YamlData::Mapping(_) => "a mapping",
+        YamlData::Sequence(_) => "a list",
+        YamlData::Value(Scalar::Null) => "empty",
+        YamlData::Value(Scalar::String(_)) | YamlData::Representation(..) => "a string",
+        YamlData::Value(Scalar::Boolean(_)) => "a boolean",
+        YamlData::Value(_) => "a number",
+        _ => "an unsupported value",
+    }
+}
+
+type At = (usize, String);
+
+/// Checks the fields steward reads, so that a wrong type is reported at its
+/// own line rather than silently ignored.
+fn check_entity(doc: &MarkedYaml) -> Result<(), At> {
+    let line = |n: &MarkedYaml| n.span.start.line();
+    let is_str = |n: &MarkedYaml| untag(n).data.as_str().is_some();
+    let kind = match get(doc, "kind") {
+        Some(k) if is_str(k) => untag(k).data.as_str().unwrap_or_default().to_string(),
+        Some(k) => return Err((line(k), format!("`kind` must be a string, not {}", what(k)))),
+        None => return Err((line(doc), "the entity has no `kind`".into())),
+    };
+    let Some(metadata) = get(doc, "metadata") else {
+        return Err((line(doc), format!("{kind}: the entity has no `metadata`")));
+    };
+    let name = match get(metadata, "name") {
+        Some(n) if untag(n).data.as_str().is_some_and(|s| !s.trim().is_empty()) => {
+            untag(n).data.as_str().unwrap_or_default().to_string()
+        }
+        Some(n) => {
+            return Err((
+                line(n),
+                format!(
+                    "{kind}: `metadata.name` must be a non-empty string, not {}",
+                    what(n)
+                ),
+            ));
+        }
+        None => {
+            return Err((
+                line(metadata),
+                format!("{kind}: `metadata.name` is missing"),
+            ));
+        }
+    };
+    let bad = |n: &MarkedYaml, field: &str, expected: &str| {
+        Err((
+            line(n),
+            format!(
+                "{kind} {name}: `{field}` must be {expected}, not {}",
+                what(n)
+            ),
+        ))
+    };
+    let string = |parent: &MarkedYaml, key: &str, field: &str| match get(parent, key) {
+        Some(n) if !is_str(n) && !matches!(untag(n).data, YamlData::Value(Scalar::Null)) => {
+            bad(n, field, "a string")
+        }
+        _ => Ok(()),
+    };
+    let strings = |parent: &MarkedYaml, key: &str, field: &str| match get(parent, key).map(untag) {
+        Some(n) => match &n.data {
+            YamlData::Sequence(items) => match items.iter().find(|i| !is_str(i)) {
+                Some(i) => bad(i, &format!("{field}[]"), "a string"),
+                None => Ok(()),
+            },
+            YamlData::Value(Scalar::Null) => Ok(()),
+            _ => bad(n, field, "a list of strings"),
+        },
+        None => Ok(()),
+    };
+    if !matches!(untag(metadata).data, YamlData::Mapping(_)) {
+        return bad(metadata, "metadata", "a mapping");
+    }
+    for key in ["namespace", "title", "description", "uid"] {
+        string(metadata, key, &format!("metadata.{key}"))?;
+    }
+    strings(metadata, "tags", "metadata.tags")?;
+    if let Some(a) = get(metadata, "annotations") {
+        match &untag(a).data {
+            YamlData::Mapping(m) => {
+                if let Some((k, _)) = m.iter().find(|(k, v)| !is_str(k) || !is_str(v)) {
+                    return bad(k, "metadata.annotations", "a mapping of strings to strings");
+                }
+            }
+            YamlData::Value(Scalar::Null) => {}
+            _ => return bad(a, "metadata.annotations", "a mapping"),
+        }
+    }
+    if !["user", "group", "domain", "system", "component", "resource"]
+        .contains(&kind.to_lowercase().as_str())
+    {
+        return Ok(());
+    }
+    let Some(spec) = get(doc, "spec") else {
+        return Ok(());
+    };
+    if !matches!(
+        untag(spec).data,
+        YamlData::Mapping(_) | YamlData::Value(Scalar::Null)
+    ) {
+        return bad(spec, "spec", "a mapping");
+    }
+    for key in ["owner", "parent", "system", "domain"] {
+        string(spec, key, &format!("spec.{key}"))?;
+    }
+    for key in ["members", "memberOf", "children"] {
+        strings(spec, key, &format!("spec.{key}"))?;
+    }
+    if let Some(profile) = get(spec, "profile") {
+        if !matches!(
+            untag(profile).data,
+            YamlData::Mapping(_) | YamlData::Value(Scalar::Null)
+        ) {
+            return bad(profile, "spec.profile", "a mapping");
+        }
+        for key in ["email", "displayName"] {
+            string(profile, key, &format!("spec.profile.{key}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The JSON value of a YAML node (what the API would have sent).
+fn to_json(node: &MarkedYaml) -> Result<serde_json::Value, At> {
+    use serde_json::Value;
+    let at = node.span.start.line();
+    Ok(match &node.data {
+        YamlData::Value(Scalar::Null) => Value::Null,
+        YamlData::Value(Scalar::Boolean(b)) => Value::Bool(*b),
+        YamlData::Value(Scalar::Integer(i)) => Value::from(*i),
+        YamlData::Value(Scalar::FloatingPoint(f)) => serde_json::Number::from_f64(f.into_inner())
+            .map(Value::Number)
+            .unwrap_or_else(|| Value::String(f.to_string())),
+        YamlData::Value(Scalar::String(s)) => Value::String(s.to_string()),
+        YamlData::Representation(s, _, _) => Value::String(s.to_string()),
+        YamlData::Tagged(_, inner) => to_json(inner)?,
+        YamlData::Sequence(items) => {
+            Value::Array(items.iter().map(to_json).collect::<Result<_, _>>()?)
+        }
+        YamlData::Mapping(m) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in m {
+                let key = match to_json(k)? {
+                    Value::String(s) => s,
+                    Value::Null => "null".into(),
+                    Value::Bool(b) => b.to_string(),
+                    Value::Number(n) => n.to_string(),
+                    _ => {
+                        return Err((
+                            k.span.start.line(),
+                            "a mapping key must be a plain value, not a list or mapping".into(),
+                        ));
+                    }
+                };
+                out.insert(key, to_json(v)?);
+            }
+            Value::Object(out)
+        }
+        YamlData::Alias(_) => return Err((at, "an alias that could not be resolved".into())),
+        YamlData::BadValue => return Err((at, "a value that is not valid YAML".into())),
+    })
 }
 
 #[cfg(test)]
@@ -323,5 +675,102 @@ mod tests {
             Some("payments-platform")
         );
         assert_eq!(p.warnings.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    const MULTI: &str = "\
+# catalog-info.yaml of the payments repo
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: payments-api
+  tags: [pci]
+spec:
+  type: service
+  owner: user:default/bob
+  system: payments-platform
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: payments
+  annotations:
+    steward.dev/lead: user:alice
+spec:
+  type: team
+  parent: engineering
+  members: [bob]
+---
+";
+
+    #[test]
+    fn a_multi_document_file_gives_each_entity_with_its_line() {
+        let parsed = parse_catalog(MULTI, Path::new("repo/catalog-info.yaml")).unwrap();
+        let got: Vec<(String, String, usize)> = parsed
+            .entities
+            .iter()
+            .map(|(e, l)| (e.kind.clone(), e.metadata.name.clone(), *l))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Component".into(), "payments-api".into(), 2),
+                ("Group".into(), "payments".into(), 12)
+            ]
+        );
+        let p = convert(
+            "files",
+            &parsed
+                .entities
+                .into_iter()
+                .map(|(e, _)| e)
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(p.org.teams[0].lead.as_deref(), Some("alice"));
+        assert_eq!(p.org.areas[0].owner, "bob");
+        assert_eq!(p.org.areas[0].tags, vec!["pci".to_string()]);
+    }
+
+    #[test]
+    fn broken_yaml_names_the_file_and_line() {
+        let text =
+            "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: x\n  tags: [a, b\n";
+        let e = parse_catalog(text, Path::new("c/catalog-info.yaml")).unwrap_err();
+        assert_eq!(e.file, Path::new("c/catalog-info.yaml"));
+        assert!(e.line >= 5, "{e}");
+        assert!(e.to_string().starts_with("c/catalog-info.yaml:"), "{e}");
+        assert!(e.to_string().contains("not valid YAML"), "{e}");
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_type_names_the_entity_field_and_its_line() {
+        let text =
+            "kind: Component\nmetadata:\n  name: api\nspec:\n  owner:\n    - alice\n    - bob\n";
+        let e = parse_catalog(text, Path::new("a.yaml")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "a.yaml:6: Component api: `spec.owner` must be a string, not a list"
+        );
+        let text = "---\nkind: User\nmetadata:\n  title: No name\n";
+        let e = parse_catalog(text, Path::new("u.yaml")).unwrap_err();
+        assert_eq!(e.to_string(), "u.yaml:4: User: `metadata.name` is missing");
+        let text = "kind: Group\nmetadata:\n  name: g\nspec:\n  members: [a, {b: c}]\n";
+        let e = parse_catalog(text, Path::new("g.yaml")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "g.yaml:5: Group g: `spec.members[]` must be a string, not a mapping"
+        );
+    }
+
+    #[test]
+    fn documents_that_are_not_entities_are_skipped_and_counted() {
+        let text = "name: CI\non: [push]\n---\nkind: User\nmetadata:\n  name: zed\n";
+        let parsed = parse_catalog(text, Path::new("w.yml")).unwrap();
+        assert_eq!(parsed.entities.len(), 1);
+        assert_eq!(parsed.skipped, Some((1, "w.yml:1".to_string())));
     }
 }

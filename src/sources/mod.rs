@@ -94,7 +94,7 @@ impl AnySource {
                 fetcher,
                 token.as_deref(),
             )),
-            SourceSpec::Backstage => {
+            SourceSpec::Backstage { .. } => {
                 AnySource::Backstage(backstage::Backstage::new(cfg, fetcher, token.as_deref())?)
             }
         };
