@@ -610,3 +610,117 @@ fn undecided_past_escalate_days_reaches_the_parent_owner_marked() {
     let text = screen(&mut p, 160, 48);
     assert!(text.contains('^'), "{text}");
 }
+
+/// The demo's org directory, as recorded in the cache.
+fn org_dir(d: &Demo) -> std::path::PathBuf {
+    let src = d
+        .app
+        .store
+        .source("files")
+        .unwrap()
+        .expect("a files source");
+    std::path::PathBuf::from(src.location)
+}
+
+#[test]
+fn sync_key_rereads_the_org_directory_and_reloads() {
+    let mut d = demo("priya");
+    let dir = org_dir(&d);
+    let people = std::fs::read_to_string(dir.join("people.csv")).unwrap();
+    let hugo_left = people.replace(
+        "hugo,Hugo Laurent,hugo.laurent@larkspurhealth.com,Data Scientist,noor,active",
+        "hugo,Hugo Laurent,hugo.laurent@larkspurhealth.com,Data Scientist,noor,left",
+    );
+    assert_ne!(hugo_left, people);
+    std::fs::write(dir.join("people.csv"), hugo_left).unwrap();
+    let left = |d: &Demo| {
+        d.app.state.queue.iter().any(|&i| {
+            let s = &d.app.state.data.suggestions[i];
+            s.person == "hugo" && s.reason == Reason::PersonLeft
+        })
+    };
+    assert!(!left(&d), "nothing changes before the sync");
+    keys(&mut d.app, "R");
+    assert!(left(&d), "hugo's grants are revocations once he has left");
+    assert!(flash(&d).starts_with("synced files: "), "{}", flash(&d));
+    // Ctrl-R does the same.
+    d.app.feed(Msg::Key(KeyEvent::new(
+        KeyCode::Char('r'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(flash(&d).starts_with("synced files: "), "{}", flash(&d));
+}
+
+#[test]
+fn a_failing_sync_names_the_source_keeps_the_data_and_shows_it_stale() {
+    let mut d = demo("priya");
+    let before = d.app.state.queue.len();
+    let dir = org_dir(&d);
+    std::fs::write(dir.join("people.csv"), "id,name\nhugo\n").unwrap();
+    keys(&mut d.app, "R");
+    let text = flash(&d);
+    assert!(
+        text.starts_with("sync: files FAILED (its previous data kept)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("people.csv"),
+        "the error names the file: {text}"
+    );
+    assert!(d.app.state.flash.as_ref().unwrap().error);
+    assert_eq!(d.app.state.queue.len(), before, "the cached data is kept");
+    let screen_text = screen(&mut d.app, 160, 48);
+    assert!(
+        screen_text.contains("files 0m ago (last sync failed"),
+        "{screen_text}"
+    );
+}
+
+#[test]
+fn the_console_loads_in_the_background_with_help_and_quit_live() {
+    use steward::tui::app::App;
+    let dir = tempfile::tempdir().unwrap();
+    let installed = steward::demo::install(&dir.path().join("demo"), now()).unwrap();
+    let store = steward::store::Store::open_existing(&installed.db).unwrap();
+    let mut app = App::start(
+        store,
+        "priya",
+        installed.now,
+        Vec::new(),
+        steward::tui::theme::Theme::color(),
+        Default::default(),
+    )
+    .unwrap();
+    // Until its result is taken in, the console shows it is loading.
+    assert!(!app.state.loaded);
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("loading the cache for priya"), "{text}");
+    keys(&mut app, "?");
+    assert!(matches!(app.state.modal, Some(Modal::Help)));
+    keys(&mut app, "<Esc>a");
+    assert!(
+        app.state.modal.is_none(),
+        "nothing to accept before the load"
+    );
+    assert!(app.settle(), "the worker answers");
+    assert!(app.state.loaded);
+    assert!(!app.state.queue.is_empty());
+
+    // A decision runs on the worker; moving around stays live meanwhile.
+    let first = app.state.queue[0];
+    keys(&mut app, "ay");
+    assert_eq!(app.state.busy.as_deref(), Some("recording…"));
+    keys(&mut app, "j");
+    assert_eq!(app.state.queue_sel, 1, "keys still move while it records");
+    keys(&mut app, "a");
+    assert!(
+        app.state.modal.is_none(),
+        "another decision waits for the first"
+    );
+    assert!(app.settle());
+    assert!(app.state.busy.is_none());
+    assert!(!app.state.queue.contains(&first));
+    assert_eq!(app.store.decisions().unwrap().len(), 1);
+    keys(&mut app, "q");
+    assert!(app.state.quit);
+}

@@ -120,6 +120,7 @@ fn no_command(ctx: &Ctx) -> Result<ExitCode> {
                 me: me.clone(),
                 now: ctx.now,
                 personas: Vec::new(),
+                sources: configured_sources(ctx)?,
             })?;
             return Ok(ExitCode::SUCCESS);
         }
@@ -247,6 +248,9 @@ fn sync_configured(ctx: &Ctx, only: &[String]) -> Result<ExitCode> {
         }
     }
     let mut store = Store::open(&ctx.db_path())?;
+    for r in crate::sync::retire_unconfigured(&mut store, &sources)? {
+        println!("{}", crate::sync::retired_message(&r));
+    }
     let started = std::time::Instant::now();
     let client = crate::sources::http::client();
     let outcomes = runtime()?.block_on(crate::sync::sync_sources(
@@ -726,6 +730,7 @@ fn demo(ctx: &Ctx, print: bool, persona: &str) -> Result<ExitCode> {
             me: persona.to_string(),
             now: demo.now,
             personas,
+            sources: Vec::new(),
         })?;
         return Ok(ExitCode::SUCCESS);
     }

@@ -6,6 +6,7 @@ use super::data::Data;
 use super::state::{Effect, State};
 use super::theme::Theme;
 use super::update::{Msg, update};
+use super::worker::{self, Base, Ctx, Env, Job, Progress, Worker};
 use super::{terminal, view};
 use crate::model::Time;
 use crate::store::Store;
@@ -18,12 +19,17 @@ use std::time::Duration;
 pub struct App {
     pub state: State,
     pub theme: Theme,
+    /// The connection effects run on inline (`feed`); the live loop's
+    /// worker has its own.
     pub store: Store,
     /// The cache's path (a worker opens its own connection to it).
     pub db: std::path::PathBuf,
+    pub env: Env,
+    worker: Option<Worker>,
 }
 
 impl App {
+    /// Loaded before it returns: for tests and benches.
     pub fn new(
         store: Store,
         me: &str,
@@ -38,98 +44,108 @@ impl App {
             theme,
             db: store.path().to_path_buf(),
             store,
+            env: Env::default(),
+            worker: None,
         })
     }
 
-    /// Feeds one message through `update`, runs the effects it asks for and
-    /// every message they lead to. `before` sees the state before each
-    /// effect runs (the loop draws there, so "applying…" shows).
-    pub fn dispatch(&mut self, msg: Msg, mut before: impl FnMut(&State)) {
-        let mut queue = vec![msg];
-        while let Some(msg) = queue.pop() {
-            let effects = update(&mut self.state, msg);
-            for e in effects {
-                before(&self.state);
-                if let Some(next) = self.run_effect(e) {
-                    queue.push(next);
+    /// Not loaded yet: a worker thread loads the cache while the loop
+    /// draws and reads keys, and runs every later effect too.
+    pub fn start(
+        store: Store,
+        me: &str,
+        now: Time,
+        personas: Vec<String>,
+        theme: Theme,
+        env: Env,
+    ) -> Result<App> {
+        let db = store.path().to_path_buf();
+        let worker = Worker::spawn(db.clone(), env.clone())?;
+        let mut app = App {
+            state: State::loading(me, now, personas),
+            theme,
+            db,
+            store,
+            env,
+            worker: Some(worker),
+        };
+        app.submit(Effect::Load);
+        Ok(app)
+    }
+
+    fn ctx(&self) -> Ctx {
+        let d = &self.state.data;
+        Ctx {
+            me: d.me.clone(),
+            now: self.state.now,
+            base: self.state.loaded.then(|| Base {
+                snap: d.snap.clone(),
+                scope: d.scope.clone(),
+                suggestions: d.suggestions.clone(),
+            }),
+        }
+    }
+
+    /// Hands an effect to the worker; without one, runs it now and feeds
+    /// the result back.
+    fn submit(&mut self, effect: Effect) {
+        if matches!(effect, Effect::Quit) {
+            return;
+        }
+        let job = Job {
+            effect,
+            ctx: self.ctx(),
+        };
+        match &self.worker {
+            Some(w) => {
+                if let Err(e) = w.send(job) {
+                    self.feed(Msg::Failed(format!("error: {e:#}")));
                 }
+            }
+            None => {
+                let quiet: Progress = std::sync::Arc::new(|_| {});
+                let msg = worker::run(&mut self.store, &self.env, job, &quiet);
+                self.feed(msg);
             }
         }
     }
 
-    /// Without a terminal: for tests and benches.
+    /// Feeds one message through `update` and submits the effects it asks
+    /// for (inline without a worker, so tests see the result at once).
     pub fn feed(&mut self, msg: Msg) {
-        self.dispatch(msg, |_| {});
+        for e in update(&mut self.state, msg) {
+            self.submit(e);
+        }
     }
 
-    fn run_effect(&mut self, e: Effect) -> Option<Msg> {
-        let me = self.state.data.me.clone();
-        let now = self.state.now;
-        let result = match e {
-            Effect::Quit => return None,
-            Effect::Decide(news) => (|| {
-                let mut ids = Vec::new();
-                for new in &news {
-                    let d = self.store.record_decision(new, now)?;
-                    tracing::info!(id = d.id, verdict = d.verdict.as_str(), "decision recorded");
-                    ids.push(d.id);
-                }
-                let data = self.reread()?;
-                Ok(Msg::Decided { ids, data })
-            })(),
-            Effect::Undo(id) => (|| {
-                self.store.undo_decision(id, &me, now)?;
-                let data = self.reread()?;
-                Ok(Msg::Undone { id, data })
-            })(),
-            Effect::Apply => (|| {
-                let outcomes = crate::apply::apply(&mut self.store, &me, now, false)?;
-                let results = outcomes
-                    .into_iter()
-                    .map(|o| (o.ok, format!("#{} {}", o.change.decision, o.result)))
-                    .collect();
-                let data = Data::load(&mut self.store, &me, now, None)?;
-                Ok(Msg::Applied { results, data })
-            })(),
-            Effect::Delegate(d) => (|| {
-                let made = self.store.add_delegation(&d, now)?;
-                let data = Data::load(&mut self.store, &me, now, None)?;
-                let note = format!(
-                    "delegation {}: {} now decides for {}{}",
-                    made.id,
-                    d.to,
-                    d.area,
-                    d.until
-                        .map(|u| format!(" until {}", crate::policy::minute(u)))
-                        .unwrap_or_default()
-                );
-                Ok(Msg::Reloaded { data, note })
-            })(),
-            Effect::EndDelegation(id) => (|| {
-                let ended = self.store.end_delegation(id, &me, now)?;
-                let data = Data::load(&mut self.store, &me, now, None)?;
-                let note = format!(
-                    "ended delegation {id} of {} to {}",
-                    ended.delegation.area, ended.delegation.to
-                );
-                Ok(Msg::Reloaded { data, note })
-            })(),
-            Effect::SwitchPersona(p) => (|| {
-                let data =
-                    Data::load(&mut self.store, &p, now, Some(self.state.data.snap.clone()))?;
-                Ok(Msg::Loaded(data))
-            })(),
-        };
-        Some(result.unwrap_or_else(|e: anyhow::Error| {
-            tracing::error!("{e:#}");
-            Msg::Failed(format!("error: {e:#}"))
-        }))
+    /// Waits for the worker's messages until nothing runs (tests; a minute
+    /// at most per message). False if the worker went quiet or stopped.
+    pub fn settle(&mut self) -> bool {
+        while self.state.busy.is_some() {
+            let Some(w) = &self.worker else {
+                return true;
+            };
+            match w.results.recv_timeout(Duration::from_secs(60)) {
+                Ok(m) => self.feed(m),
+                Err(_) => return false,
+            }
+        }
+        true
     }
 
-    /// Decisions, plan and audit re-read; snapshot and suggestions kept.
-    fn reread(&self) -> Result<Data> {
-        let d = &self.state.data;
-        Data::refreshed(d, &self.store, self.state.now)
+    /// Messages from the worker that have arrived; true if any did.
+    fn drain(&mut self) -> bool {
+        let mut got = Vec::new();
+        if let Some(w) = &self.worker {
+            while let Ok(m) = w.results.try_recv() {
+                got.push(m);
+            }
+        }
+        let any = !got.is_empty();
+        for m in got {
+            self.feed(m);
+        }
+        any
     }
 
     pub fn draw<B: Backend>(&self, term: &mut Terminal<B>) -> Result<()>
@@ -140,7 +156,8 @@ impl App {
         Ok(())
     }
 
-    /// The interactive loop on a real terminal: read, coalesce, update, draw.
+    /// The interactive loop on a real terminal: read, coalesce, update,
+    /// draw; the worker's results arrive between keys.
     pub fn run<B: Backend>(&mut self, term: &mut Terminal<B>) -> Result<()>
     where
         B::Error: Send + Sync + 'static,
@@ -150,43 +167,25 @@ impl App {
         self.state.height = size.height;
         self.draw(term)?;
         while !self.state.quit {
-            let first = event::read()?;
-            let mut events = vec![first];
-            // Coalesce a burst (held key, paste, scroll) into one draw.
-            while events.len() < 64 && event::poll(Duration::from_millis(0))? {
-                events.push(event::read()?);
-            }
-            for ev in events {
-                let Some(msg) = terminal::to_msg(ev) else {
-                    continue;
-                };
-                let mut draw_error = None;
-                let theme = self.theme.clone();
-                let term_ref = &mut *term;
-                let mut before = |s: &State| {
-                    if let Err(e) = term_ref.draw(|f| view::render(s, &theme, f)) {
-                        draw_error = Some(e);
+            let mut dirty = self.drain();
+            // Wait briefly for input so results still arrive while idle.
+            if event::poll(Duration::from_millis(30))? {
+                let mut events = vec![event::read()?];
+                // Coalesce a burst (held key, paste, scroll) into one draw.
+                while events.len() < 64 && event::poll(Duration::from_millis(0))? {
+                    events.push(event::read()?);
+                }
+                for ev in events {
+                    if let Some(msg) = terminal::to_msg(ev) {
+                        self.feed(msg);
+                        dirty = true;
                     }
-                };
-                // Split borrows: dispatch needs &mut self, the closure only the terminal.
-                let mut queue = vec![msg];
-                while let Some(msg) = queue.pop() {
-                    let effects = update(&mut self.state, msg);
-                    for e in effects {
-                        before(&self.state);
-                        if let Some(next) = self.run_effect(e) {
-                            queue.push(next);
-                        }
+                    if self.state.quit {
+                        break;
                     }
                 }
-                if let Some(e) = draw_error {
-                    return Err(e.into());
-                }
-                if self.state.quit {
-                    break;
-                }
             }
-            if !self.state.quit {
+            if dirty && !self.state.quit {
                 self.draw(term)?;
             }
         }

@@ -53,6 +53,24 @@ impl Data {
         Data::with(store, me, now, snap, scope, suggestions)
     }
 
+    /// Decisions, plan, audit and sources read from the store around a
+    /// snapshot and suggestions already evaluated.
+    pub fn with_base(
+        store: &Store,
+        me: &str,
+        now: Time,
+        snap: Arc<Snapshot>,
+        scope: Scope,
+        suggestions: Vec<Suggestion>,
+    ) -> Result<Data> {
+        Data::with(store, me, now, snap, scope, suggestions)
+    }
+
+    /// Nothing yet: what the console holds while it loads.
+    pub fn empty(me: &str) -> Data {
+        Data::from_org(Org::default(), me, Time::default())
+    }
+
     fn with(
         store: &Store,
         me: &str,

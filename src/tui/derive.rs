@@ -32,6 +32,7 @@ impl State {
     pub fn new(data: Data, now: Time, personas: Vec<String>) -> State {
         let mut s = State {
             now,
+            loaded: true,
             data,
             personas,
             view: View::Main,
@@ -78,6 +79,14 @@ impl State {
             quit: false,
         };
         s.reset_for_data();
+        s
+    }
+
+    /// The state before the first load: drawn at once, help and quit live.
+    pub fn loading(me: &str, now: Time, personas: Vec<String>) -> State {
+        let mut s = State::new(Data::empty(me), now, personas);
+        s.loaded = false;
+        s.busy = Some(format!("loading the cache for {me}…"));
         s
     }
 

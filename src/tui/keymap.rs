@@ -64,6 +64,7 @@ pub enum Action {
     No,
     Preset(u8),
     Submit,
+    Sync,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -504,6 +505,13 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b(
         BROWSE,
+        &[Key::Char('R')],
+        Action::Sync,
+        "sync the sources again, then reload (also Ctrl-R)",
+        false,
+    ),
+    b(
+        BROWSE,
         &[Key::Char('S')],
         Action::Persona,
         "switch demo persona",
@@ -553,6 +561,7 @@ pub fn resolve(mode: Mode, ev: &KeyEvent) -> Option<Action> {
     if ev.modifiers.contains(KeyModifiers::CONTROL) {
         return match ev.code {
             KeyCode::Char('c') => Some(Action::Quit),
+            KeyCode::Char('r') if BROWSE.contains(&mode) => Some(Action::Sync),
             _ => None,
         };
     }

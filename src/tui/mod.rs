@@ -15,6 +15,7 @@ pub mod theme;
 pub mod update;
 pub mod view;
 pub mod welcome;
+pub mod worker;
 
 use crate::model::Time;
 use crate::store::Store;
@@ -28,19 +29,25 @@ pub struct Options {
     pub now: Time,
     /// The demo's personas, cycled with `S` (empty outside the demo).
     pub personas: Vec<String>,
+    /// The configured sources, pulled again by `R` (none: the org
+    /// directory the cache was synced from is read again).
+    pub sources: Vec<crate::config::SourceConfig>,
 }
 
 /// Opens the console on a real terminal. The first frame (a loading
-/// screen) is drawn before the organization is loaded and evaluated, which
-/// takes seconds on a large one; a load error restores the terminal first,
-/// then prints like any other.
+/// screen) is drawn at once; the organization is loaded and evaluated on a
+/// worker thread while `q` and `?` work; a start error restores the
+/// terminal first, then prints like any other.
 pub fn run(opts: Options) -> Result<()> {
     let store = Store::open_existing(&opts.db)?;
     let theme = theme::Theme::from_env();
     let mut tui = terminal::Tui::enter()?;
     tui.terminal
         .draw(|f| view::loading(&opts.me, opts.now, &theme, f))?;
-    let app = app::App::new(store, &opts.me, opts.now, opts.personas, theme);
+    let env = worker::Env {
+        sources: opts.sources,
+    };
+    let app = app::App::start(store, &opts.me, opts.now, opts.personas, theme, env);
     let mut app = match app {
         Ok(app) => app,
         Err(e) => {

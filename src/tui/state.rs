@@ -112,6 +112,10 @@ pub enum Effect {
     Delegate(Delegation),
     /// End a delegation made in steward, by id.
     EndDelegation(i64),
+    /// Load the cache (the first, in the background).
+    Load,
+    /// Pull the sources again, then reload.
+    Sync,
     Quit,
 }
 
@@ -163,6 +167,8 @@ pub struct FilterCache {
 
 pub struct State {
     pub now: Time,
+    /// False until the first load arrives: only help and quit work then.
+    pub loaded: bool,
     pub data: Data,
     /// The demo's personas, when running the demo (empty otherwise).
     pub personas: Vec<String>,

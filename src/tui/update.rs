@@ -43,6 +43,15 @@ pub enum Msg {
     },
     /// An effect failed; the message says why.
     Failed(String),
+    /// The first load, done in the background.
+    Opened(Data),
+    /// The sources were pulled (each one's summary or error) and all reloaded.
+    Synced {
+        results: crate::tui::worker::SyncResults,
+        data: Data,
+    },
+    /// A running job's progress, in words.
+    Progress(String),
 }
 
 pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
@@ -132,7 +141,65 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
             flash(s, e, true);
             Vec::new()
         }
+        Msg::Opened(data) => {
+            s.busy = None;
+            s.data = data;
+            s.loaded = true;
+            s.reset_for_data();
+            Vec::new()
+        }
+        Msg::Synced { results, data } => {
+            s.busy = None;
+            s.data = data;
+            s.reset_for_data();
+            let failed: Vec<String> = results
+                .iter()
+                .filter_map(|(name, r)| {
+                    r.as_ref()
+                        .err()
+                        .map(|e| format!("{name} FAILED (its previous data kept): {e}"))
+                })
+                .collect();
+            let text = if failed.is_empty() {
+                let ok: Vec<String> = results
+                    .iter()
+                    .map(|(name, r)| format!("{name}: {}", r.as_deref().unwrap_or("")))
+                    .collect();
+                format!("synced {}", ok.join("; "))
+            } else {
+                format!("sync: {}", failed.join("; "))
+            };
+            flash(s, text, !failed.is_empty());
+            Vec::new()
+        }
+        Msg::Progress(text) => {
+            if s.busy.is_some() {
+                s.busy = Some(text);
+            }
+            Vec::new()
+        }
     }
+}
+
+/// Actions that start a job or change what a running one works on: held
+/// while one runs (everything else stays live).
+fn waits_for_job(a: Action) -> bool {
+    matches!(
+        a,
+        Action::Accept
+            | Action::Revoke
+            | Action::Dismiss
+            | Action::Snooze
+            | Action::Undo
+            | Action::Apply
+            | Action::Persona
+            | Action::Delegate
+            | Action::EndDelegation
+            | Action::Yes
+            | Action::Preset(_)
+            | Action::Submit
+            | Action::Sync
+    )
 }
 
 fn flash(s: &mut State, text: String, error: bool) {
@@ -154,7 +221,11 @@ fn on_key(s: &mut State, k: KeyEvent) -> Vec<Effect> {
     let Some(action) = action else {
         return Vec::new();
     };
-    if s.busy.is_some() && !matches!(action, Action::Quit) {
+    if !s.loaded && !matches!(action, Action::Quit | Action::Help | Action::Back) {
+        return Vec::new();
+    }
+    // The status bar says what is running; a decision waits for it.
+    if s.busy.is_some() && waits_for_job(action) && !matches!(mode, Mode::Filter) {
         return Vec::new();
     }
     if !matches!(mode, Mode::Prompt | Mode::Filter | Mode::Picker) {
@@ -413,6 +484,10 @@ fn act(s: &mut State, mode: Mode, action: Action) -> Vec<Effect> {
                     s.why = Some((i, text.lines().map(str::to_string).collect()));
                 }
             }
+        }
+        Action::Sync => {
+            s.busy = Some("syncing…".into());
+            return vec![Effect::Sync];
         }
         Action::ViewPlan => s.view = View::Plan,
         Action::ViewAudit => s.view = View::Audit,

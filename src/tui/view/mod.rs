@@ -25,6 +25,12 @@ use ratatui::widgets::{Block, BorderType, Borders};
 /// The whole screen.
 pub fn render(s: &State, t: &Theme, f: &mut Frame) {
     let a = layout::areas(f.area());
+    if !s.loaded {
+        loading(&s.data.me, s.now, t, f);
+        statusbar::render(s, t, f, a.status);
+        help::render(s, t, f, f.area());
+        return;
+    }
     header::render(s, t, f, a.header);
     match s.view {
         View::Main if s.walk.is_some() => card::render(s, t, f, a.body),

@@ -1,0 +1,274 @@
+//! Runs what `update` asks for against the store: on a worker thread with
+//! its own connection while the console is live (the loop keeps drawing and
+//! reading keys; results and progress come back as messages), or inline for
+//! tests (`App::feed`). One job at a time, in the order asked.
+
+use super::data::Data;
+use super::state::Effect;
+use super::update::Msg;
+use crate::config::{SourceConfig, SourceKind};
+use crate::model::Time;
+use crate::policy::Snapshot;
+use crate::sources::http::ProgressEvent;
+use crate::store::Store;
+use anyhow::{Context, Result, bail};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+
+/// Where the console's data comes from: the configured sources (empty: the
+/// org directory recorded in the cache, as for the demo).
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    pub sources: Vec<SourceConfig>,
+}
+
+/// What a job needs of the state it was asked from.
+#[derive(Clone)]
+pub struct Ctx {
+    pub me: String,
+    pub now: Time,
+    /// The snapshot, scope and suggestions to keep when only decisions
+    /// changed (none before the first load).
+    pub base: Option<Base>,
+}
+
+#[derive(Clone)]
+pub struct Base {
+    pub snap: Arc<Snapshot>,
+    pub scope: crate::policy::Scope,
+    pub suggestions: Vec<crate::model::Suggestion>,
+}
+
+pub struct Job {
+    pub effect: Effect,
+    pub ctx: Ctx,
+}
+
+/// Progress said in words, shown in the status bar while a job runs.
+pub type Progress = Arc<dyn Fn(String) + Send + Sync>;
+
+/// Runs one job; the message says how it went (errors included).
+pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Msg {
+    let Job { effect, ctx } = job;
+    let result = match effect {
+        Effect::Quit => return Msg::Failed(String::new()),
+        Effect::Load => Data::load(store, &ctx.me, ctx.now, None).map(Msg::Opened),
+        Effect::Decide(news) => (|| {
+            let mut ids = Vec::new();
+            let n = news.len();
+            for (k, new) in news.iter().enumerate() {
+                if n > 1 {
+                    progress(format!("recording {}/{n}…", k + 1));
+                }
+                let d = store.record_decision(new, ctx.now)?;
+                tracing::info!(id = d.id, verdict = d.verdict.as_str(), "decision recorded");
+                ids.push(d.id);
+            }
+            let data = refreshed(store, &ctx)?;
+            Ok(Msg::Decided { ids, data })
+        })(),
+        Effect::Undo(id) => (|| {
+            store.undo_decision(id, &ctx.me, ctx.now)?;
+            let data = refreshed(store, &ctx)?;
+            Ok(Msg::Undone { id, data })
+        })(),
+        Effect::Apply => (|| {
+            let outcomes = apply(store, env, &ctx)?;
+            let results = outcomes
+                .into_iter()
+                .map(|o| (o.ok, format!("#{} {}", o.change.decision, o.result)))
+                .collect();
+            progress("applied; reloading…".into());
+            let data = Data::load(store, &ctx.me, ctx.now, None)?;
+            Ok(Msg::Applied { results, data })
+        })(),
+        Effect::Delegate(d) => (|| {
+            let made = store.add_delegation(&d, ctx.now)?;
+            let data = Data::load(store, &ctx.me, ctx.now, None)?;
+            let note = format!(
+                "delegation {}: {} now decides for {}{}",
+                made.id,
+                d.to,
+                d.area,
+                d.until
+                    .map(|u| format!(" until {}", crate::policy::minute(u)))
+                    .unwrap_or_default()
+            );
+            Ok(Msg::Reloaded { data, note })
+        })(),
+        Effect::EndDelegation(id) => (|| {
+            let ended = store.end_delegation(id, &ctx.me, ctx.now)?;
+            let data = Data::load(store, &ctx.me, ctx.now, None)?;
+            let note = format!(
+                "ended delegation {id} of {} to {}",
+                ended.delegation.area, ended.delegation.to
+            );
+            Ok(Msg::Reloaded { data, note })
+        })(),
+        Effect::SwitchPersona(p) => (|| {
+            let snap = ctx.base.as_ref().map(|b| b.snap.clone());
+            let data = Data::load(store, &p, ctx.now, snap)?;
+            Ok(Msg::Loaded(data))
+        })(),
+        Effect::Sync => (|| {
+            let results = sync(store, env, ctx.now, progress)?;
+            progress("synced; reloading…".into());
+            let data = Data::load(store, &ctx.me, ctx.now, None)?;
+            Ok(Msg::Synced { results, data })
+        })(),
+    };
+    result.unwrap_or_else(|e: anyhow::Error| {
+        tracing::error!("{e:#}");
+        Msg::Failed(format!("error: {e:#}"))
+    })
+}
+
+/// Decisions, plan and audit re-read; snapshot and suggestions kept.
+fn refreshed(store: &mut Store, ctx: &Ctx) -> Result<Data> {
+    match &ctx.base {
+        Some(b) => Data::with_base(
+            store,
+            &ctx.me,
+            ctx.now,
+            b.snap.clone(),
+            b.scope.clone(),
+            b.suggestions.clone(),
+        ),
+        None => Data::load(store, &ctx.me, ctx.now, None),
+    }
+}
+
+/// The plan carried out: over SCIM where the config maps an entitlement to
+/// a SCIM source, to the org directory otherwise.
+fn apply(store: &mut Store, env: &Env, ctx: &Ctx) -> Result<Vec<crate::apply::Outcome>> {
+    if env.sources.iter().any(|s| s.kind == SourceKind::Scim) {
+        let rt = runtime()?;
+        rt.block_on(crate::apply::apply_configured(
+            store,
+            &env.sources,
+            crate::sources::http::client(),
+            &ctx.me,
+            ctx.now,
+            false,
+        ))
+    } else {
+        crate::apply::apply(store, &ctx.me, ctx.now, false)
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime for the sync")
+}
+
+/// Each source synced: a summary, or why it failed (its data is kept).
+pub type SyncResults = Vec<(String, std::result::Result<String, String>)>;
+
+/// Pulls the configured sources (per-source progress), or, with none
+/// configured, re-reads the org directory the cache was synced from.
+fn sync(store: &mut Store, env: &Env, now: Time, progress: &Progress) -> Result<SyncResults> {
+    if env.sources.is_empty() {
+        let Some(src) = store.source(crate::sync::FILES_SOURCE)? else {
+            bail!(
+                "nothing to sync: no [[source]] in steward.toml and no org directory in the cache (steward sync --org DIR)"
+            );
+        };
+        let dir = PathBuf::from(&src.location);
+        progress(format!("syncing {}: reading {}…", src.name, dir.display()));
+        let result = match crate::sync::sync_org_dir(store, &dir, now) {
+            Ok(done) => Ok(format!(
+                "{} people, {} areas, {} grants",
+                done.org.people.len(),
+                done.org.areas.len(),
+                done.grants
+            )),
+            Err(e) => Err(format!("{e:#}")),
+        };
+        return Ok(vec![(src.name, result)]);
+    }
+    let lines: Arc<Mutex<BTreeMap<String, String>>> = Arc::default();
+    let said = progress.clone();
+    let sink: crate::sources::http::ProgressSink = Arc::new(move |ev: &ProgressEvent| {
+        let text = match &ev.done {
+            Some(Ok(())) => "done".to_string(),
+            Some(Err(_)) => "FAILED".to_string(),
+            None => match &ev.note {
+                Some(n) => n.clone(),
+                None => format!("{} pages, {} items", ev.pages, ev.items),
+            },
+        };
+        let Ok(mut map) = lines.lock() else {
+            return;
+        };
+        map.insert(ev.source.clone(), text);
+        let all: Vec<String> = map.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        said(format!("syncing… {}", all.join(" · ")));
+    });
+    progress(format!(
+        "syncing {}…",
+        env.sources
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let rt = runtime()?;
+    let outcomes = rt.block_on(crate::sync::sync_sources(
+        store,
+        &env.sources,
+        None,
+        crate::sources::http::client(),
+        Some(sink),
+        now,
+    ))?;
+    Ok(outcomes
+        .into_iter()
+        .map(|o| (o.name, o.result.map(|c| c.describe())))
+        .collect())
+}
+
+/// A thread with its own connection to the cache, running jobs in order.
+pub struct Worker {
+    jobs: Sender<Job>,
+    pub results: Receiver<Msg>,
+}
+
+impl Worker {
+    pub fn spawn(db: PathBuf, env: Env) -> Result<Worker> {
+        let (jobs, job_rx) = channel::<Job>();
+        let (tx, results) = channel::<Msg>();
+        std::thread::Builder::new()
+            .name("steward-console-worker".into())
+            .spawn(move || {
+                let mut store = match Store::open_existing(&db) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let _ = tx.send(Msg::Failed(format!("error: {e:#}")));
+                        return;
+                    }
+                };
+                let out = tx.clone();
+                let progress: Progress = Arc::new(move |text| {
+                    let _ = out.send(Msg::Progress(text));
+                });
+                while let Ok(job) = job_rx.recv() {
+                    let msg = run(&mut store, &env, job, &progress);
+                    if tx.send(msg).is_err() {
+                        break;
+                    }
+                }
+            })
+            .context("cannot start the console's worker thread")?;
+        Ok(Worker { jobs, results })
+    }
+
+    pub fn send(&self, job: Job) -> Result<()> {
+        self.jobs
+            .send(job)
+            .map_err(|_| anyhow::anyhow!("the console's worker thread stopped"))
+    }
+}
