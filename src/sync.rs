@@ -14,7 +14,7 @@ use crate::model::{Org, Person, Rotation, Time};
 use crate::sources::files::ics::{PersonMatcher, parse_feed};
 use crate::sources::http::{ProgressEvent, ProgressSink};
 use crate::sources::{AnySource, Pulled, files, scim};
-use crate::store::{SourceInfo, Store};
+use crate::store::{LOCAL_SOURCE, Retired, SourceInfo, Store};
 use anyhow::Result;
 use std::collections::HashMap;
 use std::path::Path;
@@ -96,6 +96,38 @@ impl From<files::ParseError> for DirSyncError {
     fn from(e: files::ParseError) -> DirSyncError {
         DirSyncError::Parse(e)
     }
+}
+
+/// Drops, in one transaction, the cached rows of every source that is no
+/// longer configured: all but `sources`, the local `steward` source (rules
+/// and delegations written in steward) and the `files` org of `sync --org`.
+/// Decisions and the audit log are kept.
+pub fn retire_unconfigured(store: &mut Store, sources: &[SourceConfig]) -> Result<Vec<Retired>> {
+    let mut keep: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+    keep.extend([LOCAL_SOURCE, FILES_SOURCE]);
+    let retired = store.retire_sources_except(&keep)?;
+    for r in &retired {
+        tracing::info!(source = %r.name, dropped = %r.describe(), "retired a source no longer configured");
+    }
+    Ok(retired)
+}
+
+/// What `sync` says of a retired source.
+pub fn retired_message(r: &Retired) -> String {
+    let kind = if r.kind.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", r.kind)
+    };
+    format!(
+        "source {}{kind} is no longer configured: dropped its cached {}",
+        r.name,
+        if r.dropped.is_empty() {
+            "sync record (it had no data)".to_string()
+        } else {
+            r.describe()
+        }
+    )
 }
 
 /// How one configured source's sync went.

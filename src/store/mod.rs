@@ -17,6 +17,7 @@ pub use audit::{AuditEntry, ChainBreak};
 pub use decisions::{Decision, DecisionState, NewDecision, Verdict};
 pub use delegations::{LOCAL_SOURCE, LocalDelegation};
 pub use org::SourceInfo;
+pub use retire::Retired;
 
 use anyhow::{Context, Result};
 use rusqlite::Connection;
