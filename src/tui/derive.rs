@@ -461,6 +461,7 @@ impl State {
         );
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut buf = Vec::new();
+        let prefilter = Prefilter::new(query);
         // Many suggestions share an entitlement, area or reason: score
         // each distinct string once.
         let mut memo: HashMap<&str, Option<u32>> = HashMap::new();
@@ -480,6 +481,9 @@ impl State {
                 .into_iter()
                 .filter_map(|field| {
                     *memo.entry(field).or_insert_with(|| {
+                        if !prefilter.may_match(field) {
+                            return None;
+                        }
                         pattern.score(Utf32Str::new(field, &mut buf), &mut matcher)
                     })
                 })
@@ -514,6 +518,41 @@ impl State {
             Some(w) => w.items.get(w.pos).copied(),
             None => self.queue.get(self.queue_sel).copied(),
         }
+    }
+}
+
+/// A cheap test run before fuzzy scoring: a fuzzy match needs every word
+/// of the query, letter by letter in order, in the field. Only for ASCII
+/// (the matcher also folds accents) and plain words (no `\` escapes).
+struct Prefilter {
+    words: Option<Vec<Vec<u8>>>,
+}
+
+impl Prefilter {
+    fn new(query: &str) -> Prefilter {
+        let plain = query.is_ascii() && !query.contains('\\');
+        Prefilter {
+            words: plain.then(|| {
+                query
+                    .split_whitespace()
+                    .map(|w| w.to_ascii_lowercase().into_bytes())
+                    .collect()
+            }),
+        }
+    }
+
+    fn may_match(&self, field: &str) -> bool {
+        let Some(words) = &self.words else {
+            return true;
+        };
+        if !field.is_ascii() {
+            return true;
+        }
+        let hay = field.as_bytes();
+        words.iter().all(|w| {
+            let mut it = hay.iter().map(u8::to_ascii_lowercase);
+            w.iter().all(|&c| it.any(|h| h == c))
+        })
     }
 }
 
@@ -707,4 +746,47 @@ fn readiness(s: &State) -> Vec<Readiness> {
     });
     out.dedup();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The prefilter never rejects what the fuzzy matcher would accept.
+    #[test]
+    fn prefilter_rejects_only_what_cannot_match() {
+        let fields = [
+            "payments-db:write",
+            "Payments-DB:Read",
+            "person_left",
+            "greg",
+            "k8s-prod:deploy",
+            "clinical-analytics",
+            "Zoë",
+        ];
+        let queries = [
+            "pay wri", "pdw", "PAY", "dbr", "left", "gx", "k8s dep", "zz", "zoe", "a b c",
+            "wr pay", "-:", "_l",
+        ];
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut buf = Vec::new();
+        let mut rejected = 0;
+        for q in queries {
+            let pattern = Pattern::new(
+                q,
+                CaseMatching::Ignore,
+                Normalization::Smart,
+                AtomKind::Fuzzy,
+            );
+            let pre = Prefilter::new(q);
+            for f in fields {
+                let score = pattern.score(Utf32Str::new(f, &mut buf), &mut matcher);
+                if !pre.may_match(f) {
+                    rejected += 1;
+                    assert_eq!(score, None, "{q:?} rejected {f:?} but it matches");
+                }
+            }
+        }
+        assert!(rejected > 20, "the prefilter does reject: {rejected}");
+    }
 }
