@@ -30,7 +30,7 @@
 //! kind = "pagerduty"
 //! name = "pd"
 //! url = "https://api.pagerduty.com"
-//! token_env = "PAGERDUTY_TOKEN"
+//! token_keyring = "pagerduty"      # or: an OS keyring entry, stored by `steward secret set pagerduty`
 //! rotations = { "payments-primary" = "PI7DH85" }     # rotation id -> schedule id
 //! schedules = ["P0ABCDE"]           # more schedules, rotation id = schedule id
 //! days_back = 14
@@ -67,7 +67,8 @@
 //! Loading is lenient (only TOML syntax must be right, so that every command
 //! still runs); [`Config::sources`] validates the `[[source]]` tables and
 //! names the file, line and key of every problem. Credentials are never
-//! written in the file: `token_env` names an environment variable, and a
+//! written in the file: `token_env` names an environment variable,
+//! `token_keyring` an entry of the OS keyring (see `credentials`), and a
 //! `token` key is refused.
 
 use anyhow::{Context, Result};
@@ -263,6 +264,8 @@ pub enum Credential {
     None,
     /// The name of an environment variable holding the token.
     Env(String),
+    /// The name of an OS keyring entry holding the token.
+    Keyring(String),
 }
 
 impl Credential {
@@ -270,13 +273,34 @@ impl Credential {
     pub fn token(&self, source: &str) -> Result<Option<String>> {
         match self {
             Credential::None => Ok(None),
-            Credential::Env(var) => match std::env::var(var) {
-                Ok(v) if !v.trim().is_empty() => Ok(Some(v.trim().to_string())),
-                _ => anyhow::bail!(
-                    "source {source}: environment variable {var} (token_env) is not set or empty"
-                ),
-            },
+            Credential::Env(var) => crate::credentials::from_env(var, "token_env")
+                .map(Some)
+                .map_err(|e| anyhow::anyhow!("source {source}: {e:#}")),
+            Credential::Keyring(name) => crate::credentials::from_keyring(name, "token_keyring")
+                .map(|t| Some(t.trim().to_string()))
+                .map_err(|e| anyhow::anyhow!("source {source}: {e:#}")),
         }
+    }
+
+    /// Where the token comes from, for `config check` (never the token).
+    pub fn describe(&self) -> String {
+        match self {
+            Credential::None => "no token".into(),
+            Credential::Env(var) => format!("token from environment variable {var}"),
+            Credential::Keyring(name) => format!("token from keyring entry {name}"),
+        }
+    }
+}
+
+/// Whether a keyring entry exists, as `config check` says it: never the secret.
+pub fn keyring_entry_state(name: &str) -> std::result::Result<(), String> {
+    match crate::credentials::keyring_has(name) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(format!(
+            "keyring entry {name} does not exist in the {} (store it with `steward secret set {name}`)",
+            crate::credentials::keyring_backend()
+        )),
+        Err(e) => Err(format!("{e:#}")),
     }
 }
 
@@ -479,6 +503,9 @@ impl Config {
                             .map(|v| v.trim().is_empty())
                             .unwrap_or(true)
                             .then(|| format!("token_env: environment variable {var} is not set")),
+                        Credential::Keyring(name) => keyring_entry_state(name)
+                            .err()
+                            .map(|e| format!("token_keyring: {e}")),
                         Credential::None => None,
                     };
                     let feed_missing = match &s.spec {
@@ -572,16 +599,30 @@ impl Config {
                 "a literal token does not belong in the config file: put it in an environment variable and write `token_env = \"VAR\"`".into(),
             );
         }
-        let credential = match r.string("token_env") {
-            Some(v) if is_env_name(&v) => Credential::Env(v),
-            Some(v) => {
+        let credential = match (r.string("token_env"), r.string("token_keyring")) {
+            (Some(_), Some(_)) => {
+                r.err_key(
+                    "token_keyring",
+                    "give `token_env` or `token_keyring`, not both".into(),
+                );
+                Credential::None
+            }
+            (Some(v), None) if is_env_name(&v) => Credential::Env(v),
+            (Some(v), None) => {
                 r.err_key(
                     "token_env",
                     format!("{v:?} is not an environment variable name (it should name the variable, not hold the token)"),
                 );
                 Credential::None
             }
-            None => Credential::None,
+            (None, Some(v)) => match crate::credentials::check_name(&v) {
+                Ok(()) => Credential::Keyring(v),
+                Err(e) => {
+                    r.err_key("token_keyring", e);
+                    Credential::None
+                }
+            },
+            (None, None) => Credential::None,
         };
         let mut http = HttpSettings::default();
         if let Some(v) = r.uint("timeout_secs") {
@@ -740,6 +781,7 @@ const COMMON_KEYS: &[&str] = &[
     "url",
     "token",
     "token_env",
+    "token_keyring",
     "provides",
     "timeout_secs",
     "retries",
@@ -991,7 +1033,7 @@ impl Reader<'_> {
 /// port = 587                   # default: 587 starttls, 465 tls, 25 none
 /// security = "starttls"        # starttls (default), tls, or none (localhost only)
 /// username = "steward"
-/// password_env = "STEWARD_SMTP_PASSWORD"
+/// password_env = "STEWARD_SMTP_PASSWORD"   # or password_keyring = "smtp" (`steward secret set smtp`)
 /// from = "steward <steward@acme.test>"
 ///
 /// [[digest.webhook]]
@@ -1031,6 +1073,8 @@ pub struct SmtpConfig {
     pub username: Option<String>,
     /// The environment variable holding the password (never the password).
     pub password_env: Option<String>,
+    /// Or the OS keyring entry holding it.
+    pub password_keyring: Option<String>,
     /// The sender, as a mailbox: `steward <steward@acme.test>`.
     pub from: String,
     pub timeout_secs: u64,
@@ -1184,6 +1228,16 @@ impl Config {
                 ),
             });
         }
+        if let Some(s) = &cfg.smtp
+            && let Some(Err(e)) = s.password_keyring.as_deref().map(keyring_entry_state)
+        {
+            out.push(ConfigError {
+                path: self.path.clone(),
+                line: s.line,
+                source: None,
+                message: format!("[digest.smtp]: `password_keyring`: {e}"),
+            });
+        }
         for w in &cfg.webhooks {
             if let Some(var) = w.url_from_env.as_deref().filter(|v| unset(v)) {
                 out.push(ConfigError {
@@ -1221,6 +1275,7 @@ impl Config {
             "security",
             "username",
             "password_env",
+            "password_keyring",
             "password",
             "from",
             "timeout_secs",
@@ -1289,8 +1344,17 @@ impl Config {
                 "`password_env`: {v:?} is not an environment variable name (it should name the variable, not hold the password)"
             ));
         }
-        if username.is_some() != password_env.is_some() {
-            err("give `username` and `password_env` together (or neither, for a server without login)".into());
+        let password_keyring = text("password_keyring", &mut err);
+        if let Some(v) = &password_keyring
+            && let Err(e) = crate::credentials::check_name(v)
+        {
+            err(format!("`password_keyring`: {e}"));
+        }
+        if password_env.is_some() && password_keyring.is_some() {
+            err("give `password_env` or `password_keyring`, not both".into());
+        }
+        if username.is_some() != (password_env.is_some() || password_keyring.is_some()) {
+            err("give `username` and `password_env` together (or `username` and `password_keyring`; or none, for a server without login)".into());
         }
         let from = text("from", &mut err);
         match &from {
@@ -1316,6 +1380,7 @@ impl Config {
             security,
             username,
             password_env,
+            password_keyring,
             from: from.unwrap_or_default(),
             timeout_secs,
             line,

@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod cli;
 pub mod config;
+pub mod credentials;
 pub mod demo;
 pub mod digest;
 pub mod r#gen;

@@ -83,7 +83,7 @@ people = []
         all.contains("`from`: \"not an address\" is not a mail address"),
         "{all}"
     );
-    assert!(all.contains("unknown key `prot` (known: host, port, security, username, password_env, from, timeout_secs)"), "{all}");
+    assert!(all.contains("unknown key `prot` (known: host, port, security, username, password_env, password_keyring, from, timeout_secs)"), "{all}");
     assert!(
         all.contains("[[digest.webhook]] chat: give exactly one of `url` or `url_env`"),
         "{all}"

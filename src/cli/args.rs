@@ -199,6 +199,17 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Store or delete a secret in the OS keyring, for `token_keyring` / `password_keyring`
+    ///
+    /// The secret is read from standard input (without echo on a terminal)
+    /// and never printed. Examples:
+    ///   steward secret set okta            (then type or paste the token)
+    ///   printf %s "$TOKEN" | steward secret set okta
+    ///   steward secret delete okta
+    Secret {
+        #[command(subcommand)]
+        action: SecretAction,
+    },
     /// Delegate an area's subtree to someone nearer the work
     ///
     /// Example: steward delegate payments-db --to omar --as priya --until 2026-06-30
@@ -327,8 +338,16 @@ pub struct RuleFields {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum SecretAction {
+    /// Read a secret from standard input and store it under NAME
+    Set { name: String },
+    /// Delete the entry NAME
+    Delete { name: String },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum ConfigAction {
-    /// Validate the config (sources, keys, URLs, credentials) and say what is wrong, where
+    /// Validate the config (sources, keys, URLs, credentials) and say what is wrong, where; says whether each keyring entry exists, never its value
     Check,
 }
 

@@ -45,6 +45,7 @@ pub fn run(ctx: &Ctx, command: Option<Command>) -> Result<ExitCode> {
         }
         Command::Rules { org, json } => super::rules::list(ctx, &org, json),
         Command::Rule { action } => super::rules::run(ctx, action),
+        Command::Secret { action } => super::secret::run(action),
         Command::Decide {
             verdict,
             person,
@@ -321,12 +322,19 @@ fn config_check(ctx: &Ctx) -> Result<ExitCode> {
     for s in &sources {
         let provides: Vec<&str> = s.provides.iter().map(|p| p.as_str()).collect();
         println!(
-            "  {} ({}) {} provides {}",
+            "  {} ({}) {} provides {}; {}",
             s.name,
             s.kind.as_str(),
             s.location(),
-            provides.join(", ")
+            provides.join(", "),
+            super::secret::credential_state(&s.credential)
         );
+    }
+    if let Ok(Some(d)) = cfg.digest()
+        && let Some(smtp) = &d.smtp
+        && let Some(name) = &smtp.password_keyring
+    {
+        println!("  [digest.smtp] password from keyring entry {name}: present");
     }
     Ok(ExitCode::SUCCESS)
 }

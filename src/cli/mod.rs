@@ -5,6 +5,7 @@ pub mod args;
 mod commands;
 mod output;
 mod rules;
+mod secret;
 
 use crate::config::{self, Config};
 use crate::model::Time;

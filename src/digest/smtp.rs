@@ -1,7 +1,7 @@
 //! Delivery by mail: one plain-text message per digest, over STARTTLS, TLS,
 //! or plain SMTP to localhost, as `[digest.smtp]` says. The password comes
-//! from the environment variable `password_env` names and never appears in
-//! an error.
+//! from the environment variable `password_env` names, or the OS keyring
+//! entry `password_keyring` names, and never appears in an error.
 
 use crate::config::{SmtpConfig, SmtpSecurity};
 use lettre::message::{Mailbox, header::ContentType};
@@ -32,20 +32,30 @@ pub fn message(cfg: &SmtpConfig, to: &str, subject: &str, body: &str) -> Result<
         .map_err(|e| format!("cannot build the message: {e}"))
 }
 
+/// The login password, from the environment or the keyring; an error names
+/// where it was looked for, never a secret.
+fn password(cfg: &SmtpConfig) -> Result<Option<String>, String> {
+    if let Some(var) = &cfg.password_env {
+        // Not trimmed: a password may end in a space.
+        return match std::env::var(var) {
+            Ok(p) if !p.is_empty() => Ok(Some(p)),
+            _ => Err(format!(
+                "environment variable {var} (password_env) is not set or empty"
+            )),
+        };
+    }
+    match &cfg.password_keyring {
+        None => Ok(None),
+        Some(name) => crate::credentials::from_keyring(name, "password_keyring")
+            .map(Some)
+            .map_err(|e| format!("{e:#}")),
+    }
+}
+
 /// Sends one message; the error names the server and what went wrong.
 pub fn send(cfg: &SmtpConfig, to: &str, subject: &str, body: &str) -> Result<(), String> {
     let msg = message(cfg, to, subject, body)?;
-    let password = match &cfg.password_env {
-        None => None,
-        Some(var) => match std::env::var(var) {
-            Ok(p) if !p.is_empty() => Some(p),
-            _ => {
-                return Err(format!(
-                    "environment variable {var} (password_env) is not set or empty"
-                ));
-            }
-        },
-    };
+    let password = password(cfg)?;
     let builder = match cfg.security {
         SmtpSecurity::StartTls => SmtpTransport::starttls_relay(&cfg.host),
         SmtpSecurity::Tls => SmtpTransport::relay(&cfg.host),
