@@ -238,8 +238,47 @@ impl Fetcher {
             method: method.to_string(),
             url: self.show(url),
             status,
-            reason,
+            reason: self.redact(&reason),
         }
+    }
+
+    /// The credentials this fetcher sends: each secret header's value and the
+    /// token in it (`Bearer TOKEN`, `Token token=TOKEN`), longest first.
+    fn secrets(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for v in self.headers.values().filter(|v| v.is_sensitive()) {
+            let Ok(v) = v.to_str() else { continue };
+            out.push(v.to_string());
+            for part in v.split_whitespace() {
+                let part = match part.split_once('=') {
+                    Some((k, rest)) if k.chars().all(|c| c.is_ascii_alphabetic()) => rest,
+                    _ => part,
+                };
+                let scheme = ["bearer", "token", "basic"]
+                    .iter()
+                    .any(|s| part.eq_ignore_ascii_case(s));
+                if !part.is_empty() && !scheme {
+                    out.push(part.to_string());
+                }
+            }
+        }
+        out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        out
+    }
+
+    /// `text` with every credential this fetcher sends cut out: a server may
+    /// echo the Authorization header back in an error body.
+    pub fn redact(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for secret in self.secrets() {
+            text = text.replace(&secret, "[redacted]");
+        }
+        text
+    }
+
+    /// [`excerpt`] of a body, its credentials cut out before it is shortened.
+    pub fn excerpt(&self, body: &[u8]) -> String {
+        excerpt(self.redact(&String::from_utf8_lossy(body)).as_bytes())
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
@@ -323,17 +362,17 @@ impl Fetcher {
                                             "rate limited; Retry-After asks for {}s, more than max_retry_after_secs ({}s); {}",
                                             w.as_secs(),
                                             self.settings.max_retry_after_secs,
-                                            excerpt(&bytes)
+                                            self.excerpt(&bytes)
                                         ),
                                     ));
                                 }
                                 (
                                     Some(429),
-                                    format!("rate limited; {}", excerpt(&bytes)),
+                                    format!("rate limited; {}", self.excerpt(&bytes)),
                                     wait,
                                 )
                             } else if status.is_server_error() {
-                                (Some(status.as_u16()), excerpt(&bytes), None)
+                                (Some(status.as_u16()), self.excerpt(&bytes), None)
                             } else {
                                 let hint = match status.as_u16() {
                                     401 | 403 => " (check the token named by token_env)",
@@ -344,7 +383,7 @@ impl Fetcher {
                                     &method,
                                     url,
                                     Some(status.as_u16()),
-                                    format!("{}{hint}", excerpt(&bytes)),
+                                    format!("{}{hint}", self.excerpt(&bytes)),
                                 ));
                             }
                         }
@@ -352,6 +391,7 @@ impl Fetcher {
                 }
             };
             let (status, reason, wait) = failure;
+            let reason = self.redact(&reason);
             if attempt >= self.settings.retries {
                 let tries = attempt + 1;
                 return Err(self.error(
@@ -410,7 +450,7 @@ impl Fetcher {
                 method,
                 url,
                 Some(reply.status.as_u16()),
-                format!("{what}: {e}; {}", excerpt(&reply.body)),
+                format!("{what}: {e}; {}", self.excerpt(&reply.body)),
             )
         })
     }
@@ -450,5 +490,32 @@ mod tests {
         assert!(excerpt(&[b'x'; 1000]).ends_with('…'));
         let u = Url::parse("https://me:secret@x.test/a?b=1").unwrap();
         assert_eq!(shown(&u), "https://x.test/a?b=1");
+    }
+
+    #[test]
+    fn a_body_echoing_the_credentials_is_shown_without_them() {
+        let f = Fetcher::new(
+            "pd",
+            client(),
+            HttpSettings::default(),
+            Arc::new(Progress::new("pd", None)),
+        )
+        .header("authorization", "Token token=tok-9f8e7d6c-secret", true)
+        .header("accept", "application/json", false);
+        let body = format!(
+            "{{\"echo\": \"Token token=tok-9f8e7d6c-secret\", \"t\": \"tok-9f8e7d6c-secret\", \"pad\": \"{}\"}}",
+            "x".repeat(270)
+        );
+        let shown = f.excerpt(body.as_bytes());
+        assert!(!shown.contains("9f8e7d6c"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+        assert!(shown.contains("application/json") || shown.contains("echo"));
+        let e = f.error(
+            &Method::GET,
+            &Url::parse("http://x.test/users").unwrap(),
+            Some(200),
+            "invalid type: string \"tok-9f8e7d6c-secret\"".into(),
+        );
+        assert!(!e.to_string().contains("9f8e7d6c"), "{e}");
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! The write side adds and removes group members with `PATCH /Groups/{id}`.
 
-use super::http::{FetchError, Fetcher, excerpt};
+use super::http::{FetchError, Fetcher};
 use super::{Pulled, Source, UpstreamGroup, join};
 use crate::config::{ScimSettings, SourceConfig};
 use crate::model::{Entitlement, Org, Person, Status, Team, Time};
@@ -664,7 +664,7 @@ impl Scim {
                 "source {}: PATCH {url}: HTTP {}: {}",
                 self.name,
                 reply.status,
-                excerpt(&reply.body)
+                self.fetcher.excerpt(&reply.body)
             );
         }
         Ok(true)
