@@ -2,7 +2,9 @@
 //! (aiosmtpd) on 127.0.0.1, webhooks to a local receiver, with `--now` fixed.
 //! Covers: nothing new -> nothing sent; a failed send then a retry;
 //! escalation after escalate_days; a dismissal that holds until its facts
-//! change, and a snooze until its date.
+//! change, and a snooze until its date; STARTTLS and direct TLS with the
+//! server's certificate verified, and a login (a wrong password refused,
+//! named, never shown, and retried).
 
 mod digest_peers;
 
@@ -614,4 +616,129 @@ fn an_overlapping_sending_run_sends_nothing_and_says_why() {
     // A preview does not need the lock.
     assert_eq!(e.digest(T0, &["--as", "priya"]).0, 0);
     held.unlock().unwrap();
+}
+
+fn login_config(port: u16, security: &str) -> String {
+    format!(
+        "[digest.smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"{security}\"\nusername = \"steward\"\npassword_env = \"DIGEST_TEST_SMTP_PASSWORD\"\nfrom = \"steward <steward@acme.test>\"\ntimeout_secs = 10\n"
+    )
+}
+
+#[test]
+fn login_over_starttls_delivers_and_a_wrong_password_fails_named_and_is_retried() {
+    let e = env();
+    e.sync(T0);
+    let (ca, cert, key) = test_certificates(&e.dir.path().join("tls"));
+    let password = "correct horse battery staple";
+    let sink = SmtpSink::start_starttls_login(
+        &e.dir.path().join("mail"),
+        &cert,
+        &key,
+        "steward",
+        password,
+    );
+    e.configure(&login_config(sink.port, "starttls"));
+
+    // The wrong password: refused by the server, reported, nothing delivered.
+    let wrong = "tr0ub4dor-and-3";
+    let out = e
+        .steward(T0)
+        .env("SSL_CERT_FILE", &ca)
+        .env("DIGEST_TEST_SMTP_PASSWORD", wrong)
+        .args(["digest", "--as", "priya", "--send"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    let all = String::from_utf8_lossy(&out.stdout).to_string() + &err;
+    assert_eq!(out.status.code(), Some(1), "{all}\n{}", sink.log());
+    assert!(
+        err.contains("FAILED to send priya's digest by email to priya@acme.test"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("127.0.0.1:{} (starttls)", sink.port)),
+        "names the server: {err}"
+    );
+    assert!(err.contains("535"), "says the login was refused: {err}");
+    assert!(err.contains("the next run sends it again"), "{err}");
+    assert!(!all.contains(wrong), "{all}");
+    assert!(!e.audit().contains(wrong));
+    assert!(sink.messages().is_empty());
+
+    // The right one: the next run logs in and delivers, as attempt 2.
+    let out = e
+        .steward("2026-03-02T12:05:00Z")
+        .env("SSL_CERT_FILE", &ca)
+        .env("DIGEST_TEST_SMTP_PASSWORD", password)
+        .args(["digest", "--as", "priya", "--send"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        sink.log()
+    );
+    assert!(text.contains("(attempt 2)"), "{text}");
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(to_of(&mails[0]), "priya@acme.test");
+    assert!(decoded(&mails[0]).contains("bo pay-db:read: training pci expired"));
+    assert!(!e.audit().contains(password));
+}
+
+#[test]
+fn direct_tls_verifies_the_server_logs_in_and_delivers() {
+    let e = env();
+    e.sync(T0);
+    let (ca, cert, key) = test_certificates(&e.dir.path().join("tls"));
+    let password = "s3cret-for-465";
+    let sink = SmtpSink::start_implicit_tls(
+        &e.dir.path().join("mail"),
+        &cert,
+        &key,
+        Some(("steward", password)),
+    );
+    e.configure(&login_config(sink.port, "tls"));
+
+    // A certificate nobody trusts: refused before anything is said.
+    let out = e
+        .steward(T0)
+        .env("SSL_CERT_FILE", e.dir.path().join("tls/none.pem"))
+        .env("DIGEST_TEST_SMTP_PASSWORD", password)
+        .args(["digest", "--as", "priya", "--send"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("127.0.0.1:{} (tls)", sink.port)),
+        "{err}"
+    );
+    assert!(!err.contains(password), "{err}");
+    assert!(sink.messages().is_empty());
+
+    // Trusted: TLS from the first byte, then the login, then the mail.
+    let out = e
+        .steward("2026-03-02T12:05:00Z")
+        .env("SSL_CERT_FILE", &ca)
+        .env("DIGEST_TEST_SMTP_PASSWORD", password)
+        .args(["digest", "--as", "priya", "--send"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        sink.log()
+    );
+    assert!(text.contains("(attempt 2)"), "{text}");
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(to_of(&mails[0]), "priya@acme.test");
+    assert!(decoded(&mails[0]).contains("bo pay-db:read: training pci expired"));
 }

@@ -1,6 +1,7 @@
 //! Peers for the digest tests: a real SMTP server (aiosmtpd from PyPI,
 //! installed on first use into `target/peers/aiosmtpd-venv` under a file
-//! lock) that writes each message it receives to a directory, and a local
+//! lock) that writes each message it receives to a directory (plain, with
+//! STARTTLS, or implicit TLS, optionally requiring a login), and a local
 //! webhook receiver. A peer that cannot be installed or started FAILS the
 //! test; nothing skips. Ports and the peers directory come from the shared
 //! `tests/peers` helpers.
@@ -99,6 +100,94 @@ impl SmtpSink {
             assert!(
                 start.elapsed() < Duration::from_secs(30),
                 "aiosmtpd did not answer on port {port} within 30s:\n{}",
+                sink.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        sink
+    }
+
+    /// Requiring STARTTLS (this certificate and key) and then a login as
+    /// `user` with `password` (anything else is refused with 535).
+    pub fn start_starttls_login(
+        dir: &Path,
+        cert: &Path,
+        key: &Path,
+        user: &str,
+        password: &str,
+    ) -> SmtpSink {
+        SmtpSink::start_server(dir, cert, key, "starttls", Some((user, password)))
+    }
+
+    /// Implicit TLS (port 465 style: TLS from the first byte), with an
+    /// optional required login.
+    pub fn start_implicit_tls(
+        dir: &Path,
+        cert: &Path,
+        key: &Path,
+        login: Option<(&str, &str)>,
+    ) -> SmtpSink {
+        SmtpSink::start_server(dir, cert, key, "tls", login)
+    }
+
+    /// What the aiosmtpd command line cannot do: mail_sink.py's own main
+    /// starts a Controller, and says when it answers.
+    fn start_server(
+        dir: &Path,
+        cert: &Path,
+        key: &Path,
+        mode: &str,
+        login: Option<(&str, &str)>,
+    ) -> SmtpSink {
+        const READY: &str = "mail_sink: ready";
+        let python = aiosmtpd_python();
+        let port = free_port();
+        std::fs::create_dir_all(dir).unwrap();
+        let log = peers_dir().join(format!("aiosmtpd-{port}.log"));
+        let out = File::create(&log).unwrap();
+        let err = out.try_clone().unwrap();
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/digest_peers/mail_sink.py"
+        );
+        let mut cmd = Command::new(&python);
+        cmd.arg(script)
+            .args(["--port", &port.to_string()])
+            .arg("--dir")
+            .arg(dir)
+            .arg("--tlscert")
+            .arg(cert)
+            .arg("--tlskey")
+            .arg(key)
+            .args(["--mode", mode]);
+        if let Some((user, password)) = login {
+            // The password goes through the environment, not the command line.
+            cmd.args(["--user", user, "--password-env", "MAIL_SINK_PASSWORD"])
+                .env("MAIL_SINK_PASSWORD", password);
+        }
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {script}: {e}"));
+        let mut sink = SmtpSink {
+            child,
+            port,
+            dir: dir.to_path_buf(),
+            log,
+        };
+        let start = Instant::now();
+        while !sink.log().lines().any(|l| l == READY) {
+            if let Ok(Some(status)) = sink.child.try_wait() {
+                panic!(
+                    "{script} exited ({status}) before answering:\n{}",
+                    sink.log()
+                );
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "{script} did not answer on port {port} within 30s:\n{}",
                 sink.log()
             );
             std::thread::sleep(Duration::from_millis(100));
