@@ -107,76 +107,108 @@ impl Store {
             .optional()?)
     }
 
+    /// Runs `check` on the organization as it is, then `write` in one
+    /// IMMEDIATE transaction, but only if no other connection committed in
+    /// between (`PRAGMA data_version`): a sync or a delegation ending
+    /// meanwhile means checking again, so authority is judged on what the
+    /// write sees.
+    fn checked<P, R>(
+        &mut self,
+        check: impl Fn(&Store, &Snapshot) -> Result<P>,
+        write: impl FnOnce(&rusqlite::Transaction, P) -> Result<R>,
+    ) -> Result<R> {
+        let mut write = Some(write);
+        for _ in 0..5 {
+            let before = data_version(&self.conn)?;
+            let snap = Snapshot::new(self.load_org()?);
+            let prepared = check(self, &snap)?;
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if data_version(&tx)? != before {
+                continue;
+            }
+            if let Some(write) = write.take() {
+                let out = write(&tx, prepared)?;
+                tx.commit().context("cannot record the rule change")?;
+                return Ok(out);
+            }
+        }
+        bail!(
+            "the cache kept changing while the rule change was checked; nothing written, try again"
+        )
+    }
+
     /// Adds `rule` as written by `actor` (who becomes its author) at `now`.
     pub fn add_rule(&mut self, rule: &Rule, actor: &str, now: Time) -> Result<Rule> {
-        let snap = Snapshot::new(self.load_org()?);
         let rule = Rule {
             author: actor.to_string(),
             ..rule.clone()
         };
-        require_authority(&snap, actor, &rule.area, now, "write rules for it")?;
-        check_shape(&snap, &rule)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some(source) = Self::rule_source(&tx, &rule.id)? {
-            bail!(
-                "a rule {} already exists (from source {source}); rule ids are unique across sources",
-                rule.id
-            );
-        }
-        insert(&tx, &rule)?;
-        append(
-            &tx,
-            now,
-            actor,
-            "rule add",
-            &serde_json::json!({ "rule": rule.id, "area": rule.area, "after": rule }),
-        )?;
-        tx.commit().context("cannot record the rule")?;
-        Ok(rule)
+        self.checked(
+            |_, snap| {
+                require_authority(snap, actor, &rule.area, now, "write rules for it")?;
+                check_shape(snap, &rule)
+            },
+            |tx, ()| {
+                if let Some(source) = Self::rule_source(tx, &rule.id)? {
+                    bail!(
+                        "a rule {} already exists (from source {source}); rule ids are unique across sources",
+                        rule.id
+                    );
+                }
+                insert(tx, &rule)?;
+                append(
+                    tx,
+                    now,
+                    actor,
+                    "rule add",
+                    &serde_json::json!({ "rule": rule.id, "area": rule.area, "after": rule }),
+                )?;
+                Ok(rule.clone())
+            },
+        )
     }
 
     /// Replaces the steward-made rule `rule.id` with `rule`, written by
     /// `actor` (who becomes its author). Returns the rule as it was.
     pub fn edit_rule(&mut self, rule: &Rule, actor: &str, now: Time) -> Result<Rule> {
-        let snap = Snapshot::new(self.load_org()?);
-        let old = self.local_rule(&snap, &rule.id)?;
         let rule = Rule {
             author: actor.to_string(),
             ..rule.clone()
         };
-        require_authority(&snap, actor, &old.area, now, "change its rules")?;
-        if rule.area != old.area {
-            require_authority(&snap, actor, &rule.area, now, "move rules into it")?;
-        }
-        check_shape(&snap, &rule)?;
-        if rule == old {
-            bail!("rule {} already reads so; nothing changed", rule.id);
-        }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let n = tx.execute(
-            "DELETE FROM rules WHERE id = ?1 AND source = ?2",
-            params![rule.id, LOCAL_SOURCE],
-        )?;
-        if n != 1 {
-            bail!(
-                "rule {} changed while it was being edited; try again",
-                rule.id
-            );
-        }
-        insert(&tx, &rule)?;
-        append(
-            &tx,
-            now,
-            actor,
-            "rule edit",
-            &serde_json::json!({ "rule": rule.id, "area": rule.area, "before": old, "after": rule }),
-        )?;
-        tx.commit().context("cannot record the rule change")?;
-        Ok(old)
+        self.checked(
+            |store, snap| {
+                let old = store.local_rule(snap, &rule.id)?;
+                require_authority(snap, actor, &old.area, now, "change its rules")?;
+                if rule.area != old.area {
+                    require_authority(snap, actor, &rule.area, now, "move rules into it")?;
+                }
+                check_shape(snap, &rule)?;
+                if rule == old {
+                    bail!("rule {} already reads so; nothing changed", rule.id);
+                }
+                Ok(old)
+            },
+            |tx, old| {
+                let n = tx.execute(
+                    "DELETE FROM rules WHERE id = ?1 AND source = ?2",
+                    params![rule.id, LOCAL_SOURCE],
+                )?;
+                if n != 1 {
+                    bail!("rule {} changed while it was being edited; try again", rule.id);
+                }
+                insert(tx, &rule)?;
+                append(
+                    tx,
+                    now,
+                    actor,
+                    "rule edit",
+                    &serde_json::json!({ "rule": rule.id, "area": rule.area, "before": old, "after": rule }),
+                )?;
+                Ok(old)
+            },
+        )
     }
 
     /// Removes the steward-made rule `id`, by `actor`, with an optional reason.
@@ -188,28 +220,30 @@ impl Store {
         now: Time,
         reason: Option<&str>,
     ) -> Result<Rule> {
-        let snap = Snapshot::new(self.load_org()?);
-        let old = self.local_rule(&snap, id)?;
-        require_authority(&snap, actor, &old.area, now, "remove its rules")?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let n = tx.execute(
-            "DELETE FROM rules WHERE id = ?1 AND source = ?2",
-            params![id, LOCAL_SOURCE],
-        )?;
-        if n != 1 {
-            bail!("rule {id} changed while it was being removed; try again");
-        }
-        append(
-            &tx,
-            now,
-            actor,
-            "rule remove",
-            &serde_json::json!({ "rule": id, "area": old.area, "before": old, "reason": reason }),
-        )?;
-        tx.commit().context("cannot record the rule removal")?;
-        Ok(old)
+        self.checked(
+            |store, snap| {
+                let old = store.local_rule(snap, id)?;
+                require_authority(snap, actor, &old.area, now, "remove its rules")?;
+                Ok(old)
+            },
+            |tx, old| {
+                let n = tx.execute(
+                    "DELETE FROM rules WHERE id = ?1 AND source = ?2",
+                    params![id, LOCAL_SOURCE],
+                )?;
+                if n != 1 {
+                    bail!("rule {id} changed while it was being removed; try again");
+                }
+                append(
+                    tx,
+                    now,
+                    actor,
+                    "rule remove",
+                    &serde_json::json!({ "rule": id, "area": old.area, "before": old, "reason": reason }),
+                )?;
+                Ok(old)
+            },
+        )
     }
 
     /// The rule `id` if steward wrote it; a clear error if it is unknown or
@@ -231,6 +265,11 @@ impl Store {
             ),
         }
     }
+}
+
+/// Changes each time another connection commits to the cache.
+fn data_version(conn: &rusqlite::Connection) -> Result<i64> {
+    Ok(conn.pragma_query_value(None, "data_version", |r| r.get(0))?)
 }
 
 fn insert(tx: &rusqlite::Transaction, r: &Rule) -> Result<()> {
@@ -404,5 +443,31 @@ mod tests {
             .collect();
         assert_eq!(actions, vec!["rule add", "rule edit", "rule remove"]);
         assert_eq!(store.verify_audit().unwrap(), Ok(3));
+    }
+
+    #[test]
+    fn a_commit_by_another_connection_between_check_and_write_means_checking_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let mut store = Store::open(&path).unwrap();
+        let other = Store::open(&path).unwrap();
+        let checks = std::cell::Cell::new(0);
+        let written = store
+            .checked(
+                |_, _| {
+                    checks.set(checks.get() + 1);
+                    if checks.get() == 1 {
+                        // Another process commits after this check.
+                        other
+                            .conn
+                            .execute("INSERT INTO settings VALUES ('k', 'v')", [])
+                            .unwrap();
+                    }
+                    Ok(checks.get())
+                },
+                |_, seen| Ok(seen),
+            )
+            .unwrap();
+        assert_eq!((checks.get(), written), (2, 2));
     }
 }
