@@ -45,7 +45,7 @@ pub fn from_env(var: &str, what: &str) -> Result<String> {
 /// secret) when there is none or the keyring cannot be read.
 pub fn from_keyring(name: &str, what: &str) -> Result<String> {
     match keyring::get(name)? {
-        Some(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+        Some(v) if !v.trim().is_empty() => Ok(v),
         Some(_) => bail!("keyring entry {name} ({what}) is empty"),
         None => bail!(
             "keyring entry {name} ({what}) does not exist in the {}: store it with `steward secret set {name}`",

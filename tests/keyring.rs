@@ -198,3 +198,37 @@ fn token_env_and_token_keyring_exclude_each_other() {
         "{out}"
     );
 }
+
+#[test]
+fn config_check_says_whether_the_smtp_password_entry_exists() {
+    let name = format!("steward-test-smtp-{}", std::process::id());
+    let _cleanup = Entry(name.clone());
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_config(
+        dir,
+        &format!(
+            "me = \"carol\"\n\n[digest.smtp]\nhost = \"127.0.0.1\"\nsecurity = \"none\"\nusername = \"steward\"\npassword_keyring = \"{name}\"\nfrom = \"steward@acme.test\"\n"
+        ),
+    );
+    let (code, out) = steward(dir, &["config", "check"], "");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "[digest.smtp]: `password_keyring`: keyring entry {name} does not exist"
+        )),
+        "{out}"
+    );
+    let password = "smtp-pw-9fK2 with spaces";
+    let (code, out) = steward(dir, &["secret", "set", &name], password);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = steward(dir, &["config", "check"], "");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!(
+            "[digest.smtp] password from keyring entry {name}: present"
+        )),
+        "{out}"
+    );
+    assert!(!out.contains(password), "{out}");
+}

@@ -77,3 +77,37 @@ pub fn send(cfg: &SmtpConfig, to: &str, subject: &str, body: &str) -> Result<(),
         text
     })
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    fn cfg(env: Option<&str>, keyring: Option<&str>) -> SmtpConfig {
+        SmtpConfig {
+            host: "localhost".into(),
+            port: 25,
+            security: SmtpSecurity::None,
+            username: Some("steward".into()),
+            password_env: env.map(Into::into),
+            password_keyring: keyring.map(Into::into),
+            from: "steward@acme.test".into(),
+            timeout_secs: 5,
+            line: 1,
+        }
+    }
+
+    #[test]
+    fn the_password_comes_from_the_keyring_entry_named() {
+        let name = format!("steward-smtp-unit-{}", std::process::id());
+        let err = password(&cfg(None, Some(&name))).unwrap_err();
+        assert!(
+            err.contains(&name) && err.contains("steward secret set"),
+            "{err}"
+        );
+        crate::credentials::keyring_set(&name, "pass word \n").unwrap();
+        let got = password(&cfg(None, Some(&name)));
+        crate::credentials::keyring_delete(&name).unwrap();
+        assert_eq!(got, Ok(Some("pass word ".to_string())));
+        assert_eq!(password(&cfg(None, None)), Ok(None));
+    }
+}
