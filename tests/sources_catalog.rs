@@ -358,6 +358,15 @@ spec:
 ",
         ),
         ("services/payments/mkdocs.yml", "site_name: Payments docs\n"),
+        // Kubernetes manifests: same kind and name in two files, not entities.
+        (
+            "services/payments/deploy/prod.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: payments-api\nspec:\n  replicas: 3\n",
+        ),
+        (
+            "services/payments/deploy/staging.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: payments-api\nspec:\n  replicas: 1\n",
+        ),
         (
             "services/.github/workflows/ci.yaml",
             "name: CI\non: [push\n",
@@ -419,12 +428,13 @@ fn a_catalog_directory_syncs_like_the_api_and_suggest_goes_to_its_owners() {
         out.contains("catalog: synced 4 people, 2 teams, 3 areas"),
         "{out}"
     );
-    // mkdocs.yml is YAML but no entity: said, not fatal; .github is not read.
+    // mkdocs.yml and the Kubernetes manifests are YAML but no entities: said,
+    // not fatal; .github is not read.
     assert!(
-        out.contains("1 YAML document(s) with neither `kind` nor `apiVersion`"),
+        out.contains("3 YAML document(s) are not Backstage entities"),
         "{out}"
     );
-    assert!(out.contains("mkdocs.yml:1"), "{out}");
+    assert!(out.contains("deploy/prod.yaml:1"), "{out}");
 
     let store = steward::store::Store::open(&dir.join("steward.db")).unwrap();
     let org = store.load_org().unwrap();

@@ -12,8 +12,10 @@
 //! Both ways of reading yield the same [`Entity`] values and go through the
 //! same [`convert`]. Files are YAML streams (documents separated by `---`);
 //! every `*.yaml`/`*.yml` under the directory is read (hidden directories and
-//! `node_modules` skipped), a document without `kind` and `apiVersion` is not
-//! an entity and is skipped, and any other problem names the file, the line
+//! `node_modules` skipped). A document that is not a Backstage entity (its
+//! `apiVersion` is not `*backstage.io/*`, as in Kubernetes manifests or
+//! OpenAPI files, or it has neither `apiVersion` nor `kind`, or it is not a
+//! mapping) is skipped and counted; any other problem names the file, the line
 //! and the entity or field.
 
 use super::http::Fetcher;
@@ -315,7 +317,7 @@ impl Source for Backstage {
         let mut pulled = convert(&self.name, &catalog.entities);
         if let Some((n, first)) = catalog.skipped {
             pulled.warnings.push(format!(
-                "source {}: {n} YAML document(s) with neither `kind` nor `apiVersion` are not catalog entities and were skipped (the first at {first})",
+                "source {}: {n} YAML document(s) are not Backstage entities (no backstage.io apiVersion, or neither apiVersion nor kind) and were skipped (the first at {first})",
                 self.name
             ));
         }
@@ -426,20 +428,18 @@ pub fn parse_catalog(text: &str, file: &Path) -> Result<ParsedFile, CatalogError
     let mut out = ParsedFile::default();
     for doc in &docs {
         let line = doc.span.start.line();
-        match &doc.data {
-            YamlData::Mapping(_) => {}
-            YamlData::Value(Scalar::Null) => continue,
-            _ => {
-                return Err(err(
-                    line,
-                    format!(
-                        "a catalog document must be a mapping (apiVersion, kind, metadata, spec), not {}",
-                        what(doc)
-                    ),
-                ));
-            }
+        if matches!(doc.data, YamlData::Value(Scalar::Null)) {
+            continue;
         }
-        if get(doc, "kind").is_none() && get(doc, "apiVersion").is_none() {
+        let entity = matches!(untag(doc).data, YamlData::Mapping(_))
+            && match get(doc, "apiVersion") {
+                Some(v) => untag(v)
+                    .data
+                    .as_str()
+                    .is_some_and(|a| a.contains("backstage.io/")),
+                None => get(doc, "kind").is_some(),
+            };
+        if !entity {
             let at = format!("{}:{line}", file.display());
             out.skipped = Some(match out.skipped.take() {
                 Some((n, first)) => (n + 1, first),
@@ -768,9 +768,10 @@ spec:
 
     #[test]
     fn documents_that_are_not_entities_are_skipped_and_counted() {
-        let text = "name: CI\non: [push]\n---\nkind: User\nmetadata:\n  name: zed\n";
+        let text = "name: CI\non: [push]\n---\nkind: User\nmetadata:\n  name: zed\n---\n- a list\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: zed\nspec:\n  owner: [not, checked]\n";
         let parsed = parse_catalog(text, Path::new("w.yml")).unwrap();
         assert_eq!(parsed.entities.len(), 1);
-        assert_eq!(parsed.skipped, Some((1, "w.yml:1".to_string())));
+        assert_eq!(parsed.entities[0].0.kind, "User");
+        assert_eq!(parsed.skipped, Some((3, "w.yml:1".to_string())));
     }
 }
