@@ -724,3 +724,97 @@ fn the_console_loads_in_the_background_with_help_and_quit_live() {
     keys(&mut app, "q");
     assert!(app.state.quit);
 }
+
+#[test]
+fn rules_view_lists_rules_in_scope_and_removes_one_written_in_steward() {
+    let mut d = demo("priya");
+    let rule = Rule {
+        id: "payments-api-db-read-local".into(),
+        area: "payments-db".into(),
+        author: "priya".into(),
+        why: "trying a wider read rule".into(),
+        grant: vec!["payments-db:read".into()],
+        audience: Audience::Team("payments-api".into()),
+        trained: vec![],
+        only_while_oncall: false,
+    };
+    d.app.store.add_rule(&rule, "priya", now()).unwrap();
+    keys(&mut d.app, "R");
+    keys(&mut d.app, "E");
+    assert_eq!(keymap::mode(&d.app.state), Mode::Rules);
+    let ids: Vec<&str> = d
+        .app
+        .state
+        .rules
+        .iter()
+        .map(|r| r.status.id.as_str())
+        .collect();
+    assert!(ids.contains(&"payments-api-db-read"), "{ids:?}");
+    assert!(ids.contains(&"payments-api-db-read-local"), "{ids:?}");
+    assert!(
+        !ids.contains(&"infra-primary-access"),
+        "outside her scope: {ids:?}"
+    );
+    let text = screen(&mut d.app, 160, 48);
+    assert!(text.contains("Rules in your scope"), "{text}");
+    assert!(text.contains("from files"), "{text}");
+
+    // A rule from a source is read-only here.
+    let at = |d: &Demo, id: &str| {
+        d.app
+            .state
+            .rules
+            .iter()
+            .position(|r| r.status.id == id)
+            .unwrap()
+    };
+    let from_file = at(&d, "payments-api-db-read");
+    for _ in 0..from_file {
+        keys(&mut d.app, "j");
+    }
+    keys(&mut d.app, "x");
+    assert!(
+        flash(&d).contains("comes from source files"),
+        "{}",
+        flash(&d)
+    );
+    assert!(d.app.state.modal.is_none());
+
+    // The one written in steward: a reason, a confirmation, then gone.
+    keys(&mut d.app, "g");
+    for _ in 0..at(&d, "payments-api-db-read-local") {
+        keys(&mut d.app, "j");
+    }
+    keys(&mut d.app, "xtrial over<Enter>");
+    assert!(matches!(d.app.state.modal, Some(Modal::Confirm(_))));
+    keys(&mut d.app, "y");
+    assert!(
+        flash(&d).starts_with("removed rule payments-api-db-read-local"),
+        "{}",
+        flash(&d)
+    );
+    assert!(
+        !d.app
+            .state
+            .rules
+            .iter()
+            .any(|r| r.status.id == "payments-api-db-read-local")
+    );
+    assert!(
+        !d.app
+            .store
+            .rules_with_sources()
+            .unwrap()
+            .iter()
+            .any(|(id, _)| id == "payments-api-db-read-local")
+    );
+    let audit = d.app.store.audit_entries(Some(5)).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "rule remove" && e.actor == "priya"),
+        "{audit:?}"
+    );
+    keys(&mut d.app, "<Esc>");
+    assert_eq!(d.app.state.view, View::Main);
+}

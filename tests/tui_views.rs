@@ -159,3 +159,8 @@ fn escalated_to_the_parent_owner() {
         insta::assert_snapshot!(format!("escalated_marcus_{w}x{h}"), text);
     }
 }
+
+#[test]
+fn rules_view() {
+    snap_all("rules_marcus", "marcus", "E");
+}

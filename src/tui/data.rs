@@ -31,6 +31,8 @@ pub struct Data {
     /// `escalate_days`: escalated to `me` (`to == me`), or past `me` to an
     /// owner above.
     pub escalations: Vec<Escalation>,
+    /// Each rule's id and the source it comes from.
+    pub rule_sources: Vec<(String, String)>,
 }
 
 impl Data {
@@ -49,7 +51,17 @@ impl Data {
         };
         let scope = Scope::of(&snap, me, now);
         let suggestions = suggestions(&snap, &scope, now);
-        store.note_seen(&suggestions, now)?;
+        // Only what was not seen by then: on a large organization most
+        // were, and rewriting them all would cost a second.
+        let seen = store.first_seen()?;
+        let fresh: Vec<Suggestion> = suggestions
+            .iter()
+            .filter(|s| seen.of(s).is_none_or(|t| t > now))
+            .cloned()
+            .collect();
+        if !fresh.is_empty() {
+            store.note_seen(&fresh, now)?;
+        }
         Data::with(store, me, now, snap, scope, suggestions)
     }
 
@@ -85,6 +97,7 @@ impl Data {
         let sources = store.sources()?;
         let local_delegations = store.local_delegations()?;
         let first_seen = store.first_seen()?;
+        let rule_sources = store.rules_with_sources()?;
         let escalations = current_escalations(&snap, &suggestions, &decisions, &first_seen, now);
         Ok(Data {
             snap,
@@ -97,6 +110,7 @@ impl Data {
             sources,
             local_delegations,
             escalations,
+            rule_sources,
         })
     }
 
@@ -116,6 +130,7 @@ impl Data {
             sources: Vec::new(),
             local_delegations: Vec::new(),
             escalations: Vec::new(),
+            rule_sources: Vec::new(),
         }
     }
 }

@@ -73,6 +73,8 @@ impl State {
             audit_sel: 0,
             rot_sel: 0,
             deleg_sel: 0,
+            rules: Vec::new(),
+            rules_sel: 0,
             readiness: Vec::new(),
             rotations: Vec::new(),
             applied: Vec::new(),

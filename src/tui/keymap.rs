@@ -22,6 +22,7 @@ pub enum Mode {
     Filter,
     Picker,
     Delegations,
+    Rules,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +61,8 @@ pub enum Action {
     Delegate,
     ViewDelegations,
     EndDelegation,
+    ViewRules,
+    RemoveRule,
     Yes,
     No,
     Preset(u8),
@@ -147,6 +150,7 @@ const BROWSE: &[Mode] = &[
     M::Audit,
     M::Rotations,
     M::Delegations,
+    M::Rules,
 ];
 const LISTS: &[Mode] = &[
     M::Tree,
@@ -156,9 +160,10 @@ const LISTS: &[Mode] = &[
     M::Audit,
     M::Rotations,
     M::Delegations,
+    M::Rules,
 ];
 const DECIDE: &[Mode] = &[M::Queue, M::Card, M::Walk];
-const VIEWS: &[Mode] = &[M::Plan, M::Audit, M::Rotations, M::Delegations];
+const VIEWS: &[Mode] = &[M::Plan, M::Audit, M::Rotations, M::Delegations, M::Rules];
 
 const fn b(
     modes: &'static [Mode],
@@ -504,6 +509,20 @@ pub static BINDINGS: &[Binding] = &[
         false,
     ),
     b(
+        &[M::Rules],
+        &[Key::Char('x')],
+        Action::RemoveRule,
+        "remove the selected rule (one written in steward)",
+        true,
+    ),
+    b(
+        BROWSE,
+        &[Key::Char('E')],
+        Action::ViewRules,
+        "rules in your scope: whether each counts",
+        false,
+    ),
+    b(
         BROWSE,
         &[Key::Char('R')],
         Action::Sync,
@@ -547,6 +566,7 @@ pub fn base_mode(s: &State) -> Mode {
         View::Audit => Mode::Audit,
         View::Rotations => Mode::Rotations,
         View::Delegations => Mode::Delegations,
+        View::Rules => Mode::Rules,
         View::Main if s.walk.is_some() => Mode::Walk,
         View::Main => match s.focus {
             Pane::Tree => Mode::Tree,

@@ -12,6 +12,7 @@ pub enum View {
     Audit,
     Rotations,
     Delegations,
+    Rules,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +73,8 @@ pub struct Walk {
 pub enum PromptFor {
     Dismiss(Vec<usize>),
     SnoozeUntil(Vec<usize>),
+    /// Why a rule written in steward is removed (empty: no reason given).
+    RemoveRule(String),
     /// The end date of a delegation of `area` to `to` (empty: none).
     DelegateUntil {
         area: usize,
@@ -116,6 +119,11 @@ pub enum Effect {
     Load,
     /// Pull the sources again, then reload.
     Sync,
+    /// Remove a rule written in steward (authority checked by the store).
+    RemoveRule {
+        id: String,
+        reason: Option<String>,
+    },
     Quit,
 }
 
@@ -154,6 +162,15 @@ pub struct Readiness {
     pub entitlement: String,
     pub shift_start: Time,
     pub rule: String,
+}
+
+/// One rule in the rules view.
+#[derive(Debug, Clone)]
+pub struct RuleRow {
+    pub status: crate::policy::explain::RuleStatus,
+    /// The source it comes from (`steward`: written here, removable here).
+    pub source: String,
+    pub why: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,6 +248,9 @@ pub struct State {
     pub audit_sel: usize,
     pub rot_sel: usize,
     pub deleg_sel: usize,
+    /// The rules view: rules in scope, whether each counts (made when opened).
+    pub rules: Vec<RuleRow>,
+    pub rules_sel: usize,
     pub readiness: Vec<Readiness>,
     /// Rotations shown in the rotations view (indices into org.rotations).
     pub rotations: Vec<usize>,

@@ -133,6 +133,10 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
             s.data = data;
             s.reset_for_data();
             s.deleg_sel = 0;
+            if s.view == View::Rules {
+                s.rules = rules_in_scope(s);
+                s.rules_sel = s.rules_sel.min(s.rules.len().saturating_sub(1));
+            }
             flash(s, note, false);
             Vec::new()
         }
@@ -195,6 +199,7 @@ fn waits_for_job(a: Action) -> bool {
             | Action::Persona
             | Action::Delegate
             | Action::EndDelegation
+            | Action::RemoveRule
             | Action::Yes
             | Action::Preset(_)
             | Action::Submit
@@ -542,6 +547,12 @@ fn act(s: &mut State, mode: Mode, action: Action) -> Vec<Effect> {
             s.deleg_sel = 0;
         }
         Action::EndDelegation => end_delegation(s),
+        Action::ViewRules => {
+            s.rules = rules_in_scope(s);
+            s.rules_sel = s.rules_sel.min(s.rules.len().saturating_sub(1));
+            s.view = View::Rules;
+        }
+        Action::RemoveRule => remove_rule(s),
     }
     Vec::new()
 }
@@ -560,7 +571,9 @@ fn back(s: &mut State, mode: Mode) {
             s.why = None;
             flash(s, format!("left the walkthrough ({done} decided)"), false);
         }
-        Mode::Plan | Mode::Audit | Mode::Rotations | Mode::Delegations => s.view = View::Main,
+        Mode::Plan | Mode::Audit | Mode::Rotations | Mode::Delegations | Mode::Rules => {
+            s.view = View::Main
+        }
         _ => {
             s.filter.clear();
             s.kind_filter = None;
@@ -599,6 +612,7 @@ fn move_sel(s: &mut State, mode: Mode, by: isize) {
         Mode::Audit => s.audit_sel = clamp_step(s.audit_sel, s.data.audit.len(), by),
         Mode::Rotations => s.rot_sel = clamp_step(s.rot_sel, s.readiness.len(), by),
         Mode::Delegations => s.deleg_sel = clamp_step(s.deleg_sel, given_delegations(s).len(), by),
+        Mode::Rules => s.rules_sel = clamp_step(s.rules_sel, s.rules.len(), by),
         Mode::Picker => {
             if let Some(Modal::Picker(p)) = &mut s.modal {
                 p.sel = clamp_step(p.sel, p.matches.len(), by);
@@ -851,6 +865,21 @@ fn submit(s: &mut State) -> Vec<Effect> {
                     }
                     decide(s, &t, Verdict::Dismiss, Some(input), None)
                 }
+                PromptFor::RemoveRule(id) => {
+                    let reason = (!input.is_empty()).then_some(input);
+                    s.modal = Some(Modal::Confirm(Confirm {
+                        title: format!("Remove rule {id}?"),
+                        lines: vec![
+                            "What it alone justified turns into revoke suggestions; nothing changes upstream until you decide and apply.".into(),
+                            match &reason {
+                                Some(r) => format!("Recorded in the audit log with the rule as it was, and why: {r}"),
+                                None => "Recorded in the audit log with the rule as it was.".into(),
+                            },
+                        ],
+                        effect: Effect::RemoveRule { id, reason },
+                    }));
+                    Vec::new()
+                }
                 PromptFor::DelegateUntil { area, to } => {
                     let until = if input.is_empty() {
                         None
@@ -992,6 +1021,70 @@ fn confirm_delegation(s: &mut State, area: usize, to: String, until: Option<Time
             since: s.now,
             until,
         }),
+    }));
+}
+
+/// The rules whose area is in scope, with whether each counts now and why not.
+pub fn rules_in_scope(s: &State) -> Vec<RuleRow> {
+    let snap = &s.data.snap;
+    let source_of: std::collections::HashMap<&str, &str> = s
+        .data
+        .rule_sources
+        .iter()
+        .map(|(id, src)| (id.as_str(), src.as_str()))
+        .collect();
+    crate::policy::explain::rule_statuses(snap, s.now)
+        .into_iter()
+        .filter(|r| {
+            snap.area_idx(&r.area)
+                .is_some_and(|a| s.data.scope.contains(a))
+        })
+        .map(|status| RuleRow {
+            source: source_of
+                .get(status.id.as_str())
+                .map_or("?".to_string(), |x| x.to_string()),
+            why: snap
+                .rule(&status.id)
+                .map(|r| r.why.clone())
+                .unwrap_or_default(),
+            status,
+        })
+        .collect()
+}
+
+fn remove_rule(s: &mut State) {
+    let Some(row) = s.rules.get(s.rules_sel).cloned() else {
+        flash(s, "no rule selected".into(), true);
+        return;
+    };
+    if row.source != crate::store::LOCAL_SOURCE {
+        let text = format!(
+            "rule {} comes from source {}: it is read-only here; change it there and sync (R)",
+            row.status.id, row.source
+        );
+        flash(s, text, true);
+        return;
+    }
+    let snap = s.data.snap.clone();
+    let ok = snap
+        .area_idx(&row.status.area)
+        .is_some_and(|a| authority(&snap, &s.data.me, a, s.now).is_some());
+    if !ok {
+        let text = format!(
+            "refused: {} has no authority over area {}, so cannot remove its rules",
+            s.data.me, row.status.area
+        );
+        flash(s, text, true);
+        return;
+    }
+    s.modal = Some(Modal::Prompt(Prompt {
+        label: format!(
+            "Why remove rule {}? (optional; kept in the audit log)",
+            row.status.id
+        ),
+        input: String::new(),
+        purpose: PromptFor::RemoveRule(row.status.id),
+        error: None,
     }));
 }
 

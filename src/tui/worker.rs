@@ -112,6 +112,15 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Msg {
             let data = Data::load(store, &p, ctx.now, snap)?;
             Ok(Msg::Loaded(data))
         })(),
+        Effect::RemoveRule { id, reason } => (|| {
+            let old = store.remove_rule(&id, &ctx.me, ctx.now, reason.as_deref())?;
+            let data = Data::load(store, &ctx.me, ctx.now, None)?;
+            let note = format!(
+                "removed rule {} (area {}); the audit log keeps it as it was",
+                old.id, old.area
+            );
+            Ok(Msg::Reloaded { data, note })
+        })(),
         Effect::Sync => (|| {
             let results = sync(store, env, ctx.now, progress)?;
             progress("synced; reloading…".into());

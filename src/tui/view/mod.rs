@@ -10,6 +10,7 @@ pub mod hierarchy;
 pub mod plan;
 pub mod queue;
 pub mod rotations;
+pub mod rules;
 pub mod statusbar;
 
 use super::layout;
@@ -43,6 +44,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame) {
         View::Audit => audit::render(s, t, f, a.body),
         View::Rotations => rotations::render(s, t, f, a.body),
         View::Delegations => delegations::render(s, t, f, a.body),
+        View::Rules => rules::render(s, t, f, a.body),
     }
     statusbar::render(s, t, f, a.status);
     help::render(s, t, f, f.area());
