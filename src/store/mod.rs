@@ -52,8 +52,13 @@ impl Store {
         Store::open(path)
     }
 
-    fn setup(conn: Connection, path: &Path) -> Result<Store> {
+    fn setup(mut conn: Connection, path: &Path) -> Result<Store> {
         conn.busy_timeout(Duration::from_secs(10))?;
+        // Writes begin IMMEDIATE: a deferred one that reads first and then
+        // writes after another process committed fails at once with
+        // SQLITE_BUSY_SNAPSHOT (517, "database is locked"), which the busy
+        // timeout does not wait out. Read-only transactions say Deferred.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         conn.pragma_update(None, "journal_mode", "WAL")
             .with_context(|| format!("cannot use {} as a cache", path.display()))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

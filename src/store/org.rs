@@ -316,7 +316,10 @@ impl Store {
     pub fn load_org(&self) -> Result<Org> {
         // One read transaction: every table from the same committed state,
         // even while a sync replaces them from another process.
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Deferred,
+        )?;
         let org = Self::read_org(&tx)?;
         tx.finish()?;
         Ok(org)

@@ -134,7 +134,10 @@ impl Store {
     /// every source but those in `except` (what a sync needs to match people
     /// by email and map groups to entitlements, besides what it replaces).
     pub fn people_and_entitlements(&self, except: &[String]) -> Result<CachedDirectory> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Deferred,
+        )?;
         let people: Vec<(String, Person)> = {
             let mut st = tx.prepare(
                 "SELECT id, name, email, manager, status, source FROM people ORDER BY rowid",
