@@ -374,6 +374,14 @@ pub fn read_catalog_dir(dir: &Path, mut on_file: impl FnMut(usize)) -> Result<Ca
             });
         }
     }
+    if catalog.entities.is_empty() {
+        // An empty checkout or mount would otherwise wipe the cached catalog.
+        bail!(
+            "no Backstage entities under {} ({} YAML file(s) read); nothing was kept",
+            dir.display(),
+            files.len()
+        );
+    }
     Ok(catalog)
 }
 
@@ -764,6 +772,21 @@ spec:
             e.to_string(),
             "g.yaml:5: Group g: `spec.members[]` must be a string, not a mapping"
         );
+    }
+
+    #[test]
+    fn a_directory_without_entities_is_an_error_not_an_empty_catalog() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("mkdocs.yml"), "site_name: x\n").unwrap();
+        let e = read_catalog_dir(dir.path(), |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no Backstage entities under"), "{e}");
+        assert!(e.contains("(1 YAML file(s) read)"), "{e}");
+        let e = read_catalog_dir(&dir.path().join("nope"), |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot read catalog directory"), "{e}");
     }
 
     #[test]
