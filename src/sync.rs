@@ -52,7 +52,10 @@ pub fn sync_org_dir(store: &mut Store, dir: &Path, now: Time) -> Result<DirSynce
     let synced = files::read::read_org_streaming(dir, |grants, rest| {
         let written = store.replace_source_streaming(&info, grants, || rest.wait(), now);
         match written {
-            Ok((org, grants)) => Ok(DirSynced { org, grants }),
+            Ok((org, replaced)) => Ok(DirSynced {
+                org,
+                grants: replaced.grants,
+            }),
             // The other files' errors come first, as `read_org` gives them.
             Err(e) => Err(match rest.error() {
                 Some(first) => DirSyncError::Parse(first),

@@ -8,6 +8,7 @@ pub mod decisions;
 pub mod delegations;
 mod org;
 pub mod reminders;
+mod rows;
 mod retire;
 pub mod rules;
 mod schema;
@@ -16,7 +17,7 @@ mod upstream;
 pub use audit::{AuditEntry, ChainBreak};
 pub use decisions::{Decision, DecisionState, NewDecision, Verdict};
 pub use delegations::{LOCAL_SOURCE, LocalDelegation};
-pub use org::SourceInfo;
+pub use org::{Replaced, SourceInfo};
 pub use retire::Retired;
 
 use anyhow::{Context, Result};

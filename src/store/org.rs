@@ -1,6 +1,7 @@
 //! The synced organization: each source's rows replaced whole, in one transaction.
 
 use super::Store;
+use super::rows::{Cell, TableWriter};
 use crate::model::*;
 use anyhow::{Context, Result};
 use chrono::TimeZone;
@@ -58,42 +59,29 @@ const TABLES: [&str; 10] = [
     "rules",
 ];
 
-/// Inserts grant rows, the largest table: the source is bound once and one
-/// buffer serves every basis, so a row costs no allocation.
-struct GrantInserter<'c> {
-    st: rusqlite::Statement<'c>,
-    basis: String,
+/// What replacing a source's rows did, over all tables.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Replaced {
+    /// Items the source holds now (shifts count with their rotation).
+    pub items: usize,
+    /// Of which grants.
+    pub grants: usize,
+    /// Rows written because they were new or changed.
+    pub inserted: usize,
+    /// Rows removed because the source no longer has them.
+    pub deleted: usize,
 }
 
-impl<'c> GrantInserter<'c> {
-    fn new(tx: &'c rusqlite::Transaction, source: &str) -> Result<GrantInserter<'c>> {
-        let mut st = tx.prepare("INSERT INTO grants VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
-        st.raw_bind_parameter(1, source)?;
-        Ok(GrantInserter {
-            st,
-            basis: String::new(),
-        })
-    }
-
-    fn insert(&mut self, grants: &[Grant]) -> Result<()> {
-        let st = &mut self.st;
-        for g in grants {
-            self.basis.clear();
-            match &g.basis {
-                Basis::Manual => self.basis.push_str("manual"),
-                Basis::Rule(id) => {
-                    self.basis.push_str("rule:");
-                    self.basis.push_str(id);
-                }
-            }
-            st.raw_bind_parameter(2, &g.person)?;
-            st.raw_bind_parameter(3, &g.entitlement)?;
-            st.raw_bind_parameter(4, &g.granted_by)?;
-            st.raw_bind_parameter(5, secs(g.granted_at))?;
-            st.raw_bind_parameter(6, &self.basis)?;
-            st.raw_bind_parameter(7, g.expires.map(secs))?;
-            st.raw_execute()?;
+impl Replaced {
+    fn add(&mut self, w: TableWriter) -> Result<()> {
+        if w.table() == "grants" {
+            self.grants = w.rows;
         }
+        if w.table() != "shifts" {
+            self.items += w.rows;
+        }
+        self.inserted += w.inserted;
+        self.deleted += w.finish()?;
         Ok(())
     }
 }
@@ -114,142 +102,179 @@ impl Store {
     /// while the rest is still being read: the files source streams
     /// grants.csv's rows in `grants` while another thread parses the other
     /// files, which `rest` waits for once the grants are written. An error
-    /// from either rolls everything back. Returns the rest of the org and the
-    /// number of grants written.
+    /// from either rolls everything back. Only rows that changed are written
+    /// (see `rows`). Returns the rest of the org and what was written.
     pub fn replace_source_streaming<E, O>(
         &mut self,
         source: &SourceInfo,
         grants: impl IntoIterator<Item = Result<Vec<Grant>, E>>,
         rest: impl FnOnce() -> std::result::Result<O, E>,
         now: Time,
-    ) -> Result<(O, usize)>
+    ) -> Result<(O, Replaced)>
     where
         E: std::error::Error + Send + Sync + 'static,
         O: std::borrow::Borrow<Org>,
     {
-        let tx = self.conn.transaction()?;
+        // Immediate: the rows are read before they are written, and a read
+        // transaction cannot be upgraded once another writer has committed.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let name = source.name.as_str();
-        for table in TABLES {
-            tx.execute(&format!("DELETE FROM {table} WHERE source = ?1"), [name])?;
-        }
-        let mut grants_written = 0;
+        let mut written = Replaced::default();
         let rest = {
-            let mut inserter = GrantInserter::new(&tx, name)?;
+            let mut w = TableWriter::new(&tx, "grants", 6, name)?;
+            let mut basis = String::new();
+            let mut grant_row = |w: &mut TableWriter, g: &Grant| {
+                basis.clear();
+                match &g.basis {
+                    Basis::Manual => basis.push_str("manual"),
+                    Basis::Rule(id) => {
+                        basis.push_str("rule:");
+                        basis.push_str(id);
+                    }
+                }
+                w.row(&[
+                    (&g.person).into(),
+                    (&g.entitlement).into(),
+                    (&g.granted_by).into(),
+                    secs(g.granted_at).into(),
+                    Cell::Text(&basis),
+                    g.expires.map(secs).into(),
+                ])
+            };
             for batch in grants {
-                let batch = batch?;
-                inserter.insert(&batch)?;
-                grants_written += batch.len();
+                for g in &batch? {
+                    grant_row(&mut w, g)?;
+                }
             }
             let rest = rest()?;
-            let org: &Org = rest.borrow();
-            inserter.insert(&org.grants)?;
-            grants_written += org.grants.len();
+            for g in &rest.borrow().grants {
+                grant_row(&mut w, g)?;
+            }
+            written.add(w)?;
             rest
         };
         let org: &Org = rest.borrow();
-        {
-            let mut st = tx.prepare("INSERT INTO people VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-            for p in &org.people {
-                st.execute(params![
-                    name,
-                    p.id,
-                    p.name,
-                    p.email,
-                    p.manager,
-                    p.status.as_str()
-                ])?;
-            }
-            let mut st = tx.prepare("INSERT INTO teams VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-            for t in &org.teams {
-                st.execute(params![
-                    name,
-                    t.id,
-                    t.name,
-                    t.parent,
-                    t.lead,
-                    json_list(&t.members)
-                ])?;
-            }
-            let mut st = tx.prepare("INSERT INTO rotations VALUES (?1, ?2, ?3, ?4, ?5)")?;
-            let mut sh = tx.prepare("INSERT INTO shifts VALUES (?1, ?2, ?3, ?4, ?5)")?;
-            for r in &org.rotations {
-                st.execute(params![name, r.id, r.name, r.team, json_list(&r.members)])?;
-                for s in &r.shifts {
-                    sh.execute(params![name, r.id, s.person, secs(s.start), secs(s.end)])?;
-                }
-            }
-            let mut st = tx.prepare("INSERT INTO trainings VALUES (?1, ?2, ?3, ?4, ?5)")?;
-            for t in &org.trainings {
-                st.execute(params![
-                    name,
-                    t.person,
-                    t.course,
-                    secs(t.completed),
-                    t.expires.map(secs)
-                ])?;
-            }
-            let mut st =
-                tx.prepare("INSERT INTO areas VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?;
-            for a in &org.areas {
-                st.execute(params![
-                    name,
-                    a.id,
-                    a.name,
-                    a.parent,
-                    a.owner,
-                    json_list(&a.tags),
-                    a.notes,
-                    a.review_days,
-                    a.escalate_days
-                ])?;
-            }
-            let mut st = tx.prepare("INSERT INTO entitlements VALUES (?1, ?2, ?3, ?4, ?5)")?;
-            for e in &org.entitlements {
-                st.execute(params![name, e.id, e.area, e.name, e.upstream])?;
-            }
-            // The largest table: bind the source once and reuse one buffer
-            // for the basis, so a row costs no allocation.
-            let mut st = tx.prepare("INSERT INTO delegations VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-            for d in &org.delegations {
-                st.execute(params![
-                    name,
-                    d.area,
-                    d.to,
-                    d.by,
-                    secs(d.since),
-                    d.until.map(secs)
-                ])?;
-            }
-            let mut st =
-                tx.prepare("INSERT INTO rules VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")?;
-            for r in &org.rules {
-                let (team, rotation) = match &r.audience {
-                    Audience::Team(t) => (Some(t), None),
-                    Audience::Rotation(x) => (None, Some(x)),
-                };
-                st.execute(params![
-                    name,
-                    r.id,
-                    r.area,
-                    r.author,
-                    r.why,
-                    json_list(&r.grant),
-                    team,
-                    rotation,
-                    json_list(&r.trained),
-                    r.only_while_oncall
+        let mut w = TableWriter::new(&tx, "people", 5, name)?;
+        for p in &org.people {
+            w.row(&[
+                (&p.id).into(),
+                (&p.name).into(),
+                (&p.email).into(),
+                (&p.manager).into(),
+                p.status.as_str().into(),
+            ])?;
+        }
+        written.add(w)?;
+        let mut w = TableWriter::new(&tx, "teams", 5, name)?;
+        for t in &org.teams {
+            let members = json_list(&t.members);
+            w.row(&[
+                (&t.id).into(),
+                (&t.name).into(),
+                (&t.parent).into(),
+                (&t.lead).into(),
+                (&members).into(),
+            ])?;
+        }
+        written.add(w)?;
+        let mut w = TableWriter::new(&tx, "rotations", 4, name)?;
+        let mut shifts = TableWriter::new(&tx, "shifts", 4, name)?;
+        for r in &org.rotations {
+            let members = json_list(&r.members);
+            w.row(&[
+                (&r.id).into(),
+                (&r.name).into(),
+                (&r.team).into(),
+                (&members).into(),
+            ])?;
+            for s in &r.shifts {
+                shifts.row(&[
+                    (&r.id).into(),
+                    (&s.person).into(),
+                    secs(s.start).into(),
+                    secs(s.end).into(),
                 ])?;
             }
         }
-        let items = (org.people.len()
-            + org.teams.len()
-            + org.rotations.len()
-            + org.trainings.len()
-            + org.areas.len()
-            + org.entitlements.len()
-            + grants_written
-            + org.delegations.len()
-            + org.rules.len()) as i64;
+        written.add(w)?;
+        written.add(shifts)?;
+        let mut w = TableWriter::new(&tx, "trainings", 4, name)?;
+        for t in &org.trainings {
+            w.row(&[
+                (&t.person).into(),
+                (&t.course).into(),
+                secs(t.completed).into(),
+                t.expires.map(secs).into(),
+            ])?;
+        }
+        written.add(w)?;
+        let mut w = TableWriter::new(&tx, "areas", 8, name)?;
+        for a in &org.areas {
+            let tags = json_list(&a.tags);
+            w.row(&[
+                (&a.id).into(),
+                (&a.name).into(),
+                (&a.parent).into(),
+                (&a.owner).into(),
+                (&tags).into(),
+                (&a.notes).into(),
+                a.review_days.into(),
+                a.escalate_days.into(),
+            ])?;
+        }
+        written.add(w)?;
+        let mut w = TableWriter::new(&tx, "entitlements", 4, name)?;
+        for e in &org.entitlements {
+            w.row(&[
+                (&e.id).into(),
+                (&e.area).into(),
+                (&e.name).into(),
+                (&e.upstream).into(),
+            ])?;
+        }
+        written.add(w)?;
+        let mut w = TableWriter::new(&tx, "delegations", 5, name)?;
+        for d in &org.delegations {
+            w.row(&[
+                (&d.area).into(),
+                (&d.to).into(),
+                (&d.by).into(),
+                secs(d.since).into(),
+                d.until.map(secs).into(),
+            ])?;
+        }
+        written.add(w)?;
+        let mut w = TableWriter::new(&tx, "rules", 9, name)?;
+        for r in &org.rules {
+            let (team, rotation) = match &r.audience {
+                Audience::Team(t) => (Cell::Text(t), Cell::Null),
+                Audience::Rotation(x) => (Cell::Null, Cell::Text(x)),
+            };
+            let grant = json_list(&r.grant);
+            let trained = json_list(&r.trained);
+            w.row(&[
+                (&r.id).into(),
+                (&r.area).into(),
+                (&r.author).into(),
+                (&r.why).into(),
+                (&grant).into(),
+                team,
+                rotation,
+                (&trained).into(),
+                r.only_while_oncall.into(),
+            ])?;
+        }
+        written.add(w)?;
+        tracing::debug!(
+            source = name,
+            items = written.items,
+            inserted = written.inserted,
+            deleted = written.deleted,
+            "source replaced"
+        );
+        let items = written.items as i64;
         tx.execute(
             "INSERT INTO sources (name, kind, location, synced_at, attempted_at, error, items)
              VALUES (?1, ?2, ?3, ?4, ?4, NULL, ?5)
@@ -258,7 +283,7 @@ impl Store {
             params![name, source.kind, source.location, secs(now), items],
         )?;
         tx.commit().context("cannot commit the sync")?;
-        Ok((rest, grants_written))
+        Ok((rest, written))
     }
 
     /// Notes a failed sync of `source` without touching its data.
@@ -623,6 +648,52 @@ mod tests {
         let s = &store.sources().unwrap()[0];
         assert_eq!(s.synced_at, Some(now));
         assert_eq!(s.items, 9);
+    }
+
+    fn replace(store: &mut Store, org: &Org) -> Replaced {
+        let now: Time = "2026-03-02T12:00:00Z".parse().unwrap();
+        store
+            .replace_source_streaming(
+                &info("files"),
+                std::iter::empty::<Result<Vec<Grant>, std::convert::Infallible>>(),
+                || Ok::<_, std::convert::Infallible>(org),
+                now,
+            )
+            .unwrap()
+            .1
+    }
+
+    #[test]
+    fn a_resync_writes_only_what_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("c.db")).unwrap();
+        let mut org = sample();
+        // Two identical grant rows: rows are a multiset, not a set.
+        org.grants.push(org.grants[0].clone());
+        let first = replace(&mut store, &org);
+        assert_eq!(first.inserted, first.items + 1, "{first:?}"); // + the shift
+        assert_eq!(first.deleted, 0);
+
+        let same = replace(&mut store, &org);
+        assert_eq!((same.inserted, same.deleted), (0, 0), "{same:?}");
+        assert_eq!(store.load_org().unwrap(), org);
+
+        // One grant changes, one of the twins goes, a person is renamed.
+        let mut changed = org.clone();
+        changed.grants.pop();
+        changed.grants[0].expires = None;
+        changed.people[0].name = "A. Renamed".into();
+        let r = replace(&mut store, &changed);
+        assert_eq!((r.inserted, r.deleted), (2, 3), "{r:?}");
+        assert_eq!(store.load_org().unwrap(), changed);
+
+        // Another source's identical rows are its own.
+        let now: Time = "2026-03-02T12:00:00Z".parse().unwrap();
+        store.replace_source(&info("other"), &changed, now).unwrap();
+        let r = replace(&mut store, &org);
+        assert_eq!((r.inserted, r.deleted), (3, 2), "{r:?}");
+        let both = store.load_org().unwrap();
+        assert_eq!(both.grants.len(), org.grants.len() + changed.grants.len());
     }
 
     #[test]
