@@ -593,3 +593,52 @@ fn config_check_validates_the_catalog_path() {
         "{out}"
     );
 }
+
+/// The same entities served by the API and written as files give the same
+/// people, teams and areas: one mapping for both.
+#[test]
+fn files_and_the_api_map_the_same_entities_the_same_way() {
+    let server = FaultServer::start(|r, _| {
+        if r.path.starts_with("/api/catalog/entities") {
+            return Reply::ok(entities());
+        }
+        Reply::status(404, "{}")
+    });
+    let list: Vec<serde_json::Value> = serde_json::from_str(&entities()).unwrap();
+    let load = |config: &str, setup: &dyn Fn(&Path)| {
+        let tmp = tempfile::tempdir().unwrap();
+        setup(tmp.path());
+        write_config(tmp.path(), config);
+        let (code, out) = steward(tmp.path(), &["sync"]);
+        assert_eq!(code, 0, "{out}");
+        let org = steward::store::Store::open(&tmp.path().join("steward.db"))
+            .unwrap()
+            .load_org()
+            .unwrap();
+        (
+            format!("{:?}", org.people),
+            format!("{:?}", org.teams),
+            format!("{:?}", org.areas),
+        )
+    };
+    let from_api = load(
+        &format!(
+            "[[source]]\nkind = \"backstage\"\nname = \"catalog\"\nurl = \"{}\"\n",
+            server.base
+        ),
+        &|_| {},
+    );
+    // JSON is YAML: each entity one flow-style document, over two files.
+    let from_files = load(
+        "[[source]]\nkind = \"backstage\"\nname = \"catalog\"\npath = \"c\"\n",
+        &|dir| {
+            let docs: Vec<String> = list.iter().map(|e| e.to_string()).collect();
+            std::fs::create_dir_all(dir.join("c/x")).unwrap();
+            std::fs::write(dir.join("c/a.yaml"), docs[..3].join("\n---\n")).unwrap();
+            std::fs::write(dir.join("c/x/b.yaml"), docs[3..].join("\n---\n")).unwrap();
+        },
+    );
+    assert!(from_api.0.contains("alice@example.com"), "{from_api:?}");
+    assert!(from_api.2.contains("payments-platform"), "{from_api:?}");
+    assert_eq!(from_files, from_api);
+}
