@@ -44,6 +44,9 @@ impl State {
             standing: Vec::new(),
             urgency: Vec::new(),
             held_since: Vec::new(),
+            held_grants: Vec::new(),
+            filter_fields: Vec::new(),
+            filter_strings: Vec::new(),
             sug_area: Vec::new(),
             esc_of: Vec::new(),
             order: Vec::new(),
@@ -107,7 +110,8 @@ impl State {
         for &r in &self.data.scope.roots {
             self.expanded.insert((true, r));
         }
-        self.held_since = held_since(&snap, &self.data.suggestions);
+        (self.held_since, self.held_grants) = held_since(&snap, &self.data.suggestions);
+        (self.filter_fields, self.filter_strings) = intern_fields(&self.data.suggestions);
         self.esc_of = escalation_index(&self.data);
         let me = self.data.me.clone();
         self.urgency = self
@@ -464,33 +468,28 @@ impl State {
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut buf = Vec::new();
         let prefilter = Prefilter::new(query);
-        // Many suggestions share an entitlement, area or reason: score
-        // each distinct string once.
-        let mut memo: HashMap<&str, Option<u32>> = HashMap::new();
-        let sugs = &self.data.suggestions;
+        // Each distinct string scored at most once: None = not yet.
+        let mut memo: Vec<Option<Option<u32>>> = vec![None; self.filter_strings.len()];
         let mut scored: Vec<(u32, usize)> = candidates
             .into_iter()
             .filter_map(|i| {
-                let s = &sugs[i];
                 // Each field on its own, so letters scattered across
                 // fields do not make a match.
-                [
-                    s.person.as_str(),
-                    s.entitlement.as_str(),
-                    s.area.as_str(),
-                    s.reason.as_str(),
-                ]
-                .into_iter()
-                .filter_map(|field| {
-                    *memo.entry(field).or_insert_with(|| {
-                        if !prefilter.may_match(field) {
-                            return None;
-                        }
-                        pattern.score(Utf32Str::new(field, &mut buf), &mut matcher)
+                let fields = self.filter_fields.get(i)?;
+                fields
+                    .iter()
+                    .filter_map(|&f| {
+                        let f = f as usize;
+                        *memo[f].get_or_insert_with(|| {
+                            let text = self.filter_strings[f].as_str();
+                            if !prefilter.may_match(text) {
+                                return None;
+                            }
+                            pattern.score(Utf32Str::new(text, &mut buf), &mut matcher)
+                        })
                     })
-                })
-                .max()
-                .map(|sc| (sc, i))
+                    .max()
+                    .map(|sc| (sc, i))
             })
             .collect();
         scored.sort_by(|a, b| {
@@ -610,15 +609,25 @@ pub fn urgency(
 
 /// The earliest grant of each suggestion's (person, entitlement), in one
 /// pass over the grants (an entitlement may have a hundred thousand).
-pub fn held_since(snap: &crate::policy::Snapshot, list: &[Suggestion]) -> Vec<Option<Time>> {
-    let mut wanted: HashMap<(&str, &str), Option<Time>> = list
+/// Also the grants themselves (indices into `org.grants`), per suggestion.
+pub fn held_since(
+    snap: &crate::policy::Snapshot,
+    list: &[Suggestion],
+) -> (Vec<Option<Time>>, Vec<Vec<usize>>) {
+    let mut wanted: HashMap<(&str, &str), (Option<Time>, Vec<usize>)> = list
         .iter()
-        .map(|s| ((s.person.as_str(), s.entitlement.as_str()), None))
+        .map(|s| {
+            (
+                (s.person.as_str(), s.entitlement.as_str()),
+                (None, Vec::new()),
+            )
+        })
         .collect();
     if !wanted.is_empty() {
-        for g in &snap.org.grants {
+        for (i, g) in snap.org.grants.iter().enumerate() {
             if let Some(slot) = wanted.get_mut(&(g.person.as_str(), g.entitlement.as_str())) {
-                *slot = Some(slot.map_or(g.granted_at, |t: Time| t.min(g.granted_at)));
+                slot.0 = Some(slot.0.map_or(g.granted_at, |t: Time| t.min(g.granted_at)));
+                slot.1.push(i);
             }
         }
     }
@@ -626,10 +635,33 @@ pub fn held_since(snap: &crate::policy::Snapshot, list: &[Suggestion]) -> Vec<Op
         .map(|s| {
             wanted
                 .get(&(s.person.as_str(), s.entitlement.as_str()))
-                .copied()
-                .flatten()
+                .map_or((None, Vec::new()), |(t, gs)| (*t, gs.clone()))
         })
-        .collect()
+        .unzip()
+}
+
+/// Each suggestion's filter fields as indices into one list of distinct strings.
+fn intern_fields(list: &[Suggestion]) -> (Vec<[u32; 4]>, Vec<String>) {
+    let mut ids: HashMap<&str, u32> = HashMap::new();
+    let mut strings: Vec<String> = Vec::new();
+    let mut fields = Vec::with_capacity(list.len());
+    for s in list {
+        let mut f = [0u32; 4];
+        let texts = [
+            s.person.as_str(),
+            s.entitlement.as_str(),
+            s.area.as_str(),
+            s.reason.as_str(),
+        ];
+        for (slot, text) in f.iter_mut().zip(texts) {
+            *slot = *ids.entry(text).or_insert_with(|| {
+                strings.push(text.to_string());
+                (strings.len() - 1) as u32
+            });
+        }
+        fields.push(f);
+    }
+    (fields, strings)
 }
 
 /// When the person's next shift in the suggestion's rule's rotation starts.

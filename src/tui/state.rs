@@ -202,6 +202,14 @@ pub struct State {
     pub urgency: Vec<(u8, i64)>,
     /// Since when the person holds the entitlement, per suggestion.
     pub held_since: Vec<Option<Time>>,
+    /// The grants behind each suggestion (indices into `org.grants`), so
+    /// the card need not scan an entitlement's hundred thousand grants.
+    pub held_grants: Vec<Vec<usize>>,
+    /// The filter's fields per suggestion (person, entitlement, area,
+    /// reason) as indices into `filter_strings`: each distinct string is
+    /// scored once per key, without hashing.
+    pub filter_fields: Vec<[u32; 4]>,
+    pub filter_strings: Vec<String>,
     /// The area index of each suggestion.
     pub sug_area: Vec<Option<usize>>,
     /// Its escalation, if it waited past `escalate_days` (index into

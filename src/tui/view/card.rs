@@ -179,11 +179,9 @@ pub fn lines<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
     }
 
     // The grant as held.
-    if let Some(e) = snap.entitlement_idx(&sug.entitlement) {
-        for g in snap
-            .grants_of_entitlement(e)
-            .filter(|g| g.person == sug.person)
-        {
+    {
+        let held = s.held_grants.get(i).map_or(&[][..], |v| v.as_slice());
+        for g in held.iter().filter_map(|&gi| snap.org.grants.get(gi)) {
             out.push(Line::from(format!(
                 "holds since {}, granted by {}, basis {}{}",
                 day(g.granted_at),
