@@ -508,8 +508,10 @@ fn accept_plan_apply_is_idempotent_and_audited() {
     steward(&o)
         .args(["apply", "--as", "omar"])
         .assert()
-        .success()
-        .stdout(predicate::str::contains("nothing planned in omar's scope"));
+        .failure()
+        .stderr(predicate::str::contains(
+            "refused: omar has no authority over area payments",
+        ));
     let before = std::fs::read_to_string(o.org.join("grants.csv")).unwrap();
     steward(&o)
         .args(["apply", "--as", "priya", "--dry-run"])
@@ -786,8 +788,10 @@ fn delegation_grants_authority_until_it_is_ended_and_apply_rechecks() {
     steward(&o)
         .args(["apply", "--as", "omar", "--now", "2026-03-02T14:00:00Z"])
         .assert()
-        .success()
-        .stdout(predicate::str::contains("nothing planned in omar's scope"));
+        .failure()
+        .stderr(predicate::str::contains(
+            "refused: omar has no authority over area payments",
+        ));
     steward(&o)
         .args(["apply", "--as", "priya", "--now", "2026-03-02T14:00:00Z"])
         .assert()
