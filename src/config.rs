@@ -1548,11 +1548,12 @@ url = "https://backstage.example"
             .join("\n");
         let c = cfg(&text);
         let s = c.sources().unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(s.len(), 5);
+        assert_eq!(s.len(), 6);
         assert_eq!(
             s[1].provides,
             vec![Provides::People, Provides::Teams, Provides::Grants]
         );
+        assert_eq!(s[2].credential, Credential::Keyring("pagerduty".into()));
     }
 
     #[test]
