@@ -47,6 +47,7 @@ impl State {
             held_grants: Vec::new(),
             filter_fields: Vec::new(),
             filter_strings: Vec::new(),
+            shifts_of: Vec::new(),
             sug_area: Vec::new(),
             esc_of: Vec::new(),
             order: Vec::new(),
@@ -112,6 +113,14 @@ impl State {
         }
         (self.held_since, self.held_grants) = held_since(&snap, &self.data.suggestions);
         (self.filter_fields, self.filter_strings) = intern_fields(&self.data.suggestions);
+        self.shifts_of = vec![Vec::new(); snap.org.people.len()];
+        for (r, rot) in snap.org.rotations.iter().enumerate() {
+            for (k, sh) in rot.shifts.iter().enumerate() {
+                if let Some(p) = snap.person_idx(&sh.person) {
+                    self.shifts_of[p].push((r as u32, k as u32));
+                }
+            }
+        }
         self.esc_of = escalation_index(&self.data);
         let me = self.data.me.clone();
         self.urgency = self
@@ -614,7 +623,8 @@ pub fn held_since(
     snap: &crate::policy::Snapshot,
     list: &[Suggestion],
 ) -> (Vec<Option<Time>>, Vec<Vec<usize>>) {
-    let mut wanted: HashMap<(&str, &str), (Option<Time>, Vec<usize>)> = list
+    type Held = (Option<Time>, Vec<usize>);
+    let mut wanted: HashMap<(&str, &str), Held> = list
         .iter()
         .map(|s| {
             (

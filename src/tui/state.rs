@@ -210,6 +210,8 @@ pub struct State {
     /// scored once per key, without hashing.
     pub filter_fields: Vec<[u32; 4]>,
     pub filter_strings: Vec<String>,
+    /// Each person's shifts (rotation, shift index), by person index.
+    pub shifts_of: Vec<Vec<(u32, u32)>>,
     /// The area index of each suggestion.
     pub sug_area: Vec<Option<usize>>,
     /// Its escalation, if it waited past `escalate_days` (index into

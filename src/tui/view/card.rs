@@ -242,12 +242,17 @@ pub fn lines<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
                     }
                 )));
             }
-            let mut shifts: Vec<(&str, &Shift)> = snap
-                .org
-                .rotations
+            let mine = snap
+                .person_idx(&p.id)
+                .and_then(|pi| s.shifts_of.get(pi))
+                .map_or(&[][..], |v| v.as_slice());
+            let mut shifts: Vec<(&str, &Shift)> = mine
                 .iter()
-                .flat_map(|r| r.shifts.iter().map(move |sh| (r.id.as_str(), sh)))
-                .filter(|(_, sh)| sh.person == p.id && sh.end > now - chrono::Duration::days(14))
+                .filter_map(|&(r, k)| {
+                    let rot = snap.org.rotations.get(r as usize)?;
+                    Some((rot.id.as_str(), rot.shifts.get(k as usize)?))
+                })
+                .filter(|(_, sh)| sh.end > now - chrono::Duration::days(14))
                 .collect();
             shifts.sort_by_key(|(_, sh)| sh.start);
             if shifts.is_empty() {
