@@ -671,7 +671,7 @@ fn a_failing_sync_names_the_source_keeps_the_data_and_shows_it_stale() {
     assert_eq!(d.app.state.queue.len(), before, "the cached data is kept");
     let screen_text = screen(&mut d.app, 160, 48);
     assert!(
-        screen_text.contains("files 0m ago (last sync failed"),
+        screen_text.contains("files 0m ago STALE (last sync failed"),
         "{screen_text}"
     );
 }

@@ -54,7 +54,10 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         });
         second.push(Span::raw(format!("{} {when}", src.name)));
         if let Some(e) = &src.error {
-            second.push(Span::styled(format!(" (last sync failed: {e})"), t.error));
+            second.push(Span::styled(
+                format!(" STALE (last sync failed: {e})"),
+                t.error,
+            ));
         }
     }
     let mut lines = vec![Line::from(first), Line::from(second)];
