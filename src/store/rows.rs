@@ -10,7 +10,7 @@ use anyhow::Result;
 use rusqlite::Transaction;
 use rusqlite::types::ValueRef;
 use rustc_hash::FxHashMap;
-use std::hash::{BuildHasher, Hasher};
+use std::hash::{BuildHasher, Hasher, RandomState};
 
 /// One column value, as bound and as read back.
 #[derive(Debug, Clone, Copy)]
@@ -56,10 +56,11 @@ impl From<bool> for Cell<'_> {
     }
 }
 
-/// Two independent 64-bit hashes (FxHash and SipHash) of a row's cells: a
-/// collision between two different rows of one table is not a practical
-/// concern at 2^-128.
-fn row_hash<'a>(cells: impl Iterator<Item = Cell<'a>> + Clone) -> u128 {
+/// Two independent 64-bit hashes of a row's cells, FxHash and SipHash with
+/// keys drawn for this write: an accidental collision between two different
+/// rows is not a practical concern at 2^-128, and upstream data cannot be
+/// crafted to collide under keys it never sees.
+fn row_hash<'a>(keys: &RandomState, cells: impl Iterator<Item = Cell<'a>> + Clone) -> u128 {
     fn feed<'a>(h: &mut impl Hasher, cells: impl Iterator<Item = Cell<'a>>) {
         for c in cells {
             match c {
@@ -78,7 +79,7 @@ fn row_hash<'a>(cells: impl Iterator<Item = Cell<'a>> + Clone) -> u128 {
     }
     let mut fx = rustc_hash::FxBuildHasher.build_hasher();
     feed(&mut fx, cells.clone());
-    let mut sip = std::hash::DefaultHasher::new();
+    let mut sip = keys.build_hasher();
     feed(&mut sip, cells);
     (u128::from(fx.finish()) << 64) | u128::from(sip.finish())
 }
@@ -95,6 +96,7 @@ pub(super) struct TableWriter<'c> {
     tx: &'c Transaction<'c>,
     insert: rusqlite::Statement<'c>,
     existing: FxHashMap<u128, RowIds>,
+    keys: RandomState,
     /// Rows the table holds for the source after the write.
     pub rows: usize,
     /// Rows inserted (the others were already there).
@@ -110,6 +112,7 @@ impl<'c> TableWriter<'c> {
         source: &str,
     ) -> Result<TableWriter<'c>> {
         let mut existing: FxHashMap<u128, RowIds> = FxHashMap::default();
+        let keys = RandomState::new();
         {
             let mut st = tx.prepare(&format!("SELECT rowid, * FROM {table} WHERE source = ?1"))?;
             let mut rows = st.query([source])?;
@@ -125,7 +128,7 @@ impl<'c> TableWriter<'c> {
                         ValueRef::Real(_) | ValueRef::Blob(_) => Cell::Text("\u{0}unexpected"),
                     };
                 }
-                let h = row_hash(cells[..columns].iter().copied());
+                let h = row_hash(&keys, cells[..columns].iter().copied());
                 match existing.get_mut(&h) {
                     None => {
                         existing.insert(h, RowIds::One(rowid));
@@ -148,6 +151,7 @@ impl<'c> TableWriter<'c> {
             tx,
             insert,
             existing,
+            keys,
             rows: 0,
             inserted: 0,
         })
@@ -160,22 +164,9 @@ impl<'c> TableWriter<'c> {
     /// One row of the source's new data, its cells in column order.
     pub fn row(&mut self, cells: &[Cell]) -> Result<()> {
         self.rows += 1;
-        let h = row_hash(cells.iter().copied());
-        let kept = match self.existing.get_mut(&h) {
-            None => false,
-            Some(RowIds::One(_)) => {
-                self.existing.remove(&h);
-                true
-            }
-            Some(RowIds::Many(v)) => {
-                v.pop();
-                if v.is_empty() {
-                    self.existing.remove(&h);
-                }
-                true
-            }
-        };
-        if kept {
+        // Into an empty table (a first sync), or once every old row has
+        // been matched, each row is new: no need to hash it.
+        if !self.existing.is_empty() && self.keep(cells) {
             return Ok(());
         }
         for (i, c) in cells.iter().enumerate() {
@@ -190,6 +181,25 @@ impl<'c> TableWriter<'c> {
         self.insert.raw_execute()?;
         self.inserted += 1;
         Ok(())
+    }
+
+    /// Whether an old row has these cells; if so it stays, matched once.
+    fn keep(&mut self, cells: &[Cell]) -> bool {
+        let h = row_hash(&self.keys, cells.iter().copied());
+        match self.existing.get_mut(&h) {
+            None => false,
+            Some(RowIds::One(_)) => {
+                self.existing.remove(&h);
+                true
+            }
+            Some(RowIds::Many(v)) => {
+                v.pop();
+                if v.is_empty() {
+                    self.existing.remove(&h);
+                }
+                true
+            }
+        }
     }
 
     /// Deletes the rows no new row matched; returns how many.
