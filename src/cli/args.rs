@@ -130,9 +130,10 @@ pub enum Command {
     /// Rules from other sources are read-only here: change them at their source.
     ///
     /// Examples:
-    ///   steward rule add --id pay-oncall --area payments --grant payments-db:read --rotation pay-primary --trained pci --only-while-oncall --why "oncall reads the ledger" --as priya
-    ///   steward rule edit pay-oncall --grant payments-db:read,payments-db:write --as priya
-    ///   steward rule remove pay-oncall --as priya --reason "replaced by pay-oncall-2"
+    ///   steward rule add --id pay-oncall-read --area payments-db --grant payments-db:read --rotation payments-oncall --trained pci-dss-awareness --only-while-oncall --why "oncall reads the ledger" --as priya
+    ///   steward rule edit pay-oncall-read --grant payments-db:read,payments-db:write --as priya
+    ///   steward rule remove pay-oncall-read --as priya --reason "replaced by pay-oncall-2"
+    #[command(verbatim_doc_comment)]
     Rule {
         #[command(subcommand)]
         action: RuleAction,
@@ -143,6 +144,7 @@ pub enum Command {
     ///   steward decide accept ana payments-db:read --as priya
     ///   steward decide dismiss bo payments-db:admin --as priya --reason "covering for Q2 audit"
     ///   steward decide snooze cy ops:console --as omar --until 2w
+    #[command(verbatim_doc_comment)]
     Decide {
         #[arg(value_enum)]
         verdict: VerdictArg,
