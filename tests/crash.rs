@@ -77,6 +77,16 @@ impl Delays {
     }
 }
 
+/// How long one uninterrupted `steward args` takes here, in ms: kill delays
+/// are spread over it (a fixed range would, on a slow or busy machine, kill
+/// every run before it commits anything). Calibration only; no assertion
+/// depends on it.
+fn duration_ms(env: &Env, args: &[&str]) -> u64 {
+    let start = std::time::Instant::now();
+    ok(env, args);
+    (start.elapsed().as_millis() as u64).max(1)
+}
+
 /// Starts `steward args`, kills it with SIGKILL after `ms`, and reaps it.
 /// Returns whether it had already finished by itself.
 fn kill_after(env: &Env, args: &[&str], ms: u64) -> bool {
@@ -91,6 +101,52 @@ fn kill_after(env: &Env, args: &[&str], ms: u64) -> bool {
     let _ = child.kill();
     let _ = child.wait();
     finished
+}
+
+/// What the kill points of one phase hit, printed with `--nocapture`.
+#[derive(Default)]
+struct KillPoints {
+    delays: std::collections::BTreeSet<u64>,
+    /// Outcome -> how many runs ended so.
+    outcomes: std::collections::BTreeMap<&'static str, usize>,
+}
+
+impl KillPoints {
+    fn hit(&mut self, ms: u64, outcome: &'static str) {
+        self.delays.insert(ms);
+        *self.outcomes.entry(outcome).or_insert(0) += 1;
+    }
+
+    fn count(&self, outcome: &str) -> usize {
+        self.outcomes.get(outcome).copied().unwrap_or(0)
+    }
+
+    fn report(&self, phase: &str) {
+        let runs: usize = self.outcomes.values().sum();
+        let outcomes: Vec<String> = self
+            .outcomes
+            .iter()
+            .map(|(o, n)| format!("{n} {o}"))
+            .collect();
+        eprintln!(
+            "kill points, {phase}: {runs} runs, {} distinct delays ({}..{} ms): {}",
+            self.delays.len(),
+            self.delays.first().copied().unwrap_or(0),
+            self.delays.last().copied().unwrap_or(0),
+            outcomes.join(", ")
+        );
+    }
+}
+
+/// The SYNCED time `status` shows for the files source.
+fn synced_at(env: &Env) -> String {
+    let status = ok(env, &["status"]);
+    status
+        .lines()
+        .find(|l| l.starts_with("files "))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .unwrap_or_else(|| panic!("no files source in status:\n{status}"))
+        .to_string()
 }
 
 fn assert_cache_whole(env: &Env) {
@@ -147,23 +203,46 @@ fn killed_syncs_leave_the_previous_cache_whole() {
     let env = setup(4000);
     let before = ok(&env, &["suggest", "--json"]);
     let org_arg = env.org.to_string_lossy().into_owned();
+    let full = duration_ms(&env, &["sync", "--org", &org_arg]);
     let mut delays = Delays(0x5EED_0001);
-    let mut killed = 0;
-    for _ in 0..25 {
-        let ms = delays.next_ms(400);
-        if !kill_after(&env, &["sync", "--org", &org_arg], ms) {
-            killed += 1;
-        }
+    let mut points = KillPoints::default();
+    let base: chrono::DateTime<chrono::Utc> = NOW.parse().unwrap_or_else(|e| panic!("{e}"));
+    for i in 0..25 {
+        let ms = delays.next_ms(full * 13 / 10);
+        // Each run syncs at its own time: `status` then tells whether its
+        // transaction committed (all of it) or not (none of it).
+        let before_sync = synced_at(&env);
+        let at = (base - chrono::Duration::seconds(25 - i)).to_rfc3339();
+        let finished = kill_after(&env, &["sync", "--org", &org_arg, "--now", &at], ms);
         assert_cache_whole(&env);
+        let after_sync = synced_at(&env);
+        let committed = chrono::DateTime::parse_from_rfc3339(&after_sync).is_ok_and(|t| {
+            t.to_rfc3339()
+                == chrono::DateTime::parse_from_rfc3339(&at)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default()
+        });
+        assert!(
+            committed || after_sync == before_sync,
+            "the cache shows a sync at {after_sync}, neither the one before ({before_sync}) nor the killed one ({at})"
+        );
+        points.hit(
+            ms,
+            match (finished, committed) {
+                (true, _) => "finished before the kill",
+                (false, true) => "killed after its commit",
+                (false, false) => "killed before its commit",
+            },
+        );
         assert_eq!(
             ok(&env, &["suggest", "--json"]),
             before,
             "a killed sync changed what the cache says"
         );
     }
-    eprintln!("sync: {killed} of 25 runs killed mid-way");
+    points.report("sync");
     assert!(
-        killed > 0,
+        points.count("killed before its commit") > 0,
         "no sync was interrupted; the kill points are too late"
     );
 }
@@ -171,22 +250,52 @@ fn killed_syncs_leave_the_previous_cache_whole() {
 #[test]
 fn killed_decisions_are_all_or_nothing() {
     let env = setup(1500);
-    let targets = grant_suggestions(&env, 30);
+    let mut targets = grant_suggestions(&env, 31);
+    // The first one, decided whole, says how long a decision takes.
+    let (person, ent, area) = targets.remove(0);
+    let full = duration_ms(
+        &env,
+        &[
+            "decide",
+            "accept",
+            &person,
+            &ent,
+            "--as",
+            &owner_of(&env.org, &area),
+        ],
+    );
     assert!(
         targets.len() >= 10,
         "the generated org has too few suggestions: {}",
         targets.len()
     );
     let mut delays = Delays(0x5EED_0002);
+    let mut points = KillPoints::default();
+    let decides = |env: &Env| -> usize {
+        audit_counts(env)
+            .iter()
+            .filter(|((a, _), _)| a == "decide")
+            .map(|(_, n)| n)
+            .sum()
+    };
     for (person, ent, area) in &targets {
         let owner = owner_of(&env.org, area);
-        kill_after(
-            &env,
-            &["decide", "accept", person, ent, "--as", &owner],
-            delays.next_ms(120),
-        );
+        let before = decides(&env);
+        let ms = delays.next_ms(full * 13 / 10);
+        let finished = kill_after(&env, &["decide", "accept", person, ent, "--as", &owner], ms);
         assert_cache_whole(&env);
+        let landed = decides(&env) - before;
+        assert!(landed <= 1, "one decide run wrote {landed} decide entries");
+        points.hit(
+            ms,
+            match (finished, landed) {
+                (true, _) => "finished before the kill",
+                (false, 1) => "killed after its commit",
+                _ => "killed before its commit",
+            },
+        );
     }
+    points.report("decide");
     // Every recorded decision has exactly one `decide` entry, and no entry lacks its decision.
     let counts = audit_counts(&env);
     let decided: Vec<i64> = counts
@@ -206,8 +315,9 @@ fn killed_decisions_are_all_or_nothing() {
         "an audit entry was duplicated: {counts:?}"
     );
     eprintln!(
-        "decide: {} of {} decisions survived their kills",
+        "decide: {} decisions recorded: 1 uninterrupted, {} of {} runs under a kill",
         decided.len(),
+        decided.len() - 1,
         targets.len()
     );
 }
@@ -231,15 +341,37 @@ fn an_interrupted_apply_completes_on_rerun_without_doing_anything_twice() {
         ok(&env, &["decide", "accept", person, ent, "--as", &owner]);
     }
     let n = targets.len();
+    // Loading and planning is the part of an apply before its first change.
+    let load = duration_ms(&env, &["plan", "--as", &owner]);
     let mut delays = Delays(0x5EED_0003);
+    let mut points = KillPoints::default();
     let mut kills = 0;
+    let applied = |env: &Env| -> usize {
+        audit_counts(env)
+            .keys()
+            .filter(|(a, _)| a == "apply")
+            .count()
+    };
     for _ in 0..15 {
-        if kill_after(&env, &["apply", "--as", &owner], delays.next_ms(600)) {
+        let before = applied(&env);
+        let ms = load / 2 + delays.next_ms(load * 3);
+        if kill_after(&env, &["apply", "--as", &owner], ms) {
+            points.hit(ms, "finished before the kill");
             break;
         }
         kills += 1;
         assert_cache_whole(&env);
+        let done = applied(&env);
+        points.hit(
+            ms,
+            match (done - before, done) {
+                (0, _) => "killed before its first change",
+                (_, d) if d == n => "killed after its last change",
+                _ => "killed between changes",
+            },
+        );
     }
+    points.report("apply");
     // Finish it.
     let out = run(&env, &["apply", "--as", &owner]);
     assert!(
