@@ -429,3 +429,101 @@ retries = 0
     t.steward(dir, &["status"]);
     t.assert_no_token(dir);
 }
+
+fn list(items: serde_json::Value) -> Reply {
+    let n = items.as_array().map_or(0, Vec::len);
+    Reply::ok(
+        serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": n, "startIndex": 1, "itemsPerPage": n, "Resources": items})
+        .to_string(),
+    )
+}
+
+/// A SCIM server that reads fine but answers every PATCH with a 500 whose
+/// body echoes the Authorization header.
+fn reads_fine_patches_echo(req: &Seen) -> Reply {
+    let ana = serde_json::json!({"id": "u-ana", "userName": "ana",
+        "emails": [{"value": "ana@acme.test", "primary": true}]});
+    let priya = serde_json::json!({"id": "u-priya", "userName": "priya",
+        "emails": [{"value": "priya@acme.test", "primary": true}]});
+    let db = serde_json::json!({"id": "g-db", "displayName": "payments-db-read", "members": []});
+    let team = serde_json::json!({"id": "g-team", "displayName": "team-payments",
+        "members": [{"value": "u-ana"}]});
+    let p = req.path.as_str();
+    if req.method == "PATCH" {
+        echo(req, 500)
+    } else if p.contains("/Users") && p.contains("filter") {
+        list(serde_json::json!([ana]))
+    } else if p.contains("/Users") {
+        list(serde_json::json!([priya, ana]))
+    } else if p.contains("/Groups/g-db") {
+        Reply::ok(db.to_string())
+    } else if p.contains("/Groups/") {
+        Reply::status(404, "{}")
+    } else if p.contains("/Groups") && p.contains("filter") {
+        list(serde_json::json!([db]))
+    } else if p.contains("/Groups") {
+        list(serde_json::json!([team, db]))
+    } else {
+        Reply::status(404, "{}")
+    }
+}
+
+#[test]
+fn an_apply_refused_with_the_token_echoed_back_does_not_show_it() {
+    let server = FaultServer::start(|req, _| reads_fine_patches_echo(req));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_org(dir);
+    write_config(
+        dir,
+        &format!(
+            r#"me = "priya"
+
+[[source]]
+kind = "files"
+dir = "org"
+provides = ["areas", "entitlements", "rules"]
+
+[[source]]
+kind = "scim"
+name = "okta"
+url = "{}/scim/v2"
+token_env = "SECRETS_SCIM_TOKEN"
+team_prefix = "team-"
+retries = 1
+backoff_ms = 10
+"#,
+            server.base
+        ),
+    );
+    let mut t = Transcript::default();
+    let sync = t.ok(dir, &["sync"]);
+    assert!(sync.contains("okta: synced 2 people"), "{sync}");
+    t.ok(
+        dir,
+        &[
+            "decide",
+            "accept",
+            "ana",
+            "payments-db:read",
+            "--as",
+            "priya",
+        ],
+    );
+    let applied = t.steward(dir, &["apply", "--as", "priya"]);
+    assert!(applied.text.contains("HTTP 500"), "{}", applied.text);
+    assert!(
+        applied.text.contains("0 applied, 1 failed"),
+        "{}",
+        applied.text
+    );
+    assert!(
+        server.requests().iter().any(|s| s.method == "PATCH"
+            && s.header("authorization") == Some(&format!("Bearer {SCIM_TOKEN}"))),
+        "no PATCH reached the server"
+    );
+    t.ok(dir, &["audit", "export", "--jsonl"]);
+    t.ok(dir, &["status"]);
+    t.assert_no_token(dir);
+}
