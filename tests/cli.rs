@@ -810,3 +810,23 @@ fn delegation_grants_authority_until_it_is_ended_and_apply_rechecks() {
             .and(predicate::str::contains("no longer has authority")),
     );
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    // `steward suggest | head`: the reader is gone before steward writes.
+    let o = org();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("steward"))
+        .args(["suggest", "--org"])
+        .arg(&o.org)
+        .env("STEWARD_NOW", NOW)
+        .env("STEWARD_CONFIG", o.org.join("no-config.toml"))
+        .env("STEWARD_LOG_DIR", o.org.parent().unwrap().join("logs"))
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

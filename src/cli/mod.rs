@@ -111,8 +111,29 @@ fn init_logging(global: &Global) -> Option<tracing_appender::non_blocking::Worke
     Some(guard)
 }
 
+/// `steward suggest | head`: when the reader of standard output goes away,
+/// end quietly with the shell's SIGPIPE status, as other command-line tools
+/// do, not with `println!`'s panic. (Restoring SIGPIPE itself would also
+/// kill steward when an upstream server closes a socket mid-write.)
+fn quiet_on_broken_pipe() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        previous(info);
+    }));
+}
+
 /// Runs steward with the process's arguments; the exit code says how it went.
 pub fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = Cli::parse();
     let _guard = init_logging(&cli.global);
     match run(cli) {

@@ -56,8 +56,8 @@ pub fn list(ctx: &Ctx, org: &OrgArg, json: bool) -> Result<ExitCode> {
                 r.author.clone(),
                 if r.counts { "yes".into() } else { "NO".into() },
                 r.qualifying.to_string(),
-                r.problems.join("; "),
                 source_of(&r.id),
+                r.problems.join("; "),
             ]
         })
         .collect();
@@ -70,8 +70,8 @@ pub fn list(ctx: &Ctx, org: &OrgArg, json: bool) -> Result<ExitCode> {
                 "AUTHOR",
                 "COUNTS",
                 "QUALIFY",
-                "WHY NOT / NOTES",
-                "SOURCE"
+                "SOURCE",
+                "WHY NOT / NOTES"
             ],
             &rows
         )
