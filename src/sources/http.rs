@@ -243,9 +243,19 @@ impl Fetcher {
     }
 
     /// The credentials this fetcher sends: each secret header's value and the
-    /// token in it (`Bearer TOKEN`, `Token token=TOKEN`), longest first.
+    /// token in it (`Bearer TOKEN`, `Token token=TOKEN`), and each hidden
+    /// URL with the parts that carry its secret (password, query values,
+    /// long path segments), longest first.
     fn secrets(&self) -> Vec<String> {
         let mut out = Vec::new();
+        for (full, _) in &self.hidden {
+            out.push(full.clone());
+            let Ok(u) = Url::parse(full) else { continue };
+            out.extend(u.password().map(str::to_string));
+            out.extend(u.query_pairs().map(|(_, v)| v.into_owned()));
+            out.extend(u.path_segments().into_iter().flatten().map(str::to_string));
+        }
+        out.retain(|s| s.len() >= 12 || self.hidden.iter().any(|(f, _)| f == s));
         for v in self.headers.values().filter(|v| v.is_sensitive()) {
             let Ok(v) = v.to_str() else { continue };
             out.push(v.to_string());
@@ -501,7 +511,12 @@ mod tests {
             Arc::new(Progress::new("pd", None)),
         )
         .header("authorization", "Token token=tok-9f8e7d6c-secret", true)
-        .header("accept", "application/json", false);
+        .header("accept", "application/json", false)
+        .hide(
+            &Url::parse("https://cal.test/ical/private-0a1b2c3d4e5f/basic.ics?k=feedkey-77aa66bb")
+                .unwrap(),
+            "feed of rotation ops",
+        );
         let body = format!(
             "{{\"echo\": \"Token token=tok-9f8e7d6c-secret\", \"t\": \"tok-9f8e7d6c-secret\", \"pad\": \"{}\"}}",
             "x".repeat(270)
@@ -517,5 +532,15 @@ mod tests {
             "invalid type: string \"tok-9f8e7d6c-secret\"".into(),
         );
         assert!(!e.to_string().contains("9f8e7d6c"), "{e}");
+        let echoed =
+            f.excerpt(b"no feed at /ical/private-0a1b2c3d4e5f/basic.ics?k=feedkey-77aa66bb");
+        assert!(
+            !echoed.contains("0a1b2c3d4e5f") && !echoed.contains("77aa66bb"),
+            "{echoed}"
+        );
+        assert!(
+            echoed.contains("basic.ics"),
+            "short path segments stay: {echoed}"
+        );
     }
 }
