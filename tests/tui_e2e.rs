@@ -140,6 +140,11 @@ fn a_revocation_walks_through_accept_and_apply_in_the_real_terminal() {
         "{screen}"
     );
 
+    // Sync again from the console (the demo's org directory), in the background.
+    s.keys(&["Escape", "R"]);
+    let screen = s.wait_for("synced files: ");
+    assert!(screen.contains("Queue 9"), "{screen}");
+
     s.keys(&["q"]);
     s.wait_for("EXITED 0");
 

@@ -54,7 +54,18 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Msg {
     let Job { effect, ctx } = job;
     let result = match effect {
         Effect::Quit => return Msg::Failed(String::new()),
-        Effect::Load => Data::load(store, &ctx.me, ctx.now, None).map(Msg::Opened),
+        Effect::Load => (|| {
+            progress(format!("loading the cache for {}: reading…", ctx.me));
+            let org = store.load_org()?;
+            progress(format!(
+                "loading the cache for {}: evaluating {} rules over {} grants…",
+                ctx.me,
+                org.rules.len(),
+                org.grants.len()
+            ));
+            let snap = Arc::new(Snapshot::new(org));
+            Data::load(store, &ctx.me, ctx.now, Some(snap)).map(Msg::Opened)
+        })(),
         Effect::Decide(news) => (|| {
             let mut ids = Vec::new();
             let n = news.len();
