@@ -9,6 +9,7 @@ use crate::policy::qualify::{audience_members, qualifies, rule_counts};
 use chrono::Duration;
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeSet, HashMap};
 
 /// How far ahead "a shift starting soon" and the rotations timeline look.
@@ -568,7 +569,7 @@ impl Prefilter {
 
 /// Each suggestion's escalation, by (person, entitlement, fingerprint).
 fn escalation_index(data: &Data) -> Vec<Option<usize>> {
-    let by_key: HashMap<(&str, &str, String), usize> = data
+    let by_key: FxHashMap<(&str, &str, String), usize> = data
         .escalations
         .iter()
         .enumerate()
@@ -624,7 +625,7 @@ pub fn held_since(
     list: &[Suggestion],
 ) -> (Vec<Option<Time>>, Vec<Vec<usize>>) {
     type Held = (Option<Time>, Vec<usize>);
-    let mut wanted: HashMap<(&str, &str), Held> = list
+    let mut wanted: FxHashMap<(&str, &str), Held> = list
         .iter()
         .map(|s| {
             (
@@ -652,7 +653,7 @@ pub fn held_since(
 
 /// Each suggestion's filter fields as indices into one list of distinct strings.
 fn intern_fields(list: &[Suggestion]) -> (Vec<[u32; 4]>, Vec<String>) {
-    let mut ids: HashMap<&str, u32> = HashMap::new();
+    let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
     let mut strings: Vec<String> = Vec::new();
     let mut fields = Vec::with_capacity(list.len());
     for s in list {

@@ -54,6 +54,20 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     if !s.marked.is_empty() {
         title += &format!("{} marked ", s.marked.len());
     }
+    if !s.data.escalations.is_empty() {
+        let to_me = s.queue.iter().filter(|&&i| s.escalated_to_me(i)).count();
+        let above = s
+            .queue
+            .iter()
+            .filter(|&&i| s.escalation(i).is_some() && !s.escalated_to_me(i))
+            .count();
+        if to_me > 0 {
+            title += &format!("!{to_me} escalated to you ");
+        }
+        if above > 0 {
+            title += &format!("^{above} overdue ");
+        }
+    }
     let b = block(title, focused(s, Pane::Queue), t);
     let inner = b.inner(r);
     f.render_widget(b, r);
