@@ -737,6 +737,8 @@ fn readiness(s: &State) -> Vec<Readiness> {
     let snap = &s.data.snap;
     let now = s.now;
     let mut out = Vec::new();
+    // Who holds each entitlement, gathered once per entitlement asked about.
+    let mut holders: FxHashMap<usize, rustc_hash::FxHashSet<&str>> = FxHashMap::default();
     for rule in &snap.org.rules {
         let Audience::Rotation(rid) = &rule.audience else {
             continue;
@@ -768,9 +770,16 @@ fn readiness(s: &State) -> Vec<Readiness> {
                 continue;
             }
             for ent in &rule.grant {
-                let holds = snap
-                    .entitlement_idx(ent)
-                    .is_some_and(|e| snap.grants_of_entitlement(e).any(|g| g.person == person));
+                let holds = snap.entitlement_idx(ent).is_some_and(|e| {
+                    holders
+                        .entry(e)
+                        .or_insert_with(|| {
+                            snap.grants_of_entitlement(e)
+                                .map(|g| g.person.as_str())
+                                .collect()
+                        })
+                        .contains(person)
+                });
                 if !holds {
                     out.push(Readiness {
                         rotation: rot.id.clone(),
