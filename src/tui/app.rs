@@ -136,10 +136,25 @@ impl App {
     /// Messages from the worker that have arrived; true if any did.
     fn drain(&mut self) -> bool {
         let mut got = Vec::new();
+        let mut stopped = false;
         if let Some(w) = &self.worker {
-            while let Ok(m) = w.results.try_recv() {
-                got.push(m);
+            loop {
+                match w.results.try_recv() {
+                    Ok(m) => got.push(m),
+                    Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                        stopped = true;
+                        break;
+                    }
+                }
             }
+        }
+        if stopped {
+            // It panicked (the log says where): say so once, keep what is shown.
+            self.worker = None;
+            got.push(Msg::Failed(
+                "error: the console's worker thread stopped (see the log); what is shown stays, changes now run in the foreground".into(),
+            ));
         }
         let any = !got.is_empty();
         for m in got {

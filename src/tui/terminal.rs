@@ -70,6 +70,12 @@ fn install_panic_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            // The worker's panics are caught there and shown in the status
+            // bar: the console goes on, so the terminal stays as it is.
+            if std::thread::current().name() == Some(super::worker::THREAD) {
+                tracing::error!("console worker panicked: {info}");
+                return;
+            }
             restore();
             previous(info);
         }));

@@ -53,7 +53,8 @@ pub type Progress = Arc<dyn Fn(String) + Send + Sync>;
 pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Msg {
     let Job { effect, ctx } = job;
     let result = match effect {
-        Effect::Quit => return Msg::Failed(String::new()),
+        // The loop ends on quit; nothing to run.
+        Effect::Quit => return Msg::Failed("error: quit is not a job".into()),
         Effect::Load => (|| {
             progress(format!("loading the cache for {}: reading…", ctx.me));
             let org = store.load_org()?;
@@ -251,6 +252,9 @@ fn sync(store: &mut Store, env: &Env, now: Time, progress: &Progress) -> Result<
         .collect())
 }
 
+/// The worker thread's name (the panic hook tells it apart by it).
+pub const THREAD: &str = "steward-console-worker";
+
 /// A thread with its own connection to the cache, running jobs in order.
 pub struct Worker {
     jobs: Sender<Job>,
@@ -262,7 +266,7 @@ impl Worker {
         let (jobs, job_rx) = channel::<Job>();
         let (tx, results) = channel::<Msg>();
         std::thread::Builder::new()
-            .name("steward-console-worker".into())
+            .name(THREAD.into())
             .spawn(move || {
                 let mut store = match Store::open_existing(&db) {
                     Ok(s) => s,
@@ -276,7 +280,15 @@ impl Worker {
                     let _ = out.send(Msg::Progress(text));
                 });
                 while let Ok(job) = job_rx.recv() {
-                    let msg = run(&mut store, &env, job, &progress);
+                    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        run(&mut store, &env, job, &progress)
+                    }));
+                    let msg = ran.unwrap_or_else(|_| {
+                        Msg::Failed(
+                            "error: internal error in the console's worker (the log has it); reload with R"
+                                .into(),
+                        )
+                    });
                     if tx.send(msg).is_err() {
                         break;
                     }
