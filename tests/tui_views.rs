@@ -164,3 +164,25 @@ fn escalated_to_the_parent_owner() {
 fn rules_view() {
     snap_all("rules_marcus", "marcus", "E");
 }
+
+#[test]
+fn loading_screen_drawn_before_the_cache_is_read() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    for (w, h) in SIZES {
+        let mut state = steward::tui::state::State::loading("priya", now(), Vec::new());
+        state.width = w;
+        state.height = h;
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        term.draw(|f| steward::tui::view::render(&state, &Theme::color(), f))
+            .unwrap();
+        let buf = term.backend().buffer().clone();
+        let mut text = String::new();
+        for y in 0..h {
+            let line: String = (0..w).map(|x| buf[(x, y)].symbol()).collect();
+            text.push_str(line.trim_end());
+            text.push('\n');
+        }
+        insta::assert_snapshot!(format!("loading_priya_{w}x{h}"), text);
+    }
+}

@@ -60,7 +60,7 @@ pub fn loading(me: &str, now: Time, t: &Theme, f: &mut Frame) {
         ]),
         Line::from(Span::styled(
             format!(
-                "evaluating every rule at {}; a large organization takes a few seconds",
+                "evaluating the rules at {}; ? and q work meanwhile",
                 crate::policy::minute(now)
             ),
             t.dim,
