@@ -134,17 +134,3 @@ impl Data {
         }
     }
 }
-
-impl Data {
-    /// A copy with decisions, plan and audit re-read from the store.
-    pub fn refreshed(d: &Data, store: &Store, now: Time) -> Result<Data> {
-        Data::with(
-            store,
-            &d.me,
-            now,
-            d.snap.clone(),
-            d.scope.clone(),
-            d.suggestions.clone(),
-        )
-    }
-}
