@@ -18,6 +18,14 @@ fn current(d: &Demo) -> Suggestion {
     d.app.state.data.suggestions[i].clone()
 }
 
+fn flash_of(app: &steward::tui::app::App) -> String {
+    app.state
+        .flash
+        .as_ref()
+        .map(|f| f.text.clone())
+        .unwrap_or_default()
+}
+
 fn flash(d: &Demo) -> String {
     d.app
         .state
@@ -721,6 +729,21 @@ fn the_console_loads_in_the_background_with_help_and_quit_live() {
     assert!(app.state.busy.is_none());
     assert!(!app.state.queue.contains(&first));
     assert_eq!(app.store.decisions().unwrap().len(), 1);
+
+    // Apply runs there too, saying how many changes while it works.
+    keys(&mut app, "Ay");
+    assert_eq!(
+        app.state.busy.as_deref(),
+        Some("applying 1 change upstream…")
+    );
+    keys(&mut app, "L");
+    assert_eq!(app.state.view, View::Audit, "views open meanwhile");
+    assert!(app.settle());
+    assert!(
+        flash_of(&app).starts_with("applied: 1 ok"),
+        "{}",
+        flash_of(&app)
+    );
     keys(&mut app, "q");
     assert!(app.state.quit);
 }

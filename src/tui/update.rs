@@ -440,7 +440,11 @@ fn act(s: &mut State, mode: Mode, action: Action) -> Vec<Effect> {
         Action::Yes => {
             if let Some(Modal::Confirm(c)) = s.modal.take() {
                 s.busy = Some(match &c.effect {
-                    Effect::Apply => "applying the plan…".into(),
+                    Effect::Apply => format!(
+                        "applying {} change{} upstream…",
+                        s.data.plan.len(),
+                        if s.data.plan.len() == 1 { "" } else { "s" }
+                    ),
                     _ => "recording…".into(),
                 });
                 return vec![c.effect];
