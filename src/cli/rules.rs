@@ -17,7 +17,7 @@ pub fn list(ctx: &Ctx, org: &OrgArg, json: bool) -> Result<ExitCode> {
                 .org
                 .rules
                 .iter()
-                .map(|r| (r.id.clone(), dir.display().to_string()))
+                .map(|r| (r.id.clone(), crate::sync::FILES_SOURCE.to_string()))
                 .collect();
             (snap, sources)
         }
