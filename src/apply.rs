@@ -80,6 +80,16 @@ impl Change {
 }
 
 impl Change {
+    /// In a few words, for a progress line: `add ana -> payments-db:read`.
+    pub fn summary(&self) -> String {
+        let verb = match self.op {
+            Op::Add => "add",
+            Op::Remove => "remove",
+            Op::Renew => "renew",
+        };
+        format!("{verb} {} -> {}", self.person, self.entitlement)
+    }
+
     /// The change as done on SCIM source `src`, group `group`.
     pub fn describe_on(&self, src: &str, group: &str) -> String {
         match self.op {
@@ -165,6 +175,34 @@ pub struct Outcome {
     pub requests: Vec<String>,
 }
 
+/// One change finished (done or refused) while `apply` runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ApplyProgress<'a> {
+    /// Changes finished so far, this one included.
+    pub done: usize,
+    /// Changes this apply carries out.
+    pub total: usize,
+    pub outcome: &'a Outcome,
+}
+
+/// Counts finished changes and tells the caller of each.
+struct Tally<'a> {
+    done: usize,
+    total: usize,
+    on: &'a mut dyn FnMut(ApplyProgress<'_>),
+}
+
+impl Tally<'_> {
+    fn tell(&mut self, outcome: &Outcome) {
+        self.done += 1;
+        (self.on)(ApplyProgress {
+            done: self.done,
+            total: self.total,
+            outcome,
+        });
+    }
+}
+
 fn files_dir(store: &Store) -> Result<PathBuf> {
     match store.source(FILES_SOURCE)? {
         Some(s) => Ok(PathBuf::from(s.location)),
@@ -178,14 +216,26 @@ fn files_dir(store: &Store) -> Result<PathBuf> {
 /// directory. Each decision is checked again now: the actor and the decider
 /// must both have authority over its area, and the suggestion must still
 /// stand (unless the change is already upstream, from an earlier,
-/// interrupted run).
-pub fn apply(store: &mut Store, actor: &str, now: Time, dry_run: bool) -> Result<Vec<Outcome>> {
+/// interrupted run). `progress` hears of each change once it is done (or
+/// refused), in the order they finish.
+pub fn apply(
+    store: &mut Store,
+    actor: &str,
+    now: Time,
+    dry_run: bool,
+    progress: &mut dyn FnMut(ApplyProgress<'_>),
+) -> Result<Vec<Outcome>> {
     let snap = Snapshot::new(store.load_org()?);
     let scope = Scope::of(&snap, actor, now);
     let changes = plan(store, &snap, &scope)?;
     if changes.is_empty() {
         return Ok(Vec::new());
     }
+    let mut tally = Tally {
+        done: 0,
+        total: changes.len(),
+        on: progress,
+    };
     let current = suggestions(&snap, &Scope::everything(&snap), now);
     let decisions = store.planned()?;
     // Changes bound for a SCIM source need its config (URL, credential).
@@ -206,11 +256,14 @@ pub fn apply(store: &mut Store, actor: &str, now: Time, dry_run: bool) -> Result
             }
         })
         .collect();
+    for o in &outcomes {
+        tally.tell(o);
+    }
     if changes.is_empty() {
         return Ok(outcomes);
     }
     let (done, dir) = apply_files(
-        store, &snap, &current, &decisions, changes, actor, now, dry_run,
+        store, &snap, &current, &decisions, changes, actor, now, dry_run, &mut tally,
     )?;
     outcomes.extend(done);
     if let Some(dir) = dir {
@@ -220,6 +273,8 @@ pub fn apply(store: &mut Store, actor: &str, now: Time, dry_run: bool) -> Result
 }
 
 /// Rewrites `grants.csv` for `changes`; the directory to re-sync, unless dry.
+/// The file is written once, so every change is told of after that write
+/// (and after its decision is recorded as applied).
 #[allow(clippy::too_many_arguments)]
 fn apply_files(
     store: &mut Store,
@@ -230,6 +285,7 @@ fn apply_files(
     actor: &str,
     now: Time,
     dry_run: bool,
+    tally: &mut Tally<'_>,
 ) -> Result<(Vec<Outcome>, Option<PathBuf>)> {
     let dir = files_dir(store)?;
     let upstream =
@@ -249,6 +305,9 @@ fn apply_files(
         });
     }
     if dry_run {
+        for o in &outcomes {
+            tally.tell(o);
+        }
         return Ok((outcomes, None));
     }
     if grants != upstream.grants {
@@ -257,6 +316,9 @@ fn apply_files(
     }
     for o in &outcomes {
         store.finish_decision(o.change.decision, o.ok, &o.result, actor, now)?;
+    }
+    for o in &outcomes {
+        tally.tell(o);
     }
     Ok((outcomes, Some(dir)))
 }
@@ -291,6 +353,8 @@ pub fn scim_target(sources: &[SourceConfig], e: &Entitlement) -> Option<(String,
 /// Applies the planned decisions within `actor`'s scope to the configured
 /// sources: SCIM-mapped entitlements over SCIM (`PATCH /Groups/{id}`), the
 /// rest to the org directory. Each touched source is synced again after.
+/// `progress` hears of each change once it is done (or refused): the org
+/// directory's together after its one write, then each SCIM one in turn.
 pub async fn apply_configured(
     store: &mut Store,
     sources: &[SourceConfig],
@@ -298,6 +362,7 @@ pub async fn apply_configured(
     actor: &str,
     now: Time,
     dry_run: bool,
+    progress: &mut dyn FnMut(ApplyProgress<'_>),
 ) -> Result<Vec<Outcome>> {
     let snap = Snapshot::new(store.load_org()?);
     let scope = Scope::of(&snap, actor, now);
@@ -305,6 +370,11 @@ pub async fn apply_configured(
     if changes.is_empty() {
         return Ok(Vec::new());
     }
+    let mut tally = Tally {
+        done: 0,
+        total: changes.len(),
+        on: progress,
+    };
     let current = suggestions(&snap, &Scope::everything(&snap), now);
     let decisions = store.planned()?;
     let mut via_scim: Vec<(Change, String, String)> = Vec::new();
@@ -327,7 +397,7 @@ pub async fn apply_configured(
     let mut resync_dir = None;
     if !via_files.is_empty() {
         let (o, dir) = apply_files(
-            store, &snap, &current, &decisions, via_files, actor, now, dry_run,
+            store, &snap, &current, &decisions, via_files, actor, now, dry_run, &mut tally,
         )?;
         outcomes.extend(o);
         resync_dir = dir;
@@ -377,12 +447,14 @@ pub async fn apply_configured(
                 touched.push(src.clone());
             }
         }
-        outcomes.push(Outcome {
+        let outcome = Outcome {
             change,
             ok,
             result,
             requests,
-        });
+        };
+        tally.tell(&outcome);
+        outcomes.push(outcome);
     }
     outcomes.sort_by_key(|o| o.change.decision);
     if dry_run {

@@ -617,23 +617,9 @@ fn plan(ctx: &Ctx, person: Option<&str>, json: bool) -> Result<ExitCode> {
 fn apply_cmd(ctx: &Ctx, actor: &str, dry_run: bool) -> Result<ExitCode> {
     let mut store = ctx.open_store()?;
     let sources = configured_sources(ctx)?;
-    let outcomes = if sources.is_empty() {
-        apply::apply(&mut store, actor, ctx.now, dry_run)?
-    } else {
-        runtime()?.block_on(apply::apply_configured(
-            &mut store,
-            &sources,
-            crate::sources::http::client(),
-            actor,
-            ctx.now,
-            dry_run,
-        ))?
-    };
-    if outcomes.is_empty() {
-        return nothing_to_apply(&store, actor);
-    }
-    let mut failed = 0;
-    for o in &outcomes {
+    // One line per change as soon as it is done (or refused).
+    let mut print = |p: apply::ApplyProgress<'_>| {
+        let o = p.outcome;
         if dry_run {
             println!("would: #{} {}", o.change.decision, o.result);
             for r in &o.requests {
@@ -650,8 +636,24 @@ fn apply_cmd(ctx: &Ctx, actor: &str, dry_run: bool) -> Result<ExitCode> {
                 println!("  sent {r}");
             }
         }
-        failed += usize::from(!o.ok);
+    };
+    let outcomes = if sources.is_empty() {
+        apply::apply(&mut store, actor, ctx.now, dry_run, &mut print)?
+    } else {
+        runtime()?.block_on(apply::apply_configured(
+            &mut store,
+            &sources,
+            crate::sources::http::client(),
+            actor,
+            ctx.now,
+            dry_run,
+            &mut print,
+        ))?
+    };
+    if outcomes.is_empty() {
+        return nothing_to_apply(&store, actor);
     }
+    let failed = outcomes.iter().filter(|o| !o.ok).count();
     if !dry_run {
         println!(
             "{} applied, {failed} failed; the cache was re-synced",

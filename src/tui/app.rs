@@ -103,8 +103,19 @@ impl App {
                 }
             }
             None => {
-                let quiet: Progress = std::sync::Arc::new(|_| {});
-                let msg = worker::run(&mut self.store, &self.env, job, &quiet);
+                // Progress arrives, in order, before the result, as from a worker.
+                let said: std::sync::Arc<std::sync::Mutex<Vec<Msg>>> = Default::default();
+                let into = said.clone();
+                let progress: Progress = std::sync::Arc::new(move |m| {
+                    if let Ok(mut v) = into.lock() {
+                        v.push(m);
+                    }
+                });
+                let msg = worker::run(&mut self.store, &self.env, job, &progress);
+                let said = said.lock().map(|mut v| std::mem::take(&mut *v));
+                for m in said.unwrap_or_default() {
+                    self.feed(m);
+                }
                 self.feed(msg);
             }
         }

@@ -83,6 +83,7 @@ impl State {
             readiness: Vec::new(),
             rotations: Vec::new(),
             applied: Vec::new(),
+            applying: None,
             quit: false,
         };
         s.reset_for_data();

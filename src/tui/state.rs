@@ -164,6 +164,38 @@ pub struct Readiness {
     pub rule: String,
 }
 
+/// One change of a running apply, finished (done or refused).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyStep {
+    /// Changes finished so far, this one included.
+    pub done: usize,
+    pub total: usize,
+    pub decision: i64,
+    pub ok: bool,
+    /// The change in a few words: `add ana -> payments-db:read`.
+    pub what: String,
+    /// Its result, as the plan view lists it: `#12 grants.csv: add …`.
+    pub result: String,
+}
+
+/// An apply under way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applying {
+    pub total: usize,
+    /// Finished changes, in the order they finished.
+    pub steps: Vec<ApplyStep>,
+}
+
+impl Applying {
+    /// How the change of decision `id` went, once it has finished.
+    pub fn result_of(&self, id: i64) -> Option<bool> {
+        self.steps
+            .iter()
+            .find(|st| st.decision == id)
+            .map(|st| st.ok)
+    }
+}
+
 /// One rule in the rules view.
 #[derive(Debug, Clone)]
 pub struct RuleRow {
@@ -266,5 +298,7 @@ pub struct State {
     pub rotations: Vec<usize>,
     /// Per-change results of the last apply.
     pub applied: Vec<(bool, String)>,
+    /// The apply under way, while it runs: what has finished so far.
+    pub applying: Option<Applying>,
     pub quit: bool,
 }

@@ -52,6 +52,8 @@ pub enum Msg {
     },
     /// A running job's progress, in words.
     Progress(String),
+    /// One change of a running apply finished (done or refused).
+    ApplyStep(ApplyStep),
 }
 
 pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
@@ -105,6 +107,7 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Applied { results, data } => {
             s.busy = None;
+            s.applying = None;
             s.data = data;
             s.reset_for_data();
             let ok = results.iter().filter(|r| r.0).count();
@@ -142,7 +145,19 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Failed(e) => {
             s.busy = None;
-            flash(s, e, true);
+            // An apply that stopped part way: what finished before stays shown.
+            let text = match s.applying.take() {
+                Some(a) if !a.steps.is_empty() => {
+                    let n = a.steps.len();
+                    s.applied = a.steps.into_iter().map(|st| (st.ok, st.result)).collect();
+                    format!(
+                        "{e} (after {n} of {} changes finished; the plan view lists them)",
+                        a.total
+                    )
+                }
+                _ => e,
+            };
+            flash(s, text, true);
             Vec::new()
         }
         Msg::Opened(data) => {
@@ -179,6 +194,22 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Progress(text) => {
             if s.busy.is_some() {
                 s.busy = Some(text);
+            }
+            Vec::new()
+        }
+        Msg::ApplyStep(step) => {
+            if s.busy.is_some()
+                && let Some(a) = &mut s.applying
+            {
+                s.busy = Some(format!(
+                    "applying {}/{}: {} {}",
+                    step.done,
+                    step.total,
+                    step.what,
+                    if step.ok { "✓" } else { "✗ not applied" }
+                ));
+                a.total = step.total;
+                a.steps.push(step);
             }
             Vec::new()
         }
@@ -440,11 +471,18 @@ fn act(s: &mut State, mode: Mode, action: Action) -> Vec<Effect> {
         Action::Yes => {
             if let Some(Modal::Confirm(c)) = s.modal.take() {
                 s.busy = Some(match &c.effect {
-                    Effect::Apply => format!(
-                        "applying {} change{} upstream…",
-                        s.data.plan.len(),
-                        if s.data.plan.len() == 1 { "" } else { "s" }
-                    ),
+                    Effect::Apply => {
+                        s.applied.clear();
+                        s.applying = Some(Applying {
+                            total: s.data.plan.len(),
+                            steps: Vec::new(),
+                        });
+                        format!(
+                            "applying {} change{} upstream…",
+                            s.data.plan.len(),
+                            if s.data.plan.len() == 1 { "" } else { "s" }
+                        )
+                    }
                     _ => "recording…".into(),
                 });
                 return vec![c.effect];

@@ -4,8 +4,9 @@
 //! tests (`App::feed`). One job at a time, in the order asked.
 
 use super::data::Data;
-use super::state::Effect;
+use super::state::{ApplyStep, Effect};
 use super::update::Msg;
+use crate::apply::{ApplyProgress, Outcome};
 use crate::config::{SourceConfig, SourceKind};
 use crate::model::Time;
 use crate::policy::Snapshot;
@@ -46,8 +47,14 @@ pub struct Job {
     pub ctx: Ctx,
 }
 
-/// Progress said in words, shown in the status bar while a job runs.
-pub type Progress = Arc<dyn Fn(String) + Send + Sync>;
+/// Where a running job's progress goes, as messages: words for the status
+/// bar (`Msg::Progress`), or an apply's finished changes (`Msg::ApplyStep`).
+pub type Progress = Arc<dyn Fn(Msg) + Send + Sync>;
+
+/// Progress in words.
+fn say(progress: &Progress, text: String) {
+    progress(Msg::Progress(text));
+}
 
 /// Runs one job; the message says how it went (errors included).
 pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Msg {
@@ -56,14 +63,20 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Msg {
         // The loop ends on quit; nothing to run.
         Effect::Quit => return Msg::Failed("error: quit is not a job".into()),
         Effect::Load => (|| {
-            progress(format!("loading the cache for {}: reading…", ctx.me));
+            say(
+                progress,
+                format!("loading the cache for {}: reading…", ctx.me),
+            );
             let org = store.load_org()?;
-            progress(format!(
-                "loading the cache for {}: evaluating {} rules over {} grants…",
-                ctx.me,
-                org.rules.len(),
-                org.grants.len()
-            ));
+            say(
+                progress,
+                format!(
+                    "loading the cache for {}: evaluating {} rules over {} grants…",
+                    ctx.me,
+                    org.rules.len(),
+                    org.grants.len()
+                ),
+            );
             let snap = Arc::new(Snapshot::new(org));
             Data::load(store, &ctx.me, ctx.now, Some(snap)).map(Msg::Opened)
         })(),
@@ -72,7 +85,7 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Msg {
             let n = news.len();
             for (k, new) in news.iter().enumerate() {
                 if n > 1 {
-                    progress(format!("recording {}/{n}…", k + 1));
+                    say(progress, format!("recording {}/{n}…", k + 1));
                 }
                 let d = store.record_decision(new, ctx.now)?;
                 tracing::info!(id = d.id, verdict = d.verdict.as_str(), "decision recorded");
@@ -87,12 +100,18 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Msg {
             Ok(Msg::Undone { id, data })
         })(),
         Effect::Apply => (|| {
-            let outcomes = apply(store, env, &ctx)?;
-            let results = outcomes
-                .into_iter()
-                .map(|o| (o.ok, format!("#{} {}", o.change.decision, o.result)))
-                .collect();
-            progress("applied; reloading…".into());
+            let outcomes = apply(store, env, &ctx, &mut |p| {
+                progress(Msg::ApplyStep(ApplyStep {
+                    done: p.done,
+                    total: p.total,
+                    decision: p.outcome.change.decision,
+                    ok: p.outcome.ok,
+                    what: p.outcome.change.summary(),
+                    result: result_line(p.outcome),
+                }))
+            })?;
+            let results = outcomes.iter().map(|o| (o.ok, result_line(o))).collect();
+            say(progress, "applied; reloading…".into());
             let data = Data::load(store, &ctx.me, ctx.now, None)?;
             Ok(Msg::Applied { results, data })
         })(),
@@ -135,7 +154,7 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Msg {
         })(),
         Effect::Sync => (|| {
             let results = sync(store, env, ctx.now, progress)?;
-            progress("synced; reloading…".into());
+            say(progress, "synced; reloading…".into());
             let data = Data::load(store, &ctx.me, ctx.now, None)?;
             Ok(Msg::Synced { results, data })
         })(),
@@ -161,9 +180,20 @@ fn refreshed(store: &mut Store, ctx: &Ctx) -> Result<Data> {
     }
 }
 
+/// One change's result as the plan view lists it.
+fn result_line(o: &Outcome) -> String {
+    format!("#{} {}", o.change.decision, o.result)
+}
+
 /// The plan carried out: over SCIM where the config maps an entitlement to
-/// a SCIM source, to the org directory otherwise.
-fn apply(store: &mut Store, env: &Env, ctx: &Ctx) -> Result<Vec<crate::apply::Outcome>> {
+/// a SCIM source, to the org directory otherwise. `step` hears of each
+/// change as it finishes.
+fn apply(
+    store: &mut Store,
+    env: &Env,
+    ctx: &Ctx,
+    step: &mut dyn FnMut(ApplyProgress<'_>),
+) -> Result<Vec<Outcome>> {
     if env.sources.iter().any(|s| s.kind == SourceKind::Scim) {
         let rt = runtime()?;
         rt.block_on(crate::apply::apply_configured(
@@ -173,9 +203,10 @@ fn apply(store: &mut Store, env: &Env, ctx: &Ctx) -> Result<Vec<crate::apply::Ou
             &ctx.me,
             ctx.now,
             false,
+            step,
         ))
     } else {
-        crate::apply::apply(store, &ctx.me, ctx.now, false)
+        crate::apply::apply(store, &ctx.me, ctx.now, false, step)
     }
 }
 
@@ -199,7 +230,10 @@ fn sync(store: &mut Store, env: &Env, now: Time, progress: &Progress) -> Result<
             );
         };
         let dir = PathBuf::from(&src.location);
-        progress(format!("syncing {}: reading {}…", src.name, dir.display()));
+        say(
+            progress,
+            format!("syncing {}: reading {}…", src.name, dir.display()),
+        );
         let result = match crate::sync::sync_org_dir(store, &dir, now) {
             Ok(done) => Ok(format!(
                 "{} people, {} areas, {} grants",
@@ -227,16 +261,19 @@ fn sync(store: &mut Store, env: &Env, now: Time, progress: &Progress) -> Result<
         };
         map.insert(ev.source.clone(), text);
         let all: Vec<String> = map.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-        said(format!("syncing… {}", all.join(" · ")));
+        say(&said, format!("syncing… {}", all.join(" · ")));
     });
-    progress(format!(
-        "syncing {}…",
-        env.sources
-            .iter()
-            .map(|s| s.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
+    say(
+        progress,
+        format!(
+            "syncing {}…",
+            env.sources
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
     let rt = runtime()?;
     let outcomes = rt.block_on(crate::sync::sync_sources(
         store,
@@ -276,8 +313,8 @@ impl Worker {
                     }
                 };
                 let out = tx.clone();
-                let progress: Progress = Arc::new(move |text| {
-                    let _ = out.send(Msg::Progress(text));
+                let progress: Progress = Arc::new(move |msg| {
+                    let _ = out.send(msg);
                 });
                 while let Ok(job) = job_rx.recv() {
                     let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -1,5 +1,5 @@
-//! Accepted decisions not yet applied, as concrete changes; and the results
-//! of the last apply.
+//! Accepted decisions not yet applied, as concrete changes; while an apply
+//! runs, each change's mark as it finishes; and the results of the last apply.
 
 use super::block;
 use crate::tui::layout;
@@ -10,17 +10,25 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+/// Results listed at least, however long the plan.
+const MIN_RESULTS: usize = 8;
+
 pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
-    let b = block(
-        format!(
+    let title = match &s.applying {
+        Some(a) => format!(
+            " Plan: applying, {}/{} change(s) finished ",
+            a.steps.len(),
+            a.total
+        ),
+        None => format!(
             " Plan: {} change(s) to apply (A applies) ",
             s.data.plan.len()
         ),
-        true,
-        t,
-    );
+    };
+    let b = block(title, true, t);
     let inner = b.inner(r);
     f.render_widget(b, r);
+    let height = inner.height as usize;
     let mut lines = Vec::new();
     if s.data.plan.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -28,14 +36,49 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
             t.dim,
         )));
     }
-    let visible = (inner.height as usize).saturating_sub(if s.applied.is_empty() {
+
+    // Results: those of the apply under way (latest last), else of the last one.
+    let (heading, results): (&str, Vec<(bool, &str)>) = match &s.applying {
+        Some(a) => (
+            "This apply so far:",
+            a.steps
+                .iter()
+                .map(|st| (st.ok, st.result.as_str()))
+                .collect(),
+        ),
+        None => {
+            // Failures first: they are what needs a look.
+            let mut r: Vec<(bool, &str)> =
+                s.applied.iter().map(|(ok, x)| (*ok, x.as_str())).collect();
+            r.sort_by_key(|(ok, _)| *ok);
+            ("Last apply:", r)
+        }
+    };
+    let plan_rows = s.data.plan.len().max(1);
+    let result_rows = if results.is_empty() {
         0
     } else {
-        s.applied.len().min(8) + 2
+        results
+            .len()
+            .min(MIN_RESULTS.max(height.saturating_sub(plan_rows + 2)))
+    };
+    let visible = height.saturating_sub(if results.is_empty() {
+        0
+    } else {
+        result_rows + 2
     });
+
     let off = layout::offset(s.plan_sel, s.data.plan.len(), visible);
     for (i, c) in s.data.plan.iter().enumerate().skip(off).take(visible) {
-        let mut line = Line::from(vec![
+        let mut spans = Vec::new();
+        if let Some(a) = &s.applying {
+            spans.push(match a.result_of(c.decision) {
+                Some(true) => Span::styled("✓ ", t.ok),
+                Some(false) => Span::styled("✗ ", t.error),
+                None => Span::styled("· ", t.dim),
+            });
+        }
+        spans.extend([
             Span::styled(format!("#{:<4} ", c.decision), t.dim),
             Span::raw(c.describe()),
             Span::styled(
@@ -43,22 +86,45 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
                 t.dim,
             ),
         ]);
-        if i == s.plan_sel {
+        let mut line = Line::from(spans);
+        if i == s.plan_sel && s.applying.is_none() {
             line = line.style(t.selected);
         }
         lines.push(line);
     }
-    if !s.applied.is_empty() {
+    if !results.is_empty() {
         lines.push(Line::default());
-        lines.push(Line::from(Span::styled("Last apply:", t.title)));
-        for (ok, text) in s.applied.iter().take(8) {
+        lines.push(Line::from(Span::styled(heading, t.title)));
+        // When they do not all fit, one row says how many are left out:
+        // the earliest while an apply runs (the latest matter), else the last.
+        let cut = results.len() - result_rows;
+        let left_out = if cut > 0 { cut + 1 } else { 0 };
+        let say_more = |n: usize, which: &str| {
+            Line::from(Span::styled(
+                format!("… {n} {which}; the audit view (L) lists every result"),
+                t.dim,
+            ))
+        };
+        let live = s.applying.is_some();
+        if live && left_out > 0 {
+            lines.push(say_more(left_out, "earlier"));
+        }
+        let shown = if live {
+            &results[left_out..]
+        } else {
+            &results[..results.len() - left_out]
+        };
+        for (ok, text) in shown {
             lines.push(Line::from(vec![
                 Span::styled(
                     if *ok { "ok   " } else { "FAIL " },
                     if *ok { t.ok } else { t.error },
                 ),
-                Span::raw(text.as_str()),
+                Span::raw(*text),
             ]));
+        }
+        if !live && left_out > 0 {
+            lines.push(say_more(left_out, "more"));
         }
     }
     f.render_widget(Paragraph::new(lines), inner);
