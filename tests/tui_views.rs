@@ -186,3 +186,37 @@ fn loading_screen_drawn_before_the_cache_is_read() {
         insta::assert_snapshot!(format!("loading_priya_{w}x{h}"), text);
     }
 }
+
+#[test]
+fn plan_view_mid_apply() {
+    use steward::tui::state::ApplyStep;
+    use steward::tui::update::{Msg, update};
+    for (w, h) in SIZES {
+        let mut d = demo("priya");
+        keys(&mut d.app, "ay<Space><Space>ay");
+        // Confirmed: the apply runs elsewhere; two of its three changes
+        // have finished, the second refused.
+        update(&mut d.app.state, key('A'));
+        update(&mut d.app.state, key('y'));
+        let plan = d.app.state.data.plan.clone();
+        for (k, ok, result) in [
+            (0, true, plan[0].describe()),
+            (
+                1,
+                false,
+                "refused: decider priya no longer has authority over area payments-db".into(),
+            ),
+        ] {
+            d.app.feed(Msg::ApplyStep(ApplyStep {
+                done: k + 1,
+                total: plan.len(),
+                decision: plan[k].decision,
+                ok,
+                what: plan[k].summary(),
+                result: format!("#{} {result}", plan[k].decision),
+            }));
+        }
+        let text = screen(&mut d.app, w, h);
+        insta::assert_snapshot!(format!("applying_priya_{w}x{h}"), text);
+    }
+}
