@@ -341,6 +341,180 @@ fn apply_lists_every_change_then_reports_each_result() {
     assert!(flash(&d).contains("nothing to apply"));
 }
 
+/// The console's messages, fed in order: confirming asks for the apply; the
+/// worker's steps then come one per finished change.
+fn start_apply(d: &mut Demo) -> usize {
+    use steward::tui::update::update;
+    update(&mut d.app.state, key('A'));
+    let effects = update(&mut d.app.state, key('y'));
+    assert!(matches!(effects.as_slice(), [Effect::Apply]), "{effects:?}");
+    d.app.state.data.plan.len()
+}
+
+fn step(d: &Demo, k: usize, total: usize, ok: bool, result: &str) -> Msg {
+    let c = &d.app.state.data.plan[k];
+    Msg::ApplyStep(ApplyStep {
+        done: k + 1,
+        total,
+        decision: c.decision,
+        ok,
+        what: c.summary(),
+        result: format!("#{} {result}", c.decision),
+    })
+}
+
+#[test]
+fn apply_progress_shows_each_change_as_the_worker_finishes_it() {
+    use std::sync::{Arc, Mutex};
+    use steward::tui::worker::{self, Ctx, Env, Job, Progress};
+    let mut d = demo("priya");
+    keys(&mut d.app, "ayay");
+    let total = start_apply(&mut d);
+    assert_eq!(total, 2);
+    assert_eq!(
+        d.app.state.busy.as_deref(),
+        Some("applying 2 changes upstream…")
+    );
+    let plan = d.app.state.data.plan.clone();
+
+    // The apply itself, run as the worker runs it, its messages kept.
+    // Each step comes once its change is done: grants.csv already says so.
+    let said: Arc<Mutex<Vec<Msg>>> = Arc::default();
+    let held_then: Arc<Mutex<Vec<bool>>> = Arc::default();
+    let (into, held) = (said.clone(), held_then.clone());
+    let grants_csv = d.dir.path().join("demo").join("org").join("grants.csv");
+    let first = format!("{},{},", plan[0].person, plan[0].entitlement);
+    let progress: Progress = Arc::new(move |m| {
+        if matches!(m, Msg::ApplyStep(_)) {
+            let now = std::fs::read_to_string(&grants_csv).unwrap();
+            held.lock().unwrap().push(now.contains(&first));
+        }
+        into.lock().unwrap().push(m)
+    });
+    let job = Job {
+        effect: Effect::Apply,
+        ctx: Ctx {
+            me: "priya".into(),
+            now: now(),
+            base: None,
+        },
+    };
+    let result = worker::run(&mut d.app.store, &Env::default(), job, &progress);
+    let msgs = std::mem::take(&mut *said.lock().unwrap());
+
+    let mut seen = Vec::new();
+    for m in msgs {
+        if let Msg::ApplyStep(st) = &m {
+            seen.push((st.done, st.total, st.decision, st.ok));
+            let at = st.done;
+            let what = st.what.clone();
+            d.app.feed(m);
+            // The status bar names the change just finished and its mark.
+            assert_eq!(
+                d.app.state.busy.as_deref(),
+                Some(format!("applying {at}/2: {what} ✓").as_str())
+            );
+            let text = screen(&mut d.app, 160, 48);
+            assert!(
+                text.contains(&format!("applying {at}/2: {what} ✓")),
+                "{text}"
+            );
+            assert!(
+                text.contains(&format!("Plan: applying, {at}/2 change(s) finished")),
+                "{text}"
+            );
+            // Finished rows are marked; the rest wait.
+            for (k, c) in plan.iter().enumerate() {
+                let mark = if k < at { "✓" } else { "·" };
+                assert!(
+                    text.contains(&format!("{mark} #{:<4} {}", c.decision, c.describe())),
+                    "{text}"
+                );
+            }
+        } else {
+            d.app.feed(m);
+        }
+    }
+    assert_eq!(
+        seen,
+        vec![
+            (1, 2, plan[0].decision, true),
+            (2, 2, plan[1].decision, true)
+        ]
+    );
+    assert_eq!(*held_then.lock().unwrap(), vec![false, false]);
+    // Then the result: every change's outcome, the plan emptied.
+    d.app.feed(result);
+    assert!(d.app.state.busy.is_none());
+    assert!(d.app.state.applying.is_none());
+    assert_eq!(d.app.state.applied.len(), 2);
+    assert!(
+        d.app.state.applied.iter().all(|r| r.0),
+        "{:?}",
+        d.app.state.applied
+    );
+    assert!(d.app.state.data.plan.is_empty());
+    assert!(flash(&d).starts_with("applied: 2 ok, 0 not applied"));
+    let text = screen(&mut d.app, 160, 48);
+    assert!(text.contains("Last apply:"), "{text}");
+    for c in &plan {
+        assert!(
+            text.contains(&format!("ok   #{} {}", c.decision, c.describe())),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn an_apply_that_stops_part_way_keeps_what_finished_and_says_so() {
+    let mut d = demo("priya");
+    keys(&mut d.app, "ayayay");
+    let total = start_apply(&mut d);
+    assert_eq!(total, 3);
+    let first = step(
+        &d,
+        0,
+        3,
+        true,
+        "grants.csv: remove greg -> payments-db:read",
+    );
+    d.app.feed(first);
+    let refused = step(
+        &d,
+        1,
+        3,
+        false,
+        "refused: decider priya no longer has authority over area payments-db",
+    );
+    let what = d.app.state.data.plan[1].summary();
+    d.app.feed(refused);
+    assert_eq!(
+        d.app.state.busy.as_deref(),
+        Some(format!("applying 2/3: {what} ✗ not applied").as_str())
+    );
+    // Keys that would start another job wait; views still open.
+    keys(&mut d.app, "AL");
+    assert!(d.app.state.modal.is_none());
+    assert_eq!(d.app.state.view, View::Audit);
+    keys(&mut d.app, "P");
+    d.app.feed(Msg::Failed(
+        "error: cannot write /tmp/org/grants.csv: disk full".into(),
+    ));
+    assert!(d.app.state.busy.is_none());
+    assert!(d.app.state.applying.is_none());
+    assert_eq!(
+        flash(&d),
+        "error: cannot write /tmp/org/grants.csv: disk full (after 2 of 3 changes finished; the plan view lists them)"
+    );
+    let oks: Vec<bool> = d.app.state.applied.iter().map(|r| r.0).collect();
+    assert_eq!(oks, vec![true, false]);
+    // Failures first in the list, each with its reason.
+    let text = screen(&mut d.app, 160, 48);
+    let fail = text.find("FAIL #2 refused: decider priya").expect(&text);
+    let ok = text.find("ok   #1 grants.csv: remove greg").expect(&text);
+    assert!(fail < ok, "{text}");
+}
+
 #[test]
 fn the_persona_key_cycles_the_demo_owners() {
     let mut d = demo("priya");
