@@ -610,6 +610,15 @@ fn a_scim_apply_killed_at_random_points_completes_on_rerun_without_doing_anythin
         GROUPS,
         "only olga's reviews should remain:\n{out}"
     );
+    // Every grant steward made carries its record, even those whose record
+    // a kill cut off and the rerun wrote.
+    for (p, e) in &s.grants {
+        let why = ok(dir, &["why", p.as_str(), e.as_str()]);
+        assert!(
+            why.contains(&format!("granted by {OWNER}, basis rule:pay-read")),
+            "{p} {e}:\n{why}"
+        );
+    }
     assert_cache_whole(dir);
     eprintln!("crash_scim total: {} ms", elapsed_ms(started));
 }
