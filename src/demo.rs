@@ -95,11 +95,30 @@ pub fn install(home: &Path, now: Time) -> Result<Installed> {
     let mut store = Store::open(&db)?;
     sync_org_dir(&mut store, &org_dir, demo_now)?;
     store.set_setting("demo_reference", REFERENCE)?;
+    seed_history(&mut store, demo_now)?;
     Ok(Installed {
         org_dir,
         db,
         now: demo_now,
     })
+}
+
+/// How long the demo pretends steward has been watching the slow cases.
+const HISTORY_DAYS: i64 = 16;
+
+/// As if steward had been in use for a while: the chronic suggestions
+/// (revocations for people who left, reviews that fell due) were first seen
+/// `HISTORY_DAYS` ago, so those nobody decided have escalated to the owner of
+/// the parent area, as they would have in a real organization.
+fn seed_history(store: &mut Store, now: Time) -> Result<()> {
+    use crate::model::Reason;
+    use crate::policy::{Scope, Snapshot, suggestions};
+    let snap = Snapshot::new(store.load_org()?);
+    let chronic: Vec<_> = suggestions(&snap, &Scope::everything(&snap), now)
+        .into_iter()
+        .filter(|s| matches!(s.reason, Reason::PersonLeft | Reason::ReviewDue))
+        .collect();
+    store.note_seen(&chronic, now - Duration::days(HISTORY_DAYS))
 }
 
 #[cfg(test)]

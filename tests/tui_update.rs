@@ -687,16 +687,22 @@ fn undecided_past_escalate_days_reaches_the_parent_owner_marked() {
         .filter(|s| s.area == "payments-db")
         .collect();
     assert!(!mine.is_empty());
-    // 13 days later nothing has escalated (payments-db: escalate_days 14).
+    // The demo's history has the chronic cases (people who left, reviews
+    // due) waiting since 16 days before it was installed; the rest is new.
+    let chronic = |s: &Suggestion| matches!(s.reason, Reason::PersonLeft | Reason::ReviewDue);
+    // 13 days later nothing new has escalated (payments-db: escalate_days 14).
     let early = reopen(&d, "marcus", now() + chrono::Duration::days(13));
-    assert!(early.state.data.escalations.is_empty());
     assert!(
         early
             .state
-            .queue
+            .data
+            .escalations
             .iter()
-            .all(|&i| !early.state.escalated_to_me(i))
+            .all(|e| chronic(&e.suggestion))
     );
+    assert!(early.state.queue.iter().all(|&i| {
+        !early.state.escalated_to_me(i) || chronic(&early.state.data.suggestions[i])
+    }));
 
     // 15 days later they reach marcus, who owns payments (its parent).
     let mut m = reopen(&d, "marcus", now() + chrono::Duration::days(15));
@@ -707,14 +713,22 @@ fn undecided_past_escalate_days_reaches_the_parent_owner_marked() {
         .copied()
         .filter(|&i| s.escalated_to_me(i))
         .collect();
-    assert!(!escalated.is_empty(), "nothing escalated to marcus");
+    assert!(
+        escalated.iter().any(|&i| !chronic(&s.data.suggestions[i])),
+        "nothing new escalated to marcus"
+    );
     for &i in &escalated {
         let e = s.escalation(i).unwrap();
         assert_eq!(
             (e.owner.as_str(), e.to_area.as_str()),
             ("priya", "payments")
         );
-        assert_eq!(e.age_days, 15);
+        let waited = if chronic(&s.data.suggestions[i]) {
+            31
+        } else {
+            15
+        };
+        assert_eq!(e.age_days, waited);
         assert_eq!(s.data.suggestions[i].area, "payments-db");
     }
     // Sorted: people who left first, then what escalated to him, then the rest.
@@ -750,7 +764,7 @@ fn undecided_past_escalate_days_reaches_the_parent_owner_marked() {
         .state
         .queue
         .iter()
-        .position(|&i| m.state.escalated_to_me(i))
+        .position(|&i| m.state.escalated_to_me(i) && !chronic(&m.state.data.suggestions[i]))
         .unwrap();
     for _ in 0..at {
         keys(&mut m, "j");
@@ -785,7 +799,7 @@ fn undecided_past_escalate_days_reaches_the_parent_owner_marked() {
         .queue
         .iter()
         .copied()
-        .find(|&i| p.state.escalation(i).is_some())
+        .find(|&i| p.state.escalation(i).is_some() && !chronic(&p.state.data.suggestions[i]))
         .expect("an overdue suggestion");
     assert!(!p.state.escalated_to_me(overdue));
     assert_eq!(p.state.escalation(overdue).unwrap().to, "marcus");
@@ -1014,4 +1028,31 @@ fn rules_view_lists_rules_in_scope_and_removes_one_written_in_steward() {
     );
     keys(&mut d.app, "<Esc>");
     assert_eq!(d.app.state.view, View::Main);
+}
+
+#[test]
+fn the_demo_opens_with_its_chronic_cases_already_escalated() {
+    // A fresh demo: marcus (manager) sees what priya left undecided for 16 days.
+    let mut m = demo("marcus");
+    let s = &m.app.state;
+    let escalated: Vec<usize> = s
+        .queue
+        .iter()
+        .copied()
+        .filter(|&i| s.escalated_to_me(i))
+        .collect();
+    assert!(!escalated.is_empty());
+    for &i in &escalated {
+        let sug = &s.data.suggestions[i];
+        assert!(
+            matches!(sug.reason, Reason::PersonLeft | Reason::ReviewDue),
+            "{sug:?}"
+        );
+        assert_eq!(s.escalation(i).unwrap().age_days, 16);
+    }
+    let text = screen(&mut m.app, 160, 48);
+    assert!(
+        text.contains(&format!("!{} escalated to you", escalated.len())),
+        "{text}"
+    );
 }
