@@ -374,19 +374,40 @@ fn calibrate(dir: &Path, n: usize) -> Calibration {
 }
 
 /// Starts `steward apply`, SIGKILLs it after `ms`, and reaps it. Returns
-/// whether it had already finished by itself.
-fn kill_apply_after(dir: &Path, ms: u64) -> bool {
+/// its output if it had already finished by itself.
+fn kill_apply_after(dir: &Path, ms: u64) -> Option<String> {
+    let path = dir.join("apply.out");
+    let file = std::fs::File::create(&path)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
     let mut child = steward(dir)
         .args(["apply", "--as", OWNER])
-        .stdout(Stdio::null())
+        .stdout(file)
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start steward apply: {e}"));
     std::thread::sleep(Duration::from_millis(ms));
-    let finished = matches!(child.try_wait(), Ok(Some(_)));
+    let finished = child.try_wait().ok().flatten();
     let _ = child.kill();
     let _ = child.wait();
-    finished
+    let status = finished?;
+    let out = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(status.success(), "apply ended with {status}:\n{out}");
+    Some(out)
+}
+
+/// An apply that ran to its end after kills: it applied every remaining
+/// decision, and found in place exactly those whose change an earlier run
+/// made upstream but could not record.
+fn assert_completes(out: &str, remaining: usize, unrecorded: usize) {
+    assert!(
+        out.contains(&format!("{remaining} applied, 0 failed")),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("already in place upstream").count(),
+        unrecorded,
+        "the rerun should find exactly the {unrecorded} changes the last kill left unrecorded in place:\n{out}"
+    );
 }
 
 /// Audit entries as (action, decision id) -> how many, plus the `ok` of
@@ -452,27 +473,43 @@ fn a_scim_apply_killed_at_random_points_completes_on_rerun_without_doing_anythin
     let mut unrecorded_kills = 0;
     let mut kills = 0;
     let mut last_unrecorded = BTreeSet::new();
-    // Twelve kills, or fewer if a run finishes the apply before its kill.
+    // Twelve kills, or fewer if a run finishes the apply (or is killed
+    // after its last change) first.
+    const KILLS: u64 = 12;
     let mut run = 0;
-    while kills < 12 {
+    while kills < KILLS {
         let planned_before = s.planned();
         if planned_before.is_empty() {
             break;
         }
         run += 1;
-        let done_before = s.done_upstream().len();
-        // Spread this run's kill over its start and the next quarter of the
-        // changes still to do (and, once few are left, the re-sync after
-        // them), so that the runs share out the changes between them.
+        let done_before = s.done_upstream();
+        // Spread this run's kill over its start and a share of the changes
+        // still to do (twice the share that is left per remaining kill: a
+        // uniform delay gets through half of it), so that the kills reach
+        // across the whole apply on a fast or a slow machine alike; the last
+        // runs' windows also take in the re-sync after the last change.
         let remaining = planned_before.len() as u64;
-        let mut window = cal.first + cal.per_change * remaining.min(n as u64 / 4);
-        if remaining <= n as u64 / 4 {
-            window += cal.full - cal.last;
+        let share = (2 * remaining).div_ceil(KILLS - kills);
+        let window = if share >= remaining {
+            cal.first + cal.per_change * remaining + (cal.full - cal.last)
+        } else {
+            cal.first + cal.per_change * share
+        };
+        let ms = delays.next_ms(window);
+        let unrecorded_before = last_unrecorded.len();
+        let completed = kill_apply_after(dir, ms);
+        let finished = completed.is_some();
+        if let Some(out) = &completed {
+            assert_completes(out, planned_before.len(), unrecorded_before);
         }
-        let ms = delays.next_ms(window * 11 / 10);
-        let finished = kill_apply_after(dir, ms);
         assert_cache_whole(dir);
         let done = s.done_upstream();
+        assert!(
+            done.is_superset(&done_before),
+            "run {run}: changes undone upstream: {:?}",
+            done_before.difference(&done).collect::<Vec<_>>()
+        );
         let planned = s.planned();
         // No committed decision lost: what left the plan was applied.
         assert!(
@@ -492,7 +529,7 @@ fn a_scim_apply_killed_at_random_points_completes_on_rerun_without_doing_anythin
             "finished before the kill"
         } else if done.len() == n {
             "killed after the last change"
-        } else if done.len() == done_before {
+        } else if done.len() == done_before.len() {
             "killed before its first change"
         } else {
             "killed between changes"
@@ -501,7 +538,7 @@ fn a_scim_apply_killed_at_random_points_completes_on_rerun_without_doing_anythin
             "  run {run:2}: kill at {ms:4} ms: {outcome}; {}/{n} changes done on the server \
              ({} by this run), {} decisions still planned, {} of them already done upstream",
             done.len(),
-            done.len() - done_before,
+            done.len() - done_before.len(),
             planned.len(),
             last_unrecorded.len()
         );
@@ -525,15 +562,7 @@ fn a_scim_apply_killed_at_random_points_completes_on_rerun_without_doing_anythin
     let remaining = s.planned();
     let out = ok(dir, &["apply", "--as", OWNER]);
     if !remaining.is_empty() {
-        assert!(
-            out.contains(&format!("{} applied, 0 failed", remaining.len())),
-            "{out}"
-        );
-        assert_eq!(
-            out.matches("already in place upstream").count(),
-            last_unrecorded.len(),
-            "the rerun should find exactly the changes the last kill left unrecorded in place:\n{out}"
-        );
+        assert_completes(&out, remaining.len(), last_unrecorded.len());
     }
     assert!(ok(dir, &["plan", "--as", OWNER]).contains("nothing planned"));
 
