@@ -180,6 +180,37 @@ pub struct Org {
     pub rules: Vec<Rule>,
 }
 
+/// One table's worth of an [`Org`] (areas with their entitlements, rotations
+/// with their shifts), for a source that hands its org over piece by piece.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrgPart {
+    People(Vec<Person>),
+    Teams(Vec<Team>),
+    Rotations(Vec<Rotation>),
+    Trainings(Vec<Training>),
+    Areas(Vec<Area>, Vec<Entitlement>),
+    Delegations(Vec<Delegation>),
+    Rules(Vec<Rule>),
+}
+
+impl OrgPart {
+    /// Moves this part into `org`, replacing what it held of that table.
+    pub fn put_into(self, org: &mut Org) {
+        match self {
+            OrgPart::People(v) => org.people = v,
+            OrgPart::Teams(v) => org.teams = v,
+            OrgPart::Rotations(v) => org.rotations = v,
+            OrgPart::Trainings(v) => org.trainings = v,
+            OrgPart::Areas(a, e) => {
+                org.areas = a;
+                org.entitlements = e;
+            }
+            OrgPart::Delegations(v) => org.delegations = v,
+            OrgPart::Rules(v) => org.rules = v,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {

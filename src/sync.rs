@@ -50,7 +50,8 @@ pub struct DirSynced {
 pub fn sync_org_dir(store: &mut Store, dir: &Path, now: Time) -> Result<DirSynced> {
     let info = files_source_info(dir);
     let synced = files::read::read_org_streaming(dir, |grants, rest| {
-        let written = store.replace_source_streaming(&info, grants, || rest.wait(), now);
+        let written =
+            store.replace_source_streaming(&info, grants, |wait| rest.next_part(wait), now);
         match written {
             Ok((org, replaced)) => Ok(DirSynced {
                 org,

@@ -86,35 +86,325 @@ impl Replaced {
     }
 }
 
+/// Grant rows, the largest table: one buffer serves every basis.
+struct GrantRows<'c> {
+    table: TableWriter<'c>,
+    basis: String,
+}
+
+impl<'c> GrantRows<'c> {
+    fn new(tx: &'c rusqlite::Transaction, name: &str) -> Result<GrantRows<'c>> {
+        Ok(GrantRows {
+            table: TableWriter::new(tx, "grants", 6, name)?,
+            basis: String::new(),
+        })
+    }
+
+    fn insert(&mut self, grants: &[Grant]) -> Result<()> {
+        for g in grants {
+            self.basis.clear();
+            match &g.basis {
+                Basis::Manual => self.basis.push_str("manual"),
+                Basis::Rule(id) => {
+                    self.basis.push_str("rule:");
+                    self.basis.push_str(id);
+                }
+            }
+            self.table.row(&[
+                (&g.person).into(),
+                (&g.entitlement).into(),
+                (&g.granted_by).into(),
+                secs(g.granted_at).into(),
+                Cell::Text(&self.basis),
+                g.expires.map(secs).into(),
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+/// Every table but grants, for one source.
+fn write_rest(
+    tx: &rusqlite::Transaction,
+    name: &str,
+    org: &Org,
+    written: &mut Replaced,
+) -> Result<()> {
+    write_people(tx, name, &org.people, written)?;
+    write_teams(tx, name, &org.teams, written)?;
+    write_rotations(tx, name, &org.rotations, written)?;
+    write_trainings(tx, name, &org.trainings, written)?;
+    write_areas(tx, name, &org.areas, written)?;
+    write_entitlements(tx, name, &org.entitlements, written)?;
+    write_delegations(tx, name, &org.delegations, written)?;
+    write_rules(tx, name, &org.rules, written)
+}
+
+/// One part of the org, as a streaming source hands it over.
+fn write_part(
+    tx: &rusqlite::Transaction,
+    name: &str,
+    part: &OrgPart,
+    written: &mut Replaced,
+) -> Result<()> {
+    match part {
+        OrgPart::People(v) => write_people(tx, name, v, written),
+        OrgPart::Teams(v) => write_teams(tx, name, v, written),
+        OrgPart::Rotations(v) => write_rotations(tx, name, v, written),
+        OrgPart::Trainings(v) => write_trainings(tx, name, v, written),
+        OrgPart::Areas(a, e) => {
+            write_areas(tx, name, a, written)?;
+            write_entitlements(tx, name, e, written)
+        }
+        OrgPart::Delegations(v) => write_delegations(tx, name, v, written),
+        OrgPart::Rules(v) => write_rules(tx, name, v, written),
+    }
+}
+
+fn write_people(
+    tx: &rusqlite::Transaction,
+    name: &str,
+    people: &[Person],
+    written: &mut Replaced,
+) -> Result<()> {
+    let mut w = TableWriter::new(tx, "people", 5, name)?;
+    for p in people {
+        w.row(&[
+            (&p.id).into(),
+            (&p.name).into(),
+            (&p.email).into(),
+            (&p.manager).into(),
+            p.status.as_str().into(),
+        ])?;
+    }
+    written.add(w)?;
+    Ok(())
+}
+
+fn write_teams(
+    tx: &rusqlite::Transaction,
+    name: &str,
+    teams: &[Team],
+    written: &mut Replaced,
+) -> Result<()> {
+    let mut w = TableWriter::new(tx, "teams", 5, name)?;
+    for t in teams {
+        let members = json_list(&t.members);
+        w.row(&[
+            (&t.id).into(),
+            (&t.name).into(),
+            (&t.parent).into(),
+            (&t.lead).into(),
+            (&members).into(),
+        ])?;
+    }
+    written.add(w)?;
+    Ok(())
+}
+
+fn write_rotations(
+    tx: &rusqlite::Transaction,
+    name: &str,
+    rotations: &[Rotation],
+    written: &mut Replaced,
+) -> Result<()> {
+    let mut w = TableWriter::new(tx, "rotations", 4, name)?;
+    let mut shifts = TableWriter::new(tx, "shifts", 4, name)?;
+    for r in rotations {
+        let members = json_list(&r.members);
+        w.row(&[
+            (&r.id).into(),
+            (&r.name).into(),
+            (&r.team).into(),
+            (&members).into(),
+        ])?;
+        for s in &r.shifts {
+            shifts.row(&[
+                (&r.id).into(),
+                (&s.person).into(),
+                secs(s.start).into(),
+                secs(s.end).into(),
+            ])?;
+        }
+    }
+    written.add(w)?;
+    written.add(shifts)?;
+    Ok(())
+}
+
+fn write_trainings(
+    tx: &rusqlite::Transaction,
+    name: &str,
+    trainings: &[Training],
+    written: &mut Replaced,
+) -> Result<()> {
+    let mut w = TableWriter::new(tx, "trainings", 4, name)?;
+    for t in trainings {
+        w.row(&[
+            (&t.person).into(),
+            (&t.course).into(),
+            secs(t.completed).into(),
+            t.expires.map(secs).into(),
+        ])?;
+    }
+    written.add(w)?;
+    Ok(())
+}
+
+fn write_areas(
+    tx: &rusqlite::Transaction,
+    name: &str,
+    areas: &[Area],
+    written: &mut Replaced,
+) -> Result<()> {
+    let mut w = TableWriter::new(tx, "areas", 8, name)?;
+    for a in areas {
+        let tags = json_list(&a.tags);
+        w.row(&[
+            (&a.id).into(),
+            (&a.name).into(),
+            (&a.parent).into(),
+            (&a.owner).into(),
+            (&tags).into(),
+            (&a.notes).into(),
+            a.review_days.into(),
+            a.escalate_days.into(),
+        ])?;
+    }
+    written.add(w)?;
+    Ok(())
+}
+
+fn write_entitlements(
+    tx: &rusqlite::Transaction,
+    name: &str,
+    entitlements: &[Entitlement],
+    written: &mut Replaced,
+) -> Result<()> {
+    let mut w = TableWriter::new(tx, "entitlements", 4, name)?;
+    for e in entitlements {
+        w.row(&[
+            (&e.id).into(),
+            (&e.area).into(),
+            (&e.name).into(),
+            (&e.upstream).into(),
+        ])?;
+    }
+    written.add(w)?;
+    Ok(())
+}
+
+fn write_delegations(
+    tx: &rusqlite::Transaction,
+    name: &str,
+    delegations: &[Delegation],
+    written: &mut Replaced,
+) -> Result<()> {
+    let mut w = TableWriter::new(tx, "delegations", 5, name)?;
+    for d in delegations {
+        w.row(&[
+            (&d.area).into(),
+            (&d.to).into(),
+            (&d.by).into(),
+            secs(d.since).into(),
+            d.until.map(secs).into(),
+        ])?;
+    }
+    written.add(w)?;
+    Ok(())
+}
+
+fn write_rules(
+    tx: &rusqlite::Transaction,
+    name: &str,
+    rules: &[Rule],
+    written: &mut Replaced,
+) -> Result<()> {
+    let mut w = TableWriter::new(tx, "rules", 9, name)?;
+    for r in rules {
+        let (team, rotation) = match &r.audience {
+            Audience::Team(t) => (Cell::Text(t), Cell::Null),
+            Audience::Rotation(x) => (Cell::Null, Cell::Text(x)),
+        };
+        let grant = json_list(&r.grant);
+        let trained = json_list(&r.trained);
+        w.row(&[
+            (&r.id).into(),
+            (&r.area).into(),
+            (&r.author).into(),
+            (&r.why).into(),
+            (&grant).into(),
+            team,
+            rotation,
+            (&trained).into(),
+            r.only_while_oncall.into(),
+        ])?;
+    }
+    written.add(w)?;
+    Ok(())
+}
+
 impl Store {
     /// Replaces everything `source` contributed with `org`, in one transaction.
     pub fn replace_source(&mut self, source: &SourceInfo, org: &Org, now: Time) -> Result<()> {
-        self.replace_source_streaming(
-            source,
-            std::iter::empty::<Result<Vec<Grant>, std::convert::Infallible>>(),
-            || Ok::<_, std::convert::Infallible>(org),
-            now,
-        )
+        self.replace_with(source, now, |tx, name, written| {
+            let mut w = GrantRows::new(tx, name)?;
+            w.insert(&org.grants)?;
+            written.add(w.table)?;
+            write_rest(tx, name, org, written)
+        })
         .map(|_| ())
     }
 
-    /// Like [`Store::replace_source`], for a source that produces its grants
-    /// while the rest is still being read: the files source streams
-    /// grants.csv's rows in `grants` while another thread parses the other
-    /// files, which `rest` waits for once the grants are written. An error
-    /// from either rolls everything back. Only rows that changed are written
-    /// (see `rows`). Returns the rest of the org and what was written.
-    pub fn replace_source_streaming<E, O>(
+    /// Like [`Store::replace_source`], for a source that hands its org over
+    /// while still reading it: the files source streams grants.csv's rows in
+    /// `grants` while another thread parses the other files and hands each
+    /// over as an [`OrgPart`] (`parts(false)` gives one if it is ready,
+    /// `parts(true)` waits; `None` then means there are no more). Each part is
+    /// written between two batches of grants as soon as it is there, so
+    /// parsing and writing overlap. An error from either rolls everything
+    /// back. Only rows that changed are written (see `rows`). Returns the org
+    /// (without its grants) and what was written.
+    pub fn replace_source_streaming<E>(
         &mut self,
         source: &SourceInfo,
         grants: impl IntoIterator<Item = Result<Vec<Grant>, E>>,
-        rest: impl FnOnce() -> std::result::Result<O, E>,
+        mut parts: impl FnMut(bool) -> Option<std::result::Result<OrgPart, E>>,
         now: Time,
-    ) -> Result<(O, Replaced)>
+    ) -> Result<(Org, Replaced)>
     where
         E: std::error::Error + Send + Sync + 'static,
-        O: std::borrow::Borrow<Org>,
     {
+        self.replace_with(source, now, |tx, name, written| {
+            let mut org = Org::default();
+            let mut take = |part: OrgPart, written: &mut Replaced| -> Result<()> {
+                write_part(tx, name, &part, written)?;
+                part.put_into(&mut org);
+                Ok(())
+            };
+            let mut w = GrantRows::new(tx, name)?;
+            for batch in grants {
+                w.insert(&batch?)?;
+                while let Some(part) = parts(false) {
+                    take(part?, written)?;
+                }
+            }
+            written.add(w.table)?;
+            while let Some(part) = parts(true) {
+                take(part?, written)?;
+            }
+            Ok(org)
+        })
+    }
+
+    /// One write transaction replacing `source`'s rows by what `write` writes,
+    /// with the source's status row.
+    fn replace_with<T>(
+        &mut self,
+        source: &SourceInfo,
+        now: Time,
+        write: impl FnOnce(&rusqlite::Transaction, &str, &mut Replaced) -> Result<T>,
+    ) -> Result<(T, Replaced)> {
         // Immediate: the rows are read before they are written, and a read
         // transaction cannot be upgraded once another writer has committed.
         let tx = self
@@ -122,151 +412,7 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let name = source.name.as_str();
         let mut written = Replaced::default();
-        let rest = {
-            let mut w = TableWriter::new(&tx, "grants", 6, name)?;
-            let mut basis = String::new();
-            let mut grant_row = |w: &mut TableWriter, g: &Grant| {
-                basis.clear();
-                match &g.basis {
-                    Basis::Manual => basis.push_str("manual"),
-                    Basis::Rule(id) => {
-                        basis.push_str("rule:");
-                        basis.push_str(id);
-                    }
-                }
-                w.row(&[
-                    (&g.person).into(),
-                    (&g.entitlement).into(),
-                    (&g.granted_by).into(),
-                    secs(g.granted_at).into(),
-                    Cell::Text(&basis),
-                    g.expires.map(secs).into(),
-                ])
-            };
-            for batch in grants {
-                for g in &batch? {
-                    grant_row(&mut w, g)?;
-                }
-            }
-            let rest = rest()?;
-            for g in &rest.borrow().grants {
-                grant_row(&mut w, g)?;
-            }
-            written.add(w)?;
-            rest
-        };
-        let org: &Org = rest.borrow();
-        let mut w = TableWriter::new(&tx, "people", 5, name)?;
-        for p in &org.people {
-            w.row(&[
-                (&p.id).into(),
-                (&p.name).into(),
-                (&p.email).into(),
-                (&p.manager).into(),
-                p.status.as_str().into(),
-            ])?;
-        }
-        written.add(w)?;
-        let mut w = TableWriter::new(&tx, "teams", 5, name)?;
-        for t in &org.teams {
-            let members = json_list(&t.members);
-            w.row(&[
-                (&t.id).into(),
-                (&t.name).into(),
-                (&t.parent).into(),
-                (&t.lead).into(),
-                (&members).into(),
-            ])?;
-        }
-        written.add(w)?;
-        let mut w = TableWriter::new(&tx, "rotations", 4, name)?;
-        let mut shifts = TableWriter::new(&tx, "shifts", 4, name)?;
-        for r in &org.rotations {
-            let members = json_list(&r.members);
-            w.row(&[
-                (&r.id).into(),
-                (&r.name).into(),
-                (&r.team).into(),
-                (&members).into(),
-            ])?;
-            for s in &r.shifts {
-                shifts.row(&[
-                    (&r.id).into(),
-                    (&s.person).into(),
-                    secs(s.start).into(),
-                    secs(s.end).into(),
-                ])?;
-            }
-        }
-        written.add(w)?;
-        written.add(shifts)?;
-        let mut w = TableWriter::new(&tx, "trainings", 4, name)?;
-        for t in &org.trainings {
-            w.row(&[
-                (&t.person).into(),
-                (&t.course).into(),
-                secs(t.completed).into(),
-                t.expires.map(secs).into(),
-            ])?;
-        }
-        written.add(w)?;
-        let mut w = TableWriter::new(&tx, "areas", 8, name)?;
-        for a in &org.areas {
-            let tags = json_list(&a.tags);
-            w.row(&[
-                (&a.id).into(),
-                (&a.name).into(),
-                (&a.parent).into(),
-                (&a.owner).into(),
-                (&tags).into(),
-                (&a.notes).into(),
-                a.review_days.into(),
-                a.escalate_days.into(),
-            ])?;
-        }
-        written.add(w)?;
-        let mut w = TableWriter::new(&tx, "entitlements", 4, name)?;
-        for e in &org.entitlements {
-            w.row(&[
-                (&e.id).into(),
-                (&e.area).into(),
-                (&e.name).into(),
-                (&e.upstream).into(),
-            ])?;
-        }
-        written.add(w)?;
-        let mut w = TableWriter::new(&tx, "delegations", 5, name)?;
-        for d in &org.delegations {
-            w.row(&[
-                (&d.area).into(),
-                (&d.to).into(),
-                (&d.by).into(),
-                secs(d.since).into(),
-                d.until.map(secs).into(),
-            ])?;
-        }
-        written.add(w)?;
-        let mut w = TableWriter::new(&tx, "rules", 9, name)?;
-        for r in &org.rules {
-            let (team, rotation) = match &r.audience {
-                Audience::Team(t) => (Cell::Text(t), Cell::Null),
-                Audience::Rotation(x) => (Cell::Null, Cell::Text(x)),
-            };
-            let grant = json_list(&r.grant);
-            let trained = json_list(&r.trained);
-            w.row(&[
-                (&r.id).into(),
-                (&r.area).into(),
-                (&r.author).into(),
-                (&r.why).into(),
-                (&grant).into(),
-                team,
-                rotation,
-                (&trained).into(),
-                r.only_while_oncall.into(),
-            ])?;
-        }
-        written.add(w)?;
+        let out = write(&tx, name, &mut written)?;
         tracing::debug!(
             source = name,
             items = written.items,
@@ -283,7 +429,7 @@ impl Store {
             params![name, source.kind, source.location, secs(now), items],
         )?;
         tx.commit().context("cannot commit the sync")?;
-        Ok((rest, written))
+        Ok((out, written))
     }
 
     /// Notes a failed sync of `source` without touching its data.
@@ -650,13 +796,30 @@ mod tests {
         assert_eq!(s.items, 9);
     }
 
+    /// The org's tables as a streaming source hands them over.
+    fn parts_of(
+        org: &Org,
+    ) -> impl FnMut(bool) -> Option<Result<OrgPart, std::convert::Infallible>> {
+        let mut parts = vec![
+            OrgPart::Areas(org.areas.clone(), org.entitlements.clone()),
+            OrgPart::People(org.people.clone()),
+            OrgPart::Teams(org.teams.clone()),
+            OrgPart::Rotations(org.rotations.clone()),
+            OrgPart::Trainings(org.trainings.clone()),
+            OrgPart::Delegations(org.delegations.clone()),
+            OrgPart::Rules(org.rules.clone()),
+        ]
+        .into_iter();
+        move |_| parts.next().map(Ok)
+    }
+
     fn replace(store: &mut Store, org: &Org) -> Replaced {
         let now: Time = "2026-03-02T12:00:00Z".parse().unwrap();
         store
             .replace_source_streaming(
                 &info("files"),
-                std::iter::empty::<Result<Vec<Grant>, std::convert::Infallible>>(),
-                || Ok::<_, std::convert::Infallible>(org),
+                std::iter::once(Ok::<_, std::convert::Infallible>(org.grants.clone())),
+                parts_of(org),
                 now,
             )
             .unwrap()

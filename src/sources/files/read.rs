@@ -76,37 +76,75 @@ impl Iterator for GrantStream {
     }
 }
 
-/// The other files of the directory, parsed on their own thread.
-pub struct RestOfOrg<'scope> {
-    handle: Option<std::thread::ScopedJoinHandle<'scope, Result<Org, ParseError>>>,
-    dir_path: std::path::PathBuf,
+/// What the thread reading the other files sends.
+enum PartMsg {
+    Part(OrgPart),
+    Failed(ParseError),
+    Done,
 }
 
-impl RestOfOrg<'_> {
-    /// Waits for the other files; the first error among them, in file order.
-    pub fn wait(&mut self) -> Result<Org, ParseError> {
-        match self.handle.take() {
-            Some(h) => h.join().unwrap_or_else(|_| {
-                Err(ParseError::file(&self.dir_path, "the reader thread failed"))
-            }),
-            None => Err(ParseError::file(&self.dir_path, "already read")),
+/// The other files of the directory, parsed on their own thread and handed
+/// over one table at a time, in file order.
+pub struct RestOfOrg {
+    rx: std::sync::mpsc::Receiver<PartMsg>,
+    dir_path: std::path::PathBuf,
+    finished: bool,
+}
+
+impl RestOfOrg {
+    /// The next part: `wait` for it, or only if it is ready. `None` when
+    /// there are no more (or, without `wait`, none yet).
+    pub fn next_part(&mut self, wait: bool) -> Option<Result<OrgPart, ParseError>> {
+        if self.finished {
+            return None;
+        }
+        let msg = if wait {
+            self.rx.recv().ok()
+        } else {
+            match self.rx.try_recv() {
+                Ok(m) => Some(m),
+                Err(std::sync::mpsc::TryRecvError::Empty) => return None,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+            }
+        };
+        match msg {
+            Some(PartMsg::Part(p)) => Some(Ok(p)),
+            Some(PartMsg::Done) => {
+                self.finished = true;
+                None
+            }
+            Some(PartMsg::Failed(e)) => {
+                self.finished = true;
+                Some(Err(e))
+            }
+            None => {
+                self.finished = true;
+                Some(Err(ParseError::file(
+                    &self.dir_path,
+                    "the reader thread failed",
+                )))
+            }
         }
     }
 
-    /// After a failure elsewhere: the other files' error, if they had one
-    /// and [`RestOfOrg::wait`] did not already return it.
+    /// After a failure elsewhere: the other files' error, if they have one
+    /// that [`RestOfOrg::next_part`] did not already return.
     pub fn error(&mut self) -> Option<ParseError> {
-        self.handle.as_ref()?;
-        self.wait().err()
+        loop {
+            match self.next_part(true)? {
+                Ok(_) => continue,
+                Err(e) => return Some(e),
+            }
+        }
     }
 }
 
 /// Reads the directory like [`read_org`], without ever holding grants.csv
 /// (by far the largest file) whole: its rows arrive in `consume`'s stream in
-/// batches as one thread parses them, while another parses the other files,
-/// which [`RestOfOrg::wait`] returns (their `grants` empty). A consumer that
-/// fails on a grants.csv error should still wait for the rest, whose errors
-/// come first in file order.
+/// batches as one thread parses them, while another parses the other files
+/// and hands each over through [`RestOfOrg::next_part`]. A consumer that
+/// fails on a grants.csv error should still ask for the rest's error, which
+/// comes first in file order.
 pub fn read_org_streaming<T, E: From<ParseError>>(
     dir: &Path,
     consume: impl FnOnce(GrantStream, &mut RestOfOrg) -> Result<T, E>,
@@ -145,13 +183,18 @@ pub fn read_org_streaming<T, E: From<ParseError>>(
             };
             let _ = tx.send(last);
         });
+        let (part_tx, part_rx) = std::sync::mpsc::channel();
+        s.spawn(move || {
+            let last = match send_parts(files, dir, &part_tx) {
+                Ok(()) => PartMsg::Done,
+                Err(e) => PartMsg::Failed(e),
+            };
+            let _ = part_tx.send(last);
+        });
         let mut rest = RestOfOrg {
-            handle: Some(s.spawn(move || {
-                let mut rest = parse_without_grants(files)?;
-                ics::add_feeds(dir, &mut rest)?;
-                Ok(rest)
-            })),
+            rx: part_rx,
             dir_path: dir.to_path_buf(),
+            finished: false,
         };
         let stream = GrantStream {
             rx,
@@ -160,6 +203,36 @@ pub fn read_org_streaming<T, E: From<ParseError>>(
         };
         consume(stream, &mut rest)
     })
+}
+
+/// Parses every file but grants.csv in the order `read_org` does, sending
+/// each table as soon as it is read (people wait for the rotations' `.ics`
+/// feeds, which match people by email).
+fn send_parts(
+    files: &Files,
+    dir: &Path,
+    tx: &std::sync::mpsc::Sender<PartMsg>,
+) -> Result<(), ParseError> {
+    // A send fails only when the consumer has gone; it then ignores the rest.
+    let send = |p: OrgPart| {
+        let _ = tx.send(PartMsg::Part(p));
+    };
+    let (areas, entitlements) = read_areas(files)?;
+    send(OrgPart::Areas(areas, entitlements));
+    let people = read_people(files)?;
+    send(OrgPart::Teams(read_teams(files)?));
+    let mut feeds = Org {
+        people,
+        rotations: read_rotations(files)?,
+        ..Org::default()
+    };
+    ics::add_feeds(dir, &mut feeds)?;
+    send(OrgPart::People(feeds.people));
+    send(OrgPart::Rotations(feeds.rotations));
+    send(OrgPart::Trainings(read_trainings(files)?));
+    send(OrgPart::Delegations(read_delegations(files)?));
+    send(OrgPart::Rules(read_rules(files)?));
+    Ok(())
 }
 
 fn check_dir(dir: &Path) -> Result<(), ParseError> {
