@@ -4,7 +4,7 @@
 //!
 //! Run: cargo bench --bench spine
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
 use steward::model::Time;
@@ -51,18 +51,23 @@ fn bench(c: &mut Criterion) {
             .measurement_time(Duration::from_secs(if people > 10_000 { 30 } else { 10 }));
 
         g.bench_function(BenchmarkId::new("sync", people), |b| {
-            b.iter_with_setup(
+            b.iter_batched(
                 || {
                     let db = dir.path().join(format!("sync-{}.db", rand_suffix()));
-                    Store::open(&db).unwrap_or_else(|e| panic!("open: {e}"))
+                    let store = Store::open(&db).unwrap_or_else(|e| panic!("open: {e}"));
+                    (db, store)
                 },
-                |mut store| {
+                |(db, mut store)| {
                     black_box(
                         sync_org_dir(&mut store, &org_dir, now())
                             .map(|o| o.grants)
                             .ok(),
-                    )
+                    );
+                    // Closed and deleted untimed, so one iteration's dirty
+                    // pages do not slow the next one down.
+                    ScratchDb(db, Some(store))
                 },
+                BatchSize::PerIteration,
             )
         });
 
@@ -95,6 +100,20 @@ fn bench(c: &mut Criterion) {
             b.iter(|| black_box(suggestions(&snap, &Scope::of(&snap, &owner, now()), now()).len()))
         });
         g.finish();
+    }
+}
+
+/// A cache written by one iteration, removed when criterion drops it.
+struct ScratchDb(std::path::PathBuf, Option<Store>);
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        drop(self.1.take());
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = self.0.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
     }
 }
 
