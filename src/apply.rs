@@ -350,6 +350,36 @@ pub fn scim_target(sources: &[SourceConfig], e: &Entitlement) -> Option<(String,
     fallback
 }
 
+/// The plan carried out as the config says: over SCIM where an entitlement
+/// maps to a configured SCIM source, to the org directory otherwise (with no
+/// sources configured, all of it to the org directory). The CLI and the
+/// console both apply through here.
+pub fn apply_as_configured(
+    store: &mut Store,
+    sources: &[SourceConfig],
+    actor: &str,
+    now: Time,
+    dry_run: bool,
+    progress: &mut dyn FnMut(ApplyProgress<'_>),
+) -> Result<Vec<Outcome>> {
+    if sources.is_empty() {
+        return apply(store, actor, now, dry_run, progress);
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime for apply")?;
+    rt.block_on(apply_configured(
+        store,
+        sources,
+        crate::sources::http::client(),
+        actor,
+        now,
+        dry_run,
+        progress,
+    ))
+}
+
 /// Applies the planned decisions within `actor`'s scope to the configured
 /// sources: SCIM-mapped entitlements over SCIM (`PATCH /Groups/{id}`), the
 /// rest to the org directory. Each touched source is synced again after.

@@ -637,19 +637,8 @@ fn apply_cmd(ctx: &Ctx, actor: &str, dry_run: bool) -> Result<ExitCode> {
             }
         }
     };
-    let outcomes = if sources.is_empty() {
-        apply::apply(&mut store, actor, ctx.now, dry_run, &mut print)?
-    } else {
-        runtime()?.block_on(apply::apply_configured(
-            &mut store,
-            &sources,
-            crate::sources::http::client(),
-            actor,
-            ctx.now,
-            dry_run,
-            &mut print,
-        ))?
-    };
+    let outcomes =
+        apply::apply_as_configured(&mut store, &sources, actor, ctx.now, dry_run, &mut print)?;
     if outcomes.is_empty() {
         return nothing_to_apply(&store, actor);
     }

@@ -7,7 +7,7 @@ use super::data::Data;
 use super::state::{ApplyStep, Effect};
 use super::update::Msg;
 use crate::apply::{ApplyProgress, Outcome};
-use crate::config::{SourceConfig, SourceKind};
+use crate::config::SourceConfig;
 use crate::model::Time;
 use crate::policy::Snapshot;
 use crate::sources::http::ProgressEvent;
@@ -100,7 +100,7 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Msg {
             Ok(Msg::Undone { id, data })
         })(),
         Effect::Apply => (|| {
-            let outcomes = apply(store, env, &ctx, &mut |p| {
+            let step = &mut |p: ApplyProgress<'_>| {
                 progress(Msg::ApplyStep(ApplyStep {
                     done: p.done,
                     total: p.total,
@@ -109,7 +109,15 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Msg {
                     what: p.outcome.change.summary(),
                     result: result_line(p.outcome),
                 }))
-            })?;
+            };
+            let outcomes = crate::apply::apply_as_configured(
+                store,
+                &env.sources,
+                &ctx.me,
+                ctx.now,
+                false,
+                step,
+            )?;
             let results = outcomes.iter().map(|o| (o.ok, result_line(o))).collect();
             say(progress, "applied; reloading…".into());
             let data = Data::load(store, &ctx.me, ctx.now, None)?;
@@ -183,31 +191,6 @@ fn refreshed(store: &mut Store, ctx: &Ctx) -> Result<Data> {
 /// One change's result as the plan view lists it.
 fn result_line(o: &Outcome) -> String {
     format!("#{} {}", o.change.decision, o.result)
-}
-
-/// The plan carried out: over SCIM where the config maps an entitlement to
-/// a SCIM source, to the org directory otherwise. `step` hears of each
-/// change as it finishes.
-fn apply(
-    store: &mut Store,
-    env: &Env,
-    ctx: &Ctx,
-    step: &mut dyn FnMut(ApplyProgress<'_>),
-) -> Result<Vec<Outcome>> {
-    if env.sources.iter().any(|s| s.kind == SourceKind::Scim) {
-        let rt = runtime()?;
-        rt.block_on(crate::apply::apply_configured(
-            store,
-            &env.sources,
-            crate::sources::http::client(),
-            &ctx.me,
-            ctx.now,
-            false,
-            step,
-        ))
-    } else {
-        crate::apply::apply(store, &ctx.me, ctx.now, false, step)
-    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
