@@ -51,7 +51,7 @@ pub fn sync_org_dir(store: &mut Store, dir: &Path, now: Time) -> Result<DirSynce
     let info = files_source_info(dir);
     let synced = files::read::read_org_streaming(dir, |grants, rest| {
         let written =
-            store.replace_source_streaming(&info, grants, |wait| rest.next_part(wait), now);
+            store.replace_source_streaming(&info, grants, |wait| rest.next_item(wait), now);
         match written {
             Ok((org, replaced)) => Ok(DirSynced {
                 org,

@@ -24,77 +24,39 @@ pub const ORG_FILES: [&str; 9] = [
 /// Reads the whole directory; any malformed file fails the whole read.
 pub fn read_org(dir: &Path) -> Result<Org, ParseError> {
     check_dir(dir)?;
-    let mut org = parse(&Files::Dir(dir))?;
-    ics::add_feeds(dir, &mut org)?;
-    Ok(org)
+    parse(&Files::Dir(dir), Some(dir))
 }
 
 /// How many grants.csv rows travel together from the reader thread.
 const GRANT_BATCH: usize = 8192;
 
-/// What the grants reader thread sends.
-enum GrantMsg {
-    Batch(Vec<Grant>),
+/// What a reader thread sends.
+enum Msg<T> {
+    Item(T),
     Failed(ParseError),
     Done,
 }
 
-/// The rows of grants.csv as they are parsed, in batches. It ends with an
-/// error, never silently, when the reader failed or vanished, so a consumer
-/// cannot mistake half a file for all of it.
-pub struct GrantStream {
-    rx: std::sync::mpsc::Receiver<GrantMsg>,
+/// What a reader thread hands over as it reads. It ends with an error,
+/// never silently, when the reader failed or vanished, so a consumer cannot
+/// mistake half of it for all of it.
+pub struct Feed<T> {
+    rx: std::sync::mpsc::Receiver<Msg<T>>,
+    /// Named when the reader vanished.
     path: std::path::PathBuf,
     finished: bool,
 }
 
-impl Iterator for GrantStream {
-    type Item = Result<Vec<Grant>, ParseError>;
+/// The rows of grants.csv as they are parsed, in batches.
+pub type GrantStream = Feed<Vec<Grant>>;
 
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.finished {
-            return None;
-        }
-        match self.rx.recv() {
-            Ok(GrantMsg::Batch(b)) => Some(Ok(b)),
-            Ok(GrantMsg::Done) => {
-                self.finished = true;
-                None
-            }
-            Ok(GrantMsg::Failed(e)) => {
-                self.finished = true;
-                Some(Err(e))
-            }
-            Err(_) => {
-                self.finished = true;
-                Some(Err(ParseError::file(
-                    &self.path,
-                    "the reader thread failed",
-                )))
-            }
-        }
-    }
-}
+/// The other files of the directory, one table at a time, in file order.
+pub type RestOfOrg = Feed<OrgPart>;
 
-/// What the thread reading the other files sends.
-enum PartMsg {
-    Part(OrgPart),
-    Failed(ParseError),
-    Done,
-}
-
-/// The other files of the directory, parsed on their own thread and handed
-/// over one table at a time, in file order.
-pub struct RestOfOrg {
-    rx: std::sync::mpsc::Receiver<PartMsg>,
-    dir_path: std::path::PathBuf,
-    finished: bool,
-}
-
-impl RestOfOrg {
-    /// The next part: `wait` for it, or only if it is ready. `None` when
+impl<T> Feed<T> {
+    /// The next item: `wait` for it, or only if it is ready. `None` when
     /// there are no more (or, without `wait`, none yet).
-    pub fn next_part(&mut self, wait: bool) -> Option<Result<OrgPart, ParseError>> {
+    pub fn next_item(&mut self, wait: bool) -> Option<Result<T, ParseError>> {
         if self.finished {
             return None;
         }
@@ -108,42 +70,78 @@ impl RestOfOrg {
             }
         };
         match msg {
-            Some(PartMsg::Part(p)) => Some(Ok(p)),
-            Some(PartMsg::Done) => {
+            Some(Msg::Item(item)) => Some(Ok(item)),
+            Some(Msg::Done) => {
                 self.finished = true;
                 None
             }
-            Some(PartMsg::Failed(e)) => {
+            Some(Msg::Failed(e)) => {
                 self.finished = true;
                 Some(Err(e))
             }
             None => {
                 self.finished = true;
                 Some(Err(ParseError::file(
-                    &self.dir_path,
+                    &self.path,
                     "the reader thread failed",
                 )))
             }
         }
     }
 
-    /// After a failure elsewhere: the other files' error, if they have one
-    /// that [`RestOfOrg::next_part`] did not already return.
+    /// After a failure elsewhere: this reader's error, if it has one that
+    /// was not already returned.
     pub fn error(&mut self) -> Option<ParseError> {
         loop {
-            match self.next_part(true)? {
-                Ok(_) => continue,
-                Err(e) => return Some(e),
+            if let Err(e) = self.next_item(true)? {
+                return Some(e);
             }
         }
+    }
+}
+
+impl<T> Iterator for Feed<T> {
+    type Item = Result<T, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_item(true)
+    }
+}
+
+/// Runs `read` on a thread of `scope`, which hands items to its argument
+/// (false back: the consumer has gone, stop); its end or error follows.
+fn spawn_feed<'scope, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    path: std::path::PathBuf,
+    bound: usize,
+    read: impl FnOnce(&mut dyn FnMut(T) -> bool) -> Result<(), ParseError> + Send + 'scope,
+) -> Feed<T> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(bound);
+    scope.spawn(move || {
+        let mut gone = false;
+        let read = read(&mut |item| {
+            gone = tx.send(Msg::Item(item)).is_err();
+            !gone
+        });
+        if !gone {
+            let _ = tx.send(match read {
+                Ok(()) => Msg::Done,
+                Err(e) => Msg::Failed(e),
+            });
+        }
+    });
+    Feed {
+        rx,
+        path,
+        finished: false,
     }
 }
 
 /// Reads the directory like [`read_org`], without ever holding grants.csv
 /// (by far the largest file) whole: its rows arrive in `consume`'s stream in
 /// batches as one thread parses them, while another parses the other files
-/// and hands each over through [`RestOfOrg::next_part`]. A consumer that
-/// fails on a grants.csv error should still ask for the rest's error, which
+/// and hands each table over through the second feed. A consumer that fails
+/// on a grants.csv error should still ask the rest for its error, which
 /// comes first in file order.
 pub fn read_org_streaming<T, E: From<ParseError>>(
     dir: &Path,
@@ -151,87 +149,62 @@ pub fn read_org_streaming<T, E: From<ParseError>>(
 ) -> Result<T, E> {
     check_dir(dir)?;
     let files = Files::Dir(dir);
-    let path = files.path("grants.csv");
+    let files = &files;
     std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel(32);
-        let files = &files;
-        s.spawn(move || {
+        let grants = spawn_feed(s, files.path("grants.csv"), 32, move |send| {
             let mut batch = Vec::with_capacity(GRANT_BATCH);
-            let mut receiver_gone = false;
-            let read = read_grants_with(files, |g| {
+            let mut gone = false;
+            read_grants_with(files, |g| {
                 batch.push(g);
                 if batch.len() == GRANT_BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(GRANT_BATCH));
-                    if tx.send(GrantMsg::Batch(full)).is_err() {
-                        receiver_gone = true;
-                        return false;
-                    }
+                    gone = !send(std::mem::replace(
+                        &mut batch,
+                        Vec::with_capacity(GRANT_BATCH),
+                    ));
                 }
-                true
-            });
-            if receiver_gone {
-                return;
+                !gone
+            })?;
+            if !gone && !batch.is_empty() {
+                send(batch);
             }
-            let last = match read {
-                Ok(()) => {
-                    if !batch.is_empty() && tx.send(GrantMsg::Batch(batch)).is_err() {
-                        return;
-                    }
-                    GrantMsg::Done
-                }
-                Err(e) => GrantMsg::Failed(e),
-            };
-            let _ = tx.send(last);
+            Ok(())
         });
-        let (part_tx, part_rx) = std::sync::mpsc::channel();
-        s.spawn(move || {
-            let last = match send_parts(files, dir, &part_tx) {
-                Ok(()) => PartMsg::Done,
-                Err(e) => PartMsg::Failed(e),
-            };
-            let _ = part_tx.send(last);
+        // Seven tables: the bound never makes the reader wait.
+        let mut rest = spawn_feed(s, dir.to_path_buf(), 8, move |send| {
+            read_tables(files, Some(dir), |p| {
+                send(p);
+            })
         });
-        let mut rest = RestOfOrg {
-            rx: part_rx,
-            dir_path: dir.to_path_buf(),
-            finished: false,
-        };
-        let stream = GrantStream {
-            rx,
-            path,
-            finished: false,
-        };
-        consume(stream, &mut rest)
+        consume(grants, &mut rest)
     })
 }
 
-/// Parses every file but grants.csv in the order `read_org` does, sending
-/// each table as soon as it is read (people wait for the rotations' `.ics`
-/// feeds, which match people by email).
-fn send_parts(
+/// Parses every file but grants.csv, in file order, handing each table to
+/// `each` as soon as it is read. With `feeds`, the rotations get the shifts
+/// of the directory's `rotations/*.ics`, which match people by email, so
+/// people are handed over after the rotations.
+fn read_tables(
     files: &Files,
-    dir: &Path,
-    tx: &std::sync::mpsc::Sender<PartMsg>,
+    feeds: Option<&Path>,
+    mut each: impl FnMut(OrgPart),
 ) -> Result<(), ParseError> {
-    // A send fails only when the consumer has gone; it then ignores the rest.
-    let send = |p: OrgPart| {
-        let _ = tx.send(PartMsg::Part(p));
-    };
     let (areas, entitlements) = read_areas(files)?;
-    send(OrgPart::Areas(areas, entitlements));
+    each(OrgPart::Areas(areas, entitlements));
     let people = read_people(files)?;
-    send(OrgPart::Teams(read_teams(files)?));
-    let mut feeds = Org {
+    each(OrgPart::Teams(read_teams(files)?));
+    let mut with_feeds = Org {
         people,
         rotations: read_rotations(files)?,
         ..Org::default()
     };
-    ics::add_feeds(dir, &mut feeds)?;
-    send(OrgPart::People(feeds.people));
-    send(OrgPart::Rotations(feeds.rotations));
-    send(OrgPart::Trainings(read_trainings(files)?));
-    send(OrgPart::Delegations(read_delegations(files)?));
-    send(OrgPart::Rules(read_rules(files)?));
+    if let Some(dir) = feeds {
+        ics::add_feeds(dir, &mut with_feeds)?;
+    }
+    each(OrgPart::People(with_feeds.people));
+    each(OrgPart::Rotations(with_feeds.rotations));
+    each(OrgPart::Trainings(read_trainings(files)?));
+    each(OrgPart::Delegations(read_delegations(files)?));
+    each(OrgPart::Rules(read_rules(files)?));
     Ok(())
 }
 
@@ -251,11 +224,13 @@ fn check_dir(dir: &Path) -> Result<(), ParseError> {
     Ok(())
 }
 
-/// Reads every file; grants.csv (by far the largest) on its own thread.
-fn parse(files: &Files) -> Result<Org, ParseError> {
+/// Reads every file (with `feeds`, the `rotations/*.ics` there too);
+/// grants.csv, by far the largest, on its own thread.
+fn parse(files: &Files, feeds: Option<&Path>) -> Result<Org, ParseError> {
     std::thread::scope(|s| {
         let grants = s.spawn(|| read_grants(files));
-        let rest = parse_without_grants(files);
+        let mut org = Org::default();
+        let rest = read_tables(files, feeds, |p| p.put_into(&mut org));
         let grants = grants.join().unwrap_or_else(|_| {
             Err(ParseError::file(
                 &files.path("grants.csv"),
@@ -263,25 +238,9 @@ fn parse(files: &Files) -> Result<Org, ParseError> {
             ))
         });
         // Report errors in file order: the other files' first, then grants.csv's.
-        let mut org = rest?;
+        rest?;
         org.grants = grants?;
         Ok(org)
-    })
-}
-
-/// Every file but grants.csv.
-fn parse_without_grants(files: &Files) -> Result<Org, ParseError> {
-    let (areas, entitlements) = read_areas(files)?;
-    Ok(Org {
-        people: read_people(files)?,
-        teams: read_teams(files)?,
-        rotations: read_rotations(files)?,
-        trainings: read_trainings(files)?,
-        delegations: read_delegations(files)?,
-        rules: read_rules(files)?,
-        areas,
-        entitlements,
-        grants: Vec::new(),
     })
 }
 
@@ -338,7 +297,7 @@ impl Files<'_> {
 
 /// Parses org files held in memory (file name -> content); `rotations/*.ics` are not read.
 pub fn parse_files(files: &std::collections::HashMap<String, Vec<u8>>) -> Result<Org, ParseError> {
-    parse(&Files::Memory(files))
+    parse(&Files::Memory(files), None)
 }
 
 fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, ParseError> {
