@@ -7,6 +7,7 @@ pub mod audit;
 pub mod decisions;
 pub mod delegations;
 mod org;
+pub mod previews;
 pub mod reminders;
 mod retire;
 mod rows;

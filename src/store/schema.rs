@@ -135,6 +135,15 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX IF EXISTS delegations_source;
     DROP INDEX IF EXISTS rules_source;
     ",
+    // 5: what the console last showed each person (the head of their
+    // queue), drawn at once on the next start while the cache loads.
+    "
+    CREATE TABLE console_previews (
+        person TEXT PRIMARY KEY,
+        saved_at INTEGER NOT NULL,
+        body TEXT NOT NULL
+    );
+    ",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
