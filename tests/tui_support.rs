@@ -101,3 +101,25 @@ pub fn reopen(d: &Demo, who: &str, at: Time) -> App {
         .collect();
     App::new(store, who, at, personas, Theme::color()).unwrap()
 }
+
+/// The demo opened once as `who` (what it showed kept, as on quit), then
+/// started again: the second console shows that preview while its worker
+/// loads (nothing from the worker is taken in until `settle`).
+pub fn started_again(who: &str) -> Demo {
+    let first = demo(who);
+    let Demo { dir, mut app } = first;
+    app.keep_preview();
+    let (db, at) = (app.db.clone(), app.state.now);
+    drop(app);
+    let store = Store::open_existing(&db).unwrap();
+    let app = App::start(
+        store,
+        who,
+        at,
+        Vec::new(),
+        Theme::color(),
+        Default::default(),
+    )
+    .unwrap();
+    Demo { dir, app }
+}

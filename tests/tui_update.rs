@@ -399,7 +399,8 @@ fn apply_progress_shows_each_change_as_the_worker_finishes_it() {
             base: None,
         },
     };
-    let result = worker::run(&mut d.app.store, &Env::default(), job, &progress);
+    let result = worker::run(&mut d.app.store, &Env::default(), job, &progress)
+        .expect("an apply reports how it went");
     let msgs = std::mem::take(&mut *said.lock().unwrap());
 
     let mut seen = Vec::new();
@@ -1055,4 +1056,90 @@ fn the_demo_opens_with_its_chronic_cases_already_escalated() {
         text.contains(&format!("!{} escalated to you", escalated.len())),
         "{text}"
     );
+}
+
+#[test]
+fn a_second_start_shows_the_last_queue_at_once_then_the_fresh_one_in_place() {
+    let first = demo("marcus");
+    let fresh_queue: Vec<Suggestion> = first
+        .app
+        .state
+        .queue
+        .iter()
+        .map(|&i| first.app.state.data.suggestions[i].clone())
+        .collect();
+    let tree: Vec<_> = first
+        .app
+        .state
+        .tree
+        .iter()
+        .map(|n| (n.label.clone(), n.counts, n.escalated))
+        .collect();
+    drop(first);
+
+    let mut d = started_again("marcus");
+    // Drawn from what was kept: the same rows and counts, marked.
+    assert!(d.app.state.preview.is_some());
+    let shown: Vec<Suggestion> = d
+        .app
+        .state
+        .queue
+        .iter()
+        .map(|&i| d.app.state.data.suggestions[i].clone())
+        .collect();
+    assert_eq!(shown, fresh_queue);
+    let shown_tree: Vec<_> = d
+        .app
+        .state
+        .tree
+        .iter()
+        .map(|n| (n.label.clone(), n.counts, n.escalated))
+        .collect();
+    assert_eq!(shown_tree, tree);
+    let text = screen(&mut d.app, 160, 48);
+    assert!(text.contains("(as of "), "{text}");
+    assert!(text.contains(&fresh_queue[0].entitlement), "{text}");
+
+    // Looking around works; deciding waits for the fresh evaluation.
+    keys(&mut d.app, "jj");
+    assert_eq!(d.app.state.queue_sel, 2);
+    keys(&mut d.app, "a");
+    assert!(
+        d.app.state.modal.is_none(),
+        "nothing is decided on a preview"
+    );
+    assert!(flash_of(&d.app).contains("shown while the cache loads"));
+    let picked = current(&d);
+
+    assert!(d.app.settle(), "the worker answers");
+    assert!(d.app.state.preview.is_none());
+    assert!(d.app.state.loaded);
+    // The fresh load keeps the place: same suggestion selected.
+    assert_eq!(current(&d), picked);
+    assert!(flash_of(&d.app).contains("loaded: evaluated now"));
+    let text = screen(&mut d.app, 160, 48);
+    assert!(!text.contains("(as of "), "{text}");
+    keys(&mut d.app, "a");
+    assert!(matches!(d.app.state.modal, Some(Modal::Confirm(_))));
+}
+
+#[test]
+fn an_unreadable_kept_preview_is_ignored() {
+    let d = demo("marcus");
+    let (db, at) = (d.app.db.clone(), d.app.state.now);
+    let mut store = steward::store::Store::open_existing(&db).unwrap();
+    store
+        .save_console_preview("marcus", at, "{\"me\": \"marcus\", trunc")
+        .unwrap();
+    let app = steward::tui::app::App::start(
+        store,
+        "marcus",
+        at,
+        Vec::new(),
+        steward::tui::theme::Theme::color(),
+        Default::default(),
+    )
+    .unwrap();
+    assert!(app.state.preview.is_none());
+    assert!(!app.state.loaded, "the loading screen, as without one");
 }

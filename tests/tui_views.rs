@@ -220,3 +220,13 @@ fn plan_view_mid_apply() {
         insta::assert_snapshot!(format!("applying_priya_{w}x{h}"), text);
     }
 }
+
+/// A second start draws what the first showed, marked, while it loads.
+#[test]
+fn preview_while_loading() {
+    for (w, h) in SIZES {
+        let mut d = started_again("marcus");
+        let text = screen(&mut d.app, w, h);
+        insta::assert_snapshot!(format!("preview_marcus_{w}x{h}"), text);
+    }
+}

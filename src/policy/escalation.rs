@@ -7,7 +7,7 @@ use super::snapshot::Snapshot;
 use crate::model::{Decision, DecisionState, Suggestion, Time, Verdict};
 
 /// One suggestion waiting too long, and who it has reached.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Escalation {
     pub suggestion: Suggestion,
     /// Undecided since (first seen, or when a snooze or decision stopped holding it).

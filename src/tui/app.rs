@@ -50,7 +50,8 @@ impl App {
     }
 
     /// Not loaded yet: a worker thread loads the cache while the loop
-    /// draws and reads keys, and runs every later effect too.
+    /// draws and reads keys, and runs every later effect too. Meanwhile it
+    /// shows what `me` was last shown, if that was kept (see `preview`).
     pub fn start(
         store: Store,
         me: &str,
@@ -61,8 +62,15 @@ impl App {
     ) -> Result<App> {
         let db = store.path().to_path_buf();
         let worker = Worker::spawn(db.clone(), env.clone())?;
+        let state = match worker::kept_preview(&store, me) {
+            Some(p) if p.me == me => {
+                let sources = store.sources().unwrap_or_default();
+                State::from_preview(p, now, personas, sources)
+            }
+            _ => State::loading(me, now, personas),
+        };
         let mut app = App {
-            state: State::loading(me, now, personas),
+            state,
             theme,
             db,
             store,
@@ -116,7 +124,9 @@ impl App {
                 for m in said.unwrap_or_default() {
                     self.feed(m);
                 }
-                self.feed(msg);
+                if let Some(msg) = msg {
+                    self.feed(msg);
+                }
             }
         }
     }
@@ -126,6 +136,15 @@ impl App {
     pub fn feed(&mut self, msg: Msg) {
         for e in update(&mut self.state, msg) {
             self.submit(e);
+        }
+    }
+
+    /// Keeps what is shown for the next start (when the console quits).
+    pub fn keep_preview(&mut self) {
+        if let Some(p) = super::preview::Preview::of(&self.state)
+            && let Err(e) = worker::keep_preview(&mut self.store, &p)
+        {
+            tracing::warn!("could not keep the console preview: {e:#}");
         }
     }
 

@@ -34,6 +34,7 @@ impl State {
         let mut s = State {
             now,
             loaded: true,
+            preview: None,
             data,
             personas,
             view: View::Main,
@@ -235,6 +236,7 @@ impl State {
                 }
             }
         }
+        super::preview::override_counts(self);
     }
 
     /// The visible rows of the hierarchy for the current tab.

@@ -9,6 +9,7 @@ pub mod data;
 pub mod derive;
 pub mod keymap;
 pub mod layout;
+pub mod preview;
 pub mod state;
 pub mod terminal;
 pub mod theme;
@@ -34,16 +35,15 @@ pub struct Options {
     pub sources: Vec<crate::config::SourceConfig>,
 }
 
-/// Opens the console on a real terminal. The first frame (a loading
-/// screen) is drawn at once; the organization is loaded and evaluated on a
-/// worker thread while `q` and `?` work; a start error restores the
-/// terminal first, then prints like any other.
+/// Opens the console on a real terminal. The first frame is drawn at
+/// once: what was shown last time (kept in the cache), or a loading screen;
+/// the organization is loaded and evaluated on a worker thread meanwhile,
+/// and replaces it; a start error restores the terminal first, then prints
+/// like any other.
 pub fn run(opts: Options) -> Result<()> {
     let store = Store::open_existing(&opts.db)?;
     let theme = theme::Theme::from_env();
     let mut tui = terminal::Tui::enter()?;
-    tui.terminal
-        .draw(|f| view::loading(&opts.me, opts.now, &theme, f))?;
     let env = worker::Env {
         sources: opts.sources,
     };
@@ -57,5 +57,6 @@ pub fn run(opts: Options) -> Result<()> {
     };
     let result = app.run(&mut tui.terminal);
     drop(tui);
+    app.keep_preview();
     result
 }

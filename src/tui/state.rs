@@ -119,6 +119,8 @@ pub enum Effect {
     Load,
     /// Pull the sources again, then reload.
     Sync,
+    /// Keep what is shown for the next start to draw at once.
+    KeepPreview(Box<super::preview::Preview>),
     /// Remove a rule written in steward (authority checked by the store).
     RemoveRule {
         id: String,
@@ -218,6 +220,9 @@ pub struct State {
     pub now: Time,
     /// False until the first load arrives: only help and quit work then.
     pub loaded: bool,
+    /// Set while what is shown is the preview kept from the last run (the
+    /// fresh load is under way): its counts, and when it was evaluated.
+    pub preview: Option<super::preview::Shown>,
     pub data: Data,
     /// The demo's personas, when running the demo (empty otherwise).
     pub personas: Vec<String>,

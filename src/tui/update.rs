@@ -119,7 +119,7 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
                 format!("applied: {ok} ok, {failed} not applied"),
                 failed > 0,
             );
-            Vec::new()
+            keep_preview(s)
         }
         Msg::Loaded(data) => {
             s.busy = None;
@@ -129,7 +129,7 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
             s.reset_for_data();
             let who = s.data.me.clone();
             flash(s, format!("now acting as {who}"), false);
-            Vec::new()
+            keep_preview(s)
         }
         Msg::Reloaded { data, note } => {
             s.busy = None;
@@ -141,7 +141,7 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
                 s.rules_sel = s.rules_sel.min(s.rules.len().saturating_sub(1));
             }
             flash(s, note, false);
-            Vec::new()
+            keep_preview(s)
         }
         Msg::Failed(e) => {
             s.busy = None;
@@ -162,10 +162,22 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Opened(data) => {
             s.busy = None;
+            let place = s.preview.take().map(|shown| (s.place(), shown));
             s.data = data;
             s.loaded = true;
             s.reset_for_data();
-            Vec::new()
+            if let Some((place, shown)) = place {
+                s.restore(place);
+                flash(
+                    s,
+                    format!(
+                        "loaded: evaluated now (the preview was as of {})",
+                        crate::tui::preview::when(shown.evaluated_at, s.now)
+                    ),
+                    false,
+                );
+            }
+            keep_preview(s)
         }
         Msg::Synced { results, data } => {
             s.busy = None;
@@ -189,11 +201,17 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
                 format!("sync: {}", failed.join("; "))
             };
             flash(s, text, !failed.is_empty());
-            Vec::new()
+            keep_preview(s)
         }
         Msg::Progress(text) => {
             if s.busy.is_some() {
-                s.busy = Some(text);
+                s.busy = Some(match &s.preview {
+                    Some(shown) => format!(
+                        "{text} (showing your queue as of {})",
+                        crate::tui::preview::when(shown.evaluated_at, s.now)
+                    ),
+                    None => text,
+                });
             }
             Vec::new()
         }
@@ -214,6 +232,36 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// Asks for what is shown to be kept for the next start (after a full
+/// reload; the console keeps it once more when it quits).
+pub fn keep_preview(s: &State) -> Vec<Effect> {
+    crate::tui::preview::Preview::of(s)
+        .map(|p| vec![Effect::KeepPreview(Box::new(p))])
+        .unwrap_or_default()
+}
+
+/// What can be done on a preview: looking around, help, quit.
+fn works_on_preview(a: Action) -> bool {
+    matches!(
+        a,
+        Action::Quit
+            | Action::Help
+            | Action::Back
+            | Action::Up
+            | Action::Down
+            | Action::Top
+            | Action::Bottom
+            | Action::PageUp
+            | Action::PageDown
+            | Action::NextPane
+            | Action::PrevPane
+            | Action::Expand
+            | Action::Collapse
+            | Action::SwitchTab
+            | Action::Kind(_)
+    )
 }
 
 /// Actions that start a job or change what a running one works on: held
@@ -258,6 +306,16 @@ fn on_key(s: &mut State, k: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     };
     if !s.loaded && !matches!(action, Action::Quit | Action::Help | Action::Back) {
+        return Vec::new();
+    }
+    if let Some(shown) = &s.preview
+        && !works_on_preview(action)
+    {
+        let text = format!(
+            "a moment: this is your queue as of {}, shown while the cache loads; decisions open when the fresh evaluation is in",
+            crate::tui::preview::when(shown.evaluated_at, s.now)
+        );
+        flash(s, text, false);
         return Vec::new();
     }
     // The status bar says what is running; a decision waits for it.

@@ -56,12 +56,20 @@ fn say(progress: &Progress, text: String) {
     progress(Msg::Progress(text));
 }
 
-/// Runs one job; the message says how it went (errors included).
-pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Msg {
+/// Runs one job; the message says how it went (errors included), or
+/// nothing for a job the person at the keyboard did not ask for.
+pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Option<Msg> {
     let Job { effect, ctx } = job;
     let result = match effect {
         // The loop ends on quit; nothing to run.
-        Effect::Quit => return Msg::Failed("error: quit is not a job".into()),
+        Effect::Quit => return Some(Msg::Failed("error: quit is not a job".into())),
+        Effect::KeepPreview(p) => {
+            // Best effort: without it the next start shows the loading screen.
+            if let Err(e) = keep_preview(store, &p) {
+                tracing::warn!("could not keep the console preview: {e:#}");
+            }
+            return None;
+        }
         Effect::Load => (|| {
             say(
                 progress,
@@ -167,10 +175,28 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Msg {
             Ok(Msg::Synced { results, data })
         })(),
     };
-    result.unwrap_or_else(|e: anyhow::Error| {
+    Some(result.unwrap_or_else(|e: anyhow::Error| {
         tracing::error!("{e:#}");
         Msg::Failed(format!("error: {e:#}"))
-    })
+    }))
+}
+
+/// Stores what is shown, for the next start of the console as `p.me`.
+pub fn keep_preview(store: &mut Store, p: &crate::tui::preview::Preview) -> Result<()> {
+    let body = serde_json::to_string(p)?;
+    store.save_console_preview(&p.me, p.evaluated_at, &body)
+}
+
+/// The preview kept for `me`, if any and readable (one kept by another
+/// version of steward may not be: it is ignored, and replaced later).
+pub fn kept_preview(store: &Store, me: &str) -> Option<crate::tui::preview::Preview> {
+    let (_, body) = store
+        .console_preview(me)
+        .map_err(|e| tracing::warn!("cannot read the console preview: {e:#}"))
+        .ok()??;
+    serde_json::from_str(&body)
+        .map_err(|e| tracing::warn!("ignoring an unreadable console preview: {e}"))
+        .ok()
 }
 
 /// Decisions, plan and audit re-read; snapshot and suggestions kept.
@@ -304,12 +330,14 @@ impl Worker {
                         run(&mut store, &env, job, &progress)
                     }));
                     let msg = ran.unwrap_or_else(|_| {
-                        Msg::Failed(
+                        Some(Msg::Failed(
                             "error: internal error in the console's worker (the log has it); reload with R"
                                 .into(),
-                        )
+                        ))
                     });
-                    if tx.send(msg).is_err() {
+                    if let Some(msg) = msg
+                        && tx.send(msg).is_err()
+                    {
                         break;
                     }
                 }

@@ -69,20 +69,29 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
                 Span::styled(format!(" {label} "), t.dim)
             }
         };
-        let pending = s
-            .standing
-            .iter()
-            .filter(|x| **x == crate::tui::state::Standing::Pending)
-            .count();
+        // A preview keeps only the queue's head: the whole count is the
+        // tree's, and what it does not keep is not counted yet.
+        let (pending, plan, rotations) = match &s.preview {
+            Some(_) => {
+                let all = s.tree.first().map_or(0, |n| n.counts.iter().sum());
+                (all.to_string(), "…".to_string(), "…".to_string())
+            }
+            None => (
+                s.standing
+                    .iter()
+                    .filter(|x| **x == crate::tui::state::Standing::Pending)
+                    .count()
+                    .to_string(),
+                s.data.plan.len().to_string(),
+                s.rotations.len().to_string(),
+            ),
+        };
         lines.push(Line::from(vec![
             tab(format!("queue {pending}"), s.view == View::Main),
-            tab(
-                format!("plan {} (P)", s.data.plan.len()),
-                s.view == View::Plan,
-            ),
+            tab(format!("plan {plan} (P)"), s.view == View::Plan),
             tab("audit (L)".into(), s.view == View::Audit),
             tab(
-                format!("rotations {} (O)", s.rotations.len()),
+                format!("rotations {rotations} (O)"),
                 s.view == View::Rotations,
             ),
             tab("delegations (V)".into(), s.view == View::Delegations),

@@ -45,6 +45,18 @@ pub fn age_of(s: &State, i: usize) -> String {
 
 pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     let mut title = format!(" Queue {} ", s.queue.len());
+    if let Some(shown) = &s.preview {
+        // The rows kept from last time, out of what the node counted then.
+        let of: usize = s.tree.get(s.tree_sel).map_or(0, |n| match s.kind_filter {
+            Some(k) => n.counts[crate::tui::derive::kind_slot(k)],
+            None => n.counts.iter().sum(),
+        });
+        title = format!(
+            " Queue {} of {of} (as of {}) ",
+            s.queue.len(),
+            crate::tui::preview::when(shown.evaluated_at, s.now)
+        );
+    }
     if let Some(k) = s.kind_filter {
         title += &format!("[{}s] ", k.as_str());
     }
