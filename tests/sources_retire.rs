@@ -210,3 +210,53 @@ fn a_source_that_only_ever_failed_is_retired_too() {
     );
     assert_eq!(status_sources(dir), ["catalog", "policy"]);
 }
+
+/// The console's `R` syncs as `steward sync` does: a source dropped from
+/// the config is retired there too, and the status bar says so.
+#[test]
+fn the_consoles_sync_retires_a_source_no_longer_configured() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    setup(dir);
+    write(&dir.join("steward.toml"), &config(true));
+    let (code, out) = steward(dir, &["sync"]);
+    assert_eq!(code, 0, "{out}");
+    write(&dir.join("steward.toml"), &config(false));
+    let cfg = steward::config::load(&dir.join("steward.toml"))
+        .unwrap()
+        .unwrap();
+    let sources = cfg.sources().unwrap();
+    let now: steward::model::Time = NOW.parse().unwrap();
+    let store = steward::store::Store::open(&dir.join("steward.db")).unwrap();
+    let mut app = steward::tui::app::App::new(
+        store,
+        "priya",
+        now,
+        Vec::new(),
+        steward::tui::theme::Theme::color(),
+    )
+    .unwrap();
+    app.env = steward::tui::worker::Env { sources };
+    app.feed(steward::tui::update::Msg::Key(
+        ratatui::crossterm::event::KeyEvent::new(
+            ratatui::crossterm::event::KeyCode::Char('R'),
+            ratatui::crossterm::event::KeyModifiers::NONE,
+        ),
+    ));
+    let flash = app
+        .state
+        .flash
+        .as_ref()
+        .map(|f| f.text.clone())
+        .unwrap_or_default();
+    assert!(
+        flash.contains(
+            "source old-catalog (backstage) is no longer configured: dropped its cached 2 people, 1 teams"
+        ),
+        "{flash}"
+    );
+    assert!(flash.contains("catalog: "), "{flash}");
+    assert_eq!(status_sources(dir), ["catalog", "policy"]);
+    let org = app.store.load_org().unwrap();
+    assert!(!org.people.iter().any(|p| p.id == "zed"));
+}

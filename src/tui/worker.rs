@@ -230,7 +230,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 pub type SyncResults = Vec<(String, std::result::Result<String, String>)>;
 
 /// Pulls the configured sources (per-source progress), or, with none
-/// configured, re-reads the org directory the cache was synced from.
+/// configured, re-reads the org directory the cache was synced from. As
+/// `steward sync` does, first drops the cached rows of sources no longer
+/// configured (each listed in the results).
 fn sync(store: &mut Store, env: &Env, now: Time, progress: &Progress) -> Result<SyncResults> {
     if env.sources.is_empty() {
         let Some(src) = store.source(crate::sync::FILES_SOURCE)? else {
@@ -283,6 +285,10 @@ fn sync(store: &mut Store, env: &Env, now: Time, progress: &Progress) -> Result<
                 .join(", ")
         ),
     );
+    let retired: SyncResults = crate::sync::retire_unconfigured(store, &env.sources)?
+        .iter()
+        .map(|r| (r.name.clone(), Ok(crate::sync::retired_message(r))))
+        .collect();
     let rt = runtime()?;
     let outcomes = rt.block_on(crate::sync::sync_sources(
         store,
@@ -292,9 +298,13 @@ fn sync(store: &mut Store, env: &Env, now: Time, progress: &Progress) -> Result<
         Some(sink),
         now,
     ))?;
-    Ok(outcomes
+    Ok(retired
         .into_iter()
-        .map(|o| (o.name, o.result.map(|c| c.describe())))
+        .chain(
+            outcomes
+                .into_iter()
+                .map(|o| (o.name, o.result.map(|c| c.describe()))),
+        )
         .collect())
 }
 
