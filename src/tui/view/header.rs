@@ -50,7 +50,12 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
             second.push(Span::styled(" · ", t.dim));
         }
         let when = src.synced_at.map_or("never synced".to_string(), |at| {
-            format!("{} ago", age(s.now, at))
+            if at > s.now {
+                // `--now` set before the sync: say when, not "future ago".
+                format!("synced {} (after now)", crate::policy::minute(at))
+            } else {
+                format!("{} ago", age(s.now, at))
+            }
         });
         second.push(Span::raw(format!("{} {when}", src.name)));
         if let Some(e) = &src.error {
