@@ -3,8 +3,9 @@
 //! 100k people (the demo when the generator is not there).
 //!
 //! Targets: first frame < 300 ms (`loading_frame`: what the console draws
-//! at once while its worker loads; `first_frame`: the loaded one), each key
-//! < 16 ms.
+//! at once while its worker loads when nothing was kept; `preview_frame`:
+//! what a later start draws at once, the queue the last run showed;
+//! `first_frame`: the fresh load and evaluation), each key < 16 ms.
 //! Run: cargo bench --bench tui
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -17,10 +18,12 @@ use std::time::Duration;
 use steward::model::{Org, Time};
 use steward::store::{SourceInfo, Store};
 use steward::tui::data::Data;
+use steward::tui::preview::Preview;
 use steward::tui::state::State;
 use steward::tui::theme::Theme;
 use steward::tui::update::{Msg, update};
 use steward::tui::view;
+use steward::tui::worker;
 
 const PEOPLE: usize = 100_000;
 
@@ -158,6 +161,39 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("first_frame", |b| {
         b.iter(|| black_box(first_frame(&f, &mut term).queue.len()))
+    });
+    // What a later start draws at once: the preview the last run kept
+    // (read, parsed, made a state, drawn) while the worker loads.
+    {
+        let t = std::time::Instant::now();
+        let p = Preview::of(&state).unwrap_or_else(|| panic!("a preview"));
+        let made = t.elapsed();
+        let mut store = Store::open_existing(&f.db).unwrap_or_else(|e| panic!("open: {e:#}"));
+        let t = std::time::Instant::now();
+        worker::keep_preview(&mut store, &p).unwrap_or_else(|e| panic!("keep: {e:#}"));
+        let kept = t.elapsed();
+        let size = store
+            .console_preview(&f.me)
+            .ok()
+            .flatten()
+            .map_or(0, |(_, body)| body.len());
+        eprintln!(
+            "preview: {} rows, {} people, {} areas; made in {made:?} (UI thread), kept in {kept:?} (worker), {size} bytes",
+            p.suggestions.len(),
+            p.org.people.len(),
+            p.org.areas.len()
+        );
+    }
+    g.bench_function("preview_frame", |b| {
+        b.iter(|| {
+            let store = Store::open_existing(&f.db).unwrap_or_else(|e| panic!("open: {e:#}"));
+            let p = worker::kept_preview(&store, &f.me).unwrap_or_else(|| panic!("kept"));
+            let sources = store.sources().unwrap_or_else(|e| panic!("{e:#}"));
+            let shown = State::from_preview(p, now(), Vec::new(), sources);
+            term.draw(|fr| view::render(&shown, &theme, fr))
+                .unwrap_or_else(|e| panic!("{e}"));
+            black_box(shown.queue.len())
+        })
     });
 
     update(&mut state, Msg::Resize(160, 48));
