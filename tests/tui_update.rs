@@ -1143,3 +1143,20 @@ fn an_unreadable_kept_preview_is_ignored() {
     assert!(app.state.preview.is_none());
     assert!(!app.state.loaded, "the loading screen, as without one");
 }
+
+#[test]
+fn a_sync_keeps_the_place_in_the_tree_and_the_queue() {
+    let mut d = demo("marcus");
+    // An area below the root, and a suggestion down its queue.
+    keys(&mut d.app, "<Tab><Tab>j");
+    let node = d.app.state.selected_node();
+    assert!(matches!(node, NodeKey::Area(_)), "{node:?}");
+    keys(&mut d.app, "<Tab>jj");
+    let picked = current(&d);
+    let focus = d.app.state.focus;
+    keys(&mut d.app, "R");
+    assert!(flash(&d).starts_with("synced files: "), "{}", flash(&d));
+    assert_eq!(d.app.state.selected_node(), node);
+    assert_eq!(d.app.state.focus, focus);
+    assert_eq!(current(&d), picked);
+}

@@ -108,8 +108,7 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Applied { results, data } => {
             s.busy = None;
             s.applying = None;
-            s.data = data;
-            s.reset_for_data();
+            reload_in_place(s, data);
             let ok = results.iter().filter(|r| r.0).count();
             let failed = results.len() - ok;
             s.applied = results;
@@ -133,8 +132,7 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Reloaded { data, note } => {
             s.busy = None;
-            s.data = data;
-            s.reset_for_data();
+            reload_in_place(s, data);
             s.deleg_sel = 0;
             if s.view == View::Rules {
                 s.rules = rules_in_scope(s);
@@ -181,8 +179,7 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Synced { results, data } => {
             s.busy = None;
-            s.data = data;
-            s.reset_for_data();
+            reload_in_place(s, data);
             let failed: Vec<String> = results
                 .iter()
                 .filter_map(|(name, r)| {
@@ -232,6 +229,16 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// New data for the same person (after a sync, an apply, a delegation):
+/// everything derived is rebuilt, and the selection stays where it was as
+/// far as the new data still has it.
+fn reload_in_place(s: &mut State, data: Data) {
+    let place = s.place();
+    s.data = data;
+    s.reset_for_data();
+    s.restore(place);
 }
 
 /// Asks for what is shown to be kept for the next start (after a full
