@@ -8,8 +8,18 @@ use super::{day, minute};
 use crate::model::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
+/// Below this many entitlements (or rules) in scope, one thread: spawning
+/// costs more than it saves on an owner's own subtree.
+const PARALLEL_FROM: usize = 4096;
+
 /// Every suggestion within `scope` at `now`, sorted by (area, person, entitlement).
+/// On a large scope the work is split across the machine's cores (rules, then
+/// entitlements, in contiguous chunks); the result is the same either way.
 pub fn suggestions(snap: &Snapshot, scope: &Scope, now: Time) -> Vec<Suggestion> {
+    evaluate(snap, scope, now, PARALLEL_FROM)
+}
+
+fn evaluate(snap: &Snapshot, scope: &Scope, now: Time, parallel_from: usize) -> Vec<Suggestion> {
     let ents: Vec<usize> = scope
         .areas()
         .flat_map(|a| snap.entitlements_of_area[a].iter().copied())
@@ -23,10 +33,80 @@ pub fn suggestions(snap: &Snapshot, scope: &Scope, now: Time) -> Vec<Suggestion>
         .collect();
     rules.sort_unstable();
     rules.dedup();
-    let mut audiences: Audiences = FxHashMap::default();
     // entitlement -> (person, rule) pairs that rules justify.
     let mut justified: FxHashMap<usize, Vec<(usize, usize)>> = FxHashMap::default();
-    for r in rules {
+    for part in in_parallel(&rules, parallel_from, |chunk| {
+        justify(snap, scope, chunk, now)
+    }) {
+        for (e, pairs) in part {
+            justified.entry(e).or_default().extend(pairs);
+        }
+    }
+
+    let mut out: Vec<Suggestion> = in_parallel(&ents, parallel_from, |chunk| {
+        held_and_missing(snap, chunk, &justified, now)
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    out.sort_by(|a, b| {
+        (&a.area, &a.person, &a.entitlement).cmp(&(&b.area, &b.person, &b.entitlement))
+    });
+    out
+}
+
+/// `work` over `items` in small contiguous chunks that each core takes in
+/// turn (a few entitlements hold most grants, so equal halves would not be
+/// equal work); the results in the items' order.
+fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    from: usize,
+    work: impl Fn(&[T]) -> R + Sync,
+) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // At least two workers, so the split itself is tested on any machine.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
+    if items.len() < from {
+        return vec![work(items)];
+    }
+    let chunks: Vec<&[T]> = items.chunks(items.len().div_ceil(cores * 16)).collect();
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..cores)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(chunk) = chunks.get(k) else {
+                            break mine;
+                        };
+                        mine.push((k, work(chunk)));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A panic in a chunk is a bug in the engine: raise it here.
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    done.sort_unstable_by_key(|(k, _)| *k);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// For each of `rules` that counts: who qualifies, per entitlement in scope
+/// it covers.
+fn justify(
+    snap: &Snapshot,
+    scope: &Scope,
+    rules: &[usize],
+    now: Time,
+) -> Vec<(usize, Vec<(usize, usize)>)> {
+    let mut audiences: Audiences = FxHashMap::default();
+    let mut out = Vec::new();
+    for &r in rules {
         let rule = &snap.org.rules[r];
         if rule_counts(snap, rule, now).is_err() {
             continue;
@@ -52,18 +132,26 @@ pub fn suggestions(snap: &Snapshot, scope: &Scope, now: Time) -> Vec<Suggestion>
             .filter(|&p| qualifies(snap, rule, &snap.org.people[p].id, members, now).is_ok())
             .collect();
         for e in covered {
-            justified
-                .entry(e)
-                .or_default()
-                .extend(qualifying.iter().map(|&p| (p, r)));
+            out.push((e, qualifying.iter().map(|&p| (p, r)).collect()));
         }
     }
+    out
+}
 
+/// For each of `ents`: the held grants that should go or be reviewed, and
+/// the justified grants that are missing.
+fn held_and_missing(
+    snap: &Snapshot,
+    ents: &[usize],
+    justified: &FxHashMap<usize, Vec<(usize, usize)>>,
+    now: Time,
+) -> Vec<Suggestion> {
+    let mut audiences: Audiences = FxHashMap::default();
     let mut out = Vec::new();
-    for &e in &ents {
+    for &e in ents {
         let ent = &snap.org.entitlements[e];
         // Who is justified, by the rule with the smallest id.
-        let mut just = justified.remove(&e).unwrap_or_default();
+        let mut just = justified.get(&e).cloned().unwrap_or_default();
         just.sort_unstable_by(|a, b| {
             (a.0, &snap.org.rules[a.1].id).cmp(&(b.0, &snap.org.rules[b.1].id))
         });
@@ -96,15 +184,14 @@ pub fn suggestions(snap: &Snapshot, scope: &Scope, now: Time) -> Vec<Suggestion>
                 continue;
             }
             let rule = &snap.org.rules[r];
-            let members = &audiences[&rule.audience];
+            let members = audiences
+                .entry(&rule.audience)
+                .or_insert_with(|| audience_members(snap, &rule.audience, now));
             if let Ok(q) = qualifies(snap, rule, person, members, now) {
                 out.push(grant_suggestion(rule, ent, person, &q));
             }
         }
     }
-    out.sort_by(|a, b| {
-        (&a.area, &a.person, &a.entitlement).cmp(&(&b.area, &b.person, &b.entitlement))
-    });
     out
 }
 
@@ -311,5 +398,30 @@ fn why_rule_fails<'s>(
             Reason::RuleGone,
             format!("rule {rule_id} does not justify this grant"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Split across threads in many chunks, the suggestions are exactly
+    /// those of one thread, in the same order.
+    #[test]
+    fn the_parallel_evaluation_equals_the_sequential_one() {
+        let now: Time = "2026-03-02T12:00:00Z".parse().unwrap();
+        let snap = Snapshot::new(crate::r#gen::generate(2000, 11, now));
+        let root = snap
+            .org
+            .areas
+            .iter()
+            .find(|a| a.parent.is_none())
+            .map(|a| a.owner.clone())
+            .unwrap();
+        let scope = Scope::of(&snap, &root, now);
+        let one = evaluate(&snap, &scope, now, usize::MAX);
+        let split = evaluate(&snap, &scope, now, 1);
+        assert!(one.len() > 100, "{} suggestions", one.len());
+        assert_eq!(split, one);
     }
 }
