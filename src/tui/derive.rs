@@ -70,6 +70,7 @@ impl State {
             generation: 0,
             marked: BTreeSet::new(),
             card_scroll: 0,
+            help_scroll: 0,
             why: None,
             walk: None,
             undo: Vec::new(),

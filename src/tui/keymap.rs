@@ -153,6 +153,7 @@ const BROWSE: &[Mode] = &[
     M::Rules,
 ];
 const LISTS: &[Mode] = &[
+    M::Help,
     M::Tree,
     M::Queue,
     M::Card,

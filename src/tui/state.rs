@@ -282,6 +282,8 @@ pub struct State {
     pub generation: u64,
     pub marked: BTreeSet<usize>,
     pub card_scroll: u16,
+    /// How far the `?` overlay is scrolled (it is longer than a small terminal).
+    pub help_scroll: u16,
     /// The full justification text (`w`), for the suggestion it was made for.
     pub why: Option<(usize, Vec<String>)>,
 

@@ -418,7 +418,10 @@ fn act(s: &mut State, mode: Mode, action: Action) -> Vec<Effect> {
             s.quit = true;
             return vec![Effect::Quit];
         }
-        Action::Help => s.modal = Some(Modal::Help),
+        Action::Help => {
+            s.modal = Some(Modal::Help);
+            s.help_scroll = 0;
+        }
         Action::Back => back(s, mode),
         Action::Up => move_sel(s, mode, -1),
         Action::Down => move_sel(s, mode, 1),
@@ -715,6 +718,8 @@ fn move_sel(s: &mut State, mode: Mode, by: isize) {
         Mode::Card | Mode::Walk => {
             s.card_scroll = (s.card_scroll as isize + by).clamp(0, 500) as u16;
         }
+        // The overlay stops at its last line when drawn.
+        Mode::Help => s.help_scroll = (s.help_scroll as isize + by).clamp(0, 200) as u16,
         Mode::Plan => s.plan_sel = clamp_step(s.plan_sel, s.data.plan.len(), by),
         Mode::Audit => s.audit_sel = clamp_step(s.audit_sel, s.data.audit.len(), by),
         Mode::Rotations => s.rot_sel = clamp_step(s.rot_sel, s.readiness.len(), by),
