@@ -191,3 +191,35 @@ fn with_no_cache_the_console_explains_how_to_configure_and_offers_the_demo() {
     s.keys(&["C-c"]);
     s.wait_for("EXITED 0");
 }
+
+#[test]
+fn an_unknown_person_is_refused_before_the_console_opens() {
+    assert!(
+        tmux_available(),
+        "tmux is required for the terminal end-to-end tests (apt-get install tmux)"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    // Installs the demo's cache (no terminal: it prints instead of opening).
+    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
+        .env_remove("STEWARD_AS")
+        .env("STEWARD_LOG_DIR", tmp.path().join("logs"))
+        .args(["--data-dir", data.to_str().unwrap(), "--now", NOW, "demo"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let cmd = format!(
+        "env -u STEWARD_AS STEWARD_LOG_DIR={logs} {bin} --db {db} --now {NOW} --as nobody.here; echo EXITED $?; sleep 600",
+        logs = tmp.path().join("logs").display(),
+        bin = env!("CARGO_BIN_EXE_steward"),
+        db = data.join("demo").join("steward.db").display(),
+    );
+    let s = Session::start("unknown", tmp.path(), &cmd);
+    let screen = s.wait_for("EXITED 1");
+    assert!(
+        screen.contains("unknown person \"nobody.here\": not on the roster"),
+        "{screen}"
+    );
+    // The terminal was never taken: no console frame was drawn.
+    assert!(!screen.contains("Queue"), "{screen}");
+}

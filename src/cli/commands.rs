@@ -116,6 +116,13 @@ fn no_command(ctx: &Ctx) -> Result<ExitCode> {
                     "the console needs a terminal; in scripts use `steward suggest --as {me}` and friends (steward --help)"
                 );
             }
+            // Refused before the terminal is taken, as `suggest --as` does.
+            if !Store::open_existing(&db)?.person_known(me)? {
+                bail!(
+                    "unknown person {me:?}: not on the roster in {} (steward status says what was synced)",
+                    db.display()
+                );
+            }
             crate::tui::run(crate::tui::Options {
                 db,
                 me: me.clone(),

@@ -664,6 +664,18 @@ impl Store {
         Ok(org)
     }
 
+    /// Is `id` on the cached roster? (A scan: no index on people.id, and
+    /// a hundred thousand rows take milliseconds.)
+    pub fn person_known(&self, id: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row("SELECT 1 FROM people WHERE id = ?1 LIMIT 1", [id], |_| {
+                Ok(())
+            })
+            .optional()?
+            .is_some())
+    }
+
     /// A value from the small key/value table, if set.
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self
