@@ -64,6 +64,19 @@ fn help_overlay() {
 }
 
 #[test]
+fn help_overlay_scrolled() {
+    snap_all("help_scrolled_priya", "priya", "?jjjj");
+    // Scrolled past the end: the last line stays at the bottom.
+    for (w, h) in SIZES {
+        let mut d = demo("priya");
+        keys(&mut d.app, "?G");
+        let text = screen(&mut d.app, w, h);
+        assert!(text.contains("Ctrl-C always quits"), "{text}");
+        insta::assert_snapshot!(format!("help_end_priya_{w}x{h}"), text);
+    }
+}
+
+#[test]
 fn plan_view() {
     snap_all("plan_priya", "priya", "ay<Space><Space>ayP");
 }

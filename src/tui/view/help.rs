@@ -1,4 +1,5 @@
 //! The `?` overlay: every key of the current view, from the keymap itself.
+//! Longer than a small terminal: it scrolls (`help_scroll`) and says so.
 
 use crate::tui::keymap;
 use crate::tui::layout::popup;
@@ -27,16 +28,37 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         "Ctrl-C always quits. Mouse: scroll, click to select.",
         t.dim,
     )));
-    let area = popup(r, 72, lines.len() as u16 + 2);
+    let total = lines.len();
+    let area = popup(r, 72, total as u16 + 2);
+    let rows = area.height.saturating_sub(2) as usize;
+    let scroll = clamp_scroll(s.help_scroll, total, rows);
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border_focus)
+        .title(format!(" Keys: {mode:?} (Esc closes) "))
+        .title_style(t.title);
+    if total > rows {
+        let last = (scroll + rows).min(total);
+        let more = if last < total { "↓ more, " } else { "" };
+        block = block.title_bottom(
+            Line::from(Span::styled(
+                format!(" {more}j/k scroll  {}-{last}/{total} ", scroll + 1),
+                t.key,
+            ))
+            .right_aligned(),
+        );
+    }
     f.render_widget(Clear, area);
     f.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(t.border_focus)
-                .title(format!(" Keys: {mode:?} (Esc closes) "))
-                .title_style(t.title),
-        ),
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((scroll as u16, 0)),
         area,
     );
+}
+
+/// The first line shown: the scroll asked for, stopped where the last line
+/// reaches the bottom.
+pub fn clamp_scroll(asked: u16, total: usize, rows: usize) -> usize {
+    (asked as usize).min(total.saturating_sub(rows))
 }
