@@ -1160,3 +1160,80 @@ fn a_sync_keeps_the_place_in_the_tree_and_the_queue() {
     assert_eq!(d.app.state.focus, focus);
     assert_eq!(current(&d), picked);
 }
+
+#[test]
+fn undo_takes_back_a_whole_batch_and_names_what_it_undid() {
+    let mut d = demo("priya");
+    let before = d.app.state.queue.len();
+    let first = current(&d);
+    keys(&mut d.app, "<Space><Space>ay");
+    assert_eq!(d.app.state.queue.len(), before - 2);
+    keys(&mut d.app, "u");
+    assert_eq!(d.app.state.queue.len(), before, "both come back");
+    let text = flash(&d);
+    assert!(text.starts_with("undid 2 decisions: accept "), "{text}");
+    assert!(
+        text.contains(&format!("{} {}", first.person, first.entitlement)),
+        "{text}"
+    );
+    assert!(
+        d.app
+            .state
+            .data
+            .decisions
+            .iter()
+            .all(|x| x.state == DecisionState::Undone)
+    );
+}
+
+#[test]
+fn in_the_plan_u_takes_back_the_selected_decision() {
+    let mut d = demo("priya");
+    keys(&mut d.app, "ayay");
+    assert_eq!(d.app.state.data.plan.len(), 2);
+    keys(&mut d.app, "Pj");
+    let second = d.app.state.data.plan[1].decision;
+    keys(&mut d.app, "u");
+    assert_eq!(d.app.state.data.plan.len(), 1);
+    assert_ne!(d.app.state.data.plan[0].decision, second);
+    let undone = d
+        .app
+        .state
+        .data
+        .decisions
+        .iter()
+        .find(|x| x.id == second)
+        .unwrap();
+    assert_eq!(undone.state, DecisionState::Undone);
+    assert_eq!(d.app.state.view, View::Plan);
+    assert_eq!(d.app.state.plan_sel, 0);
+}
+
+#[test]
+fn keys_that_cannot_act_say_why() {
+    let mut d = demo("marcus");
+    // D from the queue, with "all in scope" selected in the tree.
+    assert_eq!(d.app.state.focus, Pane::Queue);
+    keys(&mut d.app, "D");
+    assert!(d.app.state.modal.is_none());
+    assert!(
+        flash(&d).contains("select an area in the tree"),
+        "{}",
+        flash(&d)
+    );
+    // With an area selected in the tree, D works from the queue too.
+    keys(&mut d.app, "<Tab><Tab>j<Tab>D");
+    assert!(matches!(d.app.state.modal, Some(Modal::Picker(_))));
+    keys(&mut d.app, "<Esc>");
+    // The last card of a walkthrough.
+    keys(&mut d.app, "<Enter>");
+    let n = d.app.state.walk.as_ref().unwrap().items.len();
+    for _ in 0..n + 2 {
+        keys(&mut d.app, "n");
+    }
+    assert!(
+        flash(&d).starts_with(&format!("last card ({n}/{n})")),
+        "{}",
+        flash(&d)
+    );
+}

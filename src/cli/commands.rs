@@ -530,7 +530,10 @@ fn decide(
     }
     let until = match (verdict, until) {
         (Verdict::Snooze, None) => {
-            bail!("snoozing needs --until (a time like 2026-04-01, or a span like 3d, 2w)")
+            bail!(
+                "snoozing needs --until (a date like {}, or a span like 3d, 2w)",
+                (ctx.now + chrono::Duration::days(30)).format("%Y-%m-%d")
+            )
         }
         (Verdict::Snooze, Some(u)) => {
             let t = crate::time::parse_until(&u, ctx.now)

@@ -304,7 +304,14 @@ pub static BINDINGS: &[Binding] = &[
         &[M::Tree, M::Queue, M::Card, M::Walk],
         &[Key::Char('u')],
         Action::Undo,
-        "undo the last decision",
+        "undo the last decision (all of a batch)",
+        true,
+    ),
+    b(
+        &[M::Plan],
+        &[Key::Char('u')],
+        Action::Undo,
+        "undo the selected decision (back to the queue)",
         true,
     ),
     b(
@@ -475,10 +482,10 @@ pub static BINDINGS: &[Binding] = &[
         false,
     ),
     b(
-        &[M::Tree],
+        PANES,
         &[Key::Char('D')],
         Action::Delegate,
-        "delegate this area's subtree",
+        "delegate the subtree of the area selected in the tree",
         true,
     ),
     b(

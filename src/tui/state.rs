@@ -105,8 +105,8 @@ pub struct Prompt {
 pub enum Effect {
     /// Record these decisions (already checked for authority).
     Decide(Vec<NewDecision>),
-    /// Take back a decision, by id.
-    Undo(i64),
+    /// Take back decisions (a batch decided together), by id.
+    Undo(Vec<i64>),
     /// Carry out the plan upstream.
     Apply,
     /// Reload as another person (the demo's persona switch).
@@ -288,8 +288,9 @@ pub struct State {
     pub why: Option<(usize, Vec<String>)>,
 
     pub walk: Option<Walk>,
-    /// Decisions made in this session, newest last (what `u` takes back).
-    pub undo: Vec<i64>,
+    /// Decisions made in this session, a batch per confirmation (one, or
+    /// all those marked), newest last: what `u` takes back.
+    pub undo: Vec<Vec<i64>>,
     pub flash: Option<Flash>,
     pub busy: Option<String>,
 

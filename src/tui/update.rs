@@ -24,9 +24,9 @@ pub enum Msg {
         ids: Vec<i64>,
         data: Data,
     },
-    /// A decision was taken back.
+    /// Decisions were taken back.
     Undone {
-        id: i64,
+        ids: Vec<i64>,
         data: Data,
     },
     /// The plan was applied: per-change results, and the reloaded data.
@@ -78,7 +78,7 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
             s.busy = None;
             s.data = data;
             let n = ids.len();
-            s.undo.extend(ids);
+            s.undo.push(ids);
             s.marked.clear();
             s.why = None;
             s.refresh_decisions();
@@ -93,16 +93,36 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
             );
             Vec::new()
         }
-        Msg::Undone { id, data } => {
+        Msg::Undone { ids, data } => {
             s.busy = None;
             s.data = data;
-            s.undo.retain(|&x| x != id);
+            s.undo
+                .retain(|batch| !batch.iter().any(|x| ids.contains(x)));
             s.refresh_decisions();
-            flash(
-                s,
-                format!("undid decision {id} (the audit log keeps both)"),
-                false,
+            let what: Vec<String> = ids
+                .iter()
+                .map(|id| match s.data.decisions.iter().find(|d| d.id == *id) {
+                    Some(d) => format!(
+                        "{} {} {}",
+                        d.verdict.as_str(),
+                        d.suggestion.person,
+                        d.suggestion.entitlement
+                    ),
+                    None => format!("decision {id}"),
+                })
+                .collect();
+            let text = format!(
+                "undid {}: {} (the audit log keeps both)",
+                match ids.len() {
+                    1 => "1 decision".to_string(),
+                    n => format!("{n} decisions"),
+                },
+                what.join(", ")
             );
+            flash(s, text, false);
+            if s.view == View::Plan {
+                s.plan_sel = s.plan_sel.min(s.data.plan.len().saturating_sub(1));
+            }
             Vec::new()
         }
         Msg::Applied { results, data } => {
@@ -526,7 +546,10 @@ fn act(s: &mut State, mode: Mode, action: Action) -> Vec<Effect> {
                     }
                     None => {
                         s.modal = Some(Modal::Prompt(Prompt {
-                            label: "Snooze until (2026-04-01, 3d, 2w):".into(),
+                            label: format!(
+                                "Snooze until ({}, 3d, 2w):",
+                                (s.now + Duration::days(30)).format("%Y-%m-%d")
+                            ),
                             input: String::new(),
                             purpose: PromptFor::SnoozeUntil(t),
                             error: None,
@@ -564,6 +587,13 @@ fn act(s: &mut State, mode: Mode, action: Action) -> Vec<Effect> {
             Some(_) => flash(s, "cancelled; nothing recorded".into(), false),
             None => {}
         },
+        Action::Undo if mode == Mode::Plan => match s.data.plan.get(s.plan_sel) {
+            Some(c) => {
+                s.busy = Some("undoing…".into());
+                return vec![Effect::Undo(vec![c.decision])];
+            }
+            None => flash(s, "nothing planned to undo".into(), true),
+        },
         Action::Undo => {
             let mine = s
                 .data
@@ -575,10 +605,10 @@ fn act(s: &mut State, mode: Mode, action: Action) -> Vec<Effect> {
                 })
                 .map(|d| d.id)
                 .max();
-            match s.undo.last().copied().or(mine) {
-                Some(id) => {
+            match s.undo.last().cloned().or(mine.map(|id| vec![id])) {
+                Some(ids) => {
                     s.busy = Some("undoing…".into());
-                    return vec![Effect::Undo(id)];
+                    return vec![Effect::Undo(ids)];
                 }
                 None => flash(s, "nothing to undo".into(), true),
             }
@@ -764,11 +794,22 @@ fn node_title(s: &State) -> String {
 }
 
 fn step_walk(s: &mut State, by: isize) {
-    if let Some(w) = &mut s.walk {
-        w.pos = clamp_step(w.pos, w.items.len(), by);
-        s.card_scroll = 0;
-        s.why = None;
+    let Some(w) = &mut s.walk else {
+        return;
+    };
+    let to = clamp_step(w.pos, w.items.len(), by);
+    let n = w.items.len();
+    if to == w.pos {
+        let text = match by > 0 {
+            true => format!("last card ({n}/{n}); p goes back, Esc leaves"),
+            false => format!("first card (1/{n}); n goes on, Esc leaves"),
+        };
+        flash(s, text, false);
+        return;
     }
+    w.pos = to;
+    s.card_scroll = 0;
+    s.why = None;
 }
 
 /// After a decision in a walkthrough: on to the next card still pending.
@@ -953,9 +994,10 @@ fn submit(s: &mut State) -> Vec<Effect> {
                 Some(&who) => {
                     let to = s.data.snap.org.people[who].id.clone();
                     let area = &s.data.snap.org.areas[p.area].id;
+                    let example = (s.now + Duration::days(90)).format("%Y-%m-%d");
                     s.modal = Some(Modal::Prompt(Prompt {
                         label: format!(
-                            "Delegate {area} to {to} until (empty: no end; 2026-06-01, 2w):"
+                            "Delegate {area} to {to} until (empty: no end; {example}, 2w):"
                         ),
                         input: String::new(),
                         purpose: PromptFor::DelegateUntil { area: p.area, to },
@@ -1073,7 +1115,7 @@ fn delegate(s: &mut State) {
     let NodeKey::Area(a) = s.selected_node() else {
         flash(
             s,
-            "select an area in the tree to delegate its subtree".into(),
+            "select an area in the tree (Shift-Tab to it) to delegate its subtree".into(),
             true,
         );
         return;

@@ -102,10 +102,18 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
             let data = refreshed(store, &ctx)?;
             Ok(Msg::Decided { ids, data })
         })(),
-        Effect::Undo(id) => (|| {
-            store.undo_decision(id, &ctx.me, ctx.now)?;
+        Effect::Undo(ids) => (|| {
+            for (k, &id) in ids.iter().enumerate() {
+                store.undo_decision(id, &ctx.me, ctx.now).with_context(|| {
+                    format!(
+                        "undoing decision {id} ({} of {} undone before it)",
+                        k,
+                        ids.len()
+                    )
+                })?;
+            }
             let data = refreshed(store, &ctx)?;
-            Ok(Msg::Undone { id, data })
+            Ok(Msg::Undone { ids, data })
         })(),
         Effect::Apply => (|| {
             let step = &mut |p: ApplyProgress<'_>| {

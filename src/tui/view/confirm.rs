@@ -1,7 +1,7 @@
 //! Confirmations, prompts, snooze presets: what will happen, before it does.
 
 use crate::tui::layout::popup;
-use crate::tui::state::{Modal, State};
+use crate::tui::state::{Modal, PromptFor, State};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -57,7 +57,13 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
                 Span::styled("Esc", t.key),
                 Span::raw(" cancel"),
             ]));
-            (" Decide ".to_string(), lines)
+            let title = match &p.purpose {
+                PromptFor::Dismiss(_) => " Dismiss ",
+                PromptFor::SnoozeUntil(_) => " Snooze ",
+                PromptFor::RemoveRule(_) => " Remove rule ",
+                PromptFor::DelegateUntil { .. } => " Delegate ",
+            };
+            (title.to_string(), lines)
         }
         Some(Modal::Snooze(targets)) => {
             let lines = vec![
