@@ -1237,3 +1237,40 @@ fn keys_that_cannot_act_say_why() {
         flash(&d)
     );
 }
+
+#[test]
+fn the_delegation_preview_says_who_already_has_authority_and_who_would_decide_for_themselves() {
+    // david owns the root: delegating payments to him changes nothing today.
+    let mut d = demo("marcus");
+    keys(&mut d.app, "<Tab><Tab>jDdavid<Enter><Enter>");
+    let Some(Modal::Confirm(c)) = &d.app.state.modal else {
+        panic!("no preview")
+    };
+    assert!(
+        c.lines[0].contains("already has authority over payments as owner of area larkspur"),
+        "{:?}",
+        c.lines
+    );
+    keys(&mut d.app, "n");
+    // hana has pending grants of her own under payments.
+    let about_hana = d
+        .app
+        .state
+        .queue
+        .iter()
+        .filter(|&&i| d.app.state.data.suggestions[i].person == "hana")
+        .count();
+    assert!(about_hana > 0);
+    keys(&mut d.app, "Dhana<Enter><Enter>");
+    let Some(Modal::Confirm(c)) = &d.app.state.modal else {
+        panic!("no preview")
+    };
+    assert!(c.lines[0].contains("gains authority"), "{:?}", c.lines);
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains(&format!("{about_hana} of them are about hana's own access"))),
+        "{:?}",
+        c.lines
+    );
+}

@@ -1144,18 +1144,40 @@ fn confirm_delegation(s: &mut State, area: usize, to: String, until: Option<Time
         .iter()
         .map(|&a| snap.org.areas[a].id.as_str())
         .collect();
-    let pending = s.pending_under(NodeKey::Area(area)).len();
+    let pending = s.pending_under(NodeKey::Area(area));
+    let about_them = pending
+        .iter()
+        .filter(|&&i| s.data.suggestions[i].person == to)
+        .count();
+    let pending = pending.len();
     let id = snap.org.areas[area].id.clone();
     let name = snap.person(&to).map_or(to.as_str(), |p| p.name.as_str());
-    let lines = vec![
-        format!(
+    let gains = match authority(&snap, &to, area, s.now) {
+        // Nothing changes today; it still counts if that authority ends.
+        Some(a) => format!(
+            "{name} ({to}) already has authority over {id} as {}: this adds nothing now, and keeps it if that ends. {} area(s): {}",
+            a.describe(),
+            sub.len(),
+            sub.join(", ")
+        ),
+        None => format!(
             "{name} ({to}) gains authority over {} area(s): {}",
             sub.len(),
             sub.join(", ")
         ),
+    };
+    let mut lines = vec![
+        gains,
         format!(
             "{pending} pending suggestion(s) there now; they can decide them, and write rules there."
         ),
+    ];
+    if about_them > 0 {
+        lines.push(format!(
+            "Note: {about_them} of them are about {to}'s own access; they could decide those for themselves."
+        ));
+    }
+    lines.extend([
         match until {
             Some(u) => format!("until {}", crate::policy::minute(u)),
             None => "no end date: it lasts until you end it (V lists delegations you gave)".into(),
@@ -1164,7 +1186,7 @@ fn confirm_delegation(s: &mut State, area: usize, to: String, until: Option<Time
             "Recorded in the audit log as a delegation by {}.",
             s.data.me
         ),
-    ];
+    ]);
     s.modal = Some(Modal::Confirm(Confirm {
         title: format!("Delegate {id} to {to}?"),
         lines,
