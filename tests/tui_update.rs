@@ -1274,3 +1274,48 @@ fn the_delegation_preview_says_who_already_has_authority_and_who_would_decide_fo
         c.lines
     );
 }
+
+#[test]
+fn a_readiness_gap_is_accepted_from_the_rotations_view_and_then_shows_as_planned() {
+    let mut d = demo("omar");
+    keys(&mut d.app, "O");
+    assert_eq!(d.app.state.view, View::Rotations);
+    let row = d
+        .app
+        .state
+        .ready
+        .iter()
+        .position(|r| matches!(r, Ready::Pending(_)))
+        .expect("a gap that can be accepted now");
+    let gap = d.app.state.readiness[row].clone();
+    for _ in 0..row {
+        keys(&mut d.app, "j");
+    }
+    keys(&mut d.app, "a");
+    let Some(Modal::Confirm(c)) = &d.app.state.modal else {
+        panic!("no confirmation")
+    };
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains(&gap.person) && l.contains(&gap.entitlement)),
+        "{:?}",
+        c.lines
+    );
+    keys(&mut d.app, "y");
+    assert_eq!(d.app.state.ready[row], Ready::Decided(Verdict::Accept));
+    assert!(
+        d.app
+            .state
+            .data
+            .plan
+            .iter()
+            .any(|ch| ch.person == gap.person && ch.entitlement == gap.entitlement)
+    );
+    keys(&mut d.app, "a");
+    assert!(d.app.state.modal.is_none());
+    assert!(flash(&d).starts_with("already accepted"), "{}", flash(&d));
+    // Undone, it can be accepted again.
+    keys(&mut d.app, "<Esc>u");
+    assert!(matches!(d.app.state.ready[row], Ready::Pending(_)));
+}

@@ -83,6 +83,7 @@ impl State {
             rules: Vec::new(),
             rules_sel: 0,
             readiness: Vec::new(),
+            ready: Vec::new(),
             rotations: Vec::new(),
             applied: Vec::new(),
             applying: None,
@@ -194,6 +195,18 @@ impl State {
         self.count();
         self.rebuild_tree();
         self.rebuild_queue();
+        self.ready = self.readiness.iter().map(|r| self.ready_of(r)).collect();
+    }
+
+    fn ready_of(&self, r: &Readiness) -> Ready {
+        let found = self.data.suggestions.iter().position(|x| {
+            x.kind == Kind::Grant && x.person == r.person && x.entitlement == r.entitlement
+        });
+        match found.map(|i| (i, self.standing[i])) {
+            Some((i, Standing::Pending)) => Ready::Pending(i),
+            Some((_, Standing::Decided(v))) => Ready::Decided(v),
+            None => Ready::NotYet,
+        }
     }
 
     fn count(&mut self) {

@@ -166,6 +166,19 @@ pub struct Readiness {
     pub rule: String,
 }
 
+/// Where a readiness gap stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ready {
+    /// Its grant is suggested and undecided (index into the suggestions):
+    /// `a` accepts it from the rotations view.
+    Pending(usize),
+    /// Its grant suggestion was decided (accepted: in the plan until applied).
+    Decided(Verdict),
+    /// Not suggested now (the rule gives it only from the shift on, as one
+    /// granted only while on call): suggested when the shift starts.
+    NotYet,
+}
+
 /// One change of a running apply, finished (done or refused).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplyStep {
@@ -302,6 +315,8 @@ pub struct State {
     pub rules: Vec<RuleRow>,
     pub rules_sel: usize,
     pub readiness: Vec<Readiness>,
+    /// Where each readiness gap stands, by index (kept with the decisions).
+    pub ready: Vec<Ready>,
     /// Rotations shown in the rotations view (indices into org.rotations).
     pub rotations: Vec<usize>,
     /// Per-change results of the last apply.

@@ -1082,11 +1082,8 @@ fn accept_readiness(s: &mut State) {
         flash(s, "no readiness gap selected".into(), true);
         return;
     };
-    let found = s.data.suggestions.iter().position(|x| {
-        x.kind == Kind::Grant && x.person == r.person && x.entitlement == r.entitlement
-    });
-    match found {
-        Some(i) if s.standing[i] == Standing::Pending => {
+    match s.ready.get(s.rot_sel).copied().unwrap_or(Ready::NotYet) {
+        Ready::Pending(i) => {
             s.marked.clear();
             s.walk = Some(Walk {
                 title: format!("readiness {}", r.rotation),
@@ -1096,8 +1093,25 @@ fn accept_readiness(s: &mut State) {
             propose(s, Verdict::Accept);
             s.walk = None;
         }
-        Some(_) => flash(s, "already decided".into(), false),
-        None => flash(
+        Ready::Decided(Verdict::Accept) => flash(
+            s,
+            format!(
+                "already accepted: {} {} is in the plan (P), A applies it",
+                r.person, r.entitlement
+            ),
+            false,
+        ),
+        Ready::Decided(v) => flash(
+            s,
+            format!(
+                "already decided ({}): {} {}; u in the queue or plan takes it back",
+                v.as_str(),
+                r.person,
+                r.entitlement
+            ),
+            false,
+        ),
+        Ready::NotYet => flash(
             s,
             format!(
                 "not suggested yet: rule {} gives {} to {} only from the shift at {}; it will appear then",
