@@ -195,6 +195,15 @@ fn suggest_reads_the_directory_directly_and_prints_design_json() {
         .stdout
         .clone();
     let v = json(&out);
+    // Without --as (or `me`): the whole organization, and stderr says so.
+    steward(&o)
+        .args(["suggest", "--json", "--org"])
+        .arg(&o.org)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "no --as and no `me` in the config: every suggestion in the organization",
+        ));
     assert_eq!(
         keys(&v),
         vec![

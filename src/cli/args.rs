@@ -98,7 +98,8 @@ pub enum Command {
         org: OrgArg,
         #[command(flatten)]
         who: AsArg,
-        /// Print the JSON array DESIGN.md specifies
+        /// Print a JSON array of {kind, person, entitlement, area, reason,
+        /// evidence, rule}, sorted by area, person, entitlement
         #[arg(long)]
         json: bool,
         /// Include suggestions already decided (dismissed, snoozed, accepted)

@@ -439,6 +439,12 @@ fn suggest(
 ) -> Result<ExitCode> {
     let snap = ctx.snapshot(org)?;
     let scope = scope_for(&snap, person, ctx.now)?;
+    if person.is_none() {
+        // Said on stderr: stdout stays the list (or the JSON) alone.
+        eprintln!(
+            "no --as and no `me` in the config: every suggestion in the organization, whoever owns it"
+        );
+    }
     let mut list = policy::suggestions(&snap, &scope, ctx.now);
     let mut hidden = 0;
     if org.org.is_none() && !all {
