@@ -17,7 +17,9 @@ pub struct Areas {
 }
 
 pub fn areas(screen: Rect) -> Areas {
-    let header_h = if screen.height >= 30 { 3 } else { 2 };
+    // The third header line lists the views (P, L, O, V, E): worth a row of
+    // the body from 24 rows up, the classic terminal's height.
+    let header_h = if screen.height >= 24 { 3 } else { 2 };
     let [header, body, status] = Layout::vertical([
         Constraint::Length(header_h),
         Constraint::Min(3),
@@ -25,10 +27,11 @@ pub fn areas(screen: Rect) -> Areas {
     ])
     .areas(screen);
     let (tree, queue, card) = if screen.width >= WIDE {
+        // The tree's rows carry counts, a tag and a delegation note.
         let [t, q, c] = Layout::horizontal([
-            Constraint::Percentage(22),
+            Constraint::Percentage(26),
+            Constraint::Percentage(36),
             Constraint::Percentage(38),
-            Constraint::Percentage(40),
         ])
         .areas(body);
         (t, q, c)

@@ -100,6 +100,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
                 s.view == View::Rotations,
             ),
             tab("delegations (V)".into(), s.view == View::Delegations),
+            tab("rules (E)".into(), s.view == View::Rules),
         ]));
     }
     f.render_widget(Paragraph::new(lines), r);

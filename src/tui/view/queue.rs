@@ -1,6 +1,6 @@
 //! The queue: pending suggestions for the selection, most urgent first.
 
-use super::{age, block, focused};
+use super::{age, block, clip_middle, focused, pad, width};
 use crate::model::{Kind, Reason};
 use crate::tui::layout;
 use crate::tui::state::{Modal, Pane, State};
@@ -86,20 +86,30 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     if inner.height == 0 {
         return;
     }
-    let w = inner.width as usize;
-    let person_w = 10.min(w / 4);
-    let age_w = 8;
-    let ent_w = w.saturating_sub(person_w + age_w + 6).max(4);
+    let visible = inner.height.saturating_sub(1) as usize;
+    let off = layout::offset(s.queue_sel, s.queue.len(), visible);
+    let rows: Vec<(usize, usize, String)> = s
+        .queue
+        .iter()
+        .enumerate()
+        .skip(off)
+        .take(visible)
+        .map(|(row, &i)| (row, i, age_of(s, i)))
+        .collect();
+    let cols = columns(
+        inner.width as usize,
+        rows.iter().map(|&(_, i, ref age)| {
+            let sug = &s.data.suggestions[i];
+            (sug.person.as_str(), sug.entitlement.as_str(), age.as_str())
+        }),
+    );
     let mut lines = vec![Line::from(Span::styled(
         format!(
-            "  {:<1} {:<pw$} {:<ew$} {:>aw$}",
-            "",
-            "person",
-            "entitlement",
+            "    {} {} {:>aw$}",
+            pad("person", cols.person),
+            pad("entitlement", cols.entitlement),
             "age",
-            pw = person_w,
-            ew = ent_w,
-            aw = age_w
+            aw = cols.age
         ),
         t.dim,
     ))];
@@ -111,9 +121,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         };
         lines.push(Line::from(Span::styled(text, t.dim)));
     }
-    let visible = inner.height.saturating_sub(1) as usize;
-    let off = layout::offset(s.queue_sel, s.queue.len(), visible);
-    for (row, &i) in s.queue.iter().enumerate().skip(off).take(visible) {
+    for (row, i, age) in rows {
         let sug = &s.data.suggestions[i];
         let mark = if s.marked.contains(&i) { "●" } else { " " };
         let left = sug.reason == Reason::PersonLeft;
@@ -133,17 +141,16 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
             Span::styled(kind_letter(sug.kind), t.kind(sug.kind)),
             Span::raw(" "),
             Span::styled(
-                format!("{:<pw$}", clip(&sug.person, person_w), pw = person_w),
+                pad(&sug.person, cols.person),
                 if left { t.revoke } else { t.base },
             ),
             Span::raw(" "),
-            Span::raw(format!(
-                "{:<ew$}",
-                clip(&sug.entitlement, ent_w),
-                ew = ent_w
+            Span::raw(pad(
+                &clip_middle(&sug.entitlement, cols.entitlement),
+                cols.entitlement,
             )),
             Span::raw(" "),
-            Span::styled(format!("{:>aw$}", age_of(s, i), aw = age_w), t.dim),
+            Span::styled(format!("{age:>aw$}", aw = cols.age), t.dim),
         ]);
         if row == s.queue_sel {
             line = line.style(t.selected);
@@ -153,12 +160,68 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-/// At most `w` characters, with `…` when cut.
-pub fn clip(text: &str, w: usize) -> String {
-    if text.chars().count() <= w {
-        return text.to_string();
+/// The widths of the person, entitlement and age columns in `w` cells, for
+/// the rows shown (person, entitlement, age).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns {
+    pub person: usize,
+    pub entitlement: usize,
+    pub age: usize,
+}
+
+/// Age as wide as its widest value; the person as wide as the longest id
+/// when both it and the longest entitlement fit, else at most two fifths
+/// of the room; the entitlement the rest (cut in the middle when it must).
+pub fn columns<'a>(w: usize, rows: impl Iterator<Item = (&'a str, &'a str, &'a str)>) -> Columns {
+    let (mut pmax, mut emax, mut amax) = (width("person"), width("entitlement"), width("age"));
+    for (p, e, a) in rows {
+        pmax = pmax.max(width(p));
+        emax = emax.max(width(e));
+        amax = amax.max(width(a));
     }
-    let mut out: String = text.chars().take(w.saturating_sub(1)).collect();
-    out.push('…');
-    out
+    // Mark, escalation, kind, then a space before each column.
+    let room = w.saturating_sub(6 + amax);
+    let person = if pmax + emax <= room {
+        pmax
+    } else {
+        pmax.min((room * 2 / 5).max(6))
+    };
+    Columns {
+        person,
+        entitlement: room.saturating_sub(person).max(4),
+        age: amax,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_give_what_the_rows_need() {
+        let rows = [
+            ("greg", "payments-api:deploy", "22mo"),
+            ("carlos", "payments-api:logs", "on call"),
+        ];
+        // Everything fits: the person column as wide as its longest id.
+        let c = columns(36, rows.into_iter());
+        assert_eq!((c.person, c.age), (6, 7));
+        assert_eq!(c.person + c.entitlement + c.age + 6, 36);
+        // Too narrow: the entitlements are cut in the middle, still apart.
+        let c = columns(30, rows.into_iter());
+        let (a, b) = (
+            clip_middle(rows[0].1, c.entitlement),
+            clip_middle(rows[1].1, c.entitlement),
+        );
+        assert!(a.ends_with(":deploy") && b.ends_with(":logs"), "{a} {b}");
+        assert_eq!(c.person + c.entitlement + c.age + 6, 30);
+    }
+
+    #[test]
+    fn a_long_person_id_gets_at_most_two_fifths() {
+        let rows = [("chloe.zhang.contractor", "payments-api:deploy", "3d")];
+        let c = columns(40, rows.into_iter());
+        assert_eq!(c.person, (40 - 6 - 3) * 2 / 5);
+        assert_eq!(c.person + c.entitlement + c.age + 6, 40);
+    }
 }

@@ -75,10 +75,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
                     .any(|sh| sh.person == p && sh.start < b && sh.end > a);
                 bar.push(if on { '█' } else { '·' });
             }
-            lines.push(Line::from(format!(
-                "  {:<12}{bar}",
-                super::queue::clip(p, 11)
-            )));
+            lines.push(Line::from(format!("  {:<12}{bar}", super::clip(p, 11))));
         }
     }
     f.render_widget(Paragraph::new(lines), inner);
