@@ -31,7 +31,7 @@ impl CsvTable {
             .from_reader(input);
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| csv_error(file, e))?
+            .map_err(|e| csv_error(file, e, 0))?
             .iter()
             .map(|h| h.trim_start_matches('\u{feff}').to_string())
             .collect();
@@ -76,18 +76,29 @@ impl CsvTable {
                     each(&row)?;
                     record = row.record;
                 }
-                Err(e) => return Err(csv_error(&self.file, e)),
+                Err(e) => {
+                    let now_at = self.reader.position().line();
+                    return Err(csv_error(&self.file, e, now_at));
+                }
             }
         }
     }
 }
 
-fn csv_error(file: &Path, e: csv::Error) -> ParseError {
+/// `reached`: the line the reader got to; past the record's own line, a
+/// quoted field ran on over the lines after it.
+fn csv_error(file: &Path, e: csv::Error, reached: u64) -> ParseError {
     let line = e.position().map(|p| p.line());
     let reason = match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
-        } => format!("expected {expected_len} fields, found {len}"),
+        } => match line.filter(|&l| reached > l + 1) {
+            Some(l) => format!(
+                "expected {expected_len} fields, found {len}: a quoted field opened here runs on to line {} (a closing \" missing?)",
+                reached.max(l + 1) - 1
+            ),
+            None => format!("expected {expected_len} fields, found {len}"),
+        },
         csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_string(),
         _ => e.to_string(),
     };

@@ -864,6 +864,22 @@ mod tests {
             e.contains("grants.csv:2: expected 6 fields, found 2"),
             "{e}"
         );
+        assert!(!e.contains("quoted"), "{e}");
+    }
+
+    /// A quote left open swallows the lines after it: the error says so.
+    #[test]
+    fn an_unclosed_quote_is_named() {
+        let d = dir_with(&[(
+            "people.csv",
+            "id,name,email,manager,status\nana,\"Ana, Lima,ana@x,,active\nbo,Bo,bo@x,,active\ncy,Cy,cy@x,,active\n",
+        )]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(e.contains("people.csv:2: expected 5 fields"), "{e}");
+        assert!(
+            e.contains("a quoted field opened here runs on to line"),
+            "{e}"
+        );
     }
 
     #[test]
