@@ -1,6 +1,6 @@
 //! Recent audit entries: who, what, when, why.
 
-use super::block;
+use super::{block, detail_pane, width};
 use crate::tui::layout;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -15,8 +15,19 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         true,
         t,
     );
-    let inner = b.inner(r);
+    let mut inner = b.inner(r);
     f.render_widget(b, r);
+    // The selected entry in full below the list when its row is cut.
+    if let Some(e) = s.data.audit.get(s.audit_sel) {
+        let (seq, at, actor, action, detail) = row_parts(e);
+        if width(&format!("{seq}{at}{actor}{action}{detail}")) > inner.width as usize {
+            let full = [
+                format!("#{}  {}  {}  {}", e.seq, at.trim_end(), e.actor, e.action),
+                detail,
+            ];
+            inner = detail_pane(f, t, inner, &full);
+        }
+    }
     let mut lines = Vec::new();
     if s.data.audit.is_empty() {
         lines.push(Line::from(Span::styled("The audit log is empty.", t.dim)));
@@ -24,12 +35,12 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     let visible = inner.height as usize;
     let off = layout::offset(s.audit_sel, s.data.audit.len(), visible);
     for (i, e) in s.data.audit.iter().enumerate().skip(off).take(visible) {
-        let detail = summarize(&e.detail);
+        let (seq, at, actor, action, detail) = row_parts(e);
         let mut line = Line::from(vec![
-            Span::styled(format!("{:>5} ", e.seq), t.dim),
-            Span::raw(format!("{} ", crate::policy::minute(e.at))),
-            Span::styled(format!("{:<8} ", e.actor), t.key),
-            Span::raw(format!("{:<8} ", e.action)),
+            Span::styled(seq, t.dim),
+            Span::raw(at),
+            Span::styled(actor, t.key),
+            Span::raw(action),
             Span::raw(detail),
         ]);
         if i == s.audit_sel {
@@ -38,6 +49,17 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         lines.push(line);
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// An entry's row: sequence number, when, who, what, and its detail.
+fn row_parts(e: &crate::store::AuditEntry) -> (String, String, String, String, String) {
+    (
+        format!("{:>5} ", e.seq),
+        format!("{} ", crate::policy::minute(e.at)),
+        format!("{:<8} ", e.actor),
+        format!("{:<8} ", e.action),
+        summarize(&e.detail),
+    )
 }
 
 /// The parts of an entry's JSON detail a person reads first.

@@ -188,6 +188,69 @@ fn take_cells(it: impl Iterator<Item = char>, w: usize) -> String {
     out
 }
 
+/// `text` broken into lines of at most `w` cells, at spaces where it can,
+/// through a word longer than a line where it must.
+pub fn wrap(text: &str, w: usize) -> Vec<String> {
+    let w = w.max(1);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let sep = usize::from(!line.is_empty());
+        if width(&line) + sep + width(word) <= w {
+            if sep == 1 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        if !line.is_empty() {
+            out.push(std::mem::take(&mut line));
+        }
+        let mut rest = word.to_string();
+        while width(&rest) > w {
+            let head = take_cells(rest.chars(), w);
+            rest = rest[head.len()..].to_string();
+            out.push(head);
+        }
+        line = rest;
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
+/// The selected row in full, wrapped, in a pane at the bottom of `r` (at
+/// most half of it) under a rule; returns what is left above for the list.
+/// Nothing is drawn when `text` is empty (the row fits on its line).
+pub fn detail_pane(f: &mut Frame, t: &Theme, r: Rect, text: &[String]) -> Rect {
+    if text.is_empty() || r.height < 4 {
+        return r;
+    }
+    let w = r.width as usize;
+    let lines: Vec<String> = text.iter().flat_map(|x| wrap(x, w)).collect();
+    let h = (lines.len() as u16 + 1).min(r.height / 2);
+    let pane = Rect {
+        y: r.y + r.height - h,
+        height: h,
+        ..r
+    };
+    f.render_widget(
+        ratatui::widgets::Paragraph::new(lines.into_iter().map(Line::from).collect::<Vec<_>>())
+            .block(
+                Block::default()
+                    .borders(Borders::TOP)
+                    .border_style(t.border)
+                    .title(Span::styled(" selected, in full ", t.dim)),
+            ),
+        pane,
+    );
+    Rect {
+        height: r.height - h,
+        ..r
+    }
+}
+
 /// A rect shrunk by one cell on every side (inside a border).
 pub fn inner(r: Rect) -> Rect {
     Block::default().borders(Borders::ALL).inner(r)
@@ -222,5 +285,17 @@ mod tests {
         assert_eq!(pad("zoë", 5), "zoë  ");
         assert_eq!(width(&pad("支付数据库", 5)), 5);
         assert_eq!(clip("chloe.zhang", 10), "chloe.zha…");
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_keeps_every_word() {
+        let text = "grants.csv: remove greg -> payments-db:read (upstream scim:group/pay-prod-db-readonly)";
+        let lines = wrap(text, 34);
+        assert!(lines.iter().all(|l| width(l) <= 34), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
+        assert_eq!(lines[0], "grants.csv: remove greg ->");
+        // A word longer than a line is broken through, nothing lost.
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), [""]);
     }
 }

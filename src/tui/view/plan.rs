@@ -1,7 +1,7 @@
 //! Accepted decisions not yet applied, as concrete changes; while an apply
 //! runs, each change's mark as it finishes; and the results of the last apply.
 
-use super::block;
+use super::{block, detail_pane, width};
 use crate::tui::layout;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -26,8 +26,19 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         ),
     };
     let b = block(title, true, t);
-    let inner = b.inner(r);
+    let mut inner = b.inner(r);
     f.render_widget(b, r);
+    // The selected change in full below the list when its row is cut.
+    if s.applying.is_none()
+        && let Some(c) = s.data.plan.get(s.plan_sel)
+        && width(&row_text(c)) > inner.width as usize
+    {
+        let full = [
+            format!("#{} {}", c.decision, c.describe()),
+            format!("decided by {}, area {}", c.decider, c.area),
+        ];
+        inner = detail_pane(f, t, inner, &full);
+    }
     let height = inner.height as usize;
     let mut lines = Vec::new();
     if s.data.plan.is_empty() {
@@ -78,13 +89,11 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
                 None => Span::styled("· ", t.dim),
             });
         }
+        let (id, what, who) = row_parts(c);
         spans.extend([
-            Span::styled(format!("#{:<4} ", c.decision), t.dim),
-            Span::raw(c.describe()),
-            Span::styled(
-                format!("  (decided by {}, area {})", c.decider, c.area),
-                t.dim,
-            ),
+            Span::styled(id, t.dim),
+            Span::raw(what),
+            Span::styled(who, t.dim),
         ]);
         let mut line = Line::from(spans);
         if i == s.plan_sel && s.applying.is_none() {
@@ -128,4 +137,18 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         }
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A change's row: its decision id, what it does, who decided it and where.
+fn row_parts(c: &crate::apply::Change) -> (String, String, String) {
+    (
+        format!("#{:<4} ", c.decision),
+        c.describe(),
+        format!("  (decided by {}, area {})", c.decider, c.area),
+    )
+}
+
+fn row_text(c: &crate::apply::Change) -> String {
+    let (id, what, who) = row_parts(c);
+    format!("{id}{what}{who}")
 }

@@ -1,9 +1,9 @@
 //! Rotations in scope: who is on call now, the next 14 days as a timeline,
 //! and readiness: shifts that start without an entitlement a rule will give.
 
-use super::block;
+use super::{block, clip, detail_pane, pad, width};
 use crate::tui::derive::HORIZON_DAYS;
-use crate::tui::state::State;
+use crate::tui::state::{Readiness, State};
 use crate::tui::theme::Theme;
 use chrono::Duration;
 use ratatui::Frame;
@@ -12,8 +12,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
-    let [top, bottom] =
-        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(r);
     let snap = &s.data.snap;
     let now = s.now;
     let b = block(
@@ -21,8 +19,6 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         false,
         t,
     );
-    let inner = b.inner(top);
-    f.render_widget(b, top);
     let mut lines = Vec::new();
     if s.rotations.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -31,7 +27,14 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         )));
     }
     let day0 = now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
-    let mut ruler = format!("{:<14}", "");
+    // The span the days cover, left of their last digits: `Mar 2-15`.
+    let last = day0 + Duration::days(HORIZON_DAYS - 1);
+    let span = if last.format("%b").to_string() == day0.format("%b").to_string() {
+        format!("{}-{}", day0.format("%b %-d"), last.format("%-d"))
+    } else {
+        format!("{}-{}", day0.format("%b %-d"), last.format("%b %-d"))
+    };
+    let mut ruler = format!("  {} ", super::pad(&span, 11));
     for d in 0..HORIZON_DAYS {
         let day = day0 + Duration::days(d);
         ruler.push_str(&day.format("%d").to_string()[1..]);
@@ -78,6 +81,11 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
             lines.push(Line::from(format!("  {:<12}{bar}", super::clip(p, 11))));
         }
     }
+    // The timelines take what they need, up to three fifths; readiness the rest.
+    let top_h = (lines.len() as u16 + 2).min(r.height * 3 / 5);
+    let [top, bottom] = Layout::vertical([Constraint::Length(top_h), Constraint::Min(0)]).areas(r);
+    let inner = b.inner(top);
+    f.render_widget(b, top);
     f.render_widget(Paragraph::new(lines), inner);
 
     let b = block(
@@ -88,8 +96,40 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         true,
         t,
     );
-    let inner = b.inner(bottom);
+    let mut inner = b.inner(bottom);
     f.render_widget(b, bottom);
+    let col =
+        |f: fn(&Readiness) -> &str| s.readiness.iter().map(|g| width(f(g))).max().unwrap_or(0);
+    let (person_w, rotation_w, ent_w) = (
+        col(|g| &g.person),
+        col(|g| &g.rotation),
+        col(|g| &g.entitlement),
+    );
+    // Person, rotation, shift start, entitlement, the rule that gives it.
+    let row = |g: &Readiness| {
+        format!(
+            "{}  {}  {}  {}  {}",
+            pad(&g.person, person_w),
+            pad(&g.rotation, rotation_w),
+            g.shift_start.format("%a %m-%d %H:%MZ"),
+            pad(&g.entitlement, ent_w),
+            g.rule
+        )
+    };
+    // The selected gap in full below the list when its row is cut.
+    if let Some(g) = s.readiness.get(s.rot_sel)
+        && width(&row(g)) > inner.width as usize
+    {
+        let full = [format!(
+            "{}'s {} shift starts {} without {}, which rule {} will give then",
+            g.person,
+            g.rotation,
+            crate::policy::minute(g.shift_start),
+            g.entitlement,
+            g.rule
+        )];
+        inner = detail_pane(f, t, inner, &full);
+    }
     let mut lines = Vec::new();
     if s.readiness.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -100,14 +140,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     let visible = inner.height as usize;
     let off = crate::tui::layout::offset(s.rot_sel, s.readiness.len(), visible);
     for (i, g) in s.readiness.iter().enumerate().skip(off).take(visible) {
-        let mut line = Line::from(format!(
-            "{:<12} {} shift starts {} without {} (rule {})",
-            g.person,
-            g.rotation,
-            crate::policy::minute(g.shift_start),
-            g.entitlement,
-            g.rule
-        ));
+        let mut line = Line::from(clip(&row(g), inner.width as usize));
         if i == s.rot_sel {
             line = line.style(t.selected);
         }
