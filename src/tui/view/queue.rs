@@ -73,12 +73,23 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
             .iter()
             .filter(|&&i| s.escalation(i).is_some() && !s.escalated_to_me(i))
             .count();
+        let mut long = String::new();
+        let mut short = String::new();
         if to_me > 0 {
-            title += &format!("!{to_me} escalated to you ");
+            long += &format!("!{to_me} escalated to you ");
+            short += &format!("!{to_me} to you ");
         }
         if above > 0 {
-            title += &format!("^{above} overdue ");
+            long += &format!("^{above} overdue ");
+            short += &format!("^{above} overdue ");
         }
+        // Said shorter when the whole would not fit on the border.
+        let room = (r.width as usize).saturating_sub(2);
+        title += if width(&title) + width(&long) <= room {
+            &long
+        } else {
+            &short
+        };
     }
     let b = block(title, focused(s, Pane::Queue), t);
     let inner = b.inner(r);
