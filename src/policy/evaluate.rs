@@ -42,6 +42,13 @@ fn evaluate(snap: &Snapshot, scope: &Scope, now: Time, parallel_from: usize) -> 
             justified.entry(e).or_default().extend(pairs);
         }
     }
+    // Who is justified, by the rule with the smallest id.
+    for just in justified.values_mut() {
+        just.sort_unstable_by(|a, b| {
+            (a.0, &snap.org.rules[a.1].id).cmp(&(b.0, &snap.org.rules[b.1].id))
+        });
+        just.dedup_by_key(|x| x.0);
+    }
 
     let mut out: Vec<Suggestion> = in_parallel(&ents, parallel_from, |chunk| {
         held_and_missing(snap, chunk, &justified, now)
@@ -64,11 +71,11 @@ fn in_parallel<T: Sync, R: Send>(
     work: impl Fn(&[T]) -> R + Sync,
 ) -> Vec<R> {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    // At least two workers, so the split itself is tested on any machine.
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
     if items.len() < from {
         return vec![work(items)];
     }
+    // At least two workers, so the split itself is tested on any machine.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
     let chunks: Vec<&[T]> = items.chunks(items.len().div_ceil(cores * 16)).collect();
     let next = AtomicUsize::new(0);
     let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
@@ -150,12 +157,8 @@ fn held_and_missing(
     let mut out = Vec::new();
     for &e in ents {
         let ent = &snap.org.entitlements[e];
-        // Who is justified, by the rule with the smallest id.
-        let mut just = justified.get(&e).cloned().unwrap_or_default();
-        just.sort_unstable_by(|a, b| {
-            (a.0, &snap.org.rules[a.1].id).cmp(&(b.0, &snap.org.rules[b.1].id))
-        });
-        just.dedup_by_key(|x| x.0);
+        // Who is justified (sorted by person, one rule each).
+        let just: &[(usize, usize)] = justified.get(&e).map_or(&[], |v| v.as_slice());
         // Grants of this entitlement, grouped by person in file order.
         let mut held: Vec<(&str, Vec<&Grant>)> = Vec::new();
         let mut slot: FxHashMap<&str, usize> = FxHashMap::default();
@@ -178,7 +181,7 @@ fn held_and_missing(
                 out.push(s);
             }
         }
-        for &(p, r) in &just {
+        for &(p, r) in just {
             let person = &snap.org.people[p].id;
             if slot.contains_key(person.as_str()) {
                 continue;
