@@ -1319,3 +1319,21 @@ fn a_readiness_gap_is_accepted_from_the_rotations_view_and_then_shows_as_planned
     keys(&mut d.app, "<Esc>u");
     assert!(matches!(d.app.state.ready[row], Ready::Pending(_)));
 }
+
+#[test]
+fn the_help_overlay_scrolls_and_stops_at_its_end() {
+    let mut d = demo("priya");
+    d.app.feed(Msg::Resize(80, 24));
+    keys(&mut d.app, "?G");
+    let end = d.app.state.help_scroll;
+    assert!(end > 0, "longer than 24 rows at the main view");
+    let text = screen(&mut d.app, 80, 24);
+    assert!(text.contains("Mouse: scroll, click to select."), "{text}");
+    // One line back up from the end moves at once (no dead keys past it).
+    keys(&mut d.app, "k");
+    assert_eq!(d.app.state.help_scroll, end - 1);
+    keys(&mut d.app, "jjjj");
+    assert_eq!(d.app.state.help_scroll, end);
+    keys(&mut d.app, "g");
+    assert_eq!(d.app.state.help_scroll, 0);
+}

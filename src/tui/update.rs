@@ -748,8 +748,14 @@ fn move_sel(s: &mut State, mode: Mode, by: isize) {
         Mode::Card | Mode::Walk => {
             s.card_scroll = (s.card_scroll as isize + by).clamp(0, 500) as u16;
         }
-        // The overlay stops at its last line when drawn.
-        Mode::Help => s.help_scroll = (s.help_scroll as isize + by).clamp(0, 200) as u16,
+        // Stopped where its last line reaches the bottom, as drawn (the
+        // keys of the view beneath, a blank line and a note; two borders).
+        Mode::Help => {
+            let total = keymap::bindings(keymap::base_mode(s)).count() + 2;
+            let rows = (total + 2).min(s.height as usize).saturating_sub(2);
+            let max = total.saturating_sub(rows) as isize;
+            s.help_scroll = (s.help_scroll as isize + by).clamp(0, max) as u16;
+        }
         Mode::Plan => s.plan_sel = clamp_step(s.plan_sel, s.data.plan.len(), by),
         Mode::Audit => s.audit_sel = clamp_step(s.audit_sel, s.data.audit.len(), by),
         Mode::Rotations => s.rot_sel = clamp_step(s.rot_sel, s.readiness.len(), by),
