@@ -2,8 +2,9 @@
 //! and readiness: shifts that start without an entitlement a rule will give.
 
 use super::{block, clip, detail_pane, pad, width};
+use crate::model::Verdict;
 use crate::tui::derive::HORIZON_DAYS;
-use crate::tui::state::{Readiness, State};
+use crate::tui::state::{Readiness, Ready, State};
 use crate::tui::theme::Theme;
 use chrono::Duration;
 use ratatui::Frame;
@@ -90,7 +91,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
 
     let b = block(
         format!(
-            " Readiness: {} shift(s) start without what a rule will give (a accepts) ",
+            " Readiness: {} gap(s) before shifts (+ a accepts, ✓ accepted) ",
             s.readiness.len()
         ),
         true,
@@ -105,6 +106,24 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         col(|g| &g.rotation),
         col(|g| &g.entitlement),
     );
+    // Where each stands: + to accept, ✓ accepted, - dismissed or snoozed,
+    // · suggested only when the shift starts.
+    let mark = |i: usize| match s.ready.get(i) {
+        Some(Ready::Pending(_)) => "+",
+        Some(Ready::Decided(Verdict::Accept)) => "✓",
+        Some(Ready::Decided(_)) => "-",
+        Some(Ready::NotYet) | None => "·",
+    };
+    let standing = |i: usize| match s.ready.get(i) {
+        Some(Ready::Pending(_)) => "a accepts its grant now.".to_string(),
+        Some(Ready::Decided(Verdict::Accept)) => {
+            "Accepted: in the plan (P), A applies.".to_string()
+        }
+        Some(Ready::Decided(v)) => {
+            format!("Decided: {} (u in the queue takes it back).", v.as_str())
+        }
+        Some(Ready::NotYet) | None => "Suggested only once the shift starts.".to_string(),
+    };
     // Person, rotation, shift start, entitlement, the rule that gives it.
     let row = |g: &Readiness| {
         format!(
@@ -116,17 +135,20 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
             g.rule
         )
     };
-    // The selected gap in full below the list when its row is cut.
+    // The selected gap in full below the list when its row is cut or it
+    // is not simply there to accept.
     if let Some(g) = s.readiness.get(s.rot_sel)
-        && width(&row(g)) > inner.width as usize
+        && (width(&row(g)) + 2 > inner.width as usize
+            || !matches!(s.ready.get(s.rot_sel), Some(Ready::Pending(_))))
     {
         let full = [format!(
-            "{}'s {} shift starts {} without {}, which rule {} will give then",
+            "{}'s {} shift starts {} without {} (rule {}). {}",
             g.person,
             g.rotation,
-            crate::policy::minute(g.shift_start),
+            g.shift_start.format("%m-%d %H:%MZ"),
             g.entitlement,
-            g.rule
+            g.rule,
+            standing(s.rot_sel)
         )];
         inner = detail_pane(f, t, inner, &full);
     }
@@ -140,7 +162,10 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     let visible = inner.height as usize;
     let off = crate::tui::layout::offset(s.rot_sel, s.readiness.len(), visible);
     for (i, g) in s.readiness.iter().enumerate().skip(off).take(visible) {
-        let mut line = Line::from(clip(&row(g), inner.width as usize));
+        let mut line = Line::from(clip(
+            &format!("{} {}", mark(i), row(g)),
+            inner.width as usize,
+        ));
         if i == s.rot_sel {
             line = line.style(t.selected);
         }
