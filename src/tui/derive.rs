@@ -195,18 +195,34 @@ impl State {
         self.count();
         self.rebuild_tree();
         self.rebuild_queue();
-        self.ready = self.readiness.iter().map(|r| self.ready_of(r)).collect();
+        self.ready = self.ready_of_readiness();
     }
 
-    fn ready_of(&self, r: &Readiness) -> Ready {
-        let found = self.data.suggestions.iter().position(|x| {
-            x.kind == Kind::Grant && x.person == r.person && x.entitlement == r.entitlement
-        });
-        match found.map(|i| (i, self.standing[i])) {
-            Some((i, Standing::Pending)) => Ready::Pending(i),
-            Some((_, Standing::Decided(v))) => Ready::Decided(v),
-            None => Ready::NotYet,
+    /// Where each readiness gap stands: its grant suggestion, looked up once
+    /// per load (thousands of gaps against tens of thousands of suggestions).
+    fn ready_of_readiness(&self) -> Vec<Ready> {
+        if self.readiness.is_empty() {
+            return Vec::new();
         }
+        let mut grant: FxHashMap<(&str, &str), usize> = FxHashMap::default();
+        for (i, x) in self.data.suggestions.iter().enumerate() {
+            if x.kind == Kind::Grant {
+                grant.entry((&x.person, &x.entitlement)).or_insert(i);
+            }
+        }
+        self.readiness
+            .iter()
+            .map(|r| {
+                match grant
+                    .get(&(r.person.as_str(), r.entitlement.as_str()))
+                    .map(|&i| (i, self.standing[i]))
+                {
+                    Some((i, Standing::Pending)) => Ready::Pending(i),
+                    Some((_, Standing::Decided(v))) => Ready::Decided(v),
+                    None => Ready::NotYet,
+                }
+            })
+            .collect()
     }
 
     fn count(&mut self) {
