@@ -197,6 +197,16 @@ fn bench(c: &mut Criterion) {
     });
 
     update(&mut state, Msg::Resize(160, 48));
+    // What the console does with a decision's result: standing, counts,
+    // tree, queue and readiness re-derived (on the UI thread), then drawn.
+    g.bench_function("decision_result", |b| {
+        b.iter(|| {
+            state.refresh_decisions();
+            term.draw(|fr| view::render(&state, &theme, fr))
+                .unwrap_or_else(|e| panic!("{e}"));
+            black_box(state.queue.len())
+        })
+    });
     let mut n = 0u64;
     g.bench_function("key_queue_down_up", |b| {
         b.iter(|| {

@@ -58,7 +58,7 @@ impl State {
             area_esc: Vec::new(),
             team_esc: Vec::new(),
             led_teams: Vec::new(),
-            teams_of_person: HashMap::new(),
+            teams_of_person: FxHashMap::default(),
             expanded: BTreeSet::new(),
             tree: Vec::new(),
             tree_sel: 0,
@@ -174,7 +174,7 @@ impl State {
     pub fn refresh_decisions(&mut self) {
         self.generation += 1;
         self.esc_of = escalation_index(&self.data);
-        let mut by_key: HashMap<(&str, &str), Vec<&Decision>> = HashMap::new();
+        let mut by_key: FxHashMap<(&str, &str), Vec<&Decision>> = FxHashMap::default();
         for d in &self.data.decisions {
             by_key
                 .entry((&d.suggestion.person, &d.suggestion.entitlement))
@@ -239,26 +239,32 @@ impl State {
                 .and_then(|p| snap.team_idx(p))
                 .filter(|&p| p != i);
         }
+        let (mut seen, mut path): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
         for (i, s) in self.data.suggestions.iter().enumerate() {
             if self.standing[i] != Standing::Pending {
                 continue;
             }
             let slot = kind_slot(s.kind);
             let esc = usize::from(self.escalated_to_me(i));
-            if let Some(a) = snap.area_idx(&s.area) {
-                for p in snap.area_path(a) {
-                    self.area_counts[p][slot] += 1;
-                    self.area_esc[p] += esc;
-                }
+            // Up the area chain (indexed at load; a cycle in bad data is
+            // walked once; no allocation per row).
+            path.clear();
+            let mut cur = self.sug_area.get(i).copied().flatten();
+            while let Some(a) = cur.filter(|a| !path.contains(a)) {
+                path.push(a);
+                self.area_counts[a][slot] += 1;
+                self.area_esc[a] += esc;
+                cur = snap.area_parent[a];
             }
             if let Some(teams) = self.teams_of_person.get(&s.person) {
-                let mut seen = BTreeSet::new();
+                seen.clear();
                 for &t in teams {
                     let mut cur = Some(t);
                     while let Some(c) = cur {
-                        if !seen.insert(c) {
+                        if seen.contains(&c) {
                             break;
                         }
+                        seen.push(c);
                         self.team_counts[c][slot] += 1;
                         self.team_esc[c] += esc;
                         cur = team_parent[c];

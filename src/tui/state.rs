@@ -3,7 +3,7 @@
 use super::data::Data;
 use crate::model::*;
 use crate::store::NewDecision;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -278,7 +278,7 @@ pub struct State {
     /// Teams `me` leads (roots of the teams tab).
     pub led_teams: Vec<usize>,
     /// Which team each person belongs to directly (for the teams tab filter).
-    pub teams_of_person: HashMap<String, Vec<usize>>,
+    pub teams_of_person: rustc_hash::FxHashMap<String, Vec<usize>>,
     pub expanded: BTreeSet<(bool, usize)>,
     pub tree: Vec<TreeNode>,
     pub tree_sel: usize,
