@@ -1060,42 +1060,28 @@ fn the_demo_opens_with_its_chronic_cases_already_escalated() {
 
 #[test]
 fn a_second_start_shows_the_last_queue_at_once_then_the_fresh_one_in_place() {
+    // The queue's suggestions, and the tree's rows with their counts.
+    let queue = |s: &State| -> Vec<Suggestion> {
+        s.queue
+            .iter()
+            .map(|&i| s.data.suggestions[i].clone())
+            .collect()
+    };
+    let tree = |s: &State| -> Vec<(String, [usize; 3], usize)> {
+        s.tree
+            .iter()
+            .map(|n| (n.label.clone(), n.counts, n.escalated))
+            .collect()
+    };
     let first = demo("marcus");
-    let fresh_queue: Vec<Suggestion> = first
-        .app
-        .state
-        .queue
-        .iter()
-        .map(|&i| first.app.state.data.suggestions[i].clone())
-        .collect();
-    let tree: Vec<_> = first
-        .app
-        .state
-        .tree
-        .iter()
-        .map(|n| (n.label.clone(), n.counts, n.escalated))
-        .collect();
+    let (fresh_queue, fresh_tree) = (queue(&first.app.state), tree(&first.app.state));
     drop(first);
 
     let mut d = started_again("marcus");
     // Drawn from what was kept: the same rows and counts, marked.
     assert!(d.app.state.preview.is_some());
-    let shown: Vec<Suggestion> = d
-        .app
-        .state
-        .queue
-        .iter()
-        .map(|&i| d.app.state.data.suggestions[i].clone())
-        .collect();
-    assert_eq!(shown, fresh_queue);
-    let shown_tree: Vec<_> = d
-        .app
-        .state
-        .tree
-        .iter()
-        .map(|n| (n.label.clone(), n.counts, n.escalated))
-        .collect();
-    assert_eq!(shown_tree, tree);
+    assert_eq!(queue(&d.app.state), fresh_queue);
+    assert_eq!(tree(&d.app.state), fresh_tree);
     let text = screen(&mut d.app, 160, 48);
     assert!(text.contains("(as of "), "{text}");
     assert!(text.contains(&fresh_queue[0].entitlement), "{text}");
