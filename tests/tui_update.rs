@@ -1323,3 +1323,20 @@ fn the_help_overlay_scrolls_and_stops_at_its_end() {
     keys(&mut d.app, "g");
     assert_eq!(d.app.state.help_scroll, 0);
 }
+
+#[test]
+fn a_preview_whose_load_fails_says_so_and_stays_for_reading() {
+    let mut d = started_again("priya");
+    d.app
+        .feed(Msg::Failed("error: cache schema version 9 is newer".into()));
+    assert!(d.app.state.preview.is_some());
+    keys(&mut d.app, "a");
+    assert!(d.app.state.modal.is_none());
+    assert!(
+        flash_of(&d.app).starts_with("the cache did not load"),
+        "{}",
+        flash_of(&d.app)
+    );
+    keys(&mut d.app, "j");
+    assert_eq!(d.app.state.queue_sel, 1);
+}

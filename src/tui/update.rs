@@ -338,11 +338,17 @@ fn on_key(s: &mut State, k: KeyEvent) -> Vec<Effect> {
     if let Some(shown) = &s.preview
         && !works_on_preview(action)
     {
-        let text = format!(
-            "a moment: this is your queue as of {}, shown while the cache loads; decisions open when the fresh evaluation is in",
-            crate::tui::preview::when(shown.evaluated_at, s.now)
-        );
-        flash(s, text, false);
+        let at = crate::tui::preview::when(shown.evaluated_at, s.now);
+        // Still loading, or the load failed (its error was shown).
+        let text = match s.busy {
+            Some(_) => format!(
+                "a moment: this is your queue as of {at}, shown while the cache loads; decisions open when the fresh evaluation is in"
+            ),
+            None => format!(
+                "the cache did not load (the log has why); this is your queue as of {at}, for reading only; q quits"
+            ),
+        };
+        flash(s, text, s.busy.is_none());
         return Vec::new();
     }
     // The status bar says what is running; a decision waits for it.
