@@ -167,6 +167,7 @@ impl State {
         }
         self.rotations = rotations_in_view(self);
         self.readiness = readiness(self);
+        self.link_readiness();
         self.refresh_decisions();
     }
 
@@ -198,11 +199,11 @@ impl State {
         self.ready = self.ready_of_readiness();
     }
 
-    /// Where each readiness gap stands: its grant suggestion, looked up once
-    /// per load (thousands of gaps against tens of thousands of suggestions).
-    fn ready_of_readiness(&self) -> Vec<Ready> {
+    /// Each readiness gap's grant suggestion, found once per load
+    /// (thousands of gaps against tens of thousands of suggestions).
+    fn link_readiness(&mut self) {
         if self.readiness.is_empty() {
-            return Vec::new();
+            return;
         }
         let mut grant: FxHashMap<(&str, &str), usize> = FxHashMap::default();
         for (i, x) in self.data.suggestions.iter().enumerate() {
@@ -210,17 +211,28 @@ impl State {
                 grant.entry((&x.person, &x.entitlement)).or_insert(i);
             }
         }
-        self.readiness
+        let found: Vec<Option<usize>> = self
+            .readiness
             .iter()
             .map(|r| {
-                match grant
+                grant
                     .get(&(r.person.as_str(), r.entitlement.as_str()))
-                    .map(|&i| (i, self.standing[i]))
-                {
-                    Some((i, Standing::Pending)) => Ready::Pending(i),
-                    Some((_, Standing::Decided(v))) => Ready::Decided(v),
-                    None => Ready::NotYet,
-                }
+                    .copied()
+            })
+            .collect();
+        for (r, i) in self.readiness.iter_mut().zip(found) {
+            r.suggestion = i;
+        }
+    }
+
+    /// Where each readiness gap stands, by its suggestion's standing.
+    fn ready_of_readiness(&self) -> Vec<Ready> {
+        self.readiness
+            .iter()
+            .map(|r| match r.suggestion.map(|i| (i, self.standing[i])) {
+                Some((i, Standing::Pending)) => Ready::Pending(i),
+                Some((_, Standing::Decided(v))) => Ready::Decided(v),
+                None => Ready::NotYet,
             })
             .collect()
     }
@@ -826,6 +838,7 @@ fn readiness(s: &State) -> Vec<Readiness> {
                         entitlement: ent.clone(),
                         shift_start: start,
                         rule: rule.id.clone(),
+                        suggestion: None,
                     });
                 }
             }

@@ -164,6 +164,8 @@ pub struct Readiness {
     pub entitlement: String,
     pub shift_start: Time,
     pub rule: String,
+    /// Its grant suggestion now (index into the suggestions), if any.
+    pub suggestion: Option<usize>,
 }
 
 /// Where a readiness gap stands.
