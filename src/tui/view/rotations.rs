@@ -106,23 +106,18 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         col(|g| &g.rotation),
         col(|g| &g.entitlement),
     );
-    // Where each stands: + to accept, ✓ accepted, - dismissed or snoozed,
-    // · suggested only when the shift starts.
-    let mark = |i: usize| match s.ready.get(i) {
-        Some(Ready::Pending(_)) => "+",
-        Some(Ready::Decided(Verdict::Accept)) => "✓",
-        Some(Ready::Decided(_)) => "-",
-        Some(Ready::NotYet) | None => "·",
-    };
+    // Where each stands, as a mark and in words: + to accept, ✓ accepted,
+    // - dismissed or snoozed, · suggested only when the shift starts.
     let standing = |i: usize| match s.ready.get(i) {
-        Some(Ready::Pending(_)) => "a accepts its grant now.".to_string(),
+        Some(Ready::Pending(_)) => ("+", "a accepts its grant now.".to_string()),
         Some(Ready::Decided(Verdict::Accept)) => {
-            "Accepted: in the plan (P), A applies.".to_string()
+            ("✓", "Accepted: in the plan (P), A applies.".to_string())
         }
-        Some(Ready::Decided(v)) => {
-            format!("Decided: {} (u in the queue takes it back).", v.as_str())
-        }
-        Some(Ready::NotYet) | None => "Suggested only once the shift starts.".to_string(),
+        Some(Ready::Decided(v)) => (
+            "-",
+            format!("Decided: {} (u in the queue takes it back).", v.as_str()),
+        ),
+        Some(Ready::NotYet) | None => ("·", "Suggested only once the shift starts.".to_string()),
     };
     // Person, rotation, shift start, entitlement, the rule that gives it.
     let row = |g: &Readiness| {
@@ -148,7 +143,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
             g.shift_start.format("%m-%d %H:%MZ"),
             g.entitlement,
             g.rule,
-            standing(s.rot_sel)
+            standing(s.rot_sel).1
         )];
         inner = detail_pane(f, t, inner, &full);
     }
@@ -163,7 +158,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     let off = crate::tui::layout::offset(s.rot_sel, s.readiness.len(), visible);
     for (i, g) in s.readiness.iter().enumerate().skip(off).take(visible) {
         let mut line = Line::from(clip(
-            &format!("{} {}", mark(i), row(g)),
+            &format!("{} {}", standing(i).0, row(g)),
             inner.width as usize,
         ));
         if i == s.rot_sel {
