@@ -148,6 +148,46 @@ impl Delegation {
     }
 }
 
+/// Who takes an action, and how they proved it. Locally the person comes
+/// from `--as` or `me` and is trusted (authority there guards against
+/// mistakes, not against the person at the keyboard); served, from the SSH
+/// key or certificate the session authenticated with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub person: String,
+    pub via: Via,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "via", rename_all = "lowercase")]
+pub enum Via {
+    /// The local CLI or console.
+    Local,
+    /// A registered SSH key (`SHA256:...` fingerprint).
+    Key { fingerprint: String },
+    /// An OpenSSH user certificate: its key's fingerprint, its serial and
+    /// the fingerprint of the CA that signed it.
+    Certificate {
+        fingerprint: String,
+        serial: u64,
+        ca: String,
+    },
+}
+
+impl Actor {
+    pub fn local(person: impl Into<String>) -> Actor {
+        Actor {
+            person: person.into(),
+            via: Via::Local,
+        }
+    }
+
+    /// Whether the identity was proven by authentication (served mode).
+    pub fn authenticated(&self) -> bool {
+        !matches!(self.via, Via::Local)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Audience {
     Team(String),

@@ -34,12 +34,39 @@ pub fn parse_until(text: &str, now: Time) -> Result<Time, String> {
     parse_time(t).map_err(|e| format!("{e}, or a span like 3d, 2w, 12h"))
 }
 
+/// Where `now` comes from: the system clock, read at the edge when an
+/// action happens, or a time fixed by `--now` / `STEWARD_NOW` so that every
+/// result is reproducible. Over SSH only the server's clock counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    System,
+    Fixed(Time),
+}
+
+impl Clock {
+    pub fn from_fixed(fixed: Option<Time>) -> Clock {
+        fixed.map_or(Clock::System, Clock::Fixed)
+    }
+
+    /// The time now, to the whole second.
+    pub fn now(&self) -> Time {
+        match self {
+            Clock::Fixed(t) => *t,
+            Clock::System => {
+                let now = Utc::now();
+                now - Duration::nanoseconds(now.timestamp_subsec_nanos() as i64)
+            }
+        }
+    }
+
+    pub fn is_fixed(&self) -> bool {
+        matches!(self, Clock::Fixed(_))
+    }
+}
+
 /// The clock, read only at the edge (CLI and console), unless fixed.
 pub fn now_or(fixed: Option<Time>) -> Time {
-    fixed.unwrap_or_else(|| {
-        let now = Utc::now();
-        now - Duration::nanoseconds(now.timestamp_subsec_nanos() as i64)
-    })
+    Clock::from_fixed(fixed).now()
 }
 
 #[cfg(test)]
@@ -58,5 +85,17 @@ mod tests {
         assert_eq!(parse_until("3d", now).unwrap(), now + Duration::days(3));
         assert!(parse_until("0d", now).is_err());
         assert!(parse_time("tomorrow").unwrap_err().contains("RFC 3339"));
+    }
+
+    #[test]
+    fn a_fixed_clock_stays_and_the_system_clock_moves_in_whole_seconds() {
+        let t = parse_time("2026-03-02T12:00:00Z").unwrap();
+        assert_eq!(Clock::from_fixed(Some(t)).now(), t);
+        assert!(Clock::from_fixed(Some(t)).is_fixed());
+        let system = Clock::from_fixed(None);
+        assert!(!system.is_fixed());
+        let now = system.now();
+        assert_eq!(now.timestamp_subsec_nanos(), 0);
+        assert!(now > t);
     }
 }
