@@ -5,6 +5,7 @@ pub mod check;
 pub mod escalation;
 pub mod evaluate;
 pub mod explain;
+pub mod gate;
 pub mod qualify;
 pub mod snapshot;
 
