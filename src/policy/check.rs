@@ -5,6 +5,15 @@ use super::snapshot::Snapshot;
 use crate::model::*;
 
 pub fn problems(snap: &Snapshot) -> Vec<String> {
+    let mut out = unknown_people(snap);
+    out.extend(bad_parents(snap));
+    out.extend(unknown_references(snap));
+    out.extend(rule_problems(snap));
+    out
+}
+
+/// Every place that names a person who is not on the roster.
+fn unknown_people(snap: &Snapshot) -> Vec<String> {
     let org = &snap.org;
     let mut out = Vec::new();
     let mut person = |file: &str, what: String, id: &str| {
@@ -76,7 +85,13 @@ pub fn problems(snap: &Snapshot) -> Vec<String> {
     for r in &org.rules {
         person("rules.toml", format!("rule {} author", r.id), &r.author);
     }
+    out
+}
 
+/// Parents that point nowhere, and parents that form a cycle.
+fn bad_parents(snap: &Snapshot) -> Vec<String> {
+    let org = &snap.org;
+    let mut out = Vec::new();
     for t in &org.teams {
         if let Some(p) = &t.parent
             && snap.team_idx(p).is_none()
@@ -136,6 +151,13 @@ pub fn problems(snap: &Snapshot) -> Vec<String> {
             cur = p;
         }
     }
+    out
+}
+
+/// Grants and delegations naming what does not exist.
+fn unknown_references(snap: &Snapshot) -> Vec<String> {
+    let org = &snap.org;
+    let mut out = Vec::new();
     for g in &org.grants {
         if snap.entitlement_idx(&g.entitlement).is_none() {
             out.push(format!(
@@ -160,6 +182,13 @@ pub fn problems(snap: &Snapshot) -> Vec<String> {
             ));
         }
     }
+    out
+}
+
+/// Rules naming what does not exist, or asking what cannot be.
+fn rule_problems(snap: &Snapshot) -> Vec<String> {
+    let org = &snap.org;
+    let mut out = Vec::new();
     let courses: std::collections::HashSet<&str> =
         org.trainings.iter().map(|t| t.course.as_str()).collect();
     for r in &org.rules {

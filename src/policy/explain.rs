@@ -53,6 +53,46 @@ pub fn why(snap: &Snapshot, person: &str, entitlement: &str, now: Time) -> Resul
             ent.area
         )
     })?;
+    let mut out = heading(snap, p, person, e, area);
+    let grants: Vec<&Grant> = snap
+        .grants_of_entitlement(e)
+        .filter(|g| g.person == person)
+        .collect();
+    out.extend(holdings(snap, &grants, area, now));
+    let mut justified = false;
+    let rules: Vec<&Rule> = snap.rules_granting(e).collect();
+    if rules.is_empty() {
+        out.push(format!("rules: none grants {}", ent.id));
+    }
+    for rule in rules {
+        justified |= rule_lines(snap, rule, person, e, now, &mut out);
+    }
+    let scope = Scope::single(snap, area);
+    let current = suggestions(snap, &scope, now)
+        .into_iter()
+        .find(|s| s.person == person && s.entitlement == ent.id);
+    match current {
+        Some(s) => out.push(format!(
+            "suggestion: {} ({}): {}",
+            s.kind.as_str(),
+            s.reason.as_str(),
+            s.evidence
+        )),
+        None if justified || grants.is_empty() => out.push("suggestion: none".to_string()),
+        None => out.push("suggestion: none (a manual grant within its review interval, by someone with authority)".to_string()),
+    }
+    Ok(out.join("\n"))
+}
+
+/// Who, what, and the area it is in: tags, notes, the chain to the root.
+fn heading(
+    snap: &Snapshot,
+    p: Option<&Person>,
+    person: &str,
+    e: usize,
+    area: usize,
+) -> Vec<String> {
+    let ent = &snap.org.entitlements[e];
     let area_node = &snap.org.areas[area];
     let mut out = Vec::new();
     let who = match p {
@@ -70,15 +110,16 @@ pub fn why(snap: &Snapshot, person: &str, entitlement: &str, now: Time) -> Resul
         out.push(format!("  area notes: {}", area_node.notes));
     }
     out.push(format!("  area chain: {}", area_chain(snap, area)));
+    out
+}
 
-    let grants: Vec<&Grant> = snap
-        .grants_of_entitlement(e)
-        .filter(|g| g.person == person)
-        .collect();
+/// The grants held, and for a manual one, its grantor's authority then.
+fn holdings(snap: &Snapshot, grants: &[&Grant], area: usize, now: Time) -> Vec<String> {
+    let mut out = Vec::new();
     if grants.is_empty() {
         out.push("holds: no grant".to_string());
     }
-    for g in &grants {
+    for g in grants {
         let expiry = match g.expires {
             None => "no expiry".to_string(),
             Some(x) if x <= now => format!("expired {}", minute(x)),
@@ -97,98 +138,91 @@ pub fn why(snap: &Snapshot, person: &str, entitlement: &str, now: Time) -> Resul
             ));
         }
     }
+    out
+}
 
-    let mut justified = false;
-    let rules: Vec<&Rule> = snap.rules_granting(e).collect();
-    if rules.is_empty() {
-        out.push(format!("rules: none grants {}", ent.id));
+/// What `rule` says about `person` and entitlement `e`, pushed to `out`;
+/// whether it justifies the grant.
+fn rule_lines(
+    snap: &Snapshot,
+    rule: &Rule,
+    person: &str,
+    e: usize,
+    now: Time,
+    out: &mut Vec<String>,
+) -> bool {
+    let ent = &snap.org.entitlements[e];
+    let why_text = if rule.why.is_empty() {
+        String::new()
+    } else {
+        format!(" (\"{}\")", rule.why)
+    };
+    if !rule_covers(snap, rule, e) {
+        out.push(format!(
+            "rule {}{why_text}: does not count for {}: rule area {} does not contain area {}",
+            rule.id, ent.id, rule.area, ent.area
+        ));
+        return false;
     }
-    for rule in rules {
-        let why_text = if rule.why.is_empty() {
-            String::new()
-        } else {
-            format!(" (\"{}\")", rule.why)
-        };
-        if !rule_covers(snap, rule, e) {
+    let authority = match rule_counts(snap, rule, now) {
+        Err(nc) => {
             out.push(format!(
-                "rule {}{why_text}: does not count for {}: rule area {} does not contain area {}",
-                rule.id, ent.id, rule.area, ent.area
+                "rule {}{why_text}: does not count: {}",
+                rule.id,
+                nc.describe(rule)
             ));
-            continue;
+            return false;
         }
-        let authority = match rule_counts(snap, rule, now) {
-            Err(nc) => {
-                out.push(format!(
-                    "rule {}{why_text}: does not count: {}",
-                    rule.id,
-                    nc.describe(rule)
-                ));
-                continue;
-            }
-            Ok(a) => a,
-        };
-        let members = audience_members(snap, &rule.audience, now);
-        match qualifies(snap, rule, person, &members, now) {
-            Ok(q) => {
-                justified = true;
-                out.push(format!("rule {}{why_text}: JUSTIFIES it", rule.id));
-                let audience = match &rule.audience {
-                    Audience::Team(t) => format!("member of team {t} (or a sub-team)"),
-                    Audience::Rotation(r) => format!("member of rotation {r}"),
-                };
-                out.push(format!("  - {audience}"));
-                for t in &q.trainings {
-                    let exp = t
-                        .expires
-                        .map(|x| format!(", expires {}", day(x)))
-                        .unwrap_or_default();
-                    out.push(format!(
-                        "  - trained {} (completed {}{exp})",
-                        t.course,
-                        day(t.completed)
-                    ));
-                }
-                if let Some(s) = q.shift {
-                    out.push(format!(
-                        "  - on call now: shift {} -> {}",
-                        minute(s.start),
-                        minute(s.end)
-                    ));
-                }
-                out.push(format!(
-                    "  - rule author {}: {}",
-                    rule.author,
-                    match &authority {
-                        Authority::Owner { area } => format!("owner of area {area}"),
-                        a => a.describe(),
-                    }
-                ));
-                if let Some(ra) = snap.area_idx(&rule.area) {
-                    out.push(format!("  - up to the root: {}", area_chain(snap, ra)));
-                }
-            }
-            Err(f) => out.push(format!(
+        Ok(a) => a,
+    };
+    let members = audience_members(snap, &rule.audience, now);
+    let q = match qualifies(snap, rule, person, &members, now) {
+        Ok(q) => q,
+        Err(f) => {
+            out.push(format!(
                 "rule {}{why_text}: does not justify it: {}",
                 rule.id,
                 f.describe(snap, rule, person, now)
-            )),
+            ));
+            return false;
         }
+    };
+    out.push(format!("rule {}{why_text}: JUSTIFIES it", rule.id));
+    let audience = match &rule.audience {
+        Audience::Team(t) => format!("member of team {t} (or a sub-team)"),
+        Audience::Rotation(r) => format!("member of rotation {r}"),
+    };
+    out.push(format!("  - {audience}"));
+    for t in &q.trainings {
+        let exp = t
+            .expires
+            .map(|x| format!(", expires {}", day(x)))
+            .unwrap_or_default();
+        out.push(format!(
+            "  - trained {} (completed {}{exp})",
+            t.course,
+            day(t.completed)
+        ));
     }
-    let scope = Scope::single(snap, area);
-    let current = suggestions(snap, &scope, now)
-        .into_iter()
-        .find(|s| s.person == person && s.entitlement == ent.id);
-    match current {
-        Some(s) => out.push(format!(
-            "suggestion: {} ({}): {}",
-            s.kind.as_str(),
-            s.reason.as_str(),
-            s.evidence
-        )),
-        None if justified || grants.is_empty() => out.push("suggestion: none".to_string()),
-        None => out.push("suggestion: none (a manual grant within its review interval, by someone with authority)".to_string()),
+    if let Some(s) = q.shift {
+        out.push(format!(
+            "  - on call now: shift {} -> {}",
+            minute(s.start),
+            minute(s.end)
+        ));
     }
-    Ok(out.join("\n"))
+    out.push(format!(
+        "  - rule author {}: {}",
+        rule.author,
+        match &authority {
+            Authority::Owner { area } => format!("owner of area {area}"),
+            a => a.describe(),
+        }
+    ));
+    if let Some(ra) = snap.area_idx(&rule.area) {
+        out.push(format!("  - up to the root: {}", area_chain(snap, ra)));
+    }
+    true
 }
 
 /// One rule as `steward rules` shows it.
