@@ -114,7 +114,7 @@ impl Store {
             applied_at: None,
             result: None,
         };
-        append(&tx, now, &new.decider, "decide", &detail(&d))?;
+        append(&tx, now, &Actor::local(&new.decider), "decide", &detail(&d))?;
         tx.commit().context("cannot record the decision")?;
         Ok(d)
     }
@@ -136,7 +136,7 @@ impl Store {
             );
         }
         tx.execute("UPDATE decisions SET state = 'undone' WHERE id = ?1", [id])?;
-        append(&tx, now, actor, "undo", &detail(&d))?;
+        append(&tx, now, &Actor::local(actor), "undo", &detail(&d))?;
         tx.commit()?;
         Ok(Decision {
             state: DecisionState::Undone,
@@ -175,7 +175,7 @@ impl Store {
         let mut det = detail(&d);
         det["result"] = serde_json::Value::String(result.to_string());
         det["ok"] = serde_json::Value::Bool(ok);
-        append(&tx, now, actor, "apply", &det)?;
+        append(&tx, now, &Actor::local(actor), "apply", &det)?;
         tx.commit()?;
         Ok(())
     }

@@ -40,7 +40,7 @@ impl Store {
         append(
             &tx,
             now,
-            &d.by,
+            &crate::model::Actor::local(&d.by),
             "delegate",
             &serde_json::json!({
                 "delegation": id,
@@ -96,7 +96,7 @@ impl Store {
         append(
             &tx,
             now,
-            actor,
+            &crate::model::Actor::local(actor),
             "undelegate",
             &serde_json::json!({ "delegation": id, "area": current.delegation.area, "to": current.delegation.to }),
         )?;

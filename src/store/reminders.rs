@@ -212,7 +212,7 @@ impl Store {
         append(
             &tx,
             now,
-            "steward",
+            &crate::model::Actor::local("steward"),
             "digest",
             &serde_json::json!({
                 "delivery": d.id,
@@ -256,7 +256,7 @@ impl Store {
         append(
             &tx,
             now,
-            "steward",
+            &crate::model::Actor::local("steward"),
             "digest",
             &serde_json::json!({
                 "recipient": recipient,

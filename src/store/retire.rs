@@ -156,7 +156,12 @@ mod tests {
             .record_sync_failure(&info("gone"), "boom", now)
             .unwrap();
         store
-            .audit(now, "priya", "test", &serde_json::json!({"kept": true}))
+            .audit(
+                now,
+                &crate::model::Actor::local("priya"),
+                "test",
+                &serde_json::json!({"kept": true}),
+            )
             .unwrap();
         let audit_before = store.audit_entries(None).unwrap().len();
         let retired = store.retire_sources_except(&["okta", "steward"]).unwrap();

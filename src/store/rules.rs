@@ -161,7 +161,7 @@ impl Store {
                 append(
                     tx,
                     now,
-                    actor,
+                    &crate::model::Actor::local(actor),
                     "rule add",
                     &serde_json::json!({ "rule": rule.id, "area": rule.area, "after": rule }),
                 )?;
@@ -202,7 +202,7 @@ impl Store {
                 append(
                     tx,
                     now,
-                    actor,
+                    &crate::model::Actor::local(actor),
                     "rule edit",
                     &serde_json::json!({ "rule": rule.id, "area": rule.area, "before": old, "after": rule }),
                 )?;
@@ -237,7 +237,7 @@ impl Store {
                 append(
                     tx,
                     now,
-                    actor,
+                    &crate::model::Actor::local(actor),
                     "rule remove",
                     &serde_json::json!({ "rule": id, "area": old.area, "before": old, "reason": reason }),
                 )?;

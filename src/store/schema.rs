@@ -144,6 +144,19 @@ const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL
     );
     ",
+    // 6: audit entries in format 2 (store/audit.rs): the log's identity, the
+    // wall-clock time each entry was written and how its actor proved who
+    // they are; older entries keep format 1 and hash as before.
+    "
+    ALTER TABLE audit ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE audit ADD COLUMN log TEXT;
+    ALTER TABLE audit ADD COLUMN written_at INTEGER;
+    ALTER TABLE audit ADD COLUMN via TEXT;
+    ALTER TABLE audit ADD COLUMN via_fingerprint TEXT;
+    ALTER TABLE audit ADD COLUMN via_serial TEXT;
+    ALTER TABLE audit ADD COLUMN via_ca TEXT;
+    INSERT OR IGNORE INTO settings (key, value) VALUES ('audit_log', lower(hex(randomblob(8))));
+    ",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
