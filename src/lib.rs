@@ -11,6 +11,7 @@ pub mod demo;
 pub mod digest;
 pub mod r#gen;
 pub mod model;
+pub mod net;
 pub mod paths;
 pub mod policy;
 pub mod sources;

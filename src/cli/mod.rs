@@ -1,89 +1,138 @@
-//! The command line: parses arguments, reads the clock (the only place, with
-//! the console, that does), and runs one command.
+//! The command line: parses arguments and runs one command, writing through
+//! the writers it is given. Two edges reach it: the local process
+//! ([`main`]) and a session of `steward serve` ([`run_served`]).
 
 pub mod args;
-mod commands;
+mod audit;
+mod console;
+mod ctx;
+mod decide;
+mod delegate;
+mod demo;
+mod digest;
+mod dispatch;
+mod r#gen;
 mod output;
+mod plan;
 mod rules;
 mod secret;
+mod served;
+mod suggest;
+mod sync;
 
-use crate::config::{self, Config};
-use crate::model::Time;
+pub use ctx::{Ctx, Edge};
+pub use served::Served;
+
 use crate::paths;
-use crate::policy::Snapshot;
-use crate::sources::files;
-use crate::store::Store;
-use anyhow::{Context, Result};
-use args::{AsArg, Cli, Global, OrgArg};
-use clap::Parser;
-use std::path::PathBuf;
+use args::{Cli, Global};
+use clap::{FromArgMatches, Parser};
+use std::io::Write;
 use std::process::ExitCode;
 
-/// What every command needs: when, where, and who.
-pub struct Ctx {
-    pub global: Global,
-    pub now: Time,
-    pub config: Option<Config>,
+/// Runs steward with the process's arguments, on its stdout and stderr;
+/// the exit code says how it went.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help, version and usage errors as clap prints them (styled on a
+        // terminal), with clap's exit codes.
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
+    let _guard = init_logging(&cli.global);
+    run_local(cli, &mut std::io::stdout(), &mut std::io::stderr())
 }
 
-impl Ctx {
-    pub fn new(global: Global) -> Result<Ctx> {
-        let fixed = global
-            .now
-            .as_deref()
-            .map(crate::time::parse_time)
-            .transpose()
-            .map_err(|e| anyhow::anyhow!("--now / STEWARD_NOW: {e}"))?;
-        let config_path = global
-            .config
-            .clone()
-            .unwrap_or_else(paths::default_config_file);
-        let config = config::load(&config_path)?;
-        Ok(Ctx {
-            now: crate::time::now_or(fixed),
-            global,
-            config,
-        })
-    }
+/// A parsed command line, run locally with these writers.
+fn run_local(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let settings = match ctx::local_settings(&cli.global) {
+        Ok(s) => s,
+        Err(e) => return failed(&e, err),
+    };
+    let mut ctx = Ctx::local(cli.global, cli.who, settings, out, err);
+    let result = dispatch::run(&mut ctx, cli.command);
+    finish(result, ctx.err)
+}
 
-    pub fn data_dir(&self) -> PathBuf {
-        self.global.data_dir.clone().unwrap_or_else(paths::data_dir)
+/// Runs one command for a session of `steward serve`.
+///
+/// `argv` is the command line the client asked for, split into words,
+/// without the program name (`["suggest", "--json"]`). Who acts, the store,
+/// the configuration, the clock, the runtime and the HTTP client come from
+/// `edge`; `--as`, `--now`, `--db`, `--config`, `--data-dir`, `--log-dir`
+/// and `--org` are refused with one line on `err`, as are the console
+/// without a command, `demo`, `gen` and `secret`, and `sync` and
+/// `config check` unless `edge.admin`. Environment variables are not read.
+///
+/// Output goes to `out`, errors (and clap's usage errors) to `err`, help
+/// and version to `out`, all unstyled; the exit code is what the local
+/// command returns (clap's: 0 for help, 2 for a usage error; 2 for a
+/// refusal; 141 when a writer reports a broken pipe). It never touches the
+/// process's stdio and never exits the process. It blocks: call it from a
+/// blocking thread (`tokio::task::spawn_blocking`), never from an async
+/// task, since its async work runs on `edge.runtime`.
+pub fn run_served(
+    argv: &[String],
+    edge: Served,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitCode {
+    let mut command = served::command();
+    let words = std::iter::once("steward").chain(argv.iter().map(String::as_str));
+    let parsed = command
+        .try_get_matches_from_mut(words)
+        .and_then(|m| Ok((Cli::from_arg_matches(&m)?, m)))
+        .map_err(|e| e.format(&mut command));
+    let (cli, matches) = match parsed {
+        Ok(p) => p,
+        Err(e) => {
+            let to: &mut dyn Write = if e.use_stderr() { err } else { out };
+            let _ = write!(to, "{}", e.render());
+            let _ = to.flush();
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
+    let refusal = served::refused_option(&matches, &edge)
+        .or_else(|| served::refused_command(cli.command.as_ref(), &edge));
+    if let Some(refusal) = refusal {
+        let _ = writeln!(err, "error: {refusal}");
+        let _ = err.flush();
+        return ExitCode::from(2);
     }
+    let mut ctx = Ctx::served(edge, out, err);
+    let result = dispatch::run(&mut ctx, cli.command);
+    let _ = ctx.out.flush();
+    finish(result, ctx.err)
+}
 
-    pub fn db_path(&self) -> PathBuf {
-        self.global
-            .db
-            .clone()
-            .unwrap_or_else(|| self.data_dir().join("steward.db"))
-    }
+/// The exit code of a command's result, its error said on `err`.
+fn finish(result: anyhow::Result<ExitCode>, err: &mut dyn Write) -> ExitCode {
+    let code = match result {
+        Ok(code) => code,
+        // `steward suggest | head`: the reader went away; end quietly with
+        // the shell's SIGPIPE status, as other command-line tools do.
+        Err(e) if broken_pipe(&e) => ExitCode::from(141),
+        Err(e) => failed(&e, err),
+    };
+    let _ = err.flush();
+    code
+}
 
-    /// The person to act as: `--as`, else `me` from the config.
-    pub fn person(&self, who: &AsArg) -> Result<String> {
-        who.as_person
-            .clone()
-            .or_else(|| self.config.as_ref().and_then(|c| c.me.clone()))
-            .context("say who you are: --as PERSON (or STEWARD_AS), or `me = \"PERSON\"` in steward.toml")
-    }
+fn failed(e: &anyhow::Error, err: &mut dyn Write) -> ExitCode {
+    tracing::error!("{e:#}");
+    let _ = writeln!(err, "error: {e:#}");
+    ExitCode::FAILURE
+}
 
-    /// Like `person`, but none means "everything".
-    pub fn optional_person(&self, who: &AsArg) -> Option<String> {
-        who.as_person
-            .clone()
-            .or_else(|| self.config.as_ref().and_then(|c| c.me.clone()))
-    }
-
-    pub fn open_store(&self) -> Result<Store> {
-        Store::open_existing(&self.db_path())
-    }
-
-    /// The organization from `--org DIR` when given, else from the cache.
-    pub fn snapshot(&self, org: &OrgArg) -> Result<Snapshot> {
-        let org = match &org.org {
-            Some(dir) => files::read_org(dir)?,
-            None => self.open_store()?.load_org()?,
-        };
-        Ok(Snapshot::new(org))
-    }
+/// Whether the error is a write to a reader that went away.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn init_logging(global: &Global) -> Option<tracing_appender::non_blocking::WorkerGuard> {
@@ -111,42 +160,5 @@ fn init_logging(global: &Global) -> Option<tracing_appender::non_blocking::Worke
     Some(guard)
 }
 
-/// `steward suggest | head`: when the reader of standard output goes away,
-/// end quietly with the shell's SIGPIPE status, as other command-line tools
-/// do, not with `println!`'s panic. (Restoring SIGPIPE itself would also
-/// kill steward when an upstream server closes a socket mid-write.)
-fn quiet_on_broken_pipe() {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let payload = info.payload();
-        let msg = payload
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| payload.downcast_ref::<&str>().copied())
-            .unwrap_or("");
-        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
-            std::process::exit(141);
-        }
-        previous(info);
-    }));
-}
-
-/// Runs steward with the process's arguments; the exit code says how it went.
-pub fn main() -> ExitCode {
-    quiet_on_broken_pipe();
-    let cli = Cli::parse();
-    let _guard = init_logging(&cli.global);
-    match run(cli) {
-        Ok(code) => code,
-        Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn run(cli: Cli) -> Result<ExitCode> {
-    let ctx = Ctx::new(cli.global)?;
-    commands::run(&ctx, cli.command)
-}
+#[cfg(test)]
+mod tests;

@@ -9,7 +9,7 @@ use crate::policy::{Snapshot, explain};
 use anyhow::{Context, Result, bail};
 use std::process::ExitCode;
 
-pub fn list(ctx: &Ctx, org: &OrgArg, json: bool) -> Result<ExitCode> {
+pub fn list(ctx: &mut Ctx, org: &OrgArg, json: bool) -> Result<ExitCode> {
     let (snap, sources) = match &org.org {
         Some(dir) => {
             let snap = Snapshot::new(crate::sources::files::read_org(dir)?);
@@ -34,7 +34,7 @@ pub fn list(ctx: &Ctx, org: &OrgArg, json: bool) -> Result<ExitCode> {
             .map_or("?", |(_, s)| s.as_str())
             .to_string()
     };
-    let statuses = explain::rule_statuses(&snap, ctx.now);
+    let statuses = explain::rule_statuses(&snap, ctx.now());
     if json {
         let mut out = Vec::with_capacity(statuses.len());
         for s in &statuses {
@@ -44,7 +44,7 @@ pub fn list(ctx: &Ctx, org: &OrgArg, json: bool) -> Result<ExitCode> {
             }
             out.push(v);
         }
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        writeln!(ctx.out, "{}", serde_json::to_string_pretty(&out)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<Vec<String>> = statuses
@@ -61,7 +61,8 @@ pub fn list(ctx: &Ctx, org: &OrgArg, json: bool) -> Result<ExitCode> {
             ]
         })
         .collect();
-    println!(
+    writeln!(
+        ctx.out,
         "{}",
         table(
             &[
@@ -75,18 +76,23 @@ pub fn list(ctx: &Ctx, org: &OrgArg, json: bool) -> Result<ExitCode> {
             ],
             &rows
         )
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn run(ctx: &Ctx, action: RuleAction) -> Result<ExitCode> {
+pub fn run(ctx: &mut Ctx, action: RuleAction) -> Result<ExitCode> {
     match action {
         RuleAction::Add { id, fields, who } => {
             let actor = ctx.person(&who)?;
             let rule = new_rule(id, fields)?;
             let mut store = ctx.open_store()?;
-            let made = store.add_rule(&rule, &actor, ctx.now)?;
-            println!("rule {} added by {actor}: {}", made.id, describe(&made));
+            let made = store.add_rule(&rule, &actor, ctx.now())?;
+            writeln!(
+                ctx.out,
+                "rule {} added by {actor}: {}",
+                made.id,
+                describe(&made)
+            )?;
         }
         RuleAction::Edit { id, fields, who } => {
             let actor = ctx.person(&who)?;
@@ -98,24 +104,26 @@ pub fn run(ctx: &Ctx, action: RuleAction) -> Result<ExitCode> {
                 .find(|r| r.id == id)
                 .with_context(|| format!("unknown rule {id:?} (`steward rules` lists them)"))?;
             let changed = edited(current, fields);
-            let before = store.edit_rule(&changed, &actor, ctx.now)?;
-            println!(
+            let before = store.edit_rule(&changed, &actor, ctx.now())?;
+            writeln!(
+                ctx.out,
                 "rule {id} changed by {actor}\n  was: {}\n  now: {}",
                 describe(&before),
                 describe(&Rule {
                     author: actor.clone(),
                     ..changed
                 })
-            );
+            )?;
         }
         RuleAction::Remove { id, who, reason } => {
             let actor = ctx.person(&who)?;
             let mut store = ctx.open_store()?;
-            let gone = store.remove_rule(&id, &actor, ctx.now, reason.as_deref())?;
-            println!(
+            let gone = store.remove_rule(&id, &actor, ctx.now(), reason.as_deref())?;
+            writeln!(
+                ctx.out,
                 "rule {id} removed by {actor}: {}\n  grants it justified become revoke suggestions unless another rule justifies them",
                 describe(&gone)
-            );
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,7 @@
 //! `steward secret set|delete NAME`: secrets into and out of the OS keyring,
 //! read from standard input (no echo on a terminal), never printed.
 
+use super::Ctx;
 use super::args::SecretAction;
 use crate::config::Credential;
 use crate::credentials;
@@ -8,7 +9,7 @@ use anyhow::{Context, Result};
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
-pub fn run(action: SecretAction) -> Result<ExitCode> {
+pub fn run(ctx: &mut Ctx, action: SecretAction) -> Result<ExitCode> {
     match action {
         SecretAction::Set { name } => {
             credentials::check_name(&name).map_err(anyhow::Error::msg)?;
@@ -23,16 +24,17 @@ pub fn run(action: SecretAction) -> Result<ExitCode> {
                 text
             };
             credentials::keyring_set(&name, &secret)?;
-            println!(
+            writeln!(
+                ctx.out,
                 "stored keyring entry {name} in the {}",
                 credentials::keyring_backend()
-            );
+            )?;
         }
         SecretAction::Delete { name } => {
             if credentials::keyring_delete(&name)? {
-                println!("deleted keyring entry {name}");
+                writeln!(ctx.out, "deleted keyring entry {name}")?;
             } else {
-                eprintln!("no keyring entry {name}; nothing deleted");
+                writeln!(ctx.err, "no keyring entry {name}; nothing deleted")?;
                 return Ok(ExitCode::FAILURE);
             }
         }

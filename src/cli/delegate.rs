@@ -1,0 +1,147 @@
+//! `steward delegate`, `delegations` and `undelegate`: authority over an
+//! area's subtree, handed to someone nearer the work and taken back.
+
+use super::Ctx;
+use super::output::table;
+use super::suggest::scope_for;
+use crate::model::*;
+use crate::policy::{self, Snapshot, authority};
+use anyhow::{Context, Result, bail};
+use std::process::ExitCode;
+
+pub fn delegate(
+    ctx: &mut Ctx,
+    area_id: &str,
+    to: &str,
+    actor: &str,
+    until: Option<String>,
+) -> Result<ExitCode> {
+    let now = ctx.now();
+    let mut store = ctx.open_store()?;
+    let snap = Snapshot::new(store.load_org()?);
+    let area = snap
+        .area_idx(area_id)
+        .with_context(|| format!("unknown area {area_id:?}"))?;
+    if snap.person(to).is_none() {
+        bail!("unknown person {to:?} (not on the roster)");
+    }
+    if snap.person(to).is_some_and(|p| p.status == Status::Left) {
+        bail!("{to} has left the organization");
+    }
+    if authority(&snap, actor, area, now).is_none() {
+        bail!(
+            "refused: {actor} has no authority over area {area_id} (owner: {}); nothing delegated",
+            snap.org.areas[area].owner
+        );
+    }
+    let until = until
+        .map(|u| crate::time::parse_until(&u, now).map_err(|e| anyhow::anyhow!("--until: {e}")))
+        .transpose()?;
+    let d = Delegation {
+        area: area_id.to_string(),
+        to: to.to_string(),
+        by: actor.to_string(),
+        since: now,
+        until,
+    };
+    let made = store.add_delegation(&d, now)?;
+    let gained: Vec<&str> = snap
+        .area_subtree(area)
+        .iter()
+        .map(|&a| snap.org.areas[a].id.as_str())
+        .collect();
+    writeln!(
+        ctx.out,
+        "delegation {}: {to} now decides for {} ({} area(s): {}){}",
+        made.id,
+        area_id,
+        gained.len(),
+        gained.join(", "),
+        until
+            .map(|u| format!(" until {}", u.to_rfc3339()))
+            .unwrap_or_default()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn delegations(ctx: &mut Ctx, person: Option<&str>) -> Result<ExitCode> {
+    let now = ctx.now();
+    let store = ctx.open_store()?;
+    let snap = Snapshot::new(store.load_org()?);
+    let scope = scope_for(&snap, person, now)?;
+    let local = store.local_delegations()?;
+    let rows: Vec<Vec<String>> = snap
+        .org
+        .delegations
+        .iter()
+        .filter(|d| {
+            snap.area_idx(&d.area).is_some_and(|a| scope.contains(a))
+                || person.is_some_and(|p| d.to == p)
+        })
+        .map(|d| {
+            let id = local
+                .iter()
+                .find(|l| &l.delegation == d)
+                .map_or("-".to_string(), |l| l.id.to_string());
+            let state = if d.active_at(now) {
+                "active"
+            } else if d.since > now {
+                "future"
+            } else {
+                "ended"
+            };
+            vec![
+                id,
+                d.area.clone(),
+                d.to.clone(),
+                d.by.clone(),
+                policy::day(d.since),
+                d.until.map(policy::day).unwrap_or_else(|| "-".into()),
+                state.into(),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        writeln!(ctx.out, "no delegations")?;
+    } else {
+        writeln!(
+            ctx.out,
+            "{}",
+            table(
+                &["ID", "AREA", "TO", "BY", "SINCE", "UNTIL", "STATE"],
+                &rows
+            )
+        )?;
+        writeln!(ctx.err, "ID - : from the org directory; change it there")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn undelegate(ctx: &mut Ctx, id: i64, actor: &str) -> Result<ExitCode> {
+    let now = ctx.now();
+    let mut store = ctx.open_store()?;
+    let snap = Snapshot::new(store.load_org()?);
+    let d = store
+        .local_delegations()?
+        .into_iter()
+        .find(|d| d.id == id)
+        .with_context(|| {
+            format!("no delegation {id} made in steward (`steward delegations` lists them)")
+        })?;
+    let area = snap.area_idx(&d.delegation.area);
+    if area.is_none_or(|a| authority(&snap, actor, a, now).is_none()) {
+        bail!(
+            "refused: {actor} has no authority over area {}; nothing changed",
+            d.delegation.area
+        );
+    }
+    let ended = store.end_delegation(id, actor, now)?;
+    writeln!(
+        ctx.out,
+        "delegation {id} of {} to {} ended at {}",
+        ended.delegation.area,
+        ended.delegation.to,
+        now.to_rfc3339()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}

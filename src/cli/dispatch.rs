@@ -1,0 +1,106 @@
+//! Which function runs each subcommand.
+
+use super::Ctx;
+use super::args::{Command, ConfigAction};
+use super::{audit, console, decide, delegate, demo, digest, r#gen, plan, rules, secret};
+use super::{suggest, sync};
+use anyhow::Result;
+use std::process::ExitCode;
+
+pub fn run(ctx: &mut Ctx, command: Option<Command>) -> Result<ExitCode> {
+    let Some(command) = command else {
+        return console::no_command(ctx);
+    };
+    match command {
+        Command::Demo { print, persona } => demo::demo(ctx, print, &persona),
+        Command::Sync { org, source } => sync::sync(ctx, org, &source),
+        Command::Config { action } => match action {
+            ConfigAction::Check => sync::config_check(ctx),
+        },
+        Command::Status => sync::status(ctx),
+        Command::Check(org) => suggest::check(ctx, &org),
+        Command::Suggest {
+            org,
+            who,
+            json,
+            all,
+        } => {
+            let person = ctx.optional_person(&who);
+            suggest::suggest(ctx, &org, person.as_deref(), json, all)
+        }
+        Command::Why {
+            person,
+            entitlement,
+            org,
+        } => suggest::why(ctx, &person, &entitlement, &org),
+        Command::Rules { org, json } => rules::list(ctx, &org, json),
+        Command::Rule { action } => rules::run(ctx, action),
+        Command::Secret { action } => secret::run(ctx, action),
+        Command::Decide {
+            verdict,
+            person,
+            entitlement,
+            who,
+            reason,
+            until,
+        } => {
+            let decider = ctx.person(&who)?;
+            let asked = decide::Asked {
+                verdict,
+                person: &person,
+                entitlement: &entitlement,
+                reason,
+                until,
+            };
+            decide::decide(ctx, asked, &decider)
+        }
+        Command::Undo { id, who } => {
+            let actor = ctx.person(&who)?;
+            decide::undo(ctx, id, &actor)
+        }
+        Command::Plan { who, json } => {
+            let person = ctx.optional_person(&who);
+            plan::plan(ctx, person.as_deref(), json)
+        }
+        Command::Apply { who, dry_run } => {
+            let actor = ctx.person(&who)?;
+            plan::apply(ctx, &actor, dry_run)
+        }
+        Command::Audit { action } => audit::audit(ctx, action),
+        Command::Delegate {
+            area,
+            to,
+            who,
+            until,
+        } => {
+            let actor = ctx.person(&who)?;
+            delegate::delegate(ctx, &area, &to, &actor, until)
+        }
+        Command::Delegations { who } => {
+            let person = ctx.optional_person(&who);
+            delegate::delegations(ctx, person.as_deref())
+        }
+        Command::Undelegate { id, who } => {
+            let actor = ctx.person(&who)?;
+            delegate::undelegate(ctx, id, &actor)
+        }
+        Command::Digest {
+            who,
+            all,
+            since,
+            format,
+            send,
+            dry_run,
+        } => {
+            let asked = digest::Asked {
+                all,
+                since,
+                format,
+                send,
+                dry_run,
+            };
+            digest::digest(ctx, &who, asked)
+        }
+        Command::Gen { people, out, seed } => r#gen::generate(ctx, people, &out, seed),
+    }
+}

@@ -1,0 +1,274 @@
+//! `steward sync` (the org directory or the configured sources into the
+//! cache), `steward status` (what is cached) and `steward config check`.
+
+use super::Ctx;
+use super::output::table;
+use crate::model::*;
+use crate::sources::http::{ProgressEvent, ProgressSink};
+use crate::store::Store;
+use crate::sync::sync_org_dir;
+use anyhow::{Result, bail};
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+/// Progress for stderr: a line per source at most every half second, every
+/// retry, and the end. Lines are sent to the command, which writes them.
+fn progress_lines(lines: UnboundedSender<String>) -> ProgressSink {
+    let last: Mutex<HashMap<String, Instant>> = Mutex::new(HashMap::new());
+    Arc::new(move |e: &ProgressEvent| {
+        if let Some(note) = &e.note {
+            let _ = lines.send(format!("{}: {note}", e.source));
+            return;
+        }
+        if e.done.is_some() {
+            return;
+        }
+        let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let due = last
+            .get(&e.source)
+            .is_none_or(|t| now.duration_since(*t).as_millis() >= 500);
+        if due {
+            last.insert(e.source.clone(), now);
+            let _ = lines.send(format!(
+                "{}: {} pages, {} items, {:.0} items/s",
+                e.source,
+                e.pages,
+                e.items,
+                e.rate()
+            ));
+        }
+    })
+}
+
+pub fn sync(ctx: &mut Ctx, org: Option<std::path::PathBuf>, only: &[String]) -> Result<ExitCode> {
+    let now = ctx.now();
+    let Some(dir) = org else {
+        return sync_configured(ctx, only);
+    };
+    let mut store = Store::open(&ctx.db_path())?;
+    let started = std::time::Instant::now();
+    let synced = sync_org_dir(&mut store, &dir, now)?;
+    let org = &synced.org;
+    writeln!(
+        ctx.out,
+        "synced {} into {} in {:.2}s: {} people, {} teams, {} rotations, {} trainings, {} areas, {} entitlements, {} grants, {} delegations, {} rules",
+        dir.display(),
+        store.path().display(),
+        started.elapsed().as_secs_f64(),
+        org.people.len(),
+        org.teams.len(),
+        org.rotations.len(),
+        org.trainings.len(),
+        org.areas.len(),
+        org.entitlements.len(),
+        synced.grants,
+        org.delegations.len(),
+        org.rules.len()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sync_configured(ctx: &mut Ctx, only: &[String]) -> Result<ExitCode> {
+    let now = ctx.now();
+    let sources = ctx.configured_sources()?;
+    if sources.is_empty() {
+        bail!(
+            "nothing to sync: {} configures no [[source]] (see README: configuration), or give --org DIR",
+            ctx.config_path().display()
+        );
+    }
+    for name in only {
+        if !sources.iter().any(|s| &s.name == name) {
+            let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+            bail!(
+                "no configured source named {name:?} (configured: {})",
+                names.join(", ")
+            );
+        }
+    }
+    let mut store = Store::open(&ctx.db_path())?;
+    for r in crate::sync::retire_unconfigured(&mut store, &sources)? {
+        writeln!(ctx.out, "{}", crate::sync::retired_message(&r))?;
+    }
+    let started = std::time::Instant::now();
+    let (progress, mut lines) = unbounded_channel();
+    let sync = crate::sync::sync_sources(
+        &mut store,
+        &sources,
+        (!only.is_empty()).then_some(only),
+        ctx.net.client(),
+        Some(progress_lines(progress)),
+        now,
+    );
+    // Progress is written here, on this thread, while the sources are pulled.
+    let err = &mut *ctx.err;
+    let outcomes = ctx.net.block_on(async {
+        tokio::pin!(sync);
+        loop {
+            tokio::select! {
+                done = &mut sync => break done,
+                Some(line) = lines.recv() => { let _ = writeln!(err, "{line}"); }
+            }
+        }
+    })??;
+    while let Ok(line) = lines.try_recv() {
+        writeln!(ctx.err, "{line}")?;
+    }
+    let mut failed = 0;
+    for o in &outcomes {
+        match &o.result {
+            Ok(counts) => writeln!(
+                ctx.out,
+                "{}: synced {} ({} pages, {:.2}s)",
+                o.name,
+                counts.describe(),
+                o.progress.pages,
+                o.progress.elapsed.as_secs_f64()
+            )?,
+            Err(e) => {
+                failed += 1;
+                writeln!(
+                    ctx.out,
+                    "{}: FAILED, keeping the previous data: {e}",
+                    o.name
+                )?;
+            }
+        }
+        for w in &o.warnings {
+            writeln!(ctx.err, "{}: warning: {w}", o.name)?;
+        }
+    }
+    writeln!(
+        ctx.out,
+        "{} of {} source(s) synced into {} in {:.2}s",
+        outcomes.len() - failed,
+        outcomes.len(),
+        store.path().display(),
+        started.elapsed().as_secs_f64()
+    )?;
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn config_check(ctx: &mut Ctx) -> Result<ExitCode> {
+    let path = ctx.config_path();
+    let Some(cfg) = ctx.config.as_deref() else {
+        writeln!(
+            ctx.err,
+            "no config at {} (steward works without one: give --as and sync --org DIR)",
+            path.display()
+        )?;
+        return Ok(ExitCode::FAILURE);
+    };
+    let problems = cfg.check();
+    for p in &problems {
+        writeln!(ctx.out, "{p}")?;
+    }
+    if !problems.is_empty() {
+        writeln!(
+            ctx.err,
+            "{} problem(s) in {}",
+            problems.len(),
+            path.display()
+        )?;
+        return Ok(ExitCode::FAILURE);
+    }
+    let sources = cfg.sources().unwrap_or_default();
+    writeln!(
+        ctx.out,
+        "{}: ok: me = {}, {} source(s)",
+        path.display(),
+        cfg.me.as_deref().unwrap_or("(not set)"),
+        sources.len()
+    )?;
+    for s in &sources {
+        let provides: Vec<&str> = s.provides.iter().map(|p| p.as_str()).collect();
+        writeln!(
+            ctx.out,
+            "  {} ({}) {} provides {}; {}",
+            s.name,
+            s.kind.as_str(),
+            s.location(),
+            provides.join(", "),
+            super::secret::credential_state(&s.credential)
+        )?;
+    }
+    if let Ok(Some(d)) = cfg.digest()
+        && let Some(smtp) = &d.smtp
+        && let Some(name) = &smtp.password_keyring
+    {
+        writeln!(
+            ctx.out,
+            "  [digest.smtp] password from keyring entry {name}: present"
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn age(now: Time, t: Time) -> String {
+    let mins = (now - t).num_minutes();
+    match mins {
+        m if m < 0 => "in the future".into(),
+        m if m < 60 => format!("{m} min ago"),
+        m if m < 60 * 48 => format!("{} h ago", m / 60),
+        m => format!("{} days ago", m / 60 / 24),
+    }
+}
+
+pub fn status(ctx: &mut Ctx) -> Result<ExitCode> {
+    let now = ctx.now();
+    let store = ctx.open_store()?;
+    writeln!(
+        ctx.out,
+        "cache: {} (schema {})",
+        store.path().display(),
+        store.schema_version()?
+    )?;
+    writeln!(ctx.out, "now:   {}", now.to_rfc3339())?;
+    let rows: Vec<Vec<String>> = store
+        .sources()?
+        .into_iter()
+        .map(|s| {
+            vec![
+                s.name,
+                s.kind,
+                s.location,
+                s.synced_at
+                    .map(|t| format!("{} ({})", t.to_rfc3339(), age(now, t)))
+                    .unwrap_or_else(|| "never".into()),
+                s.error
+                    .map(|e| format!("LAST SYNC FAILED: {e}"))
+                    .unwrap_or_else(|| "ok".into()),
+            ]
+        })
+        .collect();
+    writeln!(
+        ctx.out,
+        "\n{}",
+        table(&["SOURCE", "KIND", "FROM", "SYNCED", "STATE"], &rows)
+    )?;
+    let counts: Vec<String> = store
+        .counts()?
+        .iter()
+        .map(|(t, n)| format!("{n} {t}"))
+        .collect();
+    writeln!(ctx.out, "\ncached: {}", counts.join(", "))?;
+    let decisions = store.decisions()?;
+    let planned = decisions
+        .iter()
+        .filter(|d| d.state == DecisionState::Planned)
+        .count();
+    writeln!(
+        ctx.out,
+        "decisions: {} recorded, {planned} planned (not yet applied)",
+        decisions.len()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
