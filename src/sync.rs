@@ -13,7 +13,7 @@ use crate::config::{Provides, SourceConfig, SourceKind, SourceSpec};
 use crate::model::{Org, Person, Rotation, Time};
 use crate::sources::files::ics::{PersonMatcher, parse_feed};
 use crate::sources::http::{ProgressEvent, ProgressSink};
-use crate::sources::{AnySource, Pulled, files, scim};
+use crate::sources::{AnySource, Pulled, files, ics_feed, scim};
 use crate::store::{LOCAL_SOURCE, Retired, SourceInfo, Store};
 use anyhow::Result;
 use std::collections::HashMap;
@@ -266,37 +266,20 @@ pub async fn sync_sources(
     let (cached_people, entitlements) = store.people_and_entitlements(&replacing)?;
     tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: load cache");
     let phase = std::time::Instant::now();
-    let resolved = resolve(sources, &selected, pulled, &cached_people, entitlements);
+    let resolved = resolve(
+        sources,
+        &selected,
+        pulled,
+        &cached_people,
+        entitlements,
+        now,
+    );
     tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: resolve");
     let mut outcomes: Vec<SourceOutcome> = Vec::new();
     for (i, r) in resolved {
         let cfg = selected[i];
-        match r {
-            Ok((mut org, warnings, groups_seen)) => {
-                if let Some(pairs) = groups_seen {
-                    let phase = std::time::Instant::now();
-                    let observed = store.observe_grants(&cfg.name, &pairs, now);
-                    tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: observe grants");
-                    match observed {
-                        Ok(g) => org.grants = g,
-                        Err(e) => {
-                            failed.push((i, format!("{e:#}")));
-                            continue;
-                        }
-                    }
-                }
-                let counts = Counts::of(&org);
-                let phase = std::time::Instant::now();
-                let written = store.replace_source(&source_info(cfg), &org, now);
-                tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: write");
-                if let Err(e) = written {
-                    failed.push((i, format!("cannot write to the cache: {e:#}")));
-                    continue;
-                }
-                for w in &warnings {
-                    tracing::warn!(source = %cfg.name, "{w}");
-                }
-                tracing::info!(source = %cfg.name, counts = %counts.describe(), "synced");
+        match r.and_then(|r| write_resolved(store, cfg, r, now)) {
+            Ok((counts, warnings)) => {
                 let progress = progress_of
                     .get(&i)
                     .map(|p| p.finish(Ok(())))
@@ -337,6 +320,55 @@ pub async fn sync_sources(
     Ok(outcomes)
 }
 
+/// Writes one resolved source to the cache: its observed memberships as
+/// grants, the cached rotations of feeds that failed, and a failed feed's
+/// error on the source (shown stale) once the rest is written.
+fn write_resolved(
+    store: &mut Store,
+    cfg: &SourceConfig,
+    r: ResolvedSource,
+    now: Time,
+) -> Result<(Counts, Vec<String>), String> {
+    let ResolvedSource {
+        mut org,
+        mut warnings,
+        seen_pairs,
+        stale_feeds,
+    } = r;
+    let fail = |e: anyhow::Error| format!("{e:#}");
+    for (rotation, _) in &stale_feeds {
+        if let Some(cached) = store.cached_rotation(&cfg.name, rotation).map_err(fail)? {
+            org.rotations.push(cached);
+        }
+    }
+    if let Some(pairs) = seen_pairs {
+        let phase = std::time::Instant::now();
+        org.grants = store.observe_grants(&cfg.name, &pairs, now).map_err(fail)?;
+        tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: observe grants");
+    }
+    let counts = Counts::of(&org);
+    let phase = std::time::Instant::now();
+    store
+        .replace_source(&source_info(cfg), &org, now)
+        .map_err(|e| format!("cannot write to the cache: {e:#}"))?;
+    tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: write");
+    if !stale_feeds.is_empty() {
+        let text: Vec<String> = stale_feeds
+            .iter()
+            .map(|(r, e)| format!("feed {r} failed, its previous shifts are kept: {e}"))
+            .collect();
+        store
+            .record_sync_failure(&source_info(cfg), &text.join("; "), now)
+            .map_err(fail)?;
+        warnings.extend(text);
+    }
+    for w in &warnings {
+        tracing::warn!(source = %cfg.name, "{w}");
+    }
+    tracing::info!(source = %cfg.name, counts = %counts.describe(), "synced");
+    Ok((counts, warnings))
+}
+
 fn empty_event(source: &str) -> ProgressEvent {
     ProgressEvent {
         source: source.to_string(),
@@ -349,7 +381,18 @@ fn empty_event(source: &str) -> ProgressEvent {
     }
 }
 
-type Resolved = Result<(Org, Vec<String>, Option<Vec<(String, String)>>), String>;
+/// One source's pull, resolved against the others.
+struct ResolvedSource {
+    org: Org,
+    warnings: Vec<String>,
+    /// (person, entitlement) memberships seen upstream, for a source that
+    /// provides grants through groups.
+    seen_pairs: Option<Vec<(String, String)>>,
+    /// Feeds that failed (rotation id, why): their rotations keep the cache's.
+    stale_feeds: Vec<(String, String)>,
+}
+
+type Resolved = Result<ResolvedSource, String>;
 
 /// Matches people across sources, maps groups to grants, parses feeds.
 fn resolve(
@@ -358,6 +401,7 @@ fn resolve(
     pulled: Vec<(usize, Pulled)>,
     cached_people: &[(String, Person)],
     cached_entitlements: Vec<crate::model::Entitlement>,
+    now: Time,
 ) -> Vec<(usize, Resolved)> {
     // Each person's canonical id: from the first source in the config that
     // has their email (its fresh data when pulled now, else its cached rows),
@@ -430,12 +474,21 @@ fn resolve(
         let cfg = selected[i];
         out.push((
             i,
-            resolve_one(cfg, p, &by_email, &matcher, &entitlements, &mut provided),
+            resolve_one(
+                cfg,
+                p,
+                &by_email,
+                &matcher,
+                &entitlements,
+                &mut provided,
+                now,
+            ),
         ));
     }
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn resolve_one(
     cfg: &SourceConfig,
     p: Pulled,
@@ -443,12 +496,14 @@ fn resolve_one(
     matcher: &PersonMatcher,
     entitlements: &[crate::model::Entitlement],
     provided: &mut std::collections::HashSet<String>,
+    now: Time,
 ) -> Resolved {
     let Pulled {
         mut org,
         groups,
         feeds,
         mut warnings,
+        failed_feeds,
     } = p;
     // This source's ids -> canonical ids, by email.
     let mut rename: HashMap<String, String> = HashMap::new();
@@ -506,29 +561,50 @@ fn resolve_one(
             seen_pairs = Some(pairs);
         }
     }
+    let mut stale_feeds = failed_feeds;
+    let window = ics_feed::window(cfg, now);
     for feed in feeds {
-        let parsed =
-            parse_feed(&feed.text, Path::new(&feed.origin), matcher).map_err(|e| e.to_string())?;
-        let rotation = Rotation {
-            id: feed.rotation.clone(),
-            name: feed
-                .name
-                .or(parsed.name)
-                .unwrap_or_else(|| feed.rotation.clone()),
-            team: feed.team,
-            members: Vec::new(),
-            shifts: parsed
-                .shifts
-                .into_iter()
-                .map(|mut s| {
+        let opts = ics_feed::options(cfg, &feed.rotation, window);
+        match parse_feed(&feed.text, Path::new(&feed.origin), matcher, &opts) {
+            Ok(parsed) => {
+                warnings.extend(parsed.warnings);
+                let mut shifts = parsed.shifts;
+                for s in &mut shifts {
                     s.person = map(&s.person);
-                    s
-                })
-                .collect(),
-        };
-        org.rotations.push(rotation);
+                }
+                org.rotations.push(Rotation {
+                    id: feed.rotation.clone(),
+                    name: feed
+                        .name
+                        .or(parsed.name)
+                        .unwrap_or_else(|| feed.rotation.clone()),
+                    team: feed.team,
+                    members: Vec::new(),
+                    shifts,
+                });
+            }
+            Err(e) => stale_feeds.push((feed.rotation, e.to_string())),
+        }
     }
-    // Keep only what the source provides.
+    if org.rotations.is_empty()
+        && let Some((_, e)) = stale_feeds.first()
+        && matches!(cfg.spec, SourceSpec::Ics { .. })
+    {
+        return Err(e.clone());
+    }
+    keep_provided(cfg, &mut org);
+    warnings.sort();
+    warnings.dedup();
+    Ok(ResolvedSource {
+        org,
+        warnings,
+        seen_pairs,
+        stale_feeds,
+    })
+}
+
+/// Drops what `cfg` does not provide.
+fn keep_provided(cfg: &SourceConfig, org: &mut Org) {
     let keep = |x: Provides| cfg.provides(x);
     if !keep(Provides::People) {
         org.people.clear();
@@ -557,9 +633,6 @@ fn resolve_one(
     if !keep(Provides::Rules) {
         org.rules.clear();
     }
-    warnings.sort();
-    warnings.dedup();
-    Ok((org, warnings, seen_pairs))
 }
 
 /// Applies `map` to every person reference in `org` (not to people's own ids).

@@ -180,7 +180,10 @@ fn a_bad_feed_fails_its_source_with_where_and_keeps_the_cache() {
     let b = broken.clone();
     let server = FaultServer::start(move |_, _| {
         if b.load(std::sync::atomic::Ordering::SeqCst) {
-            Reply::ok(FEED.replace("UID:2\r\n", "UID:2\r\nRRULE:FREQ=WEEKLY\r\n"))
+            Reply::ok(FEED.replace(
+                "DTSTART:20261130T090000Z",
+                "DTSTART;TZID=Mars/Olympus:20261130T090000",
+            ))
         } else {
             Reply::ok(FEED)
         }
@@ -201,10 +204,15 @@ fn a_bad_feed_fails_its_source_with_where_and_keeps_the_cache() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("ics: FAILED"), "{out}");
     assert!(out.contains("feed db"), "{out}");
-    assert!(out.contains(":12: recurring event"), "{out}");
+    assert!(
+        out.contains(":12: DTSTART: unknown time zone \"Mars/Olympus\""),
+        "{out}"
+    );
     let (_, status) = steward(dir, &["status"]);
     assert!(status.contains("LAST SYNC FAILED"), "{status}");
-    assert!(status.contains("2 shifts"), "{status}");
+    // Alice's shift (her attendee email, kept for `check`); the SUMMARY
+    // "On Call - Bob Jones" names nobody here, so no shift.
+    assert!(status.contains("1 shifts"), "{status}");
 }
 
 #[test]

@@ -1,8 +1,10 @@
 //! iCalendar feeds over HTTP (PagerDuty, Opsgenie and Grafana OnCall export
 //! schedules this way): one feed per rotation, read like the org directory's
 //! `rotations/ID.ics` files. The documents are parsed in `sync`, once the
-//! people of every source are known (attendees are matched by email).
+//! people of every source are known (attendees are matched by email), and
+//! expanded over the sync's window. A feed that cannot be read fails alone.
 
+use super::files::ics::{FeedOptions, Window};
 use super::http::{Fetcher, shown};
 use super::{Pulled, RawFeed, Source};
 use crate::config::{FeedConfig, SourceConfig};
@@ -10,6 +12,23 @@ use crate::model::Time;
 use anyhow::{Result, bail};
 use reqwest::Url;
 use std::sync::Arc;
+
+/// Days before and after the sync's `now` whose shifts a feed gives.
+pub const DAYS_BACK: i64 = 90;
+pub const DAYS_AHEAD: i64 = 400;
+
+/// The window `cfg`'s feeds are expanded over at `now`.
+pub fn window(_cfg: &SourceConfig, now: Time) -> Window {
+    Window::around(now, DAYS_BACK, DAYS_AHEAD)
+}
+
+/// How feed `rotation` of `cfg` is read.
+pub fn options(_cfg: &SourceConfig, _rotation: &str, window: Window) -> FeedOptions {
+    FeedOptions {
+        window: Some(window),
+        ..FeedOptions::default()
+    }
+}
 
 pub struct IcsFeeds {
     name: String,
@@ -88,12 +107,30 @@ impl Source for IcsFeeds {
         &self.name
     }
 
+    /// Every feed that can be read; one that cannot is named in
+    /// `failed_feeds` (its rotation keeps its cached shifts). Only when no
+    /// feed can be read does the source fail.
     async fn pull(&self, _now: Time) -> Result<Pulled> {
         let jobs = self.feeds.iter().map(|f| self.one(f));
         let mut pulled = Pulled::default();
-        for feed in futures_util::future::join_all(jobs).await {
-            pulled.feeds.push(feed?);
+        let mut first_error = None;
+        for (feed, got) in self
+            .feeds
+            .iter()
+            .zip(futures_util::future::join_all(jobs).await)
+        {
+            match got {
+                Ok(f) => pulled.feeds.push(f),
+                Err(e) => {
+                    let text = format!("{e:#}");
+                    first_error.get_or_insert_with(|| text.clone());
+                    pulled.failed_feeds.push((feed.rotation.clone(), text));
+                }
+            }
         }
-        Ok(pulled)
+        match first_error {
+            Some(e) if pulled.feeds.is_empty() => bail!("{e}"),
+            _ => Ok(pulled),
+        }
     }
 }

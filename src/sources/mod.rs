@@ -45,6 +45,9 @@ pub struct Pulled {
     pub feeds: Vec<RawFeed>,
     /// Things tolerated but worth saying (dangling member ids, ...).
     pub warnings: Vec<String>,
+    /// Feeds that could not be read: rotation id and why. Their rotations
+    /// keep what the cache has (see `sync`).
+    pub failed_feeds: Vec<(String, String)>,
 }
 
 /// One connector.

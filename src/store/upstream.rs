@@ -6,7 +6,7 @@
 
 use super::Store;
 use super::org::{from_secs, secs};
-use crate::model::{Basis, Entitlement, Grant, Person, Status, Time};
+use crate::model::{Basis, Entitlement, Grant, Person, Rotation, Shift, Status, Time};
 use anyhow::Result;
 use rusqlite::params;
 
@@ -128,6 +128,47 @@ impl Store {
         }
         tx.commit()?;
         Ok(grants)
+    }
+
+    /// The cached rotation `id` of `source`, with its shifts (what a feed
+    /// that failed to read keeps).
+    pub fn cached_rotation(&self, source: &str, id: &str) -> Result<Option<Rotation>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT name, team, members FROM rotations WHERE source = ?1 AND id = ?2")?;
+        let Some((name, team, members)) = st
+            .query_map(params![source, id], |r| {
+                let members: String = r.get(2)?;
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    members,
+                ))
+            })?
+            .next()
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        let mut st = self.conn.prepare(
+            "SELECT person, start, end FROM shifts WHERE source = ?1 AND rotation = ?2 ORDER BY rowid",
+        )?;
+        let shifts = st
+            .query_map(params![source, id], |r| {
+                Ok(Shift {
+                    person: r.get(0)?,
+                    start: from_secs(r.get(1)?),
+                    end: from_secs(r.get(2)?),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Some(Rotation {
+            id: id.to_string(),
+            name,
+            team,
+            members: serde_json::from_str(&members).unwrap_or_default(),
+            shifts,
+        }))
     }
 
     /// The cached people (with their source's name) and entitlements of

@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 
 pub const SCIM2_SERVER: &str = "scim2-server==0.8.3";
 pub const PRISM: &str = "@stoplight/prism-cli@5.14.2";
+/// The independent iCalendar expander the ICS tests compare with.
+pub const RECURRING_ICAL_EVENTS: &str = "recurring-ical-events==3.8.2";
 
 pub fn specs_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/specs"))
@@ -94,6 +96,18 @@ pub fn scim_server_bin() -> PathBuf {
         bin.display()
     );
     bin
+}
+
+/// `target/peers/ical-venv/bin/python`, with `recurring-ical-events`
+/// (and `icalendar`) installed, installing them if needed.
+pub fn ical_python() -> PathBuf {
+    let python = python_venv_peer("ical", RECURRING_ICAL_EVENTS).join("bin/python");
+    assert!(
+        python.exists(),
+        "pip installed recurring-ical-events but {} is missing",
+        python.display()
+    );
+    python
 }
 
 /// `target/peers/prism/node_modules/.bin/prism`, installing it if needed.
