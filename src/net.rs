@@ -94,9 +94,8 @@ mod tests {
             .unwrap();
         let id = rt.handle().id();
         let net = Net::borrowed(rt.handle().clone(), reqwest::Client::new());
-        let ran = rt.spawn_blocking(move || {
-            net.block_on(async { tokio::runtime::Handle::current().id() })
-        });
+        let ran = rt
+            .spawn_blocking(move || net.block_on(async { tokio::runtime::Handle::current().id() }));
         let ran = rt.block_on(ran).unwrap();
         assert_eq!(ran.unwrap(), id);
     }
