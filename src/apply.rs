@@ -4,6 +4,7 @@
 
 use crate::config::{SourceConfig, SourceSpec};
 use crate::model::*;
+use crate::net::Net;
 use crate::policy::{Scope, Snapshot, authority, suggestions};
 use crate::sources::{files, scim};
 use crate::store::Store;
@@ -357,6 +358,7 @@ pub fn scim_target(sources: &[SourceConfig], e: &Entitlement) -> Option<(String,
 pub fn apply_as_configured(
     store: &mut Store,
     sources: &[SourceConfig],
+    net: &Net,
     actor: &str,
     now: Time,
     dry_run: bool,
@@ -365,19 +367,15 @@ pub fn apply_as_configured(
     if sources.is_empty() {
         return apply(store, actor, now, dry_run, progress);
     }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime for apply")?;
-    rt.block_on(apply_configured(
+    net.block_on(apply_configured(
         store,
         sources,
-        crate::sources::http::client(),
+        net.client(),
         actor,
         now,
         dry_run,
         progress,
-    ))
+    ))?
 }
 
 /// Applies the planned decisions within `actor`'s scope to the configured
@@ -438,26 +436,10 @@ pub async fn apply_configured(
             continue;
         };
         if !connectors.contains_key(&src) {
-            let cfg = sources
-                .iter()
-                .find(|s| s.name == src)
-                .context("SCIM source vanished from the config")?;
-            let SourceSpec::Scim(settings) = &cfg.spec else {
+            let Some(conn) = scim_connector(sources, &src, &client)? else {
                 continue;
             };
-            let progress =
-                std::sync::Arc::new(crate::sources::http::Progress::new(&cfg.name, None));
-            let fetcher = crate::sources::http::Fetcher::new(
-                &cfg.name,
-                client.clone(),
-                cfg.http.clone(),
-                progress,
-            );
-            let token = cfg.credential.token(&cfg.name)?;
-            connectors.insert(
-                src.clone(),
-                scim::Scim::new(cfg, settings.clone(), fetcher, token.as_deref())?,
-            );
+            connectors.insert(src.clone(), conn);
         }
         let conn = &connectors[&src];
         let (ok, result, requests, changed) = match apply_scim_one(
@@ -490,7 +472,45 @@ pub async fn apply_configured(
     if dry_run {
         return Ok(outcomes);
     }
-    // The next sync confirms: read back what changed.
+    resync(store, sources, client, resync_dir, touched, now).await?;
+    Ok(outcomes)
+}
+
+/// The SCIM connector of configured source `src` (`None`: not a SCIM source).
+fn scim_connector(
+    sources: &[SourceConfig],
+    src: &str,
+    client: &reqwest::Client,
+) -> Result<Option<scim::Scim>> {
+    let cfg = sources
+        .iter()
+        .find(|s| s.name == src)
+        .context("SCIM source vanished from the config")?;
+    let SourceSpec::Scim(settings) = &cfg.spec else {
+        return Ok(None);
+    };
+    let progress = std::sync::Arc::new(crate::sources::http::Progress::new(&cfg.name, None));
+    let fetcher =
+        crate::sources::http::Fetcher::new(&cfg.name, client.clone(), cfg.http.clone(), progress);
+    let token = cfg.credential.token(&cfg.name)?;
+    Ok(Some(scim::Scim::new(
+        cfg,
+        settings.clone(),
+        fetcher,
+        token.as_deref(),
+    )?))
+}
+
+/// The next sync confirms: read back what changed (the org directory
+/// written, and the SCIM sources `touched`).
+async fn resync(
+    store: &mut Store,
+    sources: &[SourceConfig],
+    client: reqwest::Client,
+    resync_dir: Option<PathBuf>,
+    mut touched: Vec<String>,
+    now: Time,
+) -> Result<()> {
     if let Some(dir) = resync_dir {
         match sources
             .iter()
@@ -511,7 +531,7 @@ pub async fn apply_configured(
             }
         }
     }
-    Ok(outcomes)
+    Ok(())
 }
 
 /// Remembers what steward did upstream, so later syncs know the grant's

@@ -68,6 +68,17 @@ impl Net {
     }
 }
 
+impl std::fmt::Debug for Net {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let runtime = match &self.runtime {
+            Runtime::Own(cell) if cell.get().is_some() => "own, started",
+            Runtime::Own(_) => "own, not started",
+            Runtime::Borrowed(_) => "borrowed",
+        };
+        f.debug_struct("Net").field("runtime", &runtime).finish()
+    }
+}
+
 impl Default for Net {
     fn default() -> Net {
         Net::new()
@@ -88,10 +99,7 @@ mod tests {
 
     #[test]
     fn a_borrowed_runtime_runs_the_futures_of_a_blocking_thread() {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = tokio::runtime::Runtime::new().unwrap();
         let id = rt.handle().id();
         let net = Net::borrowed(rt.handle().clone(), reqwest::Client::new());
         let ran = rt

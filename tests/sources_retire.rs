@@ -236,7 +236,10 @@ fn the_consoles_sync_retires_a_source_no_longer_configured() {
         steward::tui::theme::Theme::color(),
     )
     .unwrap();
-    app.env = steward::tui::worker::Env { sources };
+    app.env = steward::tui::worker::Env {
+        sources,
+        ..Default::default()
+    };
     app.feed(steward::tui::update::Msg::Key(
         ratatui::crossterm::event::KeyEvent::new(
             ratatui::crossterm::event::KeyCode::Char('R'),

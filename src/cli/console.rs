@@ -36,6 +36,7 @@ pub fn no_command(ctx: &mut Ctx) -> Result<ExitCode> {
                 now: ctx.now(),
                 personas: Vec::new(),
                 sources: ctx.configured_sources()?,
+                net: ctx.net.clone(),
             })?;
             return Ok(ExitCode::SUCCESS);
         }

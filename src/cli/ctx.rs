@@ -41,7 +41,7 @@ pub struct Ctx<'w> {
     pub edge: Edge,
     /// The runtime and HTTP client for upstream systems: built on first
     /// use locally, the server's when served.
-    pub net: Net,
+    pub net: Arc<Net>,
     /// steward.toml (`None`: there is none).
     pub config: Option<Arc<Config>>,
 }
@@ -77,7 +77,7 @@ impl<'w> Ctx<'w> {
             clock,
             edge: Edge::Local { global, top },
             config,
-            net: Net::new(),
+            net: Arc::new(Net::new()),
         }
     }
 
@@ -88,7 +88,7 @@ impl<'w> Ctx<'w> {
             err,
             clock: served.clock,
             config: served.config.clone(),
-            net: Net::borrowed(served.runtime.clone(), served.http.clone()),
+            net: Arc::new(Net::borrowed(served.runtime.clone(), served.http.clone())),
             edge: Edge::Served(served),
         }
     }

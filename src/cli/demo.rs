@@ -27,6 +27,7 @@ pub fn demo(ctx: &mut Ctx, print: bool, persona: &str) -> Result<ExitCode> {
             now: demo.now,
             personas,
             sources: Vec::new(),
+            net: ctx.net.clone(),
         })?;
         return Ok(ExitCode::SUCCESS);
     }

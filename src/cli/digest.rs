@@ -39,7 +39,7 @@ pub fn digest(ctx: &mut Ctx, who: &AsArg, asked: Asked) -> Result<ExitCode> {
         send: asked.send,
         dry_run: asked.dry_run,
     };
-    let report = run(&mut store, digest_cfg.as_ref(), &options, now)?;
+    let report = run(&mut store, digest_cfg.as_ref(), &options, &ctx.net, now)?;
     print_skipped(ctx, &report)?;
     for (i, c) in report.composed.iter().enumerate() {
         let sent = report

@@ -41,8 +41,9 @@ pub fn apply(ctx: &mut Ctx, actor: &str, dry_run: bool) -> Result<ExitCode> {
             written = print_outcome(out, p.outcome, dry_run);
         }
     };
-    let outcomes =
-        apply::apply_as_configured(&mut store, &sources, actor, now, dry_run, &mut print)?;
+    let outcomes = apply::apply_as_configured(
+        &mut store, &sources, &ctx.net, actor, now, dry_run, &mut print,
+    )?;
     written?;
     if outcomes.is_empty() {
         return nothing_to_apply(ctx, &store, actor);

@@ -20,11 +20,8 @@ fn org() -> Org {
     let home = dir.path().to_path_buf();
     let now = crate::time::parse_time("2026-03-02T12:00:00Z").unwrap();
     let demo = crate::demo::install(&home.join("demo"), now).unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    // The server's runtime, on whose blocking threads sessions run commands.
+    let rt = tokio::runtime::Runtime::new().unwrap();
     Org {
         _dir: dir,
         home,

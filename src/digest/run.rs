@@ -8,6 +8,7 @@ use super::render::{Format, render};
 use super::{smtp, webhook};
 use crate::config::{DigestConfig, DigestRoute};
 use crate::model::Time;
+use crate::net::Net;
 use crate::policy::{self, Scope, Snapshot};
 use crate::store::Store;
 use crate::store::reminders::{DeliveryStatus, NewDelivery};
@@ -133,6 +134,7 @@ pub fn run(
     store: &mut Store,
     cfg: Option<&DigestConfig>,
     opts: &Options,
+    net: &Net,
     now: Time,
 ) -> Result<Report> {
     let snap = Snapshot::new(store.load_org()?);
@@ -234,10 +236,11 @@ pub fn run(
                     DigestRoute::Email(s) => {
                         smtp::send(s, &target, &composed.subject, &composed.body)
                     }
-                    DigestRoute::Webhook(w) => webhook::post_blocking(
-                        w,
-                        &format!("*{}*\n\n{}", composed.subject, composed.body),
-                    ),
+                    DigestRoute::Webhook(w) => {
+                        let text = format!("*{}*\n\n{}", composed.subject, composed.body);
+                        net.block_on(webhook::post(&net.client(), w, &text))
+                            .unwrap_or_else(|e| Err(e.to_string()))
+                    }
                 });
                 let rec = store.record_delivery(
                     &NewDelivery {

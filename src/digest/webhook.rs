@@ -45,16 +45,3 @@ pub async fn post(client: &reqwest::Client, cfg: &WebhookConfig, text: &str) -> 
         }
     ))
 }
-
-/// [`post`] from synchronous code.
-pub fn post_blocking(cfg: &WebhookConfig, text: &str) -> Result<(), String> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let client = reqwest::Client::builder()
-        .user_agent(concat!("steward/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-    rt.block_on(post(&client, cfg, text))
-}

@@ -33,6 +33,8 @@ pub struct Options {
     /// The configured sources, pulled again by `R` (none: the org
     /// directory the cache was synced from is read again).
     pub sources: Vec<crate::config::SourceConfig>,
+    /// The runtime and HTTP client for syncing and applying.
+    pub net: std::sync::Arc<crate::net::Net>,
 }
 
 /// Opens the console on a real terminal. The first frame is drawn at
@@ -46,6 +48,7 @@ pub fn run(opts: Options) -> Result<()> {
     let mut tui = terminal::Tui::enter()?;
     let env = worker::Env {
         sources: opts.sources,
+        net: opts.net,
     };
     let app = app::App::start(store, &opts.me, opts.now, opts.personas, theme, env);
     let mut app = match app {

@@ -23,6 +23,8 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     pub sources: Vec<SourceConfig>,
+    /// The runtime and HTTP client of the front end that opened the console.
+    pub net: std::sync::Arc<crate::net::Net>,
 }
 
 /// What a job needs of the state it was asked from.
@@ -129,6 +131,7 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
             let outcomes = crate::apply::apply_as_configured(
                 store,
                 &env.sources,
+                &env.net,
                 &ctx.me,
                 ctx.now,
                 false,
@@ -227,13 +230,6 @@ fn result_line(o: &Outcome) -> String {
     format!("#{} {}", o.change.decision, o.result)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime for the sync")
-}
-
 /// Each source synced: a summary, or why it failed (its data is kept).
 pub type SyncResults = Vec<(String, std::result::Result<String, String>)>;
 
@@ -297,15 +293,14 @@ fn sync(store: &mut Store, env: &Env, now: Time, progress: &Progress) -> Result<
         .iter()
         .map(|r| (r.name.clone(), Ok(crate::sync::retired_message(r))))
         .collect();
-    let rt = runtime()?;
-    let outcomes = rt.block_on(crate::sync::sync_sources(
+    let outcomes = env.net.block_on(crate::sync::sync_sources(
         store,
         &env.sources,
         None,
-        crate::sources::http::client(),
+        env.net.client(),
         Some(sink),
         now,
-    ))?;
+    ))??;
     Ok(retired
         .into_iter()
         .chain(
