@@ -602,6 +602,82 @@ fn still_allowed(
     Ok(())
 }
 
+/// What one SCIM change came to: ok, the result, the requests, and whether
+/// anything changed upstream.
+type ScimDone = (bool, String, Vec<String>, bool);
+
+/// When `user` is in the group only through nested groups: adding them is
+/// already done, removing them here cannot be (they stay through the others).
+async fn nested(
+    conn: &scim::Scim,
+    state: &scim::GroupState,
+    user: &str,
+    change: &Change,
+    add: bool,
+) -> Result<Option<ScimDone>> {
+    if state.members.contains(user) {
+        return Ok(None);
+    }
+    let Some(path) = conn.nested_path(&state.id, user).await? else {
+        return Ok(None);
+    };
+    Ok(Some(if add {
+        (
+            true,
+            format!("already in place upstream (through {path}); nothing changed"),
+            Vec::new(),
+            false,
+        )
+    } else {
+        (
+            false,
+            format!(
+                "not applied: {} (SCIM user {user}) is in group {} through {path}, not directly; remove them from {} upstream",
+                change.person,
+                state.display_name,
+                path.split(" > ").next().unwrap_or(&path)
+            ),
+            Vec::new(),
+            false,
+        )
+    }))
+}
+
+/// A renewal over SCIM: nothing changes upstream, the grant stays, now
+/// under the decider.
+fn renew_scim(
+    src: &str,
+    state: &scim::GroupState,
+    user: &str,
+    change: &Change,
+    d: &Decision,
+    allowed: Result<(), String>,
+) -> ScimDone {
+    if !state.members.contains(user) {
+        return (
+            false,
+            format!(
+                "not applied: {} is no longer in group {}",
+                change.person, state.display_name
+            ),
+            Vec::new(),
+            false,
+        );
+    }
+    if let Err(why) = allowed {
+        return (false, why, Vec::new(), false);
+    }
+    (
+        true,
+        format!(
+            "{src}: renewed {} -> {} (group {}) as manual, granted by {}",
+            change.person, change.entitlement, state.display_name, d.decider
+        ),
+        Vec::new(),
+        false,
+    )
+}
+
 /// One change over SCIM: re-reads the group, does nothing if the membership
 /// is already as decided, else PATCHes it (guarded by the group's ETag; on a
 /// concurrent change, re-reads once and tries again).
@@ -616,7 +692,7 @@ async fn apply_scim_one(
     actor: &str,
     now: Time,
     dry_run: bool,
-) -> Result<(bool, String, Vec<String>, bool)> {
+) -> Result<ScimDone> {
     let src = conn.source_name();
     let email = snap
         .person(&change.person)
@@ -649,32 +725,13 @@ async fn apply_scim_one(
         Op::Add => true,
         Op::Remove => false,
         Op::Renew => {
-            // Nothing changes upstream: the grant stays, now under the decider.
-            if !state.members.contains(&user) {
-                return Ok((
-                    false,
-                    format!(
-                        "not applied: {} is no longer in group {}",
-                        change.person, state.display_name
-                    ),
-                    Vec::new(),
-                    false,
-                ));
-            }
-            if let Err(why) = still_allowed(snap, current, d, change, actor, now) {
-                return Ok((false, why, Vec::new(), false));
-            }
-            return Ok((
-                true,
-                format!(
-                    "{src}: renewed {} -> {} (group {}) as manual, granted by {}",
-                    change.person, change.entitlement, state.display_name, d.decider
-                ),
-                Vec::new(),
-                false,
-            ));
+            let allowed = still_allowed(snap, current, d, change, actor, now);
+            return Ok(renew_scim(src, &state, &user, change, d, allowed));
         }
     };
+    if let Some(done) = nested(conn, &state, &user, change, add).await? {
+        return Ok(done);
+    }
     for attempt in 0..2 {
         if state.members.contains(&user) == add {
             return Ok((

@@ -412,19 +412,19 @@ fn resolve(
             .find(|(i, _)| selected[*i].name == name)
             .map(|(i, p)| (selected[*i], p))
     };
-    let mut ordered: Vec<&Person> = Vec::new();
+    let mut ordered: Vec<(&str, &Person)> = Vec::new();
     for cfg in all {
         match fresh_of(&cfg.name) {
             Some((c, p)) => {
                 if c.provides(Provides::People) {
-                    ordered.extend(p.org.people.iter());
+                    ordered.extend(p.org.people.iter().map(|p| (c.name.as_str(), p)));
                 }
             }
             None => ordered.extend(
                 cached_people
                     .iter()
                     .filter(|(s, _)| *s == cfg.name)
-                    .map(|(_, p)| p),
+                    .map(|(s, p)| (s.as_str(), p)),
             ),
         }
     }
@@ -432,15 +432,10 @@ fn resolve(
         cached_people
             .iter()
             .filter(|(s, _)| !all.iter().any(|c| c.name == *s))
-            .map(|(_, p)| p),
+            .map(|(s, p)| (s.as_str(), p)),
     );
-    let mut by_email: HashMap<String, String> = HashMap::new();
-    for person in &ordered {
-        let e = person.email.trim().to_lowercase();
-        if !e.is_empty() {
-            by_email.entry(e).or_insert_with(|| person.id.clone());
-        }
-    }
+    let (by_email, ambiguous) = email_index(&ordered);
+    let ordered: Vec<&Person> = ordered.into_iter().map(|(_, p)| p).collect();
     // Everyone, for feeds, once each.
     let mut everyone: Vec<Person> = Vec::new();
     let mut known_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
@@ -472,20 +467,73 @@ fn resolve(
         cached_people.iter().map(|(_, p)| p.id.clone()).collect();
     for (i, p) in pulled {
         let cfg = selected[i];
-        out.push((
-            i,
-            resolve_one(
-                cfg,
-                p,
-                &by_email,
-                &matcher,
-                &entitlements,
-                &mut provided,
-                now,
-            ),
-        ));
+        let mut resolved = resolve_one(
+            cfg,
+            p,
+            &by_email,
+            &matcher,
+            &entitlements,
+            &mut provided,
+            now,
+        );
+        if let Ok(r) = &mut resolved {
+            r.warnings.extend(
+                ambiguous
+                    .iter()
+                    .filter(|(source, _)| *source == cfg.name)
+                    .map(|(_, w)| w.clone()),
+            );
+        }
+        out.push((i, resolved));
     }
     out
+}
+
+/// Emails that name one person: each email (case-insensitively) and the id
+/// of the first source's person who has it. An email two people of one
+/// source share matches nobody (they stay apart); each source involved gets
+/// a warning naming them.
+fn email_index(ordered: &[(&str, &Person)]) -> (HashMap<String, String>, Vec<(String, String)>) {
+    let mut holders: HashMap<String, Vec<(&str, &str)>> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for (source, person) in ordered {
+        let e = person.email.trim().to_lowercase();
+        if e.is_empty() {
+            continue;
+        }
+        let h = holders.entry(e.clone()).or_insert_with(|| {
+            order.push(e);
+            Vec::new()
+        });
+        if !h.contains(&(source, person.id.as_str())) {
+            h.push((source, person.id.as_str()));
+        }
+    }
+    let mut by_email = HashMap::new();
+    let mut warnings = Vec::new();
+    for email in order {
+        let h = &holders[&email];
+        let shared = h
+            .iter()
+            .any(|(s, id)| h.iter().any(|(s2, id2)| s == s2 && id != id2));
+        if !shared {
+            by_email.insert(email, h[0].1.to_string());
+            continue;
+        }
+        let named: Vec<String> = h.iter().map(|(s, id)| format!("{id} ({s})")).collect();
+        let mut sources: Vec<&str> = h.iter().map(|(s, _)| *s).collect();
+        sources.dedup();
+        for s in sources {
+            warnings.push((
+                s.to_string(),
+                format!(
+                    "email {email} (compared case-insensitively) belongs to {}: they are kept apart, and nothing is matched to them by this email",
+                    named.join(" and ")
+                ),
+            ));
+        }
+    }
+    (by_email, warnings)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -311,3 +311,145 @@ fn a_wrong_token_fails_the_source_clearly_and_keeps_the_cache() {
     assert!(status.contains("LAST SYNC FAILED"), "{status}");
     assert!(status.contains("1 people"), "{status}");
 }
+
+/// Accounts whose emails differ only by case stay two people; members of a
+/// group nested in an entitlement's group hold it; apply removes exactly the
+/// SCIM user decided about, and refuses a removal that nested groups undo.
+#[test]
+fn case_twins_stay_apart_and_nested_groups_hold_what_their_parent_grants() {
+    let server = scim_server();
+    let admin = ScimAdmin {
+        base: server.base.clone(),
+    };
+    let priya = admin.user("priya", "Priya Raman", "priya@acme.test", None);
+    let jdoe = admin.user("jdoe", "J. Doe", "JDoe@Acme.test", None);
+    let jdoe_admin = admin.user("jdoe-admin", "J. Doe (admin)", "jdoe@acme.test", None);
+    let ana = admin.user("ana", "Ana Lima", "ana@acme.test", None);
+    let cy = admin.create(
+        "Users",
+        serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "cy", "displayName": "Cy Diaz",
+            "emails": [{"value": "cy@acme.test", "primary": true}], "active": false
+        }),
+    );
+    let sre = admin.group("sre", &[&ana]);
+    let platform = admin.group("team-platform", &[&sre, &cy]);
+    let db = admin.group("payments-db-read", &[&platform, &jdoe_admin]);
+    // A cycle: the entitlement's group inside the team's.
+    let _ = admin.members(&db);
+    admin.create(
+        "Groups",
+        serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "loop", "members": [{"value": db}, {"value": platform}]
+        }),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_org(dir);
+    std::fs::write(
+        dir.join("org/rules.toml"),
+        "[[rule]]\nid = \"platform-read\"\narea = \"payments\"\nauthor = \"priya\"\nwhy = \"the platform team reads the payments db\"\ngrant = [\"payments-db:read\"]\nteam = \"platform\"\n",
+    )
+    .unwrap();
+    config(dir, &server.base);
+    let sync = steward(dir, &["sync"]);
+    let said = sync.stdout.clone() + &sync.stderr;
+    assert_eq!(sync.code, 0, "{said}");
+    let twins = said
+        .lines()
+        .find(|l| l.contains("email jdoe@acme.test (compared case-insensitively) belongs to"))
+        .unwrap_or_else(|| panic!("no warning about the twins:\n{said}"));
+    assert!(
+        twins.contains("jdoe (okta)") && twins.contains("jdoe-admin (okta)"),
+        "{twins}"
+    );
+    let store = steward::store::Store::open(&dir.join("steward.db")).unwrap();
+    let org = store.load_org().unwrap();
+    let ids: Vec<&str> = org.people.iter().map(|p| p.id.as_str()).collect();
+    for id in ["jdoe", "jdoe-admin", "ana", "cy", "priya"] {
+        assert!(ids.contains(&id), "{ids:?}");
+    }
+    let holders: Vec<&str> = org
+        .grants
+        .iter()
+        .filter(|g| g.entitlement == "payments-db:read")
+        .map(|g| g.person.as_str())
+        .collect();
+    assert_eq!(holders.len(), 3, "{holders:?}");
+    for p in ["ana", "cy", "jdoe-admin"] {
+        assert!(holders.contains(&p), "{holders:?}");
+    }
+    drop(store);
+    let list: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(dir, &["suggest", "--json", "--as", "priya"])).unwrap();
+    let keys: Vec<String> = list
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {} {}",
+                s["kind"].as_str().unwrap(),
+                s["person"].as_str().unwrap(),
+                s["reason"].as_str().unwrap()
+            )
+        })
+        .collect();
+    // Ana holds it through sre > team-platform and qualifies: nothing to do.
+    // Cy left: revoke. jdoe-admin's membership: a review. jdoe: nothing.
+    assert!(
+        keys.contains(&"revoke cy person_left".to_string()),
+        "{keys:?}"
+    );
+    assert!(
+        keys.iter().any(|k| k.starts_with("review jdoe-admin ")),
+        "{keys:?}"
+    );
+    assert!(
+        !keys
+            .iter()
+            .any(|k| k.contains(" ana ") || k.contains(" jdoe ")),
+        "{keys:?}"
+    );
+
+    ok(
+        dir,
+        &[
+            "decide",
+            "revoke",
+            "jdoe-admin",
+            "payments-db:read",
+            "--as",
+            "priya",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "decide",
+            "accept",
+            "cy",
+            "payments-db:read",
+            "--as",
+            "priya",
+        ],
+    );
+    let r = steward(dir, &["apply", "--as", "priya"]);
+    let out = r.stdout.clone() + &r.stderr;
+    assert!(
+        out.contains("removed jdoe-admin from group payments-db-read"),
+        "{out}"
+    );
+    assert!(
+        out.contains("not applied: cy (SCIM user") && out.contains("through team-platform"),
+        "{out}"
+    );
+    let mut want = vec![platform.clone()];
+    want.sort();
+    assert_eq!(
+        admin.members(&db),
+        want,
+        "only jdoe-admin's own membership went"
+    );
+    let _ = jdoe;
+}

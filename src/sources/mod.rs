@@ -21,8 +21,12 @@ use std::sync::Arc;
 pub struct UpstreamGroup {
     pub id: String,
     pub name: String,
-    /// Person ids (in the source's own namespace).
+    /// Person ids (in the source's own namespace), nested groups' members
+    /// included.
     pub members: Vec<String>,
+    /// Members through nested groups: person and the groups in between
+    /// (`team-platform > sre`).
+    pub through: Vec<(String, String)>,
 }
 
 /// An iCalendar document, parsed once the people of every source are known.

@@ -249,9 +249,40 @@ impl Scim {
                 }
             }
         }
+        self.fill_gaps(resource, total, count, &mut pages).await?;
         pages.sort_by_key(|(s, _)| *s);
-        // A server may answer a page with fewer items than asked (its own
-        // maximum, or items deleted meanwhile): read what lies between.
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut out = Vec::with_capacity(pages.iter().map(|(_, items)| items.len()).sum());
+        for (start, items) in pages {
+            for item in items {
+                if !seen.insert(id(&item).to_string()) {
+                    bail!(
+                        "source {}: GET {}: the page at startIndex {start} repeats {} {:?} already read (the server's paging is inconsistent; nothing was kept)",
+                        self.name,
+                        self.list_url(resource, start, count)?,
+                        resource.trim_start_matches('/'),
+                        id(&item)
+                    );
+                }
+                out.push(item);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A server may answer a page with fewer items than asked (its own
+    /// maximum, or items deleted meanwhile): reads what lies between pages.
+    async fn fill_gaps<T>(
+        &self,
+        resource: &str,
+        total: u64,
+        count: usize,
+        pages: &mut Vec<(u64, Vec<T>)>,
+    ) -> Result<()>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        pages.sort_by_key(|(s, _)| *s);
         let mut gaps = Vec::new();
         for (k, (start, items)) in pages.iter().enumerate() {
             let end = start + items.len() as u64;
@@ -283,24 +314,7 @@ impl Scim {
                 from += n;
             }
         }
-        pages.sort_by_key(|(s, _)| *s);
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut out = Vec::with_capacity(pages.iter().map(|(_, items)| items.len()).sum());
-        for (start, items) in pages {
-            for item in items {
-                if !seen.insert(id(&item).to_string()) {
-                    bail!(
-                        "source {}: GET {}: the page at startIndex {start} repeats {} {:?} already read (the server's paging is inconsistent; nothing was kept)",
-                        self.name,
-                        self.list_url(resource, start, count)?,
-                        resource.trim_start_matches('/'),
-                        id(&item)
-                    );
-                }
-                out.push(item);
-            }
-        }
-        Ok(out)
+        Ok(())
     }
 
     /// Users, and all groups.
@@ -329,6 +343,72 @@ impl Scim {
     }
 }
 
+/// The person id of each SCIM user, by the `person_id` setting: one person
+/// per user, never two users as one (a second user whose attribute is
+/// taken, as emails differing only by case are, keeps its userName or id).
+fn person_ids(
+    source: &str,
+    settings: &ScimSettings,
+    users: &[User],
+    warnings: &mut Vec<String>,
+) -> HashMap<String, String> {
+    let mut taken: HashMap<String, &str> = HashMap::new();
+    let mut out = HashMap::new();
+    for u in users {
+        let wanted = u.person_id(&settings.person_id);
+        let id = [wanted.clone(), u.user_name.clone(), u.id.clone()]
+            .into_iter()
+            .find(|c| !c.trim().is_empty() && !taken.contains_key(&c.to_lowercase()))
+            .unwrap_or_else(|| u.id.clone());
+        if id != wanted {
+            warnings.push(format!(
+                "source {source}: users {} and {} both have {} {wanted:?}; the second is person {id:?}",
+                taken.get(&wanted.to_lowercase()).copied().unwrap_or("?"),
+                u.id,
+                settings.person_id
+            ));
+        }
+        taken.insert(id.to_lowercase(), u.id.as_str());
+        out.insert(u.id.clone(), id);
+    }
+    out
+}
+
+/// Every person in `group`, through nested groups too (cycles are safe;
+/// groups `skip` says are not entered): each with the groups it is in
+/// through, outermost first (empty when direct).
+pub fn members_of(
+    group: &str,
+    members: &HashMap<&str, &[Ref]>,
+    names: &HashMap<&str, &str>,
+    person_of: &HashMap<String, String>,
+    skip: &dyn Fn(&str) -> bool,
+) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::from([group]);
+    let mut queue: std::collections::VecDeque<(&str, Vec<String>)> =
+        std::collections::VecDeque::from([(group, Vec::new())]);
+    while let Some((g, path)) = queue.pop_front() {
+        for m in members.get(g).copied().unwrap_or_default() {
+            let v = m.value.as_str();
+            if let Some(p) = person_of.get(v) {
+                if !out.iter().any(|(q, _)| q == p) {
+                    out.push((p.clone(), path.clone()));
+                }
+            } else if let Some((key, _)) = members.get_key_value(v)
+                && !skip(key)
+                && seen.insert(key)
+            {
+                let mut deeper = path.clone();
+                deeper.push(names.get(v).copied().unwrap_or(v).to_string());
+                queue.push_back((key, deeper));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Turns users and groups into people, teams and not-yet-mapped groups.
 pub fn convert(
     source: &str,
@@ -338,10 +418,7 @@ pub fn convert(
     groups: &[Group],
 ) -> Pulled {
     let mut pulled = Pulled::default();
-    let person_of: HashMap<&str, String> = users
-        .iter()
-        .map(|u| (u.id.as_str(), u.person_id(&settings.person_id)))
-        .collect();
+    let person_of = person_ids(source, settings, users, &mut pulled.warnings);
     let mut org = Org::default();
     let mut dangling_managers = 0;
     for u in users {
@@ -359,7 +436,7 @@ pub fn convert(
                 p
             });
         org.people.push(Person {
-            id: person_of[u.id.as_str()].clone(),
+            id: person_of[&u.id].clone(),
             name: u.display(),
             email: u.email(),
             manager,
@@ -374,37 +451,54 @@ pub fn convert(
         .iter()
         .filter_map(|g| team_id(g).map(|t| (g.id.as_str(), t)))
         .collect();
-    let group_ids: HashSet<&str> = groups.iter().map(|g| g.id.as_str()).collect();
+    let members: HashMap<&str, &[Ref]> = groups
+        .iter()
+        .map(|g| (g.id.as_str(), g.members.as_slice()))
+        .collect();
+    let names: HashMap<&str, &str> = groups
+        .iter()
+        .map(|g| (g.id.as_str(), g.display_name.as_str()))
+        .collect();
     let mut parent_of: HashMap<String, String> = HashMap::new();
     let mut dangling = 0usize;
     for g in groups {
-        let mut members = Vec::new();
         for m in &g.members {
-            if let Some(p) = person_of.get(m.value.as_str()) {
-                members.push(p.clone());
-            } else if let Some(child) = team_of.get(m.value.as_str()) {
-                if let Some(me) = team_of.get(g.id.as_str()) {
-                    parent_of.insert(child.clone(), me.clone());
-                }
-            } else if !group_ids.contains(m.value.as_str()) {
+            if let (Some(child), Some(me)) =
+                (team_of.get(m.value.as_str()), team_of.get(g.id.as_str()))
+            {
+                parent_of.insert(child.clone(), me.clone());
+            } else if !person_of.contains_key(&m.value) && !members.contains_key(m.value.as_str()) {
                 dangling += 1;
             }
         }
-        members.sort();
-        members.dedup();
         match team_of.get(g.id.as_str()) {
+            // A team's members: its people, and those of groups in it that
+            // are not teams themselves (sub-teams count through `parent`).
             Some(team) => org.teams.push(Team {
                 id: team.clone(),
                 name: g.display_name.clone(),
                 parent: None,
                 lead: None,
-                members,
+                members: members_of(&g.id, &members, &names, &person_of, &|k| {
+                    team_of.contains_key(k)
+                })
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect(),
             }),
-            None => pulled.groups.push(UpstreamGroup {
-                id: g.id.clone(),
-                name: g.display_name.clone(),
-                members,
-            }),
+            None => {
+                let all = members_of(&g.id, &members, &names, &person_of, &|_| false);
+                pulled.groups.push(UpstreamGroup {
+                    id: g.id.clone(),
+                    name: g.display_name.clone(),
+                    members: all.iter().map(|(p, _)| p.clone()).collect(),
+                    through: all
+                        .into_iter()
+                        .filter(|(_, path)| !path.is_empty())
+                        .map(|(p, path)| (p, path.join(" > ")))
+                        .collect(),
+                })
+            }
         }
     }
     for t in &mut org.teams {
@@ -464,24 +558,6 @@ pub fn upstream_group<'u>(source: &str, upstream: Option<&'u str>) -> Option<&'u
         .strip_prefix(source)?
         .strip_prefix(':')
         .filter(|g| !g.is_empty())
-}
-
-/// The group (displayName or id) entitlement `e` is mapped to on `source`, if any.
-pub fn group_of_entitlement(
-    source: &str,
-    settings: &ScimSettings,
-    e: &Entitlement,
-) -> Option<String> {
-    if let Some(g) = upstream_group(source, e.upstream.as_deref()) {
-        return Some(g.to_string());
-    }
-    if let Some(g) = settings.entitlements.get(&e.id) {
-        return Some(g.clone());
-    }
-    settings
-        .entitlement_prefix
-        .as_ref()
-        .map(|p| format!("{p}{}", e.id))
 }
 
 impl Source for Scim {
@@ -621,6 +697,26 @@ impl Scim {
             id: g.id,
             display_name: g.display_name,
         })
+    }
+
+    /// The groups `user` is in `group` through, when only nested groups
+    /// hold them (`team-platform > sre`); `None` when they are not in it.
+    pub async fn nested_path(&self, group: &str, user: &str) -> Result<Option<String>> {
+        let groups = self.list::<Group>("Groups", |g| &g.id).await?;
+        let members: HashMap<&str, &[Ref]> = groups
+            .iter()
+            .map(|g| (g.id.as_str(), g.members.as_slice()))
+            .collect();
+        let names: HashMap<&str, &str> = groups
+            .iter()
+            .map(|g| (g.id.as_str(), g.display_name.as_str()))
+            .collect();
+        let me = HashMap::from([(user.to_string(), user.to_string())]);
+        Ok(members_of(group, &members, &names, &me, &|_| false)
+            .into_iter()
+            .next()
+            .filter(|(_, path)| !path.is_empty())
+            .map(|(_, path)| path.join(" > ")))
     }
 
     /// The PATCH that adds (`add`) or removes a member.
@@ -781,6 +877,66 @@ mod tests {
         assert_eq!(
             group_entitlements("other", &settings, &ents, &p.groups[0]),
             Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn nested_groups_are_expanded_with_their_path_and_cycles_end() {
+        let users = vec![
+            user("u1", "jdoe", None),
+            user("u2", "ana", None),
+            user("u3", "cy", None),
+        ];
+        let groups: Vec<Group> = serde_json::from_value(serde_json::json!([
+            {"id": "g1", "displayName": "db-read", "members": [{"value": "g2"}]},
+            {"id": "g2", "displayName": "team-platform", "members": [{"value": "g3"}, {"value": "u1"}, {"value": "g1"}]},
+            {"id": "g3", "displayName": "sre", "members": [{"value": "u2"}, {"value": "g1"}]}
+        ]))
+        .unwrap();
+        let settings = ScimSettings {
+            person_id: "userName".into(),
+            ..ScimSettings::default()
+        };
+        let p = convert(
+            "okta",
+            &settings,
+            |g| g.display_name.strip_prefix("team-").map(str::to_string),
+            &users,
+            &groups,
+        );
+        let db = p.groups.iter().find(|g| g.id == "g1").unwrap();
+        assert_eq!(db.members, vec!["ana".to_string(), "jdoe".to_string()]);
+        assert_eq!(
+            db.through,
+            vec![
+                ("ana".to_string(), "team-platform > sre".to_string()),
+                ("jdoe".to_string(), "team-platform".to_string())
+            ]
+        );
+        // The team holds its people and those of the groups in it.
+        assert_eq!(
+            p.org.teams[0].members,
+            vec!["ana".to_string(), "jdoe".to_string()]
+        );
+    }
+
+    #[test]
+    fn two_users_are_never_one_person() {
+        let mut a = user("u1", "jdoe", None);
+        let mut b = user("u2", "jdoe-admin", None);
+        a.emails[0].value = "JDoe@acme.test".into();
+        b.emails[0].value = "jdoe@acme.test".into();
+        let settings = ScimSettings {
+            person_id: "email".into(),
+            ..ScimSettings::default()
+        };
+        let p = convert("okta", &settings, |_| None, &[a, b], &[]);
+        let ids: Vec<&str> = p.org.people.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, vec!["jdoe@acme.test", "jdoe-admin"]);
+        assert!(
+            p.warnings[0].contains("users u1 and u2 both have email"),
+            "{:?}",
+            p.warnings
         );
     }
 }

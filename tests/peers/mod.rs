@@ -386,6 +386,14 @@ impl ScimAdmin {
             .to_string()
     }
 
+    /// Creates any resource (`Users`, `Groups`) from its JSON; returns its id.
+    pub fn create(&self, resource: &str, body: serde_json::Value) -> String {
+        self.call("POST", resource, Some(body)).json()["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// Creates a group with these member ids; returns its SCIM id.
     pub fn group(&self, name: &str, members: &[&str]) -> String {
         let members: Vec<serde_json::Value> = members
