@@ -4,6 +4,7 @@
 //! `sources`, `store`, `policy`, `model`.
 
 pub mod apply;
+pub mod checkpoint;
 pub mod cli;
 pub mod config;
 pub mod credentials;

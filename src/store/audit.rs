@@ -145,12 +145,12 @@ pub fn entry_hash(e: &AuditEntry) -> Option<String> {
 const LOG_ID_KEY: &str = "audit_log";
 
 /// This cache's log identity, made on first need.
-fn log_id(tx: &Transaction) -> Result<String> {
-    tx.execute(
+fn log_id(conn: &rusqlite::Connection) -> Result<String> {
+    conn.execute(
         "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, lower(hex(randomblob(8))))",
         [LOG_ID_KEY],
     )?;
-    Ok(tx.query_row(
+    Ok(conn.query_row(
         "SELECT value FROM settings WHERE key = ?1",
         [LOG_ID_KEY],
         |r| r.get(0),
@@ -308,11 +308,15 @@ impl Store {
     }
 
     /// This cache's log identity, made if it has none yet.
-    pub fn audit_log_id_or_new(&mut self) -> Result<String> {
-        let tx = self.conn.transaction()?;
-        let id = log_id(&tx)?;
-        tx.commit()?;
-        Ok(id)
+    pub fn audit_log_id_or_new(&self) -> Result<String> {
+        log_id(&self.conn)
+    }
+
+    /// How many entries the log has.
+    pub fn audit_len(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM audit", [], |r| r.get::<_, i64>(0))? as u64)
     }
 
     /// Checks the whole chain; the first broken entry, if any.
