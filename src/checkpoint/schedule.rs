@@ -10,6 +10,7 @@
 //! was written.
 
 use super::{CheckpointError, Signed, Signer, sig_path, take, write};
+use crate::config::AuditConfig;
 use crate::model::Time;
 use crate::store::Store;
 use std::path::{Path, PathBuf};
@@ -43,6 +44,41 @@ impl std::fmt::Debug for Webhook {
             .field("timeout", &self.timeout)
             .finish()
     }
+}
+
+impl Schedule {
+    /// The schedule `[audit]` configures (`None` without `checkpoint_dir`);
+    /// an error when its webhook's variable is not set.
+    pub fn from_config(cfg: &AuditConfig) -> Result<Option<Schedule>, CheckpointError> {
+        let Some(dir) = &cfg.checkpoint_dir else {
+            return Ok(None);
+        };
+        Ok(Some(Schedule {
+            dir: dir.clone(),
+            every: cfg.checkpoint_every,
+            interval: chrono::Duration::seconds(
+                i64::try_from(cfg.checkpoint_interval_secs).unwrap_or(i64::MAX / 1000),
+            ),
+            webhook: webhook(cfg)?,
+        }))
+    }
+}
+
+/// How long a webhook may take to answer.
+const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The webhook `[audit]` configures, if any.
+pub fn webhook(cfg: &AuditConfig) -> Result<Option<Webhook>, CheckpointError> {
+    let Some(hook) = &cfg.checkpoint_webhook else {
+        return Ok(None);
+    };
+    if let Some(problem) = hook.problem() {
+        return Err(CheckpointError::Webhook(problem));
+    }
+    Ok(Some(Webhook {
+        url: hook.url.clone(),
+        timeout: WEBHOOK_TIMEOUT,
+    }))
 }
 
 /// A checkpoint written into the directory.
@@ -162,10 +198,14 @@ impl Checkpointer {
         Ok(Some(Written { signed, path }))
     }
 
-    /// Posts `written` to the webhook, if one is configured.
-    pub async fn post(&self, written: &Written) -> Result<(), CheckpointError> {
+    /// Posts `written` to the webhook with `client`, if one is configured.
+    pub async fn post(
+        &self,
+        client: &reqwest::Client,
+        written: &Written,
+    ) -> Result<(), CheckpointError> {
         match &self.schedule.webhook {
-            Some(hook) => post(hook, &written.signed).await,
+            Some(hook) => post(client, hook, &written.signed).await,
             None => Ok(()),
         }
     }
@@ -187,11 +227,11 @@ pub fn payload(signed: &Signed) -> serde_json::Value {
 
 /// POSTs `signed` to `hook`; anything but a 2xx answer is a failure. The
 /// URL is never part of the error.
-pub async fn post(hook: &Webhook, signed: &Signed) -> Result<(), CheckpointError> {
-    let client = reqwest::Client::builder()
-        .user_agent(concat!("steward/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| CheckpointError::Webhook(format!("cannot build the HTTP client: {e}")))?;
+pub async fn post(
+    client: &reqwest::Client,
+    hook: &Webhook,
+    signed: &Signed,
+) -> Result<(), CheckpointError> {
     let response = client
         .post(&hook.url)
         .timeout(hook.timeout)
@@ -208,15 +248,6 @@ pub async fn post(hook: &Webhook, signed: &Signed) -> Result<(), CheckpointError
             status.as_u16()
         )))
     }
-}
-
-/// [`post`] from synchronous code (the CLI).
-pub fn post_blocking(hook: &Webhook, signed: &Signed) -> Result<(), CheckpointError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CheckpointError::Webhook(format!("cannot start the async runtime: {e}")))?
-        .block_on(post(hook, signed))
 }
 
 #[cfg(test)]
@@ -339,7 +370,8 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        rt.block_on(cp.post(&written)).unwrap();
+        let client = reqwest::Client::new();
+        rt.block_on(cp.post(&client, &written)).unwrap();
         let body: serde_json::Value = serde_json::from_str(&server.join().unwrap()).unwrap();
         assert_eq!(body["checkpoint"], written.signed.text);
         assert_eq!(body["signature"], written.signed.signature);
@@ -354,7 +386,8 @@ mod tests {
             url,
             timeout: Duration::from_secs(30),
         };
-        let err = post_blocking(&hook, &written.signed)
+        let err = rt
+            .block_on(post(&client, &hook, &written.signed))
             .unwrap_err()
             .to_string();
         server.join().unwrap();

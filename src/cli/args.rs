@@ -188,9 +188,10 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Show, verify or export the audit log
+    /// Show, verify, checkpoint or export the audit log
     ///
-    /// Examples: steward audit; steward audit verify; steward audit export --jsonl
+    /// Examples: steward audit; steward audit verify --checkpoint cp;
+    /// steward audit checkpoint --out cp; steward audit signer; steward audit export --jsonl
     Audit {
         #[command(subcommand)]
         action: Option<AuditAction>,
@@ -361,8 +362,38 @@ pub enum AuditAction {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
-    /// Check the hash chain; names the first entry changed, removed, inserted or reordered
-    Verify,
+    /// Check the hash chain, and the log against signed checkpoints
+    ///
+    /// Names the first entry changed, removed, inserted or reordered, and
+    /// entries whose wall-clock time goes back more than the allowed skew.
+    /// Each checkpoint (given, and every one in [audit] checkpoint_dir) must
+    /// be signed by this log's key, and the log must still extend it:
+    /// truncation, a rewritten chain, another log in its place and an
+    /// altered checkpoint are each named. Exit 1 on any of them.
+    Verify {
+        /// A checkpoint file (its signature is FILE.sig); repeatable
+        #[arg(long = "checkpoint", value_name = "FILE")]
+        checkpoints: Vec<PathBuf>,
+        /// How far, in seconds, an entry's wall-clock time may go back
+        /// [default: [audit] max_skew_secs, or 300]
+        #[arg(long, value_name = "SECONDS")]
+        max_skew_secs: Option<u64>,
+    },
+    /// Sign a checkpoint of the log (its size and head hash) with the log's key
+    ///
+    /// Writes FILE (C2SP checkpoint: origin, size, head) and FILE.sig
+    /// (SSHSIG, namespace steward-audit). Keep them where whoever can write
+    /// the cache cannot; check with `steward audit verify --checkpoint FILE`
+    /// or with OpenSSH alone:
+    ///   steward audit signer > allowed_signers
+    ///   ssh-keygen -Y verify -f allowed_signers -I steward -n steward-audit -s FILE.sig < FILE
+    Checkpoint {
+        /// Where to write it [default: a new file in [audit] checkpoint_dir]
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Print the log's public signing key as an OpenSSH allowed_signers line
+    Signer,
     /// Write every entry with its hashes, for an external log store
     Export {
         /// One JSON object per line

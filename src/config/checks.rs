@@ -9,6 +9,7 @@ impl Config {
     pub fn check(&self) -> Vec<ConfigError> {
         let mut problems = self.check_sources();
         problems.extend(self.check_digest());
+        problems.extend(self.check_audit());
         problems
     }
 

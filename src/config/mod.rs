@@ -72,14 +72,17 @@
 //! `token` key is refused.
 //!
 //! One file per concern: `sources` (the `[[source]]` tables), `digest`
-//! (`[digest]`), `checks` (what `config check` adds: credentials present in
-//! this environment), `reader` (reading one table, noting every problem).
+//! (`[digest]`), `audit` (`[audit]`: checkpoints of the audit log),
+//! `checks` (what `config check` adds: credentials present in this
+//! environment), `reader` (reading one table, noting every problem).
 
+mod audit;
 mod checks;
 mod digest;
 mod reader;
 mod sources;
 
+pub use audit::{AuditConfig, CheckpointWebhook};
 pub use digest::{DigestConfig, DigestRoute, SmtpConfig, SmtpSecurity, WebhookConfig};
 pub use sources::{
     Credential, FeedConfig, HttpSettings, Provides, ScimSettings, SourceConfig, SourceKind,
@@ -100,6 +103,8 @@ struct RawConfig {
     sources: Vec<Spanned<RawTable>>,
     #[serde(default)]
     digest: Option<Spanned<RawTable>>,
+    #[serde(default)]
+    audit: Option<Spanned<RawTable>>,
 }
 
 #[derive(Debug, Default)]
@@ -111,6 +116,7 @@ pub struct Config {
     text: String,
     raw: Vec<Spanned<RawTable>>,
     raw_digest: Option<Spanned<RawTable>>,
+    raw_audit: Option<Spanned<RawTable>>,
     top_level: Vec<(String, usize)>,
 }
 
@@ -165,6 +171,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, LoadError> {
         text: text.to_string(),
         raw: raw.sources,
         raw_digest: raw.digest,
+        raw_audit: raw.audit,
         top_level,
     })
 }
@@ -196,17 +203,17 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl Config {
-    /// Top-level keys other than `me`, `source` and `digest`, with their lines.
+    /// Top-level keys other than `me`, `source`, `digest` and `audit`, with their lines.
     fn unknown_top_level(&self) -> Vec<ConfigError> {
         self.top_level
             .iter()
-            .filter(|(k, _)| k != "me" && k != "source" && k != "digest")
+            .filter(|(k, _)| !["me", "source", "digest", "audit"].contains(&k.as_str()))
             .map(|(k, line)| ConfigError {
                 path: self.path.clone(),
                 line: *line,
                 source: None,
                 message: format!(
-                    "unknown key `{k}` (expected `me`, `[[source]]` tables and `[digest]`)"
+                    "unknown key `{k}` (expected `me`, `[[source]]` tables, `[digest]` and `[audit]`)"
                 ),
             })
             .collect()

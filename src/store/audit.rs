@@ -394,7 +394,7 @@ pub fn clock_jumps(entries: &[AuditEntry], max_skew: chrono::Duration) -> Vec<Cl
                 after_seq: seq,
                 after_written_at: before,
             }),
-            Some((_, before)) if t <= before => {}
+            Some((_, before)) if t < before => {}
             _ => latest = Some((e.seq, t)),
         }
     }
