@@ -5,7 +5,8 @@
 use crate::config::{SourceConfig, SourceSpec};
 use crate::model::*;
 use crate::net::Net;
-use crate::policy::{Scope, Snapshot, authority, suggestions};
+use crate::policy::gate::{self, Action};
+use crate::policy::{Scope, Snapshot, suggestions};
 use crate::sources::{files, scim};
 use crate::store::Store;
 use crate::sync::{FILES_SOURCE, sync_org_dir};
@@ -165,6 +166,19 @@ pub fn plan(store: &Store, snap: &Snapshot, scope: &Scope) -> Result<Vec<Change>
         .collect())
 }
 
+/// What `actor` carries out at `now`: the planned decisions in their scope,
+/// and their own planned decisions wherever they are (one whose decider lost
+/// authority is refused by the gate, and that is recorded).
+fn plan_for(store: &Store, snap: &Snapshot, actor: &Actor, now: Time) -> Result<Vec<Change>> {
+    let scope = Scope::of(snap, &actor.person, now);
+    Ok(plan(store, snap, &Scope::everything(snap))?
+        .into_iter()
+        .filter(|c| {
+            c.decider == actor.person || snap.area_idx(&c.area).is_some_and(|a| scope.contains(a))
+        })
+        .collect())
+}
+
 /// One change's outcome.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Outcome {
@@ -221,14 +235,13 @@ fn files_dir(store: &Store) -> Result<PathBuf> {
 /// refused), in the order they finish.
 pub fn apply(
     store: &mut Store,
-    actor: &str,
+    actor: &Actor,
     now: Time,
     dry_run: bool,
     progress: &mut dyn FnMut(ApplyProgress<'_>),
 ) -> Result<Vec<Outcome>> {
     let snap = Snapshot::new(store.load_org()?);
-    let scope = Scope::of(&snap, actor, now);
-    let changes = plan(store, &snap, &scope)?;
+    let changes = plan_for(store, &snap, actor, now)?;
     if changes.is_empty() {
         return Ok(Vec::new());
     }
@@ -283,7 +296,7 @@ fn apply_files(
     current: &[Suggestion],
     decisions: &[Decision],
     changes: Vec<Change>,
-    actor: &str,
+    actor: &Actor,
     now: Time,
     dry_run: bool,
     tally: &mut Tally<'_>,
@@ -316,7 +329,7 @@ fn apply_files(
             .with_context(|| format!("cannot write {}", dir.join("grants.csv").display()))?;
     }
     for o in &outcomes {
-        store.finish_decision(o.change.decision, o.ok, &o.result, actor, now)?;
+        store.finish_decision(actor, o.change.decision, o.ok, &o.result, now)?;
     }
     for o in &outcomes {
         tally.tell(o);
@@ -359,7 +372,7 @@ pub fn apply_as_configured(
     store: &mut Store,
     sources: &[SourceConfig],
     net: &Net,
-    actor: &str,
+    actor: &Actor,
     now: Time,
     dry_run: bool,
     progress: &mut dyn FnMut(ApplyProgress<'_>),
@@ -387,14 +400,13 @@ pub async fn apply_configured(
     store: &mut Store,
     sources: &[SourceConfig],
     client: reqwest::Client,
-    actor: &str,
+    actor: &Actor,
     now: Time,
     dry_run: bool,
     progress: &mut dyn FnMut(ApplyProgress<'_>),
 ) -> Result<Vec<Outcome>> {
     let snap = Snapshot::new(store.load_org()?);
-    let scope = Scope::of(&snap, actor, now);
-    let changes = plan(store, &snap, &scope)?;
+    let changes = plan_for(store, &snap, actor, now)?;
     if changes.is_empty() {
         return Ok(Vec::new());
     }
@@ -454,7 +466,7 @@ pub async fn apply_configured(
             if ok {
                 record_upstream(store, &src, d, &change, now)?;
             }
-            store.finish_decision(change.decision, ok, &result, actor, now)?;
+            store.finish_decision(actor, change.decision, ok, &result, now)?;
             if changed && !touched.contains(&src) {
                 touched.push(src.clone());
             }
@@ -543,7 +555,7 @@ fn record_upstream(
     change: &Change,
     now: Time,
 ) -> Result<()> {
-    match change.op {
+    Ok(match change.op {
         Op::Add => store.record_applied_grant(
             src,
             &change.person,
@@ -561,45 +573,33 @@ fn record_upstream(
             now,
         ),
         Op::Remove => store.forget_upstream_grant(src, &change.person, &change.entitlement),
-    }
+    }?)
 }
 
-/// Checks that still hold at apply time, whatever the target.
-fn still_allowed(
+/// Why a change may not be carried out now, whatever the target, if it
+/// may not: the gate's refusal (the decider no longer may decide it, or the
+/// actor may not carry it out), or the suggestion no longer stands. The
+/// text is the result recorded.
+fn not_allowed(
     snap: &Snapshot,
     current: &[Suggestion],
     d: &Decision,
     change: &Change,
-    actor: &str,
+    actor: &Actor,
     now: Time,
-) -> Result<(), String> {
-    let Some(area) = snap.area_idx(&change.area) else {
-        return Err(format!("refused: area {} no longer exists", change.area));
-    };
-    if authority(snap, actor, area, now).is_none() {
-        return Err(format!(
-            "refused: {actor} has no authority over area {} now",
-            change.area
-        ));
-    }
-    if authority(snap, &d.decider, area, now).is_none() {
-        return Err(format!(
-            "refused: decider {} no longer has authority over area {} (delegation ended?)",
-            d.decider, change.area
-        ));
+) -> Option<String> {
+    if let Err(refusal) = gate::check(actor, &Action::Apply { decision: d }, snap, now) {
+        return Some(refusal.to_string());
     }
     let still = current.iter().any(|s| {
         s.person == change.person
             && s.entitlement == change.entitlement
             && s.kind == d.suggestion.kind
     });
-    if !still {
-        return Err(
-            "not applied: the suggestion no longer stands (the facts changed since the decision)"
-                .into(),
-        );
-    }
-    Ok(())
+    (!still).then(|| {
+        "not applied: the suggestion no longer stands (the facts changed since the decision)"
+            .to_string()
+    })
 }
 
 /// What one SCIM change came to: ok, the result, the requests, and whether
@@ -651,7 +651,7 @@ fn renew_scim(
     user: &str,
     change: &Change,
     d: &Decision,
-    allowed: Result<(), String>,
+    refused: Option<String>,
 ) -> ScimDone {
     if !state.members.contains(user) {
         return (
@@ -664,7 +664,7 @@ fn renew_scim(
             false,
         );
     }
-    if let Err(why) = allowed {
+    if let Some(why) = refused {
         return (false, why, Vec::new(), false);
     }
     (
@@ -689,7 +689,7 @@ async fn apply_scim_one(
     d: &Decision,
     change: &Change,
     group: &str,
-    actor: &str,
+    actor: &Actor,
     now: Time,
     dry_run: bool,
 ) -> Result<ScimDone> {
@@ -725,8 +725,8 @@ async fn apply_scim_one(
         Op::Add => true,
         Op::Remove => false,
         Op::Renew => {
-            let allowed = still_allowed(snap, current, d, change, actor, now);
-            return Ok(renew_scim(src, &state, &user, change, d, allowed));
+            let refused = not_allowed(snap, current, d, change, actor, now);
+            return Ok(renew_scim(src, &state, &user, change, d, refused));
         }
     };
     if let Some(done) = nested(conn, &state, &user, change, add).await? {
@@ -741,7 +741,7 @@ async fn apply_scim_one(
                 false,
             ));
         }
-        if let Err(why) = still_allowed(snap, current, d, change, actor, now) {
+        if let Some(why) = not_allowed(snap, current, d, change, actor, now) {
             return Ok((false, why, Vec::new(), false));
         }
         let req = conn.member_patch(&state.id, &user, add)?;
@@ -787,7 +787,7 @@ fn apply_one(
     current: &[Suggestion],
     d: &Decision,
     change: &Change,
-    actor: &str,
+    actor: &Actor,
     now: Time,
 ) -> (bool, String) {
     let holds = |gs: &[Grant]| {
@@ -808,41 +808,8 @@ fn apply_one(
     if done {
         return (true, "already in place upstream; nothing changed".into());
     }
-    let Some(area) = snap.area_idx(&change.area) else {
-        return (
-            false,
-            format!("refused: area {} no longer exists", change.area),
-        );
-    };
-    if authority(snap, actor, area, now).is_none() {
-        return (
-            false,
-            format!(
-                "refused: {actor} has no authority over area {} now",
-                change.area
-            ),
-        );
-    }
-    if authority(snap, &d.decider, area, now).is_none() {
-        return (
-            false,
-            format!(
-                "refused: decider {} no longer has authority over area {} (delegation ended?)",
-                d.decider, change.area
-            ),
-        );
-    }
-    let still = current.iter().any(|s| {
-        s.person == change.person
-            && s.entitlement == change.entitlement
-            && s.kind == d.suggestion.kind
-    });
-    if !still {
-        return (
-            false,
-            "not applied: the suggestion no longer stands (the facts changed since the decision)"
-                .into(),
-        );
+    if let Some(why) = not_allowed(snap, current, d, change, actor, now) {
+        return (false, why);
     }
     match change.op {
         Op::Add => grants.push(Grant {

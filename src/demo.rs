@@ -118,7 +118,7 @@ fn seed_history(store: &mut Store, now: Time) -> Result<()> {
         .into_iter()
         .filter(|s| matches!(s.reason, Reason::PersonLeft | Reason::ReviewDue))
         .collect();
-    store.note_seen(&chronic, now - Duration::days(HISTORY_DAYS))
+    Ok(store.note_seen(&chronic, now - Duration::days(HISTORY_DAYS))?)
 }
 
 #[cfg(test)]

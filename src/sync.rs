@@ -14,7 +14,7 @@ use crate::model::{Org, Person, Rotation, Time};
 use crate::sources::files::ics::{PersonMatcher, parse_feed};
 use crate::sources::http::{ProgressEvent, ProgressSink};
 use crate::sources::{AnySource, Pulled, files, ics_feed, scim};
-use crate::store::{LOCAL_SOURCE, Retired, SourceInfo, Store};
+use crate::store::{LOCAL_SOURCE, Retired, SourceInfo, Store, Streamed};
 use anyhow::Result;
 use std::collections::HashMap;
 use std::path::Path;
@@ -58,9 +58,10 @@ pub fn sync_org_dir(store: &mut Store, dir: &Path, now: Time) -> Result<DirSynce
                 grants: replaced.grants,
             }),
             // The other files' errors come first, as `read_org` gives them.
-            Err(e) => Err(match rest.error() {
-                Some(first) => DirSyncError::Parse(first),
-                None => DirSyncError::Store(e),
+            Err(e) => Err(match (rest.error(), e) {
+                (Some(first), _) => DirSyncError::Parse(first),
+                (None, Streamed::Source(e)) => DirSyncError::Parse(e),
+                (None, Streamed::Store(e)) => DirSyncError::Store(e.into()),
             }),
         }
     });
@@ -335,7 +336,7 @@ fn write_resolved(
         seen_pairs,
         stale_feeds,
     } = r;
-    let fail = |e: anyhow::Error| format!("{e:#}");
+    let fail = |e: crate::store::Error| format!("{e:#}");
     for (rotation, _) in &stale_feeds {
         if let Some(cached) = store.cached_rotation(&cfg.name, rotation).map_err(fail)? {
             org.rotations.push(cached);

@@ -33,6 +33,18 @@ id = "payments"
 name = "Payments"
 lead = "priya"
 members = ["priya", "ana"]
+
+[[team]]
+id = "dba"
+name = "Database administrators"
+lead = "priya"
+members = ["dana"]
+
+[[team]]
+id = "exec"
+name = "Executives"
+lead = "cto"
+members = ["cto"]
 "#;
 
 /// `root` (cto) above the area under test, `payments` (priya), and its
@@ -42,6 +54,10 @@ const AREAS: &str = r#"
 id = "root"
 name = "Acme"
 owner = "cto"
+
+[[area.entitlement]]
+id = "acme:admin"
+name = "Administer Acme"
 
 [[area]]
 id = "payments"
@@ -100,13 +116,32 @@ author = "priya"
 why = "Payments engineers read the DB."
 grant = ["pay-db:read"]
 team = "payments"
+
+[[rule]]
+id = "dba-admin"
+area = "payments"
+author = "priya"
+why = "Database administrators administer the DB."
+grant = ["pay-db:admin"]
+team = "dba"
+
+[[rule]]
+id = "exec-admin"
+area = "root"
+author = "cto"
+why = "Executives administer Acme."
+grant = ["acme:admin"]
+team = "exec"
 "#;
 
 /// Priya holds pay-db:read already; ana lacks it (a grant suggestion); bo's
-/// admin grant rests on a rule that no longer exists (a revoke suggestion).
+/// admin grant rests on a rule that no longer exists (a revoke suggestion);
+/// bo's read grant was made by stan, who has no authority (a review). dana
+/// (a dba) and cto (an executive) qualify for admin access of their own.
 const GRANTS: &str = "person,entitlement,granted_by,granted_at,basis,expires
 priya,pay-db:read,priya,2026-01-05T00:00:00Z,rule:pay-read,
 bo,pay-db:admin,priya,2026-01-05T00:00:00Z,rule:retired,
+bo,pay-db:read,stan,2026-01-05T00:00:00Z,manual,
 ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,7 +295,7 @@ fn id_after(text: &str, word: &str) -> String {
 fn prepare(o: &Org, action: Action) -> Vec<String> {
     let args: &[&str] = match action {
         Action::Accept => &["decide", "accept", "ana", "pay-db:read"],
-        Action::Revoke => &["decide", "revoke", "bo", "pay-db:admin"],
+        Action::Revoke => &["decide", "revoke", "bo", "pay-db:read"],
         Action::Dismiss => &[
             "decide",
             "dismiss",
@@ -409,6 +444,35 @@ fn apply_refuses_a_decision_whose_delegate_lost_authority_before_apply() {
         "{last}"
     );
     assert_eq!(after.audit.len(), before.audit.len() + 1);
+    // dana herself, once her delegation ended: not applied, said and audited
+    // (her decision is outside her scope now, but it is hers).
+    let o = fresh();
+    run_ok(
+        &o,
+        NOW,
+        &["decide", "accept", "ana", "pay-db:read", "--as", "dana"],
+    );
+    let before = written(&o);
+    let out = steward(&o, LATER)
+        .args(["apply", "--as", "dana"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "applied: {stdout}");
+    assert!(
+        stdout.contains("FAILED: refused: decider dana no longer has authority over area payments"),
+        "{stdout}"
+    );
+    let after = written(&o);
+    assert_eq!(after.grants_csv, before.grants_csv);
+    assert_eq!(after.audit.len(), before.audit.len() + 1);
+    assert!(
+        after
+            .audit
+            .last()
+            .unwrap()
+            .contains("no longer has authority")
+    );
     // The same decision, applied while dana still had authority, goes through.
     let o = fresh();
     run_ok(
@@ -421,5 +485,121 @@ fn apply_refuses_a_decision_whose_delegate_lost_authority_before_apply() {
         std::fs::read_to_string(o.org.join("grants.csv"))
             .unwrap()
             .contains("ana,pay-db:read,dana")
+    );
+}
+
+/// Runs an action that must be refused; its stderr.
+fn refused(o: &Org, args: &[&str]) -> String {
+    let out = steward(o, NOW).args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "{args:?} was allowed");
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+    // The gate's refusal, as it is.
+    assert!(stderr.starts_with("refused: "), "{args:?}: {stderr}");
+    stderr
+}
+
+/// Nobody decides about their own access, nor delegates to themselves: the
+/// refusal names who decides instead, and nothing is written. The root
+/// owner about themselves is allowed, and audited as `self`.
+#[test]
+fn nobody_decides_about_their_own_access_and_the_refusal_names_who_does() {
+    let o = fresh();
+    // What dana is shown does not change: her own admin grant is suggested.
+    let listed = run_ok(&o, NOW, &["suggest", "--as", "dana"]);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.contains("dana") && l.contains("pay-db:admin")),
+        "{listed}"
+    );
+    let before = written(&o);
+    let err = refused(
+        &o,
+        &["decide", "accept", "dana", "pay-db:admin", "--as", "dana"],
+    );
+    assert!(
+        err.contains(
+            "refused: dana cannot accept grant dana pay-db:admin: it is about dana's own access \
+             (pay-db:admin, area payments), and nobody decides about their own access; \
+             priya (owner of area payments) decides it"
+        ),
+        "{err}"
+    );
+    let err = refused(
+        &o,
+        &["delegate", "payments", "--to", "dana", "--as", "dana"],
+    );
+    assert!(
+        err.contains(
+            "refused: dana cannot delegate area payments to dana: nobody delegates to themselves; \
+             priya (owner of area payments) decides who else decides for area payments"
+        ),
+        "{err}"
+    );
+    // The owner of payments delegating to herself: the root owner decides.
+    let err = refused(
+        &o,
+        &["delegate", "payments", "--to", "priya", "--as", "priya"],
+    );
+    assert!(
+        err.contains("cto (owner of area root) decides who else decides for area payments"),
+        "{err}"
+    );
+    assert_eq!(written(&o), before);
+
+    // priya decides dana's; cto, who owns the root, his own (audited as self).
+    run_ok(
+        &o,
+        NOW,
+        &["decide", "accept", "dana", "pay-db:admin", "--as", "priya"],
+    );
+    run_ok(
+        &o,
+        NOW,
+        &["decide", "accept", "cto", "acme:admin", "--as", "cto"],
+    );
+    let audit = written(&o).audit;
+    let (priyas, ctos) = (&audit[audit.len() - 2], &audit[audit.len() - 1]);
+    assert!(!priyas.contains("\\\"self\\\""), "{priyas}");
+    assert!(ctos.contains("\\\"self\\\":true"), "{ctos}");
+}
+
+/// The demo's manager delegating part of what he owns to himself.
+#[test]
+fn delegating_to_oneself_in_the_demo_is_refused_naming_who_decides() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut demo = Command::cargo_bin("steward").unwrap();
+    demo.env_remove("STEWARD_AS")
+        .env("STEWARD_CONFIG", dir.path().join("none.toml"))
+        .env("STEWARD_LOG_DIR", dir.path().join("logs"))
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--now",
+            NOW,
+            "demo",
+            "--print",
+        ]);
+    assert!(demo.output().unwrap().status.success());
+    let out = Command::cargo_bin("steward")
+        .unwrap()
+        .env_remove("STEWARD_AS")
+        .env("STEWARD_CONFIG", dir.path().join("none.toml"))
+        .env("STEWARD_LOG_DIR", dir.path().join("logs"))
+        .env("STEWARD_DB", data.join("demo").join("steward.db"))
+        .env("STEWARD_NOW", NOW)
+        .args(["delegate", "stripe", "--to", "marcus", "--as", "marcus"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "refused: marcus cannot delegate area stripe to marcus: nobody delegates to themselves; \
+             david (owner of area larkspur) decides who else decides for area stripe"
+        ),
+        "{err}"
     );
 }

@@ -950,7 +950,10 @@ fn rules_view_lists_rules_in_scope_and_removes_one_written_in_steward() {
         trained: vec![],
         only_while_oncall: false,
     };
-    d.app.store.add_rule(&rule, "priya", now()).unwrap();
+    d.app
+        .store
+        .add_rule(&steward::model::Actor::local("priya"), &rule, now())
+        .unwrap();
     keys(&mut d.app, "R");
     keys(&mut d.app, "E");
     assert_eq!(keymap::mode(&d.app.state), Mode::Rules);

@@ -5,7 +5,7 @@
 use super::args::{AsArg, Global, OrgArg};
 use super::served::Served;
 use crate::config::{self, Config, SourceConfig};
-use crate::model::Time;
+use crate::model::{Actor, Time};
 use crate::net::Net;
 use crate::paths;
 use crate::policy::Snapshot;
@@ -145,6 +145,15 @@ impl<'w> Ctx<'w> {
         )
     }
 
+    /// Who acts: served, the session's actor (as it proved who it is);
+    /// locally the person of [`Ctx::person`], trusted.
+    pub fn actor(&self, who: &AsArg) -> Result<Actor> {
+        match &self.edge {
+            Edge::Served(s) => Ok(s.actor.clone()),
+            Edge::Local { .. } => Ok(Actor::local(self.person(who)?)),
+        }
+    }
+
     /// Like `person`, but none means "everything" (only locally: a served
     /// session always has its person).
     pub fn optional_person(&self, who: &AsArg) -> Option<String> {
@@ -163,7 +172,7 @@ impl<'w> Ctx<'w> {
     }
 
     pub fn open_store(&self) -> Result<Store> {
-        Store::open_existing(&self.db_path())
+        Ok(Store::open_existing(&self.db_path())?)
     }
 
     /// The organization from `--org DIR` when given, else from the cache.

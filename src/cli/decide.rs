@@ -4,7 +4,7 @@
 use super::Ctx;
 use super::args::VerdictArg;
 use crate::model::*;
-use crate::policy::{self, Scope, Snapshot, authority};
+use crate::policy::{self, Scope, Snapshot};
 use crate::store::NewDecision;
 use anyhow::{Context, Result, bail};
 use std::process::ExitCode;
@@ -18,7 +18,8 @@ pub struct Asked<'a> {
     pub until: Option<String>,
 }
 
-pub fn decide(ctx: &mut Ctx, asked: Asked<'_>, decider: &str) -> Result<ExitCode> {
+/// Records `actor`'s decision; the store's gate says whether they may.
+pub fn decide(ctx: &mut Ctx, asked: Asked<'_>, actor: &Actor) -> Result<ExitCode> {
     let Asked {
         verdict,
         person,
@@ -26,27 +27,15 @@ pub fn decide(ctx: &mut Ctx, asked: Asked<'_>, decider: &str) -> Result<ExitCode
         reason,
         until,
     } = asked;
+    let decider = actor.person.as_str();
     let now = ctx.now();
     let mut store = ctx.open_store()?;
     let snap = Snapshot::new(store.load_org()?);
     if snap.person(decider).is_none() {
         bail!("unknown decider {decider:?} (not on the roster)");
     }
-    let ent = snap
-        .entitlement(entitlement)
-        .with_context(|| format!("unknown entitlement {entitlement:?}"))?;
-    let area = snap.area_idx(&ent.area).with_context(|| {
-        format!(
-            "entitlement {entitlement} belongs to unknown area {:?}",
-            ent.area
-        )
-    })?;
-    if authority(&snap, decider, area, now).is_none() {
-        bail!(
-            "refused: {decider} has no authority over area {} (owner: {}); nothing recorded",
-            ent.area,
-            snap.org.areas[area].owner
-        );
+    if snap.entitlement(entitlement).is_none() {
+        bail!("unknown entitlement {entitlement:?}");
     }
     let list = policy::suggestions(&snap, &Scope::everything(&snap), now);
     let Some(suggestion) = list
@@ -66,11 +55,6 @@ pub fn decide(ctx: &mut Ctx, asked: Asked<'_>, decider: &str) -> Result<ExitCode
         VerdictArg::Snooze => Verdict::Snooze,
         VerdictArg::Revoke => Verdict::Revoke,
     };
-    if verdict == Verdict::Revoke && suggestion.kind == Kind::Grant {
-        bail!(
-            "`revoke` answers a review or revoke suggestion; this one is a grant (accept, dismiss or snooze it)"
-        );
-    }
     if verdict == Verdict::Dismiss && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
         bail!("dismissing needs --reason TEXT: the next person to look will want to know why");
     }
@@ -93,8 +77,8 @@ pub fn decide(ctx: &mut Ctx, asked: Asked<'_>, decider: &str) -> Result<ExitCode
         (_, None) => None,
     };
     let d = store.record_decision(
+        actor,
         &NewDecision {
-            decider: decider.to_string(),
             verdict,
             suggestion,
             note: reason,
@@ -121,10 +105,11 @@ pub fn decide(ctx: &mut Ctx, asked: Asked<'_>, decider: &str) -> Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn undo(ctx: &mut Ctx, id: Option<i64>, actor: &str) -> Result<ExitCode> {
+/// Takes back decision `id` (or `actor`'s latest that can be); the store's
+/// gate says whether they may.
+pub fn undo(ctx: &mut Ctx, id: Option<i64>, actor: &Actor) -> Result<ExitCode> {
     let now = ctx.now();
     let mut store = ctx.open_store()?;
-    let snap = Snapshot::new(store.load_org()?);
     let decisions = store.decisions()?;
     let target = match id {
         Some(id) => decisions
@@ -135,19 +120,12 @@ pub fn undo(ctx: &mut Ctx, id: Option<i64>, actor: &str) -> Result<ExitCode> {
             .iter()
             .rev()
             .find(|d| {
-                d.decider == actor
+                d.decider == actor.person
                     && matches!(d.state, DecisionState::Held | DecisionState::Planned)
             })
-            .with_context(|| format!("{actor} has no decision that can be undone"))?,
+            .with_context(|| format!("{} has no decision that can be undone", actor.person))?,
     };
-    let area = snap.area_idx(&target.suggestion.area);
-    if area.is_none_or(|a| authority(&snap, actor, a, now).is_none()) {
-        bail!(
-            "refused: {actor} has no authority over area {}; nothing undone",
-            target.suggestion.area
-        );
-    }
-    let d = store.undo_decision(target.id, actor, now)?;
+    let d = store.undo_decision(actor, target.id, now)?;
     writeln!(
         ctx.out,
         "undone decision {}: {} {} {} (the audit log keeps both)",

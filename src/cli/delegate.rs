@@ -5,48 +5,29 @@ use super::Ctx;
 use super::output::table;
 use super::suggest::scope_for;
 use crate::model::*;
-use crate::policy::{self, Snapshot, authority};
-use anyhow::{Context, Result, bail};
+use crate::policy::{self, Snapshot};
+use anyhow::Result;
 use std::process::ExitCode;
 
+/// Records `actor`'s delegation; the store's gate says whether they may.
 pub fn delegate(
     ctx: &mut Ctx,
     area_id: &str,
     to: &str,
-    actor: &str,
+    actor: &Actor,
     until: Option<String>,
 ) -> Result<ExitCode> {
     let now = ctx.now();
     let mut store = ctx.open_store()?;
-    let snap = Snapshot::new(store.load_org()?);
-    let area = snap
-        .area_idx(area_id)
-        .with_context(|| format!("unknown area {area_id:?}"))?;
-    if snap.person(to).is_none() {
-        bail!("unknown person {to:?} (not on the roster)");
-    }
-    if snap.person(to).is_some_and(|p| p.status == Status::Left) {
-        bail!("{to} has left the organization");
-    }
-    if authority(&snap, actor, area, now).is_none() {
-        bail!(
-            "refused: {actor} has no authority over area {area_id} (owner: {}); nothing delegated",
-            snap.org.areas[area].owner
-        );
-    }
     let until = until
         .map(|u| crate::time::parse_until(&u, now).map_err(|e| anyhow::anyhow!("--until: {e}")))
         .transpose()?;
-    let d = Delegation {
-        area: area_id.to_string(),
-        to: to.to_string(),
-        by: actor.to_string(),
-        since: now,
-        until,
-    };
-    let made = store.add_delegation(&d, now)?;
+    let made = store.add_delegation(actor, area_id, to, until, now)?;
+    let snap = Snapshot::new(store.load_org()?);
     let gained: Vec<&str> = snap
-        .area_subtree(area)
+        .area_idx(area_id)
+        .map(|a| snap.area_subtree(a))
+        .unwrap_or_default()
         .iter()
         .map(|&a| snap.org.areas[a].id.as_str())
         .collect();
@@ -117,25 +98,11 @@ pub fn delegations(ctx: &mut Ctx, person: Option<&str>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn undelegate(ctx: &mut Ctx, id: i64, actor: &str) -> Result<ExitCode> {
+/// Ends delegation `id`; the store's gate says whether `actor` may.
+pub fn undelegate(ctx: &mut Ctx, id: i64, actor: &Actor) -> Result<ExitCode> {
     let now = ctx.now();
     let mut store = ctx.open_store()?;
-    let snap = Snapshot::new(store.load_org()?);
-    let d = store
-        .local_delegations()?
-        .into_iter()
-        .find(|d| d.id == id)
-        .with_context(|| {
-            format!("no delegation {id} made in steward (`steward delegations` lists them)")
-        })?;
-    let area = snap.area_idx(&d.delegation.area);
-    if area.is_none_or(|a| authority(&snap, actor, a, now).is_none()) {
-        bail!(
-            "refused: {actor} has no authority over area {}; nothing changed",
-            d.delegation.area
-        );
-    }
-    let ended = store.end_delegation(id, actor, now)?;
+    let ended = store.end_delegation(actor, id, now)?;
     writeln!(
         ctx.out,
         "delegation {id} of {} to {} ended at {}",

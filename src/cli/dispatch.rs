@@ -44,7 +44,7 @@ pub fn run(ctx: &mut Ctx, command: Option<Command>) -> Result<ExitCode> {
             reason,
             until,
         } => {
-            let decider = ctx.person(&who)?;
+            let decider = ctx.actor(&who)?;
             let asked = decide::Asked {
                 verdict,
                 person: &person,
@@ -55,7 +55,7 @@ pub fn run(ctx: &mut Ctx, command: Option<Command>) -> Result<ExitCode> {
             decide::decide(ctx, asked, &decider)
         }
         Command::Undo { id, who } => {
-            let actor = ctx.person(&who)?;
+            let actor = ctx.actor(&who)?;
             decide::undo(ctx, id, &actor)
         }
         Command::Plan { who, json } => {
@@ -63,7 +63,7 @@ pub fn run(ctx: &mut Ctx, command: Option<Command>) -> Result<ExitCode> {
             plan::plan(ctx, person.as_deref(), json)
         }
         Command::Apply { who, dry_run } => {
-            let actor = ctx.person(&who)?;
+            let actor = ctx.actor(&who)?;
             plan::apply(ctx, &actor, dry_run)
         }
         Command::Audit { action } => audit::audit(ctx, action),
@@ -73,7 +73,7 @@ pub fn run(ctx: &mut Ctx, command: Option<Command>) -> Result<ExitCode> {
             who,
             until,
         } => {
-            let actor = ctx.person(&who)?;
+            let actor = ctx.actor(&who)?;
             delegate::delegate(ctx, &area, &to, &actor, until)
         }
         Command::Delegations { who } => {
@@ -81,7 +81,7 @@ pub fn run(ctx: &mut Ctx, command: Option<Command>) -> Result<ExitCode> {
             delegate::delegations(ctx, person.as_deref())
         }
         Command::Undelegate { id, who } => {
-            let actor = ctx.person(&who)?;
+            let actor = ctx.actor(&who)?;
             delegate::undelegate(ctx, id, &actor)
         }
         Command::Digest {

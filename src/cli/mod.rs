@@ -122,7 +122,15 @@ fn finish(result: anyhow::Result<ExitCode>, err: &mut dyn Write) -> ExitCode {
 
 fn failed(e: &anyhow::Error, err: &mut dyn Write) -> ExitCode {
     tracing::error!("{e:#}");
-    let _ = writeln!(err, "error: {e:#}");
+    // The gate's refusal is said as it is: it names who, where and why.
+    match e
+        .downcast_ref::<crate::store::Error>()
+        .and_then(crate::store::Error::refusal)
+    {
+        Some(refusal) => writeln!(err, "{refusal}"),
+        None => writeln!(err, "error: {e:#}"),
+    }
+    .ok();
     ExitCode::FAILURE
 }
 

@@ -4,6 +4,7 @@
 use super::Ctx;
 use super::suggest::scope_for;
 use crate::apply;
+use crate::model::Actor;
 use crate::policy::{Scope, Snapshot};
 use crate::store::Store;
 use anyhow::{Result, bail};
@@ -28,7 +29,7 @@ pub fn plan(ctx: &mut Ctx, person: Option<&str>, json: bool) -> Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn apply(ctx: &mut Ctx, actor: &str, dry_run: bool) -> Result<ExitCode> {
+pub fn apply(ctx: &mut Ctx, actor: &Actor, dry_run: bool) -> Result<ExitCode> {
     let now = ctx.now();
     let mut store = ctx.open_store()?;
     let sources = ctx.configured_sources()?;
@@ -46,7 +47,7 @@ pub fn apply(ctx: &mut Ctx, actor: &str, dry_run: bool) -> Result<ExitCode> {
     )?;
     written?;
     if outcomes.is_empty() {
-        return nothing_to_apply(ctx, &store, actor);
+        return nothing_to_apply(ctx, &store, &actor.person);
     }
     let failed = outcomes.iter().filter(|o| !o.ok).count();
     if !dry_run {

@@ -83,19 +83,20 @@ pub fn list(ctx: &mut Ctx, org: &OrgArg, json: bool) -> Result<ExitCode> {
 pub fn run(ctx: &mut Ctx, action: RuleAction) -> Result<ExitCode> {
     match action {
         RuleAction::Add { id, fields, who } => {
-            let actor = ctx.person(&who)?;
+            let actor = ctx.actor(&who)?;
             let rule = new_rule(id, fields)?;
             let mut store = ctx.open_store()?;
-            let made = store.add_rule(&rule, &actor, ctx.now())?;
+            let made = store.add_rule(&actor, &rule, ctx.now())?;
             writeln!(
                 ctx.out,
-                "rule {} added by {actor}: {}",
+                "rule {} added by {}: {}",
                 made.id,
+                actor.person,
                 describe(&made)
             )?;
         }
         RuleAction::Edit { id, fields, who } => {
-            let actor = ctx.person(&who)?;
+            let actor = ctx.actor(&who)?;
             let mut store = ctx.open_store()?;
             let current = store
                 .load_org()?
@@ -104,24 +105,26 @@ pub fn run(ctx: &mut Ctx, action: RuleAction) -> Result<ExitCode> {
                 .find(|r| r.id == id)
                 .with_context(|| format!("unknown rule {id:?} (`steward rules` lists them)"))?;
             let changed = edited(current, fields);
-            let before = store.edit_rule(&changed, &actor, ctx.now())?;
+            let before = store.edit_rule(&actor, &changed, ctx.now())?;
             writeln!(
                 ctx.out,
-                "rule {id} changed by {actor}\n  was: {}\n  now: {}",
+                "rule {id} changed by {}\n  was: {}\n  now: {}",
+                actor.person,
                 describe(&before),
                 describe(&Rule {
-                    author: actor.clone(),
+                    author: actor.person.clone(),
                     ..changed
                 })
             )?;
         }
         RuleAction::Remove { id, who, reason } => {
-            let actor = ctx.person(&who)?;
+            let actor = ctx.actor(&who)?;
             let mut store = ctx.open_store()?;
-            let gone = store.remove_rule(&id, &actor, ctx.now(), reason.as_deref())?;
+            let gone = store.remove_rule(&actor, &id, reason.as_deref(), ctx.now())?;
             writeln!(
                 ctx.out,
-                "rule {id} removed by {actor}: {}\n  grants it justified become revoke suggestions unless another rule justifies them",
+                "rule {id} removed by {}: {}\n  grants it justified become revoke suggestions unless another rule justifies them",
+                actor.person,
                 describe(&gone)
             )?;
         }

@@ -1,18 +1,20 @@
-//! Decisions: recorded with their audit entry in one transaction.
+//! Decisions: each passes the gate inside the write transaction that
+//! records it with its audit entry.
 
 use super::Store;
 use super::audit::append;
+use super::error::{Doing, Error, Result};
 use super::org::{from_secs, secs};
 use crate::model::*;
-use anyhow::{Context, Result};
-use rusqlite::{Row, params};
+use crate::policy::Snapshot;
+use crate::policy::gate::{self, Action, Permit};
+use rusqlite::{OptionalExtension, Row, params};
 
 pub use crate::model::{Decision, DecisionState, Verdict};
 
-/// A decision about to be recorded.
+/// A decision about to be recorded (the decider is the actor recording it).
 #[derive(Debug, Clone)]
 pub struct NewDecision {
-    pub decider: String,
     pub verdict: Verdict,
     pub suggestion: Suggestion,
     pub note: Option<String>,
@@ -56,8 +58,21 @@ fn decision(r: &Row) -> rusqlite::Result<Decision> {
     })
 }
 
-fn detail(d: &Decision) -> serde_json::Value {
-    serde_json::json!({
+/// Decision `id`, or [`Error::NotFound`].
+fn one(tx: &rusqlite::Transaction, id: i64) -> Result<Decision> {
+    tx.query_row(
+        &format!("SELECT {COLUMNS} FROM decisions WHERE id = ?1"),
+        [id],
+        decision,
+    )
+    .optional()?
+    .ok_or_else(|| Error::NotFound(format!("no decision {id}")))
+}
+
+/// What the audit entry of a decision says; `"self": true` when the root
+/// owner decided about their own access.
+fn detail(d: &Decision, own_access: bool) -> serde_json::Value {
+    let mut v = serde_json::json!({
         "decision": d.id,
         "verdict": d.verdict.as_str(),
         "kind": d.suggestion.kind.as_str(),
@@ -69,96 +84,138 @@ fn detail(d: &Decision) -> serde_json::Value {
         "evidence": d.suggestion.evidence,
         "note": d.note,
         "until": d.until.map(|u| u.to_rfc3339()),
-    })
+    });
+    if own_access {
+        v["self"] = serde_json::Value::Bool(true);
+    }
+    v
+}
+
+/// Inserts one admitted decision and its `decide` audit entry.
+fn insert(
+    tx: &rusqlite::Transaction,
+    actor: &Actor,
+    new: &NewDecision,
+    permit: &Permit,
+    now: Time,
+) -> Result<Decision> {
+    let state = if new.verdict.changes_upstream() {
+        DecisionState::Planned
+    } else {
+        DecisionState::Held
+    };
+    let s = &new.suggestion;
+    tx.execute(
+        "INSERT INTO decisions (at, decider, verdict, kind, person, entitlement, area, rule, reason, evidence,
+            fingerprint, note, until, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            secs(now),
+            actor.person,
+            new.verdict.as_str(),
+            s.kind.as_str(),
+            s.person,
+            s.entitlement,
+            s.area,
+            s.rule,
+            s.reason.as_str(),
+            s.evidence,
+            s.fingerprint(),
+            new.note,
+            new.until.map(secs),
+            state.as_str()
+        ],
+    )?;
+    let d = Decision {
+        id: tx.last_insert_rowid(),
+        at: now,
+        decider: actor.person.clone(),
+        verdict: new.verdict,
+        suggestion: s.clone(),
+        note: new.note.clone(),
+        until: new.until,
+        state,
+        applied_at: None,
+        result: None,
+    };
+    append(tx, now, actor, "decide", &detail(&d, permit.own_access)).map_err(Error::audit)?;
+    Ok(d)
 }
 
 impl Store {
-    /// Records a decision and its audit entry together.
-    pub fn record_decision(&mut self, new: &NewDecision, now: Time) -> Result<Decision> {
-        let state = if new.verdict.changes_upstream() {
-            DecisionState::Planned
-        } else {
-            DecisionState::Held
-        };
-        let tx = self.conn.transaction()?;
-        let s = &new.suggestion;
-        tx.execute(
-            "INSERT INTO decisions (at, decider, verdict, kind, person, entitlement, area, rule, reason, evidence,
-                fingerprint, note, until, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            params![
-                secs(now),
-                new.decider,
-                new.verdict.as_str(),
-                s.kind.as_str(),
-                s.person,
-                s.entitlement,
-                s.area,
-                s.rule,
-                s.reason.as_str(),
-                s.evidence,
-                s.fingerprint(),
-                new.note,
-                new.until.map(secs),
-                state.as_str()
-            ],
-        )?;
-        let d = Decision {
-            id: tx.last_insert_rowid(),
-            at: now,
-            decider: new.decider.clone(),
-            verdict: new.verdict,
-            suggestion: s.clone(),
-            note: new.note.clone(),
-            until: new.until,
-            state,
-            applied_at: None,
-            result: None,
-        };
-        append(&tx, now, &Actor::local(&new.decider), "decide", &detail(&d))?;
-        tx.commit().context("cannot record the decision")?;
-        Ok(d)
+    /// Records `actor`'s decision and its audit entry together, once the
+    /// gate admits it on the organization as the transaction sees it.
+    pub fn record_decision(
+        &mut self,
+        actor: &Actor,
+        new: &NewDecision,
+        now: Time,
+    ) -> Result<Decision> {
+        let mut made = self.record_decisions(actor, std::slice::from_ref(new), now)?;
+        made.pop()
+            .ok_or_else(|| Error::NotFound("no decision was recorded".into()))
     }
 
-    /// Takes back decision `id`: marked undone, with an `undo` audit entry.
-    pub fn undo_decision(&mut self, id: i64, actor: &str, now: Time) -> Result<Decision> {
+    /// Records `actor`'s decisions in one transaction: each passes the gate,
+    /// and one refusal records none of them.
+    pub fn record_decisions(
+        &mut self,
+        actor: &Actor,
+        news: &[NewDecision],
+        now: Time,
+    ) -> Result<Vec<Decision>> {
         let tx = self.conn.transaction()?;
-        let d = tx
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM decisions WHERE id = ?1"),
-                [id],
-                decision,
-            )
-            .with_context(|| format!("no decision {id}"))?;
+        let snap = Snapshot::new(Store::read_for_gate(&tx)?);
+        let mut made = Vec::with_capacity(news.len());
+        for new in news {
+            let decide = Action::Decide {
+                verdict: new.verdict,
+                suggestion: &new.suggestion,
+                note: new.note.as_deref(),
+                until: new.until,
+            };
+            let permit = gate::check(actor, &decide, &snap, now)?;
+            made.push(insert(&tx, actor, new, &permit, now)?);
+        }
+        tx.commit().doing("cannot record the decision")?;
+        Ok(made)
+    }
+
+    /// Takes back decision `id`: marked undone, with an `undo` audit entry,
+    /// once the gate admits it.
+    pub fn undo_decision(&mut self, actor: &Actor, id: i64, now: Time) -> Result<Decision> {
+        let tx = self.conn.transaction()?;
+        let d = one(&tx, id)?;
+        let snap = Snapshot::new(Store::read_for_gate(&tx)?);
+        let permit = gate::check(actor, &Action::Undo { decision: &d }, &snap, now)?;
         if !matches!(d.state, DecisionState::Held | DecisionState::Planned) {
-            anyhow::bail!(
+            return Err(Error::Conflict(format!(
                 "decision {id} is {}; only held or planned decisions can be undone",
                 d.state.as_str()
-            );
+            )));
         }
         tx.execute("UPDATE decisions SET state = 'undone' WHERE id = ?1", [id])?;
-        append(&tx, now, &Actor::local(actor), "undo", &detail(&d))?;
-        tx.commit()?;
+        append(&tx, now, actor, "undo", &detail(&d, permit.own_access)).map_err(Error::audit)?;
+        tx.commit().doing("cannot record the undo")?;
         Ok(Decision {
             state: DecisionState::Undone,
             ..d
         })
     }
 
-    /// Records the outcome of applying decision `id`, with its audit entry.
+    /// Records the outcome of applying decision `id` (by `actor`), with its
+    /// audit entry. The gate ran before the change went upstream
+    /// (`Action::Apply`); a refusal is recorded here as a failure, its text
+    /// the result.
     pub fn finish_decision(
         &mut self,
+        actor: &Actor,
         id: i64,
         ok: bool,
         result: &str,
-        actor: &str,
         now: Time,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let d = tx.query_row(
-            &format!("SELECT {COLUMNS} FROM decisions WHERE id = ?1"),
-            [id],
-            decision,
-        )?;
+        let d = one(&tx, id)?;
         if d.state != DecisionState::Planned {
             // Already finished by an earlier run: nothing to do twice.
             return Ok(());
@@ -172,11 +229,11 @@ impl Store {
             "UPDATE decisions SET state = ?2, applied_at = ?3, result = ?4 WHERE id = ?1",
             params![id, state.as_str(), secs(now), result],
         )?;
-        let mut det = detail(&d);
+        let mut det = detail(&d, false);
         det["result"] = serde_json::Value::String(result.to_string());
         det["ok"] = serde_json::Value::Bool(ok);
-        append(&tx, now, &Actor::local(actor), "apply", &det)?;
-        tx.commit()?;
+        append(&tx, now, actor, "apply", &det).map_err(Error::audit)?;
+        tx.commit().doing("cannot record the apply")?;
         Ok(())
     }
 
@@ -196,5 +253,143 @@ impl Store {
             .into_iter()
             .filter(|d| d.state == DecisionState::Planned)
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::gate::Why;
+    use crate::store::fixture::{actor, grant, now, org, store};
+
+    fn accept(s: Suggestion) -> NewDecision {
+        NewDecision {
+            verdict: Verdict::Accept,
+            suggestion: s,
+            note: None,
+            until: None,
+        }
+    }
+
+    fn refused(e: Error) -> Why {
+        match e {
+            Error::Refused(r) => *r.why,
+            other => panic!("not a refusal: {other}"),
+        }
+    }
+
+    #[test]
+    fn a_decision_passes_the_gate_in_its_transaction_and_is_audited_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store(dir.path());
+        let err = store
+            .record_decision(&actor("eve"), &accept(grant("ana", "pay:read")), now())
+            .unwrap_err();
+        assert!(matches!(refused(err), Why::NoAuthority { .. }));
+        // A revoke answers a review only.
+        let mut revoke = accept(grant("ana", "pay:read"));
+        revoke.verdict = Verdict::Revoke;
+        let err = store
+            .record_decision(&actor("priya"), &revoke, now())
+            .unwrap_err();
+        assert!(matches!(refused(err), Why::DoesNotFit { .. }));
+        // dana, a delegate, about her own access: priya decides it.
+        let err = store
+            .record_decision(&actor("dana"), &accept(grant("dana", "pay:admin")), now())
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("priya (owner of area pay) decides it"),
+            "{err}"
+        );
+        assert!(store.decisions().unwrap().is_empty());
+        assert_eq!(store.verify_audit().unwrap(), Ok(0));
+
+        let d = store
+            .record_decision(&actor("dana"), &accept(grant("ana", "pay:read")), now())
+            .unwrap();
+        assert_eq!(
+            (d.decider.as_str(), d.state),
+            ("dana", DecisionState::Planned)
+        );
+        let entries = store.audit_entries(None).unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].actor, "dana");
+        assert!(
+            !entries[0].detail.contains("\"self\""),
+            "{}",
+            entries[0].detail
+        );
+    }
+
+    #[test]
+    fn a_batch_is_recorded_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store(dir.path());
+        let batch = [
+            accept(grant("ana", "pay:read")),
+            accept(grant("priya", "pay:admin")),
+        ];
+        let err = store
+            .record_decisions(&actor("priya"), &batch, now())
+            .unwrap_err();
+        assert!(matches!(refused(err), Why::OwnAccess { .. }));
+        assert!(store.decisions().unwrap().is_empty());
+        let made = store
+            .record_decisions(&actor("root"), &batch, now())
+            .unwrap();
+        assert_eq!(made.len(), 2);
+        assert_eq!(store.verify_audit().unwrap(), Ok(2));
+    }
+
+    #[test]
+    fn the_root_owner_about_themselves_is_recorded_as_self() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store(dir.path());
+        let mut own = grant("root", "web:read");
+        own.area = "web".into();
+        store
+            .record_decision(&actor("root"), &accept(own), now())
+            .unwrap();
+        let entries = store.audit_entries(None).unwrap();
+        let detail: serde_json::Value = serde_json::from_str(&entries[0].detail).unwrap();
+        assert_eq!(detail["self"], serde_json::Value::Bool(true));
+    }
+
+    #[test]
+    fn undo_passes_the_gate_and_needs_a_decision_that_can_be_undone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store(dir.path());
+        let d = store
+            .record_decision(&actor("priya"), &accept(grant("ana", "pay:read")), now())
+            .unwrap();
+        let err = store.undo_decision(&actor("eve"), d.id, now()).unwrap_err();
+        assert!(matches!(refused(err), Why::NoAuthority { .. }));
+        let err = store.undo_decision(&actor("priya"), 99, now()).unwrap_err();
+        assert!(matches!(err, Error::NotFound(_)), "{err}");
+        let undone = store.undo_decision(&actor("dana"), d.id, now()).unwrap();
+        assert_eq!(undone.state, DecisionState::Undone);
+        let err = store
+            .undo_decision(&actor("priya"), d.id, now())
+            .unwrap_err();
+        assert!(matches!(err, Error::Conflict(_)), "{err}");
+        assert_eq!(store.verify_audit().unwrap(), Ok(2));
+    }
+
+    #[test]
+    fn a_delegation_ended_by_another_connection_is_seen_by_the_next_decision() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store(dir.path());
+        // Another connection (a sync) drops dana's delegation.
+        let mut other = Store::open(&dir.path().join("c.db")).unwrap();
+        let mut without = org();
+        without.delegations.clear();
+        other
+            .replace_source(&crate::sync::files_source_info(dir.path()), &without, now())
+            .unwrap();
+        let err = store
+            .record_decision(&actor("dana"), &accept(grant("ana", "pay:read")), now())
+            .unwrap_err();
+        assert!(matches!(refused(err), Why::NoAuthority { .. }));
     }
 }

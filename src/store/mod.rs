@@ -6,6 +6,9 @@
 pub mod audit;
 pub mod decisions;
 pub mod delegations;
+mod error;
+#[cfg(test)]
+mod fixture;
 mod org;
 pub mod previews;
 pub mod reminders;
@@ -18,10 +21,11 @@ mod upstream;
 pub use audit::{AuditEntry, ChainBreak};
 pub use decisions::{Decision, DecisionState, NewDecision, Verdict};
 pub use delegations::{LOCAL_SOURCE, LocalDelegation};
-pub use org::{Replaced, SourceInfo};
+pub use error::{Cause, Error, Result};
+pub use org::{Replaced, SourceInfo, Streamed};
 pub use retire::Retired;
 
-use anyhow::{Context, Result};
+use error::Doing;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -34,22 +38,22 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the cache at `path` and migrates it.
     pub fn open(path: &Path) -> Result<Store> {
+        let open = |e: Cause| Error::Open {
+            what: format!("cannot open cache {}", path.display()),
+            source: e,
+        };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            crate::paths::create_private_dir(dir)?;
+            crate::paths::create_private_dir(dir).map_err(|e| open(e.into()))?;
         }
-        let conn = Connection::open(path)
-            .with_context(|| format!("cannot open cache {}", path.display()))?;
-        crate::paths::restrict_file(path)?;
+        let conn = Connection::open(path).map_err(|e| open(e.into()))?;
+        crate::paths::restrict_file(path).map_err(|e| open(e.into()))?;
         Store::setup(conn, path)
     }
 
     /// Opens an existing cache; a clear error when there is none.
     pub fn open_existing(path: &Path) -> Result<Store> {
         if !path.exists() {
-            anyhow::bail!(
-                "no cache at {} (run `steward sync --org DIR` first, or `steward demo`)",
-                path.display()
-            );
+            return Err(Error::NoCache(path.to_path_buf()));
         }
         Store::open(path)
     }
@@ -62,7 +66,7 @@ impl Store {
         // timeout does not wait out. Read-only transactions say Deferred.
         conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         conn.pragma_update(None, "journal_mode", "WAL")
-            .with_context(|| format!("cannot use {} as a cache", path.display()))?;
+            .doing(&format!("cannot use {} as a cache", path.display()))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // A sync writes a whole source in one transaction: a 64 MiB page
@@ -72,8 +76,10 @@ impl Store {
             conn,
             path: path.to_path_buf(),
         };
-        schema::migrate(&mut store.conn)
-            .with_context(|| format!("cannot migrate cache {}", path.display()))?;
+        schema::migrate(&mut store.conn).map_err(|e| Error::Open {
+            what: format!("cannot migrate cache {}", path.display()),
+            source: e.into(),
+        })?;
         Ok(store)
     }
 

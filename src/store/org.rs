@@ -1,9 +1,10 @@
 //! The synced organization: each source's rows replaced whole, in one transaction.
 
 use super::Store;
+use super::error::Doing;
 use super::rows::{Cell, TableWriter};
+use super::{Error, Result};
 use crate::model::*;
-use anyhow::{Context, Result};
 use chrono::TimeZone;
 use rusqlite::{OptionalExtension, Row, params};
 
@@ -344,6 +345,13 @@ fn write_rules(
     Ok(())
 }
 
+/// Why a streamed replace failed: the stream's own error, or the cache's.
+#[derive(Debug)]
+pub enum Streamed<E> {
+    Source(E),
+    Store(Error),
+}
+
 impl Store {
     /// Replaces everything `source` contributed with `org`, in one transaction.
     pub fn replace_source(&mut self, source: &SourceInfo, org: &Org, now: Time) -> Result<()> {
@@ -368,13 +376,14 @@ impl Store {
     pub fn replace_source_streaming<E>(
         &mut self,
         source: &SourceInfo,
-        grants: impl IntoIterator<Item = Result<Vec<Grant>, E>>,
+        grants: impl IntoIterator<Item = std::result::Result<Vec<Grant>, E>>,
         mut parts: impl FnMut(bool) -> Option<std::result::Result<OrgPart, E>>,
         now: Time,
-    ) -> Result<(Org, Replaced)>
+    ) -> std::result::Result<(Org, Replaced), Streamed<E>>
     where
         E: std::error::Error + Send + Sync + 'static,
     {
+        let stream = |e: E| Error::Stream(Box::new(e));
         self.replace_with(source, now, |tx, name, written| {
             let mut org = Org::default();
             let mut take = |part: OrgPart, written: &mut Replaced| -> Result<()> {
@@ -384,16 +393,23 @@ impl Store {
             };
             let mut w = GrantRows::new(tx, name)?;
             for batch in grants {
-                w.insert(&batch?)?;
+                w.insert(&batch.map_err(stream)?)?;
                 while let Some(part) = parts(false) {
-                    take(part?, written)?;
+                    take(part.map_err(stream)?, written)?;
                 }
             }
             written.add(w.table)?;
             while let Some(part) = parts(true) {
-                take(part?, written)?;
+                take(part.map_err(stream)?, written)?;
             }
             Ok(org)
+        })
+        .map_err(|e| match e {
+            Error::Stream(cause) => match cause.downcast::<E>() {
+                Ok(e) => Streamed::Source(*e),
+                Err(cause) => Streamed::Store(Error::Stream(cause)),
+            },
+            e => Streamed::Store(e),
         })
     }
 
@@ -428,7 +444,7 @@ impl Store {
                 attempted_at = ?4, error = NULL, items = ?5",
             params![name, source.kind, source.location, secs(now), items],
         )?;
-        tx.commit().context("cannot commit the sync")?;
+        tx.commit().doing("cannot commit the sync")?;
         Ok((out, written))
     }
 
@@ -497,171 +513,28 @@ impl Store {
     }
 
     fn read_org(c: &rusqlite::Connection) -> Result<Org> {
-        let mut org = Org::default();
-        let mut st =
-            c.prepare("SELECT id, name, email, manager, status FROM people ORDER BY rowid")?;
-        org.people = st
-            .query_map([], |r| {
-                let status: String = r.get(4)?;
-                Ok(Person {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    email: r.get(2)?,
-                    manager: r.get(3)?,
-                    status: if status == "left" {
-                        Status::Left
-                    } else {
-                        Status::Active
-                    },
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut st =
-            c.prepare("SELECT id, name, parent, lead, members FROM teams ORDER BY rowid")?;
-        org.teams = st
-            .query_map([], |r| {
-                Ok(Team {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    parent: r.get(2)?,
-                    lead: r.get(3)?,
-                    members: list(r, 4)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut st = c.prepare("SELECT id, name, team, members FROM rotations ORDER BY rowid")?;
-        org.rotations = st
-            .query_map([], |r| {
-                Ok(Rotation {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    team: r.get(2)?,
-                    members: list(r, 3)?,
-                    shifts: Vec::new(),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let index: std::collections::HashMap<String, usize> = org
-            .rotations
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
-            .collect();
-        let mut st = c.prepare("SELECT rotation, person, start, end FROM shifts ORDER BY rowid")?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let rotation: String = r.get(0)?;
-            let shift = Shift {
-                person: r.get(1)?,
-                start: from_secs(r.get(2)?),
-                end: from_secs(r.get(3)?),
-            };
-            match index.get(&rotation) {
-                Some(&i) => org.rotations[i].shifts.push(shift),
-                None => org.rotations.push(Rotation {
-                    id: rotation.clone(),
-                    name: rotation,
-                    team: None,
-                    members: Vec::new(),
-                    shifts: vec![shift],
-                }),
-            }
-        }
-        let mut st =
-            c.prepare("SELECT person, course, completed, expires FROM trainings ORDER BY rowid")?;
-        org.trainings = st
-            .query_map([], |r| {
-                Ok(Training {
-                    person: r.get(0)?,
-                    course: r.get(1)?,
-                    completed: from_secs(r.get(2)?),
-                    expires: opt_time(r.get(3)?),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut st = c.prepare(
-            "SELECT id, name, parent, owner, tags, notes, review_days, escalate_days FROM areas ORDER BY rowid",
-        )?;
-        org.areas = st
-            .query_map([], |r| {
-                Ok(Area {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    parent: r.get(2)?,
-                    owner: r.get(3)?,
-                    tags: list(r, 4)?,
-                    notes: r.get(5)?,
-                    review_days: r.get(6)?,
-                    escalate_days: r.get(7)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut st =
-            c.prepare("SELECT id, area, name, upstream FROM entitlements ORDER BY rowid")?;
-        org.entitlements = st
-            .query_map([], |r| {
-                Ok(Entitlement {
-                    id: r.get(0)?,
-                    area: r.get(1)?,
-                    name: r.get(2)?,
-                    upstream: r.get(3)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut st = c.prepare(
-            "SELECT person, entitlement, granted_by, granted_at, basis, expires FROM grants ORDER BY rowid",
-        )?;
-        let mut grants = Vec::new();
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let basis: String = r.get(4)?;
-            grants.push(Grant {
-                person: r.get(0)?,
-                entitlement: r.get(1)?,
-                granted_by: r.get(2)?,
-                granted_at: from_secs(r.get(3)?),
-                basis: Basis::parse(&basis).unwrap_or(Basis::Manual),
-                expires: opt_time(r.get(5)?),
-            });
-        }
-        org.grants = grants;
-        let mut st = c.prepare(
-            "SELECT area, to_person, by_person, since, until FROM delegations ORDER BY rowid",
-        )?;
-        org.delegations = st
-            .query_map([], |r| {
-                Ok(Delegation {
-                    area: r.get(0)?,
-                    to: r.get(1)?,
-                    by: r.get(2)?,
-                    since: from_secs(r.get(3)?),
-                    until: opt_time(r.get(4)?),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut st = c.prepare(
-            "SELECT id, area, author, why, grants, team, rotation, trained, only_while_oncall FROM rules ORDER BY rowid",
-        )?;
-        org.rules = st
-            .query_map([], |r| {
-                let team: Option<String> = r.get(5)?;
-                let rotation: Option<String> = r.get(6)?;
-                Ok(Rule {
-                    id: r.get(0)?,
-                    area: r.get(1)?,
-                    author: r.get(2)?,
-                    why: r.get(3)?,
-                    grant: list(r, 4)?,
-                    audience: match (team, rotation) {
-                        (Some(t), _) => Audience::Team(t),
-                        (None, r) => Audience::Rotation(r.unwrap_or_default()),
-                    },
-                    trained: list(r, 7)?,
-                    only_while_oncall: r.get(8)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(org)
+        Ok(Org {
+            people: read_people(c)?,
+            teams: read_teams(c)?,
+            rotations: read_rotations(c)?,
+            trainings: read_trainings(c)?,
+            areas: read_areas(c)?,
+            entitlements: read_entitlements(c)?,
+            grants: read_grants(c)?,
+            delegations: read_delegations(c)?,
+            rules: read_rules(c)?,
+        })
+    }
+
+    /// What the gate judges authority on (people, areas, delegations), read
+    /// inside `tx`: as it stands when the write that needs it commits.
+    pub(crate) fn read_for_gate(tx: &rusqlite::Transaction) -> Result<Org> {
+        Ok(Org {
+            people: read_people(tx)?,
+            areas: read_areas(tx)?,
+            delegations: read_delegations(tx)?,
+            ..Org::default()
+        })
     }
 
     /// Is `id` on the cached roster? (A scan: no index on people.id, and
@@ -693,6 +566,188 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+fn read_people(c: &rusqlite::Connection) -> Result<Vec<Person>> {
+    let mut st = c.prepare("SELECT id, name, email, manager, status FROM people ORDER BY rowid")?;
+    let rows = st.query_map([], |r| {
+        let status: String = r.get(4)?;
+        Ok(Person {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            email: r.get(2)?,
+            manager: r.get(3)?,
+            status: if status == "left" {
+                Status::Left
+            } else {
+                Status::Active
+            },
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn read_teams(c: &rusqlite::Connection) -> Result<Vec<Team>> {
+    let mut st = c.prepare("SELECT id, name, parent, lead, members FROM teams ORDER BY rowid")?;
+    let rows = st.query_map([], |r| {
+        Ok(Team {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            parent: r.get(2)?,
+            lead: r.get(3)?,
+            members: list(r, 4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Rotations with their shifts (a shift of a rotation no source defines
+/// makes one of its own, named by its id).
+fn read_rotations(c: &rusqlite::Connection) -> Result<Vec<Rotation>> {
+    let mut st = c.prepare("SELECT id, name, team, members FROM rotations ORDER BY rowid")?;
+    let mut rotations: Vec<Rotation> = st
+        .query_map([], |r| {
+            Ok(Rotation {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                team: r.get(2)?,
+                members: list(r, 3)?,
+                shifts: Vec::new(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let index: std::collections::HashMap<String, usize> = rotations
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.clone(), i))
+        .collect();
+    let mut st = c.prepare("SELECT rotation, person, start, end FROM shifts ORDER BY rowid")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let rotation: String = r.get(0)?;
+        let shift = Shift {
+            person: r.get(1)?,
+            start: from_secs(r.get(2)?),
+            end: from_secs(r.get(3)?),
+        };
+        match index.get(&rotation) {
+            Some(&i) => rotations[i].shifts.push(shift),
+            None => rotations.push(Rotation {
+                id: rotation.clone(),
+                name: rotation,
+                team: None,
+                members: Vec::new(),
+                shifts: vec![shift],
+            }),
+        }
+    }
+    Ok(rotations)
+}
+
+fn read_trainings(c: &rusqlite::Connection) -> Result<Vec<Training>> {
+    let mut st =
+        c.prepare("SELECT person, course, completed, expires FROM trainings ORDER BY rowid")?;
+    let rows = st.query_map([], |r| {
+        Ok(Training {
+            person: r.get(0)?,
+            course: r.get(1)?,
+            completed: from_secs(r.get(2)?),
+            expires: opt_time(r.get(3)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn read_areas(c: &rusqlite::Connection) -> Result<Vec<Area>> {
+    let mut st = c.prepare(
+        "SELECT id, name, parent, owner, tags, notes, review_days, escalate_days FROM areas ORDER BY rowid",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(Area {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            parent: r.get(2)?,
+            owner: r.get(3)?,
+            tags: list(r, 4)?,
+            notes: r.get(5)?,
+            review_days: r.get(6)?,
+            escalate_days: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn read_entitlements(c: &rusqlite::Connection) -> Result<Vec<Entitlement>> {
+    let mut st = c.prepare("SELECT id, area, name, upstream FROM entitlements ORDER BY rowid")?;
+    let rows = st.query_map([], |r| {
+        Ok(Entitlement {
+            id: r.get(0)?,
+            area: r.get(1)?,
+            name: r.get(2)?,
+            upstream: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn read_grants(c: &rusqlite::Connection) -> Result<Vec<Grant>> {
+    let mut st = c.prepare(
+        "SELECT person, entitlement, granted_by, granted_at, basis, expires FROM grants ORDER BY rowid",
+    )?;
+    let mut grants = Vec::new();
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let basis: String = r.get(4)?;
+        grants.push(Grant {
+            person: r.get(0)?,
+            entitlement: r.get(1)?,
+            granted_by: r.get(2)?,
+            granted_at: from_secs(r.get(3)?),
+            basis: Basis::parse(&basis).unwrap_or(Basis::Manual),
+            expires: opt_time(r.get(5)?),
+        });
+    }
+    Ok(grants)
+}
+
+fn read_delegations(c: &rusqlite::Connection) -> Result<Vec<Delegation>> {
+    let mut st = c.prepare(
+        "SELECT area, to_person, by_person, since, until FROM delegations ORDER BY rowid",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(Delegation {
+            area: r.get(0)?,
+            to: r.get(1)?,
+            by: r.get(2)?,
+            since: from_secs(r.get(3)?),
+            until: opt_time(r.get(4)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn read_rules(c: &rusqlite::Connection) -> Result<Vec<Rule>> {
+    let mut st = c.prepare(
+        "SELECT id, area, author, why, grants, team, rotation, trained, only_while_oncall FROM rules ORDER BY rowid",
+    )?;
+    let rows = st.query_map([], |r| {
+        let team: Option<String> = r.get(5)?;
+        let rotation: Option<String> = r.get(6)?;
+        Ok(Rule {
+            id: r.get(0)?,
+            area: r.get(1)?,
+            author: r.get(2)?,
+            why: r.get(3)?,
+            grant: list(r, 4)?,
+            audience: match (team, rotation) {
+                (Some(t), _) => Audience::Team(t),
+                (None, r) => Audience::Rotation(r.unwrap_or_default()),
+            },
+            trained: list(r, 7)?,
+            only_while_oncall: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 #[cfg(test)]

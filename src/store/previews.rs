@@ -2,10 +2,10 @@
 //! draw it at once while the cache loads. The body is opaque here (the
 //! console writes and reads it); a missing or unreadable one is no error.
 
+use super::Result;
 use super::Store;
 use super::org::{from_secs, secs};
 use crate::model::Time;
-use anyhow::Result;
 use rusqlite::{OptionalExtension, params};
 
 impl Store {

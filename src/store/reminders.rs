@@ -3,11 +3,12 @@
 //! whether it went out. A delivery is recorded with its audit entry in one
 //! transaction.
 
+use super::Result;
 use super::Store;
 use super::audit::append;
+use super::error::{Doing, Error};
 use super::org::{from_secs, secs};
 use crate::model::{Suggestion, Time};
-use anyhow::{Context, Result};
 use rusqlite::params;
 use std::collections::HashMap;
 
@@ -108,7 +109,7 @@ impl Store {
             }
         }
         tx.commit()
-            .context("cannot record when suggestions were seen")?;
+            .doing("cannot record when suggestions were seen")?;
         Ok(())
     }
 
@@ -225,8 +226,9 @@ impl Store {
                 "error": d.error,
                 "items": d.items,
             }),
-        )?;
-        tx.commit().context("cannot record the digest delivery")?;
+        )
+        .map_err(Error::audit)?;
+        tx.commit().doing("cannot record the digest delivery")?;
         Ok(d)
     }
 
@@ -264,7 +266,8 @@ impl Store {
                 "deliveries": ids,
                 "why": "nothing of the failed digest is left to say",
             }),
-        )?;
+        )
+        .map_err(Error::audit)?;
         tx.commit()?;
         Ok(ids.len())
     }

@@ -5,8 +5,9 @@
 //! schema itself, so a table added later is retired too. Decisions, the audit
 //! log and digest deliveries have no `source` and are never touched.
 
+use super::Result;
 use super::Store;
-use anyhow::{Context, Result};
+use super::error::Doing;
 use rusqlite::{OptionalExtension, params};
 
 /// What retiring one source dropped.
@@ -55,10 +56,7 @@ impl Store {
     /// Drops every cached row of every source not named in `keep`, and its
     /// `sources` row, in one transaction; returns what went, by source name.
     pub fn retire_sources_except(&mut self, keep: &[&str]) -> Result<Vec<Retired>> {
-        let tx = self
-            .conn
-            .transaction()
-            .context("cannot retire sources: the cache is busy")?;
+        let tx = self.conn.transaction().doing("cannot retire sources")?;
         let tables = Store::source_tables(&tx)?;
         let mut names: Vec<String> = {
             let mut st = tx.prepare("SELECT name FROM sources")?;
@@ -98,7 +96,7 @@ impl Store {
                 dropped,
             });
         }
-        tx.commit().context("cannot commit retiring sources")?;
+        tx.commit().doing("cannot commit retiring sources")?;
         Ok(out)
     }
 }

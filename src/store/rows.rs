@@ -6,7 +6,7 @@
 //! matches one is kept, the others are inserted, and rows left unmatched are
 //! deleted. The table ends up exactly as if it had been replaced whole.
 
-use anyhow::Result;
+use super::Result;
 use rusqlite::Transaction;
 use rusqlite::types::ValueRef;
 use rustc_hash::FxHashMap;
@@ -123,7 +123,9 @@ impl<'c> TableWriter<'c> {
                     *cell = match row.get_ref(i + 2)? {
                         ValueRef::Null => Cell::Null,
                         ValueRef::Integer(v) => Cell::Int(v),
-                        ValueRef::Text(t) => Cell::Text(std::str::from_utf8(t)?),
+                        ValueRef::Text(t) => {
+                            Cell::Text(std::str::from_utf8(t).map_err(rusqlite::Error::from)?)
+                        }
                         // Nothing steward writes; such a row never matches, so it is replaced.
                         ValueRef::Real(_) | ValueRef::Blob(_) => Cell::Text("\u{0}unexpected"),
                     };

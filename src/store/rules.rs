@@ -11,33 +11,18 @@
 use super::Store;
 use super::audit::append;
 use super::delegations::LOCAL_SOURCE;
-use crate::model::{Audience, Rule, Time};
-use crate::policy::{Snapshot, authority};
-use anyhow::{Context, Result, bail};
+use super::error::{Doing, Error, Result};
+use crate::model::{Actor, Audience, Rule, Time};
+use crate::policy::Snapshot;
+use crate::policy::gate::{self, Action};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
-/// Refuses unless `actor` has authority over `area` at `now`.
-fn require_authority(
-    snap: &Snapshot,
-    actor: &str,
-    area: &str,
-    now: Time,
-    what: &str,
-) -> Result<()> {
-    let idx = snap
-        .area_idx(area)
-        .with_context(|| format!("unknown area {area:?}; nothing written"))?;
-    if authority(snap, actor, idx, now).is_none() {
-        bail!(
-            "refused: {actor} has no authority over area {area} (owner: {}) to {what}; nothing written",
-            snap.org.areas[idx].owner
-        );
-    }
-    Ok(())
+fn invalid<T>(text: String) -> Result<T> {
+    Err(Error::Invalid(text))
 }
 
 /// What makes a rule well formed against the organization: an area, a
@@ -45,45 +30,55 @@ fn require_authority(
 /// the area's descendants.
 fn check_shape(snap: &Snapshot, rule: &Rule) -> Result<()> {
     if rule.id.trim().is_empty() {
-        bail!("a rule needs an id");
+        return invalid("a rule needs an id".into());
     }
     if rule.id.contains(char::is_whitespace) {
-        bail!("rule id {:?} must not contain spaces", rule.id);
+        return invalid(format!("rule id {:?} must not contain spaces", rule.id));
     }
     if rule.why.trim().is_empty() {
-        bail!(
+        return invalid(format!(
             "rule {} needs --why TEXT: the people it grants to, and those who review it, will want to know",
             rule.id
-        );
+        ));
     }
     let area = snap
         .area_idx(&rule.area)
-        .with_context(|| format!("unknown area {:?}", rule.area))?;
+        .ok_or_else(|| Error::NotFound(format!("unknown area {:?}", rule.area)))?;
     match &rule.audience {
-        Audience::Team(t) if snap.team_idx(t).is_none() => bail!("unknown team {t:?}"),
+        Audience::Team(t) if snap.team_idx(t).is_none() => {
+            return Err(Error::NotFound(format!("unknown team {t:?}")));
+        }
         Audience::Rotation(r) if snap.rotation_idx(r).is_none() => {
-            bail!("unknown rotation {r:?}")
+            return Err(Error::NotFound(format!("unknown rotation {r:?}")));
         }
         _ => {}
     }
     if rule.grant.is_empty() {
-        bail!("rule {} grants nothing: give --grant ENT[,ENT]", rule.id);
+        return invalid(format!(
+            "rule {} grants nothing: give --grant ENT[,ENT]",
+            rule.id
+        ));
     }
     for g in &rule.grant {
         let ent = snap
             .entitlement_idx(g)
-            .with_context(|| format!("unknown entitlement {g:?}"))?;
+            .ok_or_else(|| Error::NotFound(format!("unknown entitlement {g:?}")))?;
         let within = snap
             .entitlement_area(ent)
             .is_some_and(|a| snap.area_within(a, area));
         if !within {
-            bail!(
+            return invalid(format!(
                 "entitlement {g} belongs to area {}, which is not {} nor below it: a rule grants only entitlements of its area and its descendants",
-                snap.org.entitlements[ent].area,
-                rule.area
-            );
+                snap.org.entitlements[ent].area, rule.area
+            ));
         }
     }
+    Ok(())
+}
+
+/// The gate's answer for a rule change, as the store's error.
+fn admit(actor: &Actor, action: Action<'_>, snap: &Snapshot, now: Time) -> Result<()> {
+    gate::check(actor, &action, snap, now)?;
     Ok(())
 }
 
@@ -110,8 +105,8 @@ impl Store {
     /// Runs `check` on the organization as it is, then `write` in one
     /// IMMEDIATE transaction, but only if no other connection committed in
     /// between (`PRAGMA data_version`): a sync or a delegation ending
-    /// meanwhile means checking again, so authority is judged on what the
-    /// write sees.
+    /// meanwhile means checking again, so the gate judges what the write
+    /// sees.
     fn checked<P, R>(
         &mut self,
         check: impl Fn(&Store, &Snapshot) -> Result<P>,
@@ -130,41 +125,42 @@ impl Store {
             }
             if let Some(write) = write.take() {
                 let out = write(&tx, prepared)?;
-                tx.commit().context("cannot record the rule change")?;
+                tx.commit().doing("cannot record the rule change")?;
                 return Ok(out);
             }
         }
-        bail!(
-            "the cache kept changing while the rule change was checked; nothing written, try again"
-        )
+        Err(Error::Busy {
+            what: "it kept changing while the rule change was checked".into(),
+        })
     }
 
     /// Adds `rule` as written by `actor` (who becomes its author) at `now`.
-    pub fn add_rule(&mut self, rule: &Rule, actor: &str, now: Time) -> Result<Rule> {
+    pub fn add_rule(&mut self, actor: &Actor, rule: &Rule, now: Time) -> Result<Rule> {
         let rule = Rule {
-            author: actor.to_string(),
+            author: actor.person.clone(),
             ..rule.clone()
         };
         self.checked(
             |_, snap| {
-                require_authority(snap, actor, &rule.area, now, "write rules for it")?;
+                admit(actor, Action::RuleAdd { rule: &rule }, snap, now)?;
                 check_shape(snap, &rule)
             },
             |tx, ()| {
                 if let Some(source) = Self::rule_source(tx, &rule.id)? {
-                    bail!(
+                    return Err(Error::Conflict(format!(
                         "a rule {} already exists (from source {source}); rule ids are unique across sources",
                         rule.id
-                    );
+                    )));
                 }
                 insert(tx, &rule)?;
                 append(
                     tx,
                     now,
-                    &crate::model::Actor::local(actor),
+                    actor,
                     "rule add",
                     &serde_json::json!({ "rule": rule.id, "area": rule.area, "after": rule }),
-                )?;
+                )
+                .map_err(Error::audit)?;
                 Ok(rule.clone())
             },
         )
@@ -172,21 +168,25 @@ impl Store {
 
     /// Replaces the steward-made rule `rule.id` with `rule`, written by
     /// `actor` (who becomes its author). Returns the rule as it was.
-    pub fn edit_rule(&mut self, rule: &Rule, actor: &str, now: Time) -> Result<Rule> {
+    pub fn edit_rule(&mut self, actor: &Actor, rule: &Rule, now: Time) -> Result<Rule> {
         let rule = Rule {
-            author: actor.to_string(),
+            author: actor.person.clone(),
             ..rule.clone()
         };
         self.checked(
             |store, snap| {
                 let old = store.local_rule(snap, &rule.id)?;
-                require_authority(snap, actor, &old.area, now, "change its rules")?;
-                if rule.area != old.area {
-                    require_authority(snap, actor, &rule.area, now, "move rules into it")?;
-                }
+                let edit = Action::RuleEdit {
+                    before: &old,
+                    after: &rule,
+                };
+                admit(actor, edit, snap, now)?;
                 check_shape(snap, &rule)?;
                 if rule == old {
-                    bail!("rule {} already reads so; nothing changed", rule.id);
+                    return Err(Error::Conflict(format!(
+                        "rule {} already reads so; nothing changed",
+                        rule.id
+                    )));
                 }
                 Ok(old)
             },
@@ -196,16 +196,20 @@ impl Store {
                     params![rule.id, LOCAL_SOURCE],
                 )?;
                 if n != 1 {
-                    bail!("rule {} changed while it was being edited; try again", rule.id);
+                    return Err(Error::Conflict(format!(
+                        "rule {} changed while it was being edited; try again",
+                        rule.id
+                    )));
                 }
                 insert(tx, &rule)?;
                 append(
                     tx,
                     now,
-                    &crate::model::Actor::local(actor),
+                    actor,
                     "rule edit",
                     &serde_json::json!({ "rule": rule.id, "area": rule.area, "before": old, "after": rule }),
-                )?;
+                )
+                .map_err(Error::audit)?;
                 Ok(old)
             },
         )
@@ -215,15 +219,15 @@ impl Store {
     /// Returns the removed rule.
     pub fn remove_rule(
         &mut self,
+        actor: &Actor,
         id: &str,
-        actor: &str,
-        now: Time,
         reason: Option<&str>,
+        now: Time,
     ) -> Result<Rule> {
         self.checked(
             |store, snap| {
                 let old = store.local_rule(snap, id)?;
-                require_authority(snap, actor, &old.area, now, "remove its rules")?;
+                admit(actor, Action::RuleRemove { rule: &old }, snap, now)?;
                 Ok(old)
             },
             |tx, old| {
@@ -232,15 +236,18 @@ impl Store {
                     params![id, LOCAL_SOURCE],
                 )?;
                 if n != 1 {
-                    bail!("rule {id} changed while it was being removed; try again");
+                    return Err(Error::Conflict(format!(
+                        "rule {id} changed while it was being removed; try again"
+                    )));
                 }
                 append(
                     tx,
                     now,
-                    &crate::model::Actor::local(actor),
+                    actor,
                     "rule remove",
                     &serde_json::json!({ "rule": id, "area": old.area, "before": old, "reason": reason }),
-                )?;
+                )
+                .map_err(Error::audit)?;
                 Ok(old)
             },
         )
@@ -254,15 +261,14 @@ impl Store {
             .into_iter()
             .find(|(r, _)| r == id)
             .map(|(_, s)| s);
+        let unknown =
+            || Error::NotFound(format!("unknown rule {id:?} (`steward rules` lists them)"));
         match source.as_deref() {
-            None => bail!("unknown rule {id:?} (`steward rules` lists them)"),
-            Some(LOCAL_SOURCE) => snap
-                .rule(id)
-                .cloned()
-                .with_context(|| format!("unknown rule {id:?}")),
-            Some(other) => bail!(
+            None => Err(unknown()),
+            Some(LOCAL_SOURCE) => snap.rule(id).cloned().ok_or_else(unknown),
+            Some(other) => Err(Error::Conflict(format!(
                 "rule {id} comes from source {other}: it is read-only here; change it at its source and sync"
-            ),
+            ))),
         }
     }
 }
@@ -299,63 +305,8 @@ fn insert(tx: &rusqlite::Transaction, r: &Rule) -> Result<()> {
 mod tests {
     use super::*;
     use crate::model::*;
-
-    fn t(s: &str) -> Time {
-        s.parse().unwrap()
-    }
-
-    fn org() -> Org {
-        let area = |id: &str, parent: Option<&str>, owner: &str| Area {
-            id: id.into(),
-            name: id.into(),
-            parent: parent.map(Into::into),
-            owner: owner.into(),
-            tags: vec![],
-            notes: String::new(),
-            review_days: DEFAULT_REVIEW_DAYS,
-            escalate_days: DEFAULT_ESCALATE_DAYS,
-        };
-        let ent = |id: &str, area: &str| Entitlement {
-            id: id.into(),
-            area: area.into(),
-            name: id.into(),
-            upstream: None,
-        };
-        let person = |id: &str| Person {
-            id: id.into(),
-            name: id.into(),
-            email: format!("{id}@x.test"),
-            manager: None,
-            status: Status::Active,
-        };
-        Org {
-            people: vec![person("root"), person("priya"), person("eve")],
-            teams: vec![Team {
-                id: "ops".into(),
-                name: "Ops".into(),
-                parent: None,
-                lead: None,
-                members: vec!["eve".into()],
-            }],
-            areas: vec![
-                area("all", None, "root"),
-                area("pay", Some("all"), "priya"),
-                area("web", Some("all"), "root"),
-            ],
-            entitlements: vec![ent("pay:read", "pay"), ent("web:read", "web")],
-            rules: vec![Rule {
-                id: "synced".into(),
-                area: "pay".into(),
-                author: "priya".into(),
-                why: "from files".into(),
-                grant: vec!["pay:read".into()],
-                audience: Audience::Team("ops".into()),
-                trained: vec![],
-                only_while_oncall: false,
-            }],
-            ..Org::default()
-        }
-    }
+    use crate::policy::gate::Why;
+    use crate::store::fixture::{actor, now, store, sync};
 
     fn rule(id: &str, area: &str, grant: &str) -> Rule {
         Rule {
@@ -370,63 +321,77 @@ mod tests {
         }
     }
 
+    fn refused(e: Error) -> Why {
+        match e {
+            Error::Refused(r) => *r.why,
+            other => panic!("not a refusal: {other}"),
+        }
+    }
+
     #[test]
-    fn local_rules_are_checked_audited_and_survive_syncs() {
+    fn local_rules_pass_the_gate_are_audited_and_survive_syncs() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("c.db")).unwrap();
-        let now = t("2026-03-02T12:00:00Z");
-        store
-            .replace_source(&crate::sync::files_source_info(dir.path()), &org(), now)
-            .unwrap();
+        let mut store = store(dir.path());
+        let (eve, priya, root) = (actor("eve"), actor("priya"), actor("root"));
+        let now = now();
 
         let err = store
-            .add_rule(&rule("r1", "pay", "pay:read"), "eve", now)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("eve") && err.contains("area pay"), "{err}");
+            .add_rule(&eve, &rule("r1", "pay", "pay:read"), now)
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("refused: eve has no authority over area pay to add rule r1"),
+            "{err}"
+        );
+        assert!(matches!(refused(err), Why::NoAuthority { .. }));
         let err = store
-            .add_rule(&rule("r1", "pay", "web:read"), "priya", now)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("web:read"), "{err}");
+            .add_rule(&priya, &rule("r1", "pay", "web:read"), now)
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Invalid(t) if t.contains("web:read")),
+            "{err}"
+        );
         let err = store
-            .add_rule(&rule("synced", "pay", "pay:read"), "priya", now)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("already exists"), "{err}");
+            .add_rule(&priya, &rule("synced", "pay", "pay:read"), now)
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Conflict(t) if t.contains("already exists")),
+            "{err}"
+        );
+        let err = store
+            .add_rule(&priya, &rule("r1", "pay", "pay:nope"), now)
+            .unwrap_err();
+        assert!(matches!(err, Error::NotFound(_)), "{err}");
         assert_eq!(store.audit_entries(None).unwrap().len(), 0);
 
         let made = store
-            .add_rule(&rule("r1", "pay", "pay:read"), "priya", now)
+            .add_rule(&priya, &rule("r1", "pay", "pay:read"), now)
             .unwrap();
         assert_eq!(made.author, "priya");
         // A fresh sync of the files source keeps the local rule.
-        store
-            .replace_source(&crate::sync::files_source_info(dir.path()), &org(), now)
-            .unwrap();
+        sync(&mut store, dir.path());
         assert!(store.load_org().unwrap().rules.contains(&made));
 
         // The ancestor owner may move it to a sibling area; priya may not.
         let moved = rule("r1", "web", "web:read");
-        let err = store.edit_rule(&moved, "priya", now).unwrap_err();
+        let err = store.edit_rule(&priya, &moved, now).unwrap_err();
         assert!(err.to_string().contains("area web"), "{err}");
-        let before = store.edit_rule(&moved, "root", now).unwrap();
+        assert!(matches!(refused(err), Why::NoAuthority { .. }));
+        let before = store.edit_rule(&root, &moved, now).unwrap();
         assert_eq!(before, made);
+        let err = store
+            .edit_rule(&priya, &rule("synced", "pay", "pay:read"), now)
+            .unwrap_err();
         assert!(
-            store
-                .edit_rule(&rule("synced", "pay", "pay:read"), "priya", now)
-                .unwrap_err()
-                .to_string()
-                .contains("read-only")
+            matches!(&err, Error::Conflict(t) if t.contains("read-only")),
+            "{err}"
         );
+        let err = store.remove_rule(&root, "nope", None, now).unwrap_err();
         assert!(
-            store
-                .remove_rule("nope", "root", now, None)
-                .unwrap_err()
-                .to_string()
-                .contains("unknown rule")
+            matches!(&err, Error::NotFound(t) if t.contains("unknown rule")),
+            "{err}"
         );
-        store.remove_rule("r1", "root", now, Some("done")).unwrap();
+        store.remove_rule(&root, "r1", Some("done"), now).unwrap();
         let ids: Vec<String> = store
             .load_org()
             .unwrap()

@@ -4,10 +4,10 @@
 //! `apply`; otherwise the grant is `manual`, with no grantor, and
 //! `granted_at` is the first sync that saw it.
 
+use super::Result;
 use super::Store;
 use super::org::{from_secs, secs};
 use crate::model::{Basis, Entitlement, Grant, Person, Rotation, Shift, Status, Time};
-use anyhow::Result;
 use rusqlite::params;
 
 /// People (with their source's name) and entitlements, as cached.
@@ -83,8 +83,8 @@ impl Store {
                 expires: None,
             };
             while let Some(r) = rows.next()? {
-                let person = r.get_ref(0)?.as_str()?;
-                let entitlement = r.get_ref(1)?.as_str()?;
+                let person = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+                let entitlement = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
                 while i < pairs.len() && pairs[i] < (person, entitlement) {
                     fresh.push(grants.len());
                     grants.push(grant(pairs[i].0, pairs[i].1, None, Basis::Manual, now));

@@ -916,7 +916,6 @@ fn propose(s: &mut State, verdict: Verdict) {
     for &i in &t {
         let sug = s.data.suggestions[i].clone();
         let new = NewDecision {
-            decider: s.data.me.clone(),
             verdict,
             suggestion: sug.clone(),
             note: None,
@@ -925,7 +924,7 @@ fn propose(s: &mut State, verdict: Verdict) {
         let probe = Decision {
             id: 0,
             at: s.now,
-            decider: new.decider.clone(),
+            decider: s.data.me.clone(),
             verdict,
             suggestion: sug.clone(),
             note: None,
@@ -984,7 +983,6 @@ fn decide(
     let news = t
         .iter()
         .map(|&i| NewDecision {
-            decider: s.data.me.clone(),
             verdict,
             suggestion: s.data.suggestions[i].clone(),
             note: note.clone(),

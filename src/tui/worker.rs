@@ -62,6 +62,7 @@ fn say(progress: &Progress, text: String) {
 /// nothing for a job the person at the keyboard did not ask for.
 pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Option<Msg> {
     let Job { effect, ctx } = job;
+    let actor = crate::model::Actor::local(&ctx.me);
     let result = match effect {
         // The loop ends on quit; nothing to run.
         Effect::Quit => return Some(Msg::Failed("error: quit is not a job".into())),
@@ -97,7 +98,7 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
                 if n > 1 {
                     say(progress, format!("recording {}/{n}…", k + 1));
                 }
-                let d = store.record_decision(new, ctx.now)?;
+                let d = store.record_decision(&actor, new, ctx.now)?;
                 tracing::info!(id = d.id, verdict = d.verdict.as_str(), "decision recorded");
                 ids.push(d.id);
             }
@@ -106,7 +107,7 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
         })(),
         Effect::Undo(ids) => (|| {
             for (k, &id) in ids.iter().enumerate() {
-                store.undo_decision(id, &ctx.me, ctx.now).with_context(|| {
+                store.undo_decision(&actor, id, ctx.now).with_context(|| {
                     format!(
                         "undoing decision {id} ({} of {} undone before it)",
                         k,
@@ -132,7 +133,7 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
                 store,
                 &env.sources,
                 &env.net,
-                &ctx.me,
+                &actor,
                 ctx.now,
                 false,
                 step,
@@ -143,7 +144,7 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
             Ok(Msg::Applied { results, data })
         })(),
         Effect::Delegate(d) => (|| {
-            let made = store.add_delegation(&d, ctx.now)?;
+            let made = store.add_delegation(&actor, &d.area, &d.to, d.until, ctx.now)?;
             let data = Data::load(store, &ctx.me, ctx.now, None)?;
             let note = format!(
                 "delegation {}: {} now decides for {}{}",
@@ -157,7 +158,7 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
             Ok(Msg::Reloaded { data, note })
         })(),
         Effect::EndDelegation(id) => (|| {
-            let ended = store.end_delegation(id, &ctx.me, ctx.now)?;
+            let ended = store.end_delegation(&actor, id, ctx.now)?;
             let data = Data::load(store, &ctx.me, ctx.now, None)?;
             let note = format!(
                 "ended delegation {id} of {} to {}",
@@ -171,7 +172,7 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
             Ok(Msg::Loaded(data))
         })(),
         Effect::RemoveRule { id, reason } => (|| {
-            let old = store.remove_rule(&id, &ctx.me, ctx.now, reason.as_deref())?;
+            let old = store.remove_rule(&actor, &id, reason.as_deref(), ctx.now)?;
             let data = Data::load(store, &ctx.me, ctx.now, None)?;
             let note = format!(
                 "removed rule {} (area {}); the audit log keeps it as it was",
@@ -195,7 +196,7 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
 /// Stores what is shown, for the next start of the console as `p.me`.
 pub fn keep_preview(store: &mut Store, p: &crate::tui::preview::Preview) -> Result<()> {
     let body = serde_json::to_string(p)?;
-    store.save_console_preview(&p.me, p.evaluated_at, &body)
+    Ok(store.save_console_preview(&p.me, p.evaluated_at, &body)?)
 }
 
 /// The preview kept for `me`, if any and readable (one kept by another
