@@ -15,6 +15,7 @@ pub mod model;
 pub mod net;
 pub mod paths;
 pub mod policy;
+pub mod serve;
 pub mod sources;
 pub mod store;
 pub mod sync;

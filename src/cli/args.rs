@@ -270,6 +270,19 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Serve steward to a team over SSH: the console and these commands, to
+    /// each person as their key or certificate says
+    ///
+    /// One long-lived process per organization, configured by [serve] in
+    /// steward.toml (listen, keys, user_ca, admins). It makes its host key
+    /// in the data directory on first start and prints its fingerprint.
+    ///
+    /// Example: steward serve --listen 0.0.0.0:2222
+    Serve {
+        /// Listen here instead of [serve] listen (default 127.0.0.1:2222)
+        #[arg(long, value_name = "ADDR:PORT")]
+        listen: Option<std::net::SocketAddr>,
+    },
     /// Write a synthetic organization of realistic shape, to try steward at scale
     ///
     /// Example: steward gen --people 10000 --out /tmp/org10k

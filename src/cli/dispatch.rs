@@ -3,7 +3,7 @@
 use super::Ctx;
 use super::args::{Command, ConfigAction};
 use super::{audit, console, decide, delegate, demo, digest, r#gen, plan, rules, secret};
-use super::{suggest, sync};
+use super::{serve, suggest, sync};
 use anyhow::Result;
 use std::process::ExitCode;
 
@@ -18,6 +18,7 @@ pub fn run(ctx: &mut Ctx, command: Option<Command>) -> Result<ExitCode> {
             ConfigAction::Check => sync::config_check(ctx),
         },
         Command::Status => sync::status(ctx),
+        Command::Serve { listen } => serve::serve(ctx, listen),
         Command::Check(org) => suggest::check(ctx, &org),
         Command::Suggest {
             org,

@@ -16,6 +16,7 @@ mod output;
 mod plan;
 mod rules;
 mod secret;
+mod serve;
 mod served;
 mod suggest;
 mod sync;

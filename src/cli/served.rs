@@ -100,6 +100,7 @@ pub fn refused_command(command: Option<&Command>, served: &Served) -> Option<Str
     match command {
         Command::Demo { .. } => Some("demo is not available over SSH: run it locally".into()),
         Command::Gen { .. } => Some("gen is not available over SSH: run it locally".into()),
+        Command::Serve { .. } => Some("serve is not available over SSH: this is the server".into()),
         Command::Secret { .. } => {
             Some("secret is not available over SSH: the server's keyring is its operator's".into())
         }

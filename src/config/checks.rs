@@ -10,6 +10,9 @@ impl Config {
         let mut problems = self.check_sources();
         problems.extend(self.check_digest());
         problems.extend(self.check_audit());
+        problems.extend(self.serve().err().unwrap_or_default());
+        problems.extend(self.sync_every().err().unwrap_or_default());
+        problems.extend(self.digest_schedule().err().unwrap_or_default());
         problems
     }
 

@@ -140,9 +140,11 @@ impl Config {
                 }
                 ("smtp", _) => r.err_at(kline, "expected a `[digest.smtp]` table".into()),
                 ("webhook", _) => r.err_at(kline, "expected `[[digest.webhook]]` tables".into()),
+                // When `steward serve` sends them: `Config::digest_schedule`.
+                ("at" | "days" | "time_zone", _) => {}
                 (other, _) => r.err_at(
                     kline,
-                    format!("unknown key `{other}` (known: smtp, webhook)"),
+                    format!("unknown key `{other}` (known: smtp, webhook, at, days, time_zone)"),
                 ),
             }
         }

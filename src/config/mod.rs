@@ -80,6 +80,7 @@ mod audit;
 mod checks;
 mod digest;
 mod reader;
+pub mod serve;
 mod sources;
 
 pub use audit::{AuditConfig, CheckpointWebhook};
@@ -105,6 +106,7 @@ struct RawConfig {
     digest: Option<Spanned<RawTable>>,
     #[serde(default)]
     audit: Option<Spanned<RawTable>>,
+    serve: Option<Spanned<RawTable>>,
 }
 
 #[derive(Debug, Default)]
@@ -117,6 +119,7 @@ pub struct Config {
     raw: Vec<Spanned<RawTable>>,
     raw_digest: Option<Spanned<RawTable>>,
     raw_audit: Option<Spanned<RawTable>>,
+    raw_serve: Option<Spanned<RawTable>>,
     top_level: Vec<(String, usize)>,
 }
 
@@ -172,6 +175,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, LoadError> {
         raw: raw.sources,
         raw_digest: raw.digest,
         raw_audit: raw.audit,
+        raw_serve: raw.serve,
         top_level,
     })
 }
@@ -207,13 +211,13 @@ impl Config {
     fn unknown_top_level(&self) -> Vec<ConfigError> {
         self.top_level
             .iter()
-            .filter(|(k, _)| !["me", "source", "digest", "audit"].contains(&k.as_str()))
+            .filter(|(k, _)| !["me", "source", "digest", "audit", "serve"].contains(&k.as_str()))
             .map(|(k, line)| ConfigError {
                 path: self.path.clone(),
                 line: *line,
                 source: None,
                 message: format!(
-                    "unknown key `{k}` (expected `me`, `[[source]]` tables, `[digest]` and `[audit]`)"
+                    "unknown key `{k}` (expected `me`, `[[source]]` tables, `[digest]`, `[audit]` and `[serve]`)"
                 ),
             })
             .collect()

@@ -287,6 +287,7 @@ const COMMON_KEYS: &[&str] = &[
     "concurrency",
     "page_size",
     "max_pages",
+    "every",
 ];
 
 fn kind_keys(kind: SourceKind) -> &'static [&'static str] {

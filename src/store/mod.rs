@@ -13,6 +13,7 @@ mod org;
 pub mod previews;
 pub mod reminders;
 mod retire;
+mod roster;
 mod rows;
 pub mod rules;
 mod schema;

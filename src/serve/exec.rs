@@ -1,0 +1,137 @@
+//! `ssh HOST COMMAND ARGS`: the command line split into words as a POSIX
+//! shell splits them (quotes respected; never run through a shell), run
+//! as the session's person by the same CLI as locally, its standard
+//! output and error on their own streams, its exit status sent back.
+
+use super::channel::{self, PtySize};
+use super::output::{self, Stream};
+use super::server::Shared;
+use crate::cli::Served;
+use crate::model::Actor;
+use russh::server::Msg;
+use russh::{ChannelReadHalf, ChannelWriteHalf};
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// A longer command line is refused (no steward command needs it).
+pub const MAX_COMMAND: usize = 16 * 1024;
+
+/// The words of a command line, or why it cannot be split.
+pub fn words(command: &[u8]) -> Result<Vec<String>, String> {
+    if command.len() > MAX_COMMAND {
+        return Err(format!(
+            "the command line is {} bytes long; at most {MAX_COMMAND} are accepted",
+            command.len()
+        ));
+    }
+    let text = std::str::from_utf8(command)
+        .map_err(|_| "the command line is not UTF-8 text".to_string())?;
+    shell_words::split(text).map_err(|_| {
+        "the command line has an unclosed quote (it is split as a POSIX shell would, and run by no shell)"
+            .to_string()
+    })
+}
+
+/// The number a process would exit with.
+pub fn status_of(code: ExitCode) -> u32 {
+    (0..=255u8)
+        .find(|n| ExitCode::from(*n) == code)
+        .map_or(1, u32::from)
+}
+
+pub async fn run(
+    read: ChannelReadHalf,
+    write: ChannelWriteHalf<Msg>,
+    command: Vec<u8>,
+    actor: Actor,
+    pty: Option<PtySize>,
+    shared: Arc<Shared>,
+) {
+    let drained = channel::drain(read);
+    let argv = match words(&command) {
+        Ok(w) => w,
+        Err(why) => {
+            channel::refuse(&write, &format!("error: {why}"), pty.is_some()).await;
+            drained.abort();
+            return;
+        }
+    };
+    tracing::info!("{}: {}", actor.person, shell_words::join(&argv));
+    let (out, pump) = output::start(&write, shared.runtime.clone(), shared.stall);
+    let served = served(&shared, actor);
+    let crlf = pty.is_some();
+    let ran = tokio::task::spawn_blocking(move || {
+        let mut stdout = out.writer(Stream::Stdout).with_crlf(crlf);
+        let mut stderr = out.writer(Stream::Stderr).with_crlf(crlf);
+        let code = crate::cli::run_served(&argv, served, &mut stdout, &mut stderr);
+        let _ = stdout.flush();
+        let _ = stderr.flush();
+        drop((stdout, stderr));
+        let _ = out.drain();
+        status_of(code)
+    })
+    .await;
+    let status = ran.unwrap_or_else(|e| {
+        tracing::error!("a served command panicked: {e}");
+        70
+    });
+    let _ = pump.await;
+    channel::finish(&write, status).await;
+    drained.abort();
+}
+
+fn served(shared: &Shared, actor: Actor) -> Served {
+    Served {
+        admin: shared.admins.contains(&actor.person),
+        actor,
+        db: shared.db.clone(),
+        data_dir: shared.data_dir.clone(),
+        config_path: shared.config_path.clone(),
+        config: shared.config.clone(),
+        clock: shared.clock,
+        runtime: shared.runtime.clone(),
+        http: shared.http.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_as_a_shell_does_and_runs_no_shell() {
+        assert_eq!(
+            words(br#"decide dismiss bo payments-db:admin --reason "covering for Q2 audit""#)
+                .unwrap(),
+            vec![
+                "decide",
+                "dismiss",
+                "bo",
+                "payments-db:admin",
+                "--reason",
+                "covering for Q2 audit"
+            ]
+        );
+        // Shell syntax is only text: no expansion, no second command.
+        assert_eq!(
+            words(b"suggest; rm -rf / $(id) `id` *").unwrap(),
+            vec!["suggest;", "rm", "-rf", "/", "$(id)", "`id`", "*"]
+        );
+        assert!(words(b"why 'ana").unwrap_err().contains("unclosed quote"));
+        assert!(words(&[0xff, 0xfe]).unwrap_err().contains("UTF-8"));
+        assert!(
+            words(&vec![b'a'; MAX_COMMAND + 1])
+                .unwrap_err()
+                .contains("at most")
+        );
+    }
+
+    #[test]
+    fn exit_statuses_are_the_numbers_a_process_would_exit_with() {
+        assert_eq!(status_of(ExitCode::SUCCESS), 0);
+        assert_eq!(status_of(ExitCode::FAILURE), 1);
+        assert_eq!(status_of(ExitCode::from(2)), 2);
+        assert_eq!(status_of(ExitCode::from(141)), 141);
+    }
+}

@@ -1,0 +1,224 @@
+//! The listening server: its settings, what every connection shares, and
+//! the accept loop.
+
+use super::connection::Connection;
+use super::host_key::{self, HostKey};
+use super::identity::{Gatekeeper, Roster};
+use super::keys_file::KeysFile;
+use super::sessions::Sessions;
+use crate::config::serve::ServeConfig;
+use crate::config::{self, Config};
+use crate::model::Status;
+use crate::store::Store;
+use crate::time::Clock;
+use anyhow::{Context, Result};
+use russh::MethodKind;
+use russh::keys::ssh_key::PublicKey;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What `steward serve` was told on its command line.
+pub struct Options {
+    pub listen: Option<SocketAddr>,
+    pub config_path: PathBuf,
+    pub data_dir: PathBuf,
+    /// The store: `steward.db` in the data directory unless `--db` says.
+    pub db: PathBuf,
+    /// The server's clock: the system's, or fixed by `steward serve --now`.
+    pub clock: Clock,
+}
+
+/// What every connection and session of one server shares.
+pub struct Shared {
+    pub gatekeeper: Gatekeeper,
+    pub roster: StoreRoster,
+    pub clock: Clock,
+    pub sessions: Sessions,
+    pub admins: Vec<String>,
+    pub db: PathBuf,
+    pub data_dir: PathBuf,
+    pub config_path: PathBuf,
+    pub config: Option<Arc<Config>>,
+    pub runtime: tokio::runtime::Handle,
+    pub http: reqwest::Client,
+    /// How long a session may wait for its client to read before it ends.
+    pub stall: Duration,
+}
+
+/// The roster in the server's store, read through one connection.
+pub struct StoreRoster {
+    db: PathBuf,
+    store: Mutex<Option<Store>>,
+}
+
+impl StoreRoster {
+    pub fn new(db: PathBuf) -> StoreRoster {
+        StoreRoster {
+            db,
+            store: Mutex::new(None),
+        }
+    }
+}
+
+impl Roster for StoreRoster {
+    fn lookup(&self, name: &str) -> Result<Option<(String, Status)>> {
+        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        if store.is_none() {
+            *store = Some(Store::open_existing(&self.db)?);
+        }
+        match store.as_ref() {
+            Some(s) => s.person_by_id_or_email(name),
+            None => Ok(None),
+        }
+    }
+}
+
+struct Listener {
+    shared: Arc<Shared>,
+}
+
+impl russh::server::Server for Listener {
+    type Handler = Connection;
+
+    fn new_client(&mut self, peer: Option<SocketAddr>) -> Connection {
+        Connection::new(self.shared.clone(), peer)
+    }
+
+    fn handle_session_error(&mut self, error: russh::Error) {
+        // A malformed or hostile connection ends alone; the server goes on.
+        tracing::info!("a connection ended with an error: {error}");
+    }
+}
+
+/// Reads `[serve]` (defaults when there is no config file).
+fn settings(config: Option<&Config>) -> Result<ServeConfig> {
+    match config {
+        None => Ok(ServeConfig::default()),
+        Some(c) => c.serve().map_err(|errors| {
+            let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            anyhow::anyhow!("{}", lines.join("\n"))
+        }),
+    }
+}
+
+fn user_cas(settings: &ServeConfig) -> Result<Vec<PublicKey>> {
+    settings
+        .user_ca
+        .iter()
+        .map(|line| {
+            PublicKey::from_openssh(line).with_context(|| format!("[serve] user_ca {line:?}"))
+        })
+        .collect()
+}
+
+fn ssh_config(host_key: HostKey, settings: &ServeConfig) -> russh::server::Config {
+    russh::server::Config {
+        keys: vec![host_key.key],
+        methods: russh::MethodSet::from(&[MethodKind::PublicKey][..]),
+        inactivity_timeout: Some(settings.idle_timeout),
+        auth_rejection_time: Duration::from_millis(300),
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        max_auth_attempts: 6,
+        nodelay: true,
+        ..Default::default()
+    }
+}
+
+/// Runs the server until it is stopped (SIGINT, SIGTERM). Says where it
+/// listens and its host key's fingerprint on `out` first.
+pub fn run(opts: Options, out: &mut dyn Write) -> Result<()> {
+    let config = config::load(&opts.config_path)?.map(Arc::new);
+    let settings = settings(config.as_deref())?;
+    let listen = opts.listen.unwrap_or(settings.listen);
+    let host_key = host_key::load_or_create(&opts.data_dir)?;
+    let db = opts.db.clone();
+    drop(Store::open(&db)?);
+    let gatekeeper = Gatekeeper::new(
+        KeysFile::new(settings.keys.clone()),
+        &user_cas(&settings)?,
+        settings.admins.clone(),
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("steward-serve")
+        .build()
+        .context("cannot start the async runtime")?;
+    let fingerprint = host_key.fingerprint();
+    let made = if host_key.created { "made now" } else { "kept" };
+    writeln!(
+        out,
+        "host key {fingerprint} ({made} in {})",
+        host_key.path.display()
+    )?;
+    let ssh = Arc::new(ssh_config(host_key, &settings));
+    runtime.block_on(async {
+        let socket = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let bound = socket.local_addr()?;
+        let shared = Arc::new(Shared {
+            gatekeeper,
+            roster: StoreRoster::new(db.clone()),
+            clock: opts.clock,
+            sessions: Sessions::new(settings.sessions_per_person),
+            admins: settings.admins.clone(),
+            db,
+            data_dir: opts.data_dir.clone(),
+            config_path: opts.config_path.clone(),
+            config,
+            runtime: tokio::runtime::Handle::current(),
+            http: crate::sources::http::client(),
+            stall: Duration::from_secs(30),
+        });
+        super::schedule::start(&shared, out)?;
+        writeln!(out, "listening on {bound}")?;
+        out.flush()?;
+        tracing::info!("steward serve: listening on {bound}, host key {fingerprint}");
+        serve(socket, shared, ssh).await
+    })
+}
+
+async fn serve(
+    socket: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    ssh: Arc<russh::server::Config>,
+) -> Result<()> {
+    use russh::server::Server as _;
+    let mut listener = Listener { shared };
+    let server = listener.run_on_socket(ssh, &socket);
+    let handle = server.handle();
+    tokio::select! {
+        r = server => r.context("the server stopped")?,
+        () = stopped() => {
+            handle.shutdown("steward is stopping".into());
+            tracing::info!("steward serve: stopping");
+        }
+    }
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
