@@ -248,7 +248,7 @@ pub fn run(
                         channel: channel.clone(),
                         target: target.clone(),
                         subject: composed.subject.clone(),
-                        outcome: outcome.clone(),
+                        error: outcome.clone().err(),
                         items: keys.clone(),
                     },
                     now,

@@ -36,22 +36,30 @@ fn describe_authority(snap: &Snapshot, who: &str, area: usize, t: Time, at: &str
     }
 }
 
+/// What `why` cannot explain, because it is not in the organization.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unknown {
+    #[error("unknown entitlement {0:?}")]
+    Entitlement(String),
+    #[error("unknown person {0:?}")]
+    Person(String),
+    #[error("entitlement {entitlement} belongs to unknown area {area:?}")]
+    Area { entitlement: String, area: String },
+}
+
 /// Why `person` holds, or should or should not hold, `entitlement` at `now`.
-/// Errors name an unknown person or entitlement.
-pub fn why(snap: &Snapshot, person: &str, entitlement: &str, now: Time) -> Result<String, String> {
+pub fn why(snap: &Snapshot, person: &str, entitlement: &str, now: Time) -> Result<String, Unknown> {
     let e = snap
         .entitlement_idx(entitlement)
-        .ok_or_else(|| format!("unknown entitlement {entitlement:?}"))?;
+        .ok_or_else(|| Unknown::Entitlement(entitlement.to_string()))?;
     let p = snap.person(person);
     if p.is_none() && !snap.org.grants.iter().any(|g| g.person == person) {
-        return Err(format!("unknown person {person:?}"));
+        return Err(Unknown::Person(person.to_string()));
     }
     let ent = &snap.org.entitlements[e];
-    let area = snap.entitlement_area(e).ok_or_else(|| {
-        format!(
-            "entitlement {entitlement} belongs to unknown area {:?}",
-            ent.area
-        )
+    let area = snap.entitlement_area(e).ok_or_else(|| Unknown::Area {
+        entitlement: entitlement.to_string(),
+        area: ent.area.clone(),
     })?;
     let mut out = heading(snap, p, person, e, area);
     let grants: Vec<&Grant> = snap

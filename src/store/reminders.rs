@@ -90,8 +90,8 @@ pub struct NewDelivery {
     pub channel: String,
     pub target: String,
     pub subject: String,
-    /// `Err(message)` when it failed.
-    pub outcome: std::result::Result<(), String>,
+    /// Why it failed; `None` when it went out.
+    pub error: Option<String>,
     pub items: Vec<String>,
 }
 
@@ -172,9 +172,10 @@ impl Store {
             [&new.recipient],
             |r| r.get(0),
         )?;
-        let (status, error) = match &new.outcome {
-            Ok(()) => (DeliveryStatus::Sent, None),
-            Err(e) => (DeliveryStatus::Failed, Some(e.clone())),
+        let error = new.error.clone();
+        let status = match error {
+            None => DeliveryStatus::Sent,
+            Some(_) => DeliveryStatus::Failed,
         };
         let attempt = failed_since_success + 1;
         tx.execute(
@@ -310,35 +311,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("c.db")).unwrap();
         let t: Time = "2026-03-01T00:00:00Z".parse().unwrap();
-        let new = |outcome: std::result::Result<(), String>| NewDelivery {
+        let new = |error: Option<&str>| NewDelivery {
             recipient: "priya".into(),
             channel: "email".into(),
             target: "priya@acme.test".into(),
             subject: "s".into(),
-            outcome,
+            error: error.map(str::to_string),
             items: vec!["a".into(), "b".into()],
         };
         assert_eq!(
             store
-                .record_delivery(&new(Err("down".into())), t)
+                .record_delivery(&new(Some("down")), t)
                 .unwrap()
                 .attempt,
             1
         );
         assert_eq!(
             store
-                .record_delivery(&new(Err("down".into())), t)
+                .record_delivery(&new(Some("down")), t)
                 .unwrap()
                 .attempt,
             2
         );
-        let ok = store.record_delivery(&new(Ok(())), t).unwrap();
+        let ok = store.record_delivery(&new(None), t).unwrap();
         assert_eq!((ok.attempt, ok.status), (3, DeliveryStatus::Sent));
         assert_eq!(
-            store
-                .record_delivery(&new(Err("x".into())), t)
-                .unwrap()
-                .attempt,
+            store.record_delivery(&new(Some("x")), t).unwrap().attempt,
             1
         );
         assert_eq!(store.supersede_failed("priya", t).unwrap(), 1);

@@ -631,7 +631,7 @@ fn act(s: &mut State, mode: Mode, action: Action) -> Vec<Effect> {
                         &sug.entitlement,
                         s.now,
                     )
-                    .unwrap_or_else(|e| e);
+                    .unwrap_or_else(|e| e.to_string());
                     s.why = Some((i, text.lines().map(str::to_string).collect()));
                 }
             }
