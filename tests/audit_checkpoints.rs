@@ -370,6 +370,11 @@ fn an_independent_script_recomputes_the_chain_from_the_export() {
         store.audit(now, &by_key, "decide", &detail).unwrap();
         store.audit(now, &by_cert, "undo", &detail).unwrap();
     }
+    site.steward(&["audit"]).assert().success().stdout(
+        predicate::str::contains("omar (key SHA256:k3y)").and(predicate::str::contains(
+            "priya (certificate 42 of CA SHA256:ca)",
+        )),
+    );
     let export = site
         .steward(&["audit", "export", "--jsonl"])
         .output()

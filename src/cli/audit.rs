@@ -6,6 +6,7 @@ use super::args::AuditAction;
 use super::output::table;
 use crate::checkpoint::{self, Log, Signer, schedule};
 use crate::config::AuditConfig;
+use crate::model::Via;
 use crate::store::audit::clock_jumps;
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
@@ -67,7 +68,7 @@ fn list(ctx: &mut Ctx, limit: usize) -> Result<ExitCode> {
             vec![
                 e.seq.to_string(),
                 e.at.to_rfc3339(),
-                e.actor,
+                who(&e.actor, e.via.as_ref()),
                 e.action,
                 e.detail,
             ]
@@ -79,6 +80,18 @@ fn list(ctx: &mut Ctx, limit: usize) -> Result<ExitCode> {
         table(&["SEQ", "AT", "WHO", "WHAT", "DETAIL"], &rows)
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The actor, and how they proved it when it was more than being at this
+/// machine: `priya (key SHA256:...)`, `priya (certificate 42 of CA SHA256:...)`.
+fn who(actor: &str, via: Option<&Via>) -> String {
+    match via {
+        Some(Via::Key { fingerprint }) => format!("{actor} (key {fingerprint})"),
+        Some(Via::Certificate { serial, ca, .. }) => {
+            format!("{actor} (certificate {serial} of CA {ca})")
+        }
+        Some(Via::Local) | None => actor.to_string(),
+    }
 }
 
 fn verify(ctx: &mut Ctx, given: Vec<PathBuf>, max_skew_secs: Option<u64>) -> Result<ExitCode> {
