@@ -399,6 +399,32 @@ pub fn check(
     }
 }
 
+/// Whether `actor` may answer `suggestion` with `verdict` at all, at
+/// `now`: authority, fit and not their own access. What a front end asks
+/// before it asks for a dismissal's reason or a snooze's end; [`check`]
+/// (which the store runs) asks those too.
+pub fn may_decide(
+    actor: &Actor,
+    verdict: Verdict,
+    suggestion: &Suggestion,
+    snap: &Snapshot,
+    now: Time,
+) -> Result<Permit, Refusal> {
+    let action = Action::Decide {
+        verdict,
+        suggestion,
+        note: None,
+        until: None,
+    };
+    let gate = Gate {
+        actor: &actor.person,
+        action: &action,
+        snap,
+        now,
+    };
+    gate.may_decide(verdict, suggestion)
+}
+
 impl Permit {
     fn of(ground: Ground) -> Permit {
         Permit {
@@ -481,32 +507,36 @@ impl Gate<'_> {
         note: Option<&str>,
         until: Option<Time>,
     ) -> Result<Permit, Refusal> {
+        let permit = self.may_decide(verdict, s)?;
+        let here = &s.area;
+        match verdict {
+            Verdict::Dismiss if note.is_none_or(|n| n.trim().is_empty()) => {
+                Err(self.refuse(here, Why::NeedsReason))
+            }
+            Verdict::Snooze if until.is_none_or(|u| u <= self.now) => Err(self.refuse(
+                here,
+                Why::NeedsEnd {
+                    until,
+                    now: self.now,
+                },
+            )),
+            _ => Ok(permit),
+        }
+    }
+
+    /// Authority, fit, and not one's own access: all but a dismissal's
+    /// reason and a snooze's end.
+    fn may_decide(&self, verdict: Verdict, s: &Suggestion) -> Result<Permit, Refusal> {
         let area = self.area(&s.area)?;
         let ground = self.authority(area)?;
-        let here = self.id(area);
         if !fits(verdict, s.kind) {
             return Err(self.refuse(
-                here,
+                self.id(area),
                 Why::DoesNotFit {
                     verdict,
                     kind: s.kind,
                 },
             ));
-        }
-        match verdict {
-            Verdict::Dismiss if note.is_none_or(|n| n.trim().is_empty()) => {
-                return Err(self.refuse(here, Why::NeedsReason));
-            }
-            Verdict::Snooze if until.is_none_or(|u| u <= self.now) => {
-                return Err(self.refuse(
-                    here,
-                    Why::NeedsEnd {
-                        until,
-                        now: self.now,
-                    },
-                ));
-            }
-            _ => {}
         }
         self.about_own_access(area, s, ground)
     }
@@ -926,6 +956,32 @@ mod tests {
                 .unwrap()
                 .own_access
         );
+    }
+
+    #[test]
+    fn may_decide_asks_all_but_the_reason_and_the_end() {
+        let s = sug(Kind::Grant, "ana", "payments");
+        let may = |who: &str, verdict| may_decide(&Actor::local(who), verdict, &s, &snap(), now());
+        for verdict in [Verdict::Accept, Verdict::Dismiss, Verdict::Snooze] {
+            assert!(may("dana", verdict).is_ok(), "{verdict:?}");
+            assert!(matches!(
+                *may("sib", verdict).unwrap_err().why,
+                Why::NoAuthority { .. }
+            ));
+        }
+        assert!(matches!(
+            *may("priya", Verdict::Revoke).unwrap_err().why,
+            Why::DoesNotFit { .. }
+        ));
+        let mine = sug(Kind::Grant, "dana", "payments");
+        let r = may_decide(
+            &Actor::local("dana"),
+            Verdict::Dismiss,
+            &mine,
+            &snap(),
+            now(),
+        );
+        assert!(matches!(*r.unwrap_err().why, Why::OwnAccess { .. }));
     }
 
     #[test]
