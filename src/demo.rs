@@ -81,10 +81,122 @@ fn write_dir(dir: &Dir, to: &Path, by: Duration) -> Result<()> {
     Ok(())
 }
 
+/// Where the demo lives in a data directory.
+pub fn home(data_dir: &Path) -> PathBuf {
+    data_dir.join("demo")
+}
+
+/// The demo's cache in its home.
+pub fn db(home: &Path) -> PathBuf {
+    home.join("steward.db")
+}
+
+/// The settings key recording when the demo was installed.
+const INSTALLED_AT: &str = "demo_installed_at";
+
+/// What was done in a demo, and would be lost by installing it again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Work {
+    /// Decisions recorded (any state: held, planned, applied, failed, undone).
+    pub decisions: usize,
+    /// Delegations made in steward.
+    pub delegations: usize,
+    /// Changes applied to the demo's org directory.
+    pub applied: usize,
+    /// Rules written in steward.
+    pub rules: usize,
+    /// Entries of the audit log.
+    pub audit_entries: usize,
+}
+
+impl Work {
+    pub fn is_empty(&self) -> bool {
+        *self == Work::default()
+    }
+
+    /// "3 decisions, 1 delegation, 2 applied changes, 6 audit entries"
+    /// (rules only when some were written); "nothing decided yet" when empty.
+    pub fn describe(&self) -> String {
+        if self.is_empty() {
+            return "nothing decided yet".to_string();
+        }
+        let count =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut parts = vec![
+            count(self.decisions, "decision", "decisions"),
+            count(self.delegations, "delegation", "delegations"),
+            count(self.applied, "applied change", "applied changes"),
+        ];
+        if self.rules > 0 {
+            parts.push(count(
+                self.rules,
+                "rule written in steward",
+                "rules written in steward",
+            ));
+        }
+        parts.push(count(self.audit_entries, "audit entry", "audit entries"));
+        parts.join(", ")
+    }
+}
+
+/// What has been done in the demo whose cache is `db`.
+pub fn work(db: &Path) -> Result<Work> {
+    use crate::model::DecisionState;
+    let store = Store::open_existing(db)?;
+    let decisions = store.decisions()?;
+    Ok(Work {
+        decisions: decisions.len(),
+        delegations: store.local_delegations()?.len(),
+        applied: decisions
+            .iter()
+            .filter(|d| d.state == DecisionState::Applied)
+            .count(),
+        rules: store
+            .rules_with_sources()?
+            .iter()
+            .filter(|(_, source)| source == crate::store::LOCAL_SOURCE)
+            .count(),
+        audit_entries: store.audit_entries(None)?.len(),
+    })
+}
+
+/// The demo found in `home`: where it is, when it was installed (unknown
+/// for a demo installed before steward recorded it) and what was done in it.
+pub struct Existing {
+    pub org_dir: PathBuf,
+    pub db: PathBuf,
+    pub installed_at: Option<Time>,
+    pub work: Work,
+}
+
+/// The demo installed in `home`, if there is one (its cache exists); an
+/// error when it is there but cannot be read.
+pub fn existing(home: &Path) -> Result<Option<Existing>> {
+    let db = db(home);
+    if !db.exists() {
+        return Ok(None);
+    }
+    let read = || -> Result<Existing> {
+        let installed_at = Store::open_existing(&db)?
+            .setting(INSTALLED_AT)?
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.to_utc());
+        Ok(Existing {
+            org_dir: home.join("org"),
+            db: db.clone(),
+            installed_at,
+            work: work(&db)?,
+        })
+    };
+    read()
+        .map(Some)
+        .with_context(|| format!("cannot read the demo installed in {}", home.display()))
+}
+
 /// Writes the demo into `home` (replacing any earlier demo there) and syncs it.
 pub fn install(home: &Path, now: Time) -> Result<Installed> {
     let org_dir = home.join("org");
-    let db = home.join("steward.db");
+    let db = db(home);
     if home.exists() {
         std::fs::remove_dir_all(home)
             .with_context(|| format!("cannot clear {}", home.display()))?;
@@ -95,6 +207,7 @@ pub fn install(home: &Path, now: Time) -> Result<Installed> {
     let mut store = Store::open(&db)?;
     sync_org_dir(&mut store, &org_dir, demo_now)?;
     store.set_setting("demo_reference", REFERENCE)?;
+    store.set_setting(INSTALLED_AT, &now.to_rfc3339())?;
     seed_history(&mut store, demo_now)?;
     Ok(Installed {
         org_dir,

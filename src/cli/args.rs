@@ -56,16 +56,25 @@ pub struct AsArg {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Copy the bundled demo organization into a fresh data directory and open it
+    /// Open the bundled demo organization: installed in the data directory the first time, reopened with everything done in it after
     ///
-    /// Example: steward demo --print
+    /// The first run copies the demo into the data directory with its times
+    /// shifted to today; later runs reopen it with every decision,
+    /// delegation and applied change kept, until --reset. While there is no
+    /// steward.toml and no cache of your own, the other commands use the
+    /// demo too (`steward suggest --as priya`).
+    ///
+    /// Examples: steward demo; steward demo --print; steward demo --as marcus; steward demo --reset
     Demo {
         /// Print what each demo owner should look at instead of opening the console
         #[arg(long)]
         print: bool,
-        /// Open the console as this demo owner: priya (tech lead), marcus (manager), omar (oncall lead)
-        #[arg(long = "as", value_name = "PERSON", default_value = "priya")]
-        persona: String,
+        /// Discard the demo and everything done in it (said, with counts) and install a fresh one
+        #[arg(long)]
+        reset: bool,
+        /// Open the console as this demo owner: priya (tech lead, the default), marcus (manager), omar (oncall lead)
+        #[arg(long = "as", value_name = "PERSON")]
+        persona: Option<String>,
     },
     /// Pull the configured sources (or an org directory) into the cache
     ///
@@ -84,8 +93,12 @@ pub enum Command {
     },
     /// Show what is cached, from where, and when it was synced
     ///
-    /// Example: steward status
-    Status,
+    /// With --as (or `me`), also that person's scope and what waits for them.
+    /// Example: steward status --as priya
+    Status {
+        #[command(flatten)]
+        who: AsArg,
+    },
     /// Report references to unknown people, teams, rotations, areas, entitlements or courses
     ///
     /// Exits 1 when anything is reported. Example: steward check --org ./acme-org

@@ -11,8 +11,14 @@ pub fn no_command(ctx: &mut Ctx) -> Result<ExitCode> {
     let db = ctx.db_path();
     let me = ctx.console_person();
     let tty = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    let on_demo = ctx.demo_cache().is_some();
+    super::demo::note_reached(ctx)?;
     let problem = match (&me, db.exists()) {
         (_, false) => format!("no cache at {}", db.display()),
+        (None, true) if on_demo => {
+            "you have not said who you are (the demo is installed: steward demo reopens it, steward --as marcus opens it as marcus)"
+                .to_string()
+        }
         (None, true) => {
             "you have not said who you are (steward --as PERSON, or me = \"PERSON\" in steward.toml)"
                 .to_string()
@@ -34,7 +40,13 @@ pub fn no_command(ctx: &mut Ctx) -> Result<ExitCode> {
                 db,
                 me: me.clone(),
                 now: ctx.now(),
-                personas: Vec::new(),
+                personas: match on_demo {
+                    true => crate::demo::PERSONAS
+                        .iter()
+                        .map(|(id, _)| id.to_string())
+                        .collect(),
+                    false => Vec::new(),
+                },
                 sources: ctx.configured_sources()?,
                 net: ctx.net.clone(),
             })?;
@@ -43,9 +55,14 @@ pub fn no_command(ctx: &mut Ctx) -> Result<ExitCode> {
     };
     if tty {
         return match crate::tui::welcome::run(&problem)? {
-            crate::tui::welcome::Choice::Demo => {
-                super::demo::demo(ctx, false, crate::demo::PERSONAS[0].0)
-            }
+            crate::tui::welcome::Choice::Demo => super::demo::demo(
+                ctx,
+                super::demo::Asked {
+                    print: false,
+                    reset: false,
+                    persona: None,
+                },
+            ),
             crate::tui::welcome::Choice::Quit => Ok(ExitCode::SUCCESS),
         };
     }

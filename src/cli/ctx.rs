@@ -122,13 +122,41 @@ impl<'w> Ctx<'w> {
         }
     }
 
+    /// The cache commands read and write: `--db`, else the demo's when
+    /// plain commands reach it ([`Ctx::demo_cache`]), else the one in the
+    /// data directory.
     pub fn db_path(&self) -> PathBuf {
+        self.demo_cache().unwrap_or_else(|| self.own_db_path())
+    }
+
+    /// The cache of one's own organization: `--db`, else the one in the
+    /// data directory (where `sync --org` writes, demo or not).
+    pub fn own_db_path(&self) -> PathBuf {
         match &self.edge {
             Edge::Local { global, .. } => global
                 .db
                 .clone()
                 .unwrap_or_else(|| self.data_dir().join("steward.db")),
             Edge::Served(s) => s.db.clone(),
+        }
+    }
+
+    /// The demo's cache, when plain commands use it (see
+    /// `demo::reached_cache`); never when served.
+    pub fn demo_cache(&self) -> Option<PathBuf> {
+        match &self.edge {
+            Edge::Local { global, .. } => {
+                super::demo::reached_cache(global, &self.data_dir(), self.config.is_some())
+            }
+            Edge::Served(_) => None,
+        }
+    }
+
+    /// `--as` as given before the subcommand, locally.
+    pub fn top_as(&self) -> Option<&str> {
+        match &self.edge {
+            Edge::Local { top, .. } => top.as_person.as_deref(),
+            Edge::Served(_) => None,
         }
     }
 
@@ -140,9 +168,16 @@ impl<'w> Ctx<'w> {
     /// The person to act as: served, the session's; locally `--as`, else
     /// `me` from the config.
     pub fn person(&self, who: &AsArg) -> Result<String> {
-        self.optional_person(who).context(
-            "say who you are: --as PERSON (or STEWARD_AS), or `me = \"PERSON\"` in steward.toml",
-        )
+        self.optional_person(who).with_context(|| {
+            let demo = if self.demo_cache().is_some() {
+                " (in the demo: --as priya, marcus or omar)"
+            } else {
+                ""
+            };
+            format!(
+                "say who you are: --as PERSON (or STEWARD_AS), or `me = \"PERSON\"` in steward.toml{demo}"
+            )
+        })
     }
 
     /// Who acts: served, the session's actor (as it proved who it is);
@@ -156,10 +191,16 @@ impl<'w> Ctx<'w> {
 
     /// Like `person`, but none means "everything" (only locally: a served
     /// session always has its person).
+    /// `--as` counts before the subcommand as after it (`steward --as
+    /// priya suggest`).
     pub fn optional_person(&self, who: &AsArg) -> Option<String> {
         match &self.edge {
             Edge::Served(s) => Some(s.actor.person.clone()),
-            Edge::Local { .. } => who.as_person.clone().or_else(|| self.me()),
+            Edge::Local { top, .. } => who
+                .as_person
+                .clone()
+                .or_else(|| top.as_person.clone())
+                .or_else(|| self.me()),
         }
     }
 
@@ -172,7 +213,11 @@ impl<'w> Ctx<'w> {
     }
 
     pub fn open_store(&self) -> Result<Store> {
-        Ok(Store::open_existing(&self.db_path())?)
+        let db = self.db_path();
+        if !db.exists() {
+            anyhow::bail!(super::demo::no_cache_advice(self, &db));
+        }
+        Ok(Store::open_existing(&db)?)
     }
 
     /// The organization from `--org DIR` when given, else from the cache.

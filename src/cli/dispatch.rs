@@ -11,13 +11,30 @@ pub fn run(ctx: &mut Ctx, command: Option<Command>) -> Result<ExitCode> {
     let Some(command) = command else {
         return console::no_command(ctx);
     };
+    if reads_cache(&command) {
+        demo::note_reached(ctx)?;
+    }
     match command {
-        Command::Demo { print, persona } => demo::demo(ctx, print, &persona),
+        Command::Demo {
+            print,
+            reset,
+            persona,
+        } => demo::demo(
+            ctx,
+            demo::Asked {
+                print,
+                reset,
+                persona,
+            },
+        ),
         Command::Sync { org, source } => sync::sync(ctx, org, &source),
         Command::Config { action } => match action {
             ConfigAction::Check => sync::config_check(ctx),
         },
-        Command::Status => sync::status(ctx),
+        Command::Status { who } => {
+            let person = ctx.optional_person(&who);
+            sync::status(ctx, person.as_deref())
+        }
         Command::Serve { listen } => serve::serve(ctx, listen),
         Command::Check(org) => suggest::check(ctx, &org),
         Command::Suggest {
@@ -103,5 +120,23 @@ pub fn run(ctx: &mut Ctx, command: Option<Command>) -> Result<ExitCode> {
             digest::digest(ctx, &who, asked)
         }
         Command::Gen { people, out, seed } => r#gen::generate(ctx, people, &out, seed),
+    }
+}
+
+/// Whether the command works on the cache (rather than on an org
+/// directory, the demo's installation, the keyring or the config alone).
+fn reads_cache(command: &Command) -> bool {
+    match command {
+        Command::Demo { .. }
+        | Command::Gen { .. }
+        | Command::Secret { .. }
+        | Command::Config { .. }
+        | Command::Serve { .. } => false,
+        Command::Sync { org, .. } => org.is_none(),
+        Command::Check(org)
+        | Command::Suggest { org, .. }
+        | Command::Why { org, .. }
+        | Command::Rules { org, .. } => org.org.is_none(),
+        _ => true,
     }
 }

@@ -106,7 +106,7 @@ pub fn refused_command(command: Option<&Command>, served: &Served) -> Option<Str
         }
         Command::Sync { .. } => admins_only("sync"),
         Command::Config { .. } => admins_only("config check"),
-        Command::Status
+        Command::Status { .. }
         | Command::Check(_)
         | Command::Suggest { .. }
         | Command::Why { .. }

@@ -49,9 +49,20 @@ pub fn sync(ctx: &mut Ctx, org: Option<std::path::PathBuf>, only: &[String]) -> 
     let Some(dir) = org else {
         return sync_configured(ctx, only);
     };
-    let mut store = Store::open(&ctx.db_path())?;
+    // An org directory of one's own goes into one's own cache, never the demo's.
+    let mut store = Store::open(&ctx.own_db_path())?;
+    sync_dir(ctx, &mut store, &dir, now)
+}
+
+/// Reads the org directory `dir` into `store`, and says what it holds.
+fn sync_dir(
+    ctx: &mut Ctx,
+    store: &mut Store,
+    dir: &std::path::Path,
+    now: Time,
+) -> Result<ExitCode> {
     let started = std::time::Instant::now();
-    let synced = sync_org_dir(&mut store, &dir, now)?;
+    let synced = sync_org_dir(store, dir, now)?;
     let org = &synced.org;
     writeln!(
         ctx.out,
@@ -76,10 +87,7 @@ fn sync_configured(ctx: &mut Ctx, only: &[String]) -> Result<ExitCode> {
     let now = ctx.now();
     let sources = ctx.configured_sources()?;
     if sources.is_empty() {
-        bail!(
-            "nothing to sync: {} configures no [[source]] (see README: configuration), or give --org DIR",
-            ctx.config_path().display()
-        );
+        return sync_cached_dir(ctx, only);
     }
     for name in only {
         if !sources.iter().any(|s| &s.name == name) {
@@ -157,6 +165,40 @@ fn sync_configured(ctx: &mut Ctx, only: &[String]) -> Result<ExitCode> {
     })
 }
 
+/// No source configured: the org directory the cache was synced from (the
+/// demo's, or the last `sync --org`) is read again, as the console's `R`
+/// does.
+fn sync_cached_dir(ctx: &mut Ctx, only: &[String]) -> Result<ExitCode> {
+    let now = ctx.now();
+    let config = match ctx.config {
+        Some(_) => format!("{} configures no [[source]]", ctx.config_path().display()),
+        None => format!("there is no config at {}", ctx.config_path().display()),
+    };
+    if !only.is_empty() {
+        bail!("--source: {config} (see README: configuration)");
+    }
+    let db = ctx.db_path();
+    let cached = match db.exists() {
+        true => {
+            let store = Store::open_existing(&db)?;
+            let src = store.source(crate::sync::FILES_SOURCE)?;
+            src.map(|s| (store, std::path::PathBuf::from(s.location)))
+        }
+        false => None,
+    };
+    let Some((mut store, dir)) = cached else {
+        bail!(
+            "nothing to sync: {config}, and no org directory was synced before; `steward sync --org DIR` reads yours (see README: the org directory), `steward demo` installs the bundled one"
+        );
+    };
+    writeln!(
+        ctx.err,
+        "{config}: reading again the org directory the cache was synced from, {}",
+        dir.display()
+    )?;
+    sync_dir(ctx, &mut store, &dir, now)
+}
+
 pub fn config_check(ctx: &mut Ctx) -> Result<ExitCode> {
     let path = ctx.config_path();
     let Some(cfg) = ctx.config.as_deref() else {
@@ -222,7 +264,7 @@ fn age(now: Time, t: Time) -> String {
     }
 }
 
-pub fn status(ctx: &mut Ctx) -> Result<ExitCode> {
+pub fn status(ctx: &mut Ctx, person: Option<&str>) -> Result<ExitCode> {
     let now = ctx.now();
     let store = ctx.open_store()?;
     writeln!(
@@ -270,5 +312,43 @@ pub fn status(ctx: &mut Ctx) -> Result<ExitCode> {
         "decisions: {} recorded, {planned} planned (not yet applied)",
         decisions.len()
     )?;
+    if let Some(person) = person {
+        let snap = crate::policy::Snapshot::new(store.load_org()?);
+        let line = person_status(&store, &snap, person, now)?;
+        writeln!(ctx.out, "{line}")?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line on `person`: their scope, what waits for their decision, what
+/// they have planned.
+fn person_status(
+    store: &Store,
+    snap: &crate::policy::Snapshot,
+    person: &str,
+    now: Time,
+) -> Result<String> {
+    let scope = super::suggest::scope_for(snap, Some(person), now)?;
+    if scope.is_empty() {
+        return Ok(format!(
+            "as {person}: no area in scope (owns none, holds no delegation now)"
+        ));
+    }
+    let roots: Vec<&str> = scope
+        .roots
+        .iter()
+        .map(|&a| snap.org.areas[a].id.as_str())
+        .collect();
+    let decisions = store.decisions()?;
+    let waiting = crate::policy::undecided(
+        crate::policy::suggestions(snap, &scope, now),
+        &decisions,
+        now,
+    );
+    let planned = crate::apply::plan(store, snap, &scope)?.len();
+    Ok(format!(
+        "as {person}: scope {}; {} suggestion(s) to decide (`steward suggest --as {person}`), {planned} change(s) planned (`steward plan --as {person}`)",
+        roots.join(", "),
+        waiting.len()
+    ))
 }
