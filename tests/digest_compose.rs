@@ -157,7 +157,7 @@ fn the_nearest_delegate_hears_first_and_shifts_ahead_are_told_once_each() {
         "pure: same inputs, same digests"
     );
     assert!(
-        d.subject().contains("1 new, 1 shift soon"),
+        d.subject() == "steward: 1 new to decide; 1 shift soon, nothing to decide yet",
         "{}",
         d.subject()
     );

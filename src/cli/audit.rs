@@ -65,12 +65,13 @@ fn list(ctx: &mut Ctx, limit: usize) -> Result<ExitCode> {
         .audit_entries(Some(limit))?
         .into_iter()
         .map(|e| {
+            let detail = super::audit_detail::readable(&e.action, &e.detail);
             vec![
                 e.seq.to_string(),
                 e.at.to_rfc3339(),
                 who(&e.actor, e.via.as_ref()),
                 e.action,
-                e.detail,
+                detail,
             ]
         })
         .collect();

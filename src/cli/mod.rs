@@ -4,6 +4,7 @@
 
 pub mod args;
 mod audit;
+mod audit_detail;
 mod console;
 mod ctx;
 mod decide;

@@ -127,24 +127,30 @@ impl Digest {
         out
     }
 
-    /// A short subject line: counts only.
+    /// A short subject line: counts only. A shift whose grant holds only
+    /// while on call is not counted as to decide: its suggestion comes
+    /// when the shift starts.
     pub fn subject(&self) -> String {
+        let shifts = |n: usize| format!("{n} shift{} soon", if n == 1 { "" } else { "s" });
+        let later = self.upcoming.iter().filter(|u| u.only_while_oncall).count();
         let mut parts = Vec::new();
         if !self.new.is_empty() {
             parts.push(format!("{} new", self.new.len()));
         }
-        if !self.upcoming.is_empty() {
-            parts.push(format!(
-                "{} shift{} soon",
-                self.upcoming.len(),
-                if self.upcoming.len() == 1 { "" } else { "s" }
-            ));
+        if self.upcoming.len() > later {
+            parts.push(shifts(self.upcoming.len() - later));
         }
         let overdue = self.escalated.len() + self.overdue.len();
         if overdue > 0 {
             parts.push(format!("{overdue} overdue"));
         }
-        format!("steward: {} to decide", parts.join(", "))
+        let later = (later > 0).then(|| format!("{}, nothing to decide yet", shifts(later)));
+        match (parts.is_empty(), later) {
+            (false, None) => format!("steward: {} to decide", parts.join(", ")),
+            (false, Some(later)) => format!("steward: {} to decide; {later}", parts.join(", ")),
+            (true, Some(later)) => format!("steward: {later}"),
+            (true, None) => "steward: nothing to decide".to_string(),
+        }
     }
 }
 
