@@ -328,6 +328,12 @@ fn person_status(
     person: &str,
     now: Time,
 ) -> Result<String> {
+    if snap.person(person).is_none() {
+        // status says what is wrong rather than failing on it.
+        return Ok(format!(
+            "as {person}: not on the roster of this cache (check --as, or `me` in steward.toml)"
+        ));
+    }
     let scope = super::suggest::scope_for(snap, Some(person), now)?;
     if scope.is_empty() {
         return Ok(format!(
