@@ -335,6 +335,7 @@ fn write_resolved(
         mut warnings,
         seen_pairs,
         stale_feeds,
+        ..
     } = r;
     let fail = |e: crate::store::Error| format!("{e:#}");
     for (rotation, _) in &stale_feeds {
@@ -391,6 +392,8 @@ struct ResolvedSource {
     seen_pairs: Option<Vec<(String, String)>>,
     /// Feeds that failed (rotation id, why): their rotations keep the cache's.
     stale_feeds: Vec<(String, String)>,
+    /// Where each area was read.
+    origins: HashMap<String, String>,
 }
 
 type Resolved = Result<ResolvedSource, String>;
@@ -464,8 +467,10 @@ fn resolve(
     let mut out = Vec::new();
     // Which source first provided each canonical person (to drop duplicates).
     // Cached people of sources not replaced now keep theirs too.
-    let mut provided: std::collections::HashSet<String> =
-        cached_people.iter().map(|(_, p)| p.id.clone()).collect();
+    let mut provided: HashMap<String, (String, String)> = cached_people
+        .iter()
+        .map(|(s, p)| (p.id.clone(), (s.clone(), p.email.trim().to_lowercase())))
+        .collect();
     for (i, p) in pulled {
         let cfg = selected[i];
         let mut resolved = resolve_one(
@@ -487,7 +492,95 @@ fn resolve(
         }
         out.push((i, resolved));
     }
+    across_sources(&mut out, selected);
     out
+}
+
+/// After every pulled source is resolved: an area owned by a group gets
+/// that team's lead from any source (or a warning where it was read), and
+/// a team, rotation, area or entitlement id that two sources provide is an
+/// error for the later one naming both, unless both are in `precedence`:
+/// then the later one there gives it up.
+fn across_sources(out: &mut [(usize, Resolved)], selected: &[&SourceConfig]) {
+    let leads: HashMap<String, String> = out
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok())
+        .flat_map(|r| r.org.teams.iter())
+        .filter_map(|t| t.lead.clone().map(|l| (t.id.clone(), l)))
+        .collect();
+    for (_, r) in out.iter_mut() {
+        let Ok(r) = r else { continue };
+        for a in &mut r.org.areas {
+            let Some(group) = a.owner.strip_prefix("group:") else {
+                continue;
+            };
+            match leads.get(group) {
+                Some(lead) => a.owner = lead.clone(),
+                None => r.warnings.push(format!(
+                    "{}: area {} is owned by group {group}, which has no `steward.dev/lead` annotation, no `group_owners` entry and no team lead in any source; `steward check` reports it",
+                    r.origins.get(&a.id).map_or("catalog", String::as_str),
+                    a.id
+                )),
+            }
+        }
+    }
+    let mut first: HashMap<(&'static str, String), usize> = HashMap::new();
+    let mut conflicts: Vec<(usize, String)> = Vec::new();
+    let mut give_up: Vec<(usize, &'static str, String)> = Vec::new();
+    for (k, (i, r)) in out.iter().enumerate() {
+        let Ok(r) = r else { continue };
+        let ids = r
+            .org
+            .teams
+            .iter()
+            .map(|t| ("team", t.id.clone()))
+            .chain(r.org.rotations.iter().map(|x| ("rotation", x.id.clone())))
+            .chain(r.org.areas.iter().map(|x| ("area", x.id.clone())))
+            .chain(
+                r.org
+                    .entitlements
+                    .iter()
+                    .map(|x| ("entitlement", x.id.clone())),
+            );
+        for key in ids {
+            let Some(&j) = first.get(&key) else {
+                first.insert(key, k);
+                continue;
+            };
+            let (mine, theirs) = (selected[*i], selected[out[j].0]);
+            match (mine.precedence, theirs.precedence) {
+                (Some(a), Some(b)) if a < b => give_up.push((j, key.0, key.1)),
+                (Some(_), Some(_)) => give_up.push((k, key.0, key.1)),
+                _ => conflicts.push((
+                    k,
+                    format!(
+                        "{} {} is provided by both {} and {}{}: list both in `precedence` to say which counts, or provide it from one",
+                        key.0,
+                        key.1,
+                        theirs.name,
+                        mine.name,
+                        r.origins.get(&key.1).map(|o| format!(" ({o})")).unwrap_or_default()
+                    ),
+                )),
+            }
+        }
+    }
+    for (k, kind, id) in give_up {
+        if let Ok(r) = &mut out[k].1 {
+            match kind {
+                "team" => r.org.teams.retain(|t| t.id != id),
+                "rotation" => r.org.rotations.retain(|t| t.id != id),
+                "area" => r.org.areas.retain(|t| t.id != id),
+                _ => r.org.entitlements.retain(|t| t.id != id),
+            }
+        }
+    }
+    for (k, e) in conflicts {
+        out[k].1 = Err(match std::mem::replace(&mut out[k].1, Err(String::new())) {
+            Err(before) if !before.is_empty() => format!("{before}; {e}"),
+            _ => e,
+        });
+    }
 }
 
 /// Emails that name one person: each email (case-insensitively) and the id
@@ -544,7 +637,7 @@ fn resolve_one(
     by_email: &HashMap<String, String>,
     matcher: &PersonMatcher,
     entitlements: &[crate::model::Entitlement],
-    provided: &mut std::collections::HashSet<String>,
+    provided: &mut HashMap<String, (String, String)>,
     now: Time,
 ) -> Resolved {
     let Pulled {
@@ -553,6 +646,7 @@ fn resolve_one(
         feeds,
         mut warnings,
         failed_feeds,
+        origins,
     } = p;
     // This source's ids -> canonical ids, by email.
     let mut rename: HashMap<String, String> = HashMap::new();
@@ -581,35 +675,31 @@ fn resolve_one(
     if cfg.provides(Provides::People) {
         for mut person in std::mem::take(&mut org.people) {
             person.id = map(&person.id);
-            if provided.insert(person.id.clone()) {
-                people.push(person);
+            let email = person.email.trim().to_lowercase();
+            match provided.get(&person.id) {
+                None => {
+                    provided.insert(person.id.clone(), (cfg.name.clone(), email));
+                    people.push(person);
+                }
+                // The same id for two people (their emails differ).
+                Some((other, theirs))
+                    if *other != cfg.name
+                        && !email.is_empty()
+                        && !theirs.is_empty()
+                        && *theirs != email =>
+                {
+                    return Err(format!(
+                        "person {} is provided by both {other} ({theirs}) and {} ({email}): two people cannot share an id",
+                        person.id, cfg.name
+                    ));
+                }
+                Some(_) => {}
             }
         }
     }
     org.people = people;
 
-    let mut seen_pairs = None;
-    if let SourceSpec::Scim(settings) = &cfg.spec {
-        let mut pairs = Vec::new();
-        let mut unmapped = 0;
-        for g in &groups {
-            let ents = scim::group_entitlements(&cfg.name, settings, entitlements, g);
-            if ents.is_empty() {
-                unmapped += 1;
-            }
-            for e in ents {
-                for m in &g.members {
-                    pairs.push((map(m), e.clone()));
-                }
-            }
-        }
-        if unmapped > 0 {
-            tracing::info!(source = %cfg.name, unmapped, "groups mapped to neither a team nor an entitlement");
-        }
-        if cfg.provides(Provides::Grants) {
-            seen_pairs = Some(pairs);
-        }
-    }
+    let seen_pairs = group_pairs(cfg, &groups, entitlements, &map);
     let mut stale_feeds = failed_feeds;
     let window = ics_feed::window(cfg, now);
     for feed in feeds {
@@ -649,7 +739,38 @@ fn resolve_one(
         warnings,
         seen_pairs,
         stale_feeds,
+        origins,
     })
+}
+
+/// The (person, entitlement) memberships a SCIM source's groups give, when
+/// it provides grants.
+fn group_pairs(
+    cfg: &SourceConfig,
+    groups: &[crate::sources::UpstreamGroup],
+    entitlements: &[crate::model::Entitlement],
+    map: &impl Fn(&str) -> String,
+) -> Option<Vec<(String, String)>> {
+    let SourceSpec::Scim(settings) = &cfg.spec else {
+        return None;
+    };
+    let mut pairs = Vec::new();
+    let mut unmapped = 0;
+    for g in groups {
+        let ents = scim::group_entitlements(&cfg.name, settings, entitlements, g);
+        if ents.is_empty() {
+            unmapped += 1;
+        }
+        for e in ents {
+            for m in &g.members {
+                pairs.push((map(m), e.clone()));
+            }
+        }
+    }
+    if unmapped > 0 {
+        tracing::info!(source = %cfg.name, unmapped, "groups mapped to neither a team nor an entitlement");
+    }
+    cfg.provides(Provides::Grants).then_some(pairs)
 }
 
 /// Drops what `cfg` does not provide.

@@ -650,3 +650,114 @@ fn files_and_the_api_map_the_same_entities_the_same_way() {
     assert!(from_api.2.contains("payments-platform"), "{from_api:?}");
     assert_eq!(from_files, from_api);
 }
+
+/// A catalog whose tree is written only with `spec.children`, groups whose
+/// owner is a person by the config's `group_owners` or by another source's
+/// team lead, and one area id from two sources.
+#[test]
+fn children_group_owners_leads_from_other_sources_and_one_id_one_source() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let catalog = dir.join("catalog");
+    std::fs::create_dir_all(&catalog).unwrap();
+    std::fs::write(
+        catalog.join("groups.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: eng\nspec:\n  type: org\n  children: [team-a, group:default/team-b, team-c]\n---\n\
+apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n---\n\
+apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-b\nspec:\n  type: team\n  children: []\n---\n\
+apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-c\nspec:\n  type: team\n  children: []\n",
+    )
+    .unwrap();
+    std::fs::write(
+        catalog.join("systems.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: billing\nspec:\n  owner: group:team-a\n---\n\
+apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: ledger\nspec:\n  owner: team-b\n---\n\
+apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: vault\nspec:\n  owner: team-c\n",
+    )
+    .unwrap();
+    let org = dir.join("org");
+    std::fs::create_dir_all(&org).unwrap();
+    std::fs::write(
+        org.join("people.csv"),
+        "id,name,email,manager,status\njanelle.dawe,Janelle Dawe,janelle@example.com,,active\nomar,Omar K,omar@example.com,,active\n",
+    )
+    .unwrap();
+    // team-b's lead comes from the org directory (teams.toml).
+    std::fs::write(
+        org.join("teams.toml"),
+        "[[team]]\nid = \"platform\"\nname = \"Platform\"\nlead = \"omar\"\nmembers = [\"omar\"]\n",
+    )
+    .unwrap();
+    let config = |extra: &str, areas: &str| {
+        std::fs::write(org.join("areas.toml"), areas).unwrap();
+        write_config(
+            dir,
+            &format!(
+                "{extra}\n[[source]]\nkind = \"files\"\ndir = \"org\"\nprovides = [\"people\", \"areas\"]\n\n\
+[[source]]\nkind = \"files\"\nname = \"teams\"\ndir = \"org\"\nprovides = [\"teams\"]\n\n\
+[[source]]\nkind = \"backstage\"\nname = \"catalog\"\npath = \"catalog\"\ngroup_owners = {{ \"team-a\" = \"janelle.dawe\" }}\n"
+            ),
+        );
+    };
+    std::fs::write(
+        org.join("teams.toml"),
+        "[[team]]\nid = \"team-b\"\nname = \"Team B\"\nlead = \"omar\"\nmembers = [\"omar\"]\n",
+    )
+    .unwrap();
+    config(
+        "",
+        "[[area]]\nid = \"hr\"\nname = \"HR\"\nowner = \"omar\"\n",
+    );
+    let (code, out) = steward(dir, &["sync"]);
+    // team-b is in the catalog and in teams.toml: one id, two sources.
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("team team-b is provided by both teams and catalog"),
+        "{out}"
+    );
+    config(
+        "precedence = [\"teams\", \"catalog\"]",
+        "[[area]]\nid = \"hr\"\nname = \"HR\"\nowner = \"omar\"\n",
+    );
+    let (code, out) = steward(dir, &["sync"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("systems.yaml:15: area vault is owned by group team-c, which has no `steward.dev/lead` annotation, no `group_owners` entry and no team lead in any source"),
+        "{out}"
+    );
+    let store = steward::store::Store::open(&dir.join("steward.db")).unwrap();
+    let org_now = store.load_org().unwrap();
+    let owner = |id: &str| {
+        org_now
+            .areas
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| a.owner.clone())
+            .unwrap()
+    };
+    assert_eq!(owner("billing"), "janelle.dawe");
+    assert_eq!(owner("ledger"), "omar");
+    assert_eq!(owner("vault"), "group:team-c");
+    let parent = |id: &str| {
+        org_now
+            .teams
+            .iter()
+            .find(|t| t.id == id)
+            .and_then(|t| t.parent.clone())
+    };
+    assert_eq!(parent("team-a").as_deref(), Some("eng"));
+    assert_eq!(parent("team-c").as_deref(), Some("eng"));
+    drop(store);
+    // The same area id from the catalog and areas.toml.
+    config(
+        "precedence = [\"teams\", \"catalog\"]",
+        "[[area]]\nid = \"billing\"\nname = \"Billing\"\nowner = \"omar\"\n",
+    );
+    let (code, out) = steward(dir, &["sync"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("area billing is provided by both files and catalog (")
+            && out.contains("systems.yaml:1)"),
+        "{out}"
+    );
+}

@@ -103,12 +103,14 @@ fn credential_problem(c: &Credential) -> Option<String> {
 /// A feed URL's variable that is not set, or a catalog directory that is not one.
 fn spec_problem(s: &SourceConfig) -> Option<String> {
     match &s.spec {
-        SourceSpec::Ics { feeds } => feeds
+        SourceSpec::Ics { feeds, .. } => feeds
             .iter()
             .filter_map(|f| f.url_from_env.as_ref())
             .find(|v| std::env::var(v).is_err())
             .map(|v| format!("url_env: environment variable {v} is not set")),
-        SourceSpec::Backstage { path: Some(dir) } => match std::fs::metadata(dir) {
+        SourceSpec::Backstage {
+            path: Some(dir), ..
+        } => match std::fs::metadata(dir) {
             Ok(m) if m.is_dir() => None,
             Ok(_) => Some(format!("path: {} is not a directory", dir.display())),
             Err(e) => Some(format!("path: cannot read {}: {e}", dir.display())),

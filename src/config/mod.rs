@@ -100,6 +100,8 @@ use toml::Spanned;
 #[derive(Debug, Default, Deserialize)]
 struct RawConfig {
     me: Option<String>,
+    #[serde(default)]
+    precedence: Vec<String>,
     #[serde(default, rename = "source")]
     sources: Vec<Spanned<RawTable>>,
     #[serde(default)]
@@ -113,6 +115,9 @@ struct RawConfig {
 pub struct Config {
     /// The person steward acts as when `--as` is not given.
     pub me: Option<String>,
+    /// Source names, first first: which one's person, team, rotation, area
+    /// or entitlement counts when two provide the same id.
+    pub precedence: Vec<String>,
     /// Where it was read from.
     pub path: PathBuf,
     text: String,
@@ -170,6 +175,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, LoadError> {
         .collect();
     Ok(Config {
         me: raw.me,
+        precedence: raw.precedence,
         path: path.to_path_buf(),
         text: text.to_string(),
         raw: raw.sources,
@@ -207,17 +213,28 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl Config {
-    /// Top-level keys other than `me`, `source`, `digest` and `audit`, with their lines.
+    /// The line of a top-level key (1 when absent).
+    fn key_line(&self, key: &str) -> usize {
+        self.top_level
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(1, |(_, l)| *l)
+    }
+
+    /// Top-level keys other than `me`, `precedence`, `source`, `digest`,
+    /// `audit` and `serve`, with their lines.
     fn unknown_top_level(&self) -> Vec<ConfigError> {
         self.top_level
             .iter()
-            .filter(|(k, _)| !["me", "source", "digest", "audit", "serve"].contains(&k.as_str()))
+            .filter(|(k, _)| {
+                !["me", "precedence", "source", "digest", "audit", "serve"].contains(&k.as_str())
+            })
             .map(|(k, line)| ConfigError {
                 path: self.path.clone(),
                 line: *line,
                 source: None,
                 message: format!(
-                    "unknown key `{k}` (expected `me`, `[[source]]` tables, `[digest]`, `[audit]` and `[serve]`)"
+                    "unknown key `{k}` (expected `me`, `precedence`, `[[source]]` tables, `[digest]`, `[audit]` and `[serve]`)"
                 ),
             })
             .collect()

@@ -200,6 +200,12 @@ pub struct FeedConfig {
     /// carry a secret).
     pub url: String,
     pub url_from_env: Option<String>,
+    /// The zone of floating times and all-day dates when the calendar
+    /// names none (no `X-WR-TIMEZONE`).
+    pub tz: Option<String>,
+    /// A regex whose `person` group (or first group) is the person's name
+    /// in a SUMMARY.
+    pub summary_pattern: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,10 +225,15 @@ pub enum SourceSpec {
     },
     Ics {
         feeds: Vec<FeedConfig>,
+        /// The window feeds are expanded over, around the sync's time.
+        days_back: i64,
+        days_ahead: i64,
     },
     Backstage {
         /// A directory of catalog-info.yaml files, read instead of `url`.
         path: Option<PathBuf>,
+        /// Group -> the person who stands for it as an owner.
+        group_owners: BTreeMap<String, String>,
     },
 }
 
@@ -239,6 +250,9 @@ pub struct SourceConfig {
     pub provides: Vec<Provides>,
     pub http: HttpSettings,
     pub spec: SourceSpec,
+    /// Its place in the top-level `precedence` list (0 first), when listed:
+    /// the same id from two listed sources is taken from the earlier one.
+    pub precedence: Option<usize>,
 }
 
 impl SourceConfig {
@@ -249,7 +263,7 @@ impl SourceConfig {
                 .unwrap_or_else(|_| dir.clone())
                 .display()
                 .to_string(),
-            SourceSpec::Ics { feeds } => {
+            SourceSpec::Ics { feeds, .. } => {
                 let urls: Vec<String> = feeds
                     .iter()
                     .map(|f| match &f.url_from_env {
@@ -259,7 +273,9 @@ impl SourceConfig {
                     .collect();
                 urls.join(" ")
             }
-            SourceSpec::Backstage { path: Some(dir) } => std::fs::canonicalize(dir)
+            SourceSpec::Backstage {
+                path: Some(dir), ..
+            } => std::fs::canonicalize(dir)
                 .unwrap_or_else(|_| dir.clone())
                 .display()
                 .to_string(),
@@ -301,12 +317,20 @@ fn kind_keys(kind: SourceKind) -> &'static [&'static str] {
             "entitlements",
         ],
         SourceKind::PagerDuty => &["schedules", "rotations", "days_back", "days_ahead"],
-        SourceKind::Ics => &["feed"],
-        SourceKind::Backstage => &["path"],
+        SourceKind::Ics => &["feed", "days_back", "days_ahead"],
+        SourceKind::Backstage => &["path", "group_owners"],
     }
 }
 
-const FEED_KEYS: &[&str] = &["rotation", "name", "team", "url", "url_env"];
+const FEED_KEYS: &[&str] = &[
+    "rotation",
+    "name",
+    "team",
+    "url",
+    "url_env",
+    "tz",
+    "summary_pattern",
+];
 
 impl Config {
     /// Validates every `[[source]]` table: all of them, or every problem found.
@@ -328,6 +352,17 @@ impl Config {
                     out.push(s);
                 }
                 Err(mut e) => errors.append(&mut e),
+            }
+        }
+        for (rank, name) in self.precedence.iter().enumerate() {
+            match out.iter_mut().find(|s| s.name == *name) {
+                Some(s) => s.precedence = Some(rank),
+                None => errors.push(ConfigError {
+                    path: self.path.clone(),
+                    line: self.key_line("precedence"),
+                    source: None,
+                    message: format!("precedence names {name:?}, which is no configured source"),
+                }),
             }
         }
         if errors.is_empty() {
@@ -384,6 +419,7 @@ impl Config {
             provides,
             http,
             spec,
+            precedence: None,
         })
     }
 
@@ -423,9 +459,14 @@ impl Config {
                 schedules: r.strings("schedules").unwrap_or_default(),
                 rotations: r.string_map("rotations"),
             },
-            SourceKind::Ics => SourceSpec::Ics { feeds: feeds(r) },
+            SourceKind::Ics => SourceSpec::Ics {
+                feeds: feeds(r),
+                days_back: r.uint("days_back").unwrap_or(90) as i64,
+                days_ahead: r.uint("days_ahead").unwrap_or(400) as i64,
+            },
             SourceKind::Backstage => SourceSpec::Backstage {
                 path: catalog_dir.map(|d| self.base().join(d)),
+                group_owners: r.string_map("group_owners"),
             },
         }
     }
@@ -584,7 +625,9 @@ fn feeds(r: &mut Reader) -> Vec<FeedConfig> {
             if !FEED_KEYS.contains(&k.as_str()) {
                 r.err_at(
                     line,
-                    format!("feed #{n}: unknown key `{k}` (rotation, name, team, url, url_env)"),
+                    format!(
+                        "feed #{n}: unknown key `{k}` (rotation, name, team, url, url_env, tz, summary_pattern)"
+                    ),
                 );
             }
         }
@@ -610,12 +653,29 @@ fn feeds(r: &mut Reader) -> Vec<FeedConfig> {
         if url_from_env.is_none() && !is_http_url(&url) {
             r.err_at(line, format!("feed {rotation}: {}", not_http(&url)));
         }
+        let tz = s("tz");
+        if let Some(z) = &tz
+            && crate::sources::files::ics::Zone::named(z).is_none()
+        {
+            r.err_at(
+                line,
+                format!("feed {rotation}: tz {z:?} is not an IANA or Windows time zone name"),
+            );
+        }
+        let summary_pattern = s("summary_pattern");
+        if let Some(p) = &summary_pattern
+            && let Err(e) = regex::Regex::new(p)
+        {
+            r.err_at(line, format!("feed {rotation}: summary_pattern: {e}"));
+        }
         out.push(FeedConfig {
             rotation,
             name: s("name"),
             team: s("team"),
             url,
             url_from_env,
+            tz,
+            summary_pattern,
         });
     }
     out

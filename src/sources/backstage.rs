@@ -38,6 +38,7 @@ pub struct Backstage {
     base: String,
     /// A directory of catalog-info.yaml files, read instead of the API.
     dir: Option<PathBuf>,
+    group_owners: BTreeMap<String, String>,
     fetcher: Arc<Fetcher>,
 }
 
@@ -75,8 +76,12 @@ impl Backstage {
             name: cfg.name.clone(),
             base: cfg.url.clone().unwrap_or_default(),
             dir: match &cfg.spec {
-                SourceSpec::Backstage { path } => path.clone(),
+                SourceSpec::Backstage { path, .. } => path.clone(),
                 _ => None,
+            },
+            group_owners: match &cfg.spec {
+                SourceSpec::Backstage { group_owners, .. } => group_owners.clone(),
+                _ => BTreeMap::new(),
             },
             fetcher: Arc::new(fetcher),
         })
@@ -181,7 +186,22 @@ fn spec_list(e: &Entity, key: &str) -> Vec<String> {
 
 /// Turns catalog entities into people, teams and areas.
 pub fn convert(source: &str, entities: &[Entity]) -> Pulled {
+    convert_with(source, entities, &BTreeMap::new(), &HashMap::new())
+}
+
+/// Like [`convert`], with the config's `group_owners` (group -> person) and
+/// where each entity was read (`file:line`, by entity key; the entity's ref
+/// where absent). An area owned by a group that neither its annotation nor
+/// `group_owners` gives a person keeps `group:NAME`: `sync` looks for that
+/// team's lead in every source.
+pub fn convert_with(
+    _source: &str,
+    entities: &[Entity],
+    group_owners: &BTreeMap<String, String>,
+    origins: &HashMap<String, String>,
+) -> Pulled {
     let mut pulled = Pulled::default();
+    let mut children: HashMap<String, String> = HashMap::new();
     let mut members: HashMap<String, Vec<String>> = HashMap::new();
     let mut leads: HashMap<String, String> = HashMap::new();
     for e in entities {
@@ -222,6 +242,12 @@ pub fn convert(source: &str, entities: &[Entity]) -> Pulled {
                 }
                 if let Some(l) = e.metadata.annotations.get(LEAD_ANNOTATION) {
                     leads.insert(id.clone(), parse_ref(l, "user").1);
+                } else if let Some(p) = group_owners.get(&id) {
+                    leads.insert(id.clone(), parse_ref(p, "user").1);
+                }
+                // The tree is written either way: `parent`, or `children`.
+                for c in spec_list(e, "children") {
+                    children.insert(parse_ref(&c, "group").1, id.clone());
                 }
                 let title = e
                     .spec
@@ -248,8 +274,24 @@ pub fn convert(source: &str, entities: &[Entity]) -> Pulled {
         m.dedup();
         t.members = m;
         t.lead = leads.get(&t.id).cloned();
+        if t.parent.is_none() {
+            t.parent = children.get(&t.id).cloned();
+        }
     }
-    let mut unowned = 0;
+    areas(entities, &leads, group_owners, origins, &mut pulled);
+    pulled
+}
+
+/// Domains, systems, components and resources become areas; an area owned
+/// by a group gets the group's lead or `group_owners` person, else keeps
+/// `group:NAME`.
+fn areas(
+    entities: &[Entity],
+    leads: &HashMap<String, String>,
+    group_owners: &BTreeMap<String, String>,
+    origins: &HashMap<String, String>,
+    pulled: &mut Pulled,
+) {
     for e in entities {
         let kind = e.kind.to_lowercase();
         let parent = match kind.as_str() {
@@ -265,16 +307,21 @@ pub fn convert(source: &str, entities: &[Entity]) -> Pulled {
             (Some(o), _) => parse_ref(o, "user").1,
             (None, Some(o)) => match parse_ref(o, "group") {
                 (k, id) if k == "user" => id,
-                (_, group) => leads.get(&group).cloned().unwrap_or_else(|| {
-                    unowned += 1;
-                    format!("group:{group}")
-                }),
+                (_, group) => leads
+                    .get(&group)
+                    .or_else(|| group_owners.get(&group))
+                    .cloned()
+                    .unwrap_or_else(|| format!("group:{group}")),
             },
-            (None, None) => {
-                unowned += 1;
-                String::new()
-            }
+            (None, None) => String::new(),
         };
+        pulled.origins.insert(
+            id_of(e),
+            origins
+                .get(&entity_key(e))
+                .cloned()
+                .unwrap_or_else(|| format!("{kind}:{}", id_of(e))),
+        );
         pulled.org.areas.push(Area {
             id: id_of(e),
             name: e
@@ -290,12 +337,6 @@ pub fn convert(source: &str, entities: &[Entity]) -> Pulled {
             escalate_days: DEFAULT_ESCALATE_DAYS,
         });
     }
-    if unowned > 0 {
-        pulled.warnings.push(format!(
-            "source {source}: {unowned} catalog entit(y/ies) owned by a group without a `{LEAD_ANNOTATION}` annotation (or with no owner); their owner is left as group:NAME for `steward check` to report"
-        ));
-    }
-    pulled
 }
 
 impl Source for Backstage {
@@ -306,7 +347,12 @@ impl Source for Backstage {
     async fn pull(&self, _now: Time) -> Result<Pulled> {
         let Some(dir) = self.dir.clone() else {
             let entities = self.entities().await?;
-            return Ok(convert(&self.name, &entities));
+            return Ok(convert_with(
+                &self.name,
+                &entities,
+                &self.group_owners,
+                &HashMap::new(),
+            ));
         };
         let progress = self.fetcher.progress.clone();
         let read =
@@ -314,7 +360,12 @@ impl Source for Backstage {
                 .await
                 .map_err(|e| anyhow::anyhow!("reading the catalog directory stopped: {e}"))?;
         let catalog = read.with_context(|| format!("source {}", self.name))?;
-        let mut pulled = convert(&self.name, &catalog.entities);
+        let mut pulled = convert_with(
+            &self.name,
+            &catalog.entities,
+            &self.group_owners,
+            &catalog.origins,
+        );
         if let Some((n, first)) = catalog.skipped {
             pulled.warnings.push(format!(
                 "source {}: {n} YAML document(s) are not Backstage entities (no backstage.io apiVersion, or neither apiVersion nor kind) and were skipped (the first at {first})",
@@ -340,6 +391,8 @@ pub struct Catalog {
     pub entities: Vec<Entity>,
     /// Documents that were not entities: how many, and where the first was.
     pub skipped: Option<(usize, String)>,
+    /// Where each entity is defined (`file:line`), by entity key.
+    pub origins: HashMap<String, String>,
 }
 
 /// Reads every `*.yaml`/`*.yml` file under `dir` (sorted by path; hidden
@@ -374,6 +427,7 @@ pub fn read_catalog_dir(dir: &Path, mut on_file: impl FnMut(usize)) -> Result<Ca
             });
         }
     }
+    catalog.origins = seen;
     if catalog.entities.is_empty() {
         // An empty checkout or mount would otherwise wipe the cached catalog.
         bail!(
@@ -413,6 +467,8 @@ pub struct ParsedFile {
     pub entities: Vec<(Entity, usize)>,
     /// Documents that were not entities: how many, and where the first was.
     pub skipped: Option<(usize, String)>,
+    /// Where each entity is defined (`file:line`), by entity key.
+    pub origins: HashMap<String, String>,
 }
 
 /// Parses one YAML stream of catalog entities (`---`-separated documents).
@@ -682,7 +738,43 @@ mod tests {
             area("payments-db").parent.as_deref(),
             Some("payments-platform")
         );
-        assert_eq!(p.warnings.len(), 1);
+        // A group owner without a lead is left for `sync` to resolve.
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert_eq!(p.origins["payments-db"], "resource:payments-db");
+    }
+
+    #[test]
+    fn the_tree_from_children_and_owners_from_the_config() {
+        let entities: Vec<Entity> = serde_json::from_value(serde_json::json!([
+            {"kind": "Group", "metadata": {"name": "eng"}, "spec": {"type": "org", "children": ["group:default/team-a", "team-b"]}},
+            {"kind": "Group", "metadata": {"name": "team-a"}, "spec": {"type": "team", "children": []}},
+            {"kind": "Group", "metadata": {"name": "team-b"}, "spec": {"type": "team", "children": []}},
+            {"kind": "System", "metadata": {"name": "billing"}, "spec": {"owner": "group:team-a"}},
+            {"kind": "System", "metadata": {"name": "ledger"}, "spec": {"owner": "team-b"}}
+        ]))
+        .unwrap();
+        let owners = BTreeMap::from([("team-a".to_string(), "janelle.dawe".to_string())]);
+        let origins = HashMap::from([(
+            "system:default/ledger".to_string(),
+            "catalog/ledger.yaml:3".to_string(),
+        )]);
+        let p = convert_with("bs", &entities, &owners, &origins);
+        let parent = |id: &str| {
+            p.org
+                .teams
+                .iter()
+                .find(|t| t.id == id)
+                .unwrap()
+                .parent
+                .clone()
+        };
+        assert_eq!(parent("team-a").as_deref(), Some("eng"));
+        assert_eq!(parent("team-b").as_deref(), Some("eng"));
+        assert_eq!(parent("eng"), None);
+        let area = |id: &str| p.org.areas.iter().find(|a| a.id == id).unwrap();
+        assert_eq!(area("billing").owner, "janelle.dawe");
+        assert_eq!(area("ledger").owner, "group:team-b");
+        assert_eq!(p.origins["ledger"], "catalog/ledger.yaml:3");
     }
 }
 

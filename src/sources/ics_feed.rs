@@ -7,26 +7,37 @@
 use super::files::ics::{FeedOptions, Window};
 use super::http::{Fetcher, shown};
 use super::{Pulled, RawFeed, Source};
-use crate::config::{FeedConfig, SourceConfig};
+use crate::config::{FeedConfig, SourceConfig, SourceSpec};
 use crate::model::Time;
 use anyhow::{Result, bail};
 use reqwest::Url;
 use std::sync::Arc;
 
-/// Days before and after the sync's `now` whose shifts a feed gives.
-pub const DAYS_BACK: i64 = 90;
-pub const DAYS_AHEAD: i64 = 400;
-
 /// The window `cfg`'s feeds are expanded over at `now`.
-pub fn window(_cfg: &SourceConfig, now: Time) -> Window {
-    Window::around(now, DAYS_BACK, DAYS_AHEAD)
+pub fn window(cfg: &SourceConfig, now: Time) -> Window {
+    match &cfg.spec {
+        SourceSpec::Ics {
+            days_back,
+            days_ahead,
+            ..
+        } => Window::around(now, *days_back, *days_ahead),
+        _ => Window::around(now, 90, 400),
+    }
 }
 
 /// How feed `rotation` of `cfg` is read.
-pub fn options(_cfg: &SourceConfig, _rotation: &str, window: Window) -> FeedOptions {
+pub fn options(cfg: &SourceConfig, rotation: &str, window: Window) -> FeedOptions {
+    let feed = match &cfg.spec {
+        SourceSpec::Ics { feeds, .. } => feeds.iter().find(|f| f.rotation == rotation),
+        _ => None,
+    };
     FeedOptions {
         window: Some(window),
-        ..FeedOptions::default()
+        tz: feed.and_then(|f| f.tz.clone()),
+        // Checked by the config; a bad one is no pattern.
+        summary_pattern: feed
+            .and_then(|f| f.summary_pattern.as_deref())
+            .and_then(|p| regex::Regex::new(p).ok()),
     }
 }
 

@@ -52,6 +52,8 @@ pub struct Pulled {
     /// Feeds that could not be read: rotation id and why. Their rotations
     /// keep what the cache has (see `sync`).
     pub failed_feeds: Vec<(String, String)>,
+    /// Where each area was read (`file:line`, or the catalog entity's ref).
+    pub origins: std::collections::HashMap<String, String>,
 }
 
 /// One connector.
@@ -95,7 +97,7 @@ impl AnySource {
             SourceSpec::PagerDuty { .. } => {
                 AnySource::PagerDuty(pagerduty::PagerDuty::new(cfg, fetcher, token.as_deref())?)
             }
-            SourceSpec::Ics { feeds } => AnySource::Ics(ics_feed::IcsFeeds::new(
+            SourceSpec::Ics { feeds, .. } => AnySource::Ics(ics_feed::IcsFeeds::new(
                 cfg,
                 feeds,
                 fetcher,
