@@ -227,129 +227,118 @@ struct TeamPlan {
     word: &'static str,
 }
 
-/// Grants under construction, with the entitlements each person holds.
-struct Grants<'a> {
-    people: &'a [Person],
-    ents: &'a [Entitlement],
-    list: Vec<Grant>,
-    /// Per person: entitlement indexes held (about ten, so a scan is fastest).
-    taken: Vec<Vec<u32>>,
+/// The team tree: company, then divisions, departments and leaf teams, in
+/// that order, so that each level is a range of indexes.
+struct Tree {
+    teams: Vec<TeamPlan>,
+    /// Teams above the leaves (company, divisions, departments).
+    internal: usize,
+    div_start: usize,
+    dept_start: usize,
+    leaf_start: usize,
+    leaf_count: usize,
 }
 
-impl Grants<'_> {
-    /// Adds a grant unless the person already holds that entitlement.
-    fn add(
-        &mut self,
-        (p, e): (usize, usize),
-        by: Option<&str>,
-        at: Time,
-        basis: Basis,
-        expires: Option<Time>,
-    ) -> bool {
-        let held = &mut self.taken[p];
-        if held.contains(&(e as u32)) {
-            return false;
+impl Tree {
+    fn leaves(&self) -> std::ops::Range<usize> {
+        self.leaf_start..self.teams.len()
+    }
+
+    fn team(&mut self, plan: TeamPlan) -> usize {
+        let t = self.teams.len();
+        if let Some(p) = plan.parent {
+            self.teams[p].children.push(t);
         }
-        held.push(e as u32);
-        self.list.push(Grant {
-            person: self.people[p].id.clone(),
-            entitlement: self.ents[e].id.clone(),
-            granted_by: by.map(str::to_string),
-            granted_at: at,
-            basis,
-            expires,
-        });
-        true
+        self.teams.push(plan);
+        t
     }
 }
 
-/// A synthetic organization of `people` people (exactly), the same for the
-/// same `seed` and `now`.
-pub fn generate(people: usize, seed: u64, now: Time) -> Org {
-    if people == 0 {
-        return Org::default();
+fn team_plan(
+    id: String,
+    name: String,
+    parent: Option<usize>,
+    lead: usize,
+    word: &'static str,
+) -> TeamPlan {
+    TeamPlan {
+        id,
+        name,
+        parent,
+        lead,
+        members: vec![],
+        children: vec![],
+        word,
     }
-    // Whole seconds, as the org directory's files hold times.
-    let now = now.trunc_subsecs(0);
-    let mut rng = Rng(seed ^ 0x5354_4557_4152_4421);
-    let n = people;
-    let days = |d: i64| Duration::days(d);
-    let hours = |h: i64| Duration::hours(h);
+}
 
-    // ---- team tree: company -> divisions -> departments -> leaf teams
+/// Company -> divisions -> departments -> leaf teams, about 9.5 people a
+/// leaf team; internal teams are led by the first people.
+fn grow_tree(rng: &mut Rng, n: usize) -> Tree {
     let leaf_count = ((n as f64) / 9.5).round().max(1.0) as usize;
     let fanout = ((leaf_count as f64).cbrt().ceil() as usize).max(1);
     let dept_count = leaf_count.div_ceil(fanout);
     let div_count = dept_count.div_ceil(fanout);
     let internal = 1 + div_count + dept_count;
-
     let mut ids = Ids::default();
-    let mut teams: Vec<TeamPlan> = Vec::with_capacity(internal + leaf_count);
+    let mut tree = Tree {
+        teams: Vec::with_capacity(internal + leaf_count),
+        internal,
+        div_start: 1,
+        dept_start: 1 + div_count,
+        leaf_start: internal,
+        leaf_count,
+    };
     let lead_of = |t: usize| t % n;
-    teams.push(TeamPlan {
-        id: ids.unique("company"),
-        name: "Company".into(),
-        parent: None,
-        lead: lead_of(0),
-        members: vec![],
-        children: vec![],
-        word: "company",
-    });
+    tree.team(team_plan(
+        ids.unique("company"),
+        "Company".into(),
+        None,
+        lead_of(0),
+        "company",
+    ));
     for d in 0..div_count {
         let word = DIVISIONS[d % DIVISIONS.len()];
-        let t = teams.len();
-        teams.push(TeamPlan {
-            id: ids.unique(word),
-            name: title(word),
-            parent: Some(0),
-            lead: lead_of(t),
-            members: vec![],
-            children: vec![],
+        let t = tree.teams.len();
+        tree.team(team_plan(
+            ids.unique(word),
+            title(word),
+            Some(0),
+            lead_of(t),
             word,
-        });
-        teams[0].children.push(t);
+        ));
     }
-    let div_start = 1;
-    let dept_start = teams.len();
     for k in 0..dept_count {
         let word = DEPARTMENTS[rng.below(DEPARTMENTS.len())];
-        let parent = div_start + k / fanout;
-        let t = teams.len();
-        teams.push(TeamPlan {
-            id: ids.unique(word),
-            name: title(word),
-            parent: Some(parent),
-            lead: lead_of(t),
-            members: vec![],
-            children: vec![],
+        let parent = tree.div_start + k / fanout;
+        let t = tree.teams.len();
+        tree.team(team_plan(
+            ids.unique(word),
+            title(word),
+            Some(parent),
+            lead_of(t),
             word,
-        });
-        teams[parent].children.push(t);
+        ));
     }
-    let leaf_start = teams.len();
     for i in 0..leaf_count {
-        let parent = dept_start + i / fanout;
-        let word = teams[parent].word;
+        let parent = tree.dept_start + i / fanout;
+        let word = tree.teams[parent].word;
         let leaf = LEAVES[rng.below(LEAVES.len())];
-        let t = teams.len();
-        teams.push(TeamPlan {
-            id: ids.unique(&format!("{word}-{leaf}")),
-            name: format!("{} {}", title(word), title(leaf)),
-            parent: Some(parent),
-            lead: 0,
-            members: vec![],
-            children: vec![],
-            word,
-        });
-        teams[parent].children.push(t);
+        let id = ids.unique(&format!("{word}-{leaf}"));
+        let name = format!("{} {}", title(word), title(leaf));
+        tree.team(team_plan(id, name, Some(parent), 0, word));
     }
     // Internal teams: their lead is their only direct member.
-    for t in teams.iter_mut().take(internal) {
+    for t in tree.teams.iter_mut().take(internal) {
         t.members.push(t.lead);
     }
+    tree
+}
 
-    // ---- leaf sizes: the people left after the managers, 5-12 a team
-    let pool = n.saturating_sub(internal);
+/// Leaf sizes: the people left after the managers, 5-12 a team.
+fn leaf_sizes(rng: &mut Rng, n: usize, tree: &Tree) -> Vec<usize> {
+    let leaf_count = tree.leaf_count;
+    let pool = n.saturating_sub(tree.internal);
     let mut sizes = vec![pool / leaf_count; leaf_count];
     for s in sizes.iter_mut().take(pool % leaf_count) {
         *s += 1;
@@ -362,10 +351,13 @@ pub fn generate(people: usize, seed: u64, now: Time) -> Org {
             sizes[j] += delta;
         }
     }
+    sizes
+}
 
-    // ---- people
+/// `n` people with names drawn from the lists, ids unique.
+fn roster(rng: &mut Rng, n: usize) -> Vec<Person> {
     let mut name_count: HashMap<(usize, usize), u32> = HashMap::new();
-    let mut person_list: Vec<Person> = Vec::with_capacity(n);
+    let mut people = Vec::with_capacity(n);
     for _ in 0..n {
         let (f, l) = (rng.below(FIRST.len()), rng.below(LAST.len()));
         let c = name_count.entry((f, l)).or_insert(0);
@@ -375,7 +367,7 @@ pub fn generate(people: usize, seed: u64, now: Time) -> Org {
         } else {
             format!("{}.{}{}", FIRST[f], LAST[l], c)
         };
-        person_list.push(Person {
+        people.push(Person {
             email: format!("{id}@example.com"),
             name: format!("{} {}", title(FIRST[f]), title(LAST[l])),
             id,
@@ -383,12 +375,18 @@ pub fn generate(people: usize, seed: u64, now: Time) -> Org {
             status: Status::Active,
         });
     }
-    // Leaf members, in order, after the managers; the first is the lead.
-    // `former[p]`: the leaf team of someone who left (no longer listed).
+    people
+}
+
+/// Leaf members, in order, after the managers (the first is the lead), and
+/// everyone's manager. Returns each person's leaf team.
+fn staff(tree: &mut Tree, sizes: &[usize], people: &mut [Person]) -> Vec<Option<usize>> {
+    let n = people.len();
+    let teams = &mut tree.teams;
     let mut leaf_of: Vec<Option<usize>> = vec![None; n];
-    let mut next = internal.min(n);
+    let mut next = tree.internal.min(n);
     for (i, &size) in sizes.iter().enumerate() {
-        let t = leaf_start + i;
+        let t = tree.leaf_start + i;
         for _ in 0..size {
             if next >= n {
                 break;
@@ -406,40 +404,49 @@ pub fn generate(people: usize, seed: u64, now: Time) -> Org {
         let parent_lead = teams[t].parent.map(|p| teams[p].lead);
         for &m in &teams[t].members {
             let manager = if m == lead { parent_lead } else { Some(lead) };
-            person_list[m].manager = manager
-                .filter(|&x| x != m)
-                .map(|x| person_list[x].id.clone());
+            people[m].manager = manager.filter(|&x| x != m).map(|x| people[x].id.clone());
         }
     }
-    // About 1.5% of leaf members (never leads) have left: off the roster, grants kept.
+    leaf_of
+}
+
+/// About 1.5% of leaf members (never leads) have left: off the roster,
+/// grants kept. Returns who.
+fn departures(rng: &mut Rng, tree: &mut Tree, people: &mut [Person]) -> Vec<usize> {
     let mut left: Vec<usize> = Vec::new();
-    for team in teams.iter_mut().skip(leaf_start) {
+    for team in tree.teams.iter_mut().skip(tree.leaf_start) {
         let lead = team.lead;
         team.members.retain(|&m| {
             let leaves = m != lead && rng.chance(0.015);
             if leaves {
-                person_list[m].status = Status::Left;
+                people[m].status = Status::Left;
                 left.push(m);
             }
             !leaves
         });
     }
-    let active = |p: usize, people: &[Person]| people[p].status == Status::Active;
+    left
+}
 
-    // ---- rotations: one per 2-3 consecutive leaf teams, weekly shifts
-    struct RotationPlan {
-        owner_leaf: usize,
-        members: Vec<usize>,
-        shifts: Vec<(usize, Time, Time)>,
-        /// Index in `shifts` of the shift covering `now`.
-        current: usize,
-    }
-    let mut rotation_plans: Vec<RotationPlan> = Vec::new();
+/// One rotation while building.
+struct RotationPlan {
+    owner_leaf: usize,
+    members: Vec<usize>,
+    shifts: Vec<(usize, Time, Time)>,
+    /// Index in `shifts` of the shift covering `now`.
+    current: usize,
+}
+
+/// One rotation per 2-3 consecutive leaf teams, weekly shifts from four
+/// weeks before `now` to four weeks after.
+fn rotation_plans(rng: &mut Rng, tree: &Tree, now: Time) -> Vec<RotationPlan> {
+    let mut plans = Vec::new();
     let mut i = 0;
-    while i < leaf_count {
-        let group = (2 + rng.below(2)).min(leaf_count - i);
+    while i < tree.leaf_count {
+        let group = (2 + rng.below(2)).min(tree.leaf_count - i);
         let mut members = Vec::new();
-        for team in &teams[(leaf_start + i)..(leaf_start + i + group)] {
+        let first_leaf = tree.leaf_start + i;
+        for team in &tree.teams[first_leaf..(first_leaf + group)] {
             let take = 2 + rng.below(2);
             let len = team.members.len();
             let start = rng.below(len.max(1));
@@ -448,24 +455,21 @@ pub fn generate(people: usize, seed: u64, now: Time) -> Org {
             }
         }
         if !members.is_empty() {
-            let first = now - days(28) - hours(rng.range(0, 7 * 24));
+            let first = now - Duration::days(28) - Duration::hours(rng.range(0, 7 * 24));
             let offset = rng.below(members.len());
             let shifts: Vec<(usize, Time, Time)> = (0..9)
                 .map(|k| {
-                    let start = first + days(7 * k as i64);
-                    (
-                        members[(offset + k) % members.len()],
-                        start,
-                        start + days(7),
-                    )
+                    let start = first + Duration::days(7 * k as i64);
+                    let person = members[(offset + k) % members.len()];
+                    (person, start, start + Duration::days(7))
                 })
                 .collect();
             let current = shifts
                 .iter()
                 .position(|&(_, s, e)| s <= now && now < e)
                 .unwrap_or(0);
-            rotation_plans.push(RotationPlan {
-                owner_leaf: leaf_start + i,
+            plans.push(RotationPlan {
+                owner_leaf: first_leaf,
                 members,
                 shifts,
                 current,
@@ -473,18 +477,55 @@ pub fn generate(people: usize, seed: u64, now: Time) -> Org {
         }
         i += group;
     }
-    let mut owns_rotation = vec![false; teams.len()];
-    let mut in_rotation = vec![false; n];
-    for r in &rotation_plans {
-        owns_rotation[r.owner_leaf] = true;
-        for &m in &r.members {
-            in_rotation[m] = true;
-        }
-    }
+    plans
+}
 
-    // ---- areas: one per team; leaf areas hold the working entitlements
+/// One area per team, its entitlements, and each team's entitlements by kind.
+struct Areas {
+    areas: Vec<Area>,
+    entitlements: Vec<Entitlement>,
+    ent_of: Vec<BTreeMap<&'static str, usize>>,
+    /// Per team: whether its area is tagged `pii` or `hipaa`.
+    sensitive: Vec<bool>,
+}
+
+/// The entitlement kinds of team `t`'s area: leaf areas hold the working
+/// ones (deploy and admin always where a rotation is owned).
+fn entitlement_kinds(
+    rng: &mut Rng,
+    tree: &Tree,
+    t: usize,
+    owns_rotation: bool,
+) -> Vec<(&'static str, &'static str)> {
+    if t == 0 {
+        vec![("sso", "Single sign-on"), ("chat", "Company chat")]
+    } else if t < tree.dept_start {
+        vec![("wiki", "Division wiki")]
+    } else if t < tree.leaf_start {
+        vec![
+            ("dashboard", "Department dashboard"),
+            ("reports", "Reports"),
+        ]
+    } else {
+        let mut k = vec![("read", "Read"), ("write", "Write")];
+        if owns_rotation || rng.chance(0.6) {
+            k.push(("deploy", "Deploy"));
+        }
+        if owns_rotation || rng.chance(0.4) {
+            k.push(("admin", "Administer"));
+        }
+        k
+    }
+}
+
+fn plan_areas(rng: &mut Rng, tree: &Tree, people: &[Person], rotations: &[RotationPlan]) -> Areas {
+    let teams = &tree.teams;
+    let mut owns_rotation = vec![false; teams.len()];
+    for r in rotations {
+        owns_rotation[r.owner_leaf] = true;
+    }
     let mut tags: Vec<Vec<String>> = vec![Vec::new(); teams.len()];
-    for tag in tags.iter_mut().skip(leaf_start) {
+    for tag in tags.iter_mut().skip(tree.leaf_start) {
         if rng.chance(0.15) {
             tag.push("pii".into());
         }
@@ -492,122 +533,124 @@ pub fn generate(people: usize, seed: u64, now: Time) -> Org {
             tag.push("hipaa".into());
         }
     }
-    let sensitive = |t: usize| !tags[t].is_empty();
-    let mut areas: Vec<Area> = Vec::with_capacity(teams.len());
-    let mut entitlements: Vec<Entitlement> = Vec::new();
-    // Per team: entitlement indexes by kind.
-    let mut ent_of: Vec<BTreeMap<&'static str, usize>> = vec![BTreeMap::new(); teams.len()];
+    let mut out = Areas {
+        areas: Vec::with_capacity(teams.len()),
+        entitlements: Vec::new(),
+        ent_of: vec![BTreeMap::new(); teams.len()],
+        sensitive: tags.iter().map(|t| !t.is_empty()).collect(),
+    };
     for (t, team) in teams.iter().enumerate() {
-        let kinds: Vec<(&'static str, &'static str)> = if t == 0 {
-            vec![("sso", "Single sign-on"), ("chat", "Company chat")]
-        } else if t < dept_start {
-            vec![("wiki", "Division wiki")]
-        } else if t < leaf_start {
-            vec![
-                ("dashboard", "Department dashboard"),
-                ("reports", "Reports"),
-            ]
-        } else {
-            let mut k = vec![("read", "Read"), ("write", "Write")];
-            if owns_rotation[t] || rng.chance(0.6) {
-                k.push(("deploy", "Deploy"));
-            }
-            if owns_rotation[t] || rng.chance(0.4) {
-                k.push(("admin", "Administer"));
-            }
-            k
-        };
-        for (kind, label) in kinds {
-            ent_of[t].insert(kind, entitlements.len());
-            entitlements.push(Entitlement {
+        for (kind, label) in entitlement_kinds(rng, tree, t, owns_rotation[t]) {
+            out.ent_of[t].insert(kind, out.entitlements.len());
+            out.entitlements.push(Entitlement {
                 id: format!("{}:{kind}", team.id),
                 area: team.id.clone(),
                 name: format!("{label}: {}", team.name),
                 upstream: Some(format!("scim:group/{}-{kind}", team.id)),
             });
         }
-        let area_tags = tags[t].clone();
-        let notes = match (
+        let area_tags = std::mem::take(&mut tags[t]);
+        let (hipaa, pii) = (
             area_tags.iter().any(|x| x == "hipaa"),
             area_tags.iter().any(|x| x == "pii"),
-        ) {
+        );
+        let notes = match (hipaa, pii) {
             (true, _) => "Contains patient records: covered by our HIPAA BAA; never export outside production.".to_string(),
             (false, true) => "Holds customer personal data: exports need a DPA review.".to_string(),
             _ if t == 0 => "Root of the ownership tree.".to_string(),
             _ => String::new(),
         };
-        let review_days = if area_tags.iter().any(|x| x == "hipaa") {
-            30
-        } else if area_tags.iter().any(|x| x == "pii") {
-            60
-        } else {
-            DEFAULT_REVIEW_DAYS
+        let review_days = match (hipaa, pii) {
+            (true, _) => 30,
+            (false, true) => 60,
+            _ => DEFAULT_REVIEW_DAYS,
         };
-        areas.push(Area {
+        out.areas.push(Area {
             id: team.id.clone(),
             name: format!("{} systems", team.name),
             parent: team.parent.map(|p| teams[p].id.clone()),
-            owner: person_list[team.lead].id.clone(),
+            owner: people[team.lead].id.clone(),
             tags: area_tags,
             notes,
             review_days,
             escalate_days: DEFAULT_ESCALATE_DAYS,
         });
     }
+    out
+}
 
-    // ---- trainings
+/// Trainings: everyone's security awareness, data privacy in sensitive
+/// teams, the on-call bootcamp for rotation members. Returns what each
+/// person holds, and the records.
+fn trainings(
+    rng: &mut Rng,
+    tree: &Tree,
+    people: &[Person],
+    rotations: &[RotationPlan],
+    areas: &Areas,
+    now: Time,
+) -> (Vec<[Held; 3]>, Vec<Training>) {
+    let n = people.len();
     let mut held: Vec<[Held; 3]> = vec![[Held::None; 3]; n];
     let mut trainings: Vec<Training> = Vec::with_capacity(n * 2);
-    let mut train =
-        |rng: &mut Rng, held: &mut [[Held; 3]], p: usize, course: &str, annual: bool| {
-            let completed = now - days(rng.range(5, 390)) - hours(rng.range(0, 24));
-            let expires = annual.then(|| completed + days(365));
-            held[p][course_slot(course)] = if expires.is_some_and(|e| e <= now) {
-                Held::Expired
-            } else {
-                Held::Valid
-            };
-            trainings.push(Training {
-                person: person_list[p].id.clone(),
-                course: course.to_string(),
-                completed,
-                expires,
-            });
+    let mut train = |rng: &mut Rng, p: usize, course: &str, annual: bool| {
+        let completed = now - Duration::days(rng.range(5, 390)) - Duration::hours(rng.range(0, 24));
+        let expires = annual.then(|| completed + Duration::days(365));
+        held[p][course_slot(course)] = if expires.is_some_and(|e| e <= now) {
+            Held::Expired
+        } else {
+            Held::Valid
         };
+        trainings.push(Training {
+            person: people[p].id.clone(),
+            course: course.to_string(),
+            completed,
+            expires,
+        });
+    };
     for p in 0..n {
-        train(&mut rng, &mut held, p, SECURITY_AWARENESS, true);
+        train(rng, p, SECURITY_AWARENESS, true);
     }
-    for (t, team) in teams.iter().enumerate().skip(leaf_start) {
-        if !sensitive(t) {
+    for (t, team) in tree.teams.iter().enumerate().skip(tree.leaf_start) {
+        if !areas.sensitive[t] {
             continue;
         }
         // The lead always has it (and the owner of the rule needing it).
-        train(&mut rng, &mut held, team.lead, DATA_PRIVACY, true);
+        train(rng, team.lead, DATA_PRIVACY, true);
         for &m in &team.members {
             if m != team.lead && rng.chance(0.98) {
-                train(&mut rng, &mut held, m, DATA_PRIVACY, true);
+                train(rng, m, DATA_PRIVACY, true);
             }
         }
     }
-    for r in &rotation_plans {
+    for r in rotations {
         for (k, &m) in r.members.iter().enumerate() {
             if k == 0 || rng.chance(0.97) {
-                train(&mut rng, &mut held, m, ONCALL_BOOTCAMP, false);
+                train(rng, m, ONCALL_BOOTCAMP, false);
             }
         }
     }
+    (held, trainings)
+}
 
-    // ---- delegations: some departments hand their area to a leaf lead
-    let mut delegations: Vec<Delegation> = Vec::new();
-    // Per department: who authors its reports rule.
+/// Some departments hand their area to a leaf lead: the first three show
+/// each state (active, ended, future), then about one in eight. Returns
+/// the delegations and, per team, who authors its reports rule.
+fn delegations(
+    rng: &mut Rng,
+    tree: &Tree,
+    people: &[Person],
+    now: Time,
+) -> (Vec<Delegation>, Vec<usize>) {
+    let teams = &tree.teams;
+    let mut delegations = Vec::new();
     let mut reports_author: Vec<usize> = teams.iter().map(|t| t.lead).collect();
-    for t in dept_start..leaf_start {
+    for t in tree.dept_start..tree.leaf_start {
         let by = teams[t].lead;
         let Some(to) = teams[t].children.first().map(|&c| teams[c].lead) else {
             continue;
         };
-        // The first three departments show each state; then about one in eight.
-        let k = t - dept_start;
+        let k = t - tree.dept_start;
         if to == by || (k > 2 && !rng.chance(0.12)) {
             continue;
         }
@@ -617,39 +660,162 @@ pub fn generate(people: usize, seed: u64, now: Time) -> Org {
             2 => 99,
             _ => rng.below(100),
         };
+        let days = |rng: &mut Rng, lo, hi| Duration::days(rng.range(lo, hi));
         let (since, until) = if roll < 70 {
-            let since = now - days(rng.range(30, 400));
-            let until = rng.chance(0.5).then(|| now + days(rng.range(30, 200)));
+            let since = now - days(rng, 30, 400);
+            let until = rng.chance(0.5).then(|| now + days(rng, 30, 200));
             (since, until)
         } else if roll < 85 {
-            (
-                now - days(rng.range(200, 400)),
-                Some(now - days(rng.range(5, 120))),
-            )
+            (now - days(rng, 200, 400), Some(now - days(rng, 5, 120)))
         } else {
-            (now + days(rng.range(3, 40)), None)
+            (now + days(rng, 3, 40), None)
         };
         if since <= now {
             reports_author[t] = to;
         }
         delegations.push(Delegation {
             area: teams[t].id.clone(),
-            to: person_list[to].id.clone(),
-            by: person_list[by].id.clone(),
+            to: people[to].id.clone(),
+            by: people[by].id.clone(),
             since,
             until,
         });
     }
+    (delegations, reports_author)
+}
 
-    // ---- rules and the grants they justify
-    let mut rules: Vec<Rule> = Vec::new();
-    let mut grants = Grants {
-        people: &person_list,
-        ents: &entitlements,
-        list: Vec::with_capacity(n * 11),
-        taken: (0..n).map(|_| Vec::with_capacity(16)).collect(),
-    };
-    // Members of each team's subtree (active people only: teams list no one who left).
+/// What the rule and grant phases read.
+struct World<'a> {
+    now: Time,
+    tree: &'a Tree,
+    people: &'a [Person],
+    areas: &'a Areas,
+    held: &'a [[Held; 3]],
+}
+
+impl World<'_> {
+    fn team_id(&self, t: usize) -> String {
+        self.tree.teams[t].id.clone()
+    }
+
+    fn lead_id(&self, t: usize) -> String {
+        self.people[self.tree.teams[t].lead].id.clone()
+    }
+
+    /// Team `t`'s entitlement of this kind.
+    fn ent(&self, t: usize, kind: &str) -> usize {
+        self.areas.ent_of[t][kind]
+    }
+}
+
+/// Grants under construction, with the entitlements each person holds.
+struct Grants {
+    list: Vec<Grant>,
+    /// Per person: entitlement indexes held (about ten, so a scan is fastest).
+    taken: Vec<Vec<u32>>,
+}
+
+impl Grants {
+    fn new(n: usize) -> Grants {
+        Grants {
+            list: Vec::with_capacity(n * 11),
+            taken: (0..n).map(|_| Vec::with_capacity(16)).collect(),
+        }
+    }
+
+    /// Adds a grant unless the person already holds that entitlement.
+    fn add(
+        &mut self,
+        w: &World,
+        (p, e): (usize, usize),
+        by: Option<&str>,
+        at: Time,
+        basis: Basis,
+        expires: Option<Time>,
+    ) -> bool {
+        let held = &mut self.taken[p];
+        if held.contains(&(e as u32)) {
+            return false;
+        }
+        held.push(e as u32);
+        self.list.push(Grant {
+            person: w.people[p].id.clone(),
+            entitlement: w.areas.entitlements[e].id.clone(),
+            granted_by: by.map(str::to_string),
+            granted_at: at,
+            basis,
+            expires,
+        });
+        true
+    }
+}
+
+/// A rule to write, and whom its grants went to.
+struct RuleSpec<'a> {
+    id: String,
+    team: usize,
+    author: usize,
+    why: &'a str,
+    grant: Vec<usize>,
+    audience: Audience,
+    trained: Vec<&'static str>,
+}
+
+/// One rule: its grants go to `members`, as they would have been granted
+/// over the past two years: people with lapsed training keep theirs, a few
+/// who never trained hold it anyway, a few who qualify don't have it yet.
+fn add_rule(
+    rng: &mut Rng,
+    grants: &mut Grants,
+    w: &World,
+    spec: RuleSpec,
+    members: &[usize],
+) -> Rule {
+    let author = w.people[spec.author].id.clone();
+    for &p in members {
+        let mut missing = false;
+        let mut lapsed = false;
+        for c in &spec.trained {
+            match w.held[p][course_slot(c)] {
+                Held::None => missing = true,
+                Held::Expired => lapsed = true,
+                Held::Valid => {}
+            }
+        }
+        let holds = if missing {
+            rng.chance(0.5)
+        } else {
+            lapsed || !rng.chance(0.015)
+        };
+        if !holds {
+            continue;
+        }
+        for &e in &spec.grant {
+            let at = w.now - Duration::hours(rng.range(24, 700 * 24));
+            let basis = Basis::Rule(spec.id.clone());
+            grants.add(w, (p, e), Some(&author), at, basis, None);
+        }
+    }
+    Rule {
+        id: spec.id,
+        area: w.team_id(spec.team),
+        author,
+        why: spec.why.to_string(),
+        grant: spec
+            .grant
+            .iter()
+            .map(|&e| w.areas.entitlements[e].id.clone())
+            .collect(),
+        audience: spec.audience,
+        trained: spec.trained.iter().map(|c| c.to_string()).collect(),
+        only_while_oncall: false,
+    }
+}
+
+/// Members of each team's subtree (active people only: teams list no one
+/// who left).
+fn subtrees(tree: &Tree) -> Vec<Vec<usize>> {
+    let teams = &tree.teams;
     let mut subtree: Vec<Vec<usize>> = vec![Vec::new(); teams.len()];
     for t in (0..teams.len()).rev() {
         let mut all = teams[t].members.clone();
@@ -658,153 +824,99 @@ pub fn generate(people: usize, seed: u64, now: Time) -> Org {
         }
         subtree[t] = all;
     }
+    subtree
+}
 
-    // One rule: its grants go to the audience, as they would have been granted
-    // over the past two years: people with lapsed training keep theirs, a few
-    // who never trained hold it anyway, a few who qualify don't have it yet.
-    struct RuleSpec<'a> {
-        id: String,
-        team: usize,
-        author: usize,
-        why: &'a str,
-        grant: Vec<usize>,
-        audience: Audience,
-        trained: Vec<&'static str>,
-    }
-    let add_rule =
-        |rng: &mut Rng, grants: &mut Grants, spec: RuleSpec, members: &[usize]| -> Rule {
-            let author = person_list[spec.author].id.clone();
-            for &p in members {
-                let mut missing = false;
-                let mut lapsed = false;
-                for c in &spec.trained {
-                    match held[p][course_slot(c)] {
-                        Held::None => missing = true,
-                        Held::Expired => lapsed = true,
-                        Held::Valid => {}
-                    }
-                }
-                let holds = if missing {
-                    rng.chance(0.5)
-                } else {
-                    lapsed || !rng.chance(0.015)
-                };
-                if !holds {
-                    continue;
-                }
-                for &e in &spec.grant {
-                    let at = now - hours(rng.range(24, 700 * 24));
-                    grants.add(
-                        (p, e),
-                        Some(&author),
-                        at,
-                        Basis::Rule(spec.id.clone()),
-                        None,
-                    );
-                }
-            }
-            Rule {
-                id: spec.id,
-                area: teams[spec.team].id.clone(),
-                author,
-                why: spec.why.to_string(),
-                grant: spec
-                    .grant
-                    .iter()
-                    .map(|&e| entitlements[e].id.clone())
-                    .collect(),
-                audience: spec.audience,
-                trained: spec.trained.iter().map(|c| c.to_string()).collect(),
-                only_while_oncall: false,
-            }
-        };
-
-    let root_ents = vec![ent_of[0]["sso"], ent_of[0]["chat"]];
-    rules.push(add_rule(
-        &mut rng,
-        &mut grants,
-        RuleSpec {
-            id: "company-basics".into(),
-            team: 0,
-            author: teams[0].lead,
-            why: "Everyone signs in and chats.",
-            grant: root_ents,
-            audience: Audience::Team(teams[0].id.clone()),
+/// The rules of the tree: the company's basics, each division's wiki, each
+/// department's dashboard and reports, each leaf team's own systems.
+fn team_rules(
+    rng: &mut Rng,
+    grants: &mut Grants,
+    w: &World,
+    reports_author: &[usize],
+) -> Vec<Rule> {
+    let tree = w.tree;
+    let lead = |t: usize| tree.teams[t].lead;
+    let subtree = subtrees(tree);
+    let team = |t: usize| Audience::Team(w.team_id(t));
+    let mut rules = Vec::new();
+    let basics = RuleSpec {
+        id: "company-basics".into(),
+        team: 0,
+        author: lead(0),
+        why: "Everyone signs in and chats.",
+        grant: vec![w.ent(0, "sso"), w.ent(0, "chat")],
+        audience: team(0),
+        trained: vec![],
+    };
+    rules.push(add_rule(rng, grants, w, basics, &subtree[0]));
+    let divisions = tree.div_start..tree.dept_start;
+    for (t, members) in subtree
+        .iter()
+        .enumerate()
+        .take(divisions.end)
+        .skip(divisions.start)
+    {
+        let wiki = RuleSpec {
+            id: format!("{}-wiki", w.team_id(t)),
+            team: t,
+            author: lead(t),
+            why: "The division reads its own wiki.",
+            grant: vec![w.ent(t, "wiki")],
+            audience: team(t),
             trained: vec![],
-        },
-        &subtree[0],
-    ));
-    for t in div_start..dept_start {
-        rules.push(add_rule(
-            &mut rng,
-            &mut grants,
-            RuleSpec {
-                id: format!("{}-wiki", teams[t].id),
-                team: t,
-                author: teams[t].lead,
-                why: "The division reads its own wiki.",
-                grant: vec![ent_of[t]["wiki"]],
-                audience: Audience::Team(teams[t].id.clone()),
-                trained: vec![],
-            },
-            &subtree[t],
-        ));
+        };
+        rules.push(add_rule(rng, grants, w, wiki, members));
     }
-    for t in dept_start..leaf_start {
-        rules.push(add_rule(
-            &mut rng,
-            &mut grants,
-            RuleSpec {
-                id: format!("{}-dashboard", teams[t].id),
-                team: t,
-                author: teams[t].lead,
-                why: "Everyone in the department watches its dashboard.",
-                grant: vec![ent_of[t]["dashboard"]],
-                audience: Audience::Team(teams[t].id.clone()),
-                trained: vec![],
-            },
-            &subtree[t],
-        ));
-        rules.push(add_rule(
-            &mut rng,
-            &mut grants,
-            RuleSpec {
-                id: format!("{}-reports", teams[t].id),
-                team: t,
-                author: reports_author[t],
-                why: "Department reports are shared within the department.",
-                grant: vec![ent_of[t]["reports"]],
-                audience: Audience::Team(teams[t].id.clone()),
-                trained: vec![SECURITY_AWARENESS],
-            },
-            &subtree[t],
-        ));
+    for t in tree.dept_start..tree.leaf_start {
+        let dashboard = RuleSpec {
+            id: format!("{}-dashboard", w.team_id(t)),
+            team: t,
+            author: lead(t),
+            why: "Everyone in the department watches its dashboard.",
+            grant: vec![w.ent(t, "dashboard")],
+            audience: team(t),
+            trained: vec![],
+        };
+        rules.push(add_rule(rng, grants, w, dashboard, &subtree[t]));
+        let reports = RuleSpec {
+            id: format!("{}-reports", w.team_id(t)),
+            team: t,
+            author: reports_author[t],
+            why: "Department reports are shared within the department.",
+            grant: vec![w.ent(t, "reports")],
+            audience: team(t),
+            trained: vec![SECURITY_AWARENESS],
+        };
+        rules.push(add_rule(rng, grants, w, reports, &subtree[t]));
     }
-    for t in leaf_start..teams.len() {
-        let trained = if sensitive(t) {
+    for t in tree.leaves() {
+        let trained = if w.areas.sensitive[t] {
             vec![DATA_PRIVACY]
         } else if rng.chance(0.1) {
             vec![SECURITY_AWARENESS]
         } else {
             vec![]
         };
-        rules.push(add_rule(
-            &mut rng,
-            &mut grants,
-            RuleSpec {
-                id: format!("{}-team", teams[t].id),
-                team: t,
-                author: teams[t].lead,
-                why: "The team works on its own systems.",
-                grant: vec![ent_of[t]["read"], ent_of[t]["write"]],
-                audience: Audience::Team(teams[t].id.clone()),
-                trained,
-            },
-            &teams[t].members,
-        ));
+        let own = RuleSpec {
+            id: format!("{}-team", w.team_id(t)),
+            team: t,
+            author: lead(t),
+            why: "The team works on its own systems.",
+            grant: vec![w.ent(t, "read"), w.ent(t, "write")],
+            audience: team(t),
+            trained,
+        };
+        rules.push(add_rule(rng, grants, w, own, &tree.teams[t].members));
     }
-    // Neighbours: each leaf team reads up to two sibling teams' systems.
-    for t in leaf_start..teams.len() {
+    rules
+}
+
+/// Neighbours: each leaf team reads up to two sibling teams' systems.
+fn neighbour_rules(rng: &mut Rng, grants: &mut Grants, w: &World) -> Vec<Rule> {
+    let teams = &w.tree.teams;
+    let mut rules = Vec::new();
+    for t in w.tree.leaves() {
         let siblings: Vec<usize> = teams[t]
             .parent
             .map(|p| teams[p].children.clone())
@@ -815,227 +927,243 @@ pub fn generate(people: usize, seed: u64, now: Time) -> Org {
         let first = rng.below(siblings.len().max(1));
         for k in 0..siblings.len().min(2) {
             let y = siblings[(first + k) % siblings.len()];
-            rules.push(add_rule(
-                &mut rng,
-                &mut grants,
-                RuleSpec {
-                    id: format!("{}-read-{}", teams[y].id, teams[t].id),
-                    team: y,
-                    author: teams[y].lead,
-                    why: "A neighbouring team debugs against our systems.",
-                    grant: vec![ent_of[y]["read"]],
-                    audience: Audience::Team(teams[t].id.clone()),
-                    trained: vec![],
-                },
-                &teams[t].members,
-            ));
+            let spec = RuleSpec {
+                id: format!("{}-read-{}", teams[y].id, teams[t].id),
+                team: y,
+                author: teams[y].lead,
+                why: "A neighbouring team debugs against our systems.",
+                grant: vec![w.ent(y, "read")],
+                audience: Audience::Team(teams[t].id.clone()),
+                trained: vec![],
+            };
+            rules.push(add_rule(rng, grants, w, spec, &teams[t].members));
         }
     }
-    // Rotations: members deploy; break-glass admin only while on call.
-    let mut rotations: Vec<Rotation> = Vec::with_capacity(rotation_plans.len());
-    for r in &rotation_plans {
+    rules
+}
+
+/// Each rotation, its members' deploy rule, and its break-glass admin rule
+/// (only while on call) with the grants it gave this shift and the last.
+fn rotation_rules(
+    rng: &mut Rng,
+    grants: &mut Grants,
+    w: &World,
+    plans: &[RotationPlan],
+) -> (Vec<Rule>, Vec<Rotation>) {
+    let mut rules = Vec::new();
+    let mut rotations: Vec<Rotation> = Vec::with_capacity(plans.len());
+    for r in plans {
         let t = r.owner_leaf;
-        let rid = format!("{}-oncall", teams[t].id);
-        rules.push(add_rule(
-            &mut rng,
-            &mut grants,
-            RuleSpec {
-                id: format!("{rid}-deploy"),
-                team: t,
-                author: teams[t].lead,
-                why: "Responders deploy fixes from their first shift.",
-                grant: vec![ent_of[t]["deploy"]],
-                audience: Audience::Rotation(rid.clone()),
-                trained: vec![ONCALL_BOOTCAMP],
-            },
-            &r.members,
-        ));
-        let admin = ent_of[t]["admin"];
+        let rid = format!("{}-oncall", w.team_id(t));
+        let deploy = RuleSpec {
+            id: format!("{rid}-deploy"),
+            team: t,
+            author: w.tree.teams[t].lead,
+            why: "Responders deploy fixes from their first shift.",
+            grant: vec![w.ent(t, "deploy")],
+            audience: Audience::Rotation(rid.clone()),
+            trained: vec![ONCALL_BOOTCAMP],
+        };
+        rules.push(add_rule(rng, grants, w, deploy, &r.members));
+        let admin = w.ent(t, "admin");
         let breakglass = format!("{rid}-breakglass");
-        let author = person_list[teams[t].lead].id.clone();
+        let author = w.lead_id(t);
         let (current, start, _) = r.shifts[r.current];
-        if held[current][course_slot(ONCALL_BOOTCAMP)] == Held::Valid && rng.chance(0.7) {
-            grants.add(
-                (current, admin),
-                Some(&author),
-                start + hours(1),
-                Basis::Rule(breakglass.clone()),
-                None,
-            );
+        let basis = Basis::Rule(breakglass.clone());
+        let at = start + Duration::hours(1);
+        if w.held[current][course_slot(ONCALL_BOOTCAMP)] == Held::Valid && rng.chance(0.7) {
+            grants.add(w, (current, admin), Some(&author), at, basis.clone(), None);
         }
         if r.current > 0 {
             let (previous, start, _) = r.shifts[r.current - 1];
             if rng.chance(0.4) {
-                grants.add(
-                    (previous, admin),
-                    Some(&author),
-                    start + hours(1),
-                    Basis::Rule(breakglass.clone()),
-                    None,
-                );
+                let at = start + Duration::hours(1);
+                grants.add(w, (previous, admin), Some(&author), at, basis, None);
             }
         }
         rules.push(Rule {
             id: breakglass,
-            area: teams[t].id.clone(),
+            area: w.team_id(t),
             author,
             why: "Break-glass admin only while holding the pager.".into(),
-            grant: vec![entitlements[admin].id.clone()],
+            grant: vec![w.areas.entitlements[admin].id.clone()],
             audience: Audience::Rotation(rid.clone()),
             trained: vec![ONCALL_BOOTCAMP.into()],
             only_while_oncall: true,
         });
-        rotations.push(Rotation {
-            id: rid,
-            name: format!("{} on-call", teams[t].name),
-            team: Some(teams[t].id.clone()),
-            members: r
-                .members
-                .iter()
-                .map(|&m| person_list[m].id.clone())
-                .collect(),
-            shifts: r
-                .shifts
-                .iter()
-                .map(|&(p, start, end)| Shift {
-                    person: person_list[p].id.clone(),
-                    start,
-                    end,
-                })
-                .collect(),
-        });
+        rotations.push(rotation(w, r, rid));
     }
+    (rules, rotations)
+}
 
-    // ---- what no rule justifies any more
-    let leaf_range = leaf_start..teams.len();
-    // People who left keep what their team and department gave them.
-    for &p in &left {
+fn rotation(w: &World, r: &RotationPlan, id: String) -> Rotation {
+    let t = r.owner_leaf;
+    Rotation {
+        id,
+        name: format!("{} on-call", w.tree.teams[t].name),
+        team: Some(w.team_id(t)),
+        members: r.members.iter().map(|&m| w.people[m].id.clone()).collect(),
+        shifts: r
+            .shifts
+            .iter()
+            .map(|&(p, start, end)| Shift {
+                person: w.people[p].id.clone(),
+                start,
+                end,
+            })
+            .collect(),
+    }
+}
+
+/// People who left keep what their team, department, division and the
+/// company gave them.
+fn left_grants(
+    rng: &mut Rng,
+    grants: &mut Grants,
+    w: &World,
+    left: &[usize],
+    leaf_of: &[Option<usize>],
+) {
+    let tree = w.tree;
+    for &p in left {
         let Some(t) = leaf_of[p] else { continue };
-        let dept = teams[t].parent.unwrap_or(0);
-        let div = teams[dept].parent.unwrap_or(0);
+        let dept = tree.teams[t].parent.unwrap_or(0);
+        let div = tree.teams[dept].parent.unwrap_or(0);
+        let team_rule = format!("{}-team", w.team_id(t));
         let given = [
+            (w.ent(t, "read"), team_rule.clone(), t),
+            (w.ent(t, "write"), team_rule, t),
+            (w.ent(0, "sso"), "company-basics".to_string(), 0),
+            (w.ent(0, "chat"), "company-basics".to_string(), 0),
             (
-                ent_of[t]["read"],
-                format!("{}-team", teams[t].id),
-                teams[t].lead,
-            ),
-            (
-                ent_of[t]["write"],
-                format!("{}-team", teams[t].id),
-                teams[t].lead,
-            ),
-            (
-                ent_of[0]["sso"],
-                "company-basics".to_string(),
-                teams[0].lead,
-            ),
-            (
-                ent_of[0]["chat"],
-                "company-basics".to_string(),
-                teams[0].lead,
-            ),
-            (
-                ent_of[dept]["dashboard"],
-                format!("{}-dashboard", teams[dept].id),
-                teams[dept].lead,
+                w.ent(dept, "dashboard"),
+                format!("{}-dashboard", w.team_id(dept)),
+                dept,
             ),
         ];
         for (e, rule, by) in given {
-            let at = now - days(rng.range(60, 700));
-            grants.add(
-                (p, e),
-                Some(person_list[by].id.as_str()),
-                at,
-                Basis::Rule(rule),
-                None,
-            );
+            let at = w.now - Duration::days(rng.range(60, 700));
+            grants.add(w, (p, e), Some(&w.lead_id(by)), at, Basis::Rule(rule), None);
         }
-        if div_start <= div && div < dept_start {
-            let at = now - days(rng.range(60, 700));
-            let by = person_list[teams[div].lead].id.clone();
+        if tree.div_start <= div && div < tree.dept_start {
+            let at = w.now - Duration::days(rng.range(60, 700));
+            let basis = Basis::Rule(format!("{}-wiki", w.team_id(div)));
             grants.add(
-                (p, ent_of[div]["wiki"]),
-                Some(&by),
+                w,
+                (p, w.ent(div, "wiki")),
+                Some(&w.lead_id(div)),
                 at,
-                Basis::Rule(format!("{}-wiki", teams[div].id)),
+                basis,
                 None,
             );
         }
     }
+}
+
+/// Active leaf members whose grants drifted: moved teams (still writing to
+/// the old one's systems), an admin no rule gives any more, manual grants
+/// (by the owner, by someone without authority, by nobody known; some
+/// expiring).
+fn drifted_grants(rng: &mut Rng, grants: &mut Grants, w: &World, leaf_of: &[Option<usize>]) {
+    let n = w.people.len();
+    let (leaf_start, leaf_count) = (w.tree.leaf_start, w.tree.leaf_count);
+    let days = |d: i64| Duration::days(d);
     let leaf_members: Vec<usize> = (0..n)
-        .filter(|&p| leaf_of[p].is_some() && active(p, &person_list))
+        .filter(|&p| leaf_of[p].is_some() && w.people[p].status == Status::Active)
         .collect();
     for &p in &leaf_members {
         let Some(own) = leaf_of[p] else { continue };
         let roll = rng.below(1000);
         if roll < 10 && leaf_count > 1 {
-            // Moved teams: still holds write on the old team's systems.
             let y = leaf_start + rng.below(leaf_count);
             if y != own {
-                let at = now - days(rng.range(90, 700));
-                let by = person_list[teams[y].lead].id.clone();
+                let at = w.now - days(rng.range(90, 700));
+                let basis = Basis::Rule(format!("{}-team", w.team_id(y)));
                 grants.add(
-                    (p, ent_of[y]["write"]),
-                    Some(&by),
+                    w,
+                    (p, w.ent(y, "write")),
+                    Some(&w.lead_id(y)),
                     at,
-                    Basis::Rule(format!("{}-team", teams[y].id)),
+                    basis,
                     None,
                 );
             }
         } else if roll < 13 {
-            // A rule that once granted admin no longer does.
-            if let Some(&admin) = ent_of[own].get("admin") {
-                let at = now - days(rng.range(90, 700));
-                let by = person_list[teams[own].lead].id.clone();
-                grants.add(
-                    (p, admin),
-                    Some(&by),
-                    at,
-                    Basis::Rule(format!("{}-team", teams[own].id)),
-                    None,
-                );
+            if let Some(&admin) = w.areas.ent_of[own].get("admin") {
+                let at = w.now - days(rng.range(90, 700));
+                let basis = Basis::Rule(format!("{}-team", w.team_id(own)));
+                grants.add(w, (p, admin), Some(&w.lead_id(own)), at, basis, None);
             }
         } else if roll < 43 {
-            // Manual grants: mostly by the owner, some by people without
-            // authority or by nobody known; some with an expiry.
-            let y = leaf_range.start + rng.below(leaf_count);
-            let kinds: Vec<usize> = ent_of[y].values().copied().collect();
+            let y = leaf_start + rng.below(leaf_count);
+            let kinds: Vec<usize> = w.areas.ent_of[y].values().copied().collect();
             let Some(&e) = rng.pick(&kinds) else { continue };
-            let at = now - days(rng.range(1, 400)) - hours(rng.range(2, 20));
+            let at = w.now - days(rng.range(1, 400)) - Duration::hours(rng.range(2, 20));
             let by = match rng.below(100) {
-                0..70 => Some(person_list[teams[y].lead].id.clone()),
-                70..90 => Some(person_list[rng.below(n)].id.clone()),
+                0..70 => Some(w.lead_id(y)),
+                70..90 => Some(w.people[rng.below(n)].id.clone()),
                 _ => None,
             };
             let expires = rng
                 .chance(0.25)
-                .then(|| at + days(rng.range(14, 180)) + hours(3));
-            grants.add((p, e), by.as_deref(), at, Basis::Manual, expires);
+                .then(|| at + days(rng.range(14, 180)) + Duration::hours(3));
+            grants.add(w, (p, e), by.as_deref(), at, Basis::Manual, expires);
         }
     }
+}
 
-    let grants = grants.list;
+/// A synthetic organization of `people` people (exactly), the same for the
+/// same `seed` and `now`.
+pub fn generate(people: usize, seed: u64, now: Time) -> Org {
+    if people == 0 {
+        return Org::default();
+    }
+    // Whole seconds, as the org directory's files hold times.
+    let now = now.trunc_subsecs(0);
+    let mut rng = Rng(seed ^ 0x5354_4557_4152_4421);
+    let mut tree = grow_tree(&mut rng, people);
+    let sizes = leaf_sizes(&mut rng, people, &tree);
+    let mut roster = roster(&mut rng, people);
+    let leaf_of = staff(&mut tree, &sizes, &mut roster);
+    let left = departures(&mut rng, &mut tree, &mut roster);
+    let plans = rotation_plans(&mut rng, &tree, now);
+    let areas = plan_areas(&mut rng, &tree, &roster, &plans);
+    let (held, trainings) = trainings(&mut rng, &tree, &roster, &plans, &areas, now);
+    let (delegations, reports_author) = delegations(&mut rng, &tree, &roster, now);
+    let w = World {
+        now,
+        tree: &tree,
+        people: &roster,
+        areas: &areas,
+        held: &held,
+    };
+    let mut grants = Grants::new(people);
+    let mut rules = team_rules(&mut rng, &mut grants, &w, &reports_author);
+    rules.extend(neighbour_rules(&mut rng, &mut grants, &w));
+    let (oncall, rotations) = rotation_rules(&mut rng, &mut grants, &w, &plans);
+    rules.extend(oncall);
+    // What no rule justifies any more.
+    left_grants(&mut rng, &mut grants, &w, &left, &leaf_of);
+    drifted_grants(&mut rng, &mut grants, &w, &leaf_of);
+    let teams = tree
+        .teams
+        .iter()
+        .map(|t| Team {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            parent: t.parent.map(|p| tree.teams[p].id.clone()),
+            lead: Some(roster[t.lead].id.clone()),
+            members: t.members.iter().map(|&m| roster[m].id.clone()).collect(),
+        })
+        .collect();
     Org {
-        teams: teams
-            .iter()
-            .map(|t| Team {
-                id: t.id.clone(),
-                name: t.name.clone(),
-                parent: t.parent.map(|p| teams[p].id.clone()),
-                lead: Some(person_list[t.lead].id.clone()),
-                members: t
-                    .members
-                    .iter()
-                    .map(|&m| person_list[m].id.clone())
-                    .collect(),
-            })
-            .collect(),
-        people: person_list,
+        teams,
+        people: roster,
         rotations,
         trainings,
-        areas,
-        entitlements,
-        grants,
+        areas: areas.areas,
+        entitlements: areas.entitlements,
+        grants: grants.list,
         delegations,
         rules,
     }
