@@ -25,11 +25,6 @@ pub fn data_dir() -> PathBuf {
     project().map_or_else(fallback, |p| p.data_dir().to_path_buf())
 }
 
-/// The cache file.
-pub fn default_db() -> PathBuf {
-    data_dir().join("steward.db")
-}
-
 /// The log directory (the cache dir: logs are disposable).
 pub fn default_log_dir() -> PathBuf {
     project().map_or_else(fallback, |p| p.cache_dir().to_path_buf())

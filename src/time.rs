@@ -3,8 +3,22 @@
 use crate::model::Time;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+/// A time a person typed that is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error(
+        "not a time: {0:?} (expected RFC 3339 like 2026-03-02T12:00:00Z, or a date like 2026-03-02)"
+    )]
+    NotATime(String),
+    /// Neither a time nor a span after now.
+    #[error(
+        "not a time: {0:?} (expected RFC 3339 like 2026-03-02T12:00:00Z, or a date like 2026-03-02), or a span like 3d, 2w, 12h"
+    )]
+    NotATimeOrSpan(String),
+}
+
 /// An RFC 3339 time (`2026-03-02T12:00:00Z`) or a date (`2026-03-02`, midnight UTC).
-pub fn parse_time(text: &str) -> Result<Time, String> {
+pub fn parse_time(text: &str) -> Result<Time, TimeError> {
     let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.to_utc());
@@ -12,13 +26,11 @@ pub fn parse_time(text: &str) -> Result<Time, String> {
     if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
     }
-    Err(format!(
-        "not a time: {text:?} (expected RFC 3339 like 2026-03-02T12:00:00Z, or a date like 2026-03-02)"
-    ))
+    Err(TimeError::NotATime(text.to_string()))
 }
 
 /// A time, or a span after `now`: `3d`, `2w`, `12h`.
-pub fn parse_until(text: &str, now: Time) -> Result<Time, String> {
+pub fn parse_until(text: &str, now: Time) -> Result<Time, TimeError> {
     let t = text.trim();
     let span = t
         .strip_suffix('h')
@@ -31,7 +43,7 @@ pub fn parse_until(text: &str, now: Time) -> Result<Time, String> {
     {
         return Ok(now + unit * n);
     }
-    parse_time(t).map_err(|e| format!("{e}, or a span like 3d, 2w, 12h"))
+    parse_time(t).map_err(|_| TimeError::NotATimeOrSpan(t.to_string()))
 }
 
 /// Where `now` comes from: the system clock, read at the edge when an
@@ -84,7 +96,14 @@ mod tests {
         assert_eq!(parse_until("2w", now).unwrap(), now + Duration::weeks(2));
         assert_eq!(parse_until("3d", now).unwrap(), now + Duration::days(3));
         assert!(parse_until("0d", now).is_err());
-        assert!(parse_time("tomorrow").unwrap_err().contains("RFC 3339"));
+        assert_eq!(
+            parse_time(" tomorrow ").unwrap_err().to_string(),
+            "not a time: \"tomorrow\" (expected RFC 3339 like 2026-03-02T12:00:00Z, or a date like 2026-03-02)"
+        );
+        assert_eq!(
+            parse_until("soon", now),
+            Err(TimeError::NotATimeOrSpan("soon".into()))
+        );
     }
 
     #[test]

@@ -1056,7 +1056,7 @@ fn submit(s: &mut State) -> Vec<Effect> {
                                 return Vec::new();
                             }
                             Err(e) => {
-                                p.error = Some(e);
+                                p.error = Some(e.to_string());
                                 s.modal = Some(Modal::Prompt(p));
                                 return Vec::new();
                             }
@@ -1073,7 +1073,7 @@ fn submit(s: &mut State) -> Vec<Effect> {
                         Vec::new()
                     }
                     Err(e) => {
-                        p.error = Some(e);
+                        p.error = Some(e.to_string());
                         s.modal = Some(Modal::Prompt(p));
                         Vec::new()
                     }
