@@ -18,7 +18,7 @@ enum Runtime {
     Borrowed(tokio::runtime::Handle),
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NetError {
     #[error("cannot start the async runtime: {0}")]
     Runtime(String),

@@ -8,10 +8,10 @@ use super::render::{Format, render};
 use super::{smtp, webhook};
 use crate::config::{DigestConfig, DigestRoute};
 use crate::model::Time;
-use crate::net::Net;
+use crate::net::{Net, NetError};
 use crate::policy::{self, Scope, Snapshot};
 use crate::store::Store;
-use crate::store::reminders::{DeliveryStatus, NewDelivery};
+use crate::store::reminders::{Delivery, DeliveryStatus, NewDelivery};
 use anyhow::{Context, Result, bail};
 
 #[derive(Debug, Clone)]
@@ -40,10 +40,29 @@ pub struct Sent {
     pub channel: String,
     /// The address, or the webhook's name.
     pub target: String,
-    pub outcome: std::result::Result<(), String>,
+    pub outcome: std::result::Result<(), DeliveryError>,
     /// 1 for a first try; more when earlier tries failed.
     pub attempt: i64,
     pub items: usize,
+}
+
+/// Why a digest was not (or, in a dry run, would not be) delivered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("no [digest] in the config: add [digest.smtp] or a [[digest.webhook]]")]
+    NotConfigured,
+    #[error("{0} has no email address on the roster")]
+    NoAddress(String),
+    #[error(
+        "no channel for {0}: no [[digest.webhook]] names them (or \"*\") and there is no [digest.smtp]"
+    )]
+    NoChannel(String),
+    #[error(transparent)]
+    Mail(#[from] smtp::MailError),
+    #[error(transparent)]
+    Webhook(#[from] webhook::WebhookError),
+    #[error(transparent)]
+    Net(#[from] NetError),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -67,13 +86,14 @@ fn route<'c>(
     cfg: Option<&'c DigestConfig>,
     snap: &Snapshot,
     recipient: &str,
-) -> (String, String, std::result::Result<DigestRoute<'c>, String>) {
+) -> (
+    String,
+    String,
+    std::result::Result<DigestRoute<'c>, DeliveryError>,
+) {
+    let none = |e| ("none".to_string(), "-".to_string(), Err(e));
     let Some(cfg) = cfg else {
-        return (
-            "none".into(),
-            "-".into(),
-            Err("no [digest] in the config: add [digest.smtp] or a [[digest.webhook]]".into()),
-        );
+        return none(DeliveryError::NotConfigured);
     };
     match cfg.route(recipient) {
         Some(DigestRoute::Email(s)) => {
@@ -82,11 +102,8 @@ fn route<'c>(
                 .map(|p| p.email.trim().to_string())
                 .unwrap_or_default();
             if email.is_empty() {
-                (
-                    "email".into(),
-                    "-".into(),
-                    Err(format!("{recipient} has no email address on the roster")),
-                )
+                let e = DeliveryError::NoAddress(recipient.to_string());
+                ("email".into(), "-".into(), Err(e))
             } else {
                 ("email".into(), email, Ok(DigestRoute::Email(s)))
             }
@@ -96,13 +113,7 @@ fn route<'c>(
             w.name.clone(),
             Ok(DigestRoute::Webhook(w)),
         ),
-        None => (
-            "none".into(),
-            "-".into(),
-            Err(format!(
-                "no channel for {recipient}: no [[digest.webhook]] names them (or \"*\") and there is no [digest.smtp]"
-            )),
-        ),
+        None => none(DeliveryError::NoChannel(recipient.to_string())),
     }
 }
 
@@ -130,6 +141,8 @@ fn send_lock(db: &std::path::Path) -> Result<std::fs::File> {
     }
 }
 
+/// Composes the digests `opts` asks for and, with `send` or `dry_run`,
+/// delivers (or previews) each one.
 pub fn run(
     store: &mut Store,
     cfg: Option<&DigestConfig>,
@@ -139,31 +152,16 @@ pub fn run(
 ) -> Result<Report> {
     let snap = Snapshot::new(store.load_org()?);
     let mut report = Report::default();
-    let recipients: Vec<String> = match &opts.people {
-        None => compose::owners(&snap, now),
-        Some(list) => {
-            let mut out = Vec::new();
-            for p in list {
-                match snap.person(p) {
-                    None => bail!("unknown person {p:?} (not on the roster)"),
-                    Some(_) if Scope::of(&snap, p, now).is_empty() => report.nothing_for.push((
-                        p.clone(),
-                        Some("they own no area and hold no delegation".into()),
-                    )),
-                    Some(_) => out.push(p.clone()),
-                }
-            }
-            out
-        }
-    };
-    if opts.send && !opts.dry_run && cfg.is_none() {
+    let recipients = recipients(&snap, opts, now, &mut report)?;
+    let sending = opts.send && !opts.dry_run;
+    if sending && cfg.is_none() {
         bail!(
             "--send needs a [digest] section in the config ([digest.smtp] and/or [[digest.webhook]]; see README); --dry-run shows what would be sent"
         );
     }
     // One sending run at a time per cache: an overlapping cron run would
     // otherwise send the same digests twice. Released when the process ends.
-    let _lock = if opts.send && !opts.dry_run {
+    let _lock = if sending {
         Some(send_lock(store.path())?)
     } else {
         None
@@ -176,29 +174,20 @@ pub fn run(
     let first_seen = store.first_seen()?;
     let deliveries = store.deliveries(None)?;
     let history = History::from_deliveries(&deliveries);
-    let digests = compose::compose(
-        &Inputs {
-            snap: &snap,
-            suggestions: &all,
-            decisions: &decisions,
-            first_seen: &first_seen,
-            history: &history,
-            now,
-            since: opts.since,
-        },
-        &recipients,
-    );
+    let inputs = Inputs {
+        snap: &snap,
+        suggestions: &all,
+        decisions: &decisions,
+        first_seen: &first_seen,
+        history: &history,
+        now,
+        since: opts.since,
+    };
+    let digests = compose::compose(&inputs, &recipients);
     for p in &recipients {
         if !digests.iter().any(|d| &d.recipient == p) {
             report.nothing_for.push((p.clone(), None));
-            let pending = deliveries.iter().any(|d| {
-                &d.recipient == p
-                    && d.status == DeliveryStatus::Failed
-                    && !deliveries.iter().any(|s| {
-                        &s.recipient == p && s.status == DeliveryStatus::Sent && s.id > d.id
-                    })
-            });
-            if pending && opts.send && !opts.dry_run {
+            if sending && failed_unsent(&deliveries, p) {
                 let n = store.supersede_failed(p, now)?;
                 report.superseded.push((p.clone(), n));
             }
@@ -213,57 +202,118 @@ pub fn run(
             body,
         };
         if opts.send || opts.dry_run {
-            let d = &composed.digest;
-            let (channel, target, route) = route(cfg, &snap, &d.recipient);
-            let keys = d.keys();
-            let earlier_failures = deliveries
-                .iter()
-                .rev()
-                .take_while(|x| !(x.recipient == d.recipient && x.status == DeliveryStatus::Sent))
-                .filter(|x| x.recipient == d.recipient && x.status == DeliveryStatus::Failed)
-                .count() as i64;
-            if opts.dry_run {
-                report.sent.push(Sent {
-                    recipient: d.recipient.clone(),
-                    channel,
-                    target,
-                    outcome: route.map(|_| ()),
-                    attempt: earlier_failures + 1,
-                    items: keys.len(),
-                });
+            let route = route(cfg, &snap, &composed.digest.recipient);
+            let attempt = earlier_failures(&deliveries, &composed.digest.recipient) + 1;
+            let sent = if opts.dry_run {
+                preview(&composed, route, attempt)
             } else {
-                let outcome = route.and_then(|r| match r {
-                    DigestRoute::Email(s) => {
-                        smtp::send(s, &target, &composed.subject, &composed.body)
-                    }
-                    DigestRoute::Webhook(w) => {
-                        let text = format!("*{}*\n\n{}", composed.subject, composed.body);
-                        net.block_on(webhook::post(&net.client(), w, &text))
-                            .unwrap_or_else(|e| Err(e.to_string()))
-                    }
-                });
-                let rec = store.record_delivery(
-                    &NewDelivery {
-                        recipient: d.recipient.clone(),
-                        channel: channel.clone(),
-                        target: target.clone(),
-                        subject: composed.subject.clone(),
-                        error: outcome.clone().err(),
-                        items: keys.clone(),
-                    },
-                    now,
-                )?;
-                report.sent.push(Sent {
-                    recipient: d.recipient.clone(),
-                    channel,
-                    target,
-                    outcome,
-                    attempt: rec.attempt,
-                    items: keys.len(),
-                });
-            }
+                deliver(store, &composed, route, net, now)?
+            };
+            report.sent.push(sent);
         }
         report.composed.push(composed);
     }
     Ok(report)
+}
+
+/// Whom to compose for: every owner, or the people asked for (those who
+/// own nothing noted in `report`).
+fn recipients(
+    snap: &Snapshot,
+    opts: &Options,
+    now: Time,
+    report: &mut Report,
+) -> Result<Vec<String>> {
+    let Some(list) = &opts.people else {
+        return Ok(compose::owners(snap, now));
+    };
+    let mut out = Vec::new();
+    for p in list {
+        match snap.person(p) {
+            None => bail!("unknown person {p:?} (not on the roster)"),
+            Some(_) if Scope::of(snap, p, now).is_empty() => report.nothing_for.push((
+                p.clone(),
+                Some("they own no area and hold no delegation".into()),
+            )),
+            Some(_) => out.push(p.clone()),
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `recipient` has a failed digest with no success after it.
+fn failed_unsent(deliveries: &[Delivery], recipient: &str) -> bool {
+    deliveries.iter().any(|d| {
+        d.recipient == recipient
+            && d.status == DeliveryStatus::Failed
+            && !deliveries.iter().any(|s| {
+                s.recipient == recipient && s.status == DeliveryStatus::Sent && s.id > d.id
+            })
+    })
+}
+
+/// Failed deliveries to `recipient` since the last one that was sent.
+fn earlier_failures(deliveries: &[Delivery], recipient: &str) -> i64 {
+    deliveries
+        .iter()
+        .rev()
+        .take_while(|x| !(x.recipient == recipient && x.status == DeliveryStatus::Sent))
+        .filter(|x| x.recipient == recipient && x.status == DeliveryStatus::Failed)
+        .count() as i64
+}
+
+type Route<'c> = (
+    String,
+    String,
+    std::result::Result<DigestRoute<'c>, DeliveryError>,
+);
+
+/// A dry run: where it would go, and whether it could.
+fn preview(composed: &Composed, (channel, target, route): Route<'_>, attempt: i64) -> Sent {
+    Sent {
+        recipient: composed.digest.recipient.clone(),
+        channel,
+        target,
+        outcome: route.map(|_| ()),
+        attempt,
+        items: composed.digest.keys().len(),
+    }
+}
+
+/// Sends one digest and records the delivery (sent or failed).
+fn deliver(
+    store: &mut Store,
+    composed: &Composed,
+    (channel, target, route): Route<'_>,
+    net: &Net,
+    now: Time,
+) -> Result<Sent> {
+    let d = &composed.digest;
+    let keys = d.keys();
+    let outcome = route.and_then(|r| match r {
+        DigestRoute::Email(s) => Ok(smtp::send(s, &target, &composed.subject, &composed.body)?),
+        DigestRoute::Webhook(w) => {
+            let text = format!("*{}*\n\n{}", composed.subject, composed.body);
+            Ok(net.block_on(webhook::post(&net.client(), w, &text))??)
+        }
+    });
+    let rec = store.record_delivery(
+        &NewDelivery {
+            recipient: d.recipient.clone(),
+            channel: channel.clone(),
+            target: target.clone(),
+            subject: composed.subject.clone(),
+            error: outcome.as_ref().err().map(|e| e.to_string()),
+            items: keys.clone(),
+        },
+        now,
+    )?;
+    Ok(Sent {
+        recipient: d.recipient.clone(),
+        channel,
+        target,
+        outcome,
+        attempt: rec.attempt,
+        items: keys.len(),
+    })
 }

@@ -14,46 +14,70 @@ pub fn describe(cfg: &SmtpConfig) -> String {
     format!("{}:{} ({})", cfg.host, cfg.port, cfg.security.as_str())
 }
 
+/// Why a mail was not sent; never a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailError {
+    #[error("`from` {from:?} is not a mail address: {reason}")]
+    From { from: String, reason: String },
+    #[error("{to:?} is not a mail address: {reason}")]
+    To { to: String, reason: String },
+    #[error("cannot build the message: {0}")]
+    Build(String),
+    #[error("environment variable {0} (password_env) is not set or empty")]
+    PasswordUnset(String),
+    /// The keyring entry could not be read (the text says which and why).
+    #[error("{0}")]
+    Keyring(String),
+    /// The server refused or could not be reached: `host:port (security):
+    /// why`, with the password blanked out.
+    #[error("{0}")]
+    Transport(String),
+}
+
 /// The message as it will be sent.
-pub fn message(cfg: &SmtpConfig, to: &str, subject: &str, body: &str) -> Result<Message, String> {
-    let from: Mailbox = cfg
-        .from
-        .parse()
-        .map_err(|e| format!("`from` {:?} is not a mail address: {e}", cfg.from))?;
-    let to: Mailbox = to
-        .parse()
-        .map_err(|e| format!("{to:?} is not a mail address: {e}"))?;
+pub fn message(
+    cfg: &SmtpConfig,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> Result<Message, MailError> {
+    let from: Mailbox = cfg.from.parse().map_err(|e| MailError::From {
+        from: cfg.from.clone(),
+        reason: format!("{e}"),
+    })?;
+    let to: Mailbox = to.parse().map_err(|e| MailError::To {
+        to: to.to_string(),
+        reason: format!("{e}"),
+    })?;
     Message::builder()
         .from(from)
         .to(to)
         .subject(subject)
         .header(ContentType::TEXT_PLAIN)
         .body(body.to_string())
-        .map_err(|e| format!("cannot build the message: {e}"))
+        .map_err(|e| MailError::Build(e.to_string()))
 }
 
 /// The login password, from the environment or the keyring; an error names
 /// where it was looked for, never a secret.
-fn password(cfg: &SmtpConfig) -> Result<Option<String>, String> {
+fn password(cfg: &SmtpConfig) -> Result<Option<String>, MailError> {
     if let Some(var) = &cfg.password_env {
         // Not trimmed: a password may end in a space.
         return match std::env::var(var) {
             Ok(p) if !p.is_empty() => Ok(Some(p)),
-            _ => Err(format!(
-                "environment variable {var} (password_env) is not set or empty"
-            )),
+            _ => Err(MailError::PasswordUnset(var.clone())),
         };
     }
     match &cfg.password_keyring {
         None => Ok(None),
         Some(name) => crate::credentials::from_keyring(name, "password_keyring")
             .map(Some)
-            .map_err(|e| format!("{e:#}")),
+            .map_err(|e| MailError::Keyring(format!("{e:#}"))),
     }
 }
 
 /// Sends one message; the error names the server and what went wrong.
-pub fn send(cfg: &SmtpConfig, to: &str, subject: &str, body: &str) -> Result<(), String> {
+pub fn send(cfg: &SmtpConfig, to: &str, subject: &str, body: &str) -> Result<(), MailError> {
     let msg = message(cfg, to, subject, body)?;
     let password = password(cfg)?;
     let builder = match cfg.security {
@@ -61,7 +85,7 @@ pub fn send(cfg: &SmtpConfig, to: &str, subject: &str, body: &str) -> Result<(),
         SmtpSecurity::Tls => SmtpTransport::relay(&cfg.host),
         SmtpSecurity::None => Ok(SmtpTransport::builder_dangerous(&cfg.host)),
     }
-    .map_err(|e| format!("{}: {e}", describe(cfg)))?;
+    .map_err(|e| MailError::Transport(format!("{}: {e}", describe(cfg))))?;
     let mut builder = builder
         .port(cfg.port)
         .timeout(Some(Duration::from_secs(cfg.timeout_secs)));
@@ -74,7 +98,7 @@ pub fn send(cfg: &SmtpConfig, to: &str, subject: &str, body: &str) -> Result<(),
         if let Some(p) = password.as_deref().filter(|p| p.len() >= 4) {
             text = text.replace(p, "***");
         }
-        text
+        MailError::Transport(text)
     })
 }
 
@@ -99,7 +123,7 @@ mod tests {
     #[test]
     fn the_password_comes_from_the_keyring_entry_named() {
         let name = format!("steward-smtp-unit-{}", std::process::id());
-        let err = password(&cfg(None, Some(&name))).unwrap_err();
+        let err = password(&cfg(None, Some(&name))).unwrap_err().to_string();
         assert!(
             err.contains(&name) && err.contains("steward secret set"),
             "{err}"

@@ -10,15 +10,38 @@ pub fn payload(text: &str) -> serde_json::Value {
     serde_json::json!({ "text": text })
 }
 
+/// Why a webhook post failed: it names the webhook, never its URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookError {
+    #[error("webhook {name}: environment variable {var} (url_env) is not set")]
+    UrlUnset { name: String, var: String },
+    #[error("webhook {0}: no URL")]
+    NoUrl(String),
+    /// Not sent, or no answer: what reqwest says, without the URL.
+    #[error("webhook {name}: {reason}")]
+    Send { name: String, reason: String },
+    /// Answered with a status other than 2xx (and up to 200 characters of body).
+    #[error("webhook {name}: HTTP {status}{}", if body.is_empty() { String::new() } else { format!(": {body}") })]
+    Status {
+        name: String,
+        status: u16,
+        body: String,
+    },
+}
+
 /// Posts one message; any status other than 2xx is a failure.
-pub async fn post(client: &reqwest::Client, cfg: &WebhookConfig, text: &str) -> Result<(), String> {
+pub async fn post(
+    client: &reqwest::Client,
+    cfg: &WebhookConfig,
+    text: &str,
+) -> Result<(), WebhookError> {
     if cfg.url.is_empty() {
         return Err(match &cfg.url_from_env {
-            Some(var) => format!(
-                "webhook {}: environment variable {var} (url_env) is not set",
-                cfg.name
-            ),
-            None => format!("webhook {}: no URL", cfg.name),
+            Some(var) => WebhookError::UrlUnset {
+                name: cfg.name.clone(),
+                var: var.clone(),
+            },
+            None => WebhookError::NoUrl(cfg.name.clone()),
         });
     }
     let response = client
@@ -27,21 +50,19 @@ pub async fn post(client: &reqwest::Client, cfg: &WebhookConfig, text: &str) -> 
         .json(&payload(text))
         .send()
         .await
-        .map_err(|e| format!("webhook {}: {}", cfg.name, e.without_url()))?;
+        .map_err(|e| WebhookError::Send {
+            name: cfg.name.clone(),
+            reason: e.without_url().to_string(),
+        })?;
     let status = response.status();
     if status.is_success() {
         return Ok(());
     }
     let body = response.text().await.unwrap_or_default();
     let body: String = body.trim().chars().take(200).collect();
-    Err(format!(
-        "webhook {}: HTTP {}{}",
-        cfg.name,
-        status.as_u16(),
-        if body.is_empty() {
-            String::new()
-        } else {
-            format!(": {body}")
-        }
-    ))
+    Err(WebhookError::Status {
+        name: cfg.name.clone(),
+        status: status.as_u16(),
+        body,
+    })
 }
