@@ -109,3 +109,33 @@ fn admins_only_commands_and_local_only_commands_are_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("serve is not available over SSH"));
 }
+
+#[test]
+fn audit_entries_made_over_ssh_record_the_key_or_the_certificate() {
+    let s = Setup::new();
+    let ca = s.key("ca");
+    s.write_config(&[&ca]);
+    let priya = s.key("priya");
+    s.register("priya", &priya);
+    let omar = s.key("omar");
+    s.certify(&ca, &omar, "omar", "-5m:+1h", 77);
+    let server = s.start();
+    let out = server.ssh(&priya, &["decide", "accept", "bo", "pay-db:read"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = server.ssh_cert(&omar, &["decide", "accept", "cto", "ops:console"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = s.local(&["audit", "export", "--jsonl"]);
+    let entries: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|e: &serde_json::Value| e["action"] == "decide")
+        .collect();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(entries[0]["actor"], "priya");
+    assert_eq!(entries[0]["via"], "key");
+    assert_eq!(entries[0]["fingerprint"], fingerprint(&priya).as_str());
+    assert_eq!(entries[1]["actor"], "omar");
+    assert_eq!(entries[1]["via"], "certificate");
+    assert_eq!(entries[1]["serial"], 77);
+    assert_eq!(entries[1]["ca"], fingerprint(&ca).as_str());
+}

@@ -223,3 +223,94 @@ fn the_server_killed_with_sigkill_and_restarted_keeps_everything_committed() {
     assert!(recorded.values().all(|n| *n == 1), "{recorded:?}");
     audit_intact(&s);
 }
+
+#[test]
+fn malformed_traffic_and_oversized_requests_end_that_connection_only() {
+    use std::io::{Read, Write};
+    let s = Setup::new();
+    let priya = s.key("priya");
+    s.register("priya", &priya);
+    let server = s.start();
+    // Garbage instead of SSH, and a valid banner followed by garbage
+    // packets: each such connection is closed by the server.
+    for junk in [
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+        [b"SSH-2.0-junk\r\n".to_vec(), vec![0xff; 64 * 1024]].concat(),
+        [
+            b"SSH-2.0-junk\r\n".to_vec(),
+            vec![0x7f, 0xff, 0xff, 0xff, 7, 1, 2, 3],
+        ]
+        .concat(),
+    ] {
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        c.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .unwrap();
+        let _ = c.write_all(&junk);
+        let mut buf = Vec::new();
+        // The server's banner, then the end of the connection (a reset
+        // when the junk it did not read was still queued): not a time-out.
+        let ended = c.read_to_end(&mut buf);
+        let closed = match &ended {
+            Ok(_) => true,
+            Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+        };
+        assert!(closed, "the connection was not closed: {ended:?}");
+        assert!(
+            buf.is_empty() || text(&buf).starts_with("SSH-2.0-"),
+            "{:?}",
+            text(&buf)
+        );
+    }
+    // An oversized command line: one line, that session only.
+    let long = "a".repeat(20_000);
+    let out = server.ssh(&priya, &["why", &long, "x"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("at most 16384 are accepted"),
+        "{}",
+        text(&out.stderr)
+    );
+    // The server goes on serving.
+    let out = server.ssh(&priya, &["suggest", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+#[test]
+fn a_person_over_the_session_limit_is_told_and_others_are_not_affected() {
+    let mut s = Setup::new();
+    s.serve_extra = "sessions_per_person = 1\n".into();
+    let priya = s.key("priya");
+    s.register("priya", &priya);
+    let omar = s.key("omar");
+    s.register("omar", &omar);
+    let server = s.start();
+    // A console held open (a pty, no input) takes priya's one place.
+    let drawn = s.path().join("held-console");
+    let mut held = server
+        .ssh_cmd(&priya, "steward", &["-tt"])
+        .stdin(Stdio::piped())
+        .stdout(std::fs::File::create(&drawn).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let open = eventually(|| std::fs::read_to_string(&drawn).is_ok_and(|t| t.contains(" quit")));
+    let out = server.ssh(&priya, &["status"]);
+    let omar_ok = server.ssh(&omar, &["status"]).status.success();
+    let _ = held.kill();
+    let _ = held.wait();
+    assert!(
+        open,
+        "the console never drew: {:?}",
+        std::fs::read_to_string(&drawn).map(|t| t.chars().rev().take(600).collect::<String>())
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("priya already has 1 sessions open (the limit)"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(omar_ok);
+    assert!(eventually(|| server
+        .ssh(&priya, &["status"])
+        .status
+        .success()));
+}

@@ -5,6 +5,7 @@
 //! Below it run the same `cli` and `tui` as locally, with the actor, the
 //! store, the configuration and the clock fixed by the server.
 
+mod backend;
 mod channel;
 mod connection;
 mod console;
@@ -13,6 +14,7 @@ pub mod host_key;
 pub mod identity;
 pub mod input;
 pub mod keys_file;
+mod live;
 mod output;
 mod schedule;
 mod server;

@@ -46,6 +46,8 @@ pub struct Shared {
     pub http: reqwest::Client,
     /// How long a session may wait for its client to read before it ends.
     pub stall: Duration,
+    /// Wakes open consoles when the store changes.
+    pub live: super::live::Live,
 }
 
 /// The roster in the server's store, read through one connection.
@@ -73,23 +75,6 @@ impl Roster for StoreRoster {
             Some(s) => s.person_by_id_or_email(name),
             None => Ok(None),
         }
-    }
-}
-
-struct Listener {
-    shared: Arc<Shared>,
-}
-
-impl russh::server::Server for Listener {
-    type Handler = Connection;
-
-    fn new_client(&mut self, peer: Option<SocketAddr>) -> Connection {
-        Connection::new(self.shared.clone(), peer)
-    }
-
-    fn handle_session_error(&mut self, error: russh::Error) {
-        // A malformed or hostile connection ends alone; the server goes on.
-        tracing::info!("a connection ended with an error: {error}");
     }
 }
 
@@ -165,6 +150,7 @@ pub fn run(opts: Options, out: &mut dyn Write) -> Result<()> {
             clock: opts.clock,
             sessions: Sessions::new(settings.sessions_per_person),
             admins: settings.admins.clone(),
+            live: super::live::Live::start(db.clone()),
             db,
             data_dir: opts.data_dir.clone(),
             config_path: opts.config_path.clone(),
@@ -181,23 +167,51 @@ pub fn run(opts: Options, out: &mut dyn Write) -> Result<()> {
     })
 }
 
+/// A client must say it speaks SSH within this long after connecting.
+const HELLO: Duration = Duration::from_secs(10);
+
+/// Accepts connections until stopped; each runs on its own task, and one
+/// that fails (malformed, hostile, silent) ends alone.
 async fn serve(
     socket: tokio::net::TcpListener,
     shared: Arc<Shared>,
     ssh: Arc<russh::server::Config>,
 ) -> Result<()> {
-    use russh::server::Server as _;
-    let mut listener = Listener { shared };
-    let server = listener.run_on_socket(ssh, &socket);
-    let handle = server.handle();
-    tokio::select! {
-        r = server => r.context("the server stopped")?,
-        () = stopped() => {
-            handle.shutdown("steward is stopping".into());
-            tracing::info!("steward serve: stopping");
-        }
+    let stop = stopped();
+    tokio::pin!(stop);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = socket.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, go on.
+                    tracing::warn!("cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => {
+                tracing::info!("steward serve: stopping");
+                return Ok(());
+            }
+        };
+        let _ = tcp.set_nodelay(true);
+        let handler = Connection::new(shared.clone(), Some(peer));
+        let config = ssh.clone();
+        tokio::spawn(async move {
+            let started =
+                tokio::time::timeout(HELLO, russh::server::run_stream(config, tcp, handler)).await;
+            match started {
+                Ok(Ok(session)) => {
+                    if let Err(e) = session.await {
+                        tracing::debug!("{peer}: connection ended: {e}");
+                    }
+                }
+                Ok(Err(e)) => tracing::debug!("{peer}: no SSH session: {e}"),
+                Err(_) => tracing::debug!("{peer}: said nothing SSH within {HELLO:?}"),
+            }
+        });
     }
-    Ok(())
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -415,3 +415,104 @@ pub fn eventually(mut f: impl FnMut() -> bool) -> bool {
     }
     false
 }
+
+/// A terminal (tmux, on its own socket) running `ssh -t` into a server.
+pub struct Console {
+    pub name: String,
+    socket: String,
+}
+
+impl Console {
+    fn tmux(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]);
+        c
+    }
+
+    /// `ssh -t` with `key` in a new 120x40 terminal.
+    pub fn open(server: &Server, key: &Path, name: &str) -> Console {
+        let c = Console {
+            name: name.to_string(),
+            socket: format!(
+                "steward-serve-{}-{}-{name}",
+                std::process::id(),
+                server.port
+            ),
+        };
+        let ssh = format!(
+            "ssh -t -p {} -i {} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -F /dev/null steward@127.0.0.1; echo ssh-exited-$?; sleep 600",
+            server.port,
+            key.display()
+        );
+        let status = c
+            .tmux()
+            .args(["new-session", "-d", "-s", name, "-x", "120", "-y", "40"])
+            .arg(ssh)
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux new-session failed");
+        c
+    }
+
+    pub fn screen(&self) -> String {
+        let out = self
+            .tmux()
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        text(&out.stdout)
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let status = self
+                .tmux()
+                .args(["send-keys", "-t", &self.name, k])
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+    }
+
+    pub fn resize(&self, w: u16, h: u16) {
+        let status = self
+            .tmux()
+            .args([
+                "resize-window",
+                "-t",
+                &self.name,
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Polls until `f` holds for the screen; panics with the screen after a minute.
+    pub fn wait_until(&self, what: &str, f: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if f(&screen) {
+                return screen;
+            }
+            if start.elapsed() > Duration::from_secs(60) {
+                panic!("{what} never showed; the screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn wait_for(&self, needle: &str) -> String {
+        self.wait_until(needle, |s| s.contains(needle))
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        let _ = self.tmux().arg("kill-server").status();
+    }
+}
