@@ -17,8 +17,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use steward::model::{Org, Time};
 use steward::store::{SourceInfo, Store};
-use steward::tui::data::Data;
-use steward::tui::preview::Preview;
+use steward::tui::data::{Data, Revision};
 use steward::tui::state::State;
 use steward::tui::theme::Theme;
 use steward::tui::update::{Msg, update};
@@ -160,13 +159,13 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.bench_function("first_frame", |b| {
-        b.iter(|| black_box(first_frame(&f, &mut term).queue.len()))
+        b.iter(|| black_box(first_frame(&f, &mut term).derived.queue.len()))
     });
     // What a later start draws at once: the preview the last run kept
     // (read, parsed, made a state, drawn) while the worker loads.
     {
         let t = std::time::Instant::now();
-        let p = Preview::of(&state).unwrap_or_else(|| panic!("a preview"));
+        let p = steward::tui::keep::preview(&state).unwrap_or_else(|| panic!("a preview"));
         let made = t.elapsed();
         let mut store = Store::open_existing(&f.db).unwrap_or_else(|e| panic!("open: {e:#}"));
         let t = std::time::Instant::now();
@@ -192,7 +191,7 @@ fn bench(c: &mut Criterion) {
             let shown = State::from_preview(p, now(), Vec::new(), sources);
             term.draw(|fr| view::render(&shown, &theme, fr))
                 .unwrap_or_else(|e| panic!("{e}"));
-            black_box(shown.queue.len())
+            black_box(shown.derived.queue.len())
         })
     });
 
@@ -201,10 +200,13 @@ fn bench(c: &mut Criterion) {
     // tree, queue and readiness re-derived (on the UI thread), then drawn.
     g.bench_function("decision_result", |b| {
         b.iter(|| {
-            state.refresh_decisions();
+            // As when the decisions were read again (the records of the
+            // same evaluation).
+            state.data.revision = Revision::records_of(state.data.revision.base);
+            state.derive();
             term.draw(|fr| view::render(&state, &theme, fr))
                 .unwrap_or_else(|e| panic!("{e}"));
-            black_box(state.queue.len())
+            black_box(state.derived.queue.len())
         })
     });
     let mut n = 0u64;

@@ -248,6 +248,7 @@ fn the_consoles_sync_retires_a_source_no_longer_configured() {
     ));
     let flash = app
         .state
+        .status
         .flash
         .as_ref()
         .map(|f| f.text.clone())

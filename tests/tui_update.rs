@@ -8,8 +8,11 @@ use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use steward::model::*;
+use steward::tui::derive::Ready;
 use steward::tui::keymap::{self, Mode};
+use steward::tui::msg::{ApplyStep, Effect};
 use steward::tui::state::*;
+use steward::tui::ui::*;
 use steward::tui::update::Msg;
 use support::*;
 
@@ -20,6 +23,7 @@ fn current(d: &Demo) -> Suggestion {
 
 fn flash_of(app: &steward::tui::app::App) -> String {
     app.state
+        .status
         .flash
         .as_ref()
         .map(|f| f.text.clone())
@@ -29,6 +33,7 @@ fn flash_of(app: &steward::tui::app::App) -> String {
 fn flash(d: &Demo) -> String {
     d.app
         .state
+        .status
         .flash
         .as_ref()
         .map(|f| f.text.clone())
@@ -40,6 +45,7 @@ fn the_queue_is_sorted_by_urgency() {
     let d = demo("priya");
     let s = &d.app.state;
     let kinds: Vec<(Kind, Reason)> = s
+        .derived
         .queue
         .iter()
         .map(|&i| (s.data.suggestions[i].kind, s.data.suggestions[i].reason))
@@ -69,9 +75,9 @@ fn accept_shows_the_exact_change_and_asks_before_recording() {
     let mut d = demo("priya");
     let first = current(&d);
     assert_eq!((first.person.as_str(), first.kind), ("greg", Kind::Revoke));
-    let before = d.app.state.queue.len();
+    let before = d.app.state.derived.queue.len();
     keys(&mut d.app, "a");
-    let Some(Modal::Confirm(c)) = &d.app.state.modal else {
+    let Some(Modal::Confirm(c)) = &d.app.state.ui.modal else {
         panic!("no confirmation")
     };
     assert!(
@@ -86,11 +92,11 @@ fn accept_shows_the_exact_change_and_asks_before_recording() {
         "nothing before confirming"
     );
     keys(&mut d.app, "y");
-    assert!(d.app.state.modal.is_none());
+    assert!(d.app.state.ui.modal.is_none());
     assert_eq!(d.app.state.data.decisions.len(), 1);
     assert_eq!(d.app.state.data.decisions[0].verdict, Verdict::Accept);
     assert_eq!(d.app.state.data.plan.len(), 1);
-    assert_eq!(d.app.state.queue.len(), before - 1);
+    assert_eq!(d.app.state.derived.queue.len(), before - 1);
     assert!(flash(&d).contains("recorded 1 decision"));
 }
 
@@ -98,7 +104,7 @@ fn accept_shows_the_exact_change_and_asks_before_recording() {
 fn cancelling_records_nothing() {
     let mut d = demo("priya");
     keys(&mut d.app, "an");
-    assert!(d.app.state.modal.is_none());
+    assert!(d.app.state.ui.modal.is_none());
     assert!(d.app.state.data.decisions.is_empty());
     keys(&mut d.app, "a<Esc>");
     assert!(d.app.state.data.decisions.is_empty());
@@ -110,7 +116,7 @@ fn dismiss_asks_for_a_reason() {
     let mut d = demo("priya");
     let target = current(&d);
     keys(&mut d.app, "x<Enter>");
-    let Some(Modal::Prompt(p)) = &d.app.state.modal else {
+    let Some(Modal::Prompt(p)) = &d.app.state.ui.modal else {
         panic!("no prompt")
     };
     assert!(
@@ -137,13 +143,13 @@ fn dismiss_asks_for_a_reason() {
 fn snooze_offers_presets_and_a_custom_date() {
     let mut d = demo("priya");
     keys(&mut d.app, "s");
-    assert!(matches!(d.app.state.modal, Some(Modal::Snooze(_))));
+    assert!(matches!(d.app.state.ui.modal, Some(Modal::Snooze(_))));
     keys(&mut d.app, "2");
     let until = d.app.state.data.decisions[0].until.unwrap();
     assert_eq!(until, now() + chrono::Duration::days(7));
 
     keys(&mut d.app, "s4soon<Enter>");
-    let Some(Modal::Prompt(p)) = &d.app.state.modal else {
+    let Some(Modal::Prompt(p)) = &d.app.state.ui.modal else {
         panic!("no prompt")
     };
     assert!(p.error.is_some(), "a bad date is refused with the reason");
@@ -158,11 +164,11 @@ fn snooze_offers_presets_and_a_custom_date() {
 #[test]
 fn undo_takes_back_the_last_decision_and_the_audit_keeps_both() {
     let mut d = demo("priya");
-    let before = d.app.state.queue.len();
+    let before = d.app.state.derived.queue.len();
     keys(&mut d.app, "ay");
-    assert_eq!(d.app.state.queue.len(), before - 1);
+    assert_eq!(d.app.state.derived.queue.len(), before - 1);
     keys(&mut d.app, "u");
-    assert_eq!(d.app.state.queue.len(), before);
+    assert_eq!(d.app.state.derived.queue.len(), before);
     assert!(d.app.state.data.plan.is_empty());
     assert_eq!(d.app.state.data.decisions[0].state, DecisionState::Undone);
     let actions: Vec<&str> = d
@@ -177,8 +183,14 @@ fn undo_takes_back_the_last_decision_and_the_audit_keeps_both() {
         actions.contains(&"decide") && actions.contains(&"undo"),
         "{actions:?}"
     );
-    keys(&mut d.app, "u");
-    assert!(flash(&d).contains("nothing to undo") || flash(&d).contains("error"));
+    // Nothing left to take back: said so, and nothing runs or is recorded.
+    let audit = d.app.store.audit_entries(None).unwrap().len();
+    let effects = steward::tui::update::update(&mut d.app.state, key('u'));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(flash(&d), "nothing to undo");
+    assert!(d.app.state.status.flash.as_ref().unwrap().error);
+    assert!(d.app.state.status.busy.is_none());
+    assert_eq!(d.app.store.audit_entries(None).unwrap().len(), audit);
 }
 
 #[test]
@@ -186,23 +198,23 @@ fn walkthrough_goes_card_by_card_with_progress() {
     let mut d = demo("priya");
     // To the tree, then Enter on "all in scope".
     keys(&mut d.app, "<Tab><Tab>");
-    assert_eq!(keymap::mode(&d.app.state), Mode::Tree);
+    assert_eq!(keymap::mode(&d.app.state.ui), Mode::Tree);
     keys(&mut d.app, "<Enter>");
-    let total = d.app.state.walk.as_ref().unwrap().items.len();
+    let total = d.app.state.ui.walk.as_ref().unwrap().items.len();
     assert_eq!(total, 10);
-    assert_eq!(keymap::mode(&d.app.state), Mode::Walk);
+    assert_eq!(keymap::mode(&d.app.state.ui), Mode::Walk);
     keys(&mut d.app, "nn");
-    assert_eq!(d.app.state.walk.as_ref().unwrap().pos, 2);
+    assert_eq!(d.app.state.ui.walk.as_ref().unwrap().pos, 2);
     keys(&mut d.app, "p");
-    assert_eq!(d.app.state.walk.as_ref().unwrap().pos, 1);
+    assert_eq!(d.app.state.ui.walk.as_ref().unwrap().pos, 1);
     // Deciding moves on to the next card still pending.
     keys(&mut d.app, "ay");
-    assert_eq!(d.app.state.walk.as_ref().unwrap().pos, 2);
+    assert_eq!(d.app.state.ui.walk.as_ref().unwrap().pos, 2);
     assert_eq!(d.app.state.data.decisions.len(), 1);
     keys(&mut d.app, "s1");
-    assert_eq!(d.app.state.walk.as_ref().unwrap().pos, 3);
+    assert_eq!(d.app.state.ui.walk.as_ref().unwrap().pos, 3);
     keys(&mut d.app, "<Esc>");
-    assert!(d.app.state.walk.is_none());
+    assert!(d.app.state.ui.walk.is_none());
     assert!(flash(&d).contains("2 decided"));
 }
 
@@ -210,9 +222,9 @@ fn walkthrough_goes_card_by_card_with_progress() {
 fn marked_suggestions_are_decided_together_with_one_confirmation() {
     let mut d = demo("priya");
     keys(&mut d.app, "<Space><Space>");
-    assert_eq!(d.app.state.marked.len(), 2);
+    assert_eq!(d.app.state.ui.marked.len(), 2);
     keys(&mut d.app, "a");
-    let Some(Modal::Confirm(c)) = &d.app.state.modal else {
+    let Some(Modal::Confirm(c)) = &d.app.state.ui.modal else {
         panic!("no confirmation")
     };
     assert!(c.title.contains("2 suggestions"), "{}", c.title);
@@ -222,70 +234,81 @@ fn marked_suggestions_are_decided_together_with_one_confirmation() {
     );
     keys(&mut d.app, "y");
     assert_eq!(d.app.state.data.decisions.len(), 2);
-    assert!(d.app.state.marked.is_empty());
+    assert!(d.app.state.ui.marked.is_empty());
 }
 
 #[test]
 fn filters_by_text_and_kind() {
     let mut d = demo("priya");
     keys(&mut d.app, "/greg");
-    assert_eq!(keymap::mode(&d.app.state), Mode::Filter);
+    assert_eq!(keymap::mode(&d.app.state.ui), Mode::Filter);
     let s = &d.app.state;
-    assert!(!s.queue.is_empty());
+    assert!(!s.derived.queue.is_empty());
     assert!(
-        s.queue
+        s.derived
+            .queue
             .iter()
             .all(|&i| s.data.suggestions[i].person == "greg")
     );
     keys(&mut d.app, "<Enter>");
-    assert_eq!(d.app.state.filter, "greg");
+    assert_eq!(d.app.state.ui.filter, "greg");
     keys(&mut d.app, "<Esc>");
-    assert_eq!(d.app.state.queue.len(), 10);
+    assert_eq!(d.app.state.derived.queue.len(), 10);
     keys(&mut d.app, "1");
     let s = &d.app.state;
     assert!(
-        s.queue
+        s.derived
+            .queue
             .iter()
             .all(|&i| s.data.suggestions[i].kind == Kind::Grant)
     );
     keys(&mut d.app, "3");
     let s = &d.app.state;
     assert!(
-        s.queue
+        s.derived
+            .queue
             .iter()
             .all(|&i| s.data.suggestions[i].kind == Kind::Review)
     );
     keys(&mut d.app, "0");
-    assert_eq!(d.app.state.queue.len(), 10);
+    assert_eq!(d.app.state.derived.queue.len(), 10);
 }
 
 #[test]
 fn the_tree_filters_the_queue_to_a_subtree() {
     let mut d = demo("marcus");
-    let all = d.app.state.queue.len();
+    let all = d.app.state.derived.queue.len();
     keys(&mut d.app, "<Tab><Tab>");
-    let labels: Vec<String> = d.app.state.tree.iter().map(|n| n.label.clone()).collect();
+    let labels: Vec<String> = d
+        .app
+        .state
+        .derived
+        .tree
+        .iter()
+        .map(|n| n.label.clone())
+        .collect();
     let i = labels.iter().position(|l| l == "payments-db").unwrap();
     for _ in 0..i {
         keys(&mut d.app, "j");
     }
     let s = &d.app.state;
-    assert!(s.queue.len() < all);
+    assert!(s.derived.queue.len() < all);
     assert!(
-        s.queue
+        s.derived
+            .queue
             .iter()
             .all(|&i| s.data.suggestions[i].area.starts_with("payments-db"))
     );
     // Expand and collapse.
     keys(&mut d.app, "l");
-    let open = d.app.state.tree.len();
+    let open = d.app.state.derived.tree.len();
     assert!(open > labels.len(), "payments-db has a child area");
     keys(&mut d.app, "h");
-    assert_eq!(d.app.state.tree.len(), labels.len());
+    assert_eq!(d.app.state.derived.tree.len(), labels.len());
     // The teams tab.
     keys(&mut d.app, "t");
-    assert_eq!(d.app.state.tab, TreeTab::Teams);
-    assert!(d.app.state.tree.len() > 1, "marcus leads a team");
+    assert_eq!(d.app.state.ui.tab, TreeTab::Teams);
+    assert!(d.app.state.derived.tree.len() > 1, "marcus leads a team");
 }
 
 #[test]
@@ -293,7 +316,7 @@ fn no_authority_is_refused_with_the_reason() {
     let mut d = demo("priya");
     d.app.state.data.me = "hana".into();
     keys(&mut d.app, "a");
-    assert!(d.app.state.modal.is_none());
+    assert!(d.app.state.ui.modal.is_none());
     assert!(
         flash(&d).starts_with("refused: hana has no authority"),
         "{}",
@@ -306,10 +329,10 @@ fn no_authority_is_refused_with_the_reason() {
 fn revoke_is_only_for_reviews() {
     let mut d = demo("priya");
     keys(&mut d.app, "r");
-    assert!(d.app.state.modal.is_none());
+    assert!(d.app.state.ui.modal.is_none());
     assert!(flash(&d).contains("r revokes a grant under review"));
     keys(&mut d.app, "3r");
-    let Some(Modal::Confirm(c)) = &d.app.state.modal else {
+    let Some(Modal::Confirm(c)) = &d.app.state.ui.modal else {
         panic!("no confirmation")
     };
     assert!(
@@ -324,14 +347,18 @@ fn apply_lists_every_change_then_reports_each_result() {
     let mut d = demo("priya");
     keys(&mut d.app, "ay");
     keys(&mut d.app, "A");
-    assert_eq!(d.app.state.view, View::Plan);
-    let Some(Modal::Confirm(c)) = &d.app.state.modal else {
+    assert_eq!(d.app.state.ui.view, View::Plan);
+    let Some(Modal::Confirm(c)) = &d.app.state.ui.modal else {
         panic!("no confirmation")
     };
     assert_eq!(c.lines.len(), 1);
     keys(&mut d.app, "y");
-    assert_eq!(d.app.state.applied.len(), 1);
-    assert!(d.app.state.applied[0].0, "{:?}", d.app.state.applied);
+    assert_eq!(d.app.state.status.applied.len(), 1);
+    assert!(
+        d.app.state.status.applied[0].ok,
+        "{:?}",
+        d.app.state.status.applied
+    );
     assert!(d.app.state.data.plan.is_empty());
     let grants =
         std::fs::read_to_string(d.dir.path().join("demo").join("org").join("grants.csv")).unwrap();
@@ -372,7 +399,7 @@ fn apply_progress_shows_each_change_as_the_worker_finishes_it() {
     let total = start_apply(&mut d);
     assert_eq!(total, 2);
     assert_eq!(
-        d.app.state.busy.as_deref(),
+        d.app.state.status.busy.as_ref().map(|b| b.text.as_str()),
         Some("applying 2 changes upstream…")
     );
     let plan = d.app.state.data.plan.clone();
@@ -395,7 +422,7 @@ fn apply_progress_shows_each_change_as_the_worker_finishes_it() {
         effect: Effect::Apply,
         ctx: Ctx {
             me: "priya".into(),
-            now: now(),
+            clock: steward::time::Clock::Fixed(now()),
             base: None,
         },
     };
@@ -412,7 +439,7 @@ fn apply_progress_shows_each_change_as_the_worker_finishes_it() {
             d.app.feed(m);
             // The status bar names the change just finished and its mark.
             assert_eq!(
-                d.app.state.busy.as_deref(),
+                d.app.state.status.busy.as_ref().map(|b| b.text.as_str()),
                 Some(format!("applying {at}/2: {what} ✓").as_str())
             );
             let text = screen(&mut d.app, 160, 48);
@@ -446,13 +473,13 @@ fn apply_progress_shows_each_change_as_the_worker_finishes_it() {
     assert_eq!(*held_then.lock().unwrap(), vec![false, false]);
     // Then the result: every change's outcome, the plan emptied.
     d.app.feed(result);
-    assert!(d.app.state.busy.is_none());
-    assert!(d.app.state.applying.is_none());
-    assert_eq!(d.app.state.applied.len(), 2);
+    assert!(d.app.state.status.busy.is_none());
+    assert!(d.app.state.status.applying.is_none());
+    assert_eq!(d.app.state.status.applied.len(), 2);
     assert!(
-        d.app.state.applied.iter().all(|r| r.0),
+        d.app.state.status.applied.iter().all(|r| r.ok),
         "{:?}",
-        d.app.state.applied
+        d.app.state.status.applied
     );
     assert!(d.app.state.data.plan.is_empty());
     assert!(flash(&d).starts_with("applied: 2 ok, 0 not applied"));
@@ -490,24 +517,24 @@ fn an_apply_that_stops_part_way_keeps_what_finished_and_says_so() {
     let what = d.app.state.data.plan[1].summary();
     d.app.feed(refused);
     assert_eq!(
-        d.app.state.busy.as_deref(),
+        d.app.state.status.busy.as_ref().map(|b| b.text.as_str()),
         Some(format!("applying 2/3: {what} ✗ not applied").as_str())
     );
     // Keys that would start another job wait; views still open.
     keys(&mut d.app, "AL");
-    assert!(d.app.state.modal.is_none());
-    assert_eq!(d.app.state.view, View::Audit);
+    assert!(d.app.state.ui.modal.is_none());
+    assert_eq!(d.app.state.ui.view, View::Audit);
     keys(&mut d.app, "P");
     d.app.feed(Msg::Failed(
         "error: cannot write /tmp/org/grants.csv: disk full".into(),
     ));
-    assert!(d.app.state.busy.is_none());
-    assert!(d.app.state.applying.is_none());
+    assert!(d.app.state.status.busy.is_none());
+    assert!(d.app.state.status.applying.is_none());
     assert_eq!(
         flash(&d),
         "error: cannot write /tmp/org/grants.csv: disk full (after 2 of 3 changes finished; the plan view lists them)"
     );
-    let oks: Vec<bool> = d.app.state.applied.iter().map(|r| r.0).collect();
+    let oks: Vec<bool> = d.app.state.status.applied.iter().map(|r| r.ok).collect();
     assert_eq!(oks, vec![true, false]);
     // Failures first in the list, each with its reason.
     let text = screen(&mut d.app, 160, 48);
@@ -531,27 +558,27 @@ fn the_persona_key_cycles_the_demo_owners() {
 fn views_open_and_esc_returns() {
     let mut d = demo("omar");
     keys(&mut d.app, "O");
-    assert_eq!(d.app.state.view, View::Rotations);
-    assert!(!d.app.state.rotations.is_empty());
+    assert_eq!(d.app.state.ui.view, View::Rotations);
+    assert!(!d.app.state.derived.index.rotations.is_empty());
     keys(&mut d.app, "<Esc>L");
-    assert_eq!(d.app.state.view, View::Audit);
+    assert_eq!(d.app.state.ui.view, View::Audit);
     keys(&mut d.app, "<Esc>P");
-    assert_eq!(d.app.state.view, View::Plan);
+    assert_eq!(d.app.state.ui.view, View::Plan);
     keys(&mut d.app, "<Esc>");
-    assert_eq!(d.app.state.view, View::Main);
+    assert_eq!(d.app.state.ui.view, View::Main);
 }
 
 #[test]
 fn help_lists_every_key_of_the_current_view() {
     let mut d = demo("priya");
     keys(&mut d.app, "?");
-    assert_eq!(keymap::mode(&d.app.state), Mode::Help);
+    assert_eq!(keymap::mode(&d.app.state.ui), Mode::Help);
     let text = screen(&mut d.app, 160, 48);
     for b in keymap::bindings(Mode::Queue) {
         assert!(text.contains(b.help), "help lacks {:?}", b.help);
     }
     keys(&mut d.app, "<Esc>");
-    assert!(d.app.state.modal.is_none());
+    assert!(d.app.state.ui.modal.is_none());
 }
 
 #[test]
@@ -562,7 +589,7 @@ fn ctrl_c_quits_even_in_a_prompt() {
         KeyCode::Char('c'),
         KeyModifiers::CONTROL,
     )));
-    assert!(d.app.state.quit);
+    assert!(d.app.state.status.quit);
 }
 
 #[test]
@@ -578,9 +605,9 @@ fn mouse_scrolls_and_clicks() {
         })
     };
     d.app.feed(scroll(MouseEventKind::ScrollDown));
-    assert_eq!(d.app.state.queue_sel, 1);
+    assert_eq!(d.app.state.ui.queue_sel, 1);
     d.app.feed(scroll(MouseEventKind::ScrollUp));
-    assert_eq!(d.app.state.queue_sel, 0);
+    assert_eq!(d.app.state.ui.queue_sel, 0);
     // Click the third queue row: border, tab line, column header, rows.
     d.app.feed(Msg::Mouse(MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
@@ -588,7 +615,7 @@ fn mouse_scrolls_and_clicks() {
         row: 3 + 2 + 2,
         modifiers: KeyModifiers::NONE,
     }));
-    assert_eq!(d.app.state.queue_sel, 2);
+    assert_eq!(d.app.state.ui.queue_sel, 2);
     // Click in the tree focuses it.
     d.app.feed(Msg::Mouse(MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
@@ -596,7 +623,7 @@ fn mouse_scrolls_and_clicks() {
         row: 6,
         modifiers: KeyModifiers::NONE,
     }));
-    assert_eq!(d.app.state.focus, Pane::Tree);
+    assert_eq!(d.app.state.ui.focus, Pane::Tree);
 }
 
 #[test]
@@ -618,14 +645,17 @@ fn delegation_picks_a_person_previews_and_is_revocable() {
     };
     let area = d.app.state.data.snap.org.areas[a].id.clone();
     keys(&mut d.app, "D");
-    assert_eq!(keymap::mode(&d.app.state), Mode::Picker);
+    assert_eq!(keymap::mode(&d.app.state.ui), Mode::Picker);
     keys(&mut d.app, "hana");
-    let Some(Modal::Picker(p)) = &d.app.state.modal else {
+    let Some(Modal::Picker(p)) = &d.app.state.ui.modal else {
         panic!("no picker")
     };
-    assert_eq!(d.app.state.data.snap.org.people[p.matches[0]].id, "hana");
+    assert_eq!(
+        d.app.state.data.snap.org.people[d.app.state.derived.picks[p.sel]].id,
+        "hana"
+    );
     keys(&mut d.app, "<Enter>2w<Enter>");
-    let Some(Modal::Confirm(c)) = &d.app.state.modal else {
+    let Some(Modal::Confirm(c)) = &d.app.state.ui.modal else {
         panic!("no preview")
     };
     assert!(
@@ -638,11 +668,11 @@ fn delegation_picks_a_person_previews_and_is_revocable() {
     assert!(flash(&d).contains("hana now decides for"), "{}", flash(&d));
     assert_eq!(d.app.state.data.local_delegations.len(), 1);
     keys(&mut d.app, "V");
-    assert_eq!(d.app.state.view, View::Delegations);
+    assert_eq!(d.app.state.ui.view, View::Delegations);
     let text = screen(&mut d.app, 120, 30);
     assert!(text.contains("hana"), "{text}");
     keys(&mut d.app, "x");
-    assert!(matches!(d.app.state.modal, Some(Modal::Confirm(_))));
+    assert!(matches!(d.app.state.ui.modal, Some(Modal::Confirm(_))));
     keys(&mut d.app, "y");
     assert!(flash(&d).contains("ended delegation"), "{}", flash(&d));
     let actions: Vec<&str> = d
@@ -667,7 +697,7 @@ fn delegation_is_refused_without_authority() {
     keys(&mut d.app, "j");
     d.app.state.data.me = "hana".into();
     keys(&mut d.app, "D");
-    assert!(d.app.state.modal.is_none());
+    assert!(d.app.state.ui.modal.is_none());
     assert!(
         flash(&d).starts_with("refused: hana has no authority"),
         "{}",
@@ -682,6 +712,7 @@ fn undecided_past_escalate_days_reaches_the_parent_owner_marked() {
     let mine: Vec<Suggestion> = d
         .app
         .state
+        .derived
         .queue
         .iter()
         .map(|&i| d.app.state.data.suggestions[i].clone())
@@ -701,7 +732,7 @@ fn undecided_past_escalate_days_reaches_the_parent_owner_marked() {
             .iter()
             .all(|e| chronic(&e.suggestion))
     );
-    assert!(early.state.queue.iter().all(|&i| {
+    assert!(early.state.derived.queue.iter().all(|&i| {
         !early.state.escalated_to_me(i) || chronic(&early.state.data.suggestions[i])
     }));
 
@@ -709,6 +740,7 @@ fn undecided_past_escalate_days_reaches_the_parent_owner_marked() {
     let mut m = reopen(&d, "marcus", now() + chrono::Duration::days(15));
     let s = &m.state;
     let escalated: Vec<usize> = s
+        .derived
         .queue
         .iter()
         .copied()
@@ -734,11 +766,13 @@ fn undecided_past_escalate_days_reaches_the_parent_owner_marked() {
     }
     // Sorted: people who left first, then what escalated to him, then the rest.
     let first_other = s
+        .derived
         .queue
         .iter()
         .position(|&i| !s.escalated_to_me(i) && s.data.suggestions[i].reason != Reason::PersonLeft)
-        .unwrap_or(s.queue.len());
+        .unwrap_or(s.derived.queue.len());
     let last_escalated = s
+        .derived
         .queue
         .iter()
         .rposition(|&i| s.escalated_to_me(i) && s.data.suggestions[i].reason != Reason::PersonLeft)
@@ -749,13 +783,14 @@ fn undecided_past_escalate_days_reaches_the_parent_owner_marked() {
     );
     // Counted in the tree: the payments-db node and the whole scope.
     let node = |label: &str| {
-        s.tree
+        s.derived
+            .tree
             .iter()
             .find(|n| n.label == label)
             .map(|n| n.escalated)
     };
     let total = escalated.len();
-    assert_eq!(s.tree[0].escalated, total);
+    assert_eq!(s.derived.tree[0].escalated, total);
     assert_eq!(node("payments"), Some(total));
     let screen_text = screen(&mut m, 160, 48);
     assert!(screen_text.contains(&format!("!{total}")), "{screen_text}");
@@ -763,6 +798,7 @@ fn undecided_past_escalate_days_reaches_the_parent_owner_marked() {
     // The card says who it escalated from and how long it has waited.
     let at = m
         .state
+        .derived
         .queue
         .iter()
         .position(|&i| m.state.escalated_to_me(i) && !chronic(&m.state.data.suggestions[i]))
@@ -790,13 +826,14 @@ fn undecided_past_escalate_days_reaches_the_parent_owner_marked() {
         .find(|d| d.suggestion.person == sug.person && d.suggestion.entitlement == sug.entitlement)
         .expect("recorded");
     assert_eq!(decided.decider, "marcus");
-    assert!(!m.state.queue.contains(&i));
-    assert_eq!(m.state.tree[0].escalated, total - 1);
+    assert!(!m.state.derived.queue.contains(&i));
+    assert_eq!(m.state.derived.tree[0].escalated, total - 1);
 
     // Priya, the same day, sees the others as hers, overdue and gone above her.
     let mut p = reopen(&d, "priya", now() + chrono::Duration::days(15));
     let overdue = p
         .state
+        .derived
         .queue
         .iter()
         .copied()
@@ -831,7 +868,7 @@ fn sync_key_rereads_the_org_directory_and_reloads() {
     assert_ne!(hugo_left, people);
     std::fs::write(dir.join("people.csv"), hugo_left).unwrap();
     let left = |d: &Demo| {
-        d.app.state.queue.iter().any(|&i| {
+        d.app.state.derived.queue.iter().any(|&i| {
             let s = &d.app.state.data.suggestions[i];
             s.person == "hugo" && s.reason == Reason::PersonLeft
         })
@@ -851,7 +888,7 @@ fn sync_key_rereads_the_org_directory_and_reloads() {
 #[test]
 fn a_failing_sync_names_the_source_keeps_the_data_and_shows_it_stale() {
     let mut d = demo("priya");
-    let before = d.app.state.queue.len();
+    let before = d.app.state.derived.queue.len();
     let dir = org_dir(&d);
     std::fs::write(dir.join("people.csv"), "id,name\nhugo\n").unwrap();
     keys(&mut d.app, "R");
@@ -864,8 +901,12 @@ fn a_failing_sync_names_the_source_keeps_the_data_and_shows_it_stale() {
         text.contains("people.csv"),
         "the error names the file: {text}"
     );
-    assert!(d.app.state.flash.as_ref().unwrap().error);
-    assert_eq!(d.app.state.queue.len(), before, "the cached data is kept");
+    assert!(d.app.state.status.flash.as_ref().unwrap().error);
+    assert_eq!(
+        d.app.state.derived.queue.len(),
+        before,
+        "the cached data is kept"
+    );
     let screen_text = screen(&mut d.app, 160, 48);
     assert!(
         screen_text.contains("files 0m ago STALE (last sync failed"),
@@ -889,44 +930,50 @@ fn the_console_loads_in_the_background_with_help_and_quit_live() {
     )
     .unwrap();
     // Until its result is taken in, the console shows it is loading.
-    assert!(!app.state.loaded);
+    assert!(!app.state.status.loaded);
     let text = screen(&mut app, 80, 24);
     assert!(text.contains("loading the cache for priya"), "{text}");
     keys(&mut app, "?");
-    assert!(matches!(app.state.modal, Some(Modal::Help)));
+    assert!(matches!(app.state.ui.modal, Some(Modal::Help)));
     keys(&mut app, "<Esc>a");
     assert!(
-        app.state.modal.is_none(),
+        app.state.ui.modal.is_none(),
         "nothing to accept before the load"
     );
     assert!(app.settle(), "the worker answers");
-    assert!(app.state.loaded);
-    assert!(!app.state.queue.is_empty());
+    assert!(app.state.status.loaded);
+    assert!(!app.state.derived.queue.is_empty());
 
     // A decision runs on the worker; moving around stays live meanwhile.
-    let first = app.state.queue[0];
+    let first = app.state.derived.queue[0];
     keys(&mut app, "ay");
-    assert_eq!(app.state.busy.as_deref(), Some("recording…"));
+    assert_eq!(
+        app.state.status.busy.as_ref().map(|b| b.text.as_str()),
+        Some("recording…")
+    );
     keys(&mut app, "j");
-    assert_eq!(app.state.queue_sel, 1, "keys still move while it records");
+    assert_eq!(
+        app.state.ui.queue_sel, 1,
+        "keys still move while it records"
+    );
     keys(&mut app, "a");
     assert!(
-        app.state.modal.is_none(),
+        app.state.ui.modal.is_none(),
         "another decision waits for the first"
     );
     assert!(app.settle());
-    assert!(app.state.busy.is_none());
-    assert!(!app.state.queue.contains(&first));
+    assert!(app.state.status.busy.is_none());
+    assert!(!app.state.derived.queue.contains(&first));
     assert_eq!(app.store.decisions().unwrap().len(), 1);
 
     // Apply runs there too, saying how many changes while it works.
     keys(&mut app, "Ay");
     assert_eq!(
-        app.state.busy.as_deref(),
+        app.state.status.busy.as_ref().map(|b| b.text.as_str()),
         Some("applying 1 change upstream…")
     );
     keys(&mut app, "L");
-    assert_eq!(app.state.view, View::Audit, "views open meanwhile");
+    assert_eq!(app.state.ui.view, View::Audit, "views open meanwhile");
     assert!(app.settle());
     assert!(
         flash_of(&app).starts_with("applied: 1 ok"),
@@ -934,7 +981,7 @@ fn the_console_loads_in_the_background_with_help_and_quit_live() {
         flash_of(&app)
     );
     keys(&mut app, "q");
-    assert!(app.state.quit);
+    assert!(app.state.status.quit);
 }
 
 #[test]
@@ -956,10 +1003,11 @@ fn rules_view_lists_rules_in_scope_and_removes_one_written_in_steward() {
         .unwrap();
     keys(&mut d.app, "R");
     keys(&mut d.app, "E");
-    assert_eq!(keymap::mode(&d.app.state), Mode::Rules);
+    assert_eq!(keymap::mode(&d.app.state.ui), Mode::Rules);
     let ids: Vec<&str> = d
         .app
         .state
+        .derived
         .rules
         .iter()
         .map(|r| r.status.id.as_str())
@@ -978,6 +1026,7 @@ fn rules_view_lists_rules_in_scope_and_removes_one_written_in_steward() {
     let at = |d: &Demo, id: &str| {
         d.app
             .state
+            .derived
             .rules
             .iter()
             .position(|r| r.status.id == id)
@@ -993,7 +1042,7 @@ fn rules_view_lists_rules_in_scope_and_removes_one_written_in_steward() {
         "{}",
         flash(&d)
     );
-    assert!(d.app.state.modal.is_none());
+    assert!(d.app.state.ui.modal.is_none());
 
     // The one written in steward: a reason, a confirmation, then gone.
     keys(&mut d.app, "g");
@@ -1001,7 +1050,7 @@ fn rules_view_lists_rules_in_scope_and_removes_one_written_in_steward() {
         keys(&mut d.app, "j");
     }
     keys(&mut d.app, "xtrial over<Enter>");
-    assert!(matches!(d.app.state.modal, Some(Modal::Confirm(_))));
+    assert!(matches!(d.app.state.ui.modal, Some(Modal::Confirm(_))));
     keys(&mut d.app, "y");
     assert!(
         flash(&d).starts_with("removed rule payments-api-db-read-local"),
@@ -1011,6 +1060,7 @@ fn rules_view_lists_rules_in_scope_and_removes_one_written_in_steward() {
     assert!(
         !d.app
             .state
+            .derived
             .rules
             .iter()
             .any(|r| r.status.id == "payments-api-db-read-local")
@@ -1031,7 +1081,7 @@ fn rules_view_lists_rules_in_scope_and_removes_one_written_in_steward() {
         "{audit:?}"
     );
     keys(&mut d.app, "<Esc>");
-    assert_eq!(d.app.state.view, View::Main);
+    assert_eq!(d.app.state.ui.view, View::Main);
 }
 
 #[test]
@@ -1040,6 +1090,7 @@ fn the_demo_opens_with_its_chronic_cases_already_escalated() {
     let mut m = demo("marcus");
     let s = &m.app.state;
     let escalated: Vec<usize> = s
+        .derived
         .queue
         .iter()
         .copied()
@@ -1065,13 +1116,15 @@ fn the_demo_opens_with_its_chronic_cases_already_escalated() {
 fn a_second_start_shows_the_last_queue_at_once_then_the_fresh_one_in_place() {
     // The queue's suggestions, and the tree's rows with their counts.
     let queue = |s: &State| -> Vec<Suggestion> {
-        s.queue
+        s.derived
+            .queue
             .iter()
             .map(|&i| s.data.suggestions[i].clone())
             .collect()
     };
-    let tree = |s: &State| -> Vec<(String, [usize; 3], usize)> {
-        s.tree
+    let tree = |s: &State| -> Vec<(String, steward::tui::counts::Counts, usize)> {
+        s.derived
+            .tree
             .iter()
             .map(|n| (n.label.clone(), n.counts, n.escalated))
             .collect()
@@ -1082,7 +1135,7 @@ fn a_second_start_shows_the_last_queue_at_once_then_the_fresh_one_in_place() {
 
     let mut d = started_again("marcus");
     // Drawn from what was kept: the same rows and counts, marked.
-    assert!(d.app.state.preview.is_some());
+    assert!(d.app.state.status.preview.is_some());
     assert_eq!(queue(&d.app.state), fresh_queue);
     assert_eq!(tree(&d.app.state), fresh_tree);
     let text = screen(&mut d.app, 160, 48);
@@ -1091,25 +1144,25 @@ fn a_second_start_shows_the_last_queue_at_once_then_the_fresh_one_in_place() {
 
     // Looking around works; deciding waits for the fresh evaluation.
     keys(&mut d.app, "jj");
-    assert_eq!(d.app.state.queue_sel, 2);
+    assert_eq!(d.app.state.ui.queue_sel, 2);
     keys(&mut d.app, "a");
     assert!(
-        d.app.state.modal.is_none(),
+        d.app.state.ui.modal.is_none(),
         "nothing is decided on a preview"
     );
     assert!(flash_of(&d.app).contains("shown while the cache loads"));
     let picked = current(&d);
 
     assert!(d.app.settle(), "the worker answers");
-    assert!(d.app.state.preview.is_none());
-    assert!(d.app.state.loaded);
+    assert!(d.app.state.status.preview.is_none());
+    assert!(d.app.state.status.loaded);
     // The fresh load keeps the place: same suggestion selected.
     assert_eq!(current(&d), picked);
     assert!(flash_of(&d.app).contains("loaded: evaluated now"));
     let text = screen(&mut d.app, 160, 48);
     assert!(!text.contains("(as of "), "{text}");
     keys(&mut d.app, "a");
-    assert!(matches!(d.app.state.modal, Some(Modal::Confirm(_))));
+    assert!(matches!(d.app.state.ui.modal, Some(Modal::Confirm(_))));
 }
 
 #[test]
@@ -1129,8 +1182,11 @@ fn an_unreadable_kept_preview_is_ignored() {
         Default::default(),
     )
     .unwrap();
-    assert!(app.state.preview.is_none());
-    assert!(!app.state.loaded, "the loading screen, as without one");
+    assert!(app.state.status.preview.is_none());
+    assert!(
+        !app.state.status.loaded,
+        "the loading screen, as without one"
+    );
 }
 
 #[test]
@@ -1142,23 +1198,23 @@ fn a_sync_keeps_the_place_in_the_tree_and_the_queue() {
     assert!(matches!(node, NodeKey::Area(_)), "{node:?}");
     keys(&mut d.app, "<Tab>jj");
     let picked = current(&d);
-    let focus = d.app.state.focus;
+    let focus = d.app.state.ui.focus;
     keys(&mut d.app, "R");
     assert!(flash(&d).starts_with("synced files: "), "{}", flash(&d));
     assert_eq!(d.app.state.selected_node(), node);
-    assert_eq!(d.app.state.focus, focus);
+    assert_eq!(d.app.state.ui.focus, focus);
     assert_eq!(current(&d), picked);
 }
 
 #[test]
 fn undo_takes_back_a_whole_batch_and_names_what_it_undid() {
     let mut d = demo("priya");
-    let before = d.app.state.queue.len();
+    let before = d.app.state.derived.queue.len();
     let first = current(&d);
     keys(&mut d.app, "<Space><Space>ay");
-    assert_eq!(d.app.state.queue.len(), before - 2);
+    assert_eq!(d.app.state.derived.queue.len(), before - 2);
     keys(&mut d.app, "u");
-    assert_eq!(d.app.state.queue.len(), before, "both come back");
+    assert_eq!(d.app.state.derived.queue.len(), before, "both come back");
     let text = flash(&d);
     assert!(text.starts_with("undid 2 decisions: accept "), "{text}");
     assert!(
@@ -1194,17 +1250,17 @@ fn in_the_plan_u_takes_back_the_selected_decision() {
         .find(|x| x.id == second)
         .unwrap();
     assert_eq!(undone.state, DecisionState::Undone);
-    assert_eq!(d.app.state.view, View::Plan);
-    assert_eq!(d.app.state.plan_sel, 0);
+    assert_eq!(d.app.state.ui.view, View::Plan);
+    assert_eq!(d.app.state.ui.plan_sel, 0);
 }
 
 #[test]
 fn keys_that_cannot_act_say_why() {
     let mut d = demo("marcus");
     // D from the queue, with "all in scope" selected in the tree.
-    assert_eq!(d.app.state.focus, Pane::Queue);
+    assert_eq!(d.app.state.ui.focus, Pane::Queue);
     keys(&mut d.app, "D");
-    assert!(d.app.state.modal.is_none());
+    assert!(d.app.state.ui.modal.is_none());
     assert!(
         flash(&d).contains("select an area in the tree"),
         "{}",
@@ -1212,11 +1268,11 @@ fn keys_that_cannot_act_say_why() {
     );
     // With an area selected in the tree, D works from the queue too.
     keys(&mut d.app, "<Tab><Tab>j<Tab>D");
-    assert!(matches!(d.app.state.modal, Some(Modal::Picker(_))));
+    assert!(matches!(d.app.state.ui.modal, Some(Modal::Picker(_))));
     keys(&mut d.app, "<Esc>");
     // The last card of a walkthrough.
     keys(&mut d.app, "<Enter>");
-    let n = d.app.state.walk.as_ref().unwrap().items.len();
+    let n = d.app.state.ui.walk.as_ref().unwrap().items.len();
     for _ in 0..n + 2 {
         keys(&mut d.app, "n");
     }
@@ -1232,7 +1288,7 @@ fn the_delegation_preview_says_who_already_has_authority_and_who_would_decide_fo
     // david owns the root: delegating payments to him changes nothing today.
     let mut d = demo("marcus");
     keys(&mut d.app, "<Tab><Tab>jDdavid<Enter><Enter>");
-    let Some(Modal::Confirm(c)) = &d.app.state.modal else {
+    let Some(Modal::Confirm(c)) = &d.app.state.ui.modal else {
         panic!("no preview")
     };
     assert!(
@@ -1245,13 +1301,14 @@ fn the_delegation_preview_says_who_already_has_authority_and_who_would_decide_fo
     let about_hana = d
         .app
         .state
+        .derived
         .queue
         .iter()
         .filter(|&&i| d.app.state.data.suggestions[i].person == "hana")
         .count();
     assert!(about_hana > 0);
     keys(&mut d.app, "Dhana<Enter><Enter>");
-    let Some(Modal::Confirm(c)) = &d.app.state.modal else {
+    let Some(Modal::Confirm(c)) = &d.app.state.ui.modal else {
         panic!("no preview")
     };
     assert!(c.lines[0].contains("gains authority"), "{:?}", c.lines);
@@ -1268,20 +1325,21 @@ fn the_delegation_preview_says_who_already_has_authority_and_who_would_decide_fo
 fn a_readiness_gap_is_accepted_from_the_rotations_view_and_then_shows_as_planned() {
     let mut d = demo("omar");
     keys(&mut d.app, "O");
-    assert_eq!(d.app.state.view, View::Rotations);
+    assert_eq!(d.app.state.ui.view, View::Rotations);
     let row = d
         .app
         .state
+        .derived
         .ready
         .iter()
         .position(|r| matches!(r, Ready::Pending(_)))
         .expect("a gap that can be accepted now");
-    let gap = d.app.state.readiness[row].clone();
+    let gap = d.app.state.derived.readiness[row].clone();
     for _ in 0..row {
         keys(&mut d.app, "j");
     }
     keys(&mut d.app, "a");
-    let Some(Modal::Confirm(c)) = &d.app.state.modal else {
+    let Some(Modal::Confirm(c)) = &d.app.state.ui.modal else {
         panic!("no confirmation")
     };
     assert!(
@@ -1292,7 +1350,10 @@ fn a_readiness_gap_is_accepted_from_the_rotations_view_and_then_shows_as_planned
         c.lines
     );
     keys(&mut d.app, "y");
-    assert_eq!(d.app.state.ready[row], Ready::Decided(Verdict::Accept));
+    assert_eq!(
+        d.app.state.derived.ready[row],
+        Ready::Decided(Verdict::Accept)
+    );
     assert!(
         d.app
             .state
@@ -1302,11 +1363,11 @@ fn a_readiness_gap_is_accepted_from_the_rotations_view_and_then_shows_as_planned
             .any(|ch| ch.person == gap.person && ch.entitlement == gap.entitlement)
     );
     keys(&mut d.app, "a");
-    assert!(d.app.state.modal.is_none());
+    assert!(d.app.state.ui.modal.is_none());
     assert!(flash(&d).starts_with("already accepted"), "{}", flash(&d));
     // Undone, it can be accepted again.
     keys(&mut d.app, "<Esc>u");
-    assert!(matches!(d.app.state.ready[row], Ready::Pending(_)));
+    assert!(matches!(d.app.state.derived.ready[row], Ready::Pending(_)));
 }
 
 #[test]
@@ -1314,17 +1375,17 @@ fn the_help_overlay_scrolls_and_stops_at_its_end() {
     let mut d = demo("priya");
     d.app.feed(Msg::Resize(80, 24));
     keys(&mut d.app, "?G");
-    let end = d.app.state.help_scroll;
+    let end = d.app.state.ui.help_scroll;
     assert!(end > 0, "longer than 24 rows at the main view");
     let text = screen(&mut d.app, 80, 24);
     assert!(text.contains("Mouse: scroll, click to select."), "{text}");
     // One line back up from the end moves at once (no dead keys past it).
     keys(&mut d.app, "k");
-    assert_eq!(d.app.state.help_scroll, end - 1);
+    assert_eq!(d.app.state.ui.help_scroll, end - 1);
     keys(&mut d.app, "jjjj");
-    assert_eq!(d.app.state.help_scroll, end);
+    assert_eq!(d.app.state.ui.help_scroll, end);
     keys(&mut d.app, "g");
-    assert_eq!(d.app.state.help_scroll, 0);
+    assert_eq!(d.app.state.ui.help_scroll, 0);
 }
 
 #[test]
@@ -1332,14 +1393,14 @@ fn a_preview_whose_load_fails_says_so_and_stays_for_reading() {
     let mut d = started_again("priya");
     d.app
         .feed(Msg::Failed("error: cache schema version 9 is newer".into()));
-    assert!(d.app.state.preview.is_some());
+    assert!(d.app.state.status.preview.is_some());
     keys(&mut d.app, "a");
-    assert!(d.app.state.modal.is_none());
+    assert!(d.app.state.ui.modal.is_none());
     assert!(
         flash_of(&d.app).starts_with("the cache did not load"),
         "{}",
         flash_of(&d.app)
     );
     keys(&mut d.app, "j");
-    assert_eq!(d.app.state.queue_sel, 1);
+    assert_eq!(d.app.state.ui.queue_sel, 1);
 }

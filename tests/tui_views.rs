@@ -184,8 +184,8 @@ fn loading_screen_drawn_before_the_cache_is_read() {
     use ratatui::backend::TestBackend;
     for (w, h) in SIZES {
         let mut state = steward::tui::state::State::loading("priya", now(), Vec::new());
-        state.width = w;
-        state.height = h;
+        state.ui.width = w;
+        state.ui.height = h;
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
         term.draw(|f| steward::tui::view::render(&state, &Theme::color(), f))
             .unwrap();
@@ -202,7 +202,7 @@ fn loading_screen_drawn_before_the_cache_is_read() {
 
 #[test]
 fn plan_view_mid_apply() {
-    use steward::tui::state::ApplyStep;
+    use steward::tui::msg::ApplyStep;
     use steward::tui::update::{Msg, update};
     for (w, h) in SIZES {
         let mut d = demo("priya");

@@ -232,7 +232,7 @@ fn event_loop(
                 Input::Changed => reload = true,
                 Input::Closed => return Ok(()),
             }
-            if app.state.quit {
+            if app.state.status.quit {
                 return Ok(());
             }
         }

@@ -3,17 +3,19 @@
 //! Generic over the ratatui backend, so tests drive the real app headless.
 
 use super::data::Data;
-use super::state::{Effect, State};
+use super::msg::{Effect, Msg};
+use super::state::State;
 use super::theme::Theme;
-use super::update::{Msg, update};
-use super::worker::{self, Base, Ctx, Env, Job, Progress, Worker};
+use super::update::update;
+use super::worker::{self, Ctx, Env, Job, Progress, Worker};
 use super::{terminal, view};
 use crate::model::Time;
 use crate::store::Store;
+use crate::time::Clock;
 use anyhow::Result;
+use ratatui::Terminal;
 use ratatui::backend::Backend;
 use ratatui::crossterm::event;
-use ratatui::{Terminal, TerminalOptions};
 use std::time::Duration;
 
 pub struct App {
@@ -25,6 +27,8 @@ pub struct App {
     /// The cache's path (a worker opens its own connection to it).
     pub db: std::path::PathBuf,
     pub env: Env,
+    /// Read by each job when it runs.
+    pub clock: Clock,
     worker: Option<Worker>,
 }
 
@@ -45,6 +49,7 @@ impl App {
             db: store.path().to_path_buf(),
             store,
             env: Env::default(),
+            clock: Clock::Fixed(now),
             worker: None,
         })
     }
@@ -75,6 +80,7 @@ impl App {
             db,
             store,
             env,
+            clock: Clock::Fixed(now),
             worker: Some(worker),
         };
         app.submit(Effect::Load);
@@ -85,12 +91,8 @@ impl App {
         let d = &self.state.data;
         Ctx {
             me: d.me.clone(),
-            now: self.state.now,
-            base: self.state.loaded.then(|| Base {
-                snap: d.snap.clone(),
-                scope: d.scope.clone(),
-                suggestions: d.suggestions.clone(),
-            }),
+            clock: self.clock,
+            base: self.state.status.loaded.then(|| d.base()),
         }
     }
 
@@ -141,7 +143,7 @@ impl App {
 
     /// Keeps what is shown for the next start (when the console quits).
     pub fn keep_preview(&mut self) {
-        if let Some(p) = super::preview::Preview::of(&self.state)
+        if let Some(p) = super::keep::preview(&self.state)
             && let Err(e) = worker::keep_preview(&mut self.store, &p)
         {
             tracing::warn!("could not keep the console preview: {e:#}");
@@ -151,7 +153,7 @@ impl App {
     /// Waits for the worker's messages until nothing runs (tests; a minute
     /// at most per message). False if the worker went quiet or stopped.
     pub fn settle(&mut self) -> bool {
-        while self.state.busy.is_some() {
+        while self.state.status.busy.is_some() {
             let Some(w) = &self.worker else {
                 return true;
             };
@@ -208,10 +210,10 @@ impl App {
         B::Error: Send + Sync + 'static,
     {
         let size = term.size()?;
-        self.state.width = size.width;
-        self.state.height = size.height;
+        self.state.ui.width = size.width;
+        self.state.ui.height = size.height;
         self.draw(term)?;
-        while !self.state.quit {
+        while !self.state.status.quit {
             let mut dirty = self.drain();
             // Wait briefly for input so results still arrive while idle.
             if event::poll(Duration::from_millis(30))? {
@@ -225,26 +227,15 @@ impl App {
                         self.feed(msg);
                         dirty = true;
                     }
-                    if self.state.quit {
+                    if self.state.status.quit {
                         break;
                     }
                 }
             }
-            if dirty && !self.state.quit {
+            if dirty && !self.state.status.quit {
                 self.draw(term)?;
             }
         }
         Ok(())
     }
-}
-
-/// A terminal of a fixed size for tests (`TestBackend`).
-pub fn test_terminal(
-    w: u16,
-    h: u16,
-) -> Result<Terminal<ratatui::backend::TestBackend>, std::convert::Infallible> {
-    Terminal::with_options(
-        ratatui::backend::TestBackend::new(w, h),
-        TerminalOptions::default(),
-    )
 }

@@ -11,11 +11,58 @@ use crate::policy::{Scope, Snapshot, suggestions};
 use crate::store::{AuditEntry, LocalDelegation, SourceInfo, Store};
 use anyhow::Result;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// How many audit entries the audit view shows.
 pub const AUDIT_LIMIT: usize = 200;
 
+/// Which load this data is: what the console derives from it is kept while
+/// these stay the same. `base` changes when the organization or the
+/// suggestions were evaluated afresh, `records` when decisions, plan, audit
+/// or escalations were read again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Revision {
+    pub base: u64,
+    pub records: u64,
+}
+
+/// A number no load had before.
+fn fresh() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Revision {
+    /// Everything evaluated afresh.
+    pub fn new() -> Revision {
+        Revision {
+            base: fresh(),
+            records: fresh(),
+        }
+    }
+
+    /// The same evaluation, its records read again.
+    pub fn records_of(base: u64) -> Revision {
+        Revision {
+            base,
+            records: fresh(),
+        }
+    }
+}
+
+/// What an evaluation rests on: the snapshot, the scope and the
+/// suggestions, kept when only decisions change.
+#[derive(Clone)]
+pub struct Base {
+    /// The `Revision::base` of the data it came from.
+    pub id: u64,
+    pub snap: Arc<Snapshot>,
+    pub scope: Scope,
+    pub suggestions: Vec<Suggestion>,
+}
+
 pub struct Data {
+    pub revision: Revision,
     pub snap: Arc<Snapshot>,
     pub me: String,
     pub scope: Scope,
@@ -72,15 +119,37 @@ impl Data {
 
     /// Decisions, plan, audit and sources read from the store around a
     /// snapshot and suggestions already evaluated.
-    pub fn with_base(
-        store: &Store,
-        me: &str,
-        now: Time,
-        snap: Arc<Snapshot>,
-        scope: Scope,
-        suggestions: Vec<Suggestion>,
-    ) -> Result<Data> {
-        Data::with(store, me, now, snap, scope, suggestions, None)
+    pub fn with_base(store: &Store, me: &str, now: Time, base: Base) -> Result<Data> {
+        let mut data = Data::with(
+            store,
+            me,
+            now,
+            base.snap,
+            base.scope,
+            base.suggestions,
+            None,
+        )?;
+        data.revision = Revision::records_of(base.id);
+        Ok(data)
+    }
+
+    /// What this data's evaluation rests on (to keep it when only
+    /// decisions change).
+    pub fn base(&self) -> Base {
+        Base {
+            id: self.revision.base,
+            snap: self.snap.clone(),
+            scope: self.scope.clone(),
+            suggestions: self.suggestions.clone(),
+        }
+    }
+
+    /// Is this the evaluation `base` holds (same scope, same suggestions)?
+    /// Then what was derived from `base` still holds for it.
+    pub fn evaluates_as(&self, base: &Base) -> bool {
+        Arc::ptr_eq(&self.snap, &base.snap)
+            && self.scope.roots == base.scope.roots
+            && self.suggestions == base.suggestions
     }
 
     /// Nothing yet: what the console holds while it loads.
@@ -109,6 +178,7 @@ impl Data {
         let rule_sources = store.rules_with_sources()?;
         let escalations = current_escalations(&snap, &suggestions, &decisions, &first_seen, now);
         Ok(Data {
+            revision: Revision::new(),
             snap,
             me: me.to_string(),
             scope,
@@ -129,6 +199,7 @@ impl Data {
         let scope = Scope::of(&snap, me, now);
         let suggestions = suggestions(&snap, &scope, now);
         Data {
+            revision: Revision::new(),
             snap,
             me: me.to_string(),
             scope,

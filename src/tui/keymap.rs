@@ -1,7 +1,7 @@
 //! The keymap: one table `(mode, key) -> action` that drives input, the `?`
 //! overlay and the status-bar hints alike, so they cannot drift apart.
 
-use super::state::*;
+use super::ui::{Modal, Pane, Ui, View};
 use crate::model::Kind;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -555,28 +555,28 @@ pub static BINDINGS: &[Binding] = &[
 ];
 
 /// The mode the keys are in now.
-pub fn mode(s: &State) -> Mode {
-    match &s.modal {
+pub fn mode(ui: &Ui) -> Mode {
+    match &ui.modal {
         Some(Modal::Help) => Mode::Help,
         Some(Modal::Confirm(_)) => Mode::Confirm,
         Some(Modal::Prompt(_)) => Mode::Prompt,
         Some(Modal::Snooze(_)) => Mode::Snooze,
         Some(Modal::Filter) => Mode::Filter,
         Some(Modal::Picker(_)) => Mode::Picker,
-        None => base_mode(s),
+        None => base_mode(ui),
     }
 }
 
 /// The mode of the view underneath any popup (what help lists).
-pub fn base_mode(s: &State) -> Mode {
-    match s.view {
+pub fn base_mode(ui: &Ui) -> Mode {
+    match ui.view {
         View::Plan => Mode::Plan,
         View::Audit => Mode::Audit,
         View::Rotations => Mode::Rotations,
         View::Delegations => Mode::Delegations,
         View::Rules => Mode::Rules,
-        View::Main if s.walk.is_some() => Mode::Walk,
-        View::Main => match s.focus {
+        View::Main if ui.walk.is_some() => Mode::Walk,
+        View::Main => match ui.focus {
             Pane::Tree => Mode::Tree,
             Pane::Queue => Mode::Queue,
             Pane::Card => Mode::Card,

@@ -5,14 +5,18 @@
 //! and returns effects; [`app`] runs those against the store; [`view`] draws.
 
 pub mod app;
+pub mod counts;
 pub mod data;
 pub mod derive;
+pub mod keep;
 pub mod keymap;
 pub mod layout;
+pub mod msg;
 pub mod preview;
 pub mod state;
 pub mod terminal;
 pub mod theme;
+pub mod ui;
 pub mod update;
 pub mod view;
 pub mod welcome;

@@ -1,198 +1,84 @@
-//! The console's state: plain data. Only `update` changes it; views only read it.
+//! The console's state: plain data, in four parts. `ui` is what the person
+//! at the keyboard did, `data` what was loaded, `status` what runs and
+//! what was said, `derived` everything computed from them (and `now`).
+//! Only `update` changes it, and [`State::derive`] runs after each
+//! `update`; views only read it.
 
+use super::counts::Counts;
 use super::data::Data;
+use super::derive::{Derived, Under, index::led_teams};
+use super::msg::{ApplyResult, ApplyStep};
+use super::preview::{Preview, Shown};
+use super::ui::*;
 use crate::model::*;
-use crate::store::NewDecision;
-use std::collections::BTreeSet;
+use crate::policy::escalation::Escalation;
+use crate::store::SourceInfo;
 
+pub struct State {
+    /// The console's clock: the time of the last tick (fixed by `--now`).
+    pub now: Time,
+    /// The demo's personas, when running the demo (empty otherwise).
+    pub personas: Vec<String>,
+    pub ui: Ui,
+    pub data: Data,
+    pub status: Status,
+    pub derived: Derived,
+}
+
+/// What runs, and what the console said.
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    /// False until the first load arrives: only help and quit work then.
+    pub loaded: bool,
+    /// Set while what is shown is the preview kept from the last run (the
+    /// fresh load is under way): its counts, and when it was evaluated.
+    pub preview: Option<Shown>,
+    /// The job the person asked for, while it runs.
+    pub busy: Option<Busy>,
+    pub flash: Option<Flash>,
+    /// The apply under way, while it runs: what has finished so far.
+    pub applying: Option<Applying>,
+    /// Per-change results of the last apply.
+    pub applied: Vec<ApplyResult>,
+    /// A refresh nobody asked for (the clock, a change elsewhere) runs;
+    /// and, if set, another must follow it.
+    pub refreshing: bool,
+    pub refresh_again: Option<super::msg::Refresh>,
+    pub quit: bool,
+}
+
+/// A job the person asked for, under way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Busy {
+    pub job: Job,
+    /// What the status bar says about it (its progress, as it comes).
+    pub text: String,
+}
+
+/// What kind of job runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    Main,
-    Plan,
-    Audit,
-    Rotations,
-    Delegations,
-    Rules,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Tree,
-    Queue,
-    Card,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TreeTab {
-    Areas,
-    Teams,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NodeKey {
-    /// Everything in scope (the areas tab) or every team led (the teams tab).
-    All,
-    Area(usize),
-    Team(usize),
-}
-
-/// One visible row of the hierarchy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TreeNode {
-    pub key: NodeKey,
-    pub depth: usize,
-    pub label: String,
-    /// Pending grant, revoke, review in its subtree.
-    pub counts: [usize; 3],
-    /// Of those, how many are escalated to `me`.
-    pub escalated: usize,
-    pub has_children: bool,
-    pub expanded: bool,
-    /// "delegated by X" for a delegated root.
-    pub note: String,
-}
-
-/// Where a suggestion stands in the console.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Standing {
-    Pending,
-    Decided(Verdict),
-}
-
-/// A guided pass over a node's queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Walk {
-    pub title: String,
-    /// Indices into `Data::suggestions`, in queue order at the start.
-    pub items: Vec<usize>,
-    pub pos: usize,
-}
-
-/// What a text prompt is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PromptFor {
-    Dismiss(Vec<usize>),
-    SnoozeUntil(Vec<usize>),
-    /// Why a rule written in steward is removed (empty: no reason given).
-    RemoveRule(String),
-    /// The end date of a delegation of `area` to `to` (empty: none).
-    DelegateUntil {
-        area: usize,
-        to: String,
-    },
-}
-
-/// The fuzzy person picker (for a delegation of `area`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Picker {
-    pub area: usize,
-    pub query: String,
-    /// Person indices, best match first.
-    pub matches: Vec<usize>,
-    pub sel: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prompt {
-    pub label: String,
-    pub input: String,
-    pub purpose: PromptFor,
-    pub error: Option<String>,
-}
-
-/// What the console asks the app to do: the only way out of `update`.
-#[derive(Debug, Clone)]
-pub enum Effect {
-    /// Record these decisions (already checked for authority).
-    Decide(Vec<NewDecision>),
-    /// Take back decisions (a batch decided together), by id.
-    Undo(Vec<i64>),
-    /// Carry out the plan upstream.
-    Apply,
-    /// Reload as another person (the demo's persona switch).
-    SwitchPersona(String),
-    /// Record a delegation (authority already checked).
-    Delegate(Delegation),
-    /// End a delegation made in steward, by id.
-    EndDelegation(i64),
-    /// Load the cache (the first, in the background).
+pub enum Job {
     Load,
-    /// Pull the sources again, then reload.
+    Record,
+    Undo,
+    Apply,
     Sync,
-    /// Keep what is shown for the next start to draw at once.
-    KeepPreview(Box<super::preview::Preview>),
-    /// Remove a rule written in steward (authority checked by the store).
-    RemoveRule {
-        id: String,
-        reason: Option<String>,
-    },
-    Quit,
+    SwitchPersona,
 }
 
-/// A confirmation: exactly what will happen, and the effect that does it.
-#[derive(Debug, Clone)]
-pub struct Confirm {
-    pub title: String,
-    pub lines: Vec<String>,
-    pub effect: Effect,
-}
-
-#[derive(Debug, Clone)]
-pub enum Modal {
-    Help,
-    Confirm(Confirm),
-    Prompt(Prompt),
-    /// Snooze presets for these suggestions.
-    Snooze(Vec<usize>),
-    /// Typing into the queue filter.
-    Filter,
-    Picker(Picker),
+impl Busy {
+    pub fn new(job: Job, text: impl Into<String>) -> Busy {
+        Busy {
+            job,
+            text: text.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flash {
     pub text: String,
     pub error: bool,
-}
-
-/// One readiness gap: someone whose shift starts without an entitlement a
-/// rule will give them then.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Readiness {
-    pub rotation: String,
-    pub person: String,
-    pub entitlement: String,
-    pub shift_start: Time,
-    pub rule: String,
-    /// Its grant suggestion now (index into the suggestions), if any.
-    pub suggestion: Option<usize>,
-}
-
-/// Where a readiness gap stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ready {
-    /// Its grant is suggested and undecided (index into the suggestions):
-    /// `a` accepts it from the rotations view.
-    Pending(usize),
-    /// Its grant suggestion was decided (accepted: in the plan until applied).
-    Decided(Verdict),
-    /// Not suggested now (the rule gives it only from the shift on, as one
-    /// granted only while on call): suggested when the shift starts.
-    NotYet,
-}
-
-/// One change of a running apply, finished (done or refused).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApplyStep {
-    /// Changes finished so far, this one included.
-    pub done: usize,
-    pub total: usize,
-    pub decision: i64,
-    pub ok: bool,
-    /// The change in a few words: `add ana -> payments-db:read`.
-    pub what: String,
-    /// Its result, as the plan view lists it: `#12 grants.csv: add …`.
-    pub result: String,
 }
 
 /// An apply under way.
@@ -213,117 +99,208 @@ impl Applying {
     }
 }
 
-/// One rule in the rules view.
-#[derive(Debug, Clone)]
-pub struct RuleRow {
-    pub status: crate::policy::explain::RuleStatus,
-    /// The source it comes from (`steward`: written here, removable here).
-    pub source: String,
-    pub why: String,
-}
+impl State {
+    /// The console on loaded data, everything derived.
+    pub fn new(data: Data, now: Time, personas: Vec<String>) -> State {
+        let mut s = State::bare(data, now, personas);
+        s.derive();
+        s
+    }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FilterCache {
-    pub node: NodeKey,
-    pub kind: Option<Kind>,
-    pub generation: u64,
-    pub query: String,
-    pub matches: Vec<usize>,
-}
+    fn bare(data: Data, now: Time, personas: Vec<String>) -> State {
+        let mut s = State {
+            now,
+            personas,
+            ui: Ui::default(),
+            data,
+            status: Status {
+                loaded: true,
+                ..Status::default()
+            },
+            derived: Derived::default(),
+        };
+        s.reset_navigation();
+        s
+    }
 
-pub struct State {
-    pub now: Time,
-    /// False until the first load arrives: only help and quit work then.
-    pub loaded: bool,
-    /// Set while what is shown is the preview kept from the last run (the
-    /// fresh load is under way): its counts, and when it was evaluated.
-    pub preview: Option<super::preview::Shown>,
-    pub data: Data,
-    /// The demo's personas, when running the demo (empty otherwise).
-    pub personas: Vec<String>,
-    pub view: View,
-    pub focus: Pane,
-    pub tab: TreeTab,
-    pub modal: Option<Modal>,
-    pub width: u16,
-    pub height: u16,
+    /// The state before the first load: drawn at once, help and quit live.
+    pub fn loading(me: &str, now: Time, personas: Vec<String>) -> State {
+        let mut s = State::new(Data::empty(me), now, personas);
+        s.status.loaded = false;
+        s.status.busy = Some(Busy::new(Job::Load, format!("loading the cache for {me}…")));
+        s
+    }
 
-    /// Undecided or decided, per suggestion.
-    pub standing: Vec<Standing>,
-    /// Urgency sort key per suggestion (smaller first).
-    pub urgency: Vec<(u8, i64)>,
-    /// Since when the person holds the entitlement, per suggestion.
-    pub held_since: Vec<Option<Time>>,
-    /// The grants behind each suggestion (indices into `org.grants`), so
-    /// the card need not scan an entitlement's hundred thousand grants.
-    pub held_grants: Vec<Vec<usize>>,
-    /// The filter's fields per suggestion (person, entitlement, area,
-    /// reason) as indices into `filter_strings`: each distinct string is
-    /// scored once per key, without hashing.
-    pub filter_fields: Vec<[u32; 4]>,
-    pub filter_strings: Vec<String>,
-    /// Each person's shifts (rotation, shift index), by person index.
-    pub shifts_of: Vec<Vec<(u32, u32)>>,
-    /// The area index of each suggestion.
-    pub sug_area: Vec<Option<usize>>,
-    /// Its escalation, if it waited past `escalate_days` (index into
-    /// `data.escalations`).
-    pub esc_of: Vec<Option<usize>>,
-    /// Every suggestion, most urgent first (queues filter this; no sort per key).
-    pub order: Vec<usize>,
-    /// Pending counts per area (its whole subtree) and per team.
-    pub area_counts: Vec<[usize; 3]>,
-    pub team_counts: Vec<[usize; 3]>,
-    /// Pending suggestions escalated to `me`, per area (subtree) and team.
-    pub area_esc: Vec<usize>,
-    pub team_esc: Vec<usize>,
-    /// Teams `me` leads (roots of the teams tab).
-    pub led_teams: Vec<usize>,
-    /// Which team each person belongs to directly (for the teams tab filter).
-    pub teams_of_person: rustc_hash::FxHashMap<String, Vec<usize>>,
-    pub expanded: BTreeSet<(bool, usize)>,
-    pub tree: Vec<TreeNode>,
-    pub tree_sel: usize,
+    /// The console drawn from a preview while the cache loads: the rows
+    /// kept, the counts as they were, and the sources' ages as they are.
+    pub fn from_preview(
+        p: Preview,
+        now: Time,
+        personas: Vec<String>,
+        sources: Vec<SourceInfo>,
+    ) -> State {
+        let me = p.me.clone();
+        let evaluated_at = p.evaluated_at;
+        let (data, shown) = p.into_data(now, sources);
+        let mut s = State::bare(data, now, personas);
+        s.status.preview = Some(shown);
+        s.status.busy = Some(Busy::new(
+            Job::Load,
+            format!(
+                "loading the cache for {me}; showing your queue as of {}",
+                super::preview::when(evaluated_at, now)
+            ),
+        ));
+        s.derive();
+        s
+    }
 
-    /// The queue: indices into `data.suggestions`, filtered and sorted.
-    pub queue: Vec<usize>,
-    pub queue_sel: usize,
-    pub kind_filter: Option<Kind>,
-    pub filter: String,
-    /// Matches of the queries typed so far (each a prefix of the next),
-    /// for narrowing as the query grows and reuse as it shrinks.
-    pub filter_cache: Vec<FilterCache>,
-    /// Bumped whenever standing changes (decide, undo, reload).
-    pub generation: u64,
-    pub marked: BTreeSet<usize>,
-    pub card_scroll: u16,
-    /// How far the `?` overlay is scrolled (it is longer than a small terminal).
-    pub help_scroll: u16,
-    /// The full justification text (`w`), for the suggestion it was made for.
-    pub why: Option<(usize, Vec<String>)>,
+    /// Says `text` in the status bar (until the next key), as an error or not.
+    pub fn say(&mut self, text: impl Into<String>, error: bool) {
+        self.status.flash = Some(Flash {
+            text: text.into(),
+            error,
+        });
+    }
 
-    pub walk: Option<Walk>,
-    /// Decisions made in this session, a batch per confirmation (one, or
-    /// all those marked), newest last: what `u` takes back.
-    pub undo: Vec<Vec<i64>>,
-    pub flash: Option<Flash>,
-    pub busy: Option<String>,
+    /// Derives again what the last change touched (see `Derived::refresh`).
+    pub fn derive(&mut self) {
+        self.derived.refresh(
+            &self.data,
+            self.status.preview.as_ref(),
+            self.now,
+            &mut self.ui,
+        );
+    }
 
-    pub plan_sel: usize,
-    pub audit_sel: usize,
-    pub rot_sel: usize,
-    pub deleg_sel: usize,
-    /// The rules view: rules in scope, whether each counts (made when opened).
-    pub rules: Vec<RuleRow>,
-    pub rules_sel: usize,
-    pub readiness: Vec<Readiness>,
-    /// Where each readiness gap stands, by index (kept with the decisions).
-    pub ready: Vec<Ready>,
-    /// Rotations shown in the rotations view (indices into org.rotations).
-    pub rotations: Vec<usize>,
-    /// Per-change results of the last apply.
-    pub applied: Vec<(bool, String)>,
-    /// The apply under way, while it runs: what has finished so far.
-    pub applying: Option<Applying>,
-    pub quit: bool,
+    /// Navigation as a fresh load starts it: nothing marked, selected or
+    /// walked; the scope's roots and the teams led opened.
+    pub fn reset_navigation(&mut self) {
+        let ui = &mut self.ui;
+        ui.marked.clear();
+        ui.walk = None;
+        ui.why = None;
+        ui.undo.clear();
+        ui.tree_sel = 0;
+        ui.queue_sel = 0;
+        ui.card_scroll = 0;
+        ui.expanded.clear();
+        let open = self.default_expanded();
+        self.ui.expanded.extend(open);
+    }
+
+    /// The rows a fresh load opens: the scope's roots and the teams led.
+    pub fn default_expanded(&self) -> Vec<NodeKey> {
+        let roots = self.data.scope.roots.iter().map(|&r| NodeKey::Area(r));
+        let led = led_teams(&self.data.snap, &self.data.me);
+        roots.chain(led.into_iter().map(NodeKey::Team)).collect()
+    }
+
+    pub fn selected_node(&self) -> NodeKey {
+        self.derived
+            .tree
+            .get(self.ui.tree_sel)
+            .map_or(NodeKey::All, |n| n.key)
+    }
+
+    /// The suggestion the card shows: the walkthrough's, else the queue's.
+    pub fn current(&self) -> Option<usize> {
+        match &self.ui.walk {
+            Some(w) => w.items.get(w.pos).copied(),
+            None => self.derived.queue.get(self.ui.queue_sel).copied(),
+        }
+    }
+
+    /// Suggestion `i`'s escalation, if it waited past `escalate_days`.
+    pub fn escalation(&self, i: usize) -> Option<&Escalation> {
+        self.derived.escalation(&self.data, i)
+    }
+
+    /// Is suggestion `i` escalated to the person at the keyboard?
+    pub fn escalated_to_me(&self, i: usize) -> bool {
+        self.derived.escalated_to(&self.data, i)
+    }
+
+    /// Where suggestion `i` stands.
+    pub fn standing(&self, i: usize) -> Option<super::derive::Standing> {
+        self.derived.standing.get(i).copied()
+    }
+
+    /// The pending suggestions under `node`, in urgency order.
+    pub fn pending_under(&self, node: NodeKey) -> Vec<usize> {
+        self.under()
+            .pending(&self.derived.order, &self.derived.standing, node)
+    }
+
+    fn under(&self) -> Under<'_> {
+        Under {
+            data: &self.data,
+            index: &self.derived.index,
+            tab: self.ui.tab,
+        }
+    }
+
+    /// Pending suggestions in scope, by kind (a preview: those it counted).
+    pub fn pending_counts(&self) -> Counts {
+        self.derived
+            .tree
+            .first()
+            .map_or_else(Counts::default, |n| n.counts)
+    }
+
+    /// Where the person at the keyboard is, by names rather than indices,
+    /// so a reload can put them back there.
+    pub fn place(&self) -> Place {
+        let snap = &self.data.snap;
+        let id_of = |key: NodeKey| match key {
+            NodeKey::All => None,
+            NodeKey::Area(a) => snap.org.areas.get(a).map(|x| NodeId::Area(x.id.clone())),
+            NodeKey::Team(t) => snap.org.teams.get(t).map(|x| NodeId::Team(x.id.clone())),
+        };
+        Place {
+            view: self.ui.view,
+            focus: self.ui.focus,
+            tab: self.ui.tab,
+            kind: self.ui.kind_filter,
+            node: id_of(self.selected_node()),
+            expanded: self.ui.expanded.iter().filter_map(|&k| id_of(k)).collect(),
+            selected: self
+                .derived
+                .queue
+                .get(self.ui.queue_sel)
+                .map(|&i| SuggestionKey::of(&self.data.suggestions[i])),
+        }
+    }
+
+    /// Back to `place` after a reload, as far as the data still has it.
+    pub fn restore(&mut self, place: Place) {
+        let snap = self.data.snap.clone();
+        let key = |id: &NodeId| match id {
+            NodeId::Area(id) => snap.area_idx(id).map(NodeKey::Area),
+            NodeId::Team(id) => snap.team_idx(id).map(NodeKey::Team),
+        };
+        self.ui.view = place.view;
+        self.ui.focus = place.focus;
+        self.ui.tab = place.tab;
+        self.ui.kind_filter = place.kind;
+        self.ui
+            .expanded
+            .extend(place.expanded.iter().filter_map(key));
+        // The tree as it now opens, to find the node in; then its queue.
+        self.derive();
+        let node = place.node.as_ref().and_then(key);
+        self.ui.tree_sel = node
+            .and_then(|k| self.derived.tree.iter().position(|n| n.key == k))
+            .unwrap_or(0);
+        self.derive();
+        if let Some(want) = place.selected {
+            let data = &self.data;
+            self.ui.queue_sel = self
+                .derived
+                .queue
+                .iter()
+                .position(|&i| SuggestionKey::of(&data.suggestions[i]) == want)
+                .unwrap_or(0);
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! The real terminal: raw mode, alternate screen, mouse and bracketed
 //! paste on the way in; restored on the way out, on drop and on panic.
 
-use super::update::Msg;
+use super::msg::Msg;
 use anyhow::Result;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;

@@ -3,15 +3,17 @@
 //! reading keys; results and progress come back as messages), or inline for
 //! tests (`App::feed`). One job at a time, in the order asked.
 
-use super::data::Data;
-use super::state::{ApplyStep, Effect};
-use super::update::Msg;
+use super::data::{Base, Data};
+use super::msg::{
+    ApplyResult, ApplyStep, Effect, Msg, Refresh, SourceSynced, SyncOutcome, SyncResults,
+};
 use crate::apply::{ApplyProgress, Outcome};
 use crate::config::SourceConfig;
-use crate::model::Time;
+use crate::model::{Actor, Delegation, Time};
 use crate::policy::Snapshot;
 use crate::sources::http::ProgressEvent;
 use crate::store::Store;
+use crate::time::Clock;
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -31,17 +33,11 @@ pub struct Env {
 #[derive(Clone)]
 pub struct Ctx {
     pub me: String,
-    pub now: Time,
+    /// Read when the job runs: a decision carries the time it was recorded.
+    pub clock: Clock,
     /// The snapshot, scope and suggestions to keep when only decisions
     /// changed (none before the first load).
     pub base: Option<Base>,
-}
-
-#[derive(Clone)]
-pub struct Base {
-    pub snap: Arc<Snapshot>,
-    pub scope: crate::policy::Scope,
-    pub suggestions: Vec<crate::model::Suggestion>,
 }
 
 pub struct Job {
@@ -62,6 +58,7 @@ fn say(progress: &Progress, text: String) {
 /// nothing for a job the person at the keyboard did not ask for.
 pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Option<Msg> {
     let Job { effect, ctx } = job;
+    let now = ctx.clock.now();
     let actor = crate::model::Actor::local(&ctx.me);
     let result = match effect {
         // The loop ends on quit; nothing to run.
@@ -73,117 +70,46 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
             }
             return None;
         }
-        Effect::Load => (|| {
-            say(
-                progress,
-                format!("loading the cache for {}: reading…", ctx.me),
-            );
-            let org = store.load_org()?;
-            say(
-                progress,
-                format!(
-                    "loading the cache for {}: evaluating {} rules over {} grants…",
-                    ctx.me,
-                    org.rules.len(),
-                    org.grants.len()
-                ),
-            );
-            let snap = Arc::new(Snapshot::new(org));
-            Data::load(store, &ctx.me, ctx.now, Some(snap)).map(Msg::Opened)
-        })(),
-        Effect::Decide(news) => (|| {
-            let mut ids = Vec::new();
-            let n = news.len();
-            for (k, new) in news.iter().enumerate() {
-                if n > 1 {
-                    say(progress, format!("recording {}/{n}…", k + 1));
+        Effect::Refresh(why) => {
+            return Some(match refresh(store, &ctx, now, why) {
+                Ok(data) => Msg::Refreshed(data),
+                Err(e) => {
+                    tracing::error!("{e:#}");
+                    Msg::RefreshFailed(format!("{e:#}"))
                 }
-                let d = store.record_decision(&actor, new, ctx.now)?;
-                tracing::info!(id = d.id, verdict = d.verdict.as_str(), "decision recorded");
-                ids.push(d.id);
-            }
-            let data = refreshed(store, &ctx)?;
-            Ok(Msg::Decided { ids, data })
-        })(),
-        Effect::Undo(ids) => (|| {
-            for (k, &id) in ids.iter().enumerate() {
-                store.undo_decision(&actor, id, ctx.now).with_context(|| {
-                    format!(
-                        "undoing decision {id} ({} of {} undone before it)",
-                        k,
-                        ids.len()
-                    )
-                })?;
-            }
-            let data = refreshed(store, &ctx)?;
-            Ok(Msg::Undone { ids, data })
-        })(),
-        Effect::Apply => (|| {
-            let step = &mut |p: ApplyProgress<'_>| {
-                progress(Msg::ApplyStep(ApplyStep {
-                    done: p.done,
-                    total: p.total,
-                    decision: p.outcome.change.decision,
-                    ok: p.outcome.ok,
-                    what: p.outcome.change.summary(),
-                    result: result_line(p.outcome),
-                }))
-            };
-            let outcomes = crate::apply::apply_as_configured(
-                store,
-                &env.sources,
-                &env.net,
-                &actor,
-                ctx.now,
-                false,
-                step,
-            )?;
-            let results = outcomes.iter().map(|o| (o.ok, result_line(o))).collect();
-            say(progress, "applied; reloading…".into());
-            let data = Data::load(store, &ctx.me, ctx.now, None)?;
-            Ok(Msg::Applied { results, data })
-        })(),
-        Effect::Delegate(d) => (|| {
-            let made = store.add_delegation(&actor, &d.area, &d.to, d.until, ctx.now)?;
-            let data = Data::load(store, &ctx.me, ctx.now, None)?;
-            let note = format!(
-                "delegation {}: {} now decides for {}{}",
-                made.id,
-                d.to,
-                d.area,
-                d.until
-                    .map(|u| format!(" until {}", crate::policy::minute(u)))
-                    .unwrap_or_default()
-            );
-            Ok(Msg::Reloaded { data, note })
+            });
+        }
+        Effect::Load => load(store, &ctx, now, progress),
+        Effect::Decide(news) => decide(store, &ctx, &actor, now, &news, progress),
+        Effect::Undo(ids) => undo(store, &ctx, &actor, now, ids),
+        Effect::Apply => apply(store, env, &ctx, &actor, now, progress),
+        Effect::Delegate { area, to, until } => (|| {
+            let made = store.add_delegation(&actor, &area, &to, until, now)?;
+            reloaded(store, &ctx, now, delegated(&made.delegation, made.id))
         })(),
         Effect::EndDelegation(id) => (|| {
-            let ended = store.end_delegation(&actor, id, ctx.now)?;
-            let data = Data::load(store, &ctx.me, ctx.now, None)?;
-            let note = format!(
-                "ended delegation {id} of {} to {}",
-                ended.delegation.area, ended.delegation.to
-            );
-            Ok(Msg::Reloaded { data, note })
+            let ended = store.end_delegation(&actor, id, now)?;
+            let d = &ended.delegation;
+            let note = format!("ended delegation {id} of {} to {}", d.area, d.to);
+            reloaded(store, &ctx, now, note)
         })(),
         Effect::SwitchPersona(p) => (|| {
             let snap = ctx.base.as_ref().map(|b| b.snap.clone());
-            let data = Data::load(store, &p, ctx.now, snap)?;
+            let data = Data::load(store, &p, now, snap)?;
             Ok(Msg::Loaded(data))
         })(),
         Effect::RemoveRule { id, reason } => (|| {
-            let old = store.remove_rule(&actor, &id, reason.as_deref(), ctx.now)?;
-            let data = Data::load(store, &ctx.me, ctx.now, None)?;
+            let old = store.remove_rule(&actor, &id, reason.as_deref(), now)?;
             let note = format!(
                 "removed rule {} (area {}); the audit log keeps it as it was",
                 old.id, old.area
             );
-            Ok(Msg::Reloaded { data, note })
+            reloaded(store, &ctx, now, note)
         })(),
         Effect::Sync => (|| {
-            let results = sync(store, env, ctx.now, progress)?;
+            let results = sync(store, env, now, progress)?;
             say(progress, "synced; reloading…".into());
-            let data = Data::load(store, &ctx.me, ctx.now, None)?;
+            let data = Data::load(store, &ctx.me, now, None)?;
             Ok(Msg::Synced { results, data })
         })(),
     };
@@ -191,6 +117,130 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
         tracing::error!("{e:#}");
         Msg::Failed(format!("error: {e:#}"))
     }))
+}
+
+/// The first load: read, evaluate, with progress in words.
+fn load(store: &mut Store, ctx: &Ctx, now: Time, progress: &Progress) -> Result<Msg> {
+    say(
+        progress,
+        format!("loading the cache for {}: reading…", ctx.me),
+    );
+    let org = store.load_org()?;
+    say(
+        progress,
+        format!(
+            "loading the cache for {}: evaluating {} rules over {} grants…",
+            ctx.me,
+            org.rules.len(),
+            org.grants.len()
+        ),
+    );
+    let snap = Arc::new(Snapshot::new(org));
+    Data::load(store, &ctx.me, now, Some(snap)).map(Msg::Opened)
+}
+
+fn decide(
+    store: &mut Store,
+    ctx: &Ctx,
+    actor: &Actor,
+    now: Time,
+    news: &[crate::store::NewDecision],
+    progress: &Progress,
+) -> Result<Msg> {
+    let mut ids = Vec::new();
+    let n = news.len();
+    for (k, new) in news.iter().enumerate() {
+        if n > 1 {
+            say(progress, format!("recording {}/{n}…", k + 1));
+        }
+        let d = store.record_decision(actor, new, now)?;
+        tracing::info!(id = d.id, verdict = d.verdict.as_str(), "decision recorded");
+        ids.push(d.id);
+    }
+    let data = refreshed(store, ctx, now)?;
+    Ok(Msg::Decided { ids, data })
+}
+
+fn undo(store: &mut Store, ctx: &Ctx, actor: &Actor, now: Time, ids: Vec<i64>) -> Result<Msg> {
+    for (k, &id) in ids.iter().enumerate() {
+        store.undo_decision(actor, id, now).with_context(|| {
+            format!(
+                "undoing decision {id} ({} of {} undone before it)",
+                k,
+                ids.len()
+            )
+        })?;
+    }
+    let data = refreshed(store, ctx, now)?;
+    Ok(Msg::Undone { ids, data })
+}
+
+fn apply(
+    store: &mut Store,
+    env: &Env,
+    ctx: &Ctx,
+    actor: &Actor,
+    now: Time,
+    progress: &Progress,
+) -> Result<Msg> {
+    let step = &mut |p: ApplyProgress<'_>| {
+        progress(Msg::ApplyStep(ApplyStep {
+            done: p.done,
+            total: p.total,
+            decision: p.outcome.change.decision,
+            ok: p.outcome.ok,
+            what: p.outcome.change.summary(),
+            result: result_line(p.outcome),
+        }))
+    };
+    let outcomes =
+        crate::apply::apply_as_configured(store, &env.sources, &env.net, actor, now, false, step)?;
+    let results = outcomes
+        .iter()
+        .map(|o| ApplyResult {
+            ok: o.ok,
+            line: result_line(o),
+        })
+        .collect();
+    say(progress, "applied; reloading…".into());
+    let data = Data::load(store, &ctx.me, now, None)?;
+    Ok(Msg::Applied { results, data })
+}
+
+/// What a delegation recorded here gives, in words.
+fn delegated(d: &Delegation, id: i64) -> String {
+    format!(
+        "delegation {id}: {} now decides for {}{}",
+        d.to,
+        d.area,
+        d.until
+            .map(|u| format!(" until {}", crate::policy::minute(u)))
+            .unwrap_or_default()
+    )
+}
+
+/// Everything read again after a change to the organization, with `note`.
+fn reloaded(store: &mut Store, ctx: &Ctx, now: Time, note: String) -> Result<Msg> {
+    let data = Data::load(store, &ctx.me, now, None)?;
+    Ok(Msg::Reloaded { data, note })
+}
+
+/// Evaluated again at `now` (the clock moved: the same snapshot), or
+/// everything read again (the store changed elsewhere). When the
+/// evaluation comes out as it was, it keeps its base, so the console
+/// derives only what decisions and the time change.
+fn refresh(store: &mut Store, ctx: &Ctx, now: Time, why: Refresh) -> Result<Data> {
+    let snap = match why {
+        Refresh::Time => ctx.base.as_ref().map(|b| b.snap.clone()),
+        Refresh::Store => None,
+    };
+    let mut data = Data::load(store, &ctx.me, now, snap)?;
+    if let Some(b) = &ctx.base
+        && data.evaluates_as(b)
+    {
+        data.revision.base = b.id;
+    }
+    Ok(data)
 }
 
 /// Stores what is shown, for the next start of the console as `p.me`.
@@ -212,17 +262,10 @@ pub fn kept_preview(store: &Store, me: &str) -> Option<crate::tui::preview::Prev
 }
 
 /// Decisions, plan and audit re-read; snapshot and suggestions kept.
-fn refreshed(store: &mut Store, ctx: &Ctx) -> Result<Data> {
+fn refreshed(store: &mut Store, ctx: &Ctx, now: Time) -> Result<Data> {
     match &ctx.base {
-        Some(b) => Data::with_base(
-            store,
-            &ctx.me,
-            ctx.now,
-            b.snap.clone(),
-            b.scope.clone(),
-            b.suggestions.clone(),
-        ),
-        None => Data::load(store, &ctx.me, ctx.now, None),
+        Some(b) => Data::with_base(store, &ctx.me, now, b.clone()),
+        None => Data::load(store, &ctx.me, now, None),
     }
 }
 
@@ -230,9 +273,6 @@ fn refreshed(store: &mut Store, ctx: &Ctx) -> Result<Data> {
 fn result_line(o: &Outcome) -> String {
     format!("#{} {}", o.change.decision, o.result)
 }
-
-/// Each source synced: a summary, or why it failed (its data is kept).
-pub type SyncResults = Vec<(String, std::result::Result<String, String>)>;
 
 /// Pulls the configured sources (per-source progress), or, with none
 /// configured, re-reads the org directory the cache was synced from. As
@@ -250,16 +290,19 @@ fn sync(store: &mut Store, env: &Env, now: Time, progress: &Progress) -> Result<
             progress,
             format!("syncing {}: reading {}…", src.name, dir.display()),
         );
-        let result = match crate::sync::sync_org_dir(store, &dir, now) {
-            Ok(done) => Ok(format!(
+        let outcome = match crate::sync::sync_org_dir(store, &dir, now) {
+            Ok(done) => SyncOutcome::Done(format!(
                 "{} people, {} areas, {} grants",
                 done.org.people.len(),
                 done.org.areas.len(),
                 done.grants
             )),
-            Err(e) => Err(format!("{e:#}")),
+            Err(e) => SyncOutcome::Failed(format!("{e:#}")),
         };
-        return Ok(vec![(src.name, result)]);
+        return Ok(vec![SourceSynced {
+            name: src.name,
+            outcome,
+        }]);
     }
     let lines: Arc<Mutex<BTreeMap<String, String>>> = Arc::default();
     let said = progress.clone();
@@ -292,7 +335,10 @@ fn sync(store: &mut Store, env: &Env, now: Time, progress: &Progress) -> Result<
     );
     let retired: SyncResults = crate::sync::retire_unconfigured(store, &env.sources)?
         .iter()
-        .map(|r| (r.name.clone(), Ok(crate::sync::retired_message(r))))
+        .map(|r| SourceSynced {
+            name: r.name.clone(),
+            outcome: SyncOutcome::Done(crate::sync::retired_message(r)),
+        })
         .collect();
     let outcomes = env.net.block_on(crate::sync::sync_sources(
         store,
@@ -304,11 +350,13 @@ fn sync(store: &mut Store, env: &Env, now: Time, progress: &Progress) -> Result<
     ))??;
     Ok(retired
         .into_iter()
-        .chain(
-            outcomes
-                .into_iter()
-                .map(|o| (o.name, o.result.map(|c| c.describe()))),
-        )
+        .chain(outcomes.into_iter().map(|o| SourceSynced {
+            name: o.name,
+            outcome: match o.result {
+                Ok(c) => SyncOutcome::Done(c.describe()),
+                Err(e) => SyncOutcome::Failed(e),
+            },
+        }))
         .collect())
 }
 

@@ -1,6 +1,7 @@
 //! Recent audit entries: who, what, when, why.
 
-use super::{block, detail_pane, width};
+use super::text::width;
+use super::widgets::{block, detail_pane};
 use crate::tui::layout;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -18,7 +19,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     let mut inner = b.inner(r);
     f.render_widget(b, r);
     // The selected entry in full below the list when its row is cut.
-    if let Some(e) = s.data.audit.get(s.audit_sel) {
+    if let Some(e) = s.data.audit.get(s.ui.audit_sel) {
         let (seq, at, actor, action, detail) = row_parts(e);
         if width(&format!("{seq}{at}{actor}{action}{detail}")) > inner.width as usize {
             let full = [
@@ -33,7 +34,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         lines.push(Line::from(Span::styled("The audit log is empty.", t.dim)));
     }
     let visible = inner.height as usize;
-    let off = layout::offset(s.audit_sel, s.data.audit.len(), visible);
+    let off = layout::offset(s.ui.audit_sel, s.data.audit.len(), visible);
     for (i, e) in s.data.audit.iter().enumerate().skip(off).take(visible) {
         let (seq, at, actor, action, detail) = row_parts(e);
         let mut line = Line::from(vec![
@@ -43,7 +44,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
             Span::raw(action),
             Span::raw(detail),
         ]);
-        if i == s.audit_sel {
+        if i == s.ui.audit_sel {
             line = line.style(t.selected);
         }
         lines.push(line);

@@ -2,19 +2,21 @@
 //! this decision. In a walkthrough it takes the whole body, with progress.
 
 use super::hierarchy::is_sensitive;
-use super::{block, focused};
+use super::widgets::{block, focused};
 use crate::model::*;
 use crate::policy::explain::area_chain;
 use crate::policy::{Authority, authority, day, minute, qualify::rule_counts};
-use crate::tui::state::{Pane, Standing, State};
+use crate::tui::derive::Standing;
+use crate::tui::state::State;
 use crate::tui::theme::Theme;
+use crate::tui::ui::Pane;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
-    let title = match &s.walk {
+    let title = match &s.ui.walk {
         Some(w) => format!(
             " Walkthrough: {}  {}/{} ",
             w.title,
@@ -23,7 +25,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         ),
         None => " Card ".to_string(),
     };
-    let b = block(title, s.walk.is_some() || focused(s, Pane::Card), t);
+    let b = block(title, s.ui.walk.is_some() || focused(s, Pane::Card), t);
     let inner = b.inner(r);
     f.render_widget(b, r);
     let Some(i) = s.current() else {
@@ -39,7 +41,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .scroll((s.card_scroll, 0)),
+            .scroll((s.ui.card_scroll, 0)),
         inner,
     );
 }
@@ -48,12 +50,27 @@ fn section<'a>(title: &'a str, t: &Theme) -> Line<'a> {
     Line::from(Span::styled(title, t.title))
 }
 
+/// The card of suggestion `i`: what, why, the area, the rule, the grant
+/// as held, the person, and the justification.
 pub fn lines<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
-    let snap = &s.data.snap;
-    let sug = &s.data.suggestions[i];
-    let now = s.now;
-    let mut out: Vec<Line> = Vec::new();
+    let mut out: Vec<Line> = head(s, t, i);
+    out.extend(area(s, t, i));
+    out.push(Line::default());
+    out.push(section("rule", t));
+    out.extend(rule(s, t, i));
+    out.extend(held(s, i));
+    out.push(Line::default());
+    out.push(section("person", t));
+    out.extend(person(s, t, i));
+    out.push(Line::default());
+    out.push(section("justification", t));
+    out.extend(justification(s, t, i));
+    out
+}
 
+/// What is suggested, its evidence, and its escalation.
+fn head<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
+    let sug = &s.data.suggestions[i];
     let verb = match sug.kind {
         Kind::Grant => "GRANT",
         Kind::Revoke => "REVOKE",
@@ -68,11 +85,10 @@ pub fn lines<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
         Span::raw(format!(" {} -> {}", sug.person, sug.entitlement)),
         Span::styled(format!("  ({})", sug.reason.as_str()), t.dim),
     ];
-    if let Standing::Decided(v) = s.standing[i] {
+    if let Some(Standing::Decided(v)) = s.standing(i) {
         head.push(Span::styled(format!("  decided: {}", v.as_str()), t.ok));
     }
-    out.push(Line::from(head));
-    out.push(Line::from(sug.evidence.as_str()));
+    let mut out = vec![Line::from(head), Line::from(sug.evidence.as_str())];
     if let Some(e) = s.escalation(i) {
         let days = |n: i64| format!("{n} day{}", if n == 1 { "" } else { "s" });
         let (label, text) = if e.to == s.data.me {
@@ -108,81 +124,95 @@ pub fn lines<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
             Span::styled(text, t.error),
         ]));
     }
+    out
+}
 
-    // The area: tags and notes first, loudly.
-    if let Some(a) = snap.area(&sug.area) {
-        let mut tags: Vec<Span> = vec![Span::styled("area ", t.title)];
-        tags.push(Span::raw(format!("{} ({}) ", a.id, a.name)));
-        for tag in &a.tags {
-            let style = if is_sensitive(tag) { t.alert } else { t.key };
-            tags.push(Span::styled(format!(" {} ", tag.to_uppercase()), style));
-            tags.push(Span::raw(" "));
-        }
-        out.push(Line::from(tags));
-        if !a.notes.is_empty() {
-            out.push(Line::from(Span::styled(
-                format!("notes: {}", a.notes),
-                if a.tags.iter().any(|x| is_sensitive(x)) {
-                    t.error
-                } else {
-                    t.base
-                },
-            )));
-        }
-        if let Some(e) = snap.entitlement(&sug.entitlement) {
-            out.push(Line::from(format!(
-                "entitlement: {}{}",
-                e.name,
-                e.upstream
-                    .as_ref()
-                    .map(|u| format!(" (upstream {u})"))
-                    .unwrap_or_default()
-            )));
-        }
+/// The area: tags and notes first, loudly; the entitlement.
+fn area<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
+    let snap = &s.data.snap;
+    let sug = &s.data.suggestions[i];
+    let Some(a) = snap.area(&sug.area) else {
+        return Vec::new();
+    };
+    let mut tags: Vec<Span> = vec![Span::styled("area ", t.title)];
+    tags.push(Span::raw(format!("{} ({}) ", a.id, a.name)));
+    for tag in &a.tags {
+        let style = if is_sensitive(tag) { t.alert } else { t.key };
+        tags.push(Span::styled(format!(" {} ", tag.to_uppercase()), style));
+        tags.push(Span::raw(" "));
     }
-
-    // The rule and its author's why.
-    out.push(Line::default());
-    out.push(section("rule", t));
-    match sug.rule.as_deref().and_then(|r| snap.rule(r)) {
-        Some(rule) => {
-            out.push(Line::from(format!(
-                "{} by {}{}",
-                rule.id,
-                rule.author,
-                if rule.only_while_oncall {
-                    ", only while on call"
-                } else {
-                    ""
-                }
-            )));
-            if !rule.why.is_empty() {
-                out.push(Line::from(Span::styled(
-                    format!("why: \"{}\"", rule.why),
-                    t.key,
-                )));
-            }
-            let authority = match rule_counts(snap, rule, now) {
-                Ok(Authority::Owner { area }) => format!("author is owner of area {area}"),
-                Ok(a) => format!("author is {}", a.describe()),
-                Err(nc) => format!("DOES NOT COUNT: {}", nc.describe(rule)),
-            };
-            out.push(Line::from(Span::styled(authority, t.dim)));
-        }
-        None => match &sug.rule {
-            Some(r) => out.push(Line::from(format!("{r} (no longer exists)"))),
-            None => out.push(Line::from(Span::styled(
-                "none: no rule justifies this grant",
-                t.dim,
-            ))),
-        },
+    let mut out = vec![Line::from(tags)];
+    if !a.notes.is_empty() {
+        out.push(Line::from(Span::styled(
+            format!("notes: {}", a.notes),
+            if a.tags.iter().any(|x| is_sensitive(x)) {
+                t.error
+            } else {
+                t.base
+            },
+        )));
     }
+    if let Some(e) = snap.entitlement(&sug.entitlement) {
+        out.push(Line::from(format!(
+            "entitlement: {}{}",
+            e.name,
+            e.upstream
+                .as_ref()
+                .map(|u| format!(" (upstream {u})"))
+                .unwrap_or_default()
+        )));
+    }
+    out
+}
 
-    // The grant as held.
-    {
-        let held = s.held_grants.get(i).map_or(&[][..], |v| v.as_slice());
-        for g in held.iter().filter_map(|&gi| snap.org.grants.get(gi)) {
-            out.push(Line::from(format!(
+/// The rule and its author's why, and whether it counts.
+fn rule<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
+    let snap = &s.data.snap;
+    let sug = &s.data.suggestions[i];
+    let Some(rule) = sug.rule.as_deref().and_then(|r| snap.rule(r)) else {
+        return vec![match &sug.rule {
+            Some(r) => Line::from(format!("{r} (no longer exists)")),
+            None => Line::from(Span::styled("none: no rule justifies this grant", t.dim)),
+        }];
+    };
+    let mut out = vec![Line::from(format!(
+        "{} by {}{}",
+        rule.id,
+        rule.author,
+        if rule.only_while_oncall {
+            ", only while on call"
+        } else {
+            ""
+        }
+    ))];
+    if !rule.why.is_empty() {
+        out.push(Line::from(Span::styled(
+            format!("why: \"{}\"", rule.why),
+            t.key,
+        )));
+    }
+    let authority = match rule_counts(snap, rule, s.now) {
+        Ok(Authority::Owner { area }) => format!("author is owner of area {area}"),
+        Ok(a) => format!("author is {}", a.describe()),
+        Err(nc) => format!("DOES NOT COUNT: {}", nc.describe(rule)),
+    };
+    out.push(Line::from(Span::styled(authority, t.dim)));
+    out
+}
+
+/// The grants behind the suggestion, as held.
+fn held<'a>(s: &'a State, i: usize) -> Vec<Line<'a>> {
+    let snap = &s.data.snap;
+    let held = s
+        .derived
+        .index
+        .held_grants
+        .get(i)
+        .map_or(&[][..], |v| v.as_slice());
+    held.iter()
+        .filter_map(|&gi| snap.org.grants.get(gi))
+        .map(|g| {
+            Line::from(format!(
                 "holds since {}, granted by {}, basis {}{}",
                 day(g.granted_at),
                 g.granted_by.as_deref().unwrap_or("(unknown)"),
@@ -190,107 +220,125 @@ pub fn lines<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
                 g.expires
                     .map(|x| format!(", expires {}", day(x)))
                     .unwrap_or_default()
-            )));
-        }
-    }
+            ))
+        })
+        .collect()
+}
 
-    // The person.
-    out.push(Line::default());
-    out.push(section("person", t));
-    match snap.person(&sug.person) {
-        Some(p) => {
-            let status = match p.status {
-                Status::Left => Span::styled(" LEFT ", t.alert),
-                Status::Active => Span::styled("active", t.ok),
-            };
-            out.push(Line::from(vec![
-                Span::raw(format!("{} ({}) {} ", p.name, p.id, p.email)),
-                status,
-            ]));
-            let teams: Vec<&str> = s
-                .teams_of_person
-                .get(&p.id)
-                .map(|ts| ts.iter().map(|&t| snap.org.teams[t].id.as_str()).collect())
-                .unwrap_or_default();
-            out.push(Line::from(format!(
-                "teams: {}  manager: {}",
-                if teams.is_empty() {
-                    "none".to_string()
-                } else {
-                    teams.join(", ")
-                },
-                p.manager.as_deref().unwrap_or("none")
-            )));
-            if let Some(pi) = snap.person_idx(&p.id) {
-                let trainings: Vec<String> = snap
-                    .trainings_of(pi)
-                    .map(|tr| {
-                        let exp = match tr.expires {
-                            Some(x) if x <= now => format!(", EXPIRED {}", day(x)),
-                            Some(x) => format!(", expires {}", day(x)),
-                            None => String::new(),
-                        };
-                        format!("{} ({}{exp})", tr.course, day(tr.completed))
-                    })
-                    .collect();
-                out.push(Line::from(format!(
-                    "trainings: {}",
-                    if trainings.is_empty() {
-                        "none".to_string()
-                    } else {
-                        trainings.join("; ")
-                    }
-                )));
-            }
-            let mine = snap
-                .person_idx(&p.id)
-                .and_then(|pi| s.shifts_of.get(pi))
-                .map_or(&[][..], |v| v.as_slice());
-            let mut shifts: Vec<(&str, &Shift)> = mine
-                .iter()
-                .filter_map(|&(r, k)| {
-                    let rot = snap.org.rotations.get(r as usize)?;
-                    Some((rot.id.as_str(), rot.shifts.get(k as usize)?))
-                })
-                .filter(|(_, sh)| sh.end > now - chrono::Duration::days(14))
-                .collect();
-            shifts.sort_by_key(|(_, sh)| sh.start);
-            if shifts.is_empty() {
-                out.push(Line::from("shifts: none recent or upcoming"));
-            }
-            for (rot, sh) in shifts.iter().take(4) {
-                let when = if sh.start <= now && now < sh.end {
-                    " ON CALL NOW"
-                } else if sh.end <= now {
-                    " (ended)"
-                } else {
-                    ""
+/// The person: who, teams and manager, trainings, shifts.
+fn person<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
+    let snap = &s.data.snap;
+    let sug = &s.data.suggestions[i];
+    let Some(p) = snap.person(&sug.person) else {
+        return vec![Line::from(format!("{} is not on the roster", sug.person))];
+    };
+    let status = match p.status {
+        Status::Left => Span::styled(" LEFT ", t.alert),
+        Status::Active => Span::styled("active", t.ok),
+    };
+    let mut out = vec![Line::from(vec![
+        Span::raw(format!("{} ({}) {} ", p.name, p.id, p.email)),
+        status,
+    ])];
+    let teams: Vec<&str> = s
+        .derived
+        .index
+        .teams_of_person
+        .get(&p.id)
+        .map(|ts| ts.iter().map(|&t| snap.org.teams[t].id.as_str()).collect())
+        .unwrap_or_default();
+    out.push(Line::from(format!(
+        "teams: {}  manager: {}",
+        if teams.is_empty() {
+            "none".to_string()
+        } else {
+            teams.join(", ")
+        },
+        p.manager.as_deref().unwrap_or("none")
+    )));
+    if let Some(pi) = snap.person_idx(&p.id) {
+        let trainings: Vec<String> = snap
+            .trainings_of(pi)
+            .map(|tr| {
+                let exp = match tr.expires {
+                    Some(x) if x <= s.now => format!(", EXPIRED {}", day(x)),
+                    Some(x) => format!(", expires {}", day(x)),
+                    None => String::new(),
                 };
-                out.push(Line::from(format!(
-                    "shift {rot}: {} -> {}{when}",
-                    minute(sh.start),
-                    minute(sh.end)
-                )));
+                format!("{} ({}{exp})", tr.course, day(tr.completed))
+            })
+            .collect();
+        out.push(Line::from(format!(
+            "trainings: {}",
+            if trainings.is_empty() {
+                "none".to_string()
+            } else {
+                trainings.join("; ")
             }
-        }
-        None => out.push(Line::from(format!("{} is not on the roster", sug.person))),
+        )));
     }
+    out.extend(shifts(s, &p.id));
+    out
+}
 
-    // The justification chain.
-    out.push(Line::default());
-    out.push(section("justification", t));
+/// The person's recent and upcoming shifts (four at most), on call marked.
+fn shifts<'a>(s: &'a State, person: &str) -> Vec<Line<'a>> {
+    let snap = &s.data.snap;
+    let now = s.now;
+    let mine = snap
+        .person_idx(person)
+        .and_then(|pi| s.derived.index.shifts_of.get(pi))
+        .map_or(&[][..], |v| v.as_slice());
+    let mut shifts: Vec<(&str, &Shift)> = mine
+        .iter()
+        .filter_map(|r| {
+            let rot = snap.org.rotations.get(r.rotation as usize)?;
+            Some((rot.id.as_str(), rot.shifts.get(r.shift as usize)?))
+        })
+        .filter(|(_, sh)| sh.end > now - chrono::Duration::days(14))
+        .collect();
+    shifts.sort_by_key(|(_, sh)| sh.start);
+    if shifts.is_empty() {
+        return vec![Line::from("shifts: none recent or upcoming")];
+    }
+    shifts
+        .iter()
+        .take(4)
+        .map(|(rot, sh)| {
+            let when = if sh.start <= now && now < sh.end {
+                " ON CALL NOW"
+            } else if sh.end <= now {
+                " (ended)"
+            } else {
+                ""
+            };
+            Line::from(format!(
+                "shift {rot}: {} -> {}{when}",
+                minute(sh.start),
+                minute(sh.end)
+            ))
+        })
+        .collect()
+}
+
+/// The area chain, `me`'s authority, and the full chain when open (`w`).
+fn justification<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
+    let snap = &s.data.snap;
+    let sug = &s.data.suggestions[i];
+    let mut out = Vec::new();
     if let Some(a) = snap.area_idx(&sug.area) {
         out.push(Line::from(format!("area chain: {}", area_chain(snap, a))));
-        let mine = match authority(snap, &s.data.me, a, now) {
-            Some(Authority::Owner { area }) => format!("you ({}) own area {area}", s.data.me),
-            Some(d) => format!("you ({}) are {}", s.data.me, d.describe()),
-            None => format!("you ({}) have NO authority here", s.data.me),
+        let me = &s.data.me;
+        let mine = match authority(snap, me, a, s.now) {
+            Some(Authority::Owner { area }) => format!("you ({me}) own area {area}"),
+            Some(d) => format!("you ({me}) are {}", d.describe()),
+            None => format!("you ({me}) have NO authority here"),
         };
         out.push(Line::from(mine));
     }
-    match &s.why {
-        Some((w, text)) if *w == i => {
-            for l in text {
+    match &s.derived.why {
+        Some(w) if w.suggestion == i => {
+            for l in &w.lines {
                 out.push(Line::from(Span::styled(l.as_str(), t.dim)));
             }
         }

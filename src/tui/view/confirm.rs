@@ -1,8 +1,9 @@
 //! Confirmations, prompts, snooze presets: what will happen, before it does.
 
 use crate::tui::layout::popup;
-use crate::tui::state::{Modal, PromptFor, State};
+use crate::tui::state::State;
 use crate::tui::theme::Theme;
+use crate::tui::ui::{Confirm, Modal, Picker, Prompt, PromptFor};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -17,114 +18,11 @@ fn boxed<'a>(title: String, t: &Theme) -> Block<'a> {
 }
 
 pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
-    let (title, lines): (String, Vec<Line>) = match &s.modal {
-        Some(Modal::Confirm(c)) => {
-            let mut lines: Vec<Line> = c
-                .lines
-                .iter()
-                .map(|l| {
-                    if l.contains(" is tagged ") {
-                        Line::from(Span::styled(l.as_str(), t.alert))
-                    } else {
-                        Line::from(l.as_str())
-                    }
-                })
-                .collect();
-            lines.push(Line::default());
-            lines.push(Line::from(vec![
-                Span::styled("y/Enter", t.key),
-                Span::raw(" confirm   "),
-                Span::styled("n/Esc", t.key),
-                Span::raw(" cancel"),
-            ]));
-            (format!(" {} ", c.title), lines)
-        }
-        Some(Modal::Prompt(p)) => {
-            let mut lines = vec![
-                Line::from(p.label.as_str()),
-                Line::from(vec![
-                    Span::styled("> ", t.key),
-                    Span::raw(p.input.as_str()),
-                    Span::styled("█", t.key),
-                ]),
-            ];
-            if let Some(e) = &p.error {
-                lines.push(Line::from(Span::styled(e.as_str(), t.error)));
-            }
-            lines.push(Line::from(vec![
-                Span::styled("Enter", t.key),
-                Span::raw(" done   "),
-                Span::styled("Esc", t.key),
-                Span::raw(" cancel"),
-            ]));
-            let title = match &p.purpose {
-                PromptFor::Dismiss(_) => " Dismiss ",
-                PromptFor::SnoozeUntil(_) => " Snooze ",
-                PromptFor::RemoveRule(_) => " Remove rule ",
-                PromptFor::DelegateUntil { .. } => " Delegate ",
-            };
-            (title.to_string(), lines)
-        }
-        Some(Modal::Snooze(targets)) => {
-            let lines = vec![
-                Line::from(format!(
-                    "Snooze {} until when? It comes back then, or sooner if the facts change.",
-                    if targets.len() == 1 {
-                        "this suggestion".to_string()
-                    } else {
-                        format!("{} suggestions", targets.len())
-                    }
-                )),
-                Line::from(vec![Span::styled("1", t.key), Span::raw(" one day")]),
-                Line::from(vec![Span::styled("2", t.key), Span::raw(" one week")]),
-                Line::from(vec![Span::styled("3", t.key), Span::raw(" two weeks")]),
-                Line::from(vec![
-                    Span::styled("4", t.key),
-                    Span::raw(" until… (a date or a span like 3d)"),
-                ]),
-                Line::from(vec![Span::styled("Esc", t.key), Span::raw(" cancel")]),
-            ];
-            (" Snooze ".to_string(), lines)
-        }
-        Some(Modal::Picker(p)) => {
-            let snap = &s.data.snap;
-            let mut lines = vec![
-                Line::from(format!(
-                    "Delegate {} (and everything below it) to whom?",
-                    snap.org.areas[p.area].id
-                )),
-                Line::from(vec![
-                    Span::styled("> ", t.key),
-                    Span::raw(p.query.as_str()),
-                    Span::styled("█", t.key),
-                ]),
-            ];
-            let shown = 10;
-            let off = crate::tui::layout::offset(p.sel, p.matches.len(), shown);
-            for (i, &who) in p.matches.iter().enumerate().skip(off).take(shown) {
-                let person = &snap.org.people[who];
-                let mut line = Line::from(format!(
-                    "{:<12} {} <{}>",
-                    person.id, person.name, person.email
-                ));
-                if i == p.sel {
-                    line = line.style(t.selected);
-                }
-                lines.push(line);
-            }
-            if p.matches.is_empty() {
-                lines.push(Line::from(Span::styled("nobody matches", t.dim)));
-            }
-            lines.push(Line::from(vec![
-                Span::styled("↑/↓", t.key),
-                Span::raw(" choose   "),
-                Span::styled("Enter", t.key),
-                Span::raw(" pick   "),
-                Span::styled("Esc", t.key),
-                Span::raw(" cancel"),
-            ]));
-            (" Delegate: pick a person ".to_string(), lines)
-        }
+    let (title, lines): (String, Vec<Line>) = match &s.ui.modal {
+        Some(Modal::Confirm(c)) => (format!(" {} ", c.title), confirm(c, t)),
+        Some(Modal::Prompt(p)) => prompt(p, t),
+        Some(Modal::Snooze(targets)) => (" Snooze ".to_string(), snooze(targets.len(), t)),
+        Some(Modal::Picker(p)) => (" Delegate: pick a person ".to_string(), picker(s, p, t)),
         _ => return,
     };
     let width = 96.min(r.width.saturating_sub(2)).max(20);
@@ -142,4 +40,118 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
             .block(boxed(title, t)),
         area,
     );
+}
+
+/// What will happen (area tags loudly), then how to confirm.
+fn confirm<'a>(c: &'a Confirm, t: &Theme) -> Vec<Line<'a>> {
+    let mut lines: Vec<Line> = c
+        .lines
+        .iter()
+        .map(|l| {
+            if l.contains(" is tagged ") {
+                Line::from(Span::styled(l.as_str(), t.alert))
+            } else {
+                Line::from(l.as_str())
+            }
+        })
+        .collect();
+    lines.push(Line::default());
+    lines.push(Line::from(vec![
+        Span::styled("y/Enter", t.key),
+        Span::raw(" confirm   "),
+        Span::styled("n/Esc", t.key),
+        Span::raw(" cancel"),
+    ]));
+    lines
+}
+
+/// The question, the input so far, and why it was refused, if it was.
+fn prompt<'a>(p: &'a Prompt, t: &Theme) -> (String, Vec<Line<'a>>) {
+    let mut lines = vec![
+        Line::from(p.label.as_str()),
+        Line::from(vec![
+            Span::styled("> ", t.key),
+            Span::raw(p.input.as_str()),
+            Span::styled("█", t.key),
+        ]),
+    ];
+    if let Some(e) = &p.error {
+        lines.push(Line::from(Span::styled(e.as_str(), t.error)));
+    }
+    lines.push(Line::from(vec![
+        Span::styled("Enter", t.key),
+        Span::raw(" done   "),
+        Span::styled("Esc", t.key),
+        Span::raw(" cancel"),
+    ]));
+    let title = match &p.purpose {
+        PromptFor::Dismiss(_) => " Dismiss ",
+        PromptFor::SnoozeUntil(_) => " Snooze ",
+        PromptFor::RemoveRule(_) => " Remove rule ",
+        PromptFor::DelegateUntil { .. } => " Delegate ",
+    };
+    (title.to_string(), lines)
+}
+
+fn snooze<'a>(targets: usize, t: &Theme) -> Vec<Line<'a>> {
+    vec![
+        Line::from(format!(
+            "Snooze {} until when? It comes back then, or sooner if the facts change.",
+            if targets == 1 {
+                "this suggestion".to_string()
+            } else {
+                format!("{targets} suggestions")
+            }
+        )),
+        Line::from(vec![Span::styled("1", t.key), Span::raw(" one day")]),
+        Line::from(vec![Span::styled("2", t.key), Span::raw(" one week")]),
+        Line::from(vec![Span::styled("3", t.key), Span::raw(" two weeks")]),
+        Line::from(vec![
+            Span::styled("4", t.key),
+            Span::raw(" until… (a date or a span like 3d)"),
+        ]),
+        Line::from(vec![Span::styled("Esc", t.key), Span::raw(" cancel")]),
+    ]
+}
+
+/// The query and the people matching it, ten at a time.
+fn picker<'a>(s: &'a State, p: &'a Picker, t: &Theme) -> Vec<Line<'a>> {
+    let snap = &s.data.snap;
+    let matches = &s.derived.picks;
+    let mut lines = vec![
+        Line::from(format!(
+            "Delegate {} (and everything below it) to whom?",
+            snap.org.areas[p.area].id
+        )),
+        Line::from(vec![
+            Span::styled("> ", t.key),
+            Span::raw(p.query.as_str()),
+            Span::styled("█", t.key),
+        ]),
+    ];
+    let shown = 10;
+    let off = crate::tui::layout::offset(p.sel, matches.len(), shown);
+    for (i, &who) in matches.iter().enumerate().skip(off).take(shown) {
+        let person = &snap.org.people[who];
+        let mut line = Line::from(format!(
+            "{:<12} {} <{}>",
+            person.id, person.name, person.email
+        ));
+        if i == p.sel {
+            line = line.style(t.selected);
+        }
+        lines.push(line);
+    }
+    if matches.is_empty() {
+        lines.push(Line::from(Span::styled("nobody matches", t.dim)));
+    }
+    lines.push(Line::from(vec![
+        Span::styled("↑/↓", t.key),
+        Span::raw(" choose   "),
+        Span::styled("Enter", t.key),
+        Span::raw(" pick   "),
+        Span::styled("Esc", t.key),
+        Span::raw(" cancel"),
+    ]));
+    lines
 }

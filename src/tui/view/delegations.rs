@@ -1,17 +1,17 @@
 //! Delegations you gave: who decides for which subtree, until when.
 
-use super::block;
+use super::widgets::block;
+use crate::tui::derive::queries::given_delegations;
 use crate::tui::layout;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
-use crate::tui::update::given_delegations;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
-    let given = given_delegations(s);
+    let given = given_delegations(&s.data, s.now);
     let b = block(
         format!(" Delegations you gave: {} (x ends one) ", given.len()),
         true,
@@ -27,11 +27,12 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         )));
     }
     let visible = inner.height as usize;
-    let off = layout::offset(s.deleg_sel, given.len(), visible);
-    for (i, (id, d)) in given.iter().enumerate().skip(off).take(visible) {
+    let off = layout::offset(s.ui.deleg_sel, given.len(), visible);
+    for (i, g) in given.iter().enumerate().skip(off).take(visible) {
+        let d = &g.delegation;
         let mut line = Line::from(vec![
             Span::styled(
-                match id {
+                match g.local_id {
                     Some(id) => format!("#{id:<4} "),
                     None => "file  ".to_string(),
                 },
@@ -50,7 +51,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
                 t.dim,
             ),
         ]);
-        if i == s.deleg_sel {
+        if i == s.ui.deleg_sel {
             line = line.style(t.selected);
         }
         lines.push(line);

@@ -1,8 +1,9 @@
 //! Who you are, your scope, the data's age per source, and `now`.
 
-use super::age;
-use crate::tui::state::{State, View};
+use super::text::age;
+use crate::tui::state::State;
 use crate::tui::theme::Theme;
+use crate::tui::ui::View;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -76,31 +77,32 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         };
         // A preview keeps only the queue's head: the whole count is the
         // tree's, and what it does not keep is not counted yet.
-        let (pending, plan, rotations) = match &s.preview {
+        let (pending, plan, rotations) = match &s.status.preview {
             Some(_) => {
-                let all = s.tree.first().map_or(0, |n| n.counts.iter().sum());
+                let all = s.pending_counts().total();
                 (all.to_string(), "…".to_string(), "…".to_string())
             }
             None => (
-                s.standing
+                s.derived
+                    .standing
                     .iter()
-                    .filter(|x| **x == crate::tui::state::Standing::Pending)
+                    .filter(|x| **x == crate::tui::derive::Standing::Pending)
                     .count()
                     .to_string(),
                 s.data.plan.len().to_string(),
-                s.rotations.len().to_string(),
+                s.derived.index.rotations.len().to_string(),
             ),
         };
         lines.push(Line::from(vec![
-            tab(format!("queue {pending}"), s.view == View::Main),
-            tab(format!("plan {plan} (P)"), s.view == View::Plan),
-            tab("audit (L)".into(), s.view == View::Audit),
+            tab(format!("queue {pending}"), s.ui.view == View::Main),
+            tab(format!("plan {plan} (P)"), s.ui.view == View::Plan),
+            tab("audit (L)".into(), s.ui.view == View::Audit),
             tab(
                 format!("rotations {rotations} (O)"),
-                s.view == View::Rotations,
+                s.ui.view == View::Rotations,
             ),
-            tab("delegations (V)".into(), s.view == View::Delegations),
-            tab("rules (E)".into(), s.view == View::Rules),
+            tab("delegations (V)".into(), s.ui.view == View::Delegations),
+            tab("rules (E)".into(), s.ui.view == View::Rules),
         ]));
     }
     f.render_widget(Paragraph::new(lines), r);

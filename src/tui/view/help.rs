@@ -3,18 +3,19 @@
 
 use crate::tui::keymap;
 use crate::tui::layout::popup;
-use crate::tui::state::{Modal, State};
+use crate::tui::state::State;
 use crate::tui::theme::Theme;
+use crate::tui::ui::Modal;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
-    if !matches!(s.modal, Some(Modal::Help)) {
+    if !matches!(s.ui.modal, Some(Modal::Help)) {
         return;
     }
-    let mode = keymap::base_mode(s);
+    let mode = keymap::base_mode(&s.ui);
     let mut lines: Vec<Line> = keymap::bindings(mode)
         .map(|b| {
             Line::from(vec![
@@ -31,7 +32,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     let total = lines.len();
     let area = popup(r, 72, total as u16 + 2);
     let rows = area.height.saturating_sub(2) as usize;
-    let scroll = clamp_scroll(s.help_scroll, total, rows);
+    let scroll = clamp_scroll(s.ui.help_scroll, total, rows);
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border_focus)

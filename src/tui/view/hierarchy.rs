@@ -1,23 +1,27 @@
 //! The tree of areas in scope (or of teams led), with pending counts.
 
-use super::{block, clip, focused, width};
+use super::text::{clip, width};
+use super::widgets::{block, focused};
+use crate::tui::derive::TreeNode;
 use crate::tui::layout;
-use crate::tui::state::{NodeKey, Pane, State, TreeNode, TreeTab};
+use crate::tui::state::State;
 use crate::tui::theme::Theme;
+use crate::tui::ui::{NodeKey, Pane, TreeTab};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
-    let title = match s.tab {
+    let title = match s.ui.tab {
         TreeTab::Areas => " Areas | teams (t) ",
         TreeTab::Teams => " areas | Teams I lead (t) ",
     };
     let mut b = block(title, focused(s, Pane::Tree), t);
     let inner = b.inner(r);
     let w = inner.width as usize;
-    let any_escalated = s.tree.first().is_some_and(|n| n.escalated > 0);
+    let tree = &s.derived.tree;
+    let any_escalated = tree.first().is_some_and(|n| n.escalated > 0);
     let legends: &[&str] = if any_escalated {
         &[
             "  grant/revoke/review !escalated",
@@ -34,24 +38,24 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         .map_or_else(|| clip("  +/-/?", w), |l| l.to_string());
     let mut lines = vec![Line::from(Span::styled(legend, t.dim))];
     let visible = inner.height.saturating_sub(1) as usize;
-    if s.tree.len() <= 1 && s.tab == TreeTab::Teams {
+    if tree.len() <= 1 && s.ui.tab == TreeTab::Teams {
         lines.push(Line::from(Span::styled("you lead no team", t.dim)));
     }
-    if s.data.scope.roots.is_empty() && s.tab == TreeTab::Areas {
+    if s.data.scope.roots.is_empty() && s.ui.tab == TreeTab::Areas {
         lines.push(Line::from(Span::styled(
             "no area in your scope: you own none and hold no delegation",
             t.dim,
         )));
     }
-    let off = layout::offset(s.tree_sel, s.tree.len(), visible);
+    let off = layout::offset(s.ui.tree_sel, tree.len(), visible);
     let mut selected_cut = None;
-    for (i, n) in s.tree.iter().enumerate().skip(off).take(visible) {
+    for (i, n) in tree.iter().enumerate().skip(off).take(visible) {
         let (spans, left_out) = row(s, n, w, t);
-        if !left_out.is_empty() && i == s.tree_sel {
+        if !left_out.is_empty() && i == s.ui.tree_sel {
             selected_cut = Some((n, left_out));
         }
         let mut line = Line::from(spans);
-        if i == s.tree_sel {
+        if i == s.ui.tree_sel {
             line = line.style(t.selected);
         }
         lines.push(line);
@@ -86,7 +90,10 @@ fn row<'a>(s: &'a State, n: &'a TreeNode, w: usize, t: &Theme) -> (Vec<Span<'a>>
         (true, false) => "▸ ",
     };
     let lead = format!("{}{marker}", "  ".repeat(n.depth.saturating_sub(1)));
-    let counts = format!(" {}/{}/{}", n.counts[0], n.counts[1], n.counts[2]);
+    let counts = format!(
+        " {}/{}/{}",
+        n.counts.grant, n.counts.revoke, n.counts.review
+    );
     let esc = (n.escalated > 0).then(|| format!(" !{}", n.escalated));
     let tag = tag_of(s, n).map(|x| format!(" {}", x.to_uppercase()));
     let short_note = n.note.strip_prefix("delegated ").unwrap_or(&n.note);
@@ -133,7 +140,7 @@ fn row<'a>(s: &'a State, n: &'a TreeNode, w: usize, t: &Theme) -> (Vec<Span<'a>>
     if c {
         spans.push(Span::styled(
             counts.clone(),
-            if n.counts[1] > 0 { t.revoke } else { t.dim },
+            if n.counts.revoke > 0 { t.revoke } else { t.dim },
         ));
     }
     if e && let Some(x) = esc.clone() {

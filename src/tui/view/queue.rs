@@ -1,10 +1,12 @@
 //! The queue: pending suggestions for the selection, most urgent first.
 
-use super::{age, block, clip_middle, focused, pad, width};
+use super::text::{age, clip_middle, pad, width};
+use super::widgets::{block, focused};
 use crate::model::{Kind, Reason};
 use crate::tui::layout;
-use crate::tui::state::{Modal, Pane, State};
+use crate::tui::state::State;
 use crate::tui::theme::Theme;
+use crate::tui::ui::{Modal, Pane};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -25,16 +27,19 @@ pub fn age_of(s: &State, i: usize) -> String {
     let snap = &s.data.snap;
     match sug.kind {
         Kind::Grant if sug.reason == Reason::OnCall => "on call".into(),
-        Kind::Grant => {
-            crate::tui::derive::next_shift_for_rule(snap, sug, s.now).map_or("-".into(), |st| {
+        Kind::Grant => crate::tui::derive::urgency::next_shift_for_rule(snap, sug, s.now).map_or(
+            "-".into(),
+            |st| {
                 if st <= s.now {
                     "on call".into()
                 } else {
                     format!("in {}", age(st, s.now))
                 }
-            })
-        }
+            },
+        ),
         _ => s
+            .derived
+            .index
             .held_since
             .get(i)
             .copied()
@@ -43,33 +48,38 @@ pub fn age_of(s: &State, i: usize) -> String {
     }
 }
 
-pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
-    let mut title = format!(" Queue {} ", s.queue.len());
-    if let Some(shown) = &s.preview {
+/// The title: how many, the filters, marks, and escalations.
+fn title(s: &State, r: Rect) -> String {
+    let queue = &s.derived.queue;
+    let mut title = format!(" Queue {} ", queue.len());
+    if let Some(shown) = &s.status.preview {
         // The rows kept from last time, out of what the node counted then.
-        let of: usize = s.tree.get(s.tree_sel).map_or(0, |n| match s.kind_filter {
-            Some(k) => n.counts[crate::tui::derive::kind_slot(k)],
-            None => n.counts.iter().sum(),
-        });
+        let of: usize = s
+            .derived
+            .tree
+            .get(s.ui.tree_sel)
+            .map_or(0, |n| match s.ui.kind_filter {
+                Some(k) => n.counts.of(k),
+                None => n.counts.total(),
+            });
         title = format!(
             " Queue {} of {of} (as of {}) ",
-            s.queue.len(),
+            queue.len(),
             crate::tui::preview::when(shown.evaluated_at, s.now)
         );
     }
-    if let Some(k) = s.kind_filter {
+    if let Some(k) = s.ui.kind_filter {
         title += &format!("[{}s] ", k.as_str());
     }
-    if !s.filter.is_empty() || matches!(s.modal, Some(Modal::Filter)) {
-        title += &format!("/{} ", s.filter);
+    if !s.ui.filter.is_empty() || matches!(s.ui.modal, Some(Modal::Filter)) {
+        title += &format!("/{} ", s.ui.filter);
     }
-    if !s.marked.is_empty() {
-        title += &format!("{} marked ", s.marked.len());
+    if !s.ui.marked.is_empty() {
+        title += &format!("{} marked ", s.ui.marked.len());
     }
     if !s.data.escalations.is_empty() {
-        let to_me = s.queue.iter().filter(|&&i| s.escalated_to_me(i)).count();
-        let above = s
-            .queue
+        let to_me = queue.iter().filter(|&&i| s.escalated_to_me(i)).count();
+        let above = queue
             .iter()
             .filter(|&&i| s.escalation(i).is_some() && !s.escalated_to_me(i))
             .count();
@@ -91,16 +101,20 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
             &short
         };
     }
-    let b = block(title, focused(s, Pane::Queue), t);
+    title
+}
+
+pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
+    let b = block(title(s, r), focused(s, Pane::Queue), t);
     let inner = b.inner(r);
     f.render_widget(b, r);
     if inner.height == 0 {
         return;
     }
+    let queue = &s.derived.queue;
     let visible = inner.height.saturating_sub(1) as usize;
-    let off = layout::offset(s.queue_sel, s.queue.len(), visible);
-    let rows: Vec<(usize, usize, String)> = s
-        .queue
+    let off = layout::offset(s.ui.queue_sel, queue.len(), visible);
+    let rows: Vec<(usize, usize, String)> = queue
         .iter()
         .enumerate()
         .skip(off)
@@ -124,8 +138,8 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         ),
         t.dim,
     ))];
-    if s.queue.is_empty() {
-        let text = if s.filter.is_empty() && s.kind_filter.is_none() {
+    if queue.is_empty() {
+        let text = if s.ui.filter.is_empty() && s.ui.kind_filter.is_none() {
             "nothing to decide here"
         } else {
             "nothing matches the filter (Esc clears it)"
@@ -133,42 +147,47 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         lines.push(Line::from(Span::styled(text, t.dim)));
     }
     for (row, i, age) in rows {
-        let sug = &s.data.suggestions[i];
-        let mark = if s.marked.contains(&i) { "●" } else { " " };
-        let left = sug.reason == Reason::PersonLeft;
-        // `!`: escalated to you; `^`: yours, escalated above you.
-        let esc = match s.escalation(i) {
-            Some(e) if e.to == s.data.me => "!",
-            Some(_) => "^",
-            None => " ",
-        };
-        let mut line = Line::from(vec![
-            Span::styled(mark, t.marked),
-            if esc == " " {
-                Span::raw(esc)
-            } else {
-                Span::styled(esc, t.alert)
-            },
-            Span::styled(kind_letter(sug.kind), t.kind(sug.kind)),
-            Span::raw(" "),
-            Span::styled(
-                pad(&sug.person, cols.person),
-                if left { t.revoke } else { t.base },
-            ),
-            Span::raw(" "),
-            Span::raw(pad(
-                &clip_middle(&sug.entitlement, cols.entitlement),
-                cols.entitlement,
-            )),
-            Span::raw(" "),
-            Span::styled(format!("{age:>aw$}", aw = cols.age), t.dim),
-        ]);
-        if row == s.queue_sel {
+        let mut line = row_line(s, t, i, &age, cols);
+        if row == s.ui.queue_sel {
             line = line.style(t.selected);
         }
         lines.push(line);
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// One row: its marks, kind, person, entitlement and age.
+fn row_line<'a>(s: &'a State, t: &Theme, i: usize, age: &str, cols: Columns) -> Line<'a> {
+    let sug = &s.data.suggestions[i];
+    let mark = if s.ui.marked.contains(&i) { "●" } else { " " };
+    let left = sug.reason == Reason::PersonLeft;
+    // `!`: escalated to you; `^`: yours, escalated above you.
+    let esc = match s.escalation(i) {
+        Some(e) if e.to == s.data.me => "!",
+        Some(_) => "^",
+        None => " ",
+    };
+    Line::from(vec![
+        Span::styled(mark, t.marked),
+        if esc == " " {
+            Span::raw(esc)
+        } else {
+            Span::styled(esc, t.alert)
+        },
+        Span::styled(kind_letter(sug.kind), t.kind(sug.kind)),
+        Span::raw(" "),
+        Span::styled(
+            pad(&sug.person, cols.person),
+            if left { t.revoke } else { t.base },
+        ),
+        Span::raw(" "),
+        Span::raw(pad(
+            &clip_middle(&sug.entitlement, cols.entitlement),
+            cols.entitlement,
+        )),
+        Span::raw(" "),
+        Span::styled(format!("{age:>aw$}", aw = cols.age), t.dim),
+    ])
 }
 
 /// The widths of the person, entitlement and age columns in `w` cells, for

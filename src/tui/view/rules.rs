@@ -2,7 +2,7 @@
 //! people qualify, where it comes from; rules written in steward can be
 //! removed here.
 
-use super::block;
+use super::widgets::block;
 use crate::tui::layout;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -12,11 +12,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
-    let counting = s.rules.iter().filter(|r| r.status.counts).count();
+    let rules = &s.derived.rules;
+    let counting = rules.iter().filter(|r| r.status.counts).count();
     let b = block(
         format!(
             " Rules in your scope: {} ({counting} count) · x removes one written in steward ",
-            s.rules.len()
+            rules.len()
         ),
         true,
         t,
@@ -24,7 +25,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     let inner = b.inner(r);
     f.render_widget(b, r);
     let mut lines = Vec::new();
-    if s.rules.is_empty() {
+    if rules.is_empty() {
         lines.push(Line::from(Span::styled(
             "No rule grants anything in your scope (`steward rules add` writes one).",
             t.dim,
@@ -32,8 +33,8 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     }
     // The selected rule gets its why and problems below its line.
     let visible = inner.height.saturating_sub(3) as usize;
-    let off = layout::offset(s.rules_sel, s.rules.len(), visible.max(1));
-    for (i, row) in s.rules.iter().enumerate().skip(off).take(visible.max(1)) {
+    let off = layout::offset(s.ui.rules_sel, rules.len(), visible.max(1));
+    for (i, row) in rules.iter().enumerate().skip(off).take(visible.max(1)) {
         let st = &row.status;
         let counts = if st.counts && st.problems.is_empty() {
             Span::styled("counts      ", t.ok)
@@ -54,11 +55,11 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
                 t.dim,
             ),
         ]);
-        if i == s.rules_sel {
+        if i == s.ui.rules_sel {
             line = line.style(t.selected);
         }
         lines.push(line);
-        if i == s.rules_sel {
+        if i == s.ui.rules_sel {
             for p in &st.problems {
                 lines.push(Line::from(Span::styled(format!("    {p}"), t.error)));
             }

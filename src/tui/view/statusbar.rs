@@ -1,7 +1,8 @@
 //! The bottom line: a message when there is one, else the keys that matter
 //! now, most important first; a key that does not fit is left out whole.
 
-use super::{hint, width};
+use super::text::width;
+use super::widgets::hint;
 use crate::tui::keymap::{self, Action, Binding, Mode};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -11,15 +12,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
-    let line = if let Some(b) = &s.busy {
-        Line::from(Span::styled(b.as_str(), t.key))
-    } else if let Some(fl) = &s.flash {
+    let line = if let Some(b) = &s.status.busy {
+        Line::from(Span::styled(b.text.as_str(), t.key))
+    } else if let Some(fl) = &s.status.flash {
         Line::from(Span::styled(
             fl.text.as_str(),
             if fl.error { t.error } else { t.ok },
         ))
     } else {
-        let mode = keymap::mode(s);
+        let mode = keymap::mode(&s.ui);
         let mut spans = Vec::new();
         let mut used = 0;
         if mode == Mode::Filter {

@@ -1,0 +1,195 @@
+//! Lookups made once per load: what each suggestion rests on (its area, the
+//! grants behind it, its filter fields), each person's shifts and teams,
+//! the teams led and the rotations in view. Nothing here depends on the
+//! time or on decisions.
+
+use super::super::data::Data;
+use crate::model::*;
+use crate::policy::Snapshot;
+use rustc_hash::FxHashMap;
+use std::collections::BTreeSet;
+
+/// One shift of a person, by index: `org.rotations[rotation].shifts[shift]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShiftRef {
+    pub rotation: u32,
+    pub shift: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    /// Since when the person holds the entitlement, per suggestion.
+    pub held_since: Vec<Option<Time>>,
+    /// The grants behind each suggestion (indices into `org.grants`), so
+    /// the card need not scan an entitlement's hundred thousand grants.
+    pub held_grants: Vec<Vec<usize>>,
+    /// The filter's fields per suggestion (person, entitlement, area,
+    /// reason) as indices into `filter_strings`: each distinct string is
+    /// scored once per key, without hashing.
+    pub filter_fields: Vec<[u32; 4]>,
+    pub filter_strings: Vec<String>,
+    /// Each person's shifts, by person index.
+    pub shifts_of: Vec<Vec<ShiftRef>>,
+    /// The area index of each suggestion.
+    pub sug_area: Vec<Option<usize>>,
+    /// Each team's parent team (none for a root, or a team its own parent).
+    pub team_parent: Vec<Option<usize>>,
+    /// Which teams each person belongs to directly (the teams tab filter).
+    pub teams_of_person: FxHashMap<String, Vec<usize>>,
+    /// Teams `me` leads (roots of the teams tab).
+    pub led_teams: Vec<usize>,
+    /// Rotations shown in the rotations view (indices into org.rotations).
+    pub rotations: Vec<usize>,
+}
+
+impl Index {
+    pub fn of(data: &Data) -> Index {
+        let snap = &data.snap;
+        let (held_since, held_grants) = held_since(snap, &data.suggestions);
+        let (filter_fields, filter_strings) = intern_fields(&data.suggestions);
+        let mut shifts_of = vec![Vec::new(); snap.org.people.len()];
+        for (r, rot) in snap.org.rotations.iter().enumerate() {
+            for (k, sh) in rot.shifts.iter().enumerate() {
+                if let Some(p) = snap.person_idx(&sh.person) {
+                    shifts_of[p].push(ShiftRef {
+                        rotation: r as u32,
+                        shift: k as u32,
+                    });
+                }
+            }
+        }
+        let team_parent = (0..snap.org.teams.len())
+            .map(|i| {
+                snap.org.teams[i]
+                    .parent
+                    .as_deref()
+                    .and_then(|p| snap.team_idx(p))
+                    .filter(|&p| p != i)
+            })
+            .collect();
+        let mut teams_of_person: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        for (i, t) in snap.org.teams.iter().enumerate() {
+            for m in &t.members {
+                teams_of_person.entry(m.clone()).or_default().push(i);
+            }
+        }
+        Index {
+            held_since,
+            held_grants,
+            filter_fields,
+            filter_strings,
+            shifts_of,
+            sug_area: data
+                .suggestions
+                .iter()
+                .map(|s| snap.area_idx(&s.area))
+                .collect(),
+            team_parent,
+            teams_of_person,
+            led_teams: led_teams(snap, &data.me),
+            rotations: rotations_in_view(data),
+        }
+    }
+
+    /// Is `person` a member of `team` or of a team below it?
+    pub fn person_in_team(&self, snap: &Snapshot, person: &str, team: usize) -> bool {
+        self.teams_of_person.get(person).is_some_and(|ts| {
+            ts.iter()
+                .any(|&t| snap.team_ancestors(t).any(|c| c == team))
+        })
+    }
+}
+
+/// The earliest grant of each suggestion's (person, entitlement), in one
+/// pass over the grants (an entitlement may have a hundred thousand).
+/// Also the grants themselves (indices into `org.grants`), per suggestion.
+pub fn held_since(snap: &Snapshot, list: &[Suggestion]) -> (Vec<Option<Time>>, Vec<Vec<usize>>) {
+    type Held = (Option<Time>, Vec<usize>);
+    let mut wanted: FxHashMap<(&str, &str), Held> = list
+        .iter()
+        .map(|s| {
+            (
+                (s.person.as_str(), s.entitlement.as_str()),
+                (None, Vec::new()),
+            )
+        })
+        .collect();
+    if !wanted.is_empty() {
+        for (i, g) in snap.org.grants.iter().enumerate() {
+            if let Some(slot) = wanted.get_mut(&(g.person.as_str(), g.entitlement.as_str())) {
+                slot.0 = Some(slot.0.map_or(g.granted_at, |t: Time| t.min(g.granted_at)));
+                slot.1.push(i);
+            }
+        }
+    }
+    list.iter()
+        .map(|s| {
+            wanted
+                .get(&(s.person.as_str(), s.entitlement.as_str()))
+                .map_or((None, Vec::new()), |(t, gs)| (*t, gs.clone()))
+        })
+        .unzip()
+}
+
+/// Each suggestion's filter fields as indices into one list of distinct strings.
+fn intern_fields(list: &[Suggestion]) -> (Vec<[u32; 4]>, Vec<String>) {
+    let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut strings: Vec<String> = Vec::new();
+    let mut fields = Vec::with_capacity(list.len());
+    for s in list {
+        let mut f = [0u32; 4];
+        let texts = [
+            s.person.as_str(),
+            s.entitlement.as_str(),
+            s.area.as_str(),
+            s.reason.as_str(),
+        ];
+        for (slot, text) in f.iter_mut().zip(texts) {
+            *slot = *ids.entry(text).or_insert_with(|| {
+                strings.push(text.to_string());
+                (strings.len() - 1) as u32
+            });
+        }
+        fields.push(f);
+    }
+    (fields, strings)
+}
+
+/// The teams `me` leads, only the topmost: a led team under another led
+/// team shows as its child.
+pub fn led_teams(snap: &Snapshot, me: &str) -> Vec<usize> {
+    let leads: Vec<usize> = (0..snap.org.teams.len())
+        .filter(|&i| snap.org.teams[i].lead.as_deref() == Some(me))
+        .collect();
+    leads
+        .iter()
+        .copied()
+        .filter(|&t| !snap.team_ancestors(t).skip(1).any(|c| leads.contains(&c)))
+        .collect()
+}
+
+/// Rotations whose rules grant something in scope, or whose team `me` leads.
+fn rotations_in_view(data: &Data) -> Vec<usize> {
+    let snap = &data.snap;
+    let mut out: BTreeSet<usize> = BTreeSet::new();
+    for rule in &snap.org.rules {
+        if let Audience::Rotation(r) = &rule.audience
+            && snap
+                .area_idx(&rule.area)
+                .is_some_and(|a| data.scope.contains(a))
+            && let Some(ri) = snap.rotation_idx(r)
+        {
+            out.insert(ri);
+        }
+    }
+    for (i, r) in snap.org.rotations.iter().enumerate() {
+        if r.team
+            .as_deref()
+            .and_then(|t| snap.team(t))
+            .is_some_and(|t| t.lead.as_deref() == Some(data.me.as_str()))
+        {
+            out.insert(i);
+        }
+    }
+    out.into_iter().collect()
+}

@@ -1,0 +1,128 @@
+//! Lists the views and dialogs read from the data: delegations given,
+//! rules in scope, people to delegate to, a justification chain.
+
+use super::super::data::Data;
+use crate::model::*;
+use crate::policy::Snapshot;
+use crate::policy::explain::RuleStatus;
+
+/// A delegation `me` gave, with its id when it was made in steward (then
+/// it can be ended here); one from a source has none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Given {
+    pub local_id: Option<i64>,
+    pub delegation: Delegation,
+}
+
+/// Delegations `me` gave that are active now or start later.
+pub fn given_delegations(data: &Data, now: Time) -> Vec<Given> {
+    let me = &data.me;
+    let live = |d: &Delegation| d.by == *me && d.until.is_none_or(|u| u > now);
+    let mut out: Vec<Given> = data
+        .local_delegations
+        .iter()
+        .filter(|l| live(&l.delegation))
+        .map(|l| Given {
+            local_id: Some(l.id),
+            delegation: l.delegation.clone(),
+        })
+        .collect();
+    for d in &data.snap.org.delegations {
+        if live(d) && !out.iter().any(|g| g.delegation == *d) {
+            out.push(Given {
+                local_id: None,
+                delegation: d.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// One rule in the rules view.
+#[derive(Debug, Clone)]
+pub struct RuleRow {
+    pub status: RuleStatus,
+    /// The source it comes from (`steward`: written here, removable here).
+    pub source: String,
+    pub why: String,
+}
+
+/// The rules whose area is in scope, with whether each counts now and why not.
+pub fn rules_in_scope(data: &Data, now: Time) -> Vec<RuleRow> {
+    let snap = &data.snap;
+    let source_of: std::collections::HashMap<&str, &str> = data
+        .rule_sources
+        .iter()
+        .map(|(id, src)| (id.as_str(), src.as_str()))
+        .collect();
+    crate::policy::explain::rule_statuses(snap, now)
+        .into_iter()
+        .filter(|r| {
+            snap.area_idx(&r.area)
+                .is_some_and(|a| data.scope.contains(a))
+        })
+        .map(|status| RuleRow {
+            source: source_of
+                .get(status.id.as_str())
+                .map_or("?".to_string(), |x| x.to_string()),
+            why: snap
+                .rule(&status.id)
+                .map(|r| r.why.clone())
+                .unwrap_or_default(),
+            status,
+        })
+        .collect()
+}
+
+/// The roster's active people (not `me`) best matching `query`; at most 200.
+pub fn pick(snap: &Snapshot, me: &str, query: &str) -> Vec<usize> {
+    use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
+    use nucleo_matcher::{Config, Matcher, Utf32Str};
+    let people = snap
+        .org
+        .people
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.status == Status::Active && p.id != me);
+    if query.trim().is_empty() {
+        return people.map(|(i, _)| i).take(200).collect();
+    }
+    let pattern = Pattern::new(
+        query,
+        CaseMatching::Ignore,
+        Normalization::Smart,
+        AtomKind::Fuzzy,
+    );
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let mut buf = Vec::new();
+    let mut scored: Vec<(u32, usize)> = people
+        .filter_map(|(i, p)| {
+            [p.id.as_str(), p.name.as_str(), p.email.as_str()]
+                .iter()
+                .filter_map(|f| pattern.score(Utf32Str::new(f, &mut buf), &mut matcher))
+                .max()
+                .map(|sc| (sc, i))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().take(200).map(|(_, i)| i).collect()
+}
+
+/// The full justification chain (`steward why`) of a suggestion, by line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Why {
+    pub suggestion: usize,
+    pub lines: Vec<String>,
+}
+
+impl Why {
+    pub fn of(data: &Data, suggestion: usize, now: Time) -> Option<Why> {
+        let sug = data.suggestions.get(suggestion)?;
+        let text = crate::policy::explain::why(&data.snap, &sug.person, &sug.entitlement, now)
+            .unwrap_or_else(|e| e.to_string());
+        Some(Why {
+            suggestion,
+            lines: text.lines().map(str::to_string).collect(),
+        })
+    }
+}
