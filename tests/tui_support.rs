@@ -115,7 +115,7 @@ pub fn started_again(who: &str) -> Demo {
     let app = App::start(
         store,
         who,
-        at,
+        steward::time::Clock::Fixed(at),
         Vec::new(),
         Theme::color(),
         Default::default(),

@@ -923,7 +923,7 @@ fn the_console_loads_in_the_background_with_help_and_quit_live() {
     let mut app = App::start(
         store,
         "priya",
-        installed.now,
+        steward::time::Clock::Fixed(installed.now),
         Vec::new(),
         steward::tui::theme::Theme::color(),
         Default::default(),
@@ -1176,7 +1176,7 @@ fn an_unreadable_kept_preview_is_ignored() {
     let app = steward::tui::app::App::start(
         store,
         "marcus",
-        at,
+        steward::time::Clock::Fixed(at),
         Vec::new(),
         steward::tui::theme::Theme::color(),
         Default::default(),

@@ -39,7 +39,7 @@ pub fn no_command(ctx: &mut Ctx) -> Result<ExitCode> {
             crate::tui::run(crate::tui::Options {
                 db,
                 me: me.clone(),
-                now: ctx.now(),
+                clock: ctx.clock,
                 personas: match on_demo {
                     true => crate::demo::PERSONAS
                         .iter()

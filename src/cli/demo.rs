@@ -52,7 +52,7 @@ pub fn demo(ctx: &mut Ctx, asked: Asked) -> Result<ExitCode> {
         crate::tui::run(crate::tui::Options {
             db: opened.db.clone(),
             me: persona,
-            now,
+            clock: ctx.clock,
             personas: demo::PERSONAS
                 .iter()
                 .map(|(id, _)| id.to_string())

@@ -33,7 +33,8 @@ pub struct App {
 }
 
 impl App {
-    /// Loaded before it returns: for tests and benches.
+    /// Loaded before it returns, with a clock fixed at `now` (move it by
+    /// setting `clock`, then `tick`): for tests and benches.
     pub fn new(
         store: Store,
         me: &str,
@@ -60,13 +61,14 @@ impl App {
     pub fn start(
         store: Store,
         me: &str,
-        now: Time,
+        clock: Clock,
         personas: Vec<String>,
         theme: Theme,
         env: Env,
     ) -> Result<App> {
         let db = store.path().to_path_buf();
         let worker = Worker::spawn(db.clone(), env.clone())?;
+        let now = clock.now();
         let state = match worker::kept_preview(&store, me) {
             Some(p) if p.me == me => {
                 let sources = store.sources().unwrap_or_default();
@@ -80,11 +82,25 @@ impl App {
             db,
             store,
             env,
-            clock: Clock::Fixed(now),
+            clock,
             worker: Some(worker),
         };
         app.submit(Effect::Load);
         Ok(app)
+    }
+
+    /// Reads the clock; when a new minute has begun since the state's
+    /// `now`, the state takes it (`Msg::Tick`): what depends on the time
+    /// is derived again, and evaluated again in the background. True if
+    /// it ticked. A fixed clock never does.
+    pub fn tick(&mut self) -> bool {
+        let now = self.clock.now();
+        let minute = |t: Time| t.timestamp().div_euclid(60);
+        if minute(now) == minute(self.state.now) {
+            return false;
+        }
+        self.feed(Msg::Tick(now));
+        true
     }
 
     fn ctx(&self) -> Ctx {
@@ -215,6 +231,7 @@ impl App {
         self.draw(term)?;
         while !self.state.status.quit {
             let mut dirty = self.drain();
+            dirty |= self.tick();
             // Wait briefly for input so results still arrive while idle.
             if event::poll(Duration::from_millis(30))? {
                 let mut events = vec![event::read()?];

@@ -22,8 +22,8 @@ pub mod view;
 pub mod welcome;
 pub mod worker;
 
-use crate::model::Time;
 use crate::store::Store;
+use crate::time::Clock;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -31,7 +31,9 @@ use std::path::PathBuf;
 pub struct Options {
     pub db: PathBuf,
     pub me: String,
-    pub now: Time,
+    /// Read when the console opens, each minute after (a tick), and by
+    /// each job when it runs; `Clock::Fixed` (`--now`) stays where it is.
+    pub clock: Clock,
     /// The demo's personas, cycled with `S` (empty outside the demo).
     pub personas: Vec<String>,
     /// The configured sources, pulled again by `R` (none: the org
@@ -54,7 +56,7 @@ pub fn run(opts: Options) -> Result<()> {
         sources: opts.sources,
         net: opts.net,
     };
-    let app = app::App::start(store, &opts.me, opts.now, opts.personas, theme, env);
+    let app = app::App::start(store, &opts.me, opts.clock, opts.personas, theme, env);
     let mut app = match app {
         Ok(app) => app,
         Err(e) => {

@@ -236,3 +236,42 @@ pub struct Place {
     /// The selected suggestion.
     pub selected: Option<SuggestionKey>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Renumbered after a load: what is still there keeps being singled
+    /// out under its new number; what is gone is dropped.
+    #[test]
+    fn renumber_follows_the_suggestions_and_drops_the_gone() {
+        let mut ui = Ui {
+            marked: [1, 4, 7].into_iter().collect(),
+            why: Some(4),
+            walk: Some(Walk {
+                title: "area payments".into(),
+                items: vec![7, 1, 4],
+                pos: 2,
+            }),
+            modal: Some(Modal::Snooze(vec![4, 1])),
+            ..Ui::default()
+        };
+        // 1 -> 2, 4 gone, 7 -> 9.
+        let to = |i: usize| match i {
+            1 => Some(2),
+            7 => Some(9),
+            _ => None,
+        };
+        ui.renumber(to);
+        assert_eq!(ui.marked.iter().copied().collect::<Vec<_>>(), [2, 9]);
+        assert_eq!(ui.why, None);
+        let w = ui.walk.as_ref().unwrap();
+        assert_eq!(w.items, [9, 2]);
+        assert_eq!(w.pos, 0, "its card gone: back to the first");
+        assert!(matches!(&ui.modal, Some(Modal::Snooze(t)) if *t == [2]));
+        ui.renumber(|i| (i == 2).then_some(0));
+        assert_eq!(ui.walk.as_ref().unwrap().items, [0]);
+        ui.renumber(|_| None);
+        assert!(ui.walk.is_none(), "nothing left to walk");
+    }
+}
