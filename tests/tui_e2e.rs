@@ -140,8 +140,12 @@ fn a_revocation_walks_through_accept_and_apply_in_the_real_terminal() {
         "{screen}"
     );
 
-    // Sync again from the console (the demo's org directory), in the background.
-    s.keys(&["Escape", "R"]);
+    // Sync again from the console (the demo's org directory), in the
+    // background. Esc first, on its own: sent together, a terminal reads
+    // ESC R as Alt-R.
+    s.keys(&["Escape"]);
+    s.wait_for("Queue 9");
+    s.keys(&["R"]);
     let screen = s.wait_for("synced files: ");
     assert!(screen.contains("Queue 9"), "{screen}");
 
