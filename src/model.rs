@@ -306,10 +306,12 @@ pub enum Reason {
     ReviewDue,
     /// review: the grantor had no authority over the area when granting.
     GrantorNoAuthority,
+    /// review: a membership found upstream, with no known grantor.
+    ExistingMembership,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 12] = [
+    pub const ALL: [Reason; 13] = [
         Reason::Qualifies,
         Reason::OnCall,
         Reason::PersonLeft,
@@ -322,6 +324,7 @@ impl Reason {
         Reason::RuleGone,
         Reason::ReviewDue,
         Reason::GrantorNoAuthority,
+        Reason::ExistingMembership,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -338,6 +341,7 @@ impl Reason {
             Reason::RuleGone => "rule_gone",
             Reason::ReviewDue => "review_due",
             Reason::GrantorNoAuthority => "grantor_no_authority",
+            Reason::ExistingMembership => "existing_membership",
         }
     }
 
@@ -348,7 +352,9 @@ impl Reason {
     pub fn kind(self) -> Kind {
         match self {
             Reason::Qualifies | Reason::OnCall => Kind::Grant,
-            Reason::ReviewDue | Reason::GrantorNoAuthority => Kind::Review,
+            Reason::ReviewDue | Reason::GrantorNoAuthority | Reason::ExistingMembership => {
+                Kind::Review
+            }
             _ => Kind::Revoke,
         }
     }

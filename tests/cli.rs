@@ -211,7 +211,7 @@ fn suggest_reads_the_directory_directly_and_prints_design_json() {
             "grant ana pay-db:admin on_call",
             "grant ana pay-db:read qualifies",
             "revoke bo pay-db:read training_expired",
-            "review omar pay-db:read grantor_no_authority",
+            "review omar pay-db:read existing_membership",
         ]
     );
     let first = &v[0];
@@ -469,7 +469,7 @@ fn dismissals_and_snoozes_hold_until_their_end() {
         now,
         vec![
             "grant ana pay-db:admin on_call",
-            "review omar pay-db:read grantor_no_authority"
+            "review omar pay-db:read existing_membership"
         ]
     );
     // Three days later the snooze has ended; the dismissal holds (same facts).

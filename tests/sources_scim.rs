@@ -163,9 +163,15 @@ fn scim_sync_then_grant_and_revoke_through_the_cli_then_a_fresh_sync_confirms() 
         kinds,
         vec![
             ("grant".into(), "ana".into(), "qualifies".into()),
-            ("review".into(), "bo".into(), "grantor_no_authority".into()),
+            ("review".into(), "bo".into(), "existing_membership".into()),
             ("grant".into(), "cy".into(), "qualifies".into()),
         ],
+        "{list:#}"
+    );
+    // Bo's membership was there before steward: said as such.
+    assert_eq!(
+        list[1]["evidence"].as_str(),
+        Some("existing membership, first seen 2026-11-24, grantor unknown"),
         "{list:#}"
     );
 

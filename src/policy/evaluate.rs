@@ -320,11 +320,20 @@ fn held_suggestion<'s>(
     let area = snap.area_idx(&ent.area)?;
     let review_days = snap.org.areas[area].review_days;
     for g in grants {
+        if g.granted_by.is_none() {
+            // Seen upstream (or written) with nobody named as its grantor.
+            return Some(make(
+                Kind::Review,
+                Reason::ExistingMembership,
+                format!(
+                    "existing membership, first seen {}, grantor unknown",
+                    day(g.granted_at)
+                ),
+                None,
+            ));
+        }
         let unauthorized = match &g.granted_by {
-            None => Some(format!(
-                "manual grant from {} has no known grantor",
-                day(g.granted_at)
-            )),
+            None => None,
             Some(by) if authority(snap, by, area, g.granted_at).is_none() => Some(format!(
                 "granted manually by {by} on {}, who had no authority over area {} then",
                 day(g.granted_at),
