@@ -166,6 +166,26 @@ pub fn plan(store: &Store, snap: &Snapshot, scope: &Scope) -> Result<Vec<Change>
         .collect())
 }
 
+/// [`plan`], each change naming where the config says it goes: the SCIM
+/// source and group when the entitlement maps to one (as `apply` will).
+pub fn plan_configured(
+    store: &Store,
+    snap: &Snapshot,
+    scope: &Scope,
+    sources: &[SourceConfig],
+) -> Result<Vec<Change>> {
+    let mut changes = plan(store, snap, scope)?;
+    for c in &mut changes {
+        if let Some(t) = snap
+            .entitlement(&c.entitlement)
+            .and_then(|e| scim_target(sources, e))
+        {
+            c.via = Some(t);
+        }
+    }
+    Ok(changes)
+}
+
 /// What `actor` carries out at `now`: the planned decisions in their scope,
 /// and their own planned decisions wherever they are (one whose decider lost
 /// authority is refused by the gate, and that is recorded).
@@ -339,13 +359,17 @@ fn apply_files(
 
 /// Which configured SCIM source, and which of its groups, an entitlement's
 /// grants live in: an `upstream` of `SOURCE:GROUP`, the source's explicit
-/// `entitlements`, or (for entitlements without `upstream`) its
-/// `entitlement_prefix`.
+/// `entitlements`, or (when `upstream` names no configured SCIM source) its
+/// `entitlement_prefix`: the groups a sync reads the grants from.
 pub fn scim_target(sources: &[SourceConfig], e: &Entitlement) -> Option<(String, String)> {
     let scims = sources.iter().filter_map(|s| match &s.spec {
         SourceSpec::Scim(settings) => Some((s, settings)),
         _ => None,
     });
+    let scims: Vec<_> = scims.collect();
+    let named = scims
+        .iter()
+        .any(|(s, _)| scim::upstream_group(&s.name, e.upstream.as_deref()).is_some());
     let mut fallback = None;
     for (s, settings) in scims {
         if let Some(g) = scim::upstream_group(&s.name, e.upstream.as_deref()) {
@@ -355,7 +379,7 @@ pub fn scim_target(sources: &[SourceConfig], e: &Entitlement) -> Option<(String,
             return Some((s.name.clone(), g.clone()));
         }
         if fallback.is_none()
-            && e.upstream.is_none()
+            && !named
             && let Some(p) = &settings.entitlement_prefix
         {
             fallback = Some((s.name.clone(), format!("{p}{}", e.id)));
@@ -417,22 +441,21 @@ pub async fn apply_configured(
     };
     let current = suggestions(&snap, &Scope::everything(&snap), now);
     let decisions = store.planned()?;
-    let mut via_scim: Vec<(Change, String, String)> = Vec::new();
-    let mut via_files = Vec::new();
-    for c in changes {
-        match snap
-            .entitlement(&c.entitlement)
-            .and_then(|e| scim_target(sources, e))
-        {
-            Some((src, group)) => {
-                let mut c = c;
-                c.via = Some((src.clone(), group.clone()));
-                via_scim.push((c, src, group))
-            }
-            None => via_files.push(c),
-        }
-    }
+    let (via_scim, via_files, nowhere) = route(store, &snap, sources, changes)?;
     let mut outcomes = Vec::new();
+    for (change, result) in nowhere {
+        if !dry_run {
+            store.finish_decision(actor, change.decision, false, &result, now)?;
+        }
+        let outcome = Outcome {
+            change,
+            ok: false,
+            result,
+            requests: Vec::new(),
+        };
+        tally.tell(&outcome);
+        outcomes.push(outcome);
+    }
     let mut touched: Vec<String> = Vec::new();
     let mut resync_dir = None;
     if !via_files.is_empty() {
@@ -486,6 +509,55 @@ pub async fn apply_configured(
     }
     resync(store, sources, client, resync_dir, touched, now).await?;
     Ok(outcomes)
+}
+
+/// Changes by where they go: over SCIM (source, group), to the org
+/// directory, or nowhere with why: an entitlement whose grants another
+/// source holds that no configured write side reaches (grants.csv would
+/// change nothing that source sees, and must not be called done).
+#[allow(clippy::type_complexity)]
+fn route(
+    store: &Store,
+    snap: &Snapshot,
+    sources: &[SourceConfig],
+    changes: Vec<Change>,
+) -> Result<(
+    Vec<(Change, String, String)>,
+    Vec<Change>,
+    Vec<(Change, String)>,
+)> {
+    let kinds: HashMap<String, String> = store
+        .sources()?
+        .into_iter()
+        .map(|s| (s.name, s.kind))
+        .collect();
+    let (mut via_scim, mut via_files, mut nowhere) = (Vec::new(), Vec::new(), Vec::new());
+    for mut c in changes {
+        if let Some((src, group)) = snap
+            .entitlement(&c.entitlement)
+            .and_then(|e| scim_target(sources, e))
+        {
+            c.via = Some((src.clone(), group.clone()));
+            via_scim.push((c, src, group));
+            continue;
+        }
+        let elsewhere: Vec<String> = store
+            .grant_sources(&c.entitlement)?
+            .into_iter()
+            .filter(|s| kinds.get(s).is_some_and(|k| k != "files"))
+            .collect();
+        match elsewhere.first() {
+            None => via_files.push(c),
+            Some(src) => {
+                let why = format!(
+                    "not applied: grants of {} come from source {src}, and {} maps to none of its groups (give it `upstream = \"{src}:GROUP\"` in areas.toml, or map it in the source's `entitlements`); grants.csv would change nothing {src} sees",
+                    c.entitlement, c.entitlement
+                );
+                nowhere.push((c, why));
+            }
+        }
+    }
+    Ok((via_scim, via_files, nowhere))
 }
 
 /// The SCIM connector of configured source `src` (`None`: not a SCIM source).

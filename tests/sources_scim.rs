@@ -458,3 +458,95 @@ fn case_twins_stay_apart_and_nested_groups_hold_what_their_parent_grants() {
         "only jdoe-admin's own membership went"
     );
 }
+
+/// Plan names the group a prefix maps an entitlement to, and apply refuses
+/// (rather than writing grants.csv and calling it done) when the config no
+/// longer maps an entitlement whose grants come from SCIM.
+#[test]
+fn plan_names_the_real_target_and_apply_refuses_what_no_upstream_would_see() {
+    let server = scim_server();
+    let admin = ScimAdmin {
+        base: server.base.clone(),
+    };
+    admin.user("priya", "Priya Raman", "priya@acme.test", None);
+    let bo = admin.user("bo", "Bo Chen", "bo@acme.test", None);
+    let db = admin.group("steward:payments-db:read", &[&bo]);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_org(dir);
+    let areas = dir.join("org/areas.toml");
+    let text = std::fs::read_to_string(&areas).unwrap();
+    std::fs::write(
+        &areas,
+        text.replace("upstream = \"okta:payments-db-read\"\n", ""),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("org/grants.csv"),
+        "person,entitlement,granted_by,granted_at,basis,expires\n",
+    )
+    .unwrap();
+    let with_prefix = |prefix: bool| {
+        config(dir, &server.base);
+        if prefix {
+            let p = dir.join("steward.toml");
+            let t = std::fs::read_to_string(&p).unwrap();
+            std::fs::write(
+                &p,
+                t.replace(
+                    "team_prefix = \"team-\"",
+                    "team_prefix = \"team-\"\nentitlement_prefix = \"steward:\"",
+                ),
+            )
+            .unwrap();
+        }
+    };
+    with_prefix(true);
+    ok(dir, &["sync"]);
+    ok(
+        dir,
+        &[
+            "decide",
+            "revoke",
+            "bo",
+            "payments-db:read",
+            "--as",
+            "priya",
+        ],
+    );
+    let plan = ok(dir, &["plan", "--as", "priya"]);
+    assert!(
+        plan.contains("okta: remove bo from group steward:payments-db:read"),
+        "{plan}"
+    );
+    // The mapping is gone from the config: grants.csv is no target for it.
+    with_prefix(false);
+    let r = steward(dir, &["apply", "--as", "priya"]);
+    let out = r.stdout.clone() + &r.stderr;
+    assert_eq!(r.code, 1, "{out}");
+    assert!(
+        out.contains("not applied: grants of payments-db:read come from source okta"),
+        "{out}"
+    );
+    assert!(!out.contains("ok: "), "{out}");
+    assert_eq!(admin.members(&db), vec![bo.clone()]);
+    // Mapped again, apply removes bo upstream.
+    with_prefix(true);
+    ok(
+        dir,
+        &[
+            "decide",
+            "revoke",
+            "bo",
+            "payments-db:read",
+            "--as",
+            "priya",
+        ],
+    );
+    let applied = ok(dir, &["apply", "--as", "priya"]);
+    assert!(
+        applied.contains("removed bo from group steward:payments-db:read"),
+        "{applied}"
+    );
+    assert!(admin.members(&db).is_empty());
+}

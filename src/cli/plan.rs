@@ -16,7 +16,8 @@ pub fn plan(ctx: &mut Ctx, person: Option<&str>, json: bool) -> Result<ExitCode>
     let store = ctx.open_store()?;
     let snap = Snapshot::new(store.load_org()?);
     let scope = scope_for(&snap, person, now)?;
-    let changes = apply::plan(&store, &snap, &scope)?;
+    let sources = ctx.configured_sources()?;
+    let changes = apply::plan_configured(&store, &snap, &scope, &sources)?;
     if json {
         writeln!(ctx.out, "{}", serde_json::to_string_pretty(&changes)?)?;
     } else if changes.is_empty() {

@@ -130,6 +130,15 @@ impl Store {
         Ok(grants)
     }
 
+    /// The sources whose cached grants include entitlement `id`.
+    pub fn grant_sources(&self, id: &str) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT DISTINCT source FROM grants WHERE entitlement = ?1 ORDER BY source")?;
+        let rows = st.query_map(params![id], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The cached rotation `id` of `source`, with its shifts (what a feed
     /// that failed to read keeps).
     pub fn cached_rotation(&self, source: &str, id: &str) -> Result<Option<Rotation>> {
