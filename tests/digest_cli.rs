@@ -531,7 +531,7 @@ fn a_dismissal_holds_until_its_facts_change_and_a_snooze_until_its_date() {
     let mails: Vec<String> = sink.messages().iter().map(|m| decoded(m)).collect();
     assert_eq!(mails.len(), 3, "{mails:#?}");
     assert!(
-        mails[2].contains("omar pay-db:read: manual grant from 2026-02-20"),
+        mails[2].contains("omar pay-db:read: existing membership, first seen 2026-02-20"),
         "{}",
         mails[2]
     );
