@@ -1,7 +1,8 @@
 //! PagerDuty REST API v2: schedules and their final (rendered) schedule
 //! entries over a window become rotations with shifts. PagerDuty users are
 //! matched to people by email (`sync` does the matching); one who has no
-//! email in PagerDuty stays `pagerduty:ID` and `steward check` reports it.
+//! email in PagerDuty, or who was deleted there, stays `pagerduty:ID` (sync
+//! says which) and `steward check` reports it.
 //!
 //! Lists use offset pagination (`limit`, `offset`, `more`), capped by
 //! `max_pages`; a page that repeats the one before is refused.
@@ -232,7 +233,9 @@ impl Source for PagerDuty {
             futures_util::future::join_all(jobs).await
         };
         let (users, schedules) = tokio::join!(users, schedules);
-        let email: HashMap<String, String> = users?
+        let users = users?;
+        let known: std::collections::HashSet<String> = users.iter().map(|u| u.id.clone()).collect();
+        let email: HashMap<String, String> = users
             .into_iter()
             .filter_map(|u| {
                 u.email
@@ -241,10 +244,14 @@ impl Source for PagerDuty {
             })
             .collect();
         let mut pulled = Pulled::default();
-        let mut unknown = 0usize;
+        let (mut unknown, mut deleted) = (0usize, 0usize);
         let mut person = |r: &Reference| -> String {
             email.get(&r.id).cloned().unwrap_or_else(|| {
-                unknown += 1;
+                // Not listed at all: deleted (PagerDuty keeps the reference).
+                match known.contains(&r.id) {
+                    true => unknown += 1,
+                    false => deleted += 1,
+                }
                 format!("pagerduty:{}", r.id)
             })
         };
@@ -295,6 +302,12 @@ impl Source for PagerDuty {
         if unknown > 0 {
             pulled.warnings.push(format!(
                 "source {}: {unknown} schedule user reference(s) have no email in PagerDuty; kept as pagerduty:ID",
+                self.name
+            ));
+        }
+        if deleted > 0 {
+            pulled.warnings.push(format!(
+                "source {}: {deleted} schedule user reference(s) are to users PagerDuty no longer lists (deleted); kept as pagerduty:ID",
                 self.name
             ));
         }
