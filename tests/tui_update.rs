@@ -330,7 +330,13 @@ fn revoke_is_only_for_reviews() {
     let mut d = demo("priya");
     keys(&mut d.app, "r");
     assert!(d.app.state.ui.modal.is_none());
-    assert!(flash(&d).contains("r revokes a grant under review"));
+    assert!(
+        flash(&d).contains(
+            "revoke does not answer a revoke suggestion (a revoke suggestion takes accept, dismiss, snooze)"
+        ),
+        "{}",
+        flash(&d)
+    );
     keys(&mut d.app, "3r");
     let Some(Modal::Confirm(c)) = &d.app.state.ui.modal else {
         panic!("no confirmation")
@@ -1403,4 +1409,51 @@ fn a_preview_whose_load_fails_says_so_and_stays_for_reading() {
     );
     keys(&mut d.app, "j");
     assert_eq!(d.app.state.ui.queue_sel, 1);
+}
+
+#[test]
+fn a_row_about_your_own_access_is_marked_says_who_decides_and_is_refused() {
+    // helen owns k8s-prod up to infrastructure; david owns the root.
+    let mut d = demo("helen");
+    let own = d
+        .app
+        .state
+        .derived
+        .queue
+        .iter()
+        .position(|&i| d.app.state.data.suggestions[i].person == "helen")
+        .expect("a suggestion about helen's own access");
+    for _ in 0..own {
+        keys(&mut d.app, "j");
+    }
+    let sug = current(&d);
+    assert_eq!(sug.person, "helen");
+    let text = screen(&mut d.app, 160, 48);
+    assert!(text.contains("?*helen"), "{text}");
+    assert!(
+        text.contains("YOUR OWN ACCESS")
+            && text.contains("david (owner of area larkspur) decides this one"),
+        "{text}"
+    );
+    // Others' rows carry no such mark.
+    assert_eq!(text.matches("*helen").count(), 1, "{text}");
+    for k in ["a", "r", "x", "s"] {
+        keys(&mut d.app, k);
+        assert!(d.app.state.ui.modal.is_none(), "{k}");
+        assert!(
+            flash(&d).starts_with(&format!(
+                "refused: helen cannot {} review helen {}: it is about helen's own access",
+                match k {
+                    "a" => "accept",
+                    "r" => "revoke",
+                    "x" => "dismiss",
+                    _ => "snooze",
+                },
+                sug.entitlement
+            )),
+            "{k}: {}",
+            flash(&d)
+        );
+    }
+    assert!(d.app.state.data.decisions.is_empty());
 }

@@ -115,7 +115,14 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
     };
     Some(result.unwrap_or_else(|e: anyhow::Error| {
         tracing::error!("{e:#}");
-        Msg::Failed(format!("error: {e:#}"))
+        // The gate's refusal is said as it is: it names who, where and why.
+        match e
+            .downcast_ref::<crate::store::Error>()
+            .and_then(crate::store::Error::refusal)
+        {
+            Some(refusal) => Msg::Failed(refusal.to_string()),
+            None => Msg::Failed(format!("error: {e:#}")),
+        }
     }))
 }
 

@@ -8,7 +8,7 @@ use super::super::state::{Applying, Busy, Job, State};
 use super::super::ui::{Confirm, Modal, Prompt, PromptFor, Walk};
 use crate::apply::change_of;
 use crate::model::*;
-use crate::policy::authority;
+use crate::policy::gate;
 use crate::store::NewDecision;
 use chrono::Duration;
 
@@ -34,21 +34,15 @@ pub fn count_label(t: &[usize], s: &State) -> String {
     }
 }
 
-/// Refuses, with the reason shown, where `me` has no authority.
-fn check_authority(s: &mut State, t: &[usize]) -> bool {
-    let snap = s.data.snap.clone();
+/// Asks the gate whether `me` may answer each of `t` with `verdict`
+/// (authority, fit, not their own access), as the store will when it
+/// records; the first refusal is said as it is.
+fn admitted(s: &mut State, t: &[usize], verdict: Verdict) -> bool {
+    let actor = Actor::local(&s.data.me);
     for &i in t {
         let sug = &s.data.suggestions[i];
-        let ok = snap
-            .area_idx(&sug.area)
-            .is_some_and(|a| authority(&snap, &s.data.me, a, s.now).is_some());
-        if !ok {
-            let owner = snap.area(&sug.area).map_or("nobody", |a| a.owner.as_str());
-            let text = format!(
-                "refused: {} has no authority over area {} (owner {owner}; neither owner nor delegate of it or an ancestor)",
-                s.data.me, sug.area
-            );
-            s.say(text, true);
+        if let Err(refusal) = gate::may_decide(&actor, verdict, sug, &s.data.snap, s.now) {
+            s.say(refusal.to_string(), true);
             return false;
         }
     }
@@ -62,17 +56,7 @@ pub fn propose(s: &mut State, verdict: Verdict) {
         s.say("nothing selected to decide", true);
         return;
     }
-    if verdict == Verdict::Revoke
-        && t.iter()
-            .any(|&i| s.data.suggestions[i].kind != Kind::Review)
-    {
-        s.say(
-            "r revokes a grant under review; for a grant or revoke suggestion press a",
-            true,
-        );
-        return;
-    }
-    if !check_authority(s, &t) {
+    if !admitted(s, &t, verdict) {
         return;
     }
     let mut lines = Vec::new();
@@ -166,7 +150,7 @@ pub fn decide(
 /// `x`: asks why before dismissing.
 pub fn ask_dismiss(s: &mut State) {
     let t = targets(s);
-    if !t.is_empty() && check_authority(s, &t) {
+    if !t.is_empty() && admitted(s, &t, Verdict::Dismiss) {
         s.ui.modal = Some(Modal::Prompt(Prompt {
             label: format!(
                 "Why dismiss {}? (kept in the audit log)",
@@ -182,7 +166,7 @@ pub fn ask_dismiss(s: &mut State) {
 /// `s`: the snooze presets.
 pub fn ask_snooze(s: &mut State) {
     let t = targets(s);
-    if !t.is_empty() && check_authority(s, &t) {
+    if !t.is_empty() && admitted(s, &t, Verdict::Snooze) {
         s.ui.modal = Some(Modal::Snooze(t));
     }
 }

@@ -5,8 +5,9 @@ use super::super::derive::queries::given_delegations;
 use super::super::msg::Effect;
 use super::super::state::State;
 use super::super::ui::{Confirm, Modal, NodeKey, Picker, Prompt, PromptFor};
-use crate::model::Time;
+use crate::model::{Actor, Time};
 use crate::policy::authority;
+use crate::policy::gate::{self, Action};
 use chrono::Duration;
 
 /// `D`: the person picker, for the area selected in the tree.
@@ -42,6 +43,17 @@ pub fn picked(s: &mut State, p: Picker) {
     };
     let to = s.data.snap.org.people[who].id.clone();
     let area = &s.data.snap.org.areas[p.area].id;
+    // The gate, as the store will ask it: not to oneself, nor to someone
+    // who has left.
+    let delegate = Action::Delegate {
+        area,
+        to: &to,
+        until: None,
+    };
+    if let Err(refusal) = gate::check(&Actor::local(&s.data.me), &delegate, &s.data.snap, s.now) {
+        s.say(refusal.to_string(), true);
+        return;
+    }
     let example = (s.now + Duration::days(90)).format("%Y-%m-%d");
     s.ui.modal = Some(Modal::Prompt(Prompt {
         label: format!("Delegate {area} to {to} until (empty: no end; {example}, 2w):"),
@@ -89,7 +101,7 @@ pub fn confirm(s: &mut State, area: usize, to: String, until: Option<Time>) {
     ];
     if about_them > 0 {
         lines.push(format!(
-            "Note: {about_them} of them are about {to}'s own access; they could decide those for themselves."
+            "Note: {about_them} of them are about {to}'s own access; those stay with the owners above {to} (nobody decides about their own access)."
         ));
     }
     lines.extend([

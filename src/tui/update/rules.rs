@@ -3,7 +3,8 @@
 use super::super::msg::Effect;
 use super::super::state::State;
 use super::super::ui::{Confirm, Modal, Prompt, PromptFor};
-use crate::policy::authority;
+use crate::model::Actor;
+use crate::policy::gate::{self, Action};
 
 /// `x` in the rules view: asks why (optional), for a rule written here
 /// that `me` has authority over.
@@ -20,17 +21,14 @@ pub fn ask_remove(s: &mut State) {
         s.say(text, true);
         return;
     }
-    let snap = &s.data.snap;
-    let ok = snap
-        .area_idx(&row.status.area)
-        .is_some_and(|a| authority(snap, &s.data.me, a, s.now).is_some());
-    if !ok {
-        let text = format!(
-            "refused: {} has no authority over area {}, so cannot remove its rules",
-            s.data.me, row.status.area
-        );
-        s.say(text, true);
-        return;
+    // The gate, as the store will ask it.
+    if let Some(rule) = s.data.snap.rule(&row.status.id) {
+        let remove = Action::RuleRemove { rule };
+        let actor = Actor::local(&s.data.me);
+        if let Err(refusal) = gate::check(&actor, &remove, &s.data.snap, s.now) {
+            s.say(refusal.to_string(), true);
+            return;
+        }
     }
     s.ui.modal = Some(Modal::Prompt(Prompt {
         label: format!(

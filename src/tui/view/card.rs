@@ -5,7 +5,7 @@ use super::hierarchy::is_sensitive;
 use super::widgets::{block, focused};
 use crate::model::*;
 use crate::policy::explain::area_chain;
-use crate::policy::{Authority, authority, day, minute, qualify::rule_counts};
+use crate::policy::{Authority, authority, day, gate, minute, qualify::rule_counts};
 use crate::tui::derive::Standing;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -89,6 +89,7 @@ fn head<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
         head.push(Span::styled(format!("  decided: {}", v.as_str()), t.ok));
     }
     let mut out = vec![Line::from(head), Line::from(sug.evidence.as_str())];
+    out.extend(own_access(s, t, i));
     if let Some(e) = s.escalation(i) {
         let days = |n: i64| format!("{n} day{}", if n == 1 { "" } else { "s" });
         let (label, text) = if e.to == s.data.me {
@@ -125,6 +126,26 @@ fn head<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
         ]));
     }
     out
+}
+
+/// When the suggestion is about `me`'s own access: who decides it instead
+/// (nobody decides about their own access), or, for the owner of the whole
+/// way up, that it is theirs and audited as such.
+fn own_access<'a>(s: &'a State, t: &Theme, i: usize) -> Option<Line<'a>> {
+    let sug = &s.data.suggestions[i];
+    let me = &s.data.me;
+    if sug.person != *me {
+        return None;
+    }
+    let area = s.data.snap.area_idx(&sug.area)?;
+    let text = match gate::who_decides(&s.data.snap, me, area) {
+        Some(d) => format!(" nobody decides about their own access: {d} decides this one"),
+        None => " you own every area above it: yours to decide, audited as self".to_string(),
+    };
+    Some(Line::from(vec![
+        Span::styled(" YOUR OWN ACCESS ", t.alert),
+        Span::raw(text),
+    ]))
 }
 
 /// The area: tags and notes first, loudly; the entitlement.

@@ -156,7 +156,9 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-/// One row: its marks, kind, person, entitlement and age.
+/// One row: its marks, kind, person, entitlement and age. `*` after the
+/// kind: about your own access, which someone else decides (the card says
+/// who).
 fn row_line<'a>(s: &'a State, t: &Theme, i: usize, age: &str, cols: Columns) -> Line<'a> {
     let sug = &s.data.suggestions[i];
     let mark = if s.ui.marked.contains(&i) { "●" } else { " " };
@@ -175,7 +177,11 @@ fn row_line<'a>(s: &'a State, t: &Theme, i: usize, age: &str, cols: Columns) -> 
             Span::styled(esc, t.alert)
         },
         Span::styled(kind_letter(sug.kind), t.kind(sug.kind)),
-        Span::raw(" "),
+        if sug.person == s.data.me {
+            Span::styled("*", t.alert)
+        } else {
+            Span::raw(" ")
+        },
         Span::styled(
             pad(&sug.person, cols.person),
             if left { t.revoke } else { t.base },
