@@ -719,16 +719,49 @@ fn files_steward_creates_are_private() {
 
 #[test]
 fn help_explains_each_command_with_an_example() {
-    for cmd in [
-        "suggest", "why", "decide", "sync", "apply", "gen", "demo", "check", "rules", "plan",
-        "audit", "status",
-    ] {
-        Command::cargo_bin("steward")
+    let help = |args: &[&str]| {
+        let out = Command::cargo_bin("steward")
             .unwrap()
-            .args([cmd, "--help"])
-            .assert()
-            .success()
-            .stdout(predicate::str::contains("steward"));
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // Every subcommand `steward --help` lists, not a list kept here.
+    let top = help(&["--help"]);
+    let commands: Vec<&str> = top
+        .lines()
+        .skip_while(|l| *l != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    for known in ["suggest", "decide", "delegate", "digest", "audit", "gen"] {
+        assert!(commands.contains(&known), "{known} in {commands:?}");
+    }
+    for cmd in commands {
+        let text = help(&[cmd, "--help"]);
+        // The example is in the description, before clap's usage line
+        // (which names the command too).
+        let about = &text[..text.find("\nUsage: ").unwrap_or(text.len())];
+        let examples = about
+            .find("Example")
+            .map(|at| &about[at..])
+            .unwrap_or_else(|| panic!("`steward {cmd} --help` gives no example:\n{text}"));
+        let names_it = examples
+            .match_indices(&format!("steward {cmd}"))
+            .any(|(at, m)| {
+                examples[at + m.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| c.is_whitespace() || c == ';')
+            });
+        assert!(
+            names_it,
+            "`steward {cmd} --help`: no example runs `steward {cmd}`:\n{examples}"
+        );
     }
     Command::cargo_bin("steward")
         .unwrap()
