@@ -6,6 +6,15 @@ use ratatui::layout::{Constraint, Layout, Rect};
 /// Wide enough for three columns side by side.
 pub const WIDE: u16 = 120;
 
+/// The smallest terminal the console is drawn in (columns, rows): below
+/// it the panes cannot show a row whole, and the console says so instead.
+pub const MIN_SIZE: (u16, u16) = (60, 20);
+
+/// Is `screen` too small to draw the console in?
+pub fn too_small(screen: Rect) -> bool {
+    screen.width < MIN_SIZE.0 || screen.height < MIN_SIZE.1
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
     pub header: Rect,

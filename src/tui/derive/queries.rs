@@ -120,9 +120,15 @@ impl Why {
         let sug = data.suggestions.get(suggestion)?;
         let text = crate::policy::explain::why(&data.snap, &sug.person, &sug.entitlement, now)
             .unwrap_or_else(|e| e.to_string());
+        // The card shows the area's tags and notes already: once is enough.
+        let shown = ["  area tags: ", "  area notes: "];
         Some(Why {
             suggestion,
-            lines: text.lines().map(str::to_string).collect(),
+            lines: text
+                .lines()
+                .filter(|l| !shown.iter().any(|p| l.starts_with(p)))
+                .map(str::to_string)
+                .collect(),
         })
     }
 }

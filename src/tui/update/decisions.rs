@@ -239,6 +239,8 @@ pub fn toggle_why(s: &mut State) {
             true => None,
             false => Some(i),
         };
+        // The chain opens at the top of the card: show it from there.
+        s.ui.card_scroll = 0;
     }
 }
 

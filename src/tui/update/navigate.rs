@@ -77,8 +77,10 @@ pub fn move_sel(s: &mut State, mode: Mode, by: isize) {
             ui.card_scroll = 0;
             ui.why = None;
         }
+        // Stopped where the card's last line reaches the pane's bottom.
         Mode::Card | Mode::Walk => {
-            ui.card_scroll = (ui.card_scroll as isize + by).clamp(0, 500) as u16;
+            let max = crate::tui::view::card::max_scroll(s) as isize;
+            s.ui.card_scroll = (s.ui.card_scroll as isize + by).clamp(0, max) as u16;
         }
         // Stopped where its last line reaches the bottom, as drawn (the
         // keys of the view beneath, a blank line and a note; two borders).

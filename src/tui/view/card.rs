@@ -38,12 +38,34 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         return;
     };
     let lines = lines(s, t, i);
+    let scroll = s.ui.card_scroll.min(max_scroll(s));
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .scroll((s.ui.card_scroll, 0)),
+            .scroll((scroll, 0)),
         inner,
     );
+}
+
+/// Where the card is drawn on a screen of the console's size: the whole
+/// body in a walkthrough, else its pane.
+fn area(s: &State) -> Rect {
+    let a = crate::tui::layout::areas(Rect::new(0, 0, s.ui.width, s.ui.height));
+    super::widgets::inner(if s.ui.walk.is_some() { a.body } else { a.card })
+}
+
+/// The furthest the card scrolls: its last line at the pane's bottom (0
+/// when it fits). Scrolling stops there, as drawn.
+pub fn max_scroll(s: &State) -> u16 {
+    let Some(i) = s.current() else {
+        return 0;
+    };
+    let r = area(s);
+    let rows = Paragraph::new(lines(s, &Theme::mono(), i))
+        .wrap(Wrap { trim: false })
+        .line_count(r.width);
+    rows.saturating_sub(r.height as usize)
+        .min(u16::MAX as usize) as u16
 }
 
 fn section<'a>(title: &'a str, t: &Theme) -> Line<'a> {
@@ -54,7 +76,17 @@ fn section<'a>(title: &'a str, t: &Theme) -> Line<'a> {
 /// as held, the person, and the justification.
 pub fn lines<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
     let mut out: Vec<Line> = head(s, t, i);
-    out.extend(area(s, t, i));
+    // The full chain (`w`) right under what is suggested, where the eye is.
+    if let Some(w) = s.derived.why.as_ref().filter(|w| w.suggestion == i) {
+        out.push(Line::default());
+        out.push(section("justification chain (steward why; w closes)", t));
+        out.extend(
+            w.lines
+                .iter()
+                .map(|l| Line::from(Span::styled(l.as_str(), t.key))),
+        );
+    }
+    out.extend(area_lines(s, t, i));
     out.push(Line::default());
     out.push(section("rule", t));
     out.extend(rule(s, t, i));
@@ -149,7 +181,7 @@ fn own_access<'a>(s: &'a State, t: &Theme, i: usize) -> Option<Line<'a>> {
 }
 
 /// The area: tags and notes first, loudly; the entitlement.
-fn area<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
+fn area_lines<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
     let snap = &s.data.snap;
     let sug = &s.data.suggestions[i];
     let Some(a) = snap.area(&sug.area) else {
@@ -347,8 +379,12 @@ fn justification<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
     let snap = &s.data.snap;
     let sug = &s.data.suggestions[i];
     let mut out = Vec::new();
+    let open = s.derived.why.as_ref().is_some_and(|w| w.suggestion == i);
     if let Some(a) = snap.area_idx(&sug.area) {
-        out.push(Line::from(format!("area chain: {}", area_chain(snap, a))));
+        // The open chain above says it already.
+        if !open {
+            out.push(Line::from(format!("area chain: {}", area_chain(snap, a))));
+        }
         let me = &s.data.me;
         let mine = match authority(snap, me, a, s.now) {
             Some(Authority::Owner { area }) => format!("you ({me}) own area {area}"),
@@ -357,16 +393,13 @@ fn justification<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
         };
         out.push(Line::from(mine));
     }
-    match &s.derived.why {
-        Some(w) if w.suggestion == i => {
-            for l in &w.lines {
-                out.push(Line::from(Span::styled(l.as_str(), t.dim)));
-            }
-        }
-        _ => out.push(Line::from(Span::styled(
-            "w: the full chain (steward why)",
-            t.dim,
-        ))),
-    }
+    out.push(Line::from(Span::styled(
+        if open {
+            "the full chain is at the top of this card (w closes it)"
+        } else {
+            "w: the full chain (steward why)"
+        },
+        t.dim,
+    )));
     out
 }

@@ -26,6 +26,10 @@ use ratatui::widgets::{Block, Borders};
 
 /// The whole screen.
 pub fn render(s: &State, t: &Theme, f: &mut Frame) {
+    if layout::too_small(f.area()) {
+        too_small(t, f);
+        return;
+    }
     let a = layout::areas(f.area());
     if !s.status.loaded {
         loading(&s.data.me, s.now, t, f);
@@ -71,5 +75,23 @@ pub fn loading(me: &str, now: Time, t: &Theme, f: &mut Frame) {
     f.render_widget(
         ratatui::widgets::Paragraph::new(lines).block(Block::default().borders(Borders::ALL)),
         area,
+    );
+}
+
+/// What a terminal too small for the console shows: its size, the size
+/// needed, and that q still quits.
+pub fn too_small(t: &Theme, f: &mut Frame) {
+    let r = f.area();
+    let (w, h) = layout::MIN_SIZE;
+    let lines = vec![
+        Line::from(Span::styled("steward: the terminal is too small", t.title)),
+        Line::from(format!(
+            "It is {}x{}; the console needs at least {w}x{h}. Make it larger (it redraws at once), or press q to quit.",
+            r.width, r.height
+        )),
+    ];
+    f.render_widget(
+        ratatui::widgets::Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+        r,
     );
 }

@@ -1,6 +1,6 @@
 //! The queue: pending suggestions for the selection, most urgent first.
 
-use super::text::{age, clip_middle, pad, width};
+use super::text::{age, clip, clip_middle, pad, width, wrap};
 use super::widgets::{block, focused};
 use crate::model::{Kind, Reason};
 use crate::tui::layout;
@@ -128,9 +128,13 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
             (sug.person.as_str(), sug.entitlement.as_str(), age.as_str())
         }),
     );
+    let evidence = match cols.evidence {
+        0 => String::new(),
+        w => format!("  {}", pad("evidence (the card has it whole)", w)),
+    };
     let mut lines = vec![Line::from(Span::styled(
         format!(
-            "    {} {} {:>aw$}",
+            "    {} {} {:>aw$}{evidence}",
             pad("person", cols.person),
             pad("entitlement", cols.entitlement),
             "age",
@@ -144,7 +148,10 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         } else {
             "nothing matches the filter (Esc clears it)"
         };
-        lines.push(Line::from(Span::styled(text, t.dim)));
+        // Wrapped, never cut: a narrow pane shows it on several lines.
+        for part in wrap(text, inner.width as usize) {
+            lines.push(Line::from(Span::styled(part, t.dim)));
+        }
     }
     for (row, i, age) in rows {
         let mut line = row_line(s, t, i, &age, cols);
@@ -168,6 +175,10 @@ fn row_line<'a>(s: &'a State, t: &Theme, i: usize, age: &str, cols: Columns) -> 
         Some(e) if e.to == s.data.me => "!",
         Some(_) => "^",
         None => " ",
+    };
+    let evidence = match cols.evidence {
+        0 => Span::raw(""),
+        w => Span::styled(format!("  {}", clip(&sug.evidence, w)), t.dim),
     };
     Line::from(vec![
         Span::styled(mark, t.marked),
@@ -193,21 +204,29 @@ fn row_line<'a>(s: &'a State, t: &Theme, i: usize, age: &str, cols: Columns) -> 
         )),
         Span::raw(" "),
         Span::styled(format!("{age:>aw$}", aw = cols.age), t.dim),
+        evidence,
     ])
 }
 
-/// The widths of the person, entitlement and age columns in `w` cells, for
-/// the rows shown (person, entitlement, age).
+/// The widths of the person, entitlement, age and evidence columns in `w`
+/// cells, for the rows shown (person, entitlement, age); evidence 0 when
+/// it is not shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Columns {
     pub person: usize,
     pub entitlement: usize,
     pub age: usize,
+    pub evidence: usize,
 }
+
+/// The least room worth an evidence column (two spaces before it).
+const EVIDENCE_MIN: usize = 24;
 
 /// Age as wide as its widest value; the person as wide as the longest id
 /// when both it and the longest entitlement fit, else at most two fifths
 /// of the room; the entitlement the rest (cut in the middle when it must).
+/// On a wide pane the entitlement takes what its longest needs, age
+/// follows it, and the room left shows each row's evidence.
 pub fn columns<'a>(w: usize, rows: impl Iterator<Item = (&'a str, &'a str, &'a str)>) -> Columns {
     let (mut pmax, mut emax, mut amax) = (width("person"), width("entitlement"), width("age"));
     for (p, e, a) in rows {
@@ -222,10 +241,21 @@ pub fn columns<'a>(w: usize, rows: impl Iterator<Item = (&'a str, &'a str, &'a s
     } else {
         pmax.min((room * 2 / 5).max(6))
     };
+    let entitlement = room.saturating_sub(person).max(4);
+    let spare = entitlement.saturating_sub(emax);
+    if spare >= EVIDENCE_MIN + 2 {
+        return Columns {
+            person,
+            entitlement: emax,
+            age: amax,
+            evidence: spare - 2,
+        };
+    }
     Columns {
         person,
-        entitlement: room.saturating_sub(person).max(4),
+        entitlement,
         age: amax,
+        evidence: 0,
     }
 }
 
@@ -259,5 +289,18 @@ mod tests {
         let c = columns(40, rows.into_iter());
         assert_eq!(c.person, (40 - 6 - 3) * 2 / 5);
         assert_eq!(c.person + c.entitlement + c.age + 6, 40);
+    }
+
+    #[test]
+    fn a_wide_pane_keeps_age_beside_the_entitlement_and_shows_evidence() {
+        let rows = [
+            ("greg", "payments-api:deploy", "22mo"),
+            ("carlos", "payments-api:logs", "on call"),
+        ];
+        let c = columns(120, rows.into_iter());
+        assert_eq!((c.person, c.entitlement, c.age), (6, 19, 7));
+        assert_eq!(c.person + c.entitlement + c.age + 6 + 2 + c.evidence, 120);
+        // Not enough room for evidence worth reading: none, as before.
+        assert_eq!(columns(60, rows.into_iter()).evidence, 0);
     }
 }

@@ -1,0 +1,148 @@
+//! The console as a newcomer finds it (issue 18), on the demo at a fixed
+//! instant: `update` driven by keys and the screen rendered into ratatui's
+//! `TestBackend`, at 80x24 and 160x48 (insta snapshots) and where an item
+//! is about a size, at that size.
+
+#[path = "tui_support.rs"]
+mod support;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use steward::tui::app::App;
+use steward::tui::update::Msg;
+use support::*;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+/// The demo as `who`, sized `w` x `h` before any key.
+fn sized(who: &str, w: u16, h: u16) -> Demo {
+    let mut d = demo(who);
+    d.app.feed(Msg::Resize(w, h));
+    d
+}
+
+#[allow(dead_code)]
+fn ctrl(app: &mut App, c: char) {
+    app.feed(Msg::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )));
+}
+
+fn snap_all(name: &str, who: &str, seq: &str) {
+    for (w, h) in SIZES {
+        let mut d = sized(who, w, h);
+        keys(&mut d.app, seq);
+        let text = screen(&mut d.app, w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), text);
+    }
+}
+
+// Item 10: below about 60x20 the console says the terminal is too small.
+
+#[test]
+fn a_terminal_below_60x20_is_told_it_is_too_small() {
+    for (w, h) in [(59, 20), (60, 19), (40, 12)] {
+        let mut d = sized("priya", w, h);
+        let text = screen(&mut d.app, w, h);
+        assert!(text.contains("too small"), "{w}x{h}:\n{text}");
+        assert!(text.contains(&format!("It is {w}x{h}")), "{text}");
+        assert!(!text.contains("Queue"), "{text}");
+    }
+    let mut d = sized("priya", 60, 20);
+    let text = screen(&mut d.app, 60, 20);
+    assert!(text.contains("Queue 10"), "{text}");
+    insta::assert_snapshot!(
+        "too_small_50x15",
+        screen(&mut sized("priya", 50, 15).app, 50, 15)
+    );
+    // q still quits.
+    let mut d = sized("priya", 40, 12);
+    keys(&mut d.app, "q");
+    assert!(d.app.state.status.quit);
+}
+
+// Item 10: at 200 columns the queue keeps age beside the entitlement.
+
+#[test]
+fn a_wide_queue_keeps_age_beside_the_entitlement_and_uses_the_rest() {
+    let mut d = sized("priya", 200, 60);
+    let text = screen(&mut d.app, 200, 60);
+    let row = text
+        .lines()
+        .find(|l| l.contains("greg   payments-db:read"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let after = row.split("payments-db:read").nth(1).unwrap();
+    let gap = after.len() - after.trim_start().len();
+    assert!(gap <= 8, "{gap} empty columns before the age: {row:?}");
+    assert!(after.trim_start().starts_with("22mo"), "{row:?}");
+    assert!(row.contains("greg has left the organization"), "{row:?}");
+}
+
+// Item 4: `w` shows the chain where the user is looking; area notes once.
+
+#[test]
+fn w_in_the_queue_shows_the_chain_at_the_top_of_the_card() {
+    for (w, h) in SIZES.into_iter().chain([(120, 40)]) {
+        let mut d = sized("priya", w, h);
+        keys(&mut d.app, "w");
+        let text = screen(&mut d.app, w, h);
+        assert!(
+            text.contains("justification chain"),
+            "{w}x{h}: the chain is on screen:\n{text}"
+        );
+        assert!(
+            text.contains("area chain: payments-db (owner priya)"),
+            "{text}"
+        );
+        // The notes once (the card's), not again in the chain.
+        let notes = text.matches("notes:").count();
+        assert!(notes <= 1, "{notes} times:\n{text}");
+        keys(&mut d.app, "w");
+        let text = screen(&mut d.app, w, h);
+        assert!(!text.contains("justification chain (steward why"), "{text}");
+    }
+    snap_all("why_open_priya", "priya", "w");
+}
+
+// Item 4: every pane's scrolling stops at its content.
+
+#[test]
+fn the_card_scrolls_to_its_last_line_and_no_further() {
+    // (size, whether the card is longer than its pane there)
+    for ((w, h), longer) in [((80, 24), true), ((120, 40), true), ((160, 48), false)] {
+        let mut d = sized("priya", w, h);
+        keys(&mut d.app, "<Tab>G");
+        let text = screen(&mut d.app, w, h);
+        // The card's last line is at the pane's bottom, not a blank pane.
+        assert!(text.contains("w: the full chain"), "{w}x{h}:\n{text}");
+        assert!(text.contains("you (priya) own area payments-db"), "{text}");
+        let bottom = d.app.state.ui.card_scroll;
+        assert_eq!(bottom > 0, longer, "at {w}x{h}");
+        for _ in 0..50 {
+            keys(&mut d.app, "j");
+        }
+        assert_eq!(d.app.state.ui.card_scroll, bottom, "j stops at the end");
+        if longer {
+            keys(&mut d.app, "k");
+            assert_eq!(
+                d.app.state.ui.card_scroll,
+                bottom - 1,
+                "one k is one line up"
+            );
+        }
+        keys(&mut d.app, "g");
+        assert_eq!(d.app.state.ui.card_scroll, 0);
+    }
+    snap_all("card_bottom_priya", "priya", "<Tab>G");
+}
+
+#[test]
+fn a_walkthrough_card_stops_at_its_end_too() {
+    let mut d = sized("priya", 80, 24);
+    keys(&mut d.app, "<Enter>");
+    for _ in 0..80 {
+        keys(&mut d.app, "j");
+    }
+    let text = screen(&mut d.app, 80, 24);
+    assert!(text.contains("w: the full chain"), "{text}");
+}
