@@ -72,7 +72,7 @@ impl Roster for StoreRoster {
             *store = Some(Store::open_existing(&self.db)?);
         }
         match store.as_ref() {
-            Some(s) => s.person_by_id_or_email(name),
+            Some(s) => Ok(s.person_by_id_or_email(name)?),
             None => Ok(None),
         }
     }

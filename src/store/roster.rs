@@ -1,9 +1,9 @@
 //! Who a served session's key or certificate names: a person on the
 //! roster, by id or email, and whether they are still here.
 
+use super::Result;
 use super::Store;
 use crate::model::Status;
-use anyhow::Result;
 use rusqlite::OptionalExtension;
 
 impl Store {
