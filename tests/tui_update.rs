@@ -427,7 +427,7 @@ fn apply_progress_shows_each_change_as_the_worker_finishes_it() {
     let job = Job {
         effect: Effect::Apply,
         ctx: Ctx {
-            me: "priya".into(),
+            actor: Actor::local("priya"),
             clock: steward::time::Clock::Fixed(now()),
             base: None,
         },

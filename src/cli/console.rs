@@ -38,7 +38,7 @@ pub fn no_command(ctx: &mut Ctx) -> Result<ExitCode> {
             }
             crate::tui::run(crate::tui::Options {
                 db,
-                me: me.clone(),
+                actor: crate::model::Actor::local(me.clone()),
                 clock: ctx.clock,
                 personas: match on_demo {
                     true => crate::demo::PERSONAS

@@ -51,7 +51,7 @@ pub fn demo(ctx: &mut Ctx, asked: Asked) -> Result<ExitCode> {
         writeln!(ctx.err, "{}", opened.said)?;
         crate::tui::run(crate::tui::Options {
             db: opened.db.clone(),
-            me: persona,
+            actor: crate::model::Actor::local(persona),
             clock: ctx.clock,
             personas: demo::PERSONAS
                 .iter()

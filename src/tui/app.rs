@@ -1,22 +1,30 @@
-//! The loop: draws the state, turns terminal events into messages, and runs
-//! the effects `update` asks for against the store, feeding results back.
-//! Generic over the ratatui backend, so tests drive the real app headless.
+//! The loop: draws the state, turns input into messages, and runs the
+//! effects `update` asks for against the store, feeding results back.
+//! Generic over the ratatui backend and over where input comes from (see
+//! [`super::events`]), so the same loop runs on the local terminal, over an
+//! SSH channel, and headless in tests.
 
 use super::data::Data;
+use super::events::{EventSource, Input};
 use super::msg::{Effect, Msg};
 use super::state::State;
 use super::theme::Theme;
 use super::update::update;
 use super::worker::{self, Ctx, Env, Job, Progress, Worker};
 use super::{terminal, view};
-use crate::model::Time;
+use crate::model::{Actor, Time, Via};
 use crate::store::Store;
 use crate::time::Clock;
 use anyhow::Result;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
-use ratatui::crossterm::event;
+use ratatui::crossterm::event::Event;
+use ratatui::layout::Rect;
 use std::time::Duration;
+
+/// How long the loop waits for input before it looks at the worker's
+/// results and the clock again.
+const IDLE: Duration = Duration::from_millis(30);
 
 pub struct App {
     pub state: State,
@@ -29,6 +37,9 @@ pub struct App {
     pub env: Env,
     /// Read by each job when it runs.
     pub clock: Clock,
+    /// How the person at the keyboard proved who they are (`Via::Local`
+    /// locally, their key over SSH): their jobs act as that actor.
+    pub via: Via,
     worker: Option<Worker>,
 }
 
@@ -51,6 +62,7 @@ impl App {
             store,
             env: Env::default(),
             clock: Clock::Fixed(now),
+            via: Via::Local,
             worker: None,
         })
     }
@@ -83,6 +95,7 @@ impl App {
             store,
             env,
             clock,
+            via: Via::Local,
             worker: Some(worker),
         };
         app.submit(Effect::Load);
@@ -106,7 +119,10 @@ impl App {
     fn ctx(&self) -> Ctx {
         let d = &self.state.data;
         Ctx {
-            me: d.me.clone(),
+            actor: Actor {
+                person: d.me.clone(),
+                via: self.via.clone(),
+            },
             clock: self.clock,
             base: self.state.status.loaded.then(|| d.base()),
         }
@@ -219,9 +235,15 @@ impl App {
         Ok(())
     }
 
-    /// The interactive loop on a real terminal: read, coalesce, update,
-    /// draw; the worker's results arrive between keys.
-    pub fn run<B: Backend>(&mut self, term: &mut Terminal<B>) -> Result<()>
+    /// The interactive loop: read a burst of input, update, draw (only
+    /// when something changed); the worker's results and the clock's ticks
+    /// arrive between bursts. Returns on `q`/Ctrl-C or [`Input::Stop`]. The
+    /// size is the terminal's at the start, then each `Event::Resize`.
+    pub fn run<B: Backend>(
+        &mut self,
+        term: &mut Terminal<B>,
+        events: &mut dyn EventSource,
+    ) -> Result<()>
     where
         B::Error: Send + Sync + 'static,
     {
@@ -232,21 +254,10 @@ impl App {
         while !self.state.status.quit {
             let mut dirty = self.drain();
             dirty |= self.tick();
-            // Wait briefly for input so results still arrive while idle.
-            if event::poll(Duration::from_millis(30))? {
-                let mut events = vec![event::read()?];
-                // Coalesce a burst (held key, paste, scroll) into one draw.
-                while events.len() < 64 && event::poll(Duration::from_millis(0))? {
-                    events.push(event::read()?);
-                }
-                for ev in events {
-                    if let Some(msg) = terminal::to_msg(ev) {
-                        self.feed(msg);
-                        dirty = true;
-                    }
-                    if self.state.status.quit {
-                        break;
-                    }
+            for input in events.poll(IDLE)? {
+                dirty |= self.take(term, input)?;
+                if self.state.status.quit {
+                    break;
                 }
             }
             if dirty && !self.state.status.quit {
@@ -254,5 +265,29 @@ impl App {
             }
         }
         Ok(())
+    }
+
+    /// One input; true if it may have changed what is shown.
+    fn take<B: Backend>(&mut self, term: &mut Terminal<B>, input: Input) -> Result<bool>
+    where
+        B::Error: Send + Sync + 'static,
+    {
+        match input {
+            Input::Stop => self.state.status.quit = true,
+            Input::Wake => self.feed(Msg::Wake),
+            Input::Event(Event::Resize(w, h)) => {
+                // A fixed viewport (a served terminal) is not resized by
+                // drawing; a full screen one would be, the same way.
+                if (w, h) != (self.state.ui.width, self.state.ui.height) {
+                    term.resize(Rect::new(0, 0, w, h))?;
+                }
+                self.feed(Msg::Resize(w, h));
+            }
+            Input::Event(ev) => match terminal::to_msg(ev) {
+                Some(msg) => self.feed(msg),
+                None => return Ok(false),
+            },
+        }
+        Ok(true)
     }
 }

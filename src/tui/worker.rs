@@ -32,7 +32,9 @@ pub struct Env {
 /// What a job needs of the state it was asked from.
 #[derive(Clone)]
 pub struct Ctx {
-    pub me: String,
+    /// Who asked, and how they proved it: the person whose data it
+    /// reads, and the actor its changes are made (and audited) as.
+    pub actor: Actor,
     /// Read when the job runs: a decision carries the time it was recorded.
     pub clock: Clock,
     /// The snapshot, scope and suggestions to keep when only decisions
@@ -59,7 +61,7 @@ fn say(progress: &Progress, text: String) {
 pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Option<Msg> {
     let Job { effect, ctx } = job;
     let now = ctx.clock.now();
-    let actor = crate::model::Actor::local(&ctx.me);
+    let actor = ctx.actor.clone();
     let result = match effect {
         // The loop ends on quit; nothing to run.
         Effect::Quit => return Some(Msg::Failed("error: quit is not a job".into())),
@@ -109,7 +111,7 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
         Effect::Sync => (|| {
             let results = sync(store, env, now, progress)?;
             say(progress, "synced; reloading…".into());
-            let data = Data::load(store, &ctx.me, now, None)?;
+            let data = Data::load(store, &ctx.actor.person, now, None)?;
             Ok(Msg::Synced { results, data })
         })(),
     };
@@ -130,20 +132,20 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
 fn load(store: &mut Store, ctx: &Ctx, now: Time, progress: &Progress) -> Result<Msg> {
     say(
         progress,
-        format!("loading the cache for {}: reading…", ctx.me),
+        format!("loading the cache for {}: reading…", ctx.actor.person),
     );
     let org = store.load_org()?;
     say(
         progress,
         format!(
             "loading the cache for {}: evaluating {} rules over {} grants…",
-            ctx.me,
+            ctx.actor.person,
             org.rules.len(),
             org.grants.len()
         ),
     );
     let snap = Arc::new(Snapshot::new(org));
-    Data::load(store, &ctx.me, now, Some(snap)).map(Msg::Opened)
+    Data::load(store, &ctx.actor.person, now, Some(snap)).map(Msg::Opened)
 }
 
 fn decide(
@@ -210,7 +212,7 @@ fn apply(
         })
         .collect();
     say(progress, "applied; reloading…".into());
-    let data = Data::load(store, &ctx.me, now, None)?;
+    let data = Data::load(store, &ctx.actor.person, now, None)?;
     Ok(Msg::Applied { results, data })
 }
 
@@ -228,7 +230,7 @@ fn delegated(d: &Delegation, id: i64) -> String {
 
 /// Everything read again after a change to the organization, with `note`.
 fn reloaded(store: &mut Store, ctx: &Ctx, now: Time, note: String) -> Result<Msg> {
-    let data = Data::load(store, &ctx.me, now, None)?;
+    let data = Data::load(store, &ctx.actor.person, now, None)?;
     Ok(Msg::Reloaded { data, note })
 }
 
@@ -241,7 +243,7 @@ fn refresh(store: &mut Store, ctx: &Ctx, now: Time, why: Refresh) -> Result<Data
         Refresh::Time => ctx.base.as_ref().map(|b| b.snap.clone()),
         Refresh::Store => None,
     };
-    let mut data = Data::load(store, &ctx.me, now, snap)?;
+    let mut data = Data::load(store, &ctx.actor.person, now, snap)?;
     if let Some(b) = &ctx.base
         && data.evaluates_as(b)
     {
@@ -271,8 +273,8 @@ pub fn kept_preview(store: &Store, me: &str) -> Option<crate::tui::preview::Prev
 /// Decisions, plan and audit re-read; snapshot and suggestions kept.
 fn refreshed(store: &mut Store, ctx: &Ctx, now: Time) -> Result<Data> {
     match &ctx.base {
-        Some(b) => Data::with_base(store, &ctx.me, now, b.clone()),
-        None => Data::load(store, &ctx.me, now, None),
+        Some(b) => Data::with_base(store, &ctx.actor.person, now, b.clone()),
+        None => Data::load(store, &ctx.actor.person, now, None),
     }
 }
 
