@@ -7,6 +7,7 @@
 
 mod backend;
 mod channel;
+mod checkpoints;
 mod connection;
 mod console;
 mod exec;

@@ -160,6 +160,7 @@ pub fn run(opts: Options, out: &mut dyn Write) -> Result<()> {
             stall: Duration::from_secs(30),
         });
         super::schedule::start(&shared, out)?;
+        super::checkpoints::start(&shared, out)?;
         writeln!(out, "listening on {bound}")?;
         out.flush()?;
         tracing::info!("steward serve: listening on {bound}, host key {fingerprint}");
