@@ -146,3 +146,66 @@ fn a_walkthrough_card_stops_at_its_end_too() {
     let text = screen(&mut d.app, 80, 24);
     assert!(text.contains("w: the full chain"), "{text}");
 }
+
+// Item 5: `?` has a legend for every mark and colour the view uses.
+
+/// The help overlay's whole text in the view `seq` leads to.
+fn help_text(who: &str, seq: &str) -> String {
+    let (w, h) = (160, 48);
+    let mut d = sized(who, w, h);
+    keys(&mut d.app, seq);
+    keys(&mut d.app, "?");
+    // The top, then the end: together every line at this size.
+    let mut all = screen(&mut d.app, w, h);
+    keys(&mut d.app, "G");
+    all.push_str(&screen(&mut d.app, w, h));
+    all
+}
+
+#[test]
+fn help_explains_every_mark_of_the_queue_tree_and_card() {
+    let text = help_text("marcus", "");
+    for needle in [
+        "Marks and colours",
+        "+  grant: qualifies under a rule",
+        "-  revoke: a grant nothing justifies",
+        "?  review: manual, past its interval",
+        "!  escalated to you",
+        "^  yours, overdue",
+        "●  marked (Space)",
+        "2/6/2  pending grants/revokes/reviews",
+        "PII  a sensitive tag",
+        "OVERDUE",
+        "STALE  that source's last sync failed",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing:\n{text}");
+    }
+}
+
+#[test]
+fn help_in_the_rotations_view_explains_its_marks() {
+    let text = help_text("omar", "O");
+    for needle in [
+        "█  on call that day",
+        "+  its grant is suggested now",
+        "✓  its grant is accepted",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing:\n{text}");
+    }
+    assert!(
+        !text.contains("escalated to you"),
+        "the queue's marks are not this view's"
+    );
+}
+
+#[test]
+fn help_scrolling_stops_at_its_last_line() {
+    let mut d = sized("priya", 80, 24);
+    keys(&mut d.app, "?G");
+    let end = d.app.state.ui.help_scroll;
+    keys(&mut d.app, "jjjj");
+    assert_eq!(d.app.state.ui.help_scroll, end);
+    let text = screen(&mut d.app, 80, 24);
+    assert!(text.contains("Ctrl-C always quits"), "{text}");
+    snap_all("help_legend_end_priya", "priya", "?G");
+}

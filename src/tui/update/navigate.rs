@@ -2,7 +2,7 @@
 //! tabs, marks, walkthroughs, and the way back out (Esc).
 
 use super::super::derive::Standing;
-use super::super::keymap::{self, Action, Mode};
+use super::super::keymap::{Action, Mode};
 use super::super::layout;
 use super::super::state::{Flash, State};
 use super::super::ui::{Modal, NodeKey, Pane, TreeTab, View, Walk};
@@ -82,12 +82,9 @@ pub fn move_sel(s: &mut State, mode: Mode, by: isize) {
             let max = crate::tui::view::card::max_scroll(s) as isize;
             s.ui.card_scroll = (s.ui.card_scroll as isize + by).clamp(0, max) as u16;
         }
-        // Stopped where its last line reaches the bottom, as drawn (the
-        // keys of the view beneath, a blank line and a note; two borders).
+        // Stopped where its last line reaches the bottom, as drawn.
         Mode::Help => {
-            let total = keymap::bindings(keymap::base_mode(ui)).count() + 2;
-            let rows = (total + 2).min(ui.height as usize).saturating_sub(2);
-            let max = total.saturating_sub(rows) as isize;
+            let max = crate::tui::view::help::max_scroll(ui) as isize;
             ui.help_scroll = (ui.help_scroll as isize + by).clamp(0, max) as u16;
         }
         Mode::Plan => ui.plan_sel = clamp_step(ui.plan_sel, s.data.plan.len(), by),

@@ -7,6 +7,8 @@ pub mod delegations;
 pub mod header;
 pub mod help;
 pub mod hierarchy;
+pub mod legend;
+pub mod overlay;
 pub mod plan;
 pub mod queue;
 pub mod rotations;
