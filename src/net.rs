@@ -54,11 +54,7 @@ impl Net {
         match &self.runtime {
             Runtime::Borrowed(handle) => Ok(handle.block_on(future)),
             Runtime::Own(cell) => {
-                let rt = cell.get_or_init(|| {
-                    tokio::runtime::Builder::new_multi_thread()
-                        .enable_all()
-                        .build()
-                });
+                let rt = cell.get_or_init(|| runtime("steward-net"));
                 match rt {
                     Ok(rt) => Ok(rt.block_on(future)),
                     Err(e) => Err(NetError::Runtime(e.to_string())),
@@ -66,6 +62,16 @@ impl Net {
             }
         }
     }
+}
+
+/// The one way steward builds an async runtime: a front end that needs one
+/// for itself (the server for its sessions) builds it here and lends its
+/// handle to [`Net::borrowed`], so a process has one runtime.
+pub fn runtime(thread_name: &str) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name(thread_name)
+        .build()
 }
 
 impl std::fmt::Debug for Net {
@@ -99,7 +105,7 @@ mod tests {
 
     #[test]
     fn a_borrowed_runtime_runs_the_futures_of_a_blocking_thread() {
-        let rt = tokio::runtime::Runtime::new().unwrap();
+        let rt = runtime("test").unwrap();
         let id = rt.handle().id();
         let net = Net::borrowed(rt.handle().clone(), reqwest::Client::new());
         let ran = rt

@@ -366,10 +366,7 @@ mod tests {
         };
         let mut cp = Checkpointer::new(schedule(dir.path(), Some(hook)), dir.path()).unwrap();
         let written = cp.checkpoint_if_due(&store, t(0)).unwrap().unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = crate::net::runtime("test").unwrap();
         let client = reqwest::Client::new();
         rt.block_on(cp.post(&client, &written)).unwrap();
         let body: serde_json::Value = serde_json::from_str(&server.join().unwrap()).unwrap();

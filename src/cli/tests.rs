@@ -21,7 +21,7 @@ fn org() -> Org {
     let now = crate::time::parse_time("2026-03-02T12:00:00Z").unwrap();
     let demo = crate::demo::install(&home.join("demo"), now).unwrap();
     // The server's runtime, on whose blocking threads sessions run commands.
-    let rt = tokio::runtime::Runtime::new().unwrap();
+    let rt = crate::net::runtime("test").unwrap();
     Org {
         _dir: dir,
         home,

@@ -126,11 +126,7 @@ pub fn run(opts: Options, out: &mut dyn Write) -> Result<()> {
         &user_cas(&settings)?,
         settings.admins.clone(),
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("steward-serve")
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::net::runtime("steward-serve").context("cannot start the async runtime")?;
     let fingerprint = host_key.fingerprint();
     let made = if host_key.created { "made now" } else { "kept" };
     writeln!(
