@@ -218,7 +218,10 @@ fn bench(c: &mut Criterion) {
     g.bench_function("tick", |b| {
         b.iter(|| {
             minute += 1;
-            update(&mut state, Msg::Tick(now() + chrono::Duration::minutes(minute)));
+            update(
+                &mut state,
+                Msg::Tick(now() + chrono::Duration::minutes(minute)),
+            );
             term.draw(|fr| view::render(&state, &theme, fr))
                 .unwrap_or_else(|e| panic!("{e}"));
             black_box(state.derived.queue.len())

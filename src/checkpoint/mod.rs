@@ -39,7 +39,9 @@ pub enum CheckpointError {
     )]
     Broken { seq: i64, reason: String },
     #[error("cannot read the audit log: {0:#}")]
-    Store(anyhow::Error),
+    Store(#[from] crate::store::Error),
+    #[error("{0}")]
+    Head(#[from] crate::store::audit::HeadError),
     #[error("checkpoint webhook: {0}")]
     Webhook(String),
 }
@@ -72,7 +74,7 @@ pub fn take(store: &Store, signer: &Signer) -> Result<Signed, CheckpointError> {
         seq: b.seq,
         reason: b.reason,
     })?;
-    let head = head_at(&entries, entries.len()).map_err(CheckpointError::Store)?;
+    let head = head_at(&entries, entries.len())?;
     let checkpoint = Checkpoint::of_log(&id, entries.len() as u64, head);
     let text = checkpoint.to_text();
     let signature = signer.sign(text.as_bytes())?;

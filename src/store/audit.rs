@@ -17,9 +17,9 @@
 //! that another program can recompute the chain from `audit export --jsonl`.
 
 use super::Store;
+use super::error::Result;
 use super::org::{from_secs, secs};
 use crate::model::{Actor, Time, Via};
-use anyhow::{Result, bail};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -403,18 +403,40 @@ pub fn clock_jumps(entries: &[AuditEntry], max_skew: chrono::Duration) -> Vec<Cl
 
 /// The chain's head after its first `size` entries: the hash of entry
 /// `size` (the genesis hash for 0), as 32 bytes.
-pub fn head_at(entries: &[AuditEntry], size: usize) -> Result<[u8; 32]> {
+pub fn head_at(entries: &[AuditEntry], size: usize) -> Result<[u8; 32], HeadError> {
     let hex_hash = match size {
         0 => GENESIS,
         n => match entries.get(n - 1) {
             Some(e) => e.hash.as_str(),
-            None => bail!("the log has {} entries, not {size}", entries.len()),
+            None => {
+                return Err(HeadError::Short {
+                    len: entries.len(),
+                    size,
+                });
+            }
         },
     };
     let mut head = [0u8; 32];
-    hex::decode_to_slice(hex_hash, &mut head)
-        .map_err(|e| anyhow::anyhow!("entry {size} has a malformed hash {hex_hash:?}: {e}"))?;
+    hex::decode_to_slice(hex_hash, &mut head).map_err(|source| HeadError::Malformed {
+        size,
+        hash: hex_hash.to_string(),
+        source,
+    })?;
     Ok(head)
+}
+
+/// Why there is no head at a size.
+#[derive(Debug, thiserror::Error)]
+pub enum HeadError {
+    #[error("the log has {len} entries, not {size}")]
+    Short { len: usize, size: usize },
+    #[error("entry {size} has a malformed hash {hash:?}: {source}")]
+    Malformed {
+        size: usize,
+        hash: String,
+        #[source]
+        source: hex::FromHexError,
+    },
 }
 
 #[cfg(test)]
