@@ -82,3 +82,110 @@ fn resize_q_and_ctrl_c_end_only_their_own_session() {
     let out = server.ssh(&priya, &["status"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+/// The audit log as `audit export --jsonl` says it, oldest first.
+fn exported(s: &Setup) -> Vec<serde_json::Value> {
+    let out = s.local(&["audit", "export", "--jsonl"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Accepts the first suggestion the filter `who` leaves in the queue.
+fn accept_first(console: &Console, who: &str) {
+    console.keys(&["/"]);
+    console.keys(&[who]);
+    console.keys(&["Enter"]);
+    console.keys(&["a"]);
+    console.wait_for("Recorded now as planned");
+    console.keys(&["y"]);
+}
+
+#[test]
+fn a_decision_in_the_console_is_audited_with_the_key_or_the_certificate() {
+    assert!(tmux_available(), "tmux is needed (.ci/run installs it)");
+    let s = Setup::new();
+    let ca = s.key("ca");
+    s.write_config(&[&ca]);
+    let priya = s.key("priya");
+    s.register("priya", &priya);
+    let laptop = s.key("cto-laptop");
+    s.certify(&ca, &laptop, "cto", "-5m:+1h", 77);
+    let server = s.start();
+
+    let a = Console::open(&server, &priya, "priya");
+    a.wait_for("q quit");
+    accept_first(&a, "ana");
+    assert!(eventually(|| exported(&s).len() == 1), "{}", a.screen());
+    let e = &exported(&s)[0];
+    assert_eq!(e["action"], "decide", "{e}");
+    assert_eq!(e["actor"], "priya", "{e}");
+    assert_eq!(e["via"], "key", "{e}");
+    assert_eq!(e["fingerprint"], fingerprint(&priya), "{e}");
+
+    let b = Console::open_cert(&server, &laptop, "cto");
+    b.wait_for("q quit");
+    accept_first(&b, "omar");
+    assert!(eventually(|| exported(&s).len() == 2), "{}", b.screen());
+    let e = &exported(&s)[1];
+    assert_eq!(e["action"], "decide", "{e}");
+    assert_eq!(e["actor"], "cto", "{e}");
+    assert_eq!(e["via"], "certificate", "{e}");
+    assert_eq!(e["fingerprint"], fingerprint(&laptop), "{e}");
+    assert_eq!(e["serial"], 77, "{e}");
+    assert_eq!(e["ca"], fingerprint(&ca), "{e}");
+
+    // `audit list` says who, with how they proved it.
+    let out = s.local(&["audit", "list"]);
+    let list = text(&out.stdout);
+    assert!(
+        list.contains(&format!("priya (key {})", fingerprint(&priya))),
+        "{list}"
+    );
+    assert!(
+        list.contains(&format!("cto (certificate 77 of CA {})", fingerprint(&ca))),
+        "{list}"
+    );
+}
+
+#[test]
+fn only_the_servers_admins_sync_from_the_console() {
+    assert!(tmux_available(), "tmux is needed (.ci/run installs it)");
+    let s = Setup::new();
+    let priya = s.key("priya");
+    s.register("priya", &priya);
+    let cto = s.key("cto");
+    s.register("cto", &cto);
+    let server = s.start();
+    let people = || {
+        let out = s.local(&["status"]);
+        let said = text(&out.stdout);
+        said.lines()
+            .find_map(|l| l.strip_prefix("cached: "))
+            .and_then(|l| l.split(' ').next())
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no count of people in: {said}"))
+    };
+    assert_eq!(people(), "6");
+    // zoe joins in the org directory: a sync would bring her in.
+    let mut with_zoe = PEOPLE.to_string();
+    with_zoe.push_str("zoe,Zoe Quinn,zoe@acme.test,priya,active\n");
+    std::fs::write(s.org().join("people.csv"), with_zoe).unwrap();
+
+    let a = Console::open(&server, &priya, "priya");
+    a.wait_for("q quit");
+    a.keys(&["R"]);
+    a.wait_for("sync is for the server's admins; priya is not one");
+    // As on the command line.
+    let out = server.ssh(&priya, &["sync"]);
+    assert!(text(&out.stderr).contains("sync is for the server's admins; priya is not one"));
+    assert_eq!(people(), "6", "nothing was pulled");
+
+    let b = Console::open(&server, &cto, "cto");
+    b.wait_for("q quit");
+    b.keys(&["R"]);
+    b.wait_for("synced files");
+    assert_eq!(people(), "7");
+}

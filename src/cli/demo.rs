@@ -59,6 +59,7 @@ pub fn demo(ctx: &mut Ctx, asked: Asked) -> Result<ExitCode> {
                 .collect(),
             sources: Vec::new(),
             net: ctx.net.clone(),
+            sync_refused: None,
         })?;
         writeln!(ctx.err, "{}", afterwards(ctx, &opened.db))?;
         return Ok(ExitCode::SUCCESS);

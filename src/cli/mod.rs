@@ -23,7 +23,7 @@ mod suggest;
 mod sync;
 
 pub use ctx::{Ctx, Edge};
-pub use served::Served;
+pub use served::{Served, admins_only};
 
 use crate::paths;
 use args::{Cli, Global};

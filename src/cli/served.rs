@@ -80,17 +80,16 @@ fn given(matches: &ArgMatches, id: &str) -> bool {
         || matches.subcommand().is_some_and(|(_, sub)| given(sub, id))
 }
 
+/// The refusal of `what` (a command, the console's sync) to `person`, who
+/// is not one of the server's admins.
+pub fn admins_only(what: &str, person: &str) -> String {
+    format!("{what} is for the server's admins; {person} is not one")
+}
+
 /// A one-line refusal when the command makes no sense over SSH, or is the
 /// server's admins' and the session's person is not one of them.
 pub fn refused_command(command: Option<&Command>, served: &Served) -> Option<String> {
-    let admins_only = |what: &str| {
-        (!served.admin).then(|| {
-            format!(
-                "{what} is for the server's admins; {} is not one",
-                served.actor.person
-            )
-        })
-    };
+    let admins_only = |what: &str| (!served.admin).then(|| admins_only(what, &served.actor.person));
     let Some(command) = command else {
         return Some(
             "the console needs a terminal: connect with `ssh -t`, or give a command (help: --help)"

@@ -4,30 +4,51 @@
 //! which a server has none of) and the cursor position remembered, never
 //! queried.
 
+use super::channel::PtySize;
 use super::output::StreamWriter;
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
 use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The client's window size, as the channel last said it: set by the task
+/// reading the channel, read by the backend on the console's thread.
+#[derive(Clone)]
+pub struct Window(Arc<AtomicU32>);
+
+impl Window {
+    pub fn new(size: PtySize) -> Window {
+        let w = Window(Arc::default());
+        w.set(size);
+        w
+    }
+
+    pub fn set(&self, size: PtySize) {
+        let packed = (u32::from(size.cols) << 16) | u32::from(size.rows);
+        self.0.store(packed, Ordering::Relaxed);
+    }
+
+    pub fn size(&self) -> Size {
+        let packed = self.0.load(Ordering::Relaxed);
+        Size::new((packed >> 16) as u16, (packed & 0xffff) as u16)
+    }
+}
 
 pub struct ChannelBackend {
     inner: CrosstermBackend<StreamWriter>,
-    size: Size,
+    window: Window,
     cursor: Position,
 }
 
 impl ChannelBackend {
-    pub fn new(writer: StreamWriter, size: Size) -> ChannelBackend {
+    pub fn new(writer: StreamWriter, window: Window) -> ChannelBackend {
         ChannelBackend {
             inner: CrosstermBackend::new(writer),
-            size,
+            window,
             cursor: Position::ORIGIN,
         }
-    }
-
-    /// The client's window changed.
-    pub fn set_size(&mut self, size: Size) {
-        self.size = size;
     }
 }
 
@@ -72,17 +93,30 @@ impl Backend for ChannelBackend {
     }
 
     fn size(&self) -> io::Result<Size> {
-        Ok(self.size)
+        Ok(self.window.size())
     }
 
     fn window_size(&mut self) -> io::Result<WindowSize> {
         Ok(WindowSize {
-            columns_rows: self.size,
+            columns_rows: self.window.size(),
             pixels: Size::default(),
         })
     }
 
     fn flush(&mut self) -> io::Result<()> {
         Backend::flush(&mut self.inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_keeps_the_last_size_said() {
+        let w = Window::new(PtySize::new(120, 40));
+        assert_eq!(w.size(), Size::new(120, 40));
+        w.clone().set(PtySize::new(1000, 1));
+        assert_eq!(w.size(), Size::new(1000, 1));
     }
 }

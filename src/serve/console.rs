@@ -1,20 +1,19 @@
 //! `ssh -t HOST`: the console of the session's person, drawn into the SSH
-//! channel. Keys, mouse and paste are parsed from what the client's
-//! terminal sends ([`super::input`]); window changes resize it; a change
-//! to the store by anyone reloads it in place. `q`, Ctrl-C or the client
-//! going away end this session only.
+//! channel by the same loop as the local console (`tui::run_on`), as the
+//! session's actor: its decisions, delegations, rule changes and applies
+//! are audited with the key or certificate that logged in. Keys, mouse and
+//! paste are parsed from what the client's terminal sends
+//! ([`super::input`]); window changes resize it; a change to the store by
+//! anyone wakes it to reload in place. `q`, Ctrl-C or the client going
+//! away end this session only.
 
-use super::backend::ChannelBackend;
+use super::backend::{ChannelBackend, Window};
 use super::channel::{self, PtySize};
 use super::input::{ESC_WAIT, InputParser};
 use super::output::{self, Stream};
 use super::server::Shared;
 use crate::model::Actor;
-use crate::store::Store;
-use crate::tui::app::App;
-use crate::tui::data::Data;
-use crate::tui::terminal::to_msg;
-use crate::tui::update::Msg;
+use crate::tui::events::{BURST, EventSource, Input};
 use anyhow::Result;
 use ratatui::crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
@@ -26,20 +25,11 @@ use ratatui::{Terminal, TerminalOptions, Viewport};
 use russh::server::Msg as SshMsg;
 use russh::{ChannelMsg, ChannelReadHalf, ChannelWriteHalf};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::time::Duration;
 
-/// What reaches a console session's thread.
-pub enum Input {
-    Event(Event),
-    Resize(PtySize),
-    /// The store changed: reload in place.
-    Changed,
-    /// The client went away.
-    Closed,
-}
-
-/// Keys waiting for the console; a client sending faster than it draws
+/// Input waiting for the console; a client sending faster than it draws
 /// past this is cut off.
 const QUEUE: usize = 4096;
 
@@ -51,13 +41,20 @@ pub async fn run(
     shared: Arc<Shared>,
 ) {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Input>(QUEUE);
-    let reader = tokio::spawn(read_input(read, tx.clone()));
+    let ended = Arc::new(AtomicBool::new(false));
+    let window = Window::new(size);
+    let feed = Feed {
+        tx: tx.clone(),
+        ended: ended.clone(),
+    };
+    let reader = tokio::spawn(read_input(read, feed, window.clone()));
     let live = tokio::spawn(forward_changes(shared.live.subscribe(), tx));
     let (out, pump) = output::start(&write, shared.runtime.clone(), shared.stall);
     let person = actor.person.clone();
     let session_shared = shared.clone();
     let ran = tokio::task::spawn_blocking(move || {
-        let result = console(&out, &actor, size, &rx, &session_shared);
+        let mut events = SessionEvents { rx, ended };
+        let result = console(&out, actor, window, &mut events, &session_shared);
         let _ = out.drain();
         result
     })
@@ -82,9 +79,68 @@ pub async fn run(
     channel::finish(&write, status).await;
 }
 
+/// Where the channel's input goes: the console's bounded queue, and a flag
+/// that ends the session when the client went away or flooded the queue.
+struct Feed {
+    tx: SyncSender<Input>,
+    ended: Arc<AtomicBool>,
+}
+
+impl Feed {
+    /// False when the console is gone or cannot keep up (it is then told
+    /// to end).
+    fn send(&self, input: Input) -> bool {
+        match self.tx.try_send(input) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) => {
+                tracing::warn!("a console's input queue is full: ending it");
+                self.end();
+                false
+            }
+            Err(TrySendError::Disconnected(_)) => false,
+        }
+    }
+
+    fn end(&self) {
+        self.ended.store(true, Ordering::SeqCst);
+        let _ = self.tx.try_send(Input::Stop);
+    }
+}
+
+/// What the console's loop reads: the queue, until the session ended.
+struct SessionEvents {
+    rx: Receiver<Input>,
+    ended: Arc<AtomicBool>,
+}
+
+impl EventSource for SessionEvents {
+    fn poll(&mut self, timeout: Duration) -> Result<Vec<Input>> {
+        if self.ended.load(Ordering::SeqCst) {
+            return Ok(vec![Input::Stop]);
+        }
+        let mut got = match self.rx.recv_timeout(timeout) {
+            Ok(input) => vec![input],
+            Err(RecvTimeoutError::Timeout) => return Ok(Vec::new()),
+            Err(RecvTimeoutError::Disconnected) => return Ok(vec![Input::Stop]),
+        };
+        while got.len() < BURST {
+            match self.rx.try_recv() {
+                Ok(input) => got.push(input),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    got.push(Input::Stop);
+                    break;
+                }
+            }
+        }
+        Ok(got)
+    }
+}
+
 /// Keys from the channel, parsed; a lone ESC becomes the Esc key when
-/// nothing follows it in [`ESC_WAIT`].
-async fn read_input(mut read: ChannelReadHalf, tx: SyncSender<Input>) {
+/// nothing follows it in [`ESC_WAIT`]. A window change sets the window's
+/// size before the console hears of it.
+async fn read_input(mut read: ChannelReadHalf, feed: Feed, window: Window) {
     let mut parser = InputParser::default();
     loop {
         let msg = if parser.pending_escape() {
@@ -92,7 +148,7 @@ async fn read_input(mut read: ChannelReadHalf, tx: SyncSender<Input>) {
                 Ok(m) => m,
                 Err(_) => {
                     for e in parser.flush() {
-                        if !send(&tx, Input::Event(e)) {
+                        if !feed.send(Input::Event(e)) {
                             return;
                         }
                     }
@@ -110,49 +166,39 @@ async fn read_input(mut read: ChannelReadHalf, tx: SyncSender<Input>) {
                 col_width,
                 row_height,
                 ..
-            }) => vec![Input::Resize(PtySize::new(col_width, row_height))],
+            }) => {
+                let size = PtySize::new(col_width, row_height);
+                window.set(size);
+                vec![Input::Event(Event::Resize(size.cols, size.rows))]
+            }
             Some(ChannelMsg::Eof | ChannelMsg::Close) | None => {
-                let _ = tx.try_send(Input::Closed);
+                feed.end();
                 return;
             }
             Some(_) => Vec::new(),
         };
         for i in input {
-            if !send(&tx, i) {
+            if !feed.send(i) {
                 return;
             }
         }
     }
 }
 
-/// False when the console is gone or cannot keep up (it is then told to end).
-fn send(tx: &SyncSender<Input>, input: Input) -> bool {
-    match tx.try_send(input) {
-        Ok(()) => true,
-        Err(TrySendError::Full(_)) => {
-            tracing::warn!("a console's input queue is full: ending it");
-            false
-        }
-        Err(TrySendError::Disconnected(_)) => false,
-    }
-}
-
 async fn forward_changes(mut changes: tokio::sync::watch::Receiver<u64>, tx: SyncSender<Input>) {
     while changes.changed().await.is_ok() {
-        // One pending reload is enough.
-        if let Err(TrySendError::Disconnected(_)) = tx.try_send(Input::Changed) {
+        // One pending wake is enough.
+        if let Err(TrySendError::Disconnected(_)) = tx.try_send(Input::Wake) {
             return;
         }
     }
 }
 
-type SshTerminal = Terminal<ChannelBackend>;
-
 fn console(
     out: &output::Output,
-    actor: &Actor,
-    size: PtySize,
-    rx: &Receiver<Input>,
+    actor: Actor,
+    window: Window,
+    events: &mut SessionEvents,
     shared: &Shared,
 ) -> Result<()> {
     let mut writer = out.writer(Stream::Stdout);
@@ -163,19 +209,17 @@ fn console(
         EnableBracketedPaste,
         cursor::Hide
     )?;
-    let store = Store::open_existing(&shared.db)?;
-    let theme = crate::tui::theme::Theme::color();
-    let mut app = App::new(store, &actor.person, shared.clock.now(), Vec::new(), theme)?;
+    let size = window.size();
     let mut term = Terminal::with_options(
-        ChannelBackend::new(writer, rect(size).as_size()),
+        ChannelBackend::new(writer, window),
         TerminalOptions {
-            viewport: Viewport::Fixed(rect(size)),
+            viewport: Viewport::Fixed(Rect::new(0, 0, size.width, size.height)),
         },
     )?;
     term.clear()?;
-    app.feed(Msg::Resize(size.cols, size.rows));
-    let result = event_loop(&mut app, &mut term, actor, rx, shared);
-    app.keep_preview();
+    let opts = options(actor, shared);
+    let theme = crate::tui::theme::Theme::color();
+    let result = crate::tui::run_on(opts, theme, &mut term, events);
     drop(term);
     let _ = execute!(
         out.writer(Stream::Stdout),
@@ -187,63 +231,41 @@ fn console(
     result
 }
 
-fn rect(size: PtySize) -> Rect {
-    Rect::new(0, 0, size.cols, size.rows)
-}
-
-fn event_loop(
-    app: &mut App,
-    term: &mut SshTerminal,
-    actor: &Actor,
-    rx: &Receiver<Input>,
-    shared: &Shared,
-) -> Result<()> {
-    app.draw(term)?;
-    // Commits by other connections (other sessions, the scheduled sync);
-    // this console's own decisions reload it already.
-    let mut seen = app.store.data_version()?;
-    loop {
-        let first = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(i) => i,
-            Err(RecvTimeoutError::Timeout) => continue,
-            Err(RecvTimeoutError::Disconnected) => return Ok(()),
-        };
-        // A burst (held key, paste, resize drag) is drawn once.
-        let mut batch = vec![first];
-        while batch.len() < 64 {
-            match rx.try_recv() {
-                Ok(i) => batch.push(i),
-                Err(_) => break,
-            }
-        }
-        let mut reload = false;
-        for input in batch {
-            match input {
-                Input::Event(ev) => {
-                    if let Some(msg) = to_msg(ev) {
-                        app.feed(msg);
-                    }
-                }
-                Input::Resize(size) => {
-                    term.backend_mut().set_size(rect(size).as_size());
-                    term.resize(rect(size))?;
-                    app.feed(Msg::Resize(size.cols, size.rows));
-                }
-                Input::Changed => reload = true,
-                Input::Closed => return Ok(()),
-            }
-            if app.state.status.quit {
-                return Ok(());
-            }
-        }
-        if reload && app.store.data_version()? != seen {
-            seen = app.store.data_version()?;
-            let data = Data::load(&mut app.store, &actor.person, shared.clock.now(), None)?;
-            app.feed(Msg::Reloaded {
-                data,
-                note: "updated: changed elsewhere".into(),
-            });
-        }
-        app.draw(term)?;
+/// The console of `actor` on the server's store, clock and sources; `R`
+/// as the command line has it over SSH: the server's admins only.
+fn options(actor: Actor, shared: &Shared) -> crate::tui::Options {
+    let admin = shared.admins.contains(&actor.person);
+    let (sources, sync_refused) = match (&shared.config, admin) {
+        (_, false) => (
+            Vec::new(),
+            Some(crate::cli::admins_only("sync", &actor.person)),
+        ),
+        (None, true) => (Vec::new(), None),
+        (Some(config), true) => match config.sources() {
+            Ok(s) => (s, None),
+            Err(errors) => (
+                Vec::new(),
+                Some(format!(
+                    "the server's configuration does not validate: {}",
+                    errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )),
+            ),
+        },
+    };
+    crate::tui::Options {
+        db: shared.db.clone(),
+        actor,
+        clock: shared.clock,
+        personas: Vec::new(),
+        sources,
+        net: Arc::new(crate::net::Net::borrowed(
+            shared.runtime.clone(),
+            shared.http.clone(),
+        )),
+        sync_refused,
     }
 }

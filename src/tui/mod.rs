@@ -74,6 +74,9 @@ pub struct Options {
     pub sources: Vec<crate::config::SourceConfig>,
     /// The runtime and HTTP client for syncing and applying.
     pub net: std::sync::Arc<crate::net::Net>,
+    /// Why `R` is refused to this person, if it is (over SSH only the
+    /// server's admins sync, as on the command line).
+    pub sync_refused: Option<String>,
 }
 
 /// Opens the console on the process's terminal. The first frame is drawn
@@ -122,6 +125,7 @@ fn open(store: Store, opts: Options, theme: theme::Theme) -> Result<app::App> {
     let env = worker::Env {
         sources: opts.sources,
         net: opts.net,
+        sync_refused: opts.sync_refused,
     };
     let Actor { person, via } = opts.actor;
     let mut app = app::App::start(store, &person, opts.clock, opts.personas, theme, env)?;

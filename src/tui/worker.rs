@@ -27,6 +27,8 @@ pub struct Env {
     pub sources: Vec<SourceConfig>,
     /// The runtime and HTTP client of the front end that opened the console.
     pub net: std::sync::Arc<crate::net::Net>,
+    /// Why a sync is refused here, if it is (see `tui::Options`).
+    pub sync_refused: Option<String>,
 }
 
 /// What a job needs of the state it was asked from.
@@ -109,6 +111,9 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
             reloaded(store, &ctx, now, note)
         })(),
         Effect::Sync => (|| {
+            if let Some(why) = &env.sync_refused {
+                bail!("{why}");
+            }
             let results = sync(store, env, now, progress)?;
             say(progress, "synced; reloading…".into());
             let data = Data::load(store, &ctx.actor.person, now, None)?;

@@ -431,6 +431,17 @@ impl Console {
 
     /// `ssh -t` with `key` in a new 120x40 terminal.
     pub fn open(server: &Server, key: &Path, name: &str) -> Console {
+        Console::open_with(server, key, name, "")
+    }
+
+    /// `ssh -t` offering `key`'s certificate (`KEY-cert.pub`) first.
+    pub fn open_cert(server: &Server, key: &Path, name: &str) -> Console {
+        let opt = format!("-o CertificateFile={}-cert.pub", key.display());
+        Console::open_with(server, key, name, &opt)
+    }
+
+    /// `ssh -t` with `key` and these further options, in a 120x40 terminal.
+    pub fn open_with(server: &Server, key: &Path, name: &str, opts: &str) -> Console {
         let c = Console {
             name: name.to_string(),
             socket: format!(
@@ -440,7 +451,7 @@ impl Console {
             ),
         };
         let ssh = format!(
-            "ssh -t -p {} -i {} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -F /dev/null steward@127.0.0.1; echo ssh-exited-$?; sleep 600",
+            "ssh -t -p {} -i {} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -F /dev/null {opts} steward@127.0.0.1; echo ssh-exited-$?; sleep 600",
             server.port,
             key.display()
         );
