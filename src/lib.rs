@@ -11,6 +11,8 @@ pub mod credentials;
 pub mod demo;
 pub mod digest;
 pub mod r#gen;
+pub mod guard;
+pub mod ids;
 pub mod model;
 pub mod net;
 pub mod paths;

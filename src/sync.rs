@@ -11,7 +11,9 @@
 
 use crate::config::{Provides, SourceConfig, SourceKind, SourceSpec};
 use crate::model::{Org, Person, Rotation, Time};
+use crate::policy::Snapshot;
 use crate::sources::files::ics::{PersonMatcher, parse_feed};
+use crate::sources::files::located::{self, Problems};
 use crate::sources::http::{ProgressEvent, ProgressSink};
 use crate::sources::{AnySource, Pulled, files, ics_feed, scim};
 use crate::store::{LOCAL_SOURCE, Retired, SourceInfo, Store, Streamed};
@@ -37,26 +39,48 @@ pub fn files_source_info(dir: &Path) -> SourceInfo {
 }
 
 /// What a sync of an org directory wrote: the org without its grants (they
-/// went straight from grants.csv into the cache), and how many grants.
+/// went straight from grants.csv into the cache), how many grants, and the
+/// reference problems found (what `steward check` reports).
 #[derive(Debug)]
 pub struct DirSynced {
     pub org: Org,
     pub grants: usize,
+    pub problems: Problems,
 }
 
-/// Reads `dir` and replaces the cached files source with it, or records why
-/// not. grants.csv is parsed on another thread and streamed into the open
-/// transaction while the rest is written; any error rolls it all back.
+/// How many reference problems a sync shows (the rest: `steward check`).
+pub const PROBLEMS_SHOWN: usize = 5;
+
+/// Reads `dir` (every required file must be there) and replaces the cached
+/// files source with it, or records why not. grants.csv is parsed on
+/// another thread and streamed into the open transaction while the rest is
+/// written; any error rolls it all back. The reference problems found are
+/// recorded for `status`.
 pub fn sync_org_dir(store: &mut Store, dir: &Path, now: Time) -> Result<DirSynced> {
     let info = files_source_info(dir);
-    let synced = files::read::read_org_streaming(dir, |grants, rest| {
+    let required = files::Required::org_dir();
+    let phase = std::time::Instant::now();
+    let synced = files::read::read_org_streaming(dir, &required, |grants, rest, found| {
         let written =
             store.replace_source_streaming(&info, grants, |wait| rest.next_item(wait), now);
         match written {
-            Ok((org, replaced)) => Ok(DirSynced {
-                org,
-                grants: replaced.grants,
-            }),
+            Ok((org, replaced)) => {
+                tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: read and write");
+                let phase = std::time::Instant::now();
+                let snap = Snapshot::new(org);
+                let problems = match (found.lines.get(), found.grant_refs.get()) {
+                    (Some(lines), Some(refs)) => {
+                        located::problems(dir, &snap, lines, refs, PROBLEMS_SHOWN)
+                    }
+                    _ => Problems::default(),
+                };
+                tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: references");
+                Ok(DirSynced {
+                    org: snap.org,
+                    grants: replaced.grants,
+                    problems,
+                })
+            }
             // The other files' errors come first, as `read_org` gives them.
             Err(e) => Err(match (rest.error(), e) {
                 (Some(first), _) => DirSyncError::Parse(first),
@@ -67,7 +91,8 @@ pub fn sync_org_dir(store: &mut Store, dir: &Path, now: Time) -> Result<DirSynce
     });
     match synced {
         Ok(s) => {
-            tracing::info!(dir = %dir.display(), people = s.org.people.len(), grants = s.grants, "synced org directory");
+            tracing::info!(dir = %dir.display(), people = s.org.people.len(), grants = s.grants, problems = s.problems.count, "synced org directory");
+            store.record_problems(s.problems.count, &s.problems.first, now)?;
             Ok(s)
         }
         Err(DirSyncError::Parse(e)) => {
@@ -210,7 +235,10 @@ pub fn source_info(cfg: &SourceConfig) -> SourceInfo {
 }
 
 /// Pulls `sources` (all of them, or those named in `only`) concurrently and
-/// writes each one that succeeded; records each failure.
+/// writes each one that succeeded; records each failure. Each source's ids
+/// must follow the id grammar and its trees hold no cycle, or that source
+/// fails. Afterwards the whole cache is checked for references to unknown
+/// ids, as `steward check` does, and what is found is recorded for `status`.
 pub async fn sync_sources(
     store: &mut Store,
     sources: &[SourceConfig],
@@ -312,6 +340,9 @@ pub async fn sync_sources(
             progress,
         });
     }
+    if outcomes.iter().any(|o| o.result.is_ok()) {
+        record_problems(store, now)?;
+    }
     let order: HashMap<&str, usize> = selected
         .iter()
         .enumerate()
@@ -321,9 +352,10 @@ pub async fn sync_sources(
     Ok(outcomes)
 }
 
-/// Writes one resolved source to the cache: its observed memberships as
-/// grants, the cached rotations of feeds that failed, and a failed feed's
-/// error on the source (shown stale) once the rest is written.
+/// Writes one resolved source to the cache, if it is admissible: its
+/// observed memberships as grants, the cached rotations of feeds that
+/// failed, and a failed feed's error on the source (shown stale) once the
+/// rest is written.
 fn write_resolved(
     store: &mut Store,
     cfg: &SourceConfig,
@@ -348,6 +380,7 @@ fn write_resolved(
         org.grants = store.observe_grants(&cfg.name, &pairs, now).map_err(fail)?;
         tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: observe grants");
     }
+    admissible(&org)?;
     let counts = Counts::of(&org);
     let phase = std::time::Instant::now();
     store
@@ -369,6 +402,27 @@ fn write_resolved(
     }
     tracing::info!(source = %cfg.name, counts = %counts.describe(), "synced");
     Ok((counts, warnings))
+}
+
+/// What a source read must be before it is kept: every id it defines in
+/// the grammar, and no cycle in its areas, teams or managers.
+fn admissible(org: &Org) -> Result<(), String> {
+    if let Some(bad) = crate::ids::first_bad(org) {
+        return Err(format!("refused: {bad}"));
+    }
+    if let Some(cycle) = crate::guard::cycles::find(org) {
+        return Err(format!("refused: {cycle}"));
+    }
+    Ok(())
+}
+
+/// Checks the whole cache for references to unknown ids (as `steward check`
+/// does) and records what it found.
+fn record_problems(store: &mut Store, now: Time) -> Result<()> {
+    let snap = Snapshot::new(store.load_org()?);
+    let found = crate::policy::check::problems(&snap);
+    let first: Vec<String> = found.iter().take(PROBLEMS_SHOWN).cloned().collect();
+    Ok(store.record_problems(found.len(), &first, now)?)
 }
 
 fn empty_event(source: &str) -> ProgressEvent {

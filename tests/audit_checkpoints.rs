@@ -39,6 +39,16 @@ impl Site {
         std::fs::create_dir(&org).unwrap();
         std::fs::write(org.join("people.csv"), PEOPLE).unwrap();
         std::fs::write(org.join("areas.toml"), AREAS).unwrap();
+        // The other files an org directory must hold, with no rows.
+        for name in [
+            "teams.toml",
+            "rotations.toml",
+            "trainings.csv",
+            "grants.csv",
+            "rules.toml",
+        ] {
+            std::fs::write(org.join(name), "").unwrap();
+        }
         let site = Site {
             dir,
             delegations: 0,

@@ -206,6 +206,8 @@ fn fresh() -> Org {
         ("delegations.toml", DELEGATIONS),
         ("rules.toml", RULES),
         ("grants.csv", GRANTS),
+        ("rotations.toml", ""),
+        ("trainings.csv", ""),
     ] {
         std::fs::write(org.join(name), body).unwrap();
     }

@@ -97,6 +97,7 @@ fn synced() -> Org {
             "grants.csv",
             "person,entitlement,granted_by,granted_at,basis,expires\n",
         ),
+        ("trainings.csv", ""),
     ] {
         std::fs::write(org.join(name), body).unwrap();
     }

@@ -82,6 +82,18 @@ fn feeds_and_the_catalog_sync_with_people_matched_by_email() {
         "id,name,email,manager,status\nalice,Alice Test,alice@example.com,,active\nbob,Bob Jones,bob@example.com,,active\n",
     )
     .unwrap();
+    // A files source provides everything by default: every file is there.
+    for name in [
+        "teams.toml",
+        "rotations.toml",
+        "trainings.csv",
+        "areas.toml",
+        "grants.csv",
+        "delegations.toml",
+        "rules.toml",
+    ] {
+        std::fs::write(org.join(name), "").unwrap();
+    }
     write_config(
         dir,
         &format!(
@@ -406,6 +418,7 @@ fn write_policy(org: &Path) {
         "person,course,completed,expires\nana,pci,2026-01-10T00:00:00Z,2027-01-10T00:00:00Z\n",
     )
     .unwrap();
+    std::fs::write(org.join("grants.csv"), "").unwrap();
 }
 
 const CATALOG_CONFIG: &str = r#"me = "priya"

@@ -486,6 +486,17 @@ fn one_feed_failing_keeps_its_shifts_and_the_others_update() {
         format!("id,name,email,manager,status\n{people}"),
     )
     .unwrap();
+    // A files source provides everything by default: every file is there.
+    for name in [
+        "teams.toml",
+        "rotations.toml",
+        "trainings.csv",
+        "areas.toml",
+        "grants.csv",
+        "rules.toml",
+    ] {
+        std::fs::write(dir.join("org").join(name), "").unwrap();
+    }
     peers::write_config(
         dir,
         &format!(

@@ -39,6 +39,18 @@ fn pagerduty_schedules_become_rotations_with_shifts_matched_by_email() {
         "id,name,email,manager,status\nearline,Earline Greenholt,125.Greenholt.Earline@graham.name,,active\n",
     )
     .unwrap();
+    // A files source provides everything by default: every file is there.
+    for name in [
+        "teams.toml",
+        "rotations.toml",
+        "trainings.csv",
+        "areas.toml",
+        "grants.csv",
+        "delegations.toml",
+        "rules.toml",
+    ] {
+        std::fs::write(org.join(name), "").unwrap();
+    }
     write_config(
         dir,
         &format!(

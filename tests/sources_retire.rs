@@ -64,6 +64,16 @@ fn setup(dir: &Path) {
         &dir.join("legacy-org/people.csv"),
         "id,name,email,manager,status\nolga,Olga,olga@example.com,,active\n",
     );
+    for name in [
+        "teams.toml",
+        "rotations.toml",
+        "trainings.csv",
+        "areas.toml",
+        "grants.csv",
+        "rules.toml",
+    ] {
+        write(&dir.join("legacy-org").join(name), "");
+    }
 }
 
 fn config(with_old: bool) -> String {

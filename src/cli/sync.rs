@@ -5,7 +5,7 @@ use super::Ctx;
 use super::output::table;
 use crate::model::*;
 use crate::sources::http::{ProgressEvent, ProgressSink};
-use crate::store::Store;
+use crate::store::{Store, SyncProblems};
 use crate::sync::sync_org_dir;
 use anyhow::{Result, bail};
 use std::collections::HashMap;
@@ -80,7 +80,34 @@ fn sync_dir(
         org.delegations.len(),
         org.rules.len()
     )?;
+    write_problems(ctx, store.problems()?.as_ref())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the last sync found of references to unknown ids: how many, and
+/// the first few where they are.
+fn write_problems(ctx: &mut Ctx, problems: Option<&SyncProblems>) -> Result<()> {
+    let Some(p) = problems else {
+        return Ok(());
+    };
+    if p.count == 0 {
+        writeln!(ctx.out, "references: all known")?;
+        return Ok(());
+    }
+    let shown = if p.count > p.first.len() {
+        format!(", the first {}", p.first.len())
+    } else {
+        String::new()
+    };
+    writeln!(
+        ctx.out,
+        "references: {} problem(s) (`steward check` lists them{shown}):",
+        p.count
+    )?;
+    for line in &p.first {
+        writeln!(ctx.out, "  {line}")?;
+    }
+    Ok(())
 }
 
 fn sync_configured(ctx: &mut Ctx, only: &[String]) -> Result<ExitCode> {
@@ -158,6 +185,7 @@ fn sync_configured(ctx: &mut Ctx, only: &[String]) -> Result<ExitCode> {
         store.path().display(),
         started.elapsed().as_secs_f64()
     )?;
+    write_problems(ctx, store.problems()?.as_ref())?;
     Ok(if failed > 0 {
         ExitCode::FAILURE
     } else {
@@ -312,6 +340,7 @@ pub fn status(ctx: &mut Ctx, person: Option<&str>) -> Result<ExitCode> {
         "decisions: {} recorded, {planned} planned (not yet applied)",
         decisions.len()
     )?;
+    write_problems(ctx, store.problems()?.as_ref())?;
     if let Some(person) = person {
         let snap = crate::policy::Snapshot::new(store.load_org()?);
         let line = person_status(&store, &snap, person, now)?;

@@ -4,7 +4,42 @@
 use super::snapshot::Snapshot;
 use crate::model::*;
 
+/// The record a problem is about: its index in the org's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Person(usize),
+    Team(usize),
+    Rotation(usize),
+    /// A rotation and one of its shifts.
+    Shift(usize, usize),
+    Training(usize),
+    Area(usize),
+    Grant(usize),
+    Delegation(usize),
+    Rule(usize),
+}
+
+/// One problem: the file its record comes from, the record, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: &'static str,
+    pub subject: Subject,
+    pub text: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.file, self.text)
+    }
+}
+
+/// Every problem, one line each.
 pub fn problems(snap: &Snapshot) -> Vec<String> {
+    located(snap).iter().map(Problem::to_string).collect()
+}
+
+/// Every problem, with the record it is about.
+pub fn located(snap: &Snapshot) -> Vec<Problem> {
     let mut out = unknown_people(snap);
     out.extend(bad_parents(snap));
     out.extend(unknown_references(snap));
@@ -12,124 +47,124 @@ pub fn problems(snap: &Snapshot) -> Vec<String> {
     out
 }
 
+fn problem(file: &'static str, subject: Subject, text: String) -> Problem {
+    Problem {
+        file,
+        subject,
+        text,
+    }
+}
+
 /// Every place that names a person who is not on the roster.
-fn unknown_people(snap: &Snapshot) -> Vec<String> {
+fn unknown_people(snap: &Snapshot) -> Vec<Problem> {
     let org = &snap.org;
     let mut out = Vec::new();
-    let mut person = |file: &str, what: String, id: &str| {
+    // `what` is said only for a problem: most references are known.
+    let mut person = |file: &'static str, subject: Subject, what: &dyn Fn() -> String, id: &str| {
         if snap.person_idx(id).is_none() {
-            out.push(format!("{file}: {what}: unknown person {id:?}"));
+            let text = format!("{}: unknown person {id:?}", what());
+            out.push(problem(file, subject, text));
         }
     };
-    for p in &org.people {
+    for (i, p) in org.people.iter().enumerate() {
         if let Some(m) = &p.manager {
-            person("people.csv", format!("person {} manager", p.id), m);
+            let what = || format!("person {} manager", p.id);
+            person("people.csv", Subject::Person(i), &what, m);
         }
     }
-    for t in &org.teams {
+    for (i, t) in org.teams.iter().enumerate() {
         if let Some(l) = &t.lead {
-            person("teams.toml", format!("team {} lead", t.id), l);
+            person(
+                "teams.toml",
+                Subject::Team(i),
+                &|| format!("team {} lead", t.id),
+                l,
+            );
         }
         for m in &t.members {
-            person("teams.toml", format!("team {} member", t.id), m);
+            let what = || format!("team {} member", t.id);
+            person("teams.toml", Subject::Team(i), &what, m);
         }
     }
-    for r in &org.rotations {
+    for (i, r) in org.rotations.iter().enumerate() {
         for m in &r.members {
-            person("rotations.toml", format!("rotation {} member", r.id), m);
+            let what = || format!("rotation {} member", r.id);
+            person("rotations.toml", Subject::Rotation(i), &what, m);
         }
-        for s in &r.shifts {
-            person(
-                "rotations",
+        for (j, s) in r.shifts.iter().enumerate() {
+            let what = || {
                 format!(
                     "rotation {} shift starting {}",
                     r.id,
                     super::minute(s.start)
-                ),
-                &s.person,
-            );
+                )
+            };
+            person("rotations", Subject::Shift(i, j), &what, &s.person);
         }
     }
-    for t in &org.trainings {
-        person("trainings.csv", format!("training {}", t.course), &t.person);
+    for (i, t) in org.trainings.iter().enumerate() {
+        let what = || format!("training {}", t.course);
+        person("trainings.csv", Subject::Training(i), &what, &t.person);
     }
-    for a in &org.areas {
-        person("areas.toml", format!("area {} owner", a.id), &a.owner);
+    for (i, a) in org.areas.iter().enumerate() {
+        let what = || format!("area {} owner", a.id);
+        person("areas.toml", Subject::Area(i), &what, &a.owner);
     }
-    for g in &org.grants {
-        person(
-            "grants.csv",
-            format!("grant of {}", g.entitlement),
-            &g.person,
-        );
+    for (i, g) in org.grants.iter().enumerate() {
+        let what = || format!("grant of {}", g.entitlement);
+        person("grants.csv", Subject::Grant(i), &what, &g.person);
         if let Some(by) = &g.granted_by {
-            person(
-                "grants.csv",
-                format!("grant of {} to {} granted_by", g.entitlement, g.person),
-                by,
-            );
+            let what = || format!("grant of {} to {} granted_by", g.entitlement, g.person);
+            person("grants.csv", Subject::Grant(i), &what, by);
         }
     }
-    for d in &org.delegations {
-        person(
-            "delegations.toml",
-            format!("delegation of {} to", d.area),
-            &d.to,
-        );
-        person(
-            "delegations.toml",
-            format!("delegation of {} by", d.area),
-            &d.by,
-        );
+    for (i, d) in org.delegations.iter().enumerate() {
+        let what = || format!("delegation of {} to", d.area);
+        person("delegations.toml", Subject::Delegation(i), &what, &d.to);
+        let what = || format!("delegation of {} by", d.area);
+        person("delegations.toml", Subject::Delegation(i), &what, &d.by);
     }
-    for r in &org.rules {
-        person("rules.toml", format!("rule {} author", r.id), &r.author);
+    for (i, r) in org.rules.iter().enumerate() {
+        let what = || format!("rule {} author", r.id);
+        person("rules.toml", Subject::Rule(i), &what, &r.author);
     }
     out
 }
 
 /// Parents that point nowhere, and parents that form a cycle.
-fn bad_parents(snap: &Snapshot) -> Vec<String> {
+fn bad_parents(snap: &Snapshot) -> Vec<Problem> {
     let org = &snap.org;
     let mut out = Vec::new();
-    for t in &org.teams {
+    for (i, t) in org.teams.iter().enumerate() {
         if let Some(p) = &t.parent
             && snap.team_idx(p).is_none()
         {
-            out.push(format!(
-                "teams.toml: team {} parent: unknown team {p:?}",
-                t.id
-            ));
+            let text = format!("team {} parent: unknown team {p:?}", t.id);
+            out.push(problem("teams.toml", Subject::Team(i), text));
         }
     }
-    for r in &org.rotations {
+    for (i, r) in org.rotations.iter().enumerate() {
         if let Some(t) = &r.team
             && snap.team_idx(t).is_none()
         {
-            out.push(format!(
-                "rotations.toml: rotation {} team: unknown team {t:?}",
-                r.id
-            ));
+            let text = format!("rotation {} team: unknown team {t:?}", r.id);
+            out.push(problem("rotations.toml", Subject::Rotation(i), text));
         }
     }
-    for a in &org.areas {
+    for (i, a) in org.areas.iter().enumerate() {
         if let Some(p) = &a.parent
             && snap.area_idx(p).is_none()
         {
-            out.push(format!(
-                "areas.toml: area {} parent: unknown area {p:?}",
-                a.id
-            ));
+            let text = format!("area {} parent: unknown area {p:?}", a.id);
+            out.push(problem("areas.toml", Subject::Area(i), text));
         }
     }
     for (i, a) in org.areas.iter().enumerate() {
         let path = snap.area_path(i);
         let last = path.last().copied().unwrap_or(i);
         if snap.area_parent[last].is_some() {
-            out.push(format!(
-                "areas.toml: area {}: its parents form a cycle",
-                a.id
-            ));
+            let text = format!("area {}: its parents form a cycle", a.id);
+            out.push(problem("areas.toml", Subject::Area(i), text));
         }
     }
     for (i, t) in org.teams.iter().enumerate() {
@@ -142,10 +177,8 @@ fn bad_parents(snap: &Snapshot) -> Vec<String> {
         {
             steps += 1;
             if p == i || steps > org.teams.len() {
-                out.push(format!(
-                    "teams.toml: team {}: its parents form a cycle",
-                    t.id
-                ));
+                let text = format!("team {}: its parents form a cycle", t.id);
+                out.push(problem("teams.toml", Subject::Team(i), text));
                 break;
             }
             cur = p;
@@ -155,61 +188,56 @@ fn bad_parents(snap: &Snapshot) -> Vec<String> {
 }
 
 /// Grants and delegations naming what does not exist.
-fn unknown_references(snap: &Snapshot) -> Vec<String> {
+fn unknown_references(snap: &Snapshot) -> Vec<Problem> {
     let org = &snap.org;
     let mut out = Vec::new();
-    for g in &org.grants {
+    for (i, g) in org.grants.iter().enumerate() {
         if snap.entitlement_idx(&g.entitlement).is_none() {
-            out.push(format!(
-                "grants.csv: grant to {}: unknown entitlement {:?}",
+            let text = format!(
+                "grant to {}: unknown entitlement {:?}",
                 g.person, g.entitlement
-            ));
+            );
+            out.push(problem("grants.csv", Subject::Grant(i), text));
         }
         if let Basis::Rule(r) = &g.basis
             && snap.rule_idx(r).is_none()
         {
-            out.push(format!(
-                "grants.csv: grant of {} to {}: basis names unknown rule {r:?}",
+            let text = format!(
+                "grant of {} to {}: basis names unknown rule {r:?}",
                 g.entitlement, g.person
-            ));
+            );
+            out.push(problem("grants.csv", Subject::Grant(i), text));
         }
     }
-    for d in &org.delegations {
+    for (i, d) in org.delegations.iter().enumerate() {
         if snap.area_idx(&d.area).is_none() {
-            out.push(format!(
-                "delegations.toml: delegation to {}: unknown area {:?}",
-                d.to, d.area
-            ));
+            let text = format!("delegation to {}: unknown area {:?}", d.to, d.area);
+            out.push(problem("delegations.toml", Subject::Delegation(i), text));
         }
     }
     out
 }
 
 /// Rules naming what does not exist, or asking what cannot be.
-fn rule_problems(snap: &Snapshot) -> Vec<String> {
+fn rule_problems(snap: &Snapshot) -> Vec<Problem> {
     let org = &snap.org;
     let mut out = Vec::new();
     let courses: std::collections::HashSet<&str> =
         org.trainings.iter().map(|t| t.course.as_str()).collect();
-    for r in &org.rules {
+    for (i, r) in org.rules.iter().enumerate() {
+        let mut rule = |text: String| out.push(problem("rules.toml", Subject::Rule(i), text));
         if snap.area_idx(&r.area).is_none() {
-            out.push(format!(
-                "rules.toml: rule {}: unknown area {:?}",
-                r.id, r.area
-            ));
+            rule(format!("rule {}: unknown area {:?}", r.id, r.area));
         }
         for e in &r.grant {
             if snap.entitlement_idx(e).is_none() {
-                out.push(format!(
-                    "rules.toml: rule {}: grants unknown entitlement {e:?}",
-                    r.id
-                ));
+                rule(format!("rule {}: grants unknown entitlement {e:?}", r.id));
             }
         }
         for c in &r.trained {
             if !courses.contains(c.as_str()) {
-                out.push(format!(
-                    "rules.toml: rule {}: unknown course {c:?} (nobody has completed it)",
+                rule(format!(
+                    "rule {}: unknown course {c:?} (nobody has completed it)",
                     r.id
                 ));
             }
@@ -217,18 +245,18 @@ fn rule_problems(snap: &Snapshot) -> Vec<String> {
         match &r.audience {
             Audience::Team(t) => {
                 if snap.team_idx(t).is_none() {
-                    out.push(format!("rules.toml: rule {}: unknown team {t:?}", r.id));
+                    rule(format!("rule {}: unknown team {t:?}", r.id));
                 }
                 if r.only_while_oncall {
-                    out.push(format!(
-                        "rules.toml: rule {}: only_while_oncall needs a rotation; with a team nobody qualifies",
+                    rule(format!(
+                        "rule {}: only_while_oncall needs a rotation; with a team nobody qualifies",
                         r.id
                     ));
                 }
             }
             Audience::Rotation(x) => {
                 if snap.rotation_idx(x).is_none() {
-                    out.push(format!("rules.toml: rule {}: unknown rotation {x:?}", r.id));
+                    rule(format!("rule {}: unknown rotation {x:?}", r.id));
                 }
             }
         }

@@ -87,6 +87,7 @@ impl AnySource {
             SourceSpec::Files { dir } => AnySource::Files(FilesSource {
                 name: cfg.name.clone(),
                 dir: dir.clone(),
+                required: files::Required::provided(&cfg.name, &cfg.provides),
             }),
             SourceSpec::Scim(settings) => AnySource::Scim(scim::Scim::new(
                 cfg,
@@ -145,6 +146,8 @@ pub fn join(base: &str, path: &str) -> Result<reqwest::Url> {
 pub struct FilesSource {
     pub name: String,
     pub dir: std::path::PathBuf,
+    /// The files of the kinds it provides: a missing one fails the sync.
+    pub required: files::Required,
 }
 
 impl Source for FilesSource {
@@ -154,7 +157,8 @@ impl Source for FilesSource {
 
     async fn pull(&self, _now: Time) -> Result<Pulled> {
         let dir = self.dir.clone();
-        let org = tokio::task::spawn_blocking(move || files::read_org(&dir))
+        let required = self.required.clone();
+        let org = tokio::task::spawn_blocking(move || files::read_org_with(&dir, &required))
             .await
             .map_err(|e| anyhow::anyhow!("reading the org directory stopped: {e}"))??;
         Ok(Pulled {

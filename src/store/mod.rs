@@ -17,6 +17,7 @@ mod roster;
 mod rows;
 pub mod rules;
 mod schema;
+mod source_guard;
 mod upstream;
 
 pub use audit::{AuditEntry, ChainBreak};
@@ -25,6 +26,7 @@ pub use delegations::{LOCAL_SOURCE, LocalDelegation};
 pub use error::{Cause, Error, Result};
 pub use org::{Replaced, SourceInfo, Streamed};
 pub use retire::Retired;
+pub use source_guard::SyncProblems;
 
 use error::Doing;
 use rusqlite::Connection;

@@ -32,8 +32,8 @@ fn check_shape(snap: &Snapshot, rule: &Rule) -> Result<()> {
     if rule.id.trim().is_empty() {
         return invalid("a rule needs an id".into());
     }
-    if rule.id.contains(char::is_whitespace) {
-        return invalid(format!("rule id {:?} must not contain spaces", rule.id));
+    if let Err(e) = crate::ids::check_as(crate::ids::IdKind::Rule, &rule.id) {
+        return invalid(e);
     }
     if rule.why.trim().is_empty() {
         return invalid(format!(

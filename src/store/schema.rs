@@ -157,6 +157,15 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE audit ADD COLUMN via_ca TEXT;
     INSERT OR IGNORE INTO settings (key, value) VALUES ('audit_log', lower(hex(randomblob(8))));
     ",
+    // 7: the reference problems the last sync found (store/source_guard.rs).
+    "
+    CREATE TABLE sync_problems (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        at INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        first TEXT NOT NULL
+    );
+    ",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -2,6 +2,7 @@
 
 use super::ParseError;
 use super::time_field::parse_time;
+use crate::ids::{self, IdKind};
 use crate::model::Time;
 use std::path::{Path, PathBuf};
 
@@ -19,12 +20,13 @@ pub struct Row<'t> {
 }
 
 impl CsvTable {
-    /// Opens `bytes` (the content of `file`) and checks that `required` columns exist.
+    /// Opens `input` (the content of `file`) and checks that `required`
+    /// columns exist; `None` when the file is empty (no header, no rows).
     pub fn new(
         file: &Path,
         input: Box<dyn std::io::Read + Send>,
         required: &[&str],
-    ) -> Result<CsvTable, ParseError> {
+    ) -> Result<Option<CsvTable>, ParseError> {
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .flexible(false)
@@ -35,6 +37,9 @@ impl CsvTable {
             .iter()
             .map(|h| h.trim_start_matches('\u{feff}').to_string())
             .collect();
+        if headers.iter().all(String::is_empty) {
+            return Ok(None);
+        }
         for col in required {
             if !headers.iter().any(|h| h == col) {
                 return Err(ParseError::at_line(
@@ -47,11 +52,11 @@ impl CsvTable {
                 ));
             }
         }
-        Ok(CsvTable {
+        Ok(Some(CsvTable {
             file: file.to_path_buf(),
             headers,
             reader,
-        })
+        }))
     }
 
     /// Calls `each` for every data row, stopping at the first error.
@@ -138,6 +143,24 @@ impl Row<'_> {
             Err(self.error(column, "must not be empty"))
         } else {
             Ok(v.to_string())
+        }
+    }
+
+    /// An id: not empty, and in the grammar of [`crate::ids`].
+    pub fn id(&self, column: &str, kind: IdKind) -> Result<String, ParseError> {
+        let v = self.required(column)?;
+        ids::check_as(kind, &v).map_err(|e| self.error(column, e))?;
+        Ok(v)
+    }
+
+    /// An id, or nothing when the cell is empty.
+    pub fn optional_id(&self, column: &str, kind: IdKind) -> Result<Option<String>, ParseError> {
+        match self.optional(column) {
+            None => Ok(None),
+            Some(v) => {
+                ids::check_as(kind, &v).map_err(|e| self.error(column, e))?;
+                Ok(Some(v))
+            }
         }
     }
 

@@ -1,15 +1,18 @@
 //! The `files` source: an org directory as DESIGN.md specifies it.
 //!
 //! `read` parses the CSV and TOML files, `ics` the `rotations/*.ics` feeds,
-//! `write` writes an org directory back (for `gen` and for `apply`).
+//! `write` writes an org directory back (for `gen` and for `apply`);
+//! `located` says where a record is, for problems found at sync.
 
 mod csv_table;
+mod feed;
 pub mod ics;
+pub mod located;
 pub mod read;
 mod time_field;
 pub mod write;
 
-pub use read::read_org;
+pub use read::{Required, read_org, read_org_with};
 
 use std::fmt;
 use std::path::{Path, PathBuf};

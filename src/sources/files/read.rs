@@ -1,14 +1,24 @@
 //! Parsing an org directory into an [`Org`].
+//!
+//! Every id (person, team, rotation, area, entitlement, course, rule) is
+//! checked against the grammar of [`crate::ids`] where it is read, so a bad
+//! one is an error naming its file and line.
 
 use super::csv_table::CsvTable;
+use super::feed::{Feed, spawn_feed};
+use super::located::{GrantRefs, OrgLines};
 use super::time_field::{optional_time, time};
 use super::{ParseError, ics};
+use crate::config::Provides;
+use crate::guard::{Cycle, cycles};
+use crate::ids::{self, IdKind};
 use crate::model::*;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
-/// The files an org directory may hold; at least one must exist.
+/// The files an org directory may hold.
 pub const ORG_FILES: [&str; 9] = [
     "people.csv",
     "teams.toml",
@@ -21,31 +31,105 @@ pub const ORG_FILES: [&str; 9] = [
     "rotations",
 ];
 
-/// Reads the whole directory; any malformed file fails the whole read.
+/// The files an org directory must hold (`delegations.toml` and
+/// `rotations/` are optional).
+pub const REQUIRED_FILES: [&str; 7] = [
+    "people.csv",
+    "teams.toml",
+    "rotations.toml",
+    "trainings.csv",
+    "areas.toml",
+    "grants.csv",
+    "rules.toml",
+];
+
+/// The file that holds what a source of kind `files` provides.
+pub fn file_of(kind: Provides) -> &'static str {
+    match kind {
+        Provides::People => "people.csv",
+        Provides::Teams => "teams.toml",
+        Provides::Rotations => "rotations.toml",
+        Provides::Trainings => "trainings.csv",
+        Provides::Areas | Provides::Entitlements => "areas.toml",
+        Provides::Grants => "grants.csv",
+        Provides::Delegations => "delegations.toml",
+        Provides::Rules => "rules.toml",
+    }
+}
+
+/// Which files must exist, and why: a missing one is an error, not an
+/// empty table (an export that did not arrive must never read as "nobody").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Required {
+    files: Vec<&'static str>,
+    why: String,
+}
+
+impl Required {
+    /// An org directory (`sync --org`, `check --org`, the demo).
+    pub fn org_dir() -> Required {
+        Required {
+            files: REQUIRED_FILES.to_vec(),
+            why: format!(
+                "an org directory must hold {} (delegations.toml and rotations/ are optional)",
+                REQUIRED_FILES.join(", ")
+            ),
+        }
+    }
+
+    /// A configured `files` source: the files of exactly the kinds it
+    /// provides (`delegations.toml` stays optional, as in any org directory:
+    /// most delegations are made in steward).
+    pub fn provided(source: &str, kinds: &[Provides]) -> Required {
+        let mut files: Vec<&'static str> = kinds
+            .iter()
+            .filter(|k| **k != Provides::Delegations)
+            .map(|k| file_of(*k))
+            .collect();
+        files.sort();
+        files.dedup();
+        let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        Required {
+            why: format!(
+                "source {source} provides {}, so it must hold {}",
+                names.join(", "),
+                files.join(", ")
+            ),
+            files,
+        }
+    }
+
+    /// Nothing is required (files held in memory, for fuzzing and tests).
+    pub fn nothing() -> Required {
+        Required {
+            files: Vec::new(),
+            why: String::new(),
+        }
+    }
+
+    /// The error for `name` being absent, if it must be there.
+    fn absent(&self, path: &Path, name: &str) -> Result<(), ParseError> {
+        if self.files.contains(&name) {
+            return Err(ParseError::file(path, format!("missing: {}", self.why)));
+        }
+        Ok(())
+    }
+}
+
+/// Reads the whole directory, every required file there; any malformed or
+/// missing file fails the whole read.
 pub fn read_org(dir: &Path) -> Result<Org, ParseError> {
+    read_org_with(dir, &Required::org_dir())
+}
+
+/// [`read_org`], with `required` saying which files must exist.
+pub fn read_org_with(dir: &Path, required: &Required) -> Result<Org, ParseError> {
     check_dir(dir)?;
-    parse(&Files::Dir(dir), Some(dir))
+    parse(&Files::dir(dir, required), Some(dir))
 }
 
 /// How many grants.csv rows travel together from the reader thread.
 const GRANT_BATCH: usize = 8192;
-
-/// What a reader thread sends.
-enum Msg<T> {
-    Item(T),
-    Failed(ParseError),
-    Done,
-}
-
-/// What a reader thread hands over as it reads. It ends with an error,
-/// never silently, when the reader failed or vanished, so a consumer cannot
-/// mistake half of it for all of it.
-pub struct Feed<T> {
-    rx: std::sync::mpsc::Receiver<Msg<T>>,
-    /// Named when the reader vanished.
-    path: std::path::PathBuf,
-    finished: bool,
-}
 
 /// The rows of grants.csv as they are parsed, in batches.
 pub type GrantStream = Feed<Vec<Grant>>;
@@ -53,88 +137,14 @@ pub type GrantStream = Feed<Vec<Grant>>;
 /// The other files of the directory, one table at a time, in file order.
 pub type RestOfOrg = Feed<OrgPart>;
 
-impl<T> Feed<T> {
-    /// The next item: `wait` for it, or only if it is ready. `None` when
-    /// there are no more (or, without `wait`, none yet).
-    pub fn next_item(&mut self, wait: bool) -> Option<Result<T, ParseError>> {
-        if self.finished {
-            return None;
-        }
-        let msg = if wait {
-            self.rx.recv().ok()
-        } else {
-            match self.rx.try_recv() {
-                Ok(m) => Some(m),
-                Err(std::sync::mpsc::TryRecvError::Empty) => return None,
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
-            }
-        };
-        match msg {
-            Some(Msg::Item(item)) => Some(Ok(item)),
-            Some(Msg::Done) => {
-                self.finished = true;
-                None
-            }
-            Some(Msg::Failed(e)) => {
-                self.finished = true;
-                Some(Err(e))
-            }
-            None => {
-                self.finished = true;
-                Some(Err(ParseError::file(
-                    &self.path,
-                    "the reader thread failed",
-                )))
-            }
-        }
-    }
-
-    /// After a failure elsewhere: this reader's error, if it has one that
-    /// was not already returned.
-    pub fn error(&mut self) -> Option<ParseError> {
-        loop {
-            if let Err(e) = self.next_item(true)? {
-                return Some(e);
-            }
-        }
-    }
-}
-
-impl<T> Iterator for Feed<T> {
-    type Item = Result<T, ParseError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.next_item(true)
-    }
-}
-
-/// Runs `read` on a thread of `scope`, which hands items to its argument
-/// (false back: the consumer has gone, stop); its end or error follows.
-fn spawn_feed<'scope, T: Send + 'scope>(
-    scope: &'scope std::thread::Scope<'scope, '_>,
-    path: std::path::PathBuf,
-    bound: usize,
-    read: impl FnOnce(&mut dyn FnMut(T) -> bool) -> Result<(), ParseError> + Send + 'scope,
-) -> Feed<T> {
-    let (tx, rx) = std::sync::mpsc::sync_channel(bound);
-    scope.spawn(move || {
-        let mut gone = false;
-        let read = read(&mut |item| {
-            gone = tx.send(Msg::Item(item)).is_err();
-            !gone
-        });
-        if !gone {
-            let _ = tx.send(match read {
-                Ok(()) => Msg::Done,
-                Err(e) => Msg::Failed(e),
-            });
-        }
-    });
-    Feed {
-        rx,
-        path,
-        finished: false,
-    }
+/// What the readers of a streamed directory learned besides the org, set
+/// when each reader has finished (so, once its feed has ended).
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The line of each record of the other files.
+    pub lines: OnceLock<OrgLines>,
+    /// The ids grants.csv refers to.
+    pub grant_refs: OnceLock<GrantRefs>,
 }
 
 /// Reads the directory like [`read_org`], without ever holding grants.csv
@@ -142,19 +152,24 @@ fn spawn_feed<'scope, T: Send + 'scope>(
 /// batches as one thread parses them, while another parses the other files
 /// and hands each table over through the second feed. A consumer that fails
 /// on a grants.csv error should still ask the rest for its error, which
-/// comes first in file order.
+/// comes first in file order. `Found` is filled in as the readers finish.
 pub fn read_org_streaming<T, E: From<ParseError>>(
     dir: &Path,
-    consume: impl FnOnce(GrantStream, &mut RestOfOrg) -> Result<T, E>,
+    required: &Required,
+    consume: impl FnOnce(GrantStream, &mut RestOfOrg, &Found) -> Result<T, E>,
 ) -> Result<T, E> {
     check_dir(dir)?;
-    let files = Files::Dir(dir);
+    let files = Files::dir(dir, required);
     let files = &files;
+    let found = Found::default();
+    let found = &found;
     std::thread::scope(|s| {
         let grants = spawn_feed(s, files.path("grants.csv"), 32, move |send| {
             let mut batch = Vec::with_capacity(GRANT_BATCH);
+            let mut refs = GrantRefs::default();
             let mut gone = false;
-            read_grants_with(files, |g| {
+            read_grants_with(files, |g, line| {
+                refs.note(&g, line);
                 batch.push(g);
                 if batch.len() == GRANT_BATCH {
                     gone = !send(std::mem::replace(
@@ -164,6 +179,7 @@ pub fn read_org_streaming<T, E: From<ParseError>>(
                 }
                 !gone
             })?;
+            let _ = found.grant_refs.set(refs);
             if !gone && !batch.is_empty() {
                 send(batch);
             }
@@ -171,40 +187,95 @@ pub fn read_org_streaming<T, E: From<ParseError>>(
         });
         // Seven tables: the bound never makes the reader wait.
         let mut rest = spawn_feed(s, dir.to_path_buf(), 8, move |send| {
-            read_tables(files, Some(dir), |p| {
+            let mut lines = OrgLines::default();
+            read_tables(files, Some(dir), &mut lines, |p| {
                 send(p);
-            })
+            })?;
+            let _ = found.lines.set(lines);
+            Ok(())
         });
-        consume(grants, &mut rest)
+        consume(grants, &mut rest, found)
     })
 }
 
 /// Parses every file but grants.csv, in file order, handing each table to
-/// `each` as soon as it is read. With `feeds`, the rotations get the shifts
-/// of the directory's `rotations/*.ics`, which match people by email, so
-/// people are handed over after the rotations.
+/// `each` as soon as it is read, and noting each record's line in `lines`.
+/// With `feeds`, the rotations get the shifts of the directory's
+/// `rotations/*.ics`, which match people by email, so people are handed
+/// over after the rotations.
 fn read_tables(
     files: &Files,
     feeds: Option<&Path>,
+    lines: &mut OrgLines,
     mut each: impl FnMut(OrgPart),
 ) -> Result<(), ParseError> {
-    let (areas, entitlements) = read_areas(files)?;
+    let (areas, entitlements) = read_areas(files, &mut lines.areas)?;
+    no_cycle(files, "areas.toml", &lines.areas, cycles::in_areas(&areas))?;
     each(OrgPart::Areas(areas, entitlements));
-    let people = read_people(files)?;
-    each(OrgPart::Teams(read_teams(files)?));
+    let people = read_people(files, &mut lines.people)?;
+    no_cycle(
+        files,
+        "people.csv",
+        &lines.people,
+        cycles::in_managers(&people),
+    )?;
+    let teams = read_teams(files, &mut lines.teams)?;
+    no_cycle(files, "teams.toml", &lines.teams, cycles::in_teams(&teams))?;
+    each(OrgPart::Teams(teams));
     let mut with_feeds = Org {
         people,
-        rotations: read_rotations(files)?,
+        rotations: read_rotations(files, &mut lines.rotations, &mut lines.shifts)?,
         ..Org::default()
     };
     if let Some(dir) = feeds {
         ics::add_feeds(dir, &mut with_feeds)?;
+        check_feed_ids(dir, &with_feeds.rotations)?;
+        lines.rotations.resize(with_feeds.rotations.len(), 0);
+        lines.shifts.resize(with_feeds.rotations.len(), Vec::new());
+        for (r, shifts) in with_feeds.rotations.iter().zip(&mut lines.shifts) {
+            shifts.resize(r.shifts.len(), 0);
+        }
     }
     each(OrgPart::People(with_feeds.people));
     each(OrgPart::Rotations(with_feeds.rotations));
-    each(OrgPart::Trainings(read_trainings(files)?));
-    each(OrgPart::Delegations(read_delegations(files)?));
-    each(OrgPart::Rules(read_rules(files)?));
+    each(OrgPart::Trainings(read_trainings(
+        files,
+        &mut lines.trainings,
+    )?));
+    each(OrgPart::Delegations(read_delegations(
+        files,
+        &mut lines.delegations,
+    )?));
+    each(OrgPart::Rules(read_rules(files, &mut lines.rules)?));
+    Ok(())
+}
+
+/// A cycle in a tree read from `file` (records at `lines`) is an error at
+/// the line of its first record, naming the whole cycle.
+fn no_cycle(
+    files: &Files,
+    file: &str,
+    lines: &[u64],
+    cycle: Option<Cycle>,
+) -> Result<(), ParseError> {
+    match cycle {
+        None => Ok(()),
+        Some(c) => Err(ParseError::at_line(
+            &files.path(file),
+            lines.get(c.first).copied().unwrap_or(0),
+            c.to_string(),
+        )),
+    }
+}
+
+/// The rotation ids `rotations/*.ics` brought in (each file's name). A
+/// shift's person is whoever the event names; one that matches nobody is an
+/// unknown reference, as `check` reports.
+fn check_feed_ids(dir: &Path, rotations: &[Rotation]) -> Result<(), ParseError> {
+    for r in rotations {
+        let file = dir.join("rotations").join(format!("{}.ics", r.id));
+        ids::check_as(IdKind::Rotation, &r.id).map_err(|e| ParseError::file(&file, e))?;
+    }
     Ok(())
 }
 
@@ -216,8 +287,8 @@ fn check_dir(dir: &Path) -> Result<(), ParseError> {
         return Err(ParseError::file(
             dir,
             format!(
-                "no org files here (expected some of: {})",
-                ORG_FILES.join(", ")
+                "no org files here (expected: {}; optional: delegations.toml, rotations/)",
+                REQUIRED_FILES.join(", ")
             ),
         ));
     }
@@ -230,7 +301,8 @@ fn parse(files: &Files, feeds: Option<&Path>) -> Result<Org, ParseError> {
     std::thread::scope(|s| {
         let grants = s.spawn(|| read_grants(files));
         let mut org = Org::default();
-        let rest = read_tables(files, feeds, |p| p.put_into(&mut org));
+        let mut lines = OrgLines::default();
+        let rest = read_tables(files, feeds, &mut lines, |p| p.put_into(&mut org));
         let grants = grants.join().unwrap_or_else(|_| {
             Err(ParseError::file(
                 &files.path("grants.csv"),
@@ -244,68 +316,85 @@ fn parse(files: &Files, feeds: Option<&Path>) -> Result<Org, ParseError> {
     })
 }
 
-/// Where the org files come from: a directory, or (for fuzzing and tests) memory.
-pub enum Files<'a> {
+/// Where the org files come from: a directory, or (for fuzzing and tests)
+/// memory; and which of them must be there.
+struct Files<'a> {
+    place: Place<'a>,
+    required: &'a Required,
+}
+
+enum Place<'a> {
     Dir(&'a Path),
-    Memory(&'a std::collections::HashMap<String, Vec<u8>>),
+    Memory(&'a HashMap<String, Vec<u8>>),
 }
 
-impl Files<'_> {
+impl<'a> Files<'a> {
+    fn dir(dir: &'a Path, required: &'a Required) -> Files<'a> {
+        Files {
+            place: Place::Dir(dir),
+            required,
+        }
+    }
+
     fn path(&self, name: &str) -> std::path::PathBuf {
-        match self {
-            Files::Dir(d) => d.join(name),
-            Files::Memory(_) => Path::new(name).to_path_buf(),
+        match self.place {
+            Place::Dir(d) => d.join(name),
+            Place::Memory(_) => Path::new(name).to_path_buf(),
         }
     }
 
-    fn bytes(&self, name: &str) -> Result<Option<Vec<u8>>, ParseError> {
-        match self {
-            Files::Dir(d) => read_bytes(&d.join(name)),
-            Files::Memory(m) => Ok(m.get(name).cloned()),
+    /// The file's bytes as a stream, `None` when it is absent and may be.
+    fn open(&self, name: &str) -> Result<Option<Box<dyn std::io::Read + Send>>, ParseError> {
+        let path = self.path(name);
+        let opened: Option<Box<dyn std::io::Read + Send>> = match self.place {
+            Place::Dir(_) => match std::fs::File::open(&path) {
+                Ok(f) => Some(Box::new(std::io::BufReader::with_capacity(1 << 16, f)) as _),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(ParseError::file(&path, format!("cannot read: {e}"))),
+            },
+            Place::Memory(m) => m
+                .get(name)
+                .map(|b| Box::new(std::io::Cursor::new(b.clone())) as _),
+        };
+        if opened.is_none() {
+            self.required.absent(&path, name)?;
         }
+        Ok(opened)
     }
 
-    /// A streaming reader of the file, so large CSVs are never held whole.
+    /// A streaming CSV reader of the file, so large CSVs are never held
+    /// whole.
     fn reader(&self, name: &str) -> Result<Option<Box<dyn std::io::Read + Send>>, ParseError> {
-        match self {
-            Files::Dir(d) => {
-                let path = d.join(name);
-                match std::fs::File::open(&path) {
-                    Ok(f) => Ok(Some(Box::new(std::io::BufReader::with_capacity(
-                        1 << 16,
-                        f,
-                    )))),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                    Err(e) => Err(ParseError::file(&path, format!("cannot read: {e}"))),
-                }
-            }
-            Files::Memory(m) => Ok(m.get(name).map(|b| {
-                Box::new(std::io::Cursor::new(b.clone())) as Box<dyn std::io::Read + Send>
-            })),
-        }
+        self.open(name)
     }
 
+    /// The whole text of the file.
     fn text(&self, name: &str) -> Result<Option<String>, ParseError> {
-        match self.bytes(name)? {
-            None => Ok(None),
-            Some(b) => String::from_utf8(b)
-                .map(Some)
-                .map_err(|e| ParseError::file(&self.path(name), format!("not valid UTF-8: {e}"))),
-        }
+        use std::io::Read;
+        let path = self.path(name);
+        let Some(mut r) = self.open(name)? else {
+            return Ok(None);
+        };
+        let mut bytes = Vec::new();
+        r.read_to_end(&mut bytes)
+            .map_err(|e| ParseError::file(&path, format!("cannot read: {e}")))?;
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|e| ParseError::file(&path, format!("not valid UTF-8: {e}")))
     }
 }
 
-/// Parses org files held in memory (file name -> content); `rotations/*.ics` are not read.
-pub fn parse_files(files: &std::collections::HashMap<String, Vec<u8>>) -> Result<Org, ParseError> {
-    parse(&Files::Memory(files), None)
-}
-
-fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, ParseError> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(ParseError::file(path, format!("cannot read: {e}"))),
-    }
+/// Parses org files held in memory (file name -> content); `rotations/*.ics`
+/// are not read, and none is required.
+pub fn parse_files(files: &HashMap<String, Vec<u8>>) -> Result<Org, ParseError> {
+    let nothing = Required::nothing();
+    parse(
+        &Files {
+            place: Place::Memory(files),
+            required: &nothing,
+        },
+        None,
+    )
 }
 
 /// Line numbers of byte offsets, found by binary search over the newlines.
@@ -335,6 +424,22 @@ fn line_of(text: &str, offset: usize) -> u64 {
         + 1
 }
 
+/// Checks each of `values`, the ids of `kind` in `field` of the record at
+/// `line`, against the id grammar.
+fn check_ids<'v>(
+    file: &Path,
+    line: u64,
+    field: &str,
+    kind: IdKind,
+    values: impl IntoIterator<Item = &'v str>,
+) -> Result<(), ParseError> {
+    for v in values {
+        ids::check_as(kind, v)
+            .map_err(|e| ParseError::at_line(file, line, format!("`{field}`: {e}")))?;
+    }
+    Ok(())
+}
+
 /// Tracks ids seen in one file, to name both lines of a duplicate.
 struct Seen(HashMap<String, u64>);
 
@@ -343,7 +448,9 @@ impl Seen {
         Seen(HashMap::new())
     }
 
-    fn check(&mut self, file: &Path, what: &str, id: &str, line: u64) -> Result<(), ParseError> {
+    /// `id` (of `kind`) follows the grammar and was not seen before.
+    fn check(&mut self, file: &Path, kind: IdKind, id: &str, line: u64) -> Result<(), ParseError> {
+        let what = kind.as_str();
         if id.is_empty() {
             return Err(ParseError::at_line(
                 file,
@@ -351,6 +458,7 @@ impl Seen {
                 format!("{what} id must not be empty"),
             ));
         }
+        ids::check_as(kind, id).map_err(|e| ParseError::at_line(file, line, e))?;
         if let Some(first) = self.0.insert(id.to_string(), line) {
             return Err(ParseError::at_line(
                 file,
@@ -362,17 +470,21 @@ impl Seen {
     }
 }
 
-fn read_people(files: &Files) -> Result<Vec<Person>, ParseError> {
+fn read_people(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Person>, ParseError> {
     let path = files.path("people.csv");
     let Some(bytes) = files.reader("people.csv")? else {
         return Ok(Vec::new());
     };
-    let table = CsvTable::new(&path, bytes, &["id", "name", "email", "manager", "status"])?;
+    let Some(table) = CsvTable::new(&path, bytes, &["id", "name", "email", "manager", "status"])?
+    else {
+        return Ok(Vec::new());
+    };
     let mut people = Vec::new();
     let mut seen = Seen::new();
     table.for_each_row(|row| {
         let id = row.required("id")?;
-        seen.check(&path, "person", &id, row.line)?;
+        seen.check(&path, IdKind::Person, &id, row.line)
+            .map_err(|e| row.error("id", e.reason))?;
         let status = match row.get("status") {
             "active" => Status::Active,
             "left" => Status::Left,
@@ -387,28 +499,33 @@ fn read_people(files: &Files) -> Result<Vec<Person>, ParseError> {
             id,
             name: row.get("name").to_string(),
             email: row.get("email").to_string(),
-            manager: row.optional("manager"),
+            manager: row.optional_id("manager", IdKind::Person)?,
             status,
         });
+        lines.push(row.line);
         Ok(())
     })?;
     Ok(people)
 }
 
-fn read_trainings(files: &Files) -> Result<Vec<Training>, ParseError> {
+fn read_trainings(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Training>, ParseError> {
     let path = files.path("trainings.csv");
     let Some(bytes) = files.reader("trainings.csv")? else {
         return Ok(Vec::new());
     };
-    let table = CsvTable::new(&path, bytes, &["person", "course", "completed", "expires"])?;
+    let Some(table) = CsvTable::new(&path, bytes, &["person", "course", "completed", "expires"])?
+    else {
+        return Ok(Vec::new());
+    };
     let mut out = Vec::new();
     table.for_each_row(|row| {
         out.push(Training {
-            person: row.required("person")?,
-            course: row.required("course")?,
+            person: row.id("person", IdKind::Person)?,
+            course: row.id("course", IdKind::Course)?,
             completed: row.time("completed")?,
             expires: row.optional_time("expires")?,
         });
+        lines.push(row.line);
         Ok(())
     })?;
     Ok(out)
@@ -416,20 +533,24 @@ fn read_trainings(files: &Files) -> Result<Vec<Training>, ParseError> {
 
 fn read_grants(files: &Files) -> Result<Vec<Grant>, ParseError> {
     let mut out = Vec::new();
-    read_grants_with(files, |g| {
+    read_grants_with(files, |g, _| {
         out.push(g);
         true
     })?;
     Ok(out)
 }
 
-/// Parses grants.csv row by row into `each`, which returns false to stop early.
-fn read_grants_with(files: &Files, mut each: impl FnMut(Grant) -> bool) -> Result<(), ParseError> {
+/// Parses grants.csv row by row into `each` (with the row's line), which
+/// returns false to stop early.
+fn read_grants_with(
+    files: &Files,
+    mut each: impl FnMut(Grant, u64) -> bool,
+) -> Result<(), ParseError> {
     let path = files.path("grants.csv");
     let Some(bytes) = files.reader("grants.csv")? else {
         return Ok(());
     };
-    let table = CsvTable::new(
+    let Some(table) = CsvTable::new(
         &path,
         bytes,
         &[
@@ -440,7 +561,10 @@ fn read_grants_with(files: &Files, mut each: impl FnMut(Grant) -> bool) -> Resul
             "basis",
             "expires",
         ],
-    )?;
+    )?
+    else {
+        return Ok(());
+    };
     let mut stopped = false;
     let read = table.for_each_row(|row| {
         let basis = Basis::parse(row.get("basis")).ok_or_else(|| {
@@ -452,15 +576,18 @@ fn read_grants_with(files: &Files, mut each: impl FnMut(Grant) -> bool) -> Resul
                 ),
             )
         })?;
+        if let Basis::Rule(id) = &basis {
+            ids::check_as(IdKind::Rule, id).map_err(|e| row.error("basis", e))?;
+        }
         let grant = Grant {
-            person: row.required("person")?,
-            entitlement: row.required("entitlement")?,
-            granted_by: row.optional("granted_by"),
+            person: row.id("person", IdKind::Person)?,
+            entitlement: row.id("entitlement", IdKind::Entitlement)?,
+            granted_by: row.optional_id("granted_by", IdKind::Person)?,
             granted_at: row.time("granted_at")?,
             basis,
             expires: row.optional_time("expires")?,
         };
-        if each(grant) {
+        if each(grant, row.line) {
             Ok(())
         } else {
             stopped = true;
@@ -522,7 +649,7 @@ struct TeamRow {
     members: Vec<String>,
 }
 
-fn read_teams(files: &Files) -> Result<Vec<Team>, ParseError> {
+fn read_teams(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Team>, ParseError> {
     let path = files.path("teams.toml");
     let (file, text): (TeamsFile, _) = read_toml(files, "teams.toml")?;
     let mut seen = Seen::new();
@@ -531,7 +658,29 @@ fn read_teams(files: &Files) -> Result<Vec<Team>, ParseError> {
         .map(|t| {
             let line = text.line(t.id.span().start);
             let id = t.id.into_inner();
-            seen.check(&path, "team", &id, line)?;
+            seen.check(&path, IdKind::Team, &id, line)?;
+            check_ids(
+                &path,
+                line,
+                "parent",
+                IdKind::Team,
+                t.parent.as_deref().filter(|p| !p.is_empty()),
+            )?;
+            check_ids(
+                &path,
+                line,
+                "lead",
+                IdKind::Person,
+                t.lead.as_deref().filter(|p| !p.is_empty()),
+            )?;
+            check_ids(
+                &path,
+                line,
+                "members",
+                IdKind::Person,
+                t.members.iter().map(String::as_str),
+            )?;
+            lines.push(line);
             Ok(Team {
                 name: t.name.unwrap_or_else(|| id.clone()),
                 id,
@@ -569,7 +718,11 @@ struct ShiftRow {
     end: Time,
 }
 
-fn read_rotations(files: &Files) -> Result<Vec<Rotation>, ParseError> {
+fn read_rotations(
+    files: &Files,
+    lines: &mut Vec<u64>,
+    shift_lines: &mut Vec<Vec<u64>>,
+) -> Result<Vec<Rotation>, ParseError> {
     let path = files.path("rotations.toml");
     let (file, text): (RotationsFile, _) = read_toml(files, "rotations.toml")?;
     let mut seen = Seen::new();
@@ -578,13 +731,31 @@ fn read_rotations(files: &Files) -> Result<Vec<Rotation>, ParseError> {
         .map(|r| {
             let line = text.line(r.id.span().start);
             let id = r.id.into_inner();
-            seen.check(&path, "rotation", &id, line)?;
+            seen.check(&path, IdKind::Rotation, &id, line)?;
+            check_ids(
+                &path,
+                line,
+                "team",
+                IdKind::Team,
+                r.team.as_deref().filter(|t| !t.is_empty()),
+            )?;
+            check_ids(
+                &path,
+                line,
+                "members",
+                IdKind::Person,
+                r.members.iter().map(String::as_str),
+            )?;
+            lines.push(line);
+            let mut at = Vec::with_capacity(r.shift.len());
             let shifts = r
                 .shift
                 .into_iter()
                 .map(|s| {
                     let line = text.line(s.span().start);
                     let s = s.into_inner();
+                    check_ids(&path, line, "person", IdKind::Person, [s.person.as_str()])?;
+                    at.push(line);
                     if s.end <= s.start {
                         return Err(ParseError::at_line(
                             &path,
@@ -602,6 +773,7 @@ fn read_rotations(files: &Files) -> Result<Vec<Rotation>, ParseError> {
                     })
                 })
                 .collect::<Result<_, _>>()?;
+            shift_lines.push(at);
             Ok(Rotation {
                 name: r.name.unwrap_or_else(|| id.clone()),
                 id,
@@ -642,7 +814,10 @@ struct EntitlementRow {
     upstream: Option<String>,
 }
 
-fn read_areas(files: &Files) -> Result<(Vec<Area>, Vec<Entitlement>), ParseError> {
+fn read_areas(
+    files: &Files,
+    lines: &mut Vec<u64>,
+) -> Result<(Vec<Area>, Vec<Entitlement>), ParseError> {
     let path = files.path("areas.toml");
     let (file, text): (AreasFile, _) = read_toml(files, "areas.toml")?;
     let mut seen_areas = Seen::new();
@@ -661,11 +836,20 @@ fn read_areas(files: &Files) -> Result<(Vec<Area>, Vec<Entitlement>), ParseError
     for a in file.area {
         let line = text.line(a.id.span().start);
         let id = a.id.into_inner();
-        seen_areas.check(&path, "area", &id, line)?;
+        seen_areas.check(&path, IdKind::Area, &id, line)?;
+        check_ids(
+            &path,
+            line,
+            "parent",
+            IdKind::Area,
+            a.parent.as_deref().filter(|p| !p.is_empty()),
+        )?;
+        check_ids(&path, line, "owner", IdKind::Person, [a.owner.as_str()])?;
+        lines.push(line);
         for e in a.entitlement {
             let line = text.line(e.id.span().start);
             let eid = e.id.into_inner();
-            seen_ents.check(&path, "entitlement", &eid, line)?;
+            seen_ents.check(&path, IdKind::Entitlement, &eid, line)?;
             ents.push(Entitlement {
                 name: e.name.unwrap_or_else(|| eid.clone()),
                 id: eid,
@@ -695,7 +879,7 @@ struct DelegationsFile {
 
 #[derive(Deserialize)]
 struct DelegationRow {
-    area: String,
+    area: Spanned<String>,
     to: String,
     by: String,
     #[serde(deserialize_with = "time")]
@@ -704,19 +888,27 @@ struct DelegationRow {
     until: Option<Time>,
 }
 
-fn read_delegations(files: &Files) -> Result<Vec<Delegation>, ParseError> {
-    let (file, _): (DelegationsFile, _) = read_toml(files, "delegations.toml")?;
-    Ok(file
-        .delegation
+fn read_delegations(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Delegation>, ParseError> {
+    let path = files.path("delegations.toml");
+    let (file, text): (DelegationsFile, _) = read_toml(files, "delegations.toml")?;
+    file.delegation
         .into_iter()
-        .map(|d| Delegation {
-            area: d.area,
-            to: d.to,
-            by: d.by,
-            since: d.since,
-            until: d.until,
+        .map(|d| {
+            let line = text.line(d.area.span().start);
+            let area = d.area.into_inner();
+            check_ids(&path, line, "area", IdKind::Area, [area.as_str()])?;
+            check_ids(&path, line, "to", IdKind::Person, [d.to.as_str()])?;
+            check_ids(&path, line, "by", IdKind::Person, [d.by.as_str()])?;
+            lines.push(line);
+            Ok(Delegation {
+                area,
+                to: d.to,
+                by: d.by,
+                since: d.since,
+                until: d.until,
+            })
         })
-        .collect())
+        .collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -742,7 +934,7 @@ struct RuleRow {
     only_while_oncall: bool,
 }
 
-fn read_rules(files: &Files) -> Result<Vec<Rule>, ParseError> {
+fn read_rules(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Rule>, ParseError> {
     let path = files.path("rules.toml");
     let (file, text): (RulesFile, _) = read_toml(files, "rules.toml")?;
     let mut seen = Seen::new();
@@ -750,8 +942,10 @@ fn read_rules(files: &Files) -> Result<Vec<Rule>, ParseError> {
         .into_iter()
         .map(|r| {
             let line = text.line(r.id.span().start);
-            let id = r.id.into_inner();
-            seen.check(&path, "rule", &id, line)?;
+            let id = r.id.get_ref().clone();
+            seen.check(&path, IdKind::Rule, &id, line)?;
+            check_rule_ids(&path, line, &r)?;
+            lines.push(line);
             let audience = match (r.team, r.rotation) {
                 (Some(t), None) => Audience::Team(t),
                 (None, Some(r)) => Audience::Rotation(r),
@@ -784,11 +978,41 @@ fn read_rules(files: &Files) -> Result<Vec<Rule>, ParseError> {
         .collect()
 }
 
+/// The ids a rule refers to.
+fn check_rule_ids(path: &Path, line: u64, r: &RuleRow) -> Result<(), ParseError> {
+    check_ids(path, line, "area", IdKind::Area, [r.area.as_str()])?;
+    check_ids(path, line, "author", IdKind::Person, [r.author.as_str()])?;
+    let grants = r.grant.iter().map(String::as_str);
+    check_ids(path, line, "grant", IdKind::Entitlement, grants)?;
+    check_ids(path, line, "team", IdKind::Team, r.team.as_deref())?;
+    check_ids(
+        path,
+        line,
+        "rotation",
+        IdKind::Rotation,
+        r.rotation.as_deref(),
+    )?;
+    let courses = r.trained.iter().map(String::as_str);
+    check_ids(path, line, "trained", IdKind::Course, courses)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A directory with `files`, and every other required file empty.
     fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let d = bare_dir_with(files);
+        for name in REQUIRED_FILES {
+            let p = d.path().join(name);
+            if !p.exists() {
+                std::fs::write(p, "").unwrap();
+            }
+        }
+        d
+    }
+
+    fn bare_dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
         let d = tempfile::tempdir().unwrap();
         for (name, body) in files {
             let p = d.path().join(name);
@@ -931,8 +1155,98 @@ mod tests {
     }
 
     #[test]
-    fn empty_or_missing_dir_is_an_error() {
+    fn each_missing_required_file_is_named_and_empty_ones_are_no_rows() {
+        for missing in REQUIRED_FILES {
+            let d = dir_with(&[]);
+            std::fs::remove_file(d.path().join(missing)).unwrap();
+            let e = read_org(d.path()).unwrap_err();
+            assert_eq!(e.file, d.path().join(missing));
+            assert!(
+                e.to_string()
+                    .contains("missing: an org directory must hold"),
+                "{e}"
+            );
+        }
         let d = dir_with(&[]);
+        let org = read_org(d.path()).unwrap();
+        assert_eq!(org, Org::default());
+        // A configured source needs exactly the files of what it provides.
+        let d = bare_dir_with(&[("trainings.csv", "")]);
+        let only = Required::provided("lms", &[Provides::Trainings]);
+        assert!(read_org_with(d.path(), &only).is_ok());
+        let both = Required::provided("lms", &[Provides::Trainings, Provides::Rules]);
+        let e = read_org_with(d.path(), &both).unwrap_err().to_string();
+        assert!(
+            e.contains("rules.toml: missing: source lms provides trainings, rules"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn ids_outside_the_grammar_are_refused_at_file_line_and_column() {
+        let d = dir_with(&[(
+            "people.csv",
+            "id,name,email,manager,status\nana,Ana,a@x,,active\n\"=HYPERLINK(\"\"http://evil.example\"\")\",Bo,b@x,,active\n",
+        )]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("people.csv:3:1: column `id`: person id \"=HYPERLINK"),
+            "{e}"
+        );
+        let d = dir_with(&[(
+            "grants.csv",
+            "person,entitlement,granted_by,granted_at,basis,expires\nana,db:read,,2026-01-01T00:00:00Z,rule:a b,\n",
+        )]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("grants.csv:2:5: column `basis`: rule id \"a b\" holds U+0020"),
+            "{e}"
+        );
+        let d = dir_with(&[(
+            "teams.toml",
+            "[[team]]\nid = \"t\"\n\n[[team]]\nid = \"u\"\nmembers = [\"ana\", \"b\\u001b[2Jo\"]\n",
+        )]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("teams.toml:5: `members`: person id \"b\\u{1b}[2Jo\" holds U+001B"),
+            "{e}"
+        );
+        let d = dir_with(&[(
+            "rules.toml",
+            "[[rule]]\nid = \"r\"\narea = \"a\"\nauthor = \"o\"\ngrant = [\"x\"]\nteam = \"t\"\ntrained = [\"@course\"]\n",
+        )]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("rules.toml:2: `trained`: course id \"@course\" starts with"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_cycle_fails_the_read_naming_it() {
+        let d = dir_with(&[(
+            "areas.toml",
+            "[[area]]\nid = \"root\"\nowner = \"o\"\n\n[[area]]\nid = \"a\"\nparent = \"b\"\nowner = \"o\"\n\n[[area]]\nid = \"b\"\nparent = \"a\"\nowner = \"o\"\n",
+        )]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(
+            e.ends_with("areas.toml:6: area parents form a cycle: a -> b -> a"),
+            "{e}"
+        );
+        let d = dir_with(&[(
+            "people.csv",
+            "id,name,email,manager,status\nana,A,a@x,bo,active\nbo,B,b@x,ana,active\n",
+        )]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(
+            e.ends_with("people.csv:2: managers form a cycle: ana -> bo -> ana"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn empty_or_missing_dir_is_an_error() {
+        let d = bare_dir_with(&[]);
         assert!(
             read_org(d.path())
                 .unwrap_err()
