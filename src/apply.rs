@@ -9,7 +9,7 @@ use crate::policy::gate::{self, Action};
 use crate::policy::{Scope, Snapshot, suggestions};
 use crate::sources::{files, scim};
 use crate::store::Store;
-use crate::sync::{FILES_SOURCE, sync_org_dir};
+use crate::sync::{FILES_SOURCE, Shrinking, sync_org_dir_with};
 use anyhow::{Context, Result, bail};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -301,7 +301,8 @@ pub fn apply(
     )?;
     outcomes.extend(done);
     if let Some(dir) = dir {
-        sync_org_dir(store, &dir, now)?;
+        // What apply removed is no shrink to hold back.
+        sync_org_dir_with(store, &dir, Shrinking::Accept, now)?;
     }
     Ok(outcomes)
 }
@@ -602,13 +603,13 @@ async fn resync(
         {
             Some(s) => touched.push(s.name.clone()),
             None => {
-                sync_org_dir(store, &dir, now)?;
+                sync_org_dir_with(store, &dir, Shrinking::Accept, now)?;
             }
         }
     }
     if !touched.is_empty() {
         let results =
-            crate::sync::sync_sources(store, sources, Some(&touched), client, None, now).await?;
+            crate::sync::resync_after_apply(store, sources, &touched, client, now).await?;
         for r in results {
             if let Err(e) = r.result {
                 eprintln!("warning: re-sync of {} after apply failed: {e}", r.name);

@@ -10,6 +10,7 @@
 //! transaction.
 
 use crate::config::{Provides, SourceConfig, SourceKind, SourceSpec};
+use crate::guard::{Counts as Provided, HeldBack, Threshold};
 use crate::model::{Org, Person, Rotation, Time};
 use crate::policy::Snapshot;
 use crate::sources::files::ics::{PersonMatcher, parse_feed};
@@ -39,30 +40,100 @@ pub fn files_source_info(dir: &Path) -> SourceInfo {
 }
 
 /// What a sync of an org directory wrote: the org without its grants (they
-/// went straight from grants.csv into the cache), how many grants, and the
-/// reference problems found (what `steward check` reports).
+/// went straight from grants.csv into the cache), how many grants, the
+/// reference problems found (what `steward check` reports), and any shrink
+/// that was accepted.
 #[derive(Debug)]
 pub struct DirSynced {
     pub org: Org,
     pub grants: usize,
     pub problems: Problems,
+    /// `people from files: 88 -> 0 (-100%)`, when `Shrinking::Accept` let it through.
+    pub accepted_shrinks: Vec<String>,
+}
+
+/// What a sync does when a source would shrink past its threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shrinking {
+    /// Hold the sync back: nothing of it is kept ([`HeldBack`] says why).
+    #[default]
+    Refuse,
+    /// Keep it (`--accept-shrink`, or after steward's own apply).
+    Accept,
 }
 
 /// How many reference problems a sync shows (the rest: `steward check`).
 pub const PROBLEMS_SHOWN: usize = 5;
 
+/// The shrink guard's verdict inside a sync's transaction: `held` notes
+/// what shrank (whether refused or accepted).
+fn judge_shrink(
+    source: &str,
+    threshold: Threshold,
+    shrinking: Shrinking,
+    before: &Provided,
+    after: &Provided,
+    held: &mut Option<HeldBack>,
+) -> std::result::Result<(), HeldBack> {
+    let shrinks = crate::guard::shrink::judge(before, after, threshold);
+    if shrinks.is_empty() {
+        return Ok(());
+    }
+    let verdict = HeldBack {
+        source: source.to_string(),
+        threshold,
+        shrinks,
+    };
+    *held = Some(verdict.clone());
+    match shrinking {
+        Shrinking::Refuse => Err(verdict),
+        Shrinking::Accept => {
+            tracing::warn!(source, shrinks = ?verdict.lines(), "shrink accepted");
+            Ok(())
+        }
+    }
+}
+
+/// Reads `dir` and replaces the cached files source with it, or records why
+/// not; a sudden shrink is held back. See [`sync_org_dir_with`].
+pub fn sync_org_dir(store: &mut Store, dir: &Path, now: Time) -> Result<DirSynced> {
+    sync_org_dir_with(store, dir, Shrinking::Refuse, now)
+}
+
 /// Reads `dir` (every required file must be there) and replaces the cached
 /// files source with it, or records why not. grants.csv is parsed on
 /// another thread and streamed into the open transaction while the rest is
-/// written; any error rolls it all back. The reference problems found are
-/// recorded for `status`.
-pub fn sync_org_dir(store: &mut Store, dir: &Path, now: Time) -> Result<DirSynced> {
+/// written; any error rolls it all back, as does the shrink guard (unless
+/// `shrinking` accepts), which then records the sync as held back. The
+/// reference problems found are recorded for `status`.
+pub fn sync_org_dir_with(
+    store: &mut Store,
+    dir: &Path,
+    shrinking: Shrinking,
+    now: Time,
+) -> Result<DirSynced> {
     let info = files_source_info(dir);
+    let mut held = None;
     let required = files::Required::org_dir();
     let phase = std::time::Instant::now();
     let synced = files::read::read_org_streaming(dir, &required, |grants, rest, found| {
-        let written =
-            store.replace_source_streaming(&info, grants, |wait| rest.next_item(wait), now);
+        let mut admit = |before: &Provided, after: &Provided| {
+            judge_shrink(
+                &info.name,
+                Threshold::default(),
+                shrinking,
+                before,
+                after,
+                &mut held,
+            )
+        };
+        let written = store.replace_source_streaming(
+            &info,
+            grants,
+            |wait| rest.next_item(wait),
+            &mut admit,
+            now,
+        );
         match written {
             Ok((org, replaced)) => {
                 tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: read and write");
@@ -79,19 +150,24 @@ pub fn sync_org_dir(store: &mut Store, dir: &Path, now: Time) -> Result<DirSynce
                     org: snap.org,
                     grants: replaced.grants,
                     problems,
+                    accepted_shrinks: Vec::new(),
                 })
             }
             // The other files' errors come first, as `read_org` gives them.
             Err(e) => Err(match (rest.error(), e) {
                 (Some(first), _) => DirSyncError::Parse(first),
                 (None, Streamed::Source(e)) => DirSyncError::Parse(e),
+                (None, Streamed::Store(crate::store::Error::HeldBack(h))) => {
+                    DirSyncError::HeldBack(h)
+                }
                 (None, Streamed::Store(e)) => DirSyncError::Store(e.into()),
             }),
         }
     });
     match synced {
-        Ok(s) => {
+        Ok(mut s) => {
             tracing::info!(dir = %dir.display(), people = s.org.people.len(), grants = s.grants, problems = s.problems.count, "synced org directory");
+            s.accepted_shrinks = held.map(|h| h.lines()).unwrap_or_default();
             store.record_problems(s.problems.count, &s.problems.first, now)?;
             Ok(s)
         }
@@ -99,6 +175,11 @@ pub fn sync_org_dir(store: &mut Store, dir: &Path, now: Time) -> Result<DirSynce
             tracing::warn!(error = %e, "sync failed");
             store.record_sync_failure(&info, &e.to_string(), now)?;
             Err(anyhow::Error::new(e).context("sync failed; the cache keeps its previous data"))
+        }
+        Err(DirSyncError::HeldBack(h)) => {
+            tracing::warn!(source = %info.name, shrinks = ?h.lines(), "sync held back");
+            store.record_held_back(&info, &h, now)?;
+            Err(anyhow::Error::new(h))
         }
         Err(DirSyncError::Store(e)) => {
             // A bad grants.csv row surfaces here, through the stream.
@@ -116,9 +197,10 @@ pub fn sync_org_dir(store: &mut Store, dir: &Path, now: Time) -> Result<DirSynce
     }
 }
 
-/// Why a directory sync failed: the files, or the cache.
+/// Why a directory sync failed: the files, the shrink guard, or the cache.
 enum DirSyncError {
     Parse(files::ParseError),
+    HeldBack(HeldBack),
     Store(anyhow::Error),
 }
 
@@ -169,6 +251,9 @@ pub struct SourceOutcome {
     pub result: Result<Counts, String>,
     pub warnings: Vec<String>,
     pub progress: ProgressEvent,
+    /// Set when the shrink guard held this source's sync back (`result`
+    /// then says so too), or, with `Shrinking::Accept`, let a shrink through.
+    pub shrink: Option<HeldBack>,
 }
 
 /// What a successful source contributed.
@@ -235,10 +320,8 @@ pub fn source_info(cfg: &SourceConfig) -> SourceInfo {
 }
 
 /// Pulls `sources` (all of them, or those named in `only`) concurrently and
-/// writes each one that succeeded; records each failure. Each source's ids
-/// must follow the id grammar and its trees hold no cycle, or that source
-/// fails. Afterwards the whole cache is checked for references to unknown
-/// ids, as `steward check` does, and what is found is recorded for `status`.
+/// writes each one that succeeded; records each failure. A sudden shrink is
+/// held back ([`sync_sources_with`]).
 pub async fn sync_sources(
     store: &mut Store,
     sources: &[SourceConfig],
@@ -247,17 +330,47 @@ pub async fn sync_sources(
     sink: Option<ProgressSink>,
     now: Time,
 ) -> Result<Vec<SourceOutcome>> {
+    sync_sources_with(store, sources, only, client, sink, Shrinking::Refuse, now).await
+}
+
+/// Syncs again the sources an apply changed (`touched`): what the apply
+/// removed upstream is no shrink to hold back.
+pub async fn resync_after_apply(
+    store: &mut Store,
+    sources: &[SourceConfig],
+    touched: &[String],
+    client: reqwest::Client,
+    now: Time,
+) -> Result<Vec<SourceOutcome>> {
+    let accept = Shrinking::Accept;
+    sync_sources_with(store, sources, Some(touched), client, None, accept, now).await
+}
+
+/// [`sync_sources`], with what to do when a source would shrink past its
+/// threshold. Each source's ids must follow the id grammar and its trees
+/// hold no cycle, or that source fails. Afterwards the whole cache is
+/// checked for references to unknown ids, as `steward check` does, and what
+/// is found is recorded for `status`.
+pub async fn sync_sources_with(
+    store: &mut Store,
+    sources: &[SourceConfig],
+    only: Option<&[String]>,
+    client: reqwest::Client,
+    sink: Option<ProgressSink>,
+    shrinking: Shrinking,
+    now: Time,
+) -> Result<Vec<SourceOutcome>> {
     let selected: Vec<&SourceConfig> = sources
         .iter()
         .filter(|s| only.is_none_or(|o| o.contains(&s.name)))
         .collect();
     // Open every connector (a missing credential fails that source only).
     let mut opened = Vec::new();
-    let mut failed: Vec<(usize, String)> = Vec::new();
+    let mut failed: Vec<(usize, NotKept)> = Vec::new();
     for (i, cfg) in selected.iter().enumerate() {
         match AnySource::open(cfg, client.clone(), sink.clone()) {
             Ok(pair) => opened.push((i, pair)),
-            Err(e) => failed.push((i, format!("{e:#}"))),
+            Err(e) => failed.push((i, NotKept::Failed(format!("{e:#}")))),
         }
     }
     let pulls = opened.iter().map(|(i, (src, _))| async move {
@@ -281,7 +394,7 @@ pub async fn sync_sources(
     for (i, r) in results {
         match r {
             Ok(p) => pulled.push((i, p)),
-            Err(e) => failed.push((i, format!("{e:#}"))),
+            Err(e) => failed.push((i, NotKept::Failed(format!("{e:#}")))),
         }
     }
     pulled.sort_by_key(|(i, _)| *i);
@@ -307,8 +420,11 @@ pub async fn sync_sources(
     let mut outcomes: Vec<SourceOutcome> = Vec::new();
     for (i, r) in resolved {
         let cfg = selected[i];
-        match r.and_then(|r| write_resolved(store, cfg, r, now)) {
-            Ok((counts, warnings)) => {
+        let written = r
+            .map_err(NotKept::Failed)
+            .and_then(|r| write_resolved(store, cfg, r, shrinking, now));
+        match written {
+            Ok((counts, warnings, held)) => {
                 let progress = progress_of
                     .get(&i)
                     .map(|p| p.finish(Ok(())))
@@ -319,26 +435,21 @@ pub async fn sync_sources(
                     result: Ok(counts),
                     warnings,
                     progress,
+                    shrink: held,
                 });
             }
-            Err(e) => failed.push((i, e)),
+            Err(why) => failed.push((i, why)),
         }
     }
-    for (i, e) in failed {
+    for (i, why) in failed {
         let cfg = selected[i];
-        tracing::warn!(source = %cfg.name, error = %e, "sync failed");
-        store.record_sync_failure(&source_info(cfg), &e, now)?;
-        let progress = progress_of
-            .get(&i)
-            .map(|p| p.finish(Err(e.clone())))
-            .unwrap_or_else(|| empty_event(&cfg.name));
-        outcomes.push(SourceOutcome {
-            name: cfg.name.clone(),
-            kind: cfg.kind,
-            result: Err(e),
-            warnings: Vec::new(),
-            progress,
-        });
+        outcomes.push(not_kept(
+            store,
+            cfg,
+            progress_of.get(&i).copied(),
+            why,
+            now,
+        )?);
     }
     if outcomes.iter().any(|o| o.result.is_ok()) {
         record_problems(store, now)?;
@@ -352,16 +463,58 @@ pub async fn sync_sources(
     Ok(outcomes)
 }
 
-/// Writes one resolved source to the cache, if it is admissible: its
-/// observed memberships as grants, the cached rotations of feeds that
-/// failed, and a failed feed's error on the source (shown stale) once the
-/// rest is written.
+/// Why a source was not kept.
+enum NotKept {
+    Failed(String),
+    HeldBack(HeldBack),
+}
+
+/// Records that `cfg`'s sync failed or was held back (its data stays), and
+/// says so.
+fn not_kept(
+    store: &mut Store,
+    cfg: &SourceConfig,
+    progress: Option<&std::sync::Arc<crate::sources::http::Progress>>,
+    why: NotKept,
+    now: Time,
+) -> Result<SourceOutcome> {
+    let (error, shrink) = match why {
+        NotKept::Failed(e) => {
+            tracing::warn!(source = %cfg.name, error = %e, "sync failed");
+            store.record_sync_failure(&source_info(cfg), &e, now)?;
+            (e, None)
+        }
+        NotKept::HeldBack(h) => {
+            tracing::warn!(source = %cfg.name, shrinks = ?h.lines(), "sync held back");
+            store.record_held_back(&source_info(cfg), &h, now)?;
+            (h.to_string(), Some(h))
+        }
+    };
+    let progress = progress
+        .map(|p| p.finish(Err(error.clone())))
+        .unwrap_or_else(|| empty_event(&cfg.name));
+    Ok(SourceOutcome {
+        name: cfg.name.clone(),
+        kind: cfg.kind,
+        result: Err(error),
+        warnings: Vec::new(),
+        progress,
+        shrink,
+    })
+}
+
+/// Writes one resolved source to the cache, if it is admissible and the
+/// shrink guard agrees: its observed memberships as grants, the cached
+/// rotations of feeds that failed, and a failed feed's error on the source
+/// (shown stale) once the rest is written. With it, a shrink that
+/// `Shrinking::Accept` let through.
 fn write_resolved(
     store: &mut Store,
     cfg: &SourceConfig,
     r: ResolvedSource,
+    shrinking: Shrinking,
     now: Time,
-) -> Result<(Counts, Vec<String>), String> {
+) -> Result<(Counts, Vec<String>, Option<HeldBack>), NotKept> {
     let ResolvedSource {
         mut org,
         mut warnings,
@@ -369,7 +522,7 @@ fn write_resolved(
         stale_feeds,
         ..
     } = r;
-    let fail = |e: crate::store::Error| format!("{e:#}");
+    let fail = |e: crate::store::Error| NotKept::Failed(format!("{e:#}"));
     for (rotation, _) in &stale_feeds {
         if let Some(cached) = store.cached_rotation(&cfg.name, rotation).map_err(fail)? {
             org.rotations.push(cached);
@@ -380,12 +533,19 @@ fn write_resolved(
         org.grants = store.observe_grants(&cfg.name, &pairs, now).map_err(fail)?;
         tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: observe grants");
     }
-    admissible(&org)?;
+    admissible(&org).map_err(NotKept::Failed)?;
     let counts = Counts::of(&org);
     let phase = std::time::Instant::now();
-    store
-        .replace_source(&source_info(cfg), &org, now)
-        .map_err(|e| format!("cannot write to the cache: {e:#}"))?;
+    let mut held = None;
+    let mut admit = |before: &Provided, after: &Provided| {
+        judge_shrink(&cfg.name, cfg.shrink, shrinking, before, after, &mut held)
+    };
+    let written = store.replace_source_admitted(&source_info(cfg), &org, &mut admit, now);
+    match written {
+        Err(crate::store::Error::HeldBack(h)) => return Err(NotKept::HeldBack(h)),
+        Err(e) => return Err(NotKept::Failed(format!("cannot write to the cache: {e:#}"))),
+        Ok(()) => {}
+    }
     tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: write");
     if !stale_feeds.is_empty() {
         let text: Vec<String> = stale_feeds
@@ -401,7 +561,7 @@ fn write_resolved(
         tracing::warn!(source = %cfg.name, "{w}");
     }
     tracing::info!(source = %cfg.name, counts = %counts.describe(), "synced");
-    Ok((counts, warnings))
+    Ok((counts, warnings, held))
 }
 
 /// What a source read must be before it is kept: every id it defines in

@@ -80,7 +80,9 @@ pub enum Command {
     ///
     /// Every `[[source]]` in steward.toml is pulled concurrently; each one is
     /// replaced in one transaction only when it was read whole, and a failing
-    /// source keeps its previous data (shown as stale by `status`).
+    /// source keeps its previous data (shown as stale by `status`). A source
+    /// that would drop more than half of what it provided of a kind (when it
+    /// had at least 10) is held back, its data kept, unless --accept-shrink.
     ///
     /// Examples: steward sync; steward sync --source okta; steward sync --org ./acme-org
     Sync {
@@ -90,6 +92,9 @@ pub enum Command {
         /// Only this configured source (repeatable)
         #[arg(long, value_name = "NAME")]
         source: Vec<String>,
+        /// Keep a sync even if a source shrinks past its threshold (the drop is real)
+        #[arg(long)]
+        accept_shrink: bool,
     },
     /// Show what is cached, from where, and when it was synced
     ///

@@ -27,7 +27,11 @@ pub fn run(ctx: &mut Ctx, command: Option<Command>) -> Result<ExitCode> {
                 persona,
             },
         ),
-        Command::Sync { org, source } => sync::sync(ctx, org, &source),
+        Command::Sync {
+            org,
+            source,
+            accept_shrink,
+        } => sync::sync(ctx, org, &source, accept_shrink),
         Command::Config { action } => match action {
             ConfigAction::Check => sync::config_check(ctx),
         },

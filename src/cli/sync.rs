@@ -5,8 +5,9 @@ use super::Ctx;
 use super::output::table;
 use crate::model::*;
 use crate::sources::http::{ProgressEvent, ProgressSink};
-use crate::store::{Store, SyncProblems};
-use crate::sync::sync_org_dir;
+use crate::store::Store;
+use crate::store::{Standing, SyncProblems};
+use crate::sync::{Shrinking, sync_org_dir_with};
 use anyhow::{Result, bail};
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -44,14 +45,24 @@ fn progress_lines(lines: UnboundedSender<String>) -> ProgressSink {
     })
 }
 
-pub fn sync(ctx: &mut Ctx, org: Option<std::path::PathBuf>, only: &[String]) -> Result<ExitCode> {
+pub fn sync(
+    ctx: &mut Ctx,
+    org: Option<std::path::PathBuf>,
+    only: &[String],
+    accept_shrink: bool,
+) -> Result<ExitCode> {
     let now = ctx.now();
+    let shrinking = if accept_shrink {
+        Shrinking::Accept
+    } else {
+        Shrinking::Refuse
+    };
     let Some(dir) = org else {
-        return sync_configured(ctx, only);
+        return sync_configured(ctx, only, shrinking);
     };
     // An org directory of one's own goes into one's own cache, never the demo's.
     let mut store = Store::open(&ctx.own_db_path())?;
-    sync_dir(ctx, &mut store, &dir, now)
+    sync_dir(ctx, &mut store, &dir, shrinking, now)
 }
 
 /// Reads the org directory `dir` into `store`, and says what it holds.
@@ -59,10 +70,11 @@ fn sync_dir(
     ctx: &mut Ctx,
     store: &mut Store,
     dir: &std::path::Path,
+    shrinking: Shrinking,
     now: Time,
 ) -> Result<ExitCode> {
     let started = std::time::Instant::now();
-    let synced = sync_org_dir(store, dir, now)?;
+    let synced = sync_org_dir_with(store, dir, shrinking, now)?;
     let org = &synced.org;
     writeln!(
         ctx.out,
@@ -80,6 +92,9 @@ fn sync_dir(
         org.delegations.len(),
         org.rules.len()
     )?;
+    for line in &synced.accepted_shrinks {
+        writeln!(ctx.out, "accepted shrink: {line}")?;
+    }
     write_problems(ctx, store.problems()?.as_ref())?;
     Ok(ExitCode::SUCCESS)
 }
@@ -110,11 +125,11 @@ fn write_problems(ctx: &mut Ctx, problems: Option<&SyncProblems>) -> Result<()> 
     Ok(())
 }
 
-fn sync_configured(ctx: &mut Ctx, only: &[String]) -> Result<ExitCode> {
+fn sync_configured(ctx: &mut Ctx, only: &[String], shrinking: Shrinking) -> Result<ExitCode> {
     let now = ctx.now();
     let sources = ctx.configured_sources()?;
     if sources.is_empty() {
-        return sync_cached_dir(ctx, only);
+        return sync_cached_dir(ctx, only, shrinking);
     }
     for name in only {
         if !sources.iter().any(|s| &s.name == name) {
@@ -131,12 +146,13 @@ fn sync_configured(ctx: &mut Ctx, only: &[String]) -> Result<ExitCode> {
     }
     let started = std::time::Instant::now();
     let (progress, mut lines) = unbounded_channel();
-    let sync = crate::sync::sync_sources(
+    let sync = crate::sync::sync_sources_with(
         &mut store,
         &sources,
         (!only.is_empty()).then_some(only),
         ctx.net.client(),
         Some(progress_lines(progress)),
+        shrinking,
         now,
     );
     // Progress is written here, on this thread, while the sources are pulled.
@@ -155,16 +171,21 @@ fn sync_configured(ctx: &mut Ctx, only: &[String]) -> Result<ExitCode> {
     }
     let mut failed = 0;
     for o in &outcomes {
-        match &o.result {
-            Ok(counts) => writeln!(
-                ctx.out,
-                "{}: synced {} ({} pages, {:.2}s)",
-                o.name,
-                counts.describe(),
-                o.progress.pages,
-                o.progress.elapsed.as_secs_f64()
-            )?,
-            Err(e) => {
+        match (&o.result, &o.shrink) {
+            (Ok(counts), shrink) => {
+                writeln!(
+                    ctx.out,
+                    "{}: synced {} ({} pages, {:.2}s)",
+                    o.name,
+                    counts.describe(),
+                    o.progress.pages,
+                    o.progress.elapsed.as_secs_f64()
+                )?;
+                for line in shrink.iter().flat_map(|h| h.lines()) {
+                    writeln!(ctx.out, "{}: accepted shrink: {line}", o.name)?;
+                }
+            }
+            (Err(e), _) => {
                 failed += 1;
                 writeln!(
                     ctx.out,
@@ -196,7 +217,7 @@ fn sync_configured(ctx: &mut Ctx, only: &[String]) -> Result<ExitCode> {
 /// No source configured: the org directory the cache was synced from (the
 /// demo's, or the last `sync --org`) is read again, as the console's `R`
 /// does.
-fn sync_cached_dir(ctx: &mut Ctx, only: &[String]) -> Result<ExitCode> {
+fn sync_cached_dir(ctx: &mut Ctx, only: &[String], shrinking: Shrinking) -> Result<ExitCode> {
     let now = ctx.now();
     let config = match ctx.config {
         Some(_) => format!("{} configures no [[source]]", ctx.config_path().display()),
@@ -224,7 +245,7 @@ fn sync_cached_dir(ctx: &mut Ctx, only: &[String]) -> Result<ExitCode> {
         "{config}: reading again the org directory the cache was synced from, {}",
         dir.display()
     )?;
-    sync_dir(ctx, &mut store, &dir, now)
+    sync_dir(ctx, &mut store, &dir, shrinking, now)
 }
 
 pub fn config_check(ctx: &mut Ctx) -> Result<ExitCode> {
@@ -302,10 +323,21 @@ pub fn status(ctx: &mut Ctx, person: Option<&str>) -> Result<ExitCode> {
         store.schema_version()?
     )?;
     writeln!(ctx.out, "now:   {}", now.to_rfc3339())?;
+    let standings: HashMap<String, Standing> = store.standings()?.into_iter().collect();
     let rows: Vec<Vec<String>> = store
         .sources()?
         .into_iter()
         .map(|s| {
+            let state = match standings.get(&s.name) {
+                Some(Standing::HeldBack { shrinks, .. }) => format!(
+                    "HELD BACK, keeping the previous data (sync --accept-shrink if the drop is real): {}",
+                    shrinks.join("; ")
+                ),
+                _ => s
+                    .error
+                    .map(|e| format!("LAST SYNC FAILED: {e}"))
+                    .unwrap_or_else(|| "ok".into()),
+            };
             vec![
                 s.name,
                 s.kind,
@@ -313,9 +345,7 @@ pub fn status(ctx: &mut Ctx, person: Option<&str>) -> Result<ExitCode> {
                 s.synced_at
                     .map(|t| format!("{} ({})", t.to_rfc3339(), age(now, t)))
                     .unwrap_or_else(|| "never".into()),
-                s.error
-                    .map(|e| format!("LAST SYNC FAILED: {e}"))
-                    .unwrap_or_else(|| "ok".into()),
+                state,
             ]
         })
         .collect();

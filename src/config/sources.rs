@@ -253,6 +253,8 @@ pub struct SourceConfig {
     /// Its place in the top-level `precedence` list (0 first), when listed:
     /// the same id from two listed sources is taken from the earlier one.
     pub precedence: Option<usize>,
+    /// When a sync of it is held back (`max_shrink_percent`, default 50).
+    pub shrink: crate::guard::Threshold,
 }
 
 impl SourceConfig {
@@ -304,6 +306,7 @@ const COMMON_KEYS: &[&str] = &[
     "page_size",
     "max_pages",
     "every",
+    "max_shrink_percent",
 ];
 
 fn kind_keys(kind: SourceKind) -> &'static [&'static str] {
@@ -399,6 +402,7 @@ impl Config {
         let name = read_name(&mut r, kind);
         let credential = read_credential(&mut r);
         let http = read_http(&mut r);
+        let shrink = read_shrink(&mut r);
         let url = r.url("url");
         let provides_list = r.strings("provides");
         let Some(kind) = kind else {
@@ -420,6 +424,7 @@ impl Config {
             http,
             spec,
             precedence: None,
+            shrink,
         })
     }
 
@@ -560,6 +565,22 @@ fn read_http(r: &mut Reader) -> HttpSettings {
         http.max_pages = (v as usize).max(1);
     }
     http
+}
+
+/// The shrink guard's threshold: a sync may drop at most
+/// `max_shrink_percent` of any kind the source provided (100: never held back).
+fn read_shrink(r: &mut Reader) -> crate::guard::Threshold {
+    let mut t = crate::guard::Threshold::default();
+    if let Some(v) = r.uint("max_shrink_percent") {
+        if v > 100 {
+            r.err_key(
+                "max_shrink_percent",
+                format!("{v} is not a percentage (0 to 100)"),
+            );
+        }
+        t.max_drop_percent = v.min(100) as u8;
+    }
+    t
 }
 
 fn read_provides(r: &mut Reader, kind: SourceKind, list: Option<Vec<String>>) -> Vec<Provides> {

@@ -96,6 +96,30 @@ fn escalation_line(f: Format, snap: &Snapshot, e: &Escalation, to_you: bool) -> 
 }
 
 /// The digest's body. Calm and short: what is new, what is coming, what waits.
+/// What a digest adds when a source's last sync was held back by the shrink
+/// guard (`shrinks`: `people from files: 88 -> 0 (-100%)`, each): what it
+/// says rests on that source's data from before.
+pub fn held_back(shrinks: &[String], f: Format) -> String {
+    if shrinks.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n");
+    heading(f, &mut out, "Sync held back");
+    out.push_str(
+        "A sync would have dropped more than the shrink guard allows; the data from before it is kept until someone runs `steward sync --accept-shrink` (or fixes the source):\n",
+    );
+    let bullet = match f {
+        Format::Text => "  - ",
+        Format::Markdown => "- ",
+    };
+    for s in shrinks {
+        out.push_str(bullet);
+        out.push_str(s);
+        out.push('\n');
+    }
+    out
+}
+
 pub fn render(d: &Digest, snap: &Snapshot, f: Format) -> String {
     let mut out = String::new();
     let bullet = match f {

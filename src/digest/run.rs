@@ -4,7 +4,7 @@
 //! sent again by the next run.
 
 use super::compose::{self, Digest, History, Inputs};
-use super::render::{Format, render};
+use super::render::{Format, held_back, render};
 use super::{smtp, webhook};
 use crate::config::{DigestConfig, DigestRoute};
 use crate::model::Time;
@@ -184,6 +184,14 @@ pub fn run(
         since: opts.since,
     };
     let digests = compose::compose(&inputs, &recipients);
+    let held: Vec<String> = store
+        .standings()?
+        .into_iter()
+        .flat_map(|(_, s)| match s {
+            crate::store::Standing::HeldBack { shrinks, .. } => shrinks,
+            _ => Vec::new(),
+        })
+        .collect();
     for p in &recipients {
         if !digests.iter().any(|d| &d.recipient == p) {
             report.nothing_for.push((p.clone(), None));
@@ -194,7 +202,7 @@ pub fn run(
         }
     }
     for digest in digests {
-        let body = render(&digest, &snap, opts.format);
+        let body = render(&digest, &snap, opts.format) + &held_back(&held, opts.format);
         let subject = digest.subject();
         let composed = Composed {
             digest,

@@ -55,6 +55,9 @@ pub enum Error {
     /// A stream of rows being synced failed.
     #[error("{0}")]
     Stream(Cause),
+    /// The shrink guard held a sync back: nothing of it was kept.
+    #[error("{0}")]
+    HeldBack(crate::guard::HeldBack),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

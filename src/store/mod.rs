@@ -26,7 +26,7 @@ pub use delegations::{LOCAL_SOURCE, LocalDelegation};
 pub use error::{Cause, Error, Result};
 pub use org::{Replaced, SourceInfo, Streamed};
 pub use retire::Retired;
-pub use source_guard::SyncProblems;
+pub use source_guard::{Standing, SyncProblems};
 
 use error::Doing;
 use rusqlite::Connection;

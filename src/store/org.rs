@@ -3,7 +3,9 @@
 use super::Store;
 use super::error::Doing;
 use super::rows::{Cell, TableWriter};
+use super::source_guard;
 use super::{Error, Result};
+use crate::guard::{Counts, HeldBack, ShrinkKind};
 use crate::model::*;
 use chrono::TimeZone;
 use rusqlite::{OptionalExtension, Row, params};
@@ -345,6 +347,11 @@ fn write_rules(
     Ok(())
 }
 
+/// Decides, inside the transaction that replaces a source's rows and
+/// before it commits, whether they are kept: given what the source provided
+/// at its last kept sync and what it provides now. A hold rolls it all back.
+pub type Admit<'a> = &'a mut dyn FnMut(&Counts, &Counts) -> std::result::Result<(), HeldBack>;
+
 /// Why a streamed replace failed: the stream's own error, or the cache's.
 #[derive(Debug)]
 pub enum Streamed<E> {
@@ -355,11 +362,24 @@ pub enum Streamed<E> {
 impl Store {
     /// Replaces everything `source` contributed with `org`, in one transaction.
     pub fn replace_source(&mut self, source: &SourceInfo, org: &Org, now: Time) -> Result<()> {
-        self.replace_with(source, now, |tx, name, written| {
+        self.replace_source_admitted(source, org, &mut |_, _| Ok(()), now)
+    }
+
+    /// [`Store::replace_source`], kept only if `admit` agrees
+    /// ([`Error::HeldBack`] when it does not).
+    pub fn replace_source_admitted(
+        &mut self,
+        source: &SourceInfo,
+        org: &Org,
+        admit: Admit,
+        now: Time,
+    ) -> Result<()> {
+        self.replace_with(source, now, admit, |tx, name, written| {
             let mut w = GrantRows::new(tx, name)?;
             w.insert(&org.grants)?;
             written.add(w.table)?;
-            write_rest(tx, name, org, written)
+            write_rest(tx, name, org, written)?;
+            Ok(((), Counts::of(org)))
         })
         .map(|_| ())
     }
@@ -371,20 +391,21 @@ impl Store {
     /// `parts(true)` waits; `None` then means there are no more). Each part is
     /// written between two batches of grants as soon as it is there, so
     /// parsing and writing overlap. An error from either rolls everything
-    /// back. Only rows that changed are written (see `rows`). Returns the org
-    /// (without its grants) and what was written.
+    /// back, as does `admit`'s hold. Only rows that changed are written (see
+    /// `rows`). Returns the org (without its grants) and what was written.
     pub fn replace_source_streaming<E>(
         &mut self,
         source: &SourceInfo,
         grants: impl IntoIterator<Item = std::result::Result<Vec<Grant>, E>>,
         mut parts: impl FnMut(bool) -> Option<std::result::Result<OrgPart, E>>,
+        admit: Admit,
         now: Time,
     ) -> std::result::Result<(Org, Replaced), Streamed<E>>
     where
         E: std::error::Error + Send + Sync + 'static,
     {
         let stream = |e: E| Error::Stream(Box::new(e));
-        self.replace_with(source, now, |tx, name, written| {
+        self.replace_with(source, now, admit, |tx, name, written| {
             let mut org = Org::default();
             let mut take = |part: OrgPart, written: &mut Replaced| -> Result<()> {
                 write_part(tx, name, &part, written)?;
@@ -402,7 +423,9 @@ impl Store {
             while let Some(part) = parts(true) {
                 take(part.map_err(stream)?, written)?;
             }
-            Ok(org)
+            let mut counts = Counts::of(&org);
+            counts.set(ShrinkKind::Grants, written.grants as u64);
+            Ok((org, counts))
         })
         .map_err(|e| match e {
             Error::Stream(cause) => match cause.downcast::<E>() {
@@ -413,13 +436,15 @@ impl Store {
         })
     }
 
-    /// One write transaction replacing `source`'s rows by what `write` writes,
-    /// with the source's status row.
+    /// One write transaction replacing `source`'s rows by what `write` writes
+    /// (which also counts them), with the source's status row, if `admit`
+    /// agrees.
     fn replace_with<T>(
         &mut self,
         source: &SourceInfo,
         now: Time,
-        write: impl FnOnce(&rusqlite::Transaction, &str, &mut Replaced) -> Result<T>,
+        admit: Admit,
+        write: impl FnOnce(&rusqlite::Transaction, &str, &mut Replaced) -> Result<(T, Counts)>,
     ) -> Result<(T, Replaced)> {
         // Immediate: the rows are read before they are written, and a read
         // transaction cannot be upgraded once another writer has committed.
@@ -428,7 +453,8 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let name = source.name.as_str();
         let mut written = Replaced::default();
-        let out = write(&tx, name, &mut written)?;
+        let (out, counts) = write(&tx, name, &mut written)?;
+        admit(&source_guard::provided_in(&tx, name)?, &counts).map_err(Error::HeldBack)?;
         tracing::debug!(
             source = name,
             items = written.items,
@@ -444,6 +470,7 @@ impl Store {
                 attempted_at = ?4, error = NULL, items = ?5",
             params![name, source.kind, source.location, secs(now), items],
         )?;
+        source_guard::keep_provided(&tx, name, &counts)?;
         tx.commit().doing("cannot commit the sync")?;
         Ok((out, written))
     }
@@ -461,6 +488,7 @@ impl Store {
              ON CONFLICT(name) DO UPDATE SET attempted_at = ?4, error = ?5",
             params![source.name, source.kind, source.location, secs(now), error],
         )?;
+        source_guard::clear_hold(&self.conn, &source.name)?;
         Ok(())
     }
 
@@ -887,6 +915,7 @@ mod tests {
                 &info("files"),
                 std::iter::once(Ok::<_, std::convert::Infallible>(org.grants.clone())),
                 parts_of(org),
+                &mut |_, _| Ok(()),
                 now,
             )
             .unwrap()

@@ -166,6 +166,16 @@ const MIGRATIONS: &[&str] = &[
         first TEXT NOT NULL
     );
     ",
+    // 8: the shrink guard's records (store/source_guard.rs): what each
+    // source provided at its last kept sync (a source synced before has its
+    // rows counted instead), and a sync held back by the shrink guard.
+    "
+    CREATE TABLE source_guard (
+        name TEXT PRIMARY KEY,
+        provided TEXT,
+        held_back TEXT
+    );
+    ",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -85,6 +85,8 @@ pub enum Effect {
     Load,
     /// Pull the sources again, then reload.
     Sync,
+    /// Pull them again keeping a shrink the guard held back (asked first).
+    SyncAcceptingShrink,
     /// Evaluate again, or reload (see [`Refresh`]).
     Refresh(Refresh),
     /// Keep what is shown for the next start to draw at once.
@@ -135,6 +137,9 @@ pub enum SyncOutcome {
     Done(String),
     /// Why it failed (its previous data is kept).
     Failed(String),
+    /// The shrink guard held it back (its previous data is kept): what
+    /// shrank, `people from files: 88 -> 0 (-100%)`.
+    HeldBack(Vec<String>),
 }
 
 /// One source synced (or dropped, when no longer configured).

@@ -45,6 +45,9 @@ pub struct Status {
     pub refreshing: bool,
     pub refresh_again: Option<super::msg::Refresh>,
     pub quit: bool,
+    /// A sync the shrink guard held back, what shrank: the next key answers
+    /// whether to keep it anyway (`y`) or the previous data (any other).
+    pub held_back: Option<Vec<String>>,
 }
 
 /// A job the person asked for, under way.

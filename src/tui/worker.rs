@@ -13,6 +13,7 @@ use crate::model::{Actor, Delegation, Time};
 use crate::policy::Snapshot;
 use crate::sources::http::ProgressEvent;
 use crate::store::Store;
+use crate::sync::Shrinking;
 use crate::time::Clock;
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
@@ -110,11 +111,15 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
             );
             reloaded(store, &ctx, now, note)
         })(),
-        Effect::Sync => (|| {
+        Effect::Sync | Effect::SyncAcceptingShrink => (|| {
             if let Some(why) = &env.sync_refused {
                 bail!("{why}");
             }
-            let results = sync(store, env, now, progress)?;
+            let shrinking = match effect {
+                Effect::SyncAcceptingShrink => Shrinking::Accept,
+                _ => Shrinking::Refuse,
+            };
+            let results = sync(store, env, now, shrinking, progress)?;
             say(progress, "synced; reloading…".into());
             let data = Data::load(store, &ctx.actor.person, now, None)?;
             Ok(Msg::Synced { results, data })
@@ -292,7 +297,13 @@ fn result_line(o: &Outcome) -> String {
 /// configured, re-reads the org directory the cache was synced from. As
 /// `steward sync` does, first drops the cached rows of sources no longer
 /// configured (each listed in the results).
-fn sync(store: &mut Store, env: &Env, now: Time, progress: &Progress) -> Result<SyncResults> {
+fn sync(
+    store: &mut Store,
+    env: &Env,
+    now: Time,
+    shrinking: Shrinking,
+    progress: &Progress,
+) -> Result<SyncResults> {
     if env.sources.is_empty() {
         let Some(src) = store.source(crate::sync::FILES_SOURCE)? else {
             bail!(
@@ -304,14 +315,17 @@ fn sync(store: &mut Store, env: &Env, now: Time, progress: &Progress) -> Result<
             progress,
             format!("syncing {}: reading {}…", src.name, dir.display()),
         );
-        let outcome = match crate::sync::sync_org_dir(store, &dir, now) {
+        let outcome = match crate::sync::sync_org_dir_with(store, &dir, shrinking, now) {
             Ok(done) => SyncOutcome::Done(format!(
                 "{} people, {} areas, {} grants",
                 done.org.people.len(),
                 done.org.areas.len(),
                 done.grants
             )),
-            Err(e) => SyncOutcome::Failed(format!("{e:#}")),
+            Err(e) => match e.downcast_ref::<crate::guard::HeldBack>() {
+                Some(h) => SyncOutcome::HeldBack(h.lines()),
+                None => SyncOutcome::Failed(format!("{e:#}")),
+            },
         };
         return Ok(vec![SourceSynced {
             name: src.name,
@@ -354,21 +368,23 @@ fn sync(store: &mut Store, env: &Env, now: Time, progress: &Progress) -> Result<
             outcome: SyncOutcome::Done(crate::sync::retired_message(r)),
         })
         .collect();
-    let outcomes = env.net.block_on(crate::sync::sync_sources(
+    let outcomes = env.net.block_on(crate::sync::sync_sources_with(
         store,
         &env.sources,
         None,
         env.net.client(),
         Some(sink),
+        shrinking,
         now,
     ))??;
     Ok(retired
         .into_iter()
         .chain(outcomes.into_iter().map(|o| SourceSynced {
             name: o.name,
-            outcome: match o.result {
-                Ok(c) => SyncOutcome::Done(c.describe()),
-                Err(e) => SyncOutcome::Failed(e),
+            outcome: match (o.result, o.shrink) {
+                (Ok(c), _) => SyncOutcome::Done(c.describe()),
+                (Err(_), Some(h)) => SyncOutcome::HeldBack(h.lines()),
+                (Err(e), None) => SyncOutcome::Failed(e),
             },
         }))
         .collect())

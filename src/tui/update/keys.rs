@@ -10,6 +10,16 @@ use super::{decisions, delegation, dialogs, navigate, rules};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 pub fn on_key(s: &mut State, k: KeyEvent) -> Vec<Effect> {
+    // A sync held back by the shrink guard asked: this key answers.
+    if let Some(shrinks) = s.status.held_back.take() {
+        if matches!(k.code, KeyCode::Char('y' | 'Y')) {
+            let text = format!("syncing, keeping the drop: {}…", shrinks.join("; "));
+            s.status.busy = Some(Busy::new(Job::Sync, text));
+            return vec![Effect::SyncAcceptingShrink];
+        }
+        s.say("kept the previous data (the sync stays held back)", false);
+        return Vec::new();
+    }
     let mode = keymap::mode(&s.ui);
     let action = keymap::resolve(mode, &k);
     // Text entry takes every key that is not bound in it.

@@ -171,13 +171,32 @@ fn opened(s: &mut State, data: Data) -> Vec<Effect> {
 fn synced(s: &mut State, results: SyncResults, data: Data) -> Vec<Effect> {
     s.status.busy = None;
     reload_in_place(s, data);
+    let held: Vec<String> = results
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            SyncOutcome::HeldBack(lines) => Some(lines.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    if !held.is_empty() {
+        s.say(
+            format!(
+                "sync held back, the previous data kept: {}. Keep the drop anyway (it is real)? y / any other key: no",
+                held.join("; ")
+            ),
+            true,
+        );
+        s.status.held_back = Some(held);
+        return keep_preview(s);
+    }
     let failed: Vec<String> = results
         .iter()
         .filter_map(|r| match &r.outcome {
             SyncOutcome::Failed(e) => {
                 Some(format!("{} FAILED (its previous data kept): {e}", r.name))
             }
-            SyncOutcome::Done(_) => None,
+            _ => None,
         })
         .collect();
     let text = if failed.is_empty() {
@@ -185,7 +204,7 @@ fn synced(s: &mut State, results: SyncResults, data: Data) -> Vec<Effect> {
             .iter()
             .map(|r| match &r.outcome {
                 SyncOutcome::Done(what) => format!("{}: {what}", r.name),
-                SyncOutcome::Failed(_) => format!("{}: ", r.name),
+                _ => format!("{}: ", r.name),
             })
             .collect();
         format!("synced {}", ok.join("; "))
