@@ -51,11 +51,11 @@ pub fn main() -> ExitCode {
 fn run_local(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let settings = match ctx::local_settings(&cli.global) {
         Ok(s) => s,
-        Err(e) => return failed(&e, err),
+        Err(e) => return ExitCode::from(failed(&e, err)),
     };
     let mut ctx = Ctx::local(cli.global, cli.who, settings, out, err);
     let result = dispatch::run(&mut ctx, cli.command);
-    finish(result, ctx.err)
+    ExitCode::from(finish(result, ctx.err))
 }
 
 /// Runs one command for a session of `steward serve`.
@@ -75,12 +75,7 @@ fn run_local(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
 /// process's stdio and never exits the process. It blocks: call it from a
 /// blocking thread (`tokio::task::spawn_blocking`), never from an async
 /// task, since its async work runs on `edge.runtime`.
-pub fn run_served(
-    argv: &[String],
-    edge: Served,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> ExitCode {
+pub fn run_served(argv: &[String], edge: Served, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let mut command = served::command();
     let words = std::iter::once("steward").chain(argv.iter().map(String::as_str));
     let parsed = command
@@ -93,7 +88,7 @@ pub fn run_served(
             let to: &mut dyn Write = if e.use_stderr() { err } else { out };
             let _ = write!(to, "{}", e.render());
             let _ = to.flush();
-            return ExitCode::from(e.exit_code() as u8);
+            return u8::try_from(e.exit_code()).unwrap_or(FAILED);
         }
     };
     let refusal = served::refused_option(&matches, &edge)
@@ -101,7 +96,7 @@ pub fn run_served(
     if let Some(refusal) = refusal {
         let _ = writeln!(err, "error: {refusal}");
         let _ = err.flush();
-        return ExitCode::from(2);
+        return REFUSED;
     }
     let mut ctx = Ctx::served(edge, out, err);
     let result = dispatch::run(&mut ctx, cli.command);
@@ -109,20 +104,30 @@ pub fn run_served(
     finish(result, ctx.err)
 }
 
-/// The exit code of a command's result, its error said on `err`.
-fn finish(result: anyhow::Result<ExitCode>, err: &mut dyn Write) -> ExitCode {
-    let code = match result {
-        Ok(code) => code,
+/// The exit status of a command that failed.
+const FAILED: u8 = 1;
+/// The exit status of a command refused over SSH (as clap's usage errors).
+const REFUSED: u8 = 2;
+/// The exit status when the reader went away: the shell's for SIGPIPE.
+const BROKEN_PIPE: u8 = 128 + 13;
+
+/// The exit status of a command's result, its error said on `err`. A
+/// command itself says only whether it succeeded (`ExitCode::SUCCESS` or
+/// `ExitCode::FAILURE`).
+fn finish(result: anyhow::Result<ExitCode>, err: &mut dyn Write) -> u8 {
+    let status = match result {
+        Ok(code) if code == ExitCode::SUCCESS => 0,
+        Ok(_) => FAILED,
         // `steward suggest | head`: the reader went away; end quietly with
         // the shell's SIGPIPE status, as other command-line tools do.
-        Err(e) if broken_pipe(&e) => ExitCode::from(141),
+        Err(e) if broken_pipe(&e) => BROKEN_PIPE,
         Err(e) => failed(&e, err),
     };
     let _ = err.flush();
-    code
+    status
 }
 
-fn failed(e: &anyhow::Error, err: &mut dyn Write) -> ExitCode {
+fn failed(e: &anyhow::Error, err: &mut dyn Write) -> u8 {
     tracing::error!("{e:#}");
     // The gate's refusal is said as it is: it names who, where and why.
     match e
@@ -133,7 +138,7 @@ fn failed(e: &anyhow::Error, err: &mut dyn Write) -> ExitCode {
         None => writeln!(err, "error: {e:#}"),
     }
     .ok();
-    ExitCode::FAILURE
+    FAILED
 }
 
 /// Whether the error is a write to a reader that went away.

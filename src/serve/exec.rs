@@ -11,7 +11,6 @@ use crate::model::Actor;
 use russh::server::Msg;
 use russh::{ChannelReadHalf, ChannelWriteHalf};
 use std::io::Write;
-use std::process::ExitCode;
 use std::sync::Arc;
 
 /// A longer command line is refused (no steward command needs it).
@@ -31,13 +30,6 @@ pub fn words(command: &[u8]) -> Result<Vec<String>, String> {
         "the command line has an unclosed quote (it is split as a POSIX shell would, and run by no shell)"
             .to_string()
     })
-}
-
-/// The number a process would exit with.
-pub fn status_of(code: ExitCode) -> u32 {
-    (0..=255u8)
-        .find(|n| ExitCode::from(*n) == code)
-        .map_or(1, u32::from)
 }
 
 pub async fn run(
@@ -64,12 +56,12 @@ pub async fn run(
     let ran = tokio::task::spawn_blocking(move || {
         let mut stdout = out.writer(Stream::Stdout).with_crlf(crlf);
         let mut stderr = out.writer(Stream::Stderr).with_crlf(crlf);
-        let code = crate::cli::run_served(&argv, served, &mut stdout, &mut stderr);
+        let status = crate::cli::run_served(&argv, served, &mut stdout, &mut stderr);
         let _ = stdout.flush();
         let _ = stderr.flush();
         drop((stdout, stderr));
         let _ = out.drain();
-        status_of(code)
+        u32::from(status)
     })
     .await;
     let status = ran.unwrap_or_else(|e| {
@@ -125,13 +117,5 @@ mod tests {
                 .unwrap_err()
                 .contains("at most")
         );
-    }
-
-    #[test]
-    fn exit_statuses_are_the_numbers_a_process_would_exit_with() {
-        assert_eq!(status_of(ExitCode::SUCCESS), 0);
-        assert_eq!(status_of(ExitCode::FAILURE), 1);
-        assert_eq!(status_of(ExitCode::from(2)), 2);
-        assert_eq!(status_of(ExitCode::from(141)), 141);
     }
 }
