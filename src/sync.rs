@@ -15,7 +15,7 @@ use crate::model::{Org, Person, Rotation, Time};
 use crate::policy::Snapshot;
 use crate::sources::files::ics::{PersonMatcher, parse_feed};
 use crate::sources::files::located::{self, Problems};
-use crate::sources::http::{ProgressEvent, ProgressSink};
+use crate::sources::http::{ProgressEvent, ProgressSink, SourceFailed};
 use crate::sources::{AnySource, Pulled, files, ics_feed, scim};
 use crate::store::{LOCAL_SOURCE, Retired, SourceInfo, Store, Streamed};
 use anyhow::Result;
@@ -248,7 +248,7 @@ pub struct SourceOutcome {
     pub name: String,
     pub kind: SourceKind,
     /// What was written, or why nothing was.
-    pub result: Result<Counts, String>,
+    pub result: Result<Counts, SourceFailed>,
     pub warnings: Vec<String>,
     pub progress: ProgressEvent,
     /// Set when the shrink guard held this source's sync back (`result`
@@ -490,6 +490,7 @@ fn not_kept(
             (h.to_string(), Some(h))
         }
     };
+    let error = SourceFailed::new(error);
     let progress = progress
         .map(|p| p.finish(Err(error.clone())))
         .unwrap_or_else(|| empty_event(&cfg.name));
@@ -533,7 +534,7 @@ fn write_resolved(
         org.grants = store.observe_grants(&cfg.name, &pairs, now).map_err(fail)?;
         tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: observe grants");
     }
-    admissible(&org).map_err(NotKept::Failed)?;
+    admissible(&org).map_err(|e| NotKept::Failed(e.to_string()))?;
     let counts = Counts::of(&org);
     let phase = std::time::Instant::now();
     let mut held = None;
@@ -566,14 +567,24 @@ fn write_resolved(
 
 /// What a source read must be before it is kept: every id it defines in
 /// the grammar, and no cycle in its areas, teams or managers.
-fn admissible(org: &Org) -> Result<(), String> {
+fn admissible(org: &Org) -> Result<(), Inadmissible> {
     if let Some(bad) = crate::ids::first_bad(org) {
-        return Err(format!("refused: {bad}"));
+        return Err(Inadmissible::BadId(bad));
     }
     if let Some(cycle) = crate::guard::cycles::find(org) {
-        return Err(format!("refused: {cycle}"));
+        return Err(Inadmissible::Cycle(cycle));
     }
     Ok(())
+}
+
+/// Why a source read is not kept, whatever the shrink guard says.
+#[derive(Debug, thiserror::Error)]
+enum Inadmissible {
+    /// An id outside the grammar: where, and why.
+    #[error("refused: {0}")]
+    BadId(String),
+    #[error("refused: {0}")]
+    Cycle(crate::guard::Cycle),
 }
 
 /// Checks the whole cache for references to unknown ids (as `steward check`

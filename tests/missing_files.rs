@@ -1,6 +1,6 @@
 //! An org directory that lies by omission or holds what is no data, through
-//! the real binary: a missing file, an id that is a formula, a cycle. Each
-//! stops the sync with
+//! the real binary: a missing file, a device behind a symlink, a FIFO, an
+//! endless line, an id that is a formula, a cycle. Each stops the sync with
 //! an error naming the file (and line), exits non-zero, and the cache keeps
 //! what it had. References to unknown ids are counted and shown.
 
@@ -164,6 +164,42 @@ fn a_configured_files_source_needs_the_files_of_what_it_provides() {
         code, 0,
         "people.csv and the rest are not its business: {out}"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn devices_fifos_and_endless_lines_are_refused() {
+    let env = synced();
+    let people = env.org.join("people.csv");
+    let kept = env.dir.path().join("people.csv");
+    std::fs::rename(&people, &kept).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &people).unwrap();
+    refused(&env, "people.csv: not a regular file (a device)");
+    std::fs::remove_file(&people).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&people).status();
+    if made.is_ok_and(|s| s.success()) {
+        refused(&env, "people.csv: not a regular file (a FIFO)");
+        std::fs::remove_file(&people).unwrap();
+    }
+    // A symlink to a regular file is followed.
+    std::os::unix::fs::symlink(&kept, &people).unwrap();
+    let (code, out, err) = sync(&env);
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::remove_file(&people).unwrap();
+    // A field of 2 MiB on line 3.
+    let mut text = std::fs::read_to_string(&kept).unwrap();
+    let second = text.lines().nth(1).unwrap().len() + text.lines().next().unwrap().len() + 2;
+    text.insert_str(second, &format!("x{},", "y".repeat(2 << 20)));
+    std::fs::write(&people, text).unwrap();
+    refused(
+        &env,
+        "people.csv:3: a row (or a field in it) is longer than 1 MiB",
+    );
+    let mut toml = std::fs::read_to_string(env.org.join("teams.toml")).unwrap();
+    toml.push_str(&format!("\n# {}\n", "z".repeat(2 << 20)));
+    std::fs::copy(&kept, &people).unwrap();
+    std::fs::write(env.org.join("teams.toml"), toml).unwrap();
+    refused(&env, "teams.toml:");
 }
 
 #[test]

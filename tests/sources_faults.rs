@@ -112,7 +112,7 @@ fn seeded() -> (tempfile::TempDir, Store) {
 
 fn error_of(out: &[SourceOutcome]) -> String {
     match &out[0].result {
-        Err(e) => e.clone(),
+        Err(e) => e.to_string(),
         Ok(c) => panic!("expected a failure, got {c:?}"),
     }
 }
@@ -456,4 +456,57 @@ fn a_feed_url_from_the_environment_is_never_shown() {
     );
     assert!(!e.contains("SECRETFEEDKEY"), "{e}");
     assert_eq!(srcs[0].location(), "$FAULT_FEED_URL");
+}
+
+#[test]
+fn an_answer_that_never_ends_stops_at_max_response_mb_naming_url_and_limit() {
+    let (_d, mut s) = seeded();
+    let server = FaultServer::start(|r, _| {
+        if r.path.contains("/Users") {
+            Reply::Endless(
+                r#"{"totalResults": 1000000000, "Resources": ["#.into(),
+                r#"{"id": "x", "userName": "x"},"#.into(),
+            )
+        } else {
+            healthy(r)
+        }
+    });
+    let out = run(&mut s, &scim_config(&server.base, "max_response_mb = 1\n"));
+    let e = error_of(&out);
+    assert!(
+        e.contains("larger than max_response_mb (1 MiB)") && e.contains("/scim/v2/Users"),
+        "{e}"
+    );
+    assert!(e.contains("source idp"), "{e}");
+    assert_eq!(people(&s), ["a", "b", "c"], "the cache keeps its data");
+    // Not retried: the limit is no accident.
+    let users = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/Users"))
+        .count();
+    assert_eq!(users, 1);
+}
+
+#[test]
+fn a_declared_length_over_the_limit_is_refused_before_reading() {
+    let (_d, mut s) = seeded();
+    let server = FaultServer::start(|r, _| {
+        if r.path.contains("/Users") {
+            Reply::Truncated(2 << 20, "{".into())
+        } else {
+            healthy(r)
+        }
+    });
+    let e = error_of(&run(
+        &mut s,
+        &scim_config(&server.base, "max_response_mb = 1\n"),
+    ));
+    assert!(e.contains("larger than max_response_mb (1 MiB)"), "{e}");
+}
+
+#[test]
+fn the_response_limit_defaults_to_64_mib() {
+    let srcs = scim_config("http://127.0.0.1:9", "");
+    assert_eq!(srcs[0].http.max_response_mb, 64);
 }

@@ -61,7 +61,7 @@
 //!
 //! # Every HTTP source also takes: timeout_secs (30), retries (4),
 //! # backoff_ms (500), max_retry_after_secs (120), concurrency (4),
-//! # page_size, max_pages (10000). Every source takes
+//! # page_size, max_pages (10000), max_response_mb (64). Every source takes
 //! # max_shrink_percent (50): a sync dropping more of a kind it provided
 //! # (when it had at least 10) is held back.
 //! ```

@@ -153,6 +153,9 @@ pub struct HttpSettings {
     pub concurrency: usize,
     /// Items per page (default 100 for SCIM, 100 for PagerDuty).
     pub page_size: Option<usize>,
+    /// The largest response body read, in MiB (default 64): checked while
+    /// it streams in, so an answer that never ends stops there.
+    pub max_response_mb: u64,
     /// Stop after this many pages of one listing: a server that keeps saying
     /// "more" is broken (default 10000).
     pub max_pages: usize,
@@ -167,6 +170,7 @@ impl Default for HttpSettings {
             max_retry_after_secs: 120,
             concurrency: 4,
             page_size: None,
+            max_response_mb: 64,
             max_pages: 10_000,
         }
     }
@@ -306,6 +310,7 @@ const COMMON_KEYS: &[&str] = &[
     "page_size",
     "max_pages",
     "every",
+    "max_response_mb",
     "max_shrink_percent",
 ];
 
@@ -563,6 +568,9 @@ fn read_http(r: &mut Reader) -> HttpSettings {
     }
     if let Some(v) = r.uint("max_pages") {
         http.max_pages = (v as usize).max(1);
+    }
+    if let Some(v) = r.uint("max_response_mb") {
+        http.max_response_mb = v.clamp(1, 1 << 20);
     }
     http
 }

@@ -58,7 +58,16 @@ pub async fn post(
     if status.is_success() {
         return Ok(());
     }
-    let body = response.text().await.unwrap_or_default();
+    // Only the start of an error body is read (a server may send no end).
+    let mut response = response;
+    let mut bytes = Vec::new();
+    while bytes.len() < 4096 {
+        match response.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    let body = String::from_utf8_lossy(&bytes);
     let body: String = body.trim().chars().take(200).collect();
     Err(WebhookError::Status {
         name: cfg.name.clone(),

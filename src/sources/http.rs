@@ -2,6 +2,9 @@
 //! retries with exponential backoff and jitter on connection errors, timeouts
 //! and 5xx, `429` honoured with `Retry-After`, and errors that name the
 //! source, method, URL, status and a body excerpt — never a credential.
+//!
+//! A body is read at most `max_response_mb` (checked while it streams in),
+//! so an answer that never ends stops there.
 
 use crate::config::HttpSettings;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
@@ -84,7 +87,7 @@ pub struct ProgressEvent {
     pub bytes: u64,
     pub elapsed: Duration,
     /// Set when the source has finished (`Some(Ok)`), or failed.
-    pub done: Option<Result<(), String>>,
+    pub done: Option<Result<(), SourceFailed>>,
     /// A retry or a wait, said in words.
     pub note: Option<String>,
 }
@@ -92,6 +95,22 @@ pub struct ProgressEvent {
 impl ProgressEvent {
     pub fn rate(&self) -> f64 {
         self.items as f64 / self.elapsed.as_secs_f64().max(0.001)
+    }
+}
+
+/// Why a source's sync ended without its data kept, as it is said to the
+/// person (the connector's error, or the guard's refusal).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct SourceFailed {
+    pub reason: String,
+}
+
+impl SourceFailed {
+    pub fn new(reason: impl Into<String>) -> SourceFailed {
+        SourceFailed {
+            reason: reason.into(),
+        }
     }
 }
 
@@ -119,7 +138,7 @@ impl Progress {
         }
     }
 
-    fn event(&self, done: Option<Result<(), String>>, note: Option<String>) -> ProgressEvent {
+    fn event(&self, done: Option<Result<(), SourceFailed>>, note: Option<String>) -> ProgressEvent {
         ProgressEvent {
             source: self.source.clone(),
             pages: self.pages.load(Ordering::Relaxed),
@@ -150,7 +169,7 @@ impl Progress {
         }
     }
 
-    pub fn finish(&self, result: Result<(), String>) -> ProgressEvent {
+    pub fn finish(&self, result: Result<(), SourceFailed>) -> ProgressEvent {
         let e = self.event(Some(result), None);
         if let Some(s) = &self.sink {
             s(&e);
@@ -161,6 +180,14 @@ impl Progress {
     pub fn snapshot(&self) -> ProgressEvent {
         self.event(None, None)
     }
+}
+
+/// How reading a response's body ended short.
+enum BodyFailed {
+    /// Larger than `max_response_mb`: refused, not retried.
+    TooLarge(FetchError),
+    /// The transfer broke off: retried.
+    Broken(reqwest::Error),
 }
 
 /// A source's view of HTTP: its headers (credentials marked sensitive), its
@@ -286,9 +313,57 @@ impl Fetcher {
         text
     }
 
-    /// [`excerpt`] of a body, its credentials cut out before it is shortened.
+    /// [`excerpt`] of a body, its credentials cut out before it is
+    /// shortened (only its start is looked at: a body may be large).
     pub fn excerpt(&self, body: &[u8]) -> String {
-        excerpt(self.redact(&String::from_utf8_lossy(body)).as_bytes())
+        let start = &body[..body.len().min(8 << 10)];
+        let text = String::from_utf8_lossy(start);
+        let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let head: String = one.chars().take(400).collect();
+        let cut = excerpt(self.redact(&head).as_bytes());
+        if head.len() < one.len() || start.len() < body.len() {
+            format!("{}…", cut.trim_end_matches('…'))
+        } else {
+            cut
+        }
+    }
+
+    /// A response's body, read whole but at most `max_response_mb`,
+    /// checked while it streams in.
+    async fn body(
+        &self,
+        mut resp: reqwest::Response,
+        method: &Method,
+        url: &Url,
+    ) -> Result<Vec<u8>, BodyFailed> {
+        let mb = self.settings.max_response_mb;
+        let limit = mb.saturating_mul(1 << 20);
+        let status = resp.status().as_u16();
+        let too_big = || {
+            BodyFailed::TooLarge(self.error(
+                method,
+                url,
+                Some(status),
+                format!("the response is larger than max_response_mb ({mb} MiB): refused"),
+            ))
+        };
+        if resp.content_length().is_some_and(|n| n > limit) {
+            return Err(too_big());
+        }
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if (body.len() + chunk.len()) as u64 > limit {
+                        return Err(too_big());
+                    }
+                    self.progress.bytes(chunk.len());
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(body),
+                Err(e) => return Err(BodyFailed::Broken(e)),
+            }
+        }
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
@@ -344,19 +419,19 @@ impl Fetcher {
                 Ok(resp) => {
                     let status = resp.status();
                     let headers = resp.headers().clone();
-                    match resp.bytes().await {
-                        Err(e) => (
+                    match self.body(resp, &method, url).await {
+                        Err(BodyFailed::TooLarge(e)) => return Err(e),
+                        Err(BodyFailed::Broken(e)) => (
                             Some(status.as_u16()),
                             format!("reading the body failed: {}", describe(&e, timeout)),
                             None,
                         ),
                         Ok(bytes) => {
-                            self.progress.bytes(bytes.len());
                             if status.is_success() || accept.contains(&status) {
                                 return Ok(Reply {
                                     status,
                                     headers,
-                                    body: bytes.to_vec(),
+                                    body: bytes,
                                 });
                             }
                             if status == StatusCode::TOO_MANY_REQUESTS {

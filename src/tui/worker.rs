@@ -384,7 +384,7 @@ fn sync(
             outcome: match (o.result, o.shrink) {
                 (Ok(c), _) => SyncOutcome::Done(c.describe()),
                 (Err(_), Some(h)) => SyncOutcome::HeldBack(h.lines()),
-                (Err(e), None) => SyncOutcome::Failed(e),
+                (Err(e), None) => SyncOutcome::Failed(e.to_string()),
             },
         }))
         .collect())

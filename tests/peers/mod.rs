@@ -459,6 +459,9 @@ pub enum Reply {
     Truncated(usize, String),
     /// Waits this long, then answers.
     Slow(Duration, Box<Reply>),
+    /// A chunked 200 answer that starts with the first string and then
+    /// repeats the second until the client hangs up.
+    Endless(String, String),
 }
 
 impl Reply {
@@ -610,6 +613,18 @@ fn serve(conn: TcpStream, seen: &Mutex<Vec<Seen>>, handler: &Handler, count: &At
                 let _ = conn.write_all(head.as_bytes());
                 let _ = conn.write_all(body.as_bytes());
                 let _ = conn.flush();
+                return;
+            }
+            Reply::Endless(start, again) => {
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+                let chunk = |t: &str| format!("{:x}\r\n{t}\r\n", t.len());
+                let again = chunk(&again.repeat(64));
+                if conn.write_all(head.as_bytes()).is_err()
+                    || conn.write_all(chunk(&start).as_bytes()).is_err()
+                {
+                    return;
+                }
+                while conn.write_all(again.as_bytes()).is_ok() {}
                 return;
             }
             Reply::Slow(..) => unreachable!(),

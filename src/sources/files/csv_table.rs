@@ -1,6 +1,7 @@
 //! Reading a CSV file by column name, with errors that name file, line and column.
 
 use super::ParseError;
+use super::bounded::TooLong;
 use super::time_field::parse_time;
 use crate::ids::{self, IdKind};
 use crate::model::Time;
@@ -93,6 +94,11 @@ impl CsvTable {
 /// `reached`: the line the reader got to; past the record's own line, a
 /// quoted field ran on over the lines after it.
 fn csv_error(file: &Path, e: csv::Error, reached: u64) -> ParseError {
+    if let csv::ErrorKind::Io(io) = e.kind()
+        && let Some(long) = io.get_ref().and_then(|i| i.downcast_ref::<TooLong>())
+    {
+        return long.to_parse_error();
+    }
     let line = e.position().map(|p| p.line());
     let reason = match e.kind() {
         csv::ErrorKind::UnequalLengths {

@@ -78,8 +78,9 @@ pub fn add_feeds(dir: &Path, org: &mut Org) -> Result<(), ParseError> {
     files.sort();
     let people = PersonMatcher::new(&org.people);
     for path in files {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| ParseError::file(&path, format!("cannot read: {e}")))?;
+        let Some(text) = super::bounded::read_text(&path)? else {
+            continue;
+        };
         let feed = parse_feed(&text, &path, &people, &FeedOptions::default())?;
         for w in &feed.warnings {
             tracing::warn!("{w}");

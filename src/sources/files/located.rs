@@ -207,10 +207,10 @@ fn cells(path: &Path, wanted: &[FirstSeen]) -> HashMap<(u64, RefKind), String> {
     let Some(last) = wanted.iter().map(|s| s.line).max() else {
         return out;
     };
-    let Ok(file) = std::fs::File::open(path) else {
+    let Ok(Some(file)) = super::bounded::open(path) else {
         return out;
     };
-    let input = std::io::BufReader::new(file);
+    let input = super::bounded::Limited::csv(path, std::io::BufReader::new(file));
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)

@@ -1,9 +1,11 @@
 //! The `files` source: an org directory as DESIGN.md specifies it.
 //!
-//! `read` parses the CSV and TOML files, `ics` the `rotations/*.ics` feeds,
-//! `write` writes an org directory back (for `gen` and for `apply`);
-//! `located` says where a record is, for problems found at sync.
+//! `read` parses the CSV and TOML files (opened through `bounded`: regular
+//! files only, no endless line), `ics` the `rotations/*.ics` feeds, `write`
+//! writes an org directory back (for `gen` and for `apply`); `located`
+//! says where a record is, for problems found at sync.
 
+pub mod bounded;
 mod csv_table;
 mod feed;
 pub mod ics;

@@ -2,8 +2,10 @@
 //!
 //! Every id (person, team, rotation, area, entitlement, course, rule) is
 //! checked against the grammar of [`crate::ids`] where it is read, so a bad
-//! one is an error naming its file and line.
+//! one is an error naming its file and line. The files are opened through
+//! [`super::bounded`]: regular files only, no line or CSV row over 1 MiB.
 
+use super::bounded::{self, Limited};
 use super::csv_table::CsvTable;
 use super::feed::{Feed, spawn_feed};
 use super::located::{GrantRefs, OrgLines};
@@ -347,11 +349,8 @@ impl<'a> Files<'a> {
     fn open(&self, name: &str) -> Result<Option<Box<dyn std::io::Read + Send>>, ParseError> {
         let path = self.path(name);
         let opened: Option<Box<dyn std::io::Read + Send>> = match self.place {
-            Place::Dir(_) => match std::fs::File::open(&path) {
-                Ok(f) => Some(Box::new(std::io::BufReader::with_capacity(1 << 16, f)) as _),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(ParseError::file(&path, format!("cannot read: {e}"))),
-            },
+            Place::Dir(_) => bounded::open(&path)?
+                .map(|f| Box::new(std::io::BufReader::with_capacity(1 << 16, f)) as _),
             Place::Memory(m) => m
                 .get(name)
                 .map(|b| Box::new(std::io::Cursor::new(b.clone())) as _),
@@ -363,21 +362,25 @@ impl<'a> Files<'a> {
     }
 
     /// A streaming CSV reader of the file, so large CSVs are never held
-    /// whole.
+    /// whole, and no row is longer than 1 MiB.
     fn reader(&self, name: &str) -> Result<Option<Box<dyn std::io::Read + Send>>, ParseError> {
-        self.open(name)
+        let path = self.path(name);
+        Ok(self
+            .open(name)?
+            .map(|r| Box::new(Limited::csv(&path, r)) as Box<dyn std::io::Read + Send>))
     }
 
-    /// The whole text of the file.
+    /// The whole text of the file, no line longer than 1 MiB.
     fn text(&self, name: &str) -> Result<Option<String>, ParseError> {
         use std::io::Read;
         let path = self.path(name);
-        let Some(mut r) = self.open(name)? else {
+        let Some(r) = self.open(name)? else {
             return Ok(None);
         };
         let mut bytes = Vec::new();
-        r.read_to_end(&mut bytes)
-            .map_err(|e| ParseError::file(&path, format!("cannot read: {e}")))?;
+        Limited::lines(&path, r)
+            .read_to_end(&mut bytes)
+            .map_err(|e| bounded::read_error(&path, e))?;
         String::from_utf8(bytes)
             .map(Some)
             .map_err(|e| ParseError::file(&path, format!("not valid UTF-8: {e}")))
@@ -1240,6 +1243,29 @@ mod tests {
         let e = read_org(d.path()).unwrap_err().to_string();
         assert!(
             e.ends_with("people.csv:2: managers form a cycle: ana -> bo -> ana"),
+            "{e}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_to_a_device_and_an_endless_line_are_refused() {
+        let d = dir_with(&[]);
+        let people = d.path().join("people.csv");
+        std::fs::remove_file(&people).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &people).unwrap();
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("people.csv: not a regular file (a device)"),
+            "{e}"
+        );
+        std::fs::remove_file(&people).unwrap();
+        let mut big = b"id,name,email,manager,status\nana,".to_vec();
+        big.extend(std::iter::repeat_n(b'x', super::bounded::MAX_LINE + 10));
+        std::fs::write(&people, big).unwrap();
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("people.csv:2: a row (or a field in it) is longer than 1 MiB"),
             "{e}"
         );
     }
