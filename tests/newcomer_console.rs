@@ -209,3 +209,84 @@ fn help_scrolling_stops_at_its_last_line() {
     assert!(text.contains("Ctrl-C always quits"), "{text}");
     snap_all("help_legend_end_priya", "priya", "?G");
 }
+
+// Item 8: Space marks without moving, and works in the readiness list.
+
+fn flash(d: &Demo) -> String {
+    d.app
+        .state
+        .status
+        .flash
+        .as_ref()
+        .map(|f| f.text.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn space_marks_the_row_it_is_on_and_says_so() {
+    let mut d = sized("priya", 120, 40);
+    let first = d.app.state.derived.queue[0];
+    keys(&mut d.app, "<Space>");
+    assert_eq!(d.app.state.ui.queue_sel, 0, "the selection stays");
+    assert!(d.app.state.ui.marked.contains(&first));
+    let text = flash(&d);
+    assert!(
+        text.starts_with("marked revoke greg payments-db:read; 1 marked:"),
+        "{text}"
+    );
+    // Space j Space marks two rows; nothing is skipped.
+    keys(&mut d.app, "j<Space>");
+    assert_eq!(d.app.state.ui.marked.len(), 2);
+    let screen_text = screen(&mut d.app, 120, 40);
+    assert!(screen_text.contains("2 marked"), "{screen_text}");
+    // Space again unmarks.
+    keys(&mut d.app, "<Space>");
+    assert_eq!(d.app.state.ui.marked.len(), 1);
+    assert!(flash(&d).starts_with("unmarked "), "{}", flash(&d));
+}
+
+#[test]
+fn space_in_the_readiness_list_marks_gaps_and_a_accepts_them_together() {
+    let mut d = sized("omar", 160, 48);
+    keys(&mut d.app, "O");
+    let pending: Vec<usize> = d
+        .app
+        .state
+        .derived
+        .ready
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r, steward::tui::derive::Ready::Pending(_)))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(pending.len() >= 2, "the demo has gaps to accept for omar");
+    let not_yet = d
+        .app
+        .state
+        .derived
+        .ready
+        .iter()
+        .position(|r| matches!(r, steward::tui::derive::Ready::NotYet))
+        .expect("a gap suggested only when its shift starts");
+    // A gap suggested only later cannot be marked, and says why.
+    d.app.state.ui.rot_sel = not_yet;
+    keys(&mut d.app, "<Space>");
+    assert!(d.app.state.ui.marked.is_empty());
+    assert!(
+        flash(&d).starts_with("nothing to mark yet"),
+        "{}",
+        flash(&d)
+    );
+    for &i in &pending[..2] {
+        d.app.state.ui.rot_sel = i;
+        keys(&mut d.app, "<Space>");
+    }
+    assert_eq!(d.app.state.ui.marked.len(), 2);
+    let text = screen(&mut d.app, 160, 48);
+    assert_eq!(text.matches("●+").count(), 2, "{text}");
+    keys(&mut d.app, "a");
+    let Some(steward::tui::ui::Modal::Confirm(c)) = &d.app.state.ui.modal else {
+        panic!("no confirmation: {}", flash(&d));
+    };
+    assert_eq!(c.title, "Accept 2 suggestions?");
+}

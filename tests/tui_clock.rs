@@ -68,7 +68,7 @@ fn a_tick_that_crosses_a_shift_start_changes_who_is_on_call() {
         "{before}"
     );
     // Two rows marked, the third selected.
-    keys(&mut d.app, "<Esc><Space><Space>");
+    keys(&mut d.app, "<Esc><Space>j<Space>j");
     let picked = selected(&d.app);
     let was_marked = marked(&d.app);
     assert_eq!(was_marked.len(), 2);
@@ -211,7 +211,7 @@ fn escalations_age_while_the_console_stays_open() {
 #[test]
 fn marks_and_the_walkthrough_survive_a_tick() {
     let mut d = demo("priya");
-    keys(&mut d.app, "<Space><Space>");
+    keys(&mut d.app, "<Space>j<Space>j");
     let before = marked(&d.app);
     assert_eq!(before.len(), 2);
     assert!(move_clock(&mut d.app, now() + Duration::minutes(5)));

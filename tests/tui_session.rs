@@ -137,7 +137,7 @@ fn a_wake_reloads_what_another_session_decided_keeping_the_place() {
     let mut d = demo("priya");
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
     // Priya's place: the third row selected, the first two marked.
-    keys(&mut d.app, "<Space><Space>");
+    keys(&mut d.app, "<Space>j<Space>j");
     let picked = selected(&d.app).unwrap();
     let marked: Vec<SuggestionKey> = d
         .app

@@ -221,7 +221,8 @@ fn walkthrough_goes_card_by_card_with_progress() {
 #[test]
 fn marked_suggestions_are_decided_together_with_one_confirmation() {
     let mut d = demo("priya");
-    keys(&mut d.app, "<Space><Space>");
+    // Space marks and stays: j moves on.
+    keys(&mut d.app, "<Space>j<Space>");
     assert_eq!(d.app.state.ui.marked.len(), 2);
     keys(&mut d.app, "a");
     let Some(Modal::Confirm(c)) = &d.app.state.ui.modal else {
@@ -1217,7 +1218,7 @@ fn undo_takes_back_a_whole_batch_and_names_what_it_undid() {
     let mut d = demo("priya");
     let before = d.app.state.derived.queue.len();
     let first = current(&d);
-    keys(&mut d.app, "<Space><Space>ay");
+    keys(&mut d.app, "<Space>j<Space>ay");
     assert_eq!(d.app.state.derived.queue.len(), before - 2);
     keys(&mut d.app, "u");
     assert_eq!(d.app.state.derived.queue.len(), before, "both come back");

@@ -78,7 +78,7 @@ fn help_overlay_scrolled() {
 
 #[test]
 fn plan_view() {
-    snap_all("plan_priya", "priya", "ay<Space><Space>ayP");
+    snap_all("plan_priya", "priya", "ay<Space>j<Space>ayP");
 }
 
 #[test]
@@ -206,7 +206,7 @@ fn plan_view_mid_apply() {
     use steward::tui::update::{Msg, update};
     for (w, h) in SIZES {
         let mut d = demo("priya");
-        keys(&mut d.app, "ay<Space><Space>ay");
+        keys(&mut d.app, "ay<Space>j<Space>ay");
         // Confirmed: the apply runs elsewhere; two of its three changes
         // have finished, the second refused.
         update(&mut d.app.state, key('A'));

@@ -283,7 +283,14 @@ pub static BINDINGS: &[Binding] = &[
         &[M::Queue],
         &[Key::Char(' ')],
         Action::Mark,
-        "mark for a bulk decision",
+        "mark or unmark for a bulk decision (stays on the row)",
+        true,
+    ),
+    b(
+        &[M::Rotations],
+        &[Key::Char(' ')],
+        Action::Mark,
+        "mark or unmark this gap's grant; a accepts all marked",
         true,
     ),
     b(
@@ -332,7 +339,7 @@ pub static BINDINGS: &[Binding] = &[
         &[M::Rotations],
         &[Key::Char('a')],
         Action::Accept,
-        "accept the grant for this shift",
+        "accept this gap's grant (all marked ones, when some are)",
         true,
     ),
     // Moving.

@@ -288,6 +288,11 @@ pub fn start_apply(s: &mut State) -> Busy {
 /// `a` in the rotations view: accepts the selected gap's grant, as from
 /// the queue; or says why it cannot be.
 pub fn accept_readiness(s: &mut State) {
+    // Marked gaps (Space) are accepted together, as marked rows of the queue.
+    if !s.ui.marked.is_empty() {
+        propose(s, Verdict::Accept);
+        return;
+    }
     let Some(r) = s.derived.readiness.get(s.ui.rot_sel).cloned() else {
         s.say("no readiness gap selected", true);
         return;

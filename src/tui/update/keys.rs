@@ -142,6 +142,7 @@ fn act(s: &mut State, mode: Mode, action: Action) -> Vec<Effect> {
             s.ui.kind_filter = k;
             s.ui.queue_sel = 0;
         }
+        Action::Mark if mode == Mode::Rotations => navigate::mark_readiness(s),
         Action::Mark => navigate::mark(s),
         Action::Walk => navigate::start_walk(s),
         Action::Next => navigate::step_walk(s, 1),

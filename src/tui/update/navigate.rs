@@ -1,7 +1,7 @@
 //! Moving around: the selection in each list, panes, the tree's rows and
 //! tabs, marks, walkthroughs, and the way back out (Esc).
 
-use super::super::derive::Standing;
+use super::super::derive::{Ready, Standing};
 use super::super::keymap::{Action, Mode};
 use super::super::layout;
 use super::super::state::{Flash, State};
@@ -143,15 +143,57 @@ pub fn switch_tab(s: &mut State) {
     s.ui.queue_sel = 0;
 }
 
-/// Space: marks (or unmarks) the selected row for a bulk decision, and
-/// moves down.
+/// Space: marks (or unmarks) the selected row for a bulk decision; the
+/// selection stays (j moves on), and the status bar says what is marked.
 pub fn mark(s: &mut State) {
     if let Some(i) = s.derived.queue.get(s.ui.queue_sel).copied() {
-        if !s.ui.marked.remove(&i) {
-            s.ui.marked.insert(i);
-        }
-        move_sel(s, Mode::Queue, 1);
+        toggle_mark(s, i, "a, x or s decides all marked together");
     }
+}
+
+/// Space in the rotations view: marks the selected readiness gap's grant
+/// (the same marks as the queue's), or says why it cannot be marked.
+pub fn mark_readiness(s: &mut State) {
+    let Some(r) = s.derived.readiness.get(s.ui.rot_sel) else {
+        s.say("no readiness gap selected", true);
+        return;
+    };
+    let text = match s.derived.ready.get(s.ui.rot_sel) {
+        Some(Ready::Pending(i)) => {
+            let i = *i;
+            toggle_mark(s, i, "a accepts all marked together");
+            return;
+        }
+        Some(Ready::Decided(v)) => format!(
+            "{} {} is decided already ({}): nothing to mark",
+            r.person,
+            r.entitlement,
+            v.as_str()
+        ),
+        Some(Ready::NotYet) | None => format!(
+            "nothing to mark yet: rule {} gives {} to {} only from the shift on; it is suggested then",
+            r.rule, r.entitlement, r.person
+        ),
+    };
+    s.say(text, true);
+}
+
+/// Marks suggestion `i`, or unmarks it if marked, and says so.
+fn toggle_mark(s: &mut State, i: usize, then: &str) {
+    let marked = !s.ui.marked.remove(&i);
+    if marked {
+        s.ui.marked.insert(i);
+    }
+    let x = &s.data.suggestions[i];
+    let text = format!(
+        "{} {} {} {}; {} marked: {then}, Esc clears the marks",
+        if marked { "marked" } else { "unmarked" },
+        x.kind.as_str(),
+        x.person,
+        x.entitlement,
+        s.ui.marked.len()
+    );
+    s.say(text, false);
 }
 
 /// Enter: a walkthrough of the queue (from its selected row), or of the

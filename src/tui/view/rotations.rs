@@ -178,8 +178,13 @@ fn readiness(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     let visible = inner.height as usize;
     let off = crate::tui::layout::offset(sel, gaps.len(), visible);
     for (i, g) in gaps.iter().enumerate().skip(off).take(visible) {
+        // ●: its grant is marked (Space), to be accepted with the others.
+        let mark = match s.derived.ready.get(i) {
+            Some(Ready::Pending(x)) if s.ui.marked.contains(x) => "●",
+            _ => " ",
+        };
         let mut line = Line::from(clip(
-            &format!("{} {}", standing(s, i).0, row(g)),
+            &format!("{mark}{} {}", standing(s, i).0, row(g)),
             inner.width as usize,
         ));
         if i == sel {
