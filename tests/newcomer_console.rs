@@ -290,3 +290,85 @@ fn space_in_the_readiness_list_marks_gaps_and_a_accepts_them_together() {
     };
     assert_eq!(c.title, "Accept 2 suggestions?");
 }
+
+// Item 8: text fields edit as a shell's line editor, with a visible cursor.
+
+/// The column of the cursor cell (drawn reversed) on the row holding `text`.
+fn cursor_column(d: &mut Demo, w: u16, h: u16, row_text: &str) -> Option<u16> {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::style::Modifier;
+    d.app.feed(Msg::Resize(w, h));
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| steward::tui::view::render(&d.app.state, &d.app.theme, f))
+        .unwrap();
+    let buf = term.backend().buffer().clone();
+    let y = (0..h).find(|&y| {
+        let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+        line.contains(row_text)
+    })?;
+    (0..w).find(|&x| buf[(x, y)].modifier.contains(Modifier::REVERSED))
+}
+
+fn prompt_input(d: &Demo) -> String {
+    match &d.app.state.ui.modal {
+        Some(steward::tui::ui::Modal::Prompt(p)) => p.input.value().to_string(),
+        _ => panic!("no prompt open"),
+    }
+}
+
+#[test]
+fn a_text_field_edits_like_a_shell_line() {
+    let mut d = sized("priya", 80, 24);
+    keys(&mut d.app, "xno longer needed");
+    assert_eq!(prompt_input(&d), "no longer needed");
+    let end = cursor_column(&mut d, 80, 24, "> no longer needed").expect("a cursor");
+    ctrl(&mut d.app, 'w');
+    assert_eq!(prompt_input(&d), "no longer ");
+    ctrl(&mut d.app, 'u');
+    assert_eq!(prompt_input(&d), "", "Ctrl-U clears");
+    keys(&mut d.app, "pairing");
+    ctrl(&mut d.app, 'a');
+    keys(&mut d.app, "Q3 ");
+    assert_eq!(prompt_input(&d), "Q3 pairing");
+    ctrl(&mut d.app, 'e');
+    d.app
+        .feed(Msg::Key(KeyEvent::new(KeyCode::Left, KeyModifiers::NONE)));
+    d.app
+        .feed(Msg::Key(KeyEvent::new(KeyCode::Left, KeyModifiers::NONE)));
+    keys(&mut d.app, "X");
+    assert_eq!(prompt_input(&d), "Q3 pairiXng");
+    // The cursor is drawn where it is: on the `n`, after the X.
+    let col = cursor_column(&mut d, 80, 24, "> Q3 pairiXng").expect("a cursor");
+    let start = end - "no longer needed".len() as u16;
+    assert_eq!(col, start + "Q3 pairiX".len() as u16);
+    keys(&mut d.app, "<Enter>");
+    assert_eq!(
+        d.app.state.data.decisions[0].note.as_deref(),
+        Some("Q3 pairiXng")
+    );
+}
+
+#[test]
+fn the_filter_and_the_picker_edit_the_same_way() {
+    let mut d = sized("priya", 120, 40);
+    keys(&mut d.app, "/greg");
+    assert_eq!(d.app.state.derived.queue.len(), 2);
+    assert!(
+        cursor_column(&mut d, 120, 40, "/greg").is_some(),
+        "a cursor in the filter"
+    );
+    ctrl(&mut d.app, 'u');
+    assert_eq!(d.app.state.ui.filter, "");
+    assert_eq!(d.app.state.derived.queue.len(), 10);
+    keys(&mut d.app, "<Esc>");
+
+    let mut d = sized("marcus", 120, 40);
+    keys(&mut d.app, "<Tab><Tab>jDhana lee");
+    ctrl(&mut d.app, 'w');
+    let Some(steward::tui::ui::Modal::Picker(p)) = &d.app.state.ui.modal else {
+        panic!("no picker");
+    };
+    assert_eq!(p.query, "hana ");
+    snap_all("dismiss_editing_priya", "priya", "xno longer needed");
+}

@@ -36,6 +36,7 @@ pub mod counts;
 pub mod data;
 pub mod derive;
 pub mod events;
+pub mod field;
 pub mod keep;
 pub mod keymap;
 pub mod layout;

@@ -3,6 +3,7 @@
 //! Only `update` changes it; everything shown is derived from it and the
 //! data.
 
+use super::field::Field;
 use super::msg::Effect;
 use crate::model::{Kind, Suggestion};
 use std::collections::BTreeSet;
@@ -67,7 +68,7 @@ pub enum PromptFor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Picker {
     pub area: usize,
-    pub query: String,
+    pub query: Field,
     /// The selected match.
     pub sel: usize,
 }
@@ -75,7 +76,7 @@ pub struct Picker {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prompt {
     pub label: String,
-    pub input: String,
+    pub input: Field,
     pub purpose: PromptFor,
     pub error: Option<String>,
 }
@@ -116,7 +117,7 @@ pub struct Ui {
     pub tree_sel: usize,
     pub queue_sel: usize,
     pub kind_filter: Option<Kind>,
-    pub filter: String,
+    pub filter: Field,
     /// Suggestions marked for a bulk decision (indices into the suggestions).
     pub marked: BTreeSet<usize>,
     pub card_scroll: u16,
@@ -149,7 +150,7 @@ impl Default for Ui {
             tree_sel: 0,
             queue_sel: 0,
             kind_filter: None,
-            filter: String::new(),
+            filter: Field::default(),
             marked: BTreeSet::new(),
             card_scroll: 0,
             help_scroll: 0,

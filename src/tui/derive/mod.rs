@@ -157,7 +157,7 @@ impl Derived {
             ui.tab,
             node,
             ui.kind_filter,
-            ui.filter.clone(),
+            ui.filter.value().to_string(),
             self.generation,
         );
         if self.seen.queue.as_ref() == Some(&key) {
@@ -174,7 +174,12 @@ impl Derived {
             urgency: &self.urgency,
             generation: self.generation,
         };
-        self.queue = q.rows(node, ui.kind_filter, &ui.filter, &mut self.filter_cache);
+        self.queue = q.rows(
+            node,
+            ui.kind_filter,
+            ui.filter.value(),
+            &mut self.filter_cache,
+        );
         self.seen.queue = Some(key);
         ui.queue_sel = ui.queue_sel.min(self.queue.len().saturating_sub(1));
         ui.card_scroll = 0;
@@ -184,9 +189,9 @@ impl Derived {
     fn refresh_dialogs(&mut self, data: &Data, now: Time, ui: &mut Ui) {
         match &mut ui.modal {
             Some(Modal::Picker(p)) => {
-                let key = (data.revision.base, p.query.clone());
+                let key = (data.revision.base, p.query.value().to_string());
                 if self.seen.picks.as_ref() != Some(&key) {
-                    self.picks = queries::pick(&data.snap, &data.me, &p.query);
+                    self.picks = queries::pick(&data.snap, &data.me, p.query.value());
                     self.seen.picks = Some(key);
                 }
                 p.sel = p.sel.min(self.picks.len().saturating_sub(1));

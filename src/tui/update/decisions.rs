@@ -156,7 +156,7 @@ pub fn ask_dismiss(s: &mut State) {
                 "Why dismiss {}? (kept in the audit log)",
                 count_label(&t, s)
             ),
-            input: String::new(),
+            input: Default::default(),
             purpose: PromptFor::Dismiss(t),
             error: None,
         }));
@@ -186,7 +186,7 @@ pub fn preset(s: &mut State, n: u8) -> Vec<Effect> {
                     "Snooze until ({}, 3d, 2w):",
                     (s.now + Duration::days(30)).format("%Y-%m-%d")
                 ),
-                input: String::new(),
+                input: Default::default(),
                 purpose: PromptFor::SnoozeUntil(t),
                 error: None,
             }));

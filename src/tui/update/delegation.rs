@@ -30,7 +30,7 @@ pub fn open_picker(s: &mut State) {
     }
     s.ui.modal = Some(Modal::Picker(Picker {
         area: a,
-        query: String::new(),
+        query: Default::default(),
         sel: 0,
     }));
 }
@@ -57,7 +57,7 @@ pub fn picked(s: &mut State, p: Picker) {
     let example = (s.now + Duration::days(90)).format("%Y-%m-%d");
     s.ui.modal = Some(Modal::Prompt(Prompt {
         label: format!("Delegate {area} to {to} until (empty: no end; {example}, 2w):"),
-        input: String::new(),
+        input: Default::default(),
         purpose: PromptFor::DelegateUntil { area: p.area, to },
         error: None,
     }));

@@ -50,7 +50,7 @@ pub fn submit(s: &mut State) -> Vec<Effect> {
 }
 
 fn submit_prompt(s: &mut State, mut p: Prompt) -> Vec<Effect> {
-    let input = p.input.trim().to_string();
+    let input = p.input.value().trim().to_string();
     match p.purpose.clone() {
         PromptFor::Dismiss(t) => {
             if input.is_empty() {

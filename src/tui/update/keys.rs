@@ -2,12 +2,13 @@
 //! held back while the console cannot take it (loading, a preview shown, a
 //! job running), or typed into the open text field.
 
+use super::super::field::{Edit, Field};
 use super::super::keymap::{self, Action, Mode};
 use super::super::msg::Effect;
 use super::super::state::{Busy, Job, State};
 use super::super::ui::{Modal, Pane, View};
 use super::{decisions, delegation, dialogs, navigate, rules};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 pub fn on_key(s: &mut State, k: KeyEvent) -> Vec<Effect> {
     // A sync held back by the shrink guard asked: this key answers.
@@ -22,13 +23,10 @@ pub fn on_key(s: &mut State, k: KeyEvent) -> Vec<Effect> {
     }
     let mode = keymap::mode(&s.ui);
     let action = keymap::resolve(mode, &k);
-    // Text entry takes every key that is not bound in it.
+    // Text entry takes every key that is not bound in it, as a shell's
+    // line editor does.
     if action.is_none() && is_text(mode) {
-        match k.code {
-            KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => type_char(s, c),
-            KeyCode::Backspace => backspace(s),
-            _ => {}
-        }
+        edit(s, |f| f.key(&k));
         return Vec::new();
     }
     let Some(action) = action else {
@@ -198,43 +196,27 @@ fn switch_persona(s: &mut State) -> Vec<Effect> {
     vec![Effect::SwitchPersona(next)]
 }
 
-/// Pasted text, typed into the open text field (control characters dropped).
+/// Pasted text, typed into the open text field at its cursor (control
+/// characters dropped).
 pub fn paste(s: &mut State, text: &str) {
-    for c in text.chars().filter(|c| !c.is_control()) {
-        type_char(s, c);
-    }
+    edit(s, |f| f.insert(text));
 }
 
-fn type_char(s: &mut State, c: char) {
-    match &mut s.ui.modal {
-        Some(Modal::Prompt(p)) => {
-            p.input.push(c);
-            p.error = None;
-        }
-        Some(Modal::Filter) => {
-            s.ui.filter.push(c);
-            s.ui.queue_sel = 0;
-        }
-        Some(Modal::Picker(p)) => {
-            p.query.push(c);
-            p.sel = 0;
-        }
-        _ => {}
+/// Edits the open text field with `how`; a changed text starts its list
+/// (the queue, the picker) from the top again, and clears a prompt's error.
+fn edit(s: &mut State, how: impl FnOnce(&mut Field) -> Edit) {
+    let field = match &mut s.ui.modal {
+        Some(Modal::Prompt(p)) => &mut p.input,
+        Some(Modal::Filter) => &mut s.ui.filter,
+        Some(Modal::Picker(p)) => &mut p.query,
+        _ => return,
+    };
+    if how(field) != Edit::Changed {
+        return;
     }
-}
-
-fn backspace(s: &mut State) {
     match &mut s.ui.modal {
-        Some(Modal::Prompt(p)) => {
-            p.input.pop();
-        }
-        Some(Modal::Filter) => {
-            s.ui.filter.pop();
-        }
-        Some(Modal::Picker(p)) => {
-            p.query.pop();
-            p.sel = 0;
-        }
-        _ => {}
+        Some(Modal::Prompt(p)) => p.error = None,
+        Some(Modal::Picker(p)) => p.sel = 0,
+        _ => s.ui.queue_sel = 0,
     }
 }

@@ -35,7 +35,7 @@ pub fn ask_remove(s: &mut State) {
             "Why remove rule {}? (optional; kept in the audit log)",
             row.status.id
         ),
-        input: String::new(),
+        input: Default::default(),
         purpose: PromptFor::RemoveRule(row.status.id),
         error: None,
     }));

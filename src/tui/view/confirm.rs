@@ -1,5 +1,6 @@
 //! Confirmations, prompts, snooze presets: what will happen, before it does.
 
+use super::widgets::field_line;
 use crate::tui::layout::popup;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -18,15 +19,18 @@ fn boxed<'a>(title: String, t: &Theme) -> Block<'a> {
 }
 
 pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
-    let (title, lines): (String, Vec<Line>) = match &s.ui.modal {
-        Some(Modal::Confirm(c)) => (format!(" {} ", c.title), confirm(c, t)),
-        Some(Modal::Prompt(p)) => prompt(p, t),
-        Some(Modal::Snooze(targets)) => (" Snooze ".to_string(), snooze(targets.len(), t)),
-        Some(Modal::Picker(p)) => (" Delegate: pick a person ".to_string(), picker(s, p, t)),
-        _ => return,
-    };
     let width = 96.min(r.width.saturating_sub(2)).max(20);
     let text_w = width.saturating_sub(2).max(1) as usize;
+    let (title, lines): (String, Vec<Line>) = match &s.ui.modal {
+        Some(Modal::Confirm(c)) => (format!(" {} ", c.title), confirm(c, t)),
+        Some(Modal::Prompt(p)) => prompt(p, text_w, t),
+        Some(Modal::Snooze(targets)) => (" Snooze ".to_string(), snooze(targets.len(), t)),
+        Some(Modal::Picker(p)) => (
+            " Delegate: pick a person ".to_string(),
+            picker(s, p, text_w, t),
+        ),
+        _ => return,
+    };
     let height: usize = lines
         .iter()
         .map(|l| l.width().max(1).div_ceil(text_w))
@@ -66,14 +70,10 @@ fn confirm<'a>(c: &'a Confirm, t: &Theme) -> Vec<Line<'a>> {
 }
 
 /// The question, the input so far, and why it was refused, if it was.
-fn prompt<'a>(p: &'a Prompt, t: &Theme) -> (String, Vec<Line<'a>>) {
+fn prompt<'a>(p: &'a Prompt, w: usize, t: &Theme) -> (String, Vec<Line<'a>>) {
     let mut lines = vec![
         Line::from(p.label.as_str()),
-        Line::from(vec![
-            Span::styled("> ", t.key),
-            Span::raw(p.input.as_str()),
-            Span::styled("█", t.key),
-        ]),
+        field_line("> ", &p.input, w, t),
     ];
     if let Some(e) = &p.error {
         lines.push(Line::from(Span::styled(e.as_str(), t.error)));
@@ -82,7 +82,13 @@ fn prompt<'a>(p: &'a Prompt, t: &Theme) -> (String, Vec<Line<'a>>) {
         Span::styled("Enter", t.key),
         Span::raw(" done   "),
         Span::styled("Esc", t.key),
-        Span::raw(" cancel"),
+        Span::raw(" cancel   "),
+        Span::styled("Ctrl-U", t.key),
+        Span::raw(" clear   "),
+        Span::styled("Ctrl-W", t.key),
+        Span::raw(" word   "),
+        Span::styled("←/→ Ctrl-A/E", t.key),
+        Span::raw(" move"),
     ]));
     let title = match &p.purpose {
         PromptFor::Dismiss(_) => " Dismiss ",
@@ -115,7 +121,7 @@ fn snooze<'a>(targets: usize, t: &Theme) -> Vec<Line<'a>> {
 }
 
 /// The query and the people matching it, ten at a time.
-fn picker<'a>(s: &'a State, p: &'a Picker, t: &Theme) -> Vec<Line<'a>> {
+fn picker<'a>(s: &'a State, p: &'a Picker, w: usize, t: &Theme) -> Vec<Line<'a>> {
     let snap = &s.data.snap;
     let matches = &s.derived.picks;
     let mut lines = vec![
@@ -123,11 +129,7 @@ fn picker<'a>(s: &'a State, p: &'a Picker, t: &Theme) -> Vec<Line<'a>> {
             "Delegate {} (and everything below it) to whom?",
             snap.org.areas[p.area].id
         )),
-        Line::from(vec![
-            Span::styled("> ", t.key),
-            Span::raw(p.query.as_str()),
-            Span::styled("█", t.key),
-        ]),
+        field_line("> ", &p.query, w, t),
     ];
     let shown = 10;
     let off = crate::tui::layout::offset(p.sel, matches.len(), shown);

@@ -1,7 +1,7 @@
 //! The queue: pending suggestions for the selection, most urgent first.
 
 use super::text::{age, clip, clip_middle, pad, width, wrap};
-use super::widgets::{block, focused};
+use super::widgets::{block, field_line, focused};
 use crate::model::{Kind, Reason};
 use crate::tui::layout;
 use crate::tui::state::State;
@@ -48,8 +48,30 @@ pub fn age_of(s: &State, i: usize) -> String {
     }
 }
 
-/// The title: how many, the filters, marks, and escalations.
-fn title(s: &State, r: Rect) -> String {
+/// The title: how many, the filters, marks, and escalations; while the
+/// filter is typed, its text with the cursor.
+fn title<'a>(s: &State, r: Rect, t: &Theme) -> Line<'a> {
+    let text = title_text(s, r);
+    if !matches!(s.ui.modal, Some(Modal::Filter)) {
+        return Line::from(text);
+    }
+    // The typed filter is drawn as a field: the text around its cursor.
+    let typed = format!("/{} ", s.ui.filter);
+    let (head, tail) = text.split_once(&typed).unwrap_or((&text, ""));
+    let room = (r.width as usize).saturating_sub(2 + width(head) + 1 + width(tail));
+    let mut spans = vec![Span::raw(head.to_string())];
+    spans.extend(field_line("/", &s.ui.filter, room.max(2), t).spans);
+    // At the end, the cursor's cell is the space before what follows.
+    let at_end = s.ui.filter.cursor() == s.ui.filter.value().chars().count();
+    spans.push(Span::raw(if at_end {
+        tail.to_string()
+    } else {
+        format!(" {tail}")
+    }));
+    Line::from(spans)
+}
+
+fn title_text(s: &State, r: Rect) -> String {
     let queue = &s.derived.queue;
     let mut title = format!(" Queue {} ", queue.len());
     if let Some(shown) = &s.status.preview {
@@ -105,7 +127,7 @@ fn title(s: &State, r: Rect) -> String {
 }
 
 pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
-    let b = block(title(s, r), focused(s, Pane::Queue), t);
+    let b = block(title(s, r, t), focused(s, Pane::Queue), t);
     let inner = b.inner(r);
     f.render_widget(b, r);
     if inner.height == 0 {

@@ -2,12 +2,13 @@
 //! pane that shows a cut row in full.
 
 use super::text::wrap;
+use crate::tui::field::Field;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 use crate::tui::ui::Pane;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
 
@@ -68,6 +69,18 @@ pub fn detail_pane(f: &mut Frame, t: &Theme, r: Rect, text: &[String]) -> Rect {
         height: r.height - h,
         ..r
     }
+}
+
+/// A text field on one line of `w` cells after `lead`: the cursor drawn
+/// as a reversed cell where it is, the text scrolled to keep it in view.
+pub fn field_line<'a>(lead: &'a str, f: &Field, w: usize, t: &Theme) -> Line<'a> {
+    let (before, at, after) = f.shown(w.saturating_sub(super::text::width(lead)));
+    Line::from(vec![
+        Span::styled(lead, t.key),
+        Span::raw(before),
+        Span::styled(at, Style::default().add_modifier(Modifier::REVERSED)),
+        Span::raw(after),
+    ])
 }
 
 /// A rect shrunk by one cell on every side (inside a border).
