@@ -7,6 +7,7 @@
 mod support;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use steward::store::Store;
 use steward::tui::app::App;
 use steward::tui::update::Msg;
 use support::*;
@@ -371,4 +372,102 @@ fn the_filter_and_the_picker_edit_the_same_way() {
     };
     assert_eq!(p.query, "hana ");
     snap_all("dismiss_editing_priya", "priya", "xno longer needed");
+}
+
+// Item 3: a delegation ended elsewhere while the delegate's console is open.
+
+/// omar's console, opened while marcus's delegation of billing to omar
+/// stood, with a grant in billing accepted by marcus in omar's plan; then
+/// marcus ends the delegation from elsewhere. The store marcus used, and
+/// the delegation's id.
+fn ex_delegate() -> (Demo, Store, i64) {
+    use steward::model::Actor;
+    let mut d = sized("marcus", 120, 40);
+    let db = d.dir.path().join("demo").join("steward.db");
+    let mut elsewhere = Store::open_existing(&db).unwrap();
+    let marcus = Actor::local("marcus");
+    let made = elsewhere
+        .add_delegation(
+            &marcus,
+            "billing",
+            "omar",
+            None,
+            now() - chrono::Duration::hours(1),
+        )
+        .unwrap();
+    keys(&mut d.app, "/billing-admin<Enter>ay");
+    assert_eq!(d.app.state.data.plan.len(), 1, "{}", flash(&d));
+    let mut omar = demo_on(d, "omar");
+    omar.app.feed(Msg::Resize(120, 40));
+    assert!(
+        omar.app
+            .state
+            .data
+            .plan
+            .iter()
+            .any(|c| c.area == "billing-admin"),
+        "{:?}",
+        omar.app.state.data.plan
+    );
+    assert!(screen(&mut omar.app, 120, 40).contains("billing"));
+    elsewhere.end_delegation(&marcus, made.id, now()).unwrap();
+    (omar, elsewhere, made.id)
+}
+
+#[test]
+fn an_ex_delegates_apply_says_why_nothing_was_applied_and_audits_it() {
+    let (mut d, elsewhere, _) = ex_delegate();
+    let audit_before = elsewhere.audit_len().unwrap();
+    let decision = d.app.state.data.plan[0].decision;
+    keys(&mut d.app, "Ay");
+    let text = flash(&d);
+    assert_eq!(text, "applied: 0 ok, 1 not applied", "{text}");
+    let results = &d.app.state.status.applied;
+    assert_eq!(results.len(), 1);
+    let line = &results[0].line;
+    assert!(
+        line.starts_with(&format!("#{decision} not applied: refused: "))
+            && line.contains("omar")
+            && line.contains("billing"),
+        "{line}"
+    );
+    let shown = screen(&mut d.app, 120, 40);
+    assert!(shown.contains("not applied: refused"), "{shown}");
+    // Audited, as a refused apply; the decision stays for marcus to apply.
+    assert_eq!(elsewhere.audit_len().unwrap(), audit_before + 1);
+    let last = elsewhere.audit_entries(Some(1)).unwrap().remove(0);
+    assert_eq!(
+        (last.actor.as_str(), last.action.as_str()),
+        ("omar", "apply")
+    );
+    assert!(
+        last.detail.contains("not applied: refused"),
+        "{}",
+        last.detail
+    );
+    assert!(
+        elsewhere
+            .planned()
+            .unwrap()
+            .iter()
+            .any(|p| p.id == decision)
+    );
+    // And the console's scope is the fresh one now.
+    assert!(d.app.state.data.plan.is_empty());
+}
+
+#[test]
+fn a_delegation_ended_elsewhere_leaves_the_scope_at_the_next_minute() {
+    let (mut d, _, _) = ex_delegate();
+    let header = |d: &mut Demo| {
+        screen(&mut d.app, 120, 40)
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert!(header(&mut d).contains("billing"), "{}", header(&mut d));
+    d.app.feed(Msg::Tick(now() + chrono::Duration::minutes(1)));
+    assert!(!header(&mut d).contains("billing"), "{}", header(&mut d));
+    assert!(d.app.state.data.plan.is_empty());
 }

@@ -39,6 +39,19 @@ pub fn demo_with(who: &str, theme: Theme) -> Demo {
     Demo { dir, app }
 }
 
+/// A second console on `d`'s demo, as `who`, at the same instant (what
+/// `d`'s console recorded is there).
+pub fn demo_on(d: Demo, who: &str) -> Demo {
+    let db = d.dir.path().join("demo").join("steward.db");
+    let store = Store::open_existing(&db).unwrap();
+    let personas = steward::demo::PERSONAS
+        .iter()
+        .map(|(id, _)| id.to_string())
+        .collect();
+    let app = App::new(store, who, d.app.state.now, personas, Theme::color()).unwrap();
+    Demo { dir: d.dir, app }
+}
+
 pub fn key(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
 }

@@ -381,7 +381,10 @@ fn start_apply(d: &mut Demo) -> usize {
     use steward::tui::update::update;
     update(&mut d.app.state, key('A'));
     let effects = update(&mut d.app.state, key('y'));
-    assert!(matches!(effects.as_slice(), [Effect::Apply]), "{effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Apply(_)]),
+        "{effects:?}"
+    );
     d.app.state.data.plan.len()
 }
 
@@ -426,7 +429,7 @@ fn apply_progress_shows_each_change_as_the_worker_finishes_it() {
         into.lock().unwrap().push(m)
     });
     let job = Job {
-        effect: Effect::Apply,
+        effect: Effect::Apply(plan.iter().map(|c| c.decision).collect()),
         ctx: Ctx {
             actor: Actor::local("priya"),
             clock: steward::time::Clock::Fixed(now()),

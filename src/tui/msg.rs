@@ -68,8 +68,10 @@ pub enum Effect {
     Decide(Vec<NewDecision>),
     /// Take back decisions (a batch decided together), by id.
     Undo(Vec<i64>),
-    /// Carry out the plan upstream.
-    Apply,
+    /// Carry out the plan upstream: these decisions, the plan as shown
+    /// and confirmed (one no longer the actor's to carry out is said, and
+    /// audited, rather than passed over).
+    Apply(Vec<i64>),
     /// Reload as another person (the demo's persona switch).
     SwitchPersona(String),
     /// Record a delegation by the person at the keyboard, from the moment

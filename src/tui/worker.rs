@@ -11,6 +11,7 @@ use crate::apply::{ApplyProgress, Outcome};
 use crate::config::SourceConfig;
 use crate::model::{Actor, Delegation, Time};
 use crate::policy::Snapshot;
+use crate::policy::gate;
 use crate::sources::http::ProgressEvent;
 use crate::store::Store;
 use crate::sync::Shrinking;
@@ -87,7 +88,7 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
         Effect::Load => load(store, &ctx, now, progress),
         Effect::Decide(news) => decide(store, &ctx, &actor, now, &news, progress),
         Effect::Undo(ids) => undo(store, &ctx, &actor, now, ids),
-        Effect::Apply => apply(store, env, &ctx, &actor, now, progress),
+        Effect::Apply(shown) => apply(store, env, &ctx, &actor, now, &shown, progress),
         Effect::Delegate { area, to, until } => (|| {
             let made = store.add_delegation(&actor, &area, &to, until, now)?;
             reloaded(store, &ctx, now, delegated(&made.delegation, made.id))
@@ -194,12 +195,14 @@ fn undo(store: &mut Store, ctx: &Ctx, actor: &Actor, now: Time, ids: Vec<i64>) -
     Ok(Msg::Undone { ids, data })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn apply(
     store: &mut Store,
     env: &Env,
     ctx: &Ctx,
     actor: &Actor,
     now: Time,
+    shown: &[i64],
     progress: &Progress,
 ) -> Result<Msg> {
     let step = &mut |p: ApplyProgress<'_>| {
@@ -214,16 +217,60 @@ fn apply(
     };
     let outcomes =
         crate::apply::apply_as_configured(store, &env.sources, &env.net, actor, now, false, step)?;
-    let results = outcomes
+    let mut results: Vec<ApplyResult> = outcomes
         .iter()
         .map(|o| ApplyResult {
             ok: o.ok,
             line: result_line(o),
         })
         .collect();
+    let done: Vec<i64> = outcomes.iter().map(|o| o.change.decision).collect();
+    let passed: Vec<i64> = shown
+        .iter()
+        .copied()
+        .filter(|id| !done.contains(id))
+        .collect();
+    results.extend(passed_over(store, actor, now, &passed)?);
     say(progress, "applied; reloading…".into());
     let data = Data::load(store, &ctx.actor.person, now, None)?;
     Ok(Msg::Applied { results, data })
+}
+
+/// The confirmed changes an apply did not carry out because they are no
+/// longer the actor's (a delegation ended, the area changed hands since
+/// the console loaded): each said as not applied, with the gate's reason,
+/// and audited as a refused apply. The decision itself stays planned, for
+/// whoever may carry it out now.
+fn passed_over(
+    store: &mut Store,
+    actor: &Actor,
+    now: Time,
+    ids: &[i64],
+) -> Result<Vec<ApplyResult>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let snap = Snapshot::new(store.load_org()?);
+    let planned = store.planned()?;
+    let mut results = Vec::new();
+    for &id in ids {
+        let result = match planned.iter().find(|d| d.id == id) {
+            Some(d) => match gate::check(actor, &gate::Action::Apply { decision: d }, &snap, now) {
+                Err(refusal) => format!("not applied: {refusal}"),
+                Ok(_) => "not applied: it is no longer in your plan".to_string(),
+            },
+            None => {
+                "not applied: it is no longer planned (applied or taken back elsewhere)".to_string()
+            }
+        };
+        let detail = serde_json::json!({ "decision": id, "ok": false, "result": result });
+        store.audit(now, actor, "apply", &detail)?;
+        results.push(ApplyResult {
+            ok: false,
+            line: format!("#{id} {result}"),
+        });
+    }
+    Ok(results)
 }
 
 /// What a delegation recorded here gives, in words.
@@ -253,6 +300,12 @@ fn refresh(store: &mut Store, ctx: &Ctx, now: Time, why: Refresh) -> Result<Data
         Refresh::Time => ctx.base.as_ref().map(|b| b.snap.clone()),
         Refresh::Store => None,
     };
+    // A delegation made or ended elsewhere (another console, the command
+    // line) changes the scope: the organization is read again for it.
+    let snap = match snap {
+        Some(s) if delegations_changed(store, &s)? => None,
+        kept => kept,
+    };
     let mut data = Data::load(store, &ctx.actor.person, now, snap)?;
     if let Some(b) = &ctx.base
         && data.evaluates_as(b)
@@ -260,6 +313,14 @@ fn refresh(store: &mut Store, ctx: &Ctx, now: Time, why: Refresh) -> Result<Data
         data.revision.base = b.id;
     }
     Ok(data)
+}
+
+/// Whether steward's own delegations differ from those `snap` was read with.
+fn delegations_changed(store: &Store, snap: &Snapshot) -> Result<bool> {
+    let local = store.local_delegations()?;
+    Ok(local
+        .iter()
+        .any(|l| !snap.org.delegations.contains(&l.delegation)))
 }
 
 /// Stores what is shown, for the next start of the console as `p.me`.

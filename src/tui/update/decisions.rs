@@ -264,7 +264,7 @@ pub fn confirm_apply(s: &mut State) {
             if n == 1 { "" } else { "s" }
         ),
         lines,
-        effect: Effect::Apply,
+        effect: Effect::Apply(s.data.plan.iter().map(|c| c.decision).collect()),
     }));
 }
 

@@ -13,7 +13,7 @@ pub fn yes(s: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     let busy = match &c.effect {
-        Effect::Apply => decisions::start_apply(s),
+        Effect::Apply(_) => decisions::start_apply(s),
         _ => Busy::new(Job::Record, "recording…"),
     };
     s.status.busy = Some(busy);
