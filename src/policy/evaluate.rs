@@ -2,7 +2,9 @@
 //! grants that exist, exactly as DESIGN.md defines it.
 
 use super::authority::{Scope, authority};
-use super::qualify::{Qualified, audience_members, qualifies, rule_counts, rule_covers};
+use super::qualify::{
+    Qualified, audience_members, qualifies, qualifies_at, rule_counts, rule_covers,
+};
 use super::snapshot::Snapshot;
 use super::{day, minute};
 use crate::model::*;
@@ -19,47 +21,174 @@ pub fn suggestions(snap: &Snapshot, scope: &Scope, now: Time) -> Vec<Suggestion>
     evaluate(snap, scope, now, PARALLEL_FROM)
 }
 
+/// The order suggestions are listed in: by (area, person, entitlement).
+pub fn listed_order(a: &Suggestion, b: &Suggestion) -> std::cmp::Ordering {
+    (&a.area, &a.person, &a.entitlement).cmp(&(&b.area, &b.person, &b.entitlement))
+}
+
 fn evaluate(snap: &Snapshot, scope: &Scope, now: Time, parallel_from: usize) -> Vec<Suggestion> {
     let ents: Vec<usize> = scope
         .areas()
         .flat_map(|a| snap.entitlements_of_area[a].iter().copied())
         .collect();
-
-    // The counting rules that grant something in scope, each evaluated once:
-    // who qualifies, and for which of its entitlements.
-    let mut rules: Vec<usize> = ents
-        .iter()
-        .flat_map(|&e| snap.rules_granting[e].iter().copied())
-        .collect();
-    rules.sort_unstable();
-    rules.dedup();
-    // entitlement -> (person, rule) pairs that rules justify.
-    let mut justified: FxHashMap<usize, Vec<(usize, usize)>> = FxHashMap::default();
-    for part in in_parallel(&rules, parallel_from, |chunk| {
-        justify(snap, scope, chunk, now)
-    }) {
-        for (e, pairs) in part {
-            justified.entry(e).or_default().extend(pairs);
-        }
-    }
-    // Who is justified, by the rule with the smallest id.
-    for just in justified.values_mut() {
-        just.sort_unstable_by(|a, b| {
-            (a.0, &snap.org.rules[a.1].id).cmp(&(b.0, &snap.org.rules[b.1].id))
-        });
-        just.dedup_by_key(|x| x.0);
-    }
-
+    let eval = Evaluation::with(snap, scope, now, parallel_from);
     let mut out: Vec<Suggestion> = in_parallel(&ents, parallel_from, |chunk| {
-        held_and_missing(snap, chunk, &justified, now)
+        let mut audiences = Audiences::default();
+        let mut out = Vec::new();
+        for &e in chunk {
+            eval.entitlement(e, snap.grants_of_entitlement(e), &mut audiences, &mut out);
+        }
+        out
     })
     .into_iter()
     .flatten()
     .collect();
-    out.sort_by(|a, b| {
-        (&a.area, &a.person, &a.entitlement).cmp(&(&b.area, &b.person, &b.entitlement))
-    });
+    out.sort_by(listed_order);
     out
+}
+
+/// What the counting rules justify within a scope at `now`, worked out
+/// once: then each entitlement's suggestions follow from its grants alone
+/// ([`Evaluation::entitlement`]), whether the grants are in the snapshot or
+/// read one entitlement at a time.
+pub struct Evaluation<'s> {
+    snap: &'s Snapshot,
+    now: Time,
+    /// entitlement -> who is justified (sorted by person, one rule each:
+    /// the smallest id).
+    justified: FxHashMap<usize, Vec<(usize, usize)>>,
+}
+
+/// Audience members, computed once per audience and evaluation.
+#[derive(Default)]
+pub struct Audiences<'s>(FxHashMap<&'s Audience, FxHashSet<usize>>);
+
+impl<'s> Audiences<'s> {
+    fn of(&mut self, snap: &'s Snapshot, audience: &'s Audience, now: Time) -> &FxHashSet<usize> {
+        self.0
+            .entry(audience)
+            .or_insert_with(|| audience_members(snap, audience, now))
+    }
+}
+
+impl<'s> Evaluation<'s> {
+    /// The counting rules that grant something in `scope`, each evaluated
+    /// once: who qualifies, and for which of its entitlements.
+    pub fn new(snap: &'s Snapshot, scope: &Scope, now: Time) -> Evaluation<'s> {
+        Evaluation::with(snap, scope, now, PARALLEL_FROM)
+    }
+
+    fn with(snap: &'s Snapshot, scope: &Scope, now: Time, parallel_from: usize) -> Evaluation<'s> {
+        let mut rules: Vec<usize> = scope
+            .areas()
+            .flat_map(|a| snap.entitlements_of_area[a].iter())
+            .flat_map(|&e| snap.rules_granting[e].iter().copied())
+            .collect();
+        rules.sort_unstable();
+        rules.dedup();
+        let mut justified: FxHashMap<usize, Vec<(usize, usize)>> = FxHashMap::default();
+        for part in in_parallel(&rules, parallel_from, |chunk| {
+            justify(snap, scope, chunk, now)
+        }) {
+            for (e, pairs) in part {
+                justified.entry(e).or_default().extend(pairs);
+            }
+        }
+        // Who is justified, by the rule with the smallest id (the first
+        // written, if two share it).
+        for just in justified.values_mut() {
+            just.sort_unstable_by(|a, b| {
+                (a.0, &snap.org.rules[a.1].id, a.1).cmp(&(b.0, &snap.org.rules[b.1].id, b.1))
+            });
+            just.dedup_by_key(|x| x.0);
+        }
+        Evaluation {
+            snap,
+            now,
+            justified,
+        }
+    }
+
+    /// The suggestions of entitlement `e` (an index in the snapshot, in
+    /// scope), whose grants are `grants` in the order they were written:
+    /// the held grants that should go or be reviewed, and the justified
+    /// grants that are missing. Appended to `out`, in no particular order.
+    pub fn entitlement<'g>(
+        &self,
+        e: usize,
+        grants: impl IntoIterator<Item = &'g Grant>,
+        audiences: &mut Audiences<'s>,
+        out: &mut Vec<Suggestion>,
+    ) {
+        let (snap, now) = (self.snap, self.now);
+        let ent = &snap.org.entitlements[e];
+        let just: &[(usize, usize)] = self.justified.get(&e).map_or(&[], |v| v.as_slice());
+        // Grants grouped by person (by index on the roster; those on no
+        // roster after, by id), each group in the order written.
+        let roster = snap.org.people.len();
+        let mut off_roster: FxHashMap<&str, usize> = FxHashMap::default();
+        let mut held: Vec<(usize, &Grant)> = grants
+            .into_iter()
+            .map(|g| {
+                let key = snap.person_idx(&g.person).unwrap_or_else(|| {
+                    let next = roster + off_roster.len();
+                    *off_roster.entry(&g.person).or_insert(next)
+                });
+                (key, g)
+            })
+            .collect();
+        held.sort_by_key(|&(key, _)| key);
+        let mut next_just = just.iter().peekable();
+        for group in held.chunk_by(|a, b| a.0 == b.0) {
+            let (key, first) = group[0];
+            // Justified people without a grant come before this one.
+            while let Some(&&(p, r)) = next_just.peek() {
+                if p >= key {
+                    break;
+                }
+                next_just.next();
+                missing(snap, ent, p, r, now, audiences, out);
+            }
+            let is_justified = next_just.peek().is_some_and(|&&(p, _)| p == key);
+            if is_justified {
+                next_just.next();
+            }
+            let left = snap
+                .org
+                .people
+                .get(key)
+                .is_some_and(|p| p.status == Status::Left);
+            let held = Held {
+                person: &first.person,
+                grants: group,
+                left,
+                justified: is_justified,
+            };
+            if let Some(s) = held_suggestion(snap, ent, &held, now, audiences) {
+                out.push(s);
+            }
+        }
+        for &(p, r) in next_just {
+            missing(snap, ent, p, r, now, audiences, out);
+        }
+    }
+}
+
+/// The grant suggestion for a justified person `p` who lacks `ent`.
+fn missing<'s>(
+    snap: &'s Snapshot,
+    ent: &Entitlement,
+    p: usize,
+    r: usize,
+    now: Time,
+    audiences: &mut Audiences<'s>,
+    out: &mut Vec<Suggestion>,
+) {
+    let rule = &snap.org.rules[r];
+    let members = audiences.of(snap, &rule.audience, now);
+    if let Ok(q) = qualifies_at(snap, rule, p, members, now) {
+        out.push(grant_suggestion(rule, ent, &snap.org.people[p].id, &q));
+    }
 }
 
 /// `work` over `items` in small contiguous chunks that each core takes in
@@ -111,7 +240,7 @@ fn justify(
     rules: &[usize],
     now: Time,
 ) -> Vec<(usize, Vec<(usize, usize)>)> {
-    let mut audiences: Audiences = FxHashMap::default();
+    let mut audiences = Audiences::default();
     let mut out = Vec::new();
     for &r in rules {
         let rule = &snap.org.rules[r];
@@ -130,69 +259,14 @@ fn justify(
         if covered.is_empty() {
             continue;
         }
-        let members = audiences
-            .entry(&rule.audience)
-            .or_insert_with(|| audience_members(snap, &rule.audience, now));
+        let members = audiences.of(snap, &rule.audience, now);
         let qualifying: Vec<usize> = members
             .iter()
             .copied()
-            .filter(|&p| qualifies(snap, rule, &snap.org.people[p].id, members, now).is_ok())
+            .filter(|&p| qualifies_at(snap, rule, p, members, now).is_ok())
             .collect();
         for e in covered {
             out.push((e, qualifying.iter().map(|&p| (p, r)).collect()));
-        }
-    }
-    out
-}
-
-/// For each of `ents`: the held grants that should go or be reviewed, and
-/// the justified grants that are missing.
-fn held_and_missing(
-    snap: &Snapshot,
-    ents: &[usize],
-    justified: &FxHashMap<usize, Vec<(usize, usize)>>,
-    now: Time,
-) -> Vec<Suggestion> {
-    let mut audiences: Audiences = FxHashMap::default();
-    let mut out = Vec::new();
-    for &e in ents {
-        let ent = &snap.org.entitlements[e];
-        // Who is justified (sorted by person, one rule each).
-        let just: &[(usize, usize)] = justified.get(&e).map_or(&[], |v| v.as_slice());
-        // Grants of this entitlement, grouped by person in file order.
-        let mut held: Vec<(&str, Vec<&Grant>)> = Vec::new();
-        let mut slot: FxHashMap<&str, usize> = FxHashMap::default();
-        for g in snap.grants_of_entitlement(e) {
-            match slot.get(g.person.as_str()) {
-                Some(&i) => held[i].1.push(g),
-                None => {
-                    slot.insert(&g.person, held.len());
-                    held.push((&g.person, vec![g]));
-                }
-            }
-        }
-        for (person, grants) in &held {
-            let is_justified = snap
-                .person_idx(person)
-                .is_some_and(|p| just.binary_search_by_key(&p, |x| x.0).is_ok());
-            if let Some(s) =
-                held_suggestion(snap, ent, person, grants, is_justified, now, &mut audiences)
-            {
-                out.push(s);
-            }
-        }
-        for &(p, r) in just {
-            let person = &snap.org.people[p].id;
-            if slot.contains_key(person.as_str()) {
-                continue;
-            }
-            let rule = &snap.org.rules[r];
-            let members = audiences
-                .entry(&rule.audience)
-                .or_insert_with(|| audience_members(snap, &rule.audience, now));
-            if let Ok(q) = qualifies(snap, rule, person, members, now) {
-                out.push(grant_suggestion(rule, ent, person, &q));
-            }
         }
     }
     out
@@ -250,19 +324,27 @@ fn rotation_of(rule: &Rule) -> &str {
     }
 }
 
-/// The revoke or review suggestion for a held (person, entitlement), if any.
-/// Audience members, computed once per audience and evaluation.
-type Audiences<'s> = FxHashMap<&'s Audience, FxHashSet<usize>>;
+/// One person's grants of one entitlement.
+struct Held<'a, 'g> {
+    person: &'a str,
+    /// In the order written (each with the person's key).
+    grants: &'a [(usize, &'g Grant)],
+    /// The person has left.
+    left: bool,
+    /// A counting rule justifies the person holding it.
+    justified: bool,
+}
 
+/// The revoke or review suggestion for a held (person, entitlement), if any.
 fn held_suggestion<'s>(
     snap: &'s Snapshot,
     ent: &Entitlement,
-    person: &str,
-    grants: &[&Grant],
-    justified: bool,
+    held: &Held,
     now: Time,
     audiences: &mut Audiences<'s>,
 ) -> Option<Suggestion> {
+    let person = held.person;
+    let grants = || held.grants.iter().map(|&(_, g)| g);
     let make = |kind, reason, evidence: String, rule: Option<&str>| Suggestion {
         kind,
         person: person.to_string(),
@@ -272,12 +354,8 @@ fn held_suggestion<'s>(
         evidence,
         rule: rule.map(str::to_string),
     };
-    let left = snap
-        .person(person)
-        .is_some_and(|p| p.status == Status::Left);
-    if left {
-        let since = grants
-            .iter()
+    if held.left {
+        let since = grants()
             .map(|g| g.granted_at)
             .min()
             .map(day)
@@ -289,14 +367,14 @@ fn held_suggestion<'s>(
                 "{person} has left the organization; holds {} since {since}",
                 ent.id
             ),
-            grants.iter().find_map(|g| g.basis.rule()),
+            grants().find_map(|g| g.basis.rule()),
         ));
     }
-    if justified {
+    if held.justified {
         return None;
     }
     // Revocations first: any rule-based grant, or an expired manual one.
-    for g in grants {
+    for g in grants() {
         match &g.basis {
             Basis::Rule(id) => {
                 let (reason, evidence) = why_rule_fails(snap, id, ent, person, now, audiences);
@@ -319,7 +397,7 @@ fn held_suggestion<'s>(
     }
     let area = snap.area_idx(&ent.area)?;
     let review_days = snap.org.areas[area].review_days;
-    for g in grants {
+    for g in grants() {
         if g.granted_by.is_none() {
             // Seen upstream (or written) with nobody named as its grantor.
             return Some(make(
@@ -400,9 +478,7 @@ fn why_rule_fails<'s>(
             format!("rule {rule_id} no longer counts: {}", nc.describe(rule)),
         );
     }
-    let members = audiences
-        .entry(&rule.audience)
-        .or_insert_with(|| audience_members(snap, &rule.audience, now));
+    let members = audiences.of(snap, &rule.audience, now);
     match qualifies(snap, rule, person, members, now) {
         Err(f) => (f.reason(), f.describe(snap, rule, person, now)),
         // Qualifies but not justified cannot happen; say what we know.

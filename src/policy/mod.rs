@@ -10,7 +10,7 @@ pub mod qualify;
 pub mod snapshot;
 
 pub use authority::{Authority, Scope, authority};
-pub use evaluate::suggestions;
+pub use evaluate::{Audiences, Evaluation, listed_order, suggestions};
 pub use snapshot::Snapshot;
 
 use crate::model::Time;
@@ -34,7 +34,32 @@ pub fn undecided(
     decisions: &[crate::model::Decision],
     now: Time,
 ) -> Vec<crate::model::Suggestion> {
+    let decided = Decided::new(decisions);
     list.into_iter()
-        .filter(|s| !decisions.iter().any(|d| d.covers(s, now)))
+        .filter(|s| !decided.holds(s, now))
         .collect()
+}
+
+/// Decisions by the (person, entitlement) they are about, to ask of many
+/// suggestions whether a decision holds them out of the queue.
+pub struct Decided<'d>(rustc_hash::FxHashMap<(&'d str, &'d str), Vec<&'d crate::model::Decision>>);
+
+impl<'d> Decided<'d> {
+    pub fn new(decisions: &'d [crate::model::Decision]) -> Decided<'d> {
+        let mut by: rustc_hash::FxHashMap<(&str, &str), Vec<&crate::model::Decision>> =
+            Default::default();
+        for d in decisions {
+            by.entry((&d.suggestion.person, &d.suggestion.entitlement))
+                .or_default()
+                .push(d);
+        }
+        Decided(by)
+    }
+
+    /// Does a decision hold `s` out of the queue at `now`?
+    pub fn holds(&self, s: &crate::model::Suggestion, now: Time) -> bool {
+        self.0
+            .get(&(s.person.as_str(), s.entitlement.as_str()))
+            .is_some_and(|ds| ds.iter().any(|d| d.covers(s, now)))
+    }
 }

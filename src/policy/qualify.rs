@@ -190,6 +190,18 @@ pub fn qualifies<'s>(
     let Some(p) = snap.person_idx(person) else {
         return Err(Failure::NotOnRoster);
     };
+    qualifies_at(snap, rule, p, members, now)
+}
+
+/// [`qualifies`] for the person at index `p` of the snapshot.
+pub fn qualifies_at<'s>(
+    snap: &'s Snapshot,
+    rule: &Rule,
+    p: usize,
+    members: &HashSet<usize>,
+    now: Time,
+) -> Result<Qualified<'s>, Failure> {
+    let person = snap.org.people[p].id.as_str();
     if snap.org.people[p].status != Status::Active {
         return Err(Failure::Left);
     }

@@ -1,7 +1,7 @@
 //! An [`Org`] with the indexes the policy engine needs. Built once per load.
 
 use crate::model::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 pub struct Snapshot {
     pub org: Org,
@@ -23,7 +23,7 @@ pub struct Snapshot {
 }
 
 fn index<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<String, usize> {
-    let mut map = HashMap::with_capacity(items.len());
+    let mut map = HashMap::with_capacity_and_hasher(items.len(), Default::default());
     for (i, item) in items.iter().enumerate() {
         // First definition wins; sources reject duplicates before this.
         map.entry(id(item).to_string()).or_insert(i);
