@@ -7,6 +7,7 @@ use proptest::sample::Index;
 use steward::model::*;
 use steward::policy::gate::{self, Action};
 use steward::policy::{Scope, Snapshot, suggestions};
+use steward::store::Store;
 
 fn t(h: i64) -> Time {
     let base: Time = "2026-03-02T12:00:00Z".parse().unwrap_or_default();
@@ -397,6 +398,70 @@ proptest! {
                     prop_assert!(text.contains(&p.id) && text.contains(&s.area), "{}", text);
                 }
             }
+        }
+    }
+}
+
+fn source(name: &str) -> steward::store::SourceInfo {
+    steward::store::SourceInfo {
+        name: name.into(),
+        kind: "files".into(),
+        location: String::new(),
+        synced_at: None,
+        attempted_at: None,
+        error: None,
+        items: 0,
+    }
+}
+
+/// Who to ask about: everyone on either roster, and someone on none.
+fn askers(whole: &Snapshot) -> Vec<String> {
+    let mut people: Vec<String> = whole.org.people.iter().map(|p| p.id.clone()).collect();
+    people.push("stranger".into());
+    people
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Read from the cache for one person's scope only (`load_scope`), the
+    /// organization gives exactly the whole organization's suggestions
+    /// within that scope. A second source often
+    /// defines the same ids again (people, teams, areas, rules, grants), so
+    /// which row an id names is tested too.
+    #[test]
+    fn scoped_reads_from_the_cache_evaluate_as_the_whole_organization(
+        org in org(),
+        other in proptest::option::weighted(0.4, org()),
+    ) {
+        let now = t(0);
+        let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let fail = |e: steward::store::Error| TestCaseError::fail(e.to_string());
+        let mut store = Store::open(&dir.path().join("c.db")).map_err(fail)?;
+        store.replace_source(&source("a"), &org, now).map_err(fail)?;
+        if let Some(other) = &other {
+            store.replace_source(&source("b"), other, now).map_err(fail)?;
+        }
+        let whole = Snapshot::new(store.load_org().map_err(fail)?);
+        let all = suggestions(&whole, &Scope::everything(&whole), now);
+        for p in askers(&whole) {
+            let scope = Scope::of(&whole, &p, now);
+            let expected: Vec<Suggestion> = all
+                .iter()
+                .filter(|s| whole.area_idx(&s.area).is_some_and(|a| scope.contains(a)))
+                .cloned()
+                .collect();
+            let part = Snapshot::new(store.load_scope(&p, now).map_err(fail)?);
+            prop_assert_eq!(part.person(&p).is_some(), whole.person(&p).is_some());
+            let part_scope = Scope::of(&part, &p, now);
+            let ids = |s: &Snapshot, scope: &Scope| {
+                let mut v: Vec<String> = scope.areas().map(|a| s.org.areas[a].id.clone()).collect();
+                v.sort();
+                v
+            };
+            prop_assert_eq!(ids(&part, &part_scope), ids(&whole, &scope), "scope of {}", p);
+            let got = suggestions(&part, &part_scope, now);
+            prop_assert_eq!(&got, &expected, "scoped read for {}", p);
         }
     }
 }

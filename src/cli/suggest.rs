@@ -44,7 +44,17 @@ pub fn suggest(
     all: bool,
 ) -> Result<ExitCode> {
     let now = ctx.now();
-    let snap = ctx.snapshot(org)?;
+    let snap = match person {
+        // One owner's part of a large organization: read only that part.
+        Some(p) if org.org.is_none() => {
+            let store = ctx.open_store()?;
+            match store.scope_is_small(p, now)? {
+                true => Snapshot::new(store.load_scope(p, now)?),
+                false => Snapshot::new(store.load_org()?),
+            }
+        }
+        _ => ctx.snapshot(org)?,
+    };
     let scope = scope_for(&snap, person, now)?;
     if person.is_none() {
         // Said on stderr: stdout stays the list (or the JSON) alone.

@@ -580,15 +580,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.db");
         {
-            // The audit table as schema 5 had it, two entries hashed the old way.
-            let conn = rusqlite::Connection::open(&path).unwrap();
-            conn.execute_batch(
-                "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                 CREATE TABLE audit (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL,
-                     action TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
-                 PRAGMA user_version = 5;",
-            )
-            .unwrap();
+            // A cache as schema 5 left it, two entries hashed the old way.
+            let mut conn = rusqlite::Connection::open(&path).unwrap();
+            super::super::schema::migrate_to(&mut conn, 5).unwrap();
             let mut prev = GENESIS.to_string();
             for seq in 1..=2 {
                 let line = format!("{prev}\n{seq}\n{}\npriya\ndecide\n{{}}\n", secs(now()));

@@ -11,12 +11,14 @@ mod error;
 mod fixture;
 mod org;
 pub mod previews;
+mod read;
 pub mod reminders;
 mod retire;
 mod roster;
 mod rows;
 pub mod rules;
 mod schema;
+mod scoped;
 mod source_guard;
 mod upstream;
 

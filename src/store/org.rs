@@ -2,13 +2,14 @@
 
 use super::Store;
 use super::error::Doing;
+use super::read::{self, Rows, opt_time};
 use super::rows::{Cell, TableWriter};
 use super::source_guard;
 use super::{Error, Result};
 use crate::guard::{Counts, HeldBack, ShrinkKind};
 use crate::model::*;
 use chrono::TimeZone;
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, params};
 
 /// One configured source and what the cache knows of its last sync.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,19 +35,8 @@ pub(crate) fn from_secs(s: i64) -> Time {
     chrono::Utc.timestamp_opt(s, 0).single().unwrap_or_default()
 }
 
-fn opt_time(v: Option<i64>) -> Option<Time> {
-    v.map(from_secs)
-}
-
 fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
-}
-
-fn list(row: &Row, i: usize) -> rusqlite::Result<Vec<String>> {
-    let text: String = row.get(i)?;
-    serde_json::from_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    })
 }
 
 const TABLES: [&str; 10] = [
@@ -541,26 +531,16 @@ impl Store {
     }
 
     fn read_org(c: &rusqlite::Connection) -> Result<Org> {
-        Ok(Org {
-            people: read_people(c)?,
-            teams: read_teams(c)?,
-            rotations: read_rotations(c)?,
-            trainings: read_trainings(c)?,
-            areas: read_areas(c)?,
-            entitlements: read_entitlements(c)?,
-            grants: read_grants(c)?,
-            delegations: read_delegations(c)?,
-            rules: read_rules(c)?,
-        })
+        read::org(c)
     }
 
     /// What the gate judges authority on (people, areas, delegations), read
     /// inside `tx`: as it stands when the write that needs it commits.
     pub(crate) fn read_for_gate(tx: &rusqlite::Transaction) -> Result<Org> {
         Ok(Org {
-            people: read_people(tx)?,
-            areas: read_areas(tx)?,
-            delegations: read_delegations(tx)?,
+            people: read::people(tx, Rows::All)?,
+            areas: read::areas(tx, Rows::All)?,
+            delegations: read::delegations(tx, Rows::All)?,
             ..Org::default()
         })
     }
@@ -594,188 +574,6 @@ impl Store {
         )?;
         Ok(())
     }
-}
-
-fn read_people(c: &rusqlite::Connection) -> Result<Vec<Person>> {
-    let mut st = c.prepare("SELECT id, name, email, manager, status FROM people ORDER BY rowid")?;
-    let rows = st.query_map([], |r| {
-        let status: String = r.get(4)?;
-        Ok(Person {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            email: r.get(2)?,
-            manager: r.get(3)?,
-            status: if status == "left" {
-                Status::Left
-            } else {
-                Status::Active
-            },
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-fn read_teams(c: &rusqlite::Connection) -> Result<Vec<Team>> {
-    let mut st = c.prepare("SELECT id, name, parent, lead, members FROM teams ORDER BY rowid")?;
-    let rows = st.query_map([], |r| {
-        Ok(Team {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            parent: r.get(2)?,
-            lead: r.get(3)?,
-            members: list(r, 4)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// Rotations with their shifts (a shift of a rotation no source defines
-/// makes one of its own, named by its id).
-fn read_rotations(c: &rusqlite::Connection) -> Result<Vec<Rotation>> {
-    let mut st = c.prepare("SELECT id, name, team, members FROM rotations ORDER BY rowid")?;
-    let mut rotations: Vec<Rotation> = st
-        .query_map([], |r| {
-            Ok(Rotation {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                team: r.get(2)?,
-                members: list(r, 3)?,
-                shifts: Vec::new(),
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let index: std::collections::HashMap<String, usize> = rotations
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.clone(), i))
-        .collect();
-    let mut st = c.prepare("SELECT rotation, person, start, end FROM shifts ORDER BY rowid")?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let rotation: String = r.get(0)?;
-        let shift = Shift {
-            person: r.get(1)?,
-            start: from_secs(r.get(2)?),
-            end: from_secs(r.get(3)?),
-        };
-        match index.get(&rotation) {
-            Some(&i) => rotations[i].shifts.push(shift),
-            None => rotations.push(Rotation {
-                id: rotation.clone(),
-                name: rotation,
-                team: None,
-                members: Vec::new(),
-                shifts: vec![shift],
-            }),
-        }
-    }
-    Ok(rotations)
-}
-
-fn read_trainings(c: &rusqlite::Connection) -> Result<Vec<Training>> {
-    let mut st =
-        c.prepare("SELECT person, course, completed, expires FROM trainings ORDER BY rowid")?;
-    let rows = st.query_map([], |r| {
-        Ok(Training {
-            person: r.get(0)?,
-            course: r.get(1)?,
-            completed: from_secs(r.get(2)?),
-            expires: opt_time(r.get(3)?),
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-fn read_areas(c: &rusqlite::Connection) -> Result<Vec<Area>> {
-    let mut st = c.prepare(
-        "SELECT id, name, parent, owner, tags, notes, review_days, escalate_days FROM areas ORDER BY rowid",
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok(Area {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            parent: r.get(2)?,
-            owner: r.get(3)?,
-            tags: list(r, 4)?,
-            notes: r.get(5)?,
-            review_days: r.get(6)?,
-            escalate_days: r.get(7)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-fn read_entitlements(c: &rusqlite::Connection) -> Result<Vec<Entitlement>> {
-    let mut st = c.prepare("SELECT id, area, name, upstream FROM entitlements ORDER BY rowid")?;
-    let rows = st.query_map([], |r| {
-        Ok(Entitlement {
-            id: r.get(0)?,
-            area: r.get(1)?,
-            name: r.get(2)?,
-            upstream: r.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-fn read_grants(c: &rusqlite::Connection) -> Result<Vec<Grant>> {
-    let mut st = c.prepare(
-        "SELECT person, entitlement, granted_by, granted_at, basis, expires FROM grants ORDER BY rowid",
-    )?;
-    let mut grants = Vec::new();
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let basis: String = r.get(4)?;
-        grants.push(Grant {
-            person: r.get(0)?,
-            entitlement: r.get(1)?,
-            granted_by: r.get(2)?,
-            granted_at: from_secs(r.get(3)?),
-            basis: Basis::parse(&basis).unwrap_or(Basis::Manual),
-            expires: opt_time(r.get(5)?),
-        });
-    }
-    Ok(grants)
-}
-
-fn read_delegations(c: &rusqlite::Connection) -> Result<Vec<Delegation>> {
-    let mut st = c.prepare(
-        "SELECT area, to_person, by_person, since, until FROM delegations ORDER BY rowid",
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok(Delegation {
-            area: r.get(0)?,
-            to: r.get(1)?,
-            by: r.get(2)?,
-            since: from_secs(r.get(3)?),
-            until: opt_time(r.get(4)?),
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-fn read_rules(c: &rusqlite::Connection) -> Result<Vec<Rule>> {
-    let mut st = c.prepare(
-        "SELECT id, area, author, why, grants, team, rotation, trained, only_while_oncall FROM rules ORDER BY rowid",
-    )?;
-    let rows = st.query_map([], |r| {
-        let team: Option<String> = r.get(5)?;
-        let rotation: Option<String> = r.get(6)?;
-        Ok(Rule {
-            id: r.get(0)?,
-            area: r.get(1)?,
-            author: r.get(2)?,
-            why: r.get(3)?,
-            grant: list(r, 4)?,
-            audience: match (team, rotation) {
-                (Some(t), _) => Audience::Team(t),
-                (None, r) => Audience::Rotation(r.unwrap_or_default()),
-            },
-            trained: list(r, 7)?,
-            only_while_oncall: r.get(8)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 #[cfg(test)]

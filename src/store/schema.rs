@@ -176,18 +176,54 @@ const MIGRATIONS: &[&str] = &[
         held_back TEXT
     );
     ",
+    // 9: the keys scoped reads look rows up by (store/scoped.rs): one
+    // owner's areas, their entitlements and grants, the rules that count
+    // there and the people, teams and rotations those name, without
+    // reading the whole organization.
+    "
+    CREATE INDEX people_id ON people(id);
+    CREATE INDEX trainings_person ON trainings(person);
+    CREATE INDEX teams_id ON teams(id);
+    CREATE INDEX teams_parent ON teams(parent);
+    CREATE INDEX teams_lead ON teams(lead);
+    CREATE INDEX rotations_id ON rotations(id);
+    CREATE INDEX rotations_team ON rotations(team);
+    CREATE INDEX shifts_rotation ON shifts(rotation);
+    CREATE INDEX areas_id ON areas(id);
+    CREATE INDEX areas_parent ON areas(parent);
+    CREATE INDEX areas_owner ON areas(owner);
+    CREATE INDEX entitlements_id ON entitlements(id);
+    CREATE INDEX entitlements_area ON entitlements(area);
+    CREATE INDEX grants_entitlement ON grants(entitlement);
+    CREATE INDEX delegations_area ON delegations(area);
+    CREATE INDEX delegations_to ON delegations(to_person);
+    CREATE INDEX rules_id ON rules(id);
+    CREATE INDEX rules_area ON rules(area);
+    ",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    migrate_to(conn, LATEST)
+}
+
+/// The migrations up to `version` (a cache as an older steward left it,
+/// for tests of what a later migration does to it).
+pub(crate) fn migrate_to(conn: &mut Connection, version: i64) -> rusqlite::Result<()> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if current > LATEST {
         return Err(rusqlite::Error::InvalidParameterName(format!(
             "cache schema version {current} is newer than this steward understands ({LATEST}); upgrade steward"
         )));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    let upto = version.clamp(0, LATEST) as usize;
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(upto)
+        .skip(current as usize)
+    {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
