@@ -424,9 +424,10 @@ fn askers(whole: &Snapshot) -> Vec<String> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
-    /// Read from the cache for one person's scope only (`load_scope`), the
-    /// organization gives exactly the whole organization's suggestions
-    /// within that scope. A second source often
+    /// Read from the cache for one person's scope only (`load_scope`), or
+    /// evaluated area by area with the grants read per entitlement
+    /// (`evaluate_by_area`), the organization gives exactly the whole
+    /// organization's suggestions within that scope. A second source often
     /// defines the same ids again (people, teams, areas, rules, grants), so
     /// which row an id names is tested too.
     #[test]
@@ -444,6 +445,14 @@ proptest! {
         }
         let whole = Snapshot::new(store.load_org().map_err(fail)?);
         let all = suggestions(&whole, &Scope::everything(&whole), now);
+        let mut streamed = Vec::new();
+        store
+            .evaluate_by_area(None, now, |_, list| {
+                streamed.extend_from_slice(list);
+                true
+            })
+            .map_err(fail)?;
+        prop_assert_eq!(&streamed, &all);
         for p in askers(&whole) {
             let scope = Scope::of(&whole, &p, now);
             let expected: Vec<Suggestion> = all
@@ -462,6 +471,15 @@ proptest! {
             prop_assert_eq!(ids(&part, &part_scope), ids(&whole, &scope), "scope of {}", p);
             let got = suggestions(&part, &part_scope, now);
             prop_assert_eq!(&got, &expected, "scoped read for {}", p);
+            let mut by_area = Vec::new();
+            let known = store.evaluate_by_area(Some(&p), now, |_, list| {
+                by_area.extend_from_slice(list);
+                true
+            });
+            match known {
+                Ok(_) => prop_assert_eq!(&by_area, &expected, "by area for {}", p),
+                Err(e) => prop_assert!(whole.person(&p).is_none(), "{}: {}", p, e),
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Plain-text tables for the terminal.
 
 use crate::model::Suggestion;
+use std::io::Write;
 
 /// Left-aligned columns separated by two spaces; the last column is not padded.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
@@ -62,6 +63,50 @@ pub fn suggestions_json(list: &[Suggestion]) -> String {
     serde_json::to_string_pretty(list).unwrap_or_else(|_| "[]".into())
 }
 
+/// [`suggestions_json`]'s array written element by element as the
+/// suggestions come, byte for byte the same, so that nothing grows with
+/// their number.
+pub struct JsonArray<'w> {
+    out: &'w mut dyn Write,
+    written: usize,
+    buf: String,
+}
+
+impl<'w> JsonArray<'w> {
+    pub fn start(out: &'w mut dyn Write) -> JsonArray<'w> {
+        JsonArray {
+            out,
+            written: 0,
+            buf: String::new(),
+        }
+    }
+
+    /// One more element: pretty-printed as the whole array prints it, one
+    /// level in (a JSON string never holds a raw line break, so indenting
+    /// each line is exact).
+    pub fn push(&mut self, s: &Suggestion) -> std::io::Result<()> {
+        let text = serde_json::to_string_pretty(s).map_err(std::io::Error::other)?;
+        self.buf.clear();
+        self.buf
+            .push_str(if self.written == 0 { "[\n" } else { ",\n" });
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                self.buf.push('\n');
+            }
+            self.buf.push_str("  ");
+            self.buf.push_str(line);
+        }
+        self.written += 1;
+        self.out.write_all(self.buf.as_bytes())
+    }
+
+    /// Closes the array (`[]` when nothing was pushed), without a line break.
+    pub fn end(self) -> std::io::Result<()> {
+        self.out
+            .write_all(if self.written == 0 { b"[]" } else { b"\n]" })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +118,23 @@ mod tests {
             &[vec!["xxx".into(), "y".into()], vec!["z".into(), "w".into()]],
         );
         assert_eq!(t, "A    BB\nxxx  y\nz    w");
+    }
+
+    #[test]
+    fn the_streamed_array_is_the_whole_one_byte_for_byte() {
+        let now: crate::model::Time = "2026-03-02T12:00:00Z".parse().unwrap();
+        let org = crate::r#gen::generate(300, 3, now);
+        let snap = crate::policy::Snapshot::new(org);
+        let all = crate::policy::suggestions(&snap, &crate::policy::Scope::everything(&snap), now);
+        assert!(all.len() > 3);
+        for list in [&all[..0], &all[..1], &all[..]] {
+            let mut out = Vec::new();
+            let mut a = JsonArray::start(&mut out);
+            for s in list {
+                a.push(s).unwrap();
+            }
+            a.end().unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), suggestions_json(list));
+        }
     }
 }

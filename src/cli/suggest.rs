@@ -3,9 +3,10 @@
 
 use super::Ctx;
 use super::args::OrgArg;
-use super::output::{suggestion_table, suggestions_json};
+use super::output::{JsonArray, suggestion_table, suggestions_json};
 use crate::model::*;
 use crate::policy::{self, Scope, Snapshot, check, explain};
+use crate::store::Store;
 use anyhow::{Result, bail};
 use std::process::ExitCode;
 
@@ -44,18 +45,6 @@ pub fn suggest(
     all: bool,
 ) -> Result<ExitCode> {
     let now = ctx.now();
-    let snap = match person {
-        // One owner's part of a large organization: read only that part.
-        Some(p) if org.org.is_none() => {
-            let store = ctx.open_store()?;
-            match store.scope_is_small(p, now)? {
-                true => Snapshot::new(store.load_scope(p, now)?),
-                false => Snapshot::new(store.load_org()?),
-            }
-        }
-        _ => ctx.snapshot(org)?,
-    };
-    let scope = scope_for(&snap, person, now)?;
     if person.is_none() {
         // Said on stderr: stdout stays the list (or the JSON) alone.
         writeln!(
@@ -63,16 +52,82 @@ pub fn suggest(
             "no --as and no `me` in the config: every suggestion in the organization, whoever owns it"
         )?;
     }
-    let mut list = policy::suggestions(&snap, &scope, now);
-    let mut hidden = 0;
-    if org.org.is_none() && !all {
-        let decisions = ctx.open_store()?.decisions()?;
-        let before = list.len();
-        list = policy::undecided(list, &decisions, now);
-        hidden = before - list.len();
+    if org.org.is_some() {
+        // An org directory: read whole, nothing decided about it.
+        let snap = ctx.snapshot(org)?;
+        let scope = scope_for(&snap, person, now)?;
+        let list = policy::suggestions(&snap, &scope, now);
+        return show(ctx, &list, person, json, 0);
     }
+    let store = ctx.open_store()?;
+    let decisions = if all { Vec::new() } else { store.decisions()? };
+    match person {
+        // One owner's part of a large organization: read only that part.
+        Some(p) if store.scope_is_small(p, now)? => {
+            let snap = Snapshot::new(store.load_scope(p, now)?);
+            let scope = scope_for(&snap, person, now)?;
+            let list = policy::suggestions(&snap, &scope, now);
+            let before = list.len();
+            let list = policy::undecided(list, &decisions, now);
+            let hidden = before - list.len();
+            show(ctx, &list, person, json, hidden)
+        }
+        _ => by_area(ctx, &store, person, json, &decisions, now),
+    }
+}
+
+/// The whole organization, or a large scope, evaluated area by area; the
+/// JSON array written as each area is evaluated.
+fn by_area(
+    ctx: &mut Ctx,
+    store: &Store,
+    person: Option<&str>,
+    json: bool,
+    decisions: &[Decision],
+    now: Time,
+) -> Result<ExitCode> {
+    let decided = policy::Decided::new(decisions);
+    let mut hidden = 0;
+    let mut written: std::io::Result<()> = Ok(());
     if json {
-        writeln!(ctx.out, "{}", suggestions_json(&list))?;
+        let mut out = JsonArray::start(&mut *ctx.out);
+        store.evaluate_by_area(person, now, |_, list| {
+            for s in list {
+                if decided.holds(s, now) {
+                    hidden += 1;
+                } else if let Err(e) = out.push(s) {
+                    written = Err(e);
+                    return false;
+                }
+            }
+            true
+        })?;
+        written?;
+        out.end()?;
+        writeln!(ctx.out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut list = Vec::new();
+    store.evaluate_by_area(person, now, |_, area| {
+        let (held, pending): (Vec<&Suggestion>, Vec<&Suggestion>) =
+            area.iter().partition(|s| decided.holds(s, now));
+        hidden += held.len();
+        list.extend(pending.into_iter().cloned());
+        true
+    })?;
+    show(ctx, &list, person, false, hidden)
+}
+
+/// The list as a table (with its counts on stderr), or as JSON.
+fn show(
+    ctx: &mut Ctx,
+    list: &[Suggestion],
+    person: Option<&str>,
+    json: bool,
+    hidden: usize,
+) -> Result<ExitCode> {
+    if json {
+        writeln!(ctx.out, "{}", suggestions_json(list))?;
     } else if list.is_empty() {
         writeln!(
             ctx.out,
@@ -80,7 +135,7 @@ pub fn suggest(
             person.map(|p| format!(" for {p}")).unwrap_or_default()
         )?;
     } else {
-        writeln!(ctx.out, "{}", suggestion_table(&list))?;
+        writeln!(ctx.out, "{}", suggestion_table(list))?;
         let count = |k: Kind| list.iter().filter(|s| s.kind == k).count();
         writeln!(
             ctx.err,

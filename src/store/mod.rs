@@ -21,6 +21,7 @@ mod schema;
 mod scoped;
 mod source_guard;
 mod upstream;
+mod whole;
 
 pub use audit::{AuditEntry, ChainBreak};
 pub use decisions::{Decision, DecisionState, NewDecision, Verdict};
@@ -29,6 +30,7 @@ pub use error::{Cause, Error, Result};
 pub use org::{Replaced, SourceInfo, Streamed};
 pub use retire::Retired;
 pub use source_guard::{Standing, SyncProblems};
+pub use whole::Evaluated;
 
 use error::Doing;
 use rusqlite::Connection;
