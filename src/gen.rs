@@ -708,18 +708,42 @@ impl World<'_> {
     }
 }
 
-/// Grants under construction, with the entitlements each person holds.
-struct Grants {
-    list: Vec<Grant>,
+/// Why a grant could not be handed over (the sink's own error: a file that
+/// cannot be written, say).
+pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Where grants go as they are made.
+pub type Sink<'a> = &'a mut dyn FnMut(&Grant) -> Result<(), SinkError>;
+
+/// Grants as they are made, handed to a sink one by one (a million people
+/// hold ten million: they are not kept), with the entitlements each person
+/// holds.
+struct Grants<'a> {
+    sink: Sink<'a>,
+    /// The sink's first error; nothing more is handed over after it.
+    failed: Option<SinkError>,
+    /// One grant, its strings overwritten for each.
+    scratch: Grant,
+    made: usize,
     /// Per person: entitlement indexes held (about ten, so a scan is fastest).
     taken: Vec<Vec<u32>>,
 }
 
-impl Grants {
-    fn new(n: usize) -> Grants {
+impl<'a> Grants<'a> {
+    fn new(n: usize, sink: Sink<'a>) -> Grants<'a> {
         Grants {
-            list: Vec::with_capacity(n * 11),
-            taken: (0..n).map(|_| Vec::with_capacity(16)).collect(),
+            sink,
+            failed: None,
+            scratch: Grant {
+                person: String::new(),
+                entitlement: String::new(),
+                granted_by: None,
+                granted_at: Time::default(),
+                basis: Basis::Manual,
+                expires: None,
+            },
+            made: 0,
+            taken: (0..n).map(|_| Vec::with_capacity(12)).collect(),
         }
     }
 
@@ -730,7 +754,7 @@ impl Grants {
         (p, e): (usize, usize),
         by: Option<&str>,
         at: Time,
-        basis: Basis,
+        basis: &Basis,
         expires: Option<Time>,
     ) -> bool {
         let held = &mut self.taken[p];
@@ -738,16 +762,34 @@ impl Grants {
             return false;
         }
         held.push(e as u32);
-        self.list.push(Grant {
-            person: w.people[p].id.clone(),
-            entitlement: w.areas.entitlements[e].id.clone(),
-            granted_by: by.map(str::to_string),
-            granted_at: at,
-            basis,
-            expires,
-        });
+        self.made += 1;
+        if self.failed.is_some() {
+            return true;
+        }
+        let g = &mut self.scratch;
+        set(&mut g.person, &w.people[p].id);
+        set(&mut g.entitlement, &w.areas.entitlements[e].id);
+        match (by, &mut g.granted_by) {
+            (None, old) => *old = None,
+            (Some(b), Some(old)) => set(old, b),
+            (Some(b), old) => *old = Some(b.to_string()),
+        }
+        g.granted_at = at;
+        match (basis, &mut g.basis) {
+            (Basis::Rule(id), Basis::Rule(old)) => set(old, id),
+            (basis, old) => *old = basis.clone(),
+        }
+        g.expires = expires;
+        if let Err(err) = (self.sink)(g) {
+            self.failed = Some(err);
+        }
         true
     }
+}
+
+fn set(to: &mut String, from: &str) {
+    to.clear();
+    to.push_str(from);
 }
 
 /// A rule to write, and whom its grants went to.
@@ -766,12 +808,13 @@ struct RuleSpec<'a> {
 /// who never trained hold it anyway, a few who qualify don't have it yet.
 fn add_rule(
     rng: &mut Rng,
-    grants: &mut Grants,
+    grants: &mut Grants<'_>,
     w: &World,
     spec: RuleSpec,
     members: &[usize],
 ) -> Rule {
     let author = w.people[spec.author].id.clone();
+    let basis = Basis::Rule(spec.id.clone());
     for &p in members {
         let mut missing = false;
         let mut lapsed = false;
@@ -792,8 +835,7 @@ fn add_rule(
         }
         for &e in &spec.grant {
             let at = w.now - Duration::hours(rng.range(24, 700 * 24));
-            let basis = Basis::Rule(spec.id.clone());
-            grants.add(w, (p, e), Some(&author), at, basis, None);
+            grants.add(w, (p, e), Some(&author), at, &basis, None);
         }
     }
     Rule {
@@ -831,7 +873,7 @@ fn subtrees(tree: &Tree) -> Vec<Vec<usize>> {
 /// department's dashboard and reports, each leaf team's own systems.
 fn team_rules(
     rng: &mut Rng,
-    grants: &mut Grants,
+    grants: &mut Grants<'_>,
     w: &World,
     reports_author: &[usize],
 ) -> Vec<Rule> {
@@ -913,7 +955,7 @@ fn team_rules(
 }
 
 /// Neighbours: each leaf team reads up to two sibling teams' systems.
-fn neighbour_rules(rng: &mut Rng, grants: &mut Grants, w: &World) -> Vec<Rule> {
+fn neighbour_rules(rng: &mut Rng, grants: &mut Grants<'_>, w: &World) -> Vec<Rule> {
     let teams = &w.tree.teams;
     let mut rules = Vec::new();
     for t in w.tree.leaves() {
@@ -946,7 +988,7 @@ fn neighbour_rules(rng: &mut Rng, grants: &mut Grants, w: &World) -> Vec<Rule> {
 /// (only while on call) with the grants it gave this shift and the last.
 fn rotation_rules(
     rng: &mut Rng,
-    grants: &mut Grants,
+    grants: &mut Grants<'_>,
     w: &World,
     plans: &[RotationPlan],
 ) -> (Vec<Rule>, Vec<Rotation>) {
@@ -972,13 +1014,13 @@ fn rotation_rules(
         let basis = Basis::Rule(breakglass.clone());
         let at = start + Duration::hours(1);
         if w.held[current][course_slot(ONCALL_BOOTCAMP)] == Held::Valid && rng.chance(0.7) {
-            grants.add(w, (current, admin), Some(&author), at, basis.clone(), None);
+            grants.add(w, (current, admin), Some(&author), at, &basis, None);
         }
         if r.current > 0 {
             let (previous, start, _) = r.shifts[r.current - 1];
             if rng.chance(0.4) {
                 let at = start + Duration::hours(1);
-                grants.add(w, (previous, admin), Some(&author), at, basis, None);
+                grants.add(w, (previous, admin), Some(&author), at, &basis, None);
             }
         }
         rules.push(Rule {
@@ -1019,7 +1061,7 @@ fn rotation(w: &World, r: &RotationPlan, id: String) -> Rotation {
 /// company gave them.
 fn left_grants(
     rng: &mut Rng,
-    grants: &mut Grants,
+    grants: &mut Grants<'_>,
     w: &World,
     left: &[usize],
     leaf_of: &[Option<usize>],
@@ -1043,7 +1085,14 @@ fn left_grants(
         ];
         for (e, rule, by) in given {
             let at = w.now - Duration::days(rng.range(60, 700));
-            grants.add(w, (p, e), Some(&w.lead_id(by)), at, Basis::Rule(rule), None);
+            grants.add(
+                w,
+                (p, e),
+                Some(&w.lead_id(by)),
+                at,
+                &Basis::Rule(rule),
+                None,
+            );
         }
         if tree.div_start <= div && div < tree.dept_start {
             let at = w.now - Duration::days(rng.range(60, 700));
@@ -1053,7 +1102,7 @@ fn left_grants(
                 (p, w.ent(div, "wiki")),
                 Some(&w.lead_id(div)),
                 at,
-                basis,
+                &basis,
                 None,
             );
         }
@@ -1064,7 +1113,7 @@ fn left_grants(
 /// the old one's systems), an admin no rule gives any more, manual grants
 /// (by the owner, by someone without authority, by nobody known; some
 /// expiring).
-fn drifted_grants(rng: &mut Rng, grants: &mut Grants, w: &World, leaf_of: &[Option<usize>]) {
+fn drifted_grants(rng: &mut Rng, grants: &mut Grants<'_>, w: &World, leaf_of: &[Option<usize>]) {
     let n = w.people.len();
     let (leaf_start, leaf_count) = (w.tree.leaf_start, w.tree.leaf_count);
     let days = |d: i64| Duration::days(d);
@@ -1084,7 +1133,7 @@ fn drifted_grants(rng: &mut Rng, grants: &mut Grants, w: &World, leaf_of: &[Opti
                     (p, w.ent(y, "write")),
                     Some(&w.lead_id(y)),
                     at,
-                    basis,
+                    &basis,
                     None,
                 );
             }
@@ -1092,7 +1141,7 @@ fn drifted_grants(rng: &mut Rng, grants: &mut Grants, w: &World, leaf_of: &[Opti
             if let Some(&admin) = w.areas.ent_of[own].get("admin") {
                 let at = w.now - days(rng.range(90, 700));
                 let basis = Basis::Rule(format!("{}-team", w.team_id(own)));
-                grants.add(w, (p, admin), Some(&w.lead_id(own)), at, basis, None);
+                grants.add(w, (p, admin), Some(&w.lead_id(own)), at, &basis, None);
             }
         } else if roll < 43 {
             let y = leaf_start + rng.below(leaf_count);
@@ -1107,7 +1156,7 @@ fn drifted_grants(rng: &mut Rng, grants: &mut Grants, w: &World, leaf_of: &[Opti
             let expires = rng
                 .chance(0.25)
                 .then(|| at + days(rng.range(14, 180)) + Duration::hours(3));
-            grants.add(w, (p, e), by.as_deref(), at, Basis::Manual, expires);
+            grants.add(w, (p, e), by.as_deref(), at, &Basis::Manual, expires);
         }
     }
 }
@@ -1115,8 +1164,33 @@ fn drifted_grants(rng: &mut Rng, grants: &mut Grants, w: &World, leaf_of: &[Opti
 /// A synthetic organization of `people` people (exactly), the same for the
 /// same `seed` and `now`.
 pub fn generate(people: usize, seed: u64, now: Time) -> Org {
+    let mut list = Vec::new();
+    let made = generate_with(people, seed, now, &mut |g| {
+        list.push(g.clone());
+        Ok(())
+    });
+    match made {
+        Ok((org, _)) => Org {
+            grants: list,
+            ..org
+        },
+        // Pushing onto a list does not fail.
+        Err(_) => Org::default(),
+    }
+}
+
+/// [`generate`] for a large organization: each grant is handed to `sink`
+/// as it is made (in the order `generate` lists them) instead of kept.
+/// Returns the organization without its grants, and how many were made;
+/// the sink's first error stops it.
+pub fn generate_with(
+    people: usize,
+    seed: u64,
+    now: Time,
+    sink: Sink<'_>,
+) -> Result<(Org, usize), SinkError> {
     if people == 0 {
-        return Org::default();
+        return Ok((Org::default(), 0));
     }
     // Whole seconds, as the org directory's files hold times.
     let now = now.trunc_subsecs(0);
@@ -1137,7 +1211,7 @@ pub fn generate(people: usize, seed: u64, now: Time) -> Org {
         areas: &areas,
         held: &held,
     };
-    let mut grants = Grants::new(people);
+    let mut grants = Grants::new(people, sink);
     let mut rules = team_rules(&mut rng, &mut grants, &w, &reports_author);
     rules.extend(neighbour_rules(&mut rng, &mut grants, &w));
     let (oncall, rotations) = rotation_rules(&mut rng, &mut grants, &w, &plans);
@@ -1145,6 +1219,10 @@ pub fn generate(people: usize, seed: u64, now: Time) -> Org {
     // What no rule justifies any more.
     left_grants(&mut rng, &mut grants, &w, &left, &leaf_of);
     drifted_grants(&mut rng, &mut grants, &w, &leaf_of);
+    if let Some(err) = grants.failed {
+        return Err(err);
+    }
+    let made = grants.made;
     let teams = tree
         .teams
         .iter()
@@ -1156,17 +1234,18 @@ pub fn generate(people: usize, seed: u64, now: Time) -> Org {
             members: t.members.iter().map(|&m| roster[m].id.clone()).collect(),
         })
         .collect();
-    Org {
+    let org = Org {
         teams,
         people: roster,
         rotations,
         trainings,
         areas: areas.areas,
         entitlements: areas.entitlements,
-        grants: grants.list,
+        grants: Vec::new(),
         delegations,
         rules,
-    }
+    };
+    Ok((org, made))
 }
 
 /// `payments` -> `Payments`.
@@ -1385,6 +1464,29 @@ mod tests {
             "{} suggestions",
             list.len()
         );
+    }
+
+    /// What `steward gen` writes, the grants written as they are made,
+    /// is the organization `generate` makes.
+    #[test]
+    fn a_streamed_org_directory_is_the_generated_org() {
+        let org = generate(400, 5, now());
+        let dir = tempfile::tempdir().unwrap();
+        let mut made = 0;
+        let rest = crate::sources::files::write::write_org_streaming(dir.path(), |sink| {
+            let (rest, n) = generate_with(400, 5, now(), sink)?;
+            made = n;
+            Ok(rest)
+        })
+        .unwrap();
+        assert_eq!(made, org.grants.len());
+        let without = Org {
+            grants: Vec::new(),
+            ..org.clone()
+        };
+        assert_eq!(rest, without);
+        let back = crate::sources::files::read_org(dir.path()).unwrap();
+        assert_eq!(back, org);
     }
 
     #[test]

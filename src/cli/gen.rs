@@ -6,8 +6,15 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub fn generate(ctx: &mut Ctx, people: usize, out: &Path, seed: u64) -> Result<ExitCode> {
-    let org = crate::r#gen::generate(people, seed, ctx.now());
-    crate::sources::files::write::write_org(&org, out)?;
+    let now = ctx.now();
+    // Grants are written as they are made: a million people hold ten
+    // million, too many to keep.
+    let mut grants = 0;
+    let org = crate::sources::files::write::write_org_streaming(out, |sink| {
+        let (org, made) = crate::r#gen::generate_with(people, seed, now, sink)?;
+        grants = made;
+        Ok(org)
+    })?;
     writeln!(
         ctx.out,
         "wrote {} people, {} teams, {} rotations, {} areas, {} grants, {} rules to {}",
@@ -15,7 +22,7 @@ pub fn generate(ctx: &mut Ctx, people: usize, out: &Path, seed: u64) -> Result<E
         org.teams.len(),
         org.rotations.len(),
         org.areas.len(),
-        org.grants.len(),
+        grants,
         org.rules.len(),
         out.display()
     )?;

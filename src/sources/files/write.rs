@@ -44,6 +44,36 @@ fn optional_time(t: Option<Time>) -> String {
 /// `org.areas` cannot be written and is an error. Times keep whole seconds.
 pub fn write_org(org: &Org, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    replace_file(&dir.join("grants.csv"), |w| grants_csv(&org.grants, w))?;
+    write_all_but_grants(org, dir)
+}
+
+/// [`write_org`] for an organization too large to hold its grants:
+/// `make` builds the rest of it (returned), handing each grant to the
+/// function it is given as it is made; grants.csv is written as they come.
+pub fn write_org_streaming(
+    dir: &Path,
+    make: impl FnOnce(&mut dyn FnMut(&Grant) -> Result<(), GrantError>) -> Result<Org, GrantError>,
+) -> Result<Org> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut org = Org::default();
+    replace_file(&dir.join("grants.csv"), |out| {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(GRANT_HEADER)?;
+        let mut basis = String::new();
+        org =
+            make(&mut |g| Ok(grant_record(&mut w, g, &mut basis)?)).map_err(anyhow::Error::msg)?;
+        w.flush()?;
+        Ok(())
+    })?;
+    write_all_but_grants(&org, dir)?;
+    Ok(org)
+}
+
+/// Why a grant handed to [`write_org_streaming`] could not be written.
+pub type GrantError = Box<dyn std::error::Error + Send + Sync>;
+
+fn write_all_but_grants(org: &Org, dir: &Path) -> Result<()> {
     let areas = areas_toml(&org.areas, &org.entitlements)?;
     replace_file(&dir.join("people.csv"), |w| people_csv(&org.people, w))?;
     replace_text(&dir.join("teams.toml"), &teams_toml(&org.teams)?)?;
@@ -55,7 +85,6 @@ pub fn write_org(org: &Org, dir: &Path) -> Result<()> {
         trainings_csv(&org.trainings, w)
     })?;
     replace_text(&dir.join("areas.toml"), &areas)?;
-    replace_file(&dir.join("grants.csv"), |w| grants_csv(&org.grants, w))?;
     replace_text(
         &dir.join("delegations.toml"),
         &delegations_toml(&org.delegations)?,
@@ -111,40 +140,47 @@ fn trainings_csv(trainings: &[Training], out: &mut dyn Write) -> Result<()> {
     })
 }
 
+const GRANT_HEADER: [&str; 6] = [
+    "person",
+    "entitlement",
+    "granted_by",
+    "granted_at",
+    "basis",
+    "expires",
+];
+
 fn grants_csv(grants: &[Grant], out: &mut dyn Write) -> Result<()> {
-    write_csv(
-        out,
-        &[
-            "person",
-            "entitlement",
-            "granted_by",
-            "granted_at",
-            "basis",
-            "expires",
-        ],
-        |w| {
-            let mut basis = String::new();
-            for g in grants {
-                basis.clear();
-                match &g.basis {
-                    Basis::Rule(id) => {
-                        basis.push_str("rule:");
-                        basis.push_str(id);
-                    }
-                    Basis::Manual => basis.push_str("manual"),
-                }
-                w.write_record([
-                    g.person.as_str(),
-                    &g.entitlement,
-                    g.granted_by.as_deref().unwrap_or(""),
-                    &time(g.granted_at),
-                    &basis,
-                    &optional_time(g.expires),
-                ])?;
-            }
-            Ok(())
-        },
-    )
+    write_csv(out, &GRANT_HEADER, |w| {
+        let mut basis = String::new();
+        for g in grants {
+            grant_record(w, g, &mut basis)?;
+        }
+        Ok(())
+    })
+}
+
+/// One grant's record; `basis` is a buffer for its basis column.
+fn grant_record<W: Write>(
+    w: &mut csv::Writer<W>,
+    g: &Grant,
+    basis: &mut String,
+) -> csv::Result<()> {
+    basis.clear();
+    match &g.basis {
+        Basis::Rule(id) => {
+            basis.push_str("rule:");
+            basis.push_str(id);
+        }
+        Basis::Manual => basis.push_str("manual"),
+    }
+    w.write_record([
+        g.person.as_str(),
+        &g.entitlement,
+        g.granted_by.as_deref().unwrap_or(""),
+        &time(g.granted_at),
+        basis,
+        &optional_time(g.expires),
+    ])
 }
 
 #[derive(Serialize)]
