@@ -187,7 +187,7 @@ fn help_explains_every_mark_of_the_queue_tree_and_card() {
 fn help_in_the_rotations_view_explains_its_marks() {
     let text = help_text("omar", "O");
     for needle in [
-        "█  on call that day",
+        "█  on call then",
         "+  its grant is suggested now",
         "✓  its grant is accepted",
     ] {
@@ -470,4 +470,93 @@ fn a_delegation_ended_elsewhere_leaves_the_scope_at_the_next_minute() {
     d.app.feed(Msg::Tick(now() + chrono::Duration::minutes(1)));
     assert!(!header(&mut d).contains("billing"), "{}", header(&mut d));
     assert!(d.app.state.data.plan.is_empty());
+}
+
+// Item 6: the rotations timeline uses the width, labels its days, shows
+// whole names, and reaches the first shift of every readiness gap, which
+// says "first shift" and "newly trained".
+
+/// The rows of the timelines' strips: `(name, strip)`.
+fn strips(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim_start_matches('│');
+            let cells = l.find(['█', '·'])?;
+            let (name, rest) = l.split_at(cells);
+            let strip: String = rest
+                .chars()
+                .take_while(|c| matches!(c, '█' | '·'))
+                .collect();
+            (strip.chars().count() > 3 && name.starts_with("  "))
+                .then(|| (name.trim().to_string(), strip))
+        })
+        .collect()
+}
+
+#[test]
+fn the_timeline_uses_the_width_and_labels_its_days() {
+    for (w, h) in [(120, 40), (80, 24), (200, 60)] {
+        let mut d = sized("omar", w, h);
+        keys(&mut d.app, "O");
+        let text = screen(&mut d.app, w, h);
+        let rows = strips(&text);
+        assert!(!rows.is_empty(), "{text}");
+        for (name, strip) in &rows {
+            let cells = strip.chars().count();
+            assert!(
+                cells + name.len() + 8 >= w as usize * 4 / 5,
+                "{w}x{h}: {name}'s strip is {cells} cells:\n{text}"
+            );
+            assert!(!name.contains('…'), "{name}");
+        }
+        let ruler = text
+            .lines()
+            .find(|l| l.contains("Mar 2"))
+            .unwrap_or_else(|| panic!("no ruler at {w}x{h}:\n{text}"));
+        assert!(ruler.contains(" 9") || ruler.contains("Mon 9"), "{ruler}");
+    }
+    let mut d = sized("omar", 120, 40);
+    keys(&mut d.app, "O");
+    let text = screen(&mut d.app, 120, 40);
+    assert!(
+        text.contains("Tue 3"),
+        "days named when there is room:\n{text}"
+    );
+}
+
+#[test]
+fn a_newly_trained_first_shift_past_fourteen_days_shows_and_the_window_reaches_it() {
+    let mut d = sized("omar", 160, 48);
+    keys(&mut d.app, "O");
+    let felix = d
+        .app
+        .state
+        .derived
+        .readiness
+        .iter()
+        .find(|g| g.person == "felix")
+        .expect("felix's first shift, 14 days and 5 hours away, is a readiness gap");
+    assert!(felix.shift_start - now() > chrono::Duration::days(14));
+    assert!(felix.first_shift);
+    assert!(felix.newly_trained.is_some());
+    let text = screen(&mut d.app, 160, 48);
+    assert!(text.contains("the next 15 days"), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.contains("felix") && l.contains("03-16"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains("first shift, newly trained 02-"), "{row}");
+    // The timeline has felix's row, his shift at its end.
+    let (_, strip) = strips(&text)
+        .into_iter()
+        .find(|(n, _)| n == "felix")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(strip.ends_with('█') && strip.starts_with('·'), "{strip}");
+    // ? says what the tags mean.
+    keys(&mut d.app, "?");
+    let help = screen(&mut d.app, 160, 48);
+    assert!(
+        help.contains("first shift") && help.contains("newly trained"),
+        "{help}"
+    );
 }

@@ -10,8 +10,11 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashMap;
 
 /// How far ahead "a shift starting soon", readiness and the rotations
-/// timeline look.
+/// timeline look (further for a gap whose grant is suggested already).
 pub const HORIZON_DAYS: i64 = 14;
+
+/// A training completed this many days ago or less is "newly trained".
+pub const NEWLY_TRAINED_DAYS: i64 = 30;
 
 /// One readiness gap: someone whose shift starts without an entitlement a
 /// rule will give them then.
@@ -24,6 +27,11 @@ pub struct Readiness {
     pub rule: String,
     /// Its grant suggestion now (index into the suggestions), if any.
     pub suggestion: Option<usize>,
+    /// The person's first shift in this rotation (none started before).
+    pub first_shift: bool,
+    /// A training the rule asks for, completed in the last
+    /// [`NEWLY_TRAINED_DAYS`]: the course and when (the latest such).
+    pub newly_trained: Option<(String, Time)>,
 }
 
 /// Where a readiness gap stands.
@@ -39,9 +47,11 @@ pub enum Ready {
     NotYet,
 }
 
-/// People whose shift starts within the horizon (and not yet on call)
-/// without an entitlement a counting rule in scope will give them then,
-/// each with its grant suggestion, if any.
+/// People whose next shift starts within the horizon (and not yet on
+/// call) without an entitlement a counting rule in scope will give them
+/// then, each with its grant suggestion, if any; a next shift beyond the
+/// horizon too when its grant is suggested already (a newly trained
+/// person's first shift must not hide behind the horizon).
 pub fn gaps(data: &Data, now: Time) -> Vec<Readiness> {
     let snap = &data.snap;
     let mut out = Vec::new();
@@ -87,6 +97,11 @@ pub fn gaps(data: &Data, now: Time) -> Vec<Readiness> {
                         shift_start: start,
                         rule: rule.id.clone(),
                         suggestion: None,
+                        first_shift: !rot
+                            .shifts
+                            .iter()
+                            .any(|sh| sh.person == person && sh.start <= now),
+                        newly_trained: newly_trained(snap, rule, person, now),
                     });
                 }
             }
@@ -100,14 +115,31 @@ pub fn gaps(data: &Data, now: Time) -> Vec<Readiness> {
     });
     out.dedup();
     link(data, &mut out);
+    out.retain(|r| r.shift_start - now <= Duration::days(HORIZON_DAYS) || r.suggestion.is_some());
     out
 }
 
-/// Each member's first shift starting after `now`, within the horizon.
+/// The latest training `rule` asks for that `person` completed within
+/// [`NEWLY_TRAINED_DAYS`] before `now`, if any.
+fn newly_trained(
+    snap: &crate::policy::Snapshot,
+    rule: &Rule,
+    person: &str,
+    now: Time,
+) -> Option<(String, Time)> {
+    let p = snap.person_idx(person)?;
+    snap.trainings_of(p)
+        .filter(|t| rule.trained.contains(&t.course))
+        .filter(|t| t.completed <= now && now - t.completed <= Duration::days(NEWLY_TRAINED_DAYS))
+        .max_by_key(|t| t.completed)
+        .map(|t| (t.course.clone(), t.completed))
+}
+
+/// Each member's next shift starting after `now`.
 fn next_starts(rot: &Rotation, now: Time) -> HashMap<&str, Time> {
     let mut next: HashMap<&str, Time> = HashMap::new();
     for sh in &rot.shifts {
-        if sh.start > now && sh.start - now <= Duration::days(HORIZON_DAYS) {
+        if sh.start > now {
             let e = next.entry(sh.person.as_str()).or_insert(sh.start);
             if sh.start < *e {
                 *e = sh.start;

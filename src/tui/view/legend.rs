@@ -121,8 +121,13 @@ const CARD: &[Entry] = &[
 ];
 
 const TIMELINE: &[Entry] = &[
-    e("█", |t| t.base, "on call that day"),
-    e("·", |t| t.dim, "not on call that day"),
+    e(
+        "█",
+        |t| t.base,
+        "on call then (each cell a part of a day, or days)",
+    ),
+    e("·", |t| t.dim, "not on call then"),
+    e("Mar 2  Tue 3", |t| t.dim, "the day its cells start at"),
 ];
 
 const READINESS: &[Entry] = &[
@@ -137,6 +142,21 @@ const READINESS: &[Entry] = &[
         "·",
         |t| t.base,
         "suggested when the shift starts (only while on call)",
+    ),
+    e(
+        "●",
+        |t| t.base,
+        "marked (Space): a accepts all marked together",
+    ),
+    e(
+        "first shift",
+        |t| t.base,
+        "their first shift in this rotation",
+    ),
+    e(
+        "newly trained",
+        |t| t.base,
+        "completed a training the rule asks for in the last 30 days (the date)",
     ),
 ];
 

@@ -14,12 +14,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
+    let window = Window::of(s, r.width.saturating_sub(2));
     let b = block(
-        format!(" Rotations: on call now and the next {HORIZON_DAYS} days "),
+        format!(" Rotations: on call now and the next {} days ", window.days),
         false,
         t,
     );
-    let lines = timelines(s, t);
+    let lines = timelines(s, t, &window);
     // The timelines take what they need, up to three fifths; readiness the rest.
     let top_h = (lines.len() as u16 + 2).min(r.height * 3 / 5);
     let [top, bottom] = Layout::vertical([Constraint::Length(top_h), Constraint::Min(0)]).areas(r);
@@ -29,9 +30,110 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     readiness(s, t, f, bottom);
 }
 
-/// Each rotation in view: who is on call now, and a day-by-day strip of
-/// each member's shifts over the horizon.
-fn timelines(s: &State, t: &Theme) -> Vec<Line<'static>> {
+/// What the timelines show and how: from the start of today, at least
+/// [`HORIZON_DAYS`] days and on to the day of every readiness gap's shift;
+/// names whole (up to a third of the width); the strips in all the rest,
+/// each cell an equal part of the window.
+struct Window {
+    day0: Time,
+    days: i64,
+    name_w: usize,
+    cells: usize,
+}
+
+impl Window {
+    fn of(s: &State, cols: u16) -> Window {
+        let day0 = s
+            .now
+            .date_naive()
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc();
+        let last_gap = s.derived.readiness.iter().map(|g| g.shift_start).max();
+        let days = last_gap
+            .map_or(0, |g| (g - day0).num_days() + 1)
+            .max(HORIZON_DAYS);
+        let name_w = people_in_view(s, day0, days)
+            .iter()
+            .map(|p| width(p))
+            .max()
+            .unwrap_or(0)
+            .clamp(6, (cols as usize / 3).max(6));
+        let cells = (cols as usize).saturating_sub(2 + name_w + 1).max(1);
+        Window {
+            day0,
+            days,
+            name_w,
+            cells,
+        }
+    }
+
+    fn end(&self) -> Time {
+        self.day0 + Duration::days(self.days)
+    }
+
+    /// The time each cell of a strip covers.
+    fn spans(&self) -> Vec<(Time, Time)> {
+        let secs = Duration::days(self.days).num_seconds();
+        let at = |i: usize| self.day0 + Duration::seconds(secs * i as i64 / self.cells as i64);
+        (0..self.cells).map(|i| (at(i), at(i + 1))).collect()
+    }
+
+    /// The cell day `d` starts in.
+    fn cell_of(&self, d: i64) -> usize {
+        (d as usize * self.cells).div_ceil(self.days as usize)
+    }
+
+    /// The ruler: each day's date where its cells start, as much of it as
+    /// fits before the next label (`Mar 2`, `Tue 3` or `3`).
+    fn ruler(&self) -> String {
+        let lead = 2 + self.name_w + 1;
+        let mut ruler = " ".repeat(lead);
+        let per_day = self.cells / self.days as usize;
+        let mut free = 0;
+        for d in 0..self.days {
+            let x = self.cell_of(d);
+            if x < free {
+                continue;
+            }
+            let day = self.day0 + Duration::days(d);
+            let label = if d == 0 || day.format("%d").to_string() == "01" {
+                day.format("%b %-d").to_string()
+            } else if per_day >= 6 {
+                day.format("%a %-d").to_string()
+            } else {
+                day.format("%-d").to_string()
+            };
+            if x + width(&label) > self.cells {
+                break;
+            }
+            ruler.push_str(&" ".repeat(lead + x - width(&ruler)));
+            ruler.push_str(&label);
+            free = x + width(&label) + 1;
+        }
+        ruler
+    }
+}
+
+/// Everyone with a shift in the window, of the rotations in view.
+fn people_in_view(s: &State, day0: Time, days: i64) -> Vec<&str> {
+    let end = day0 + Duration::days(days);
+    let mut people: Vec<&str> = s
+        .derived
+        .index
+        .rotations
+        .iter()
+        .flat_map(|&ri| &s.data.snap.org.rotations[ri].shifts)
+        .filter(|sh| sh.end > s.now && sh.start < end)
+        .map(|sh| sh.person.as_str())
+        .collect();
+    people.sort();
+    people.dedup();
+    people
+}
+
+/// Each rotation in view: who is on call now, and a strip of each member's
+/// shifts over the window.
+fn timelines(s: &State, t: &Theme, w: &Window) -> Vec<Line<'static>> {
     let snap = &s.data.snap;
     let now = s.now;
     let rotations = &s.derived.index.rotations;
@@ -42,8 +144,8 @@ fn timelines(s: &State, t: &Theme) -> Vec<Line<'static>> {
             t.dim,
         )));
     }
-    let day0 = now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
-    let ruler = ruler(day0);
+    let ruler = w.ruler();
+    let cells = w.spans();
     for &ri in rotations {
         let rot = &snap.org.rotations[ri];
         let on_call: Vec<&str> = rot
@@ -68,41 +170,41 @@ fn timelines(s: &State, t: &Theme) -> Vec<Line<'static>> {
         let mut people: Vec<&str> = rot
             .shifts
             .iter()
-            .filter(|sh| sh.end > now && sh.start < day0 + Duration::days(HORIZON_DAYS))
+            .filter(|sh| sh.end > now && sh.start < w.end())
             .map(|sh| sh.person.as_str())
             .collect();
         people.sort();
         people.dedup();
         for p in people {
-            let mut bar = String::new();
-            for d in 0..HORIZON_DAYS {
-                let (a, b) = (day0 + Duration::days(d), day0 + Duration::days(d + 1));
-                let on = rot
-                    .shifts
-                    .iter()
-                    .any(|sh| sh.person == p && sh.start < b && sh.end > a);
-                bar.push(if on { '█' } else { '·' });
-            }
-            lines.push(Line::from(format!("  {:<12}{bar}", clip(p, 11))));
+            let bar: String = cells
+                .iter()
+                .map(|&(a, b)| {
+                    let on = rot
+                        .shifts
+                        .iter()
+                        .any(|sh| sh.person == p && sh.start < b && sh.end > a);
+                    if on { '█' } else { '·' }
+                })
+                .collect();
+            lines.push(Line::from(format!(
+                "  {} {bar}",
+                pad(&clip(p, w.name_w), w.name_w)
+            )));
         }
     }
     lines
 }
 
-/// The days the strips cover, `Mar 2-15`, then each day's last digit.
-fn ruler(day0: Time) -> String {
-    let last = day0 + Duration::days(HORIZON_DAYS - 1);
-    let span = if last.format("%b").to_string() == day0.format("%b").to_string() {
-        format!("{}-{}", day0.format("%b %-d"), last.format("%-d"))
-    } else {
-        format!("{}-{}", day0.format("%b %-d"), last.format("%b %-d"))
-    };
-    let mut ruler = format!("  {} ", pad(&span, 11));
-    for d in 0..HORIZON_DAYS {
-        let day = day0 + Duration::days(d);
-        ruler.push_str(&day.format("%d").to_string()[1..]);
+/// `first shift`, `newly trained`, both or neither.
+fn tags(g: &Readiness) -> String {
+    let mut tags = Vec::new();
+    if g.first_shift {
+        tags.push("first shift".to_string());
     }
-    ruler
+    if let Some((_, at)) = &g.newly_trained {
+        tags.push(format!("newly trained {}", at.format("%m-%d")));
+    }
+    tags.join(", ")
 }
 
 /// Where readiness gap `i` stands, as a mark and in words: + to accept,
@@ -142,28 +244,38 @@ fn readiness(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         col(|g| &g.rotation),
         col(|g| &g.entitlement),
     );
-    // Person, rotation, shift start, entitlement, the rule that gives it.
+    let rule_w = col(|g| &g.rule);
+    // Person, rotation, shift start, entitlement, the rule that gives it,
+    // and whether it is a first shift or follows a new training.
     let row = |g: &Readiness| {
         format!(
-            "{}  {}  {}  {}  {}",
+            "{}  {}  {}  {}  {}  {}",
             pad(&g.person, person_w),
             pad(&g.rotation, rotation_w),
             g.shift_start.format("%a %m-%d %H:%MZ"),
             pad(&g.entitlement, ent_w),
-            g.rule
+            pad(&g.rule, rule_w),
+            tags(g)
         )
+        .trim_end()
+        .to_string()
     };
     if let Some(g) = gaps.get(sel)
         && (width(&row(g)) + 2 > inner.width as usize
             || !matches!(s.derived.ready.get(sel), Some(Ready::Pending(_))))
     {
         let full = [format!(
-            "{}'s {} shift starts {} without {} (rule {}). {}",
+            "{}'s {}{} shift starts {} without {} (rule {}).{} {}",
             g.person,
+            if g.first_shift { "first " } else { "" },
             g.rotation,
             g.shift_start.format("%m-%d %H:%MZ"),
             g.entitlement,
             g.rule,
+            g.newly_trained
+                .as_ref()
+                .map(|(c, at)| format!(" Newly trained: {c} on {}.", at.format("%m-%d")))
+                .unwrap_or_default(),
             standing(s, sel).1
         )];
         inner = detail_pane(f, t, inner, &full);
