@@ -560,3 +560,81 @@ fn a_newly_trained_first_shift_past_fourteen_days_shows_and_the_window_reaches_i
         "{help}"
     );
 }
+
+// Item 9: nothing is cut mid-sentence without a way to read the whole: a
+// cut message says `m`, and m shows everything said, and why a source is
+// stale, in full.
+
+#[test]
+fn a_cut_message_says_m_and_m_reads_it_whole() {
+    let mut d = sized("omar", 80, 24);
+    keys(&mut d.app, "O");
+    let not_yet = d
+        .app
+        .state
+        .derived
+        .ready
+        .iter()
+        .position(|r| matches!(r, steward::tui::derive::Ready::NotYet))
+        .unwrap();
+    d.app.state.ui.rot_sel = not_yet;
+    keys(&mut d.app, "a");
+    let said = flash(&d);
+    assert!(said.ends_with("; it will appear then"), "{said}");
+    let text = screen(&mut d.app, 80, 24);
+    let bar = text.lines().last().unwrap();
+    assert!(bar.ends_with("… m reads all"), "{bar}");
+    keys(&mut d.app, "m");
+    let text = screen(&mut d.app, 80, 24);
+    let inside: String = text
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(inside.contains("Messages, newest first"), "{text}");
+    assert!(inside.contains("it will appear then"), "{text}");
+    insta::assert_snapshot!("messages_omar_80x24", text);
+    keys(&mut d.app, "<Esc>");
+    assert!(d.app.state.ui.modal.is_none());
+}
+
+#[test]
+fn a_stale_sources_reason_is_cut_in_the_header_and_read_whole_with_m() {
+    for (w, h) in SIZES {
+        let mut d = sized("priya", w, h);
+        let org = d.dir.path().join("demo").join("org");
+        let mut grants = std::fs::read_to_string(org.join("grants.csv")).unwrap();
+        grants.push_str("greg,payments-db:read,priya,not-a-time,manual,\n");
+        std::fs::write(org.join("grants.csv"), grants).unwrap();
+        keys(&mut d.app, "R");
+        let reason = d.app.state.data.sources[0].error.clone().expect("stale");
+        assert!(reason.contains("grants.csv:"), "{reason}");
+        let text = screen(&mut d.app, w, h);
+        let header = text.lines().nth(1).unwrap();
+        assert!(header.contains("STALE (last sync failed"), "{header}");
+        assert!(header.trim_end().ends_with("… m: why)"), "{header}");
+        keys(&mut d.app, "m");
+        let text = screen(&mut d.app, w, h);
+        let inside: String = text
+            .lines()
+            .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
+            .collect::<Vec<_>>()
+            .join("");
+        let tail: String = reason
+            .chars()
+            .rev()
+            .take(20)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        assert!(
+            inside.replace(' ', "").contains(&tail.replace(' ', "")),
+            "the reason's end ({tail:?}) is shown:\n{text}"
+        );
+        assert!(
+            inside.contains("files STALE: its last sync failed"),
+            "{text}"
+        );
+    }
+}

@@ -16,6 +16,8 @@ pub enum Mode {
     Audit,
     Rotations,
     Help,
+    /// The messages overlay (`m`).
+    Messages,
     Confirm,
     Prompt,
     Snooze,
@@ -29,6 +31,7 @@ pub enum Mode {
 pub enum Action {
     Quit,
     Help,
+    Messages,
     Back,
     Up,
     Down,
@@ -154,6 +157,7 @@ const BROWSE: &[Mode] = &[
 ];
 const LISTS: &[Mode] = &[
     M::Help,
+    M::Messages,
     M::Tree,
     M::Queue,
     M::Card,
@@ -247,6 +251,13 @@ pub static BINDINGS: &[Binding] = &[
         &[Key::Esc, Key::Char('?'), Key::Char('q')],
         Action::Back,
         "close help",
+        true,
+    ),
+    b(
+        &[M::Messages],
+        &[Key::Esc, Key::Char('m'), Key::Char('q')],
+        Action::Back,
+        "close the messages",
         true,
     ),
     // Deciding.
@@ -558,6 +569,13 @@ pub static BINDINGS: &[Binding] = &[
         "help: every key here",
         true,
     ),
+    b(
+        BROWSE,
+        &[Key::Char('m')],
+        Action::Messages,
+        "messages: everything said here, in full, and why a source is stale",
+        false,
+    ),
     b(BROWSE, &[Key::Char('q')], Action::Quit, "quit", true),
 ];
 
@@ -565,6 +583,7 @@ pub static BINDINGS: &[Binding] = &[
 pub fn mode(ui: &Ui) -> Mode {
     match &ui.modal {
         Some(Modal::Help) => Mode::Help,
+        Some(Modal::Messages) => Mode::Messages,
         Some(Modal::Confirm(_)) => Mode::Confirm,
         Some(Modal::Prompt(_)) => Mode::Prompt,
         Some(Modal::Snooze(_)) => Mode::Snooze,

@@ -36,6 +36,9 @@ pub struct Status {
     /// The job the person asked for, while it runs.
     pub busy: Option<Busy>,
     pub flash: Option<Flash>,
+    /// Everything said in the status bar, oldest first (the last
+    /// [`SAID_KEPT`]): `m` shows it in full.
+    pub said: Vec<Flash>,
     /// The apply under way, while it runs: what has finished so far.
     pub applying: Option<Applying>,
     /// Per-change results of the last apply.
@@ -77,6 +80,9 @@ impl Busy {
         }
     }
 }
+
+/// How many messages `m` keeps.
+pub const SAID_KEPT: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flash {
@@ -160,10 +166,15 @@ impl State {
 
     /// Says `text` in the status bar (until the next key), as an error or not.
     pub fn say(&mut self, text: impl Into<String>, error: bool) {
-        self.status.flash = Some(Flash {
+        let flash = Flash {
             text: text.into(),
             error,
-        });
+        };
+        if self.status.said.len() >= SAID_KEPT {
+            self.status.said.remove(0);
+        }
+        self.status.said.push(flash.clone());
+        self.status.flash = Some(flash);
     }
 
     /// Derives again what the last change touched (see `Derived::refresh`).

@@ -92,6 +92,9 @@ pub struct Confirm {
 #[derive(Debug, Clone)]
 pub enum Modal {
     Help,
+    /// Everything said, in full, and each stale source's reason (`m`);
+    /// scrolled with `help_scroll`, as help is.
+    Messages,
     Confirm(Confirm),
     Prompt(Prompt),
     /// Snooze presets for these suggestions.

@@ -121,6 +121,10 @@ fn act(s: &mut State, mode: Mode, action: Action) -> Vec<Effect> {
             s.ui.modal = Some(Modal::Help);
             s.ui.help_scroll = 0;
         }
+        Action::Messages => {
+            s.ui.modal = Some(Modal::Messages);
+            s.ui.help_scroll = 0;
+        }
         Action::Back => navigate::back(s, mode),
         Action::Up
         | Action::Down

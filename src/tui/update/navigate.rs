@@ -12,7 +12,7 @@ use ratatui::layout::Rect;
 /// filters and marks.
 pub fn back(s: &mut State, mode: Mode) {
     match mode {
-        Mode::Help => s.ui.modal = None,
+        Mode::Help | Mode::Messages => s.ui.modal = None,
         Mode::Walk => {
             let done = s.ui.walk.as_ref().map_or(0, |w| {
                 w.items
@@ -86,6 +86,10 @@ pub fn move_sel(s: &mut State, mode: Mode, by: isize) {
         Mode::Help => {
             let max = crate::tui::view::help::max_scroll(ui) as isize;
             ui.help_scroll = (ui.help_scroll as isize + by).clamp(0, max) as u16;
+        }
+        Mode::Messages => {
+            let max = crate::tui::view::messages::max_scroll(s) as isize;
+            s.ui.help_scroll = (s.ui.help_scroll as isize + by).clamp(0, max) as u16;
         }
         Mode::Plan => ui.plan_sel = clamp_step(ui.plan_sel, s.data.plan.len(), by),
         Mode::Audit => ui.audit_sel = clamp_step(ui.audit_sel, s.data.audit.len(), by),

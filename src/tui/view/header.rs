@@ -66,6 +66,24 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
             ));
         }
     }
+    // Too long for the line: the reasons are cut, saying where they are
+    // read in full (`m`).
+    let over = Line::from(second.clone())
+        .width()
+        .saturating_sub(r.width as usize);
+    if over > 0 {
+        let stale: Vec<usize> = (0..second.len())
+            .filter(|&i| second[i].content.starts_with(" STALE ("))
+            .collect();
+        let each = over.div_ceil(stale.len().max(1));
+        let more = "… m: why)";
+        for i in stale {
+            let text = second[i].content.to_string();
+            let keep = super::text::width(&text).saturating_sub(each + super::text::width(more));
+            let head: String = text.chars().take(keep.max(" STALE".len())).collect();
+            second[i] = Span::styled(format!("{head}{more}"), t.error);
+        }
+    }
     let mut lines = vec![Line::from(first), Line::from(second)];
     if r.height >= 3 {
         let tab = |label: String, on: bool| {

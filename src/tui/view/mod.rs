@@ -8,6 +8,7 @@ pub mod header;
 pub mod help;
 pub mod hierarchy;
 pub mod legend;
+pub mod messages;
 pub mod overlay;
 pub mod plan;
 pub mod queue;
@@ -55,6 +56,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame) {
     }
     statusbar::render(s, t, f, a.status);
     help::render(s, t, f, f.area());
+    messages::render(s, t, f, f.area());
     confirm::render(s, t, f, f.area());
 }
 

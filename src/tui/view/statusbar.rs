@@ -15,10 +15,16 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
     let line = if let Some(b) = &s.status.busy {
         Line::from(Span::styled(b.text.as_str(), t.key))
     } else if let Some(fl) = &s.status.flash {
-        Line::from(Span::styled(
-            fl.text.as_str(),
-            if fl.error { t.error } else { t.ok },
-        ))
+        let style = if fl.error { t.error } else { t.ok };
+        let room = r.width as usize;
+        if width(&fl.text) <= room {
+            Line::from(Span::styled(fl.text.as_str(), style))
+        } else {
+            // Cut: says where the rest is.
+            let more = " m reads all";
+            let head = super::text::clip(&fl.text, room.saturating_sub(width(more)));
+            Line::from(vec![Span::styled(head, style), Span::styled(more, t.key)])
+        }
     } else {
         let mode = keymap::mode(&s.ui);
         let mut spans = Vec::new();
