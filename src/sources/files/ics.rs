@@ -11,11 +11,13 @@
 //! fine. Who is on call is `person`'s job; an event whose person is
 //! ambiguous gives no shift and a warning with its file and line.
 
+mod error;
 mod expand;
 mod person;
 mod zone;
 
-pub use person::PersonMatcher;
+pub use error::IcsError;
+pub use person::{NoOne, PersonMatcher};
 pub use zone::Zone;
 
 use super::ParseError;
@@ -173,13 +175,13 @@ fn param<'p>(p: &'p Property, key: &str) -> Option<&'p str> {
 /// The zones one VCALENDAR reads its times in.
 struct Zones {
     /// TZID -> the zone it names or its VTIMEZONE defines (or why not).
-    by_id: HashMap<String, Result<Zone, String>>,
+    by_id: HashMap<String, Result<Zone, IcsError>>,
     /// For floating times and dates.
     calendar: Option<Zone>,
 }
 
 impl Zones {
-    fn of(cal: &Component, opts: &FeedOptions, until: NaiveDateTime) -> Result<Zones, String> {
+    fn of(cal: &Component, opts: &FeedOptions, until: NaiveDateTime) -> Result<Zones, IcsError> {
         let mut by_id = HashMap::new();
         for tz in cal
             .components
@@ -200,48 +202,44 @@ impl Zones {
                 let name = p.val.as_str().trim();
                 let zone = Zone::named(name)
                     .or_else(|| by_id.get(name).and_then(|z| z.as_ref().ok().cloned()))
-                    .ok_or_else(|| format!("X-WR-TIMEZONE {name:?} is not a known time zone"))?;
+                    .ok_or_else(|| IcsError::CalendarZone(name.to_string()))?;
                 Some(zone)
             }
-            None => {
-                match &opts.tz {
-                    Some(name) => Some(Zone::named(name).ok_or_else(|| {
-                        format!("the feed's tz {name:?} is not a known time zone")
-                    })?),
-                    None => None,
+            None => match &opts.tz {
+                Some(name) => {
+                    Some(Zone::named(name).ok_or_else(|| IcsError::FeedZone(name.clone()))?)
                 }
-            }
+                None => None,
+            },
         };
         Ok(Zones { by_id, calendar })
     }
 
-    fn zone(&self, tzid: &str) -> Result<Zone, String> {
+    fn zone(&self, tzid: &str) -> Result<Zone, IcsError> {
         if let Some(z) = self.by_id.get(tzid.trim()) {
             return z.clone();
         }
-        Zone::named(tzid).ok_or_else(|| {
-            format!("unknown time zone {tzid:?} (not an IANA or Windows zone name, and no VTIMEZONE defines it)")
-        })
+        Zone::named(tzid).ok_or_else(|| IcsError::UnknownZone(tzid.to_string()))
     }
 
-    fn floating(&self, what: &str) -> Result<Zone, String> {
-        self.calendar.clone().ok_or_else(|| {
-            format!(
-                "{what} has no time zone, and the calendar names none: add X-WR-TIMEZONE to the calendar, or `tz` to the feed's config"
-            )
-        })
+    fn floating(&self, what: String) -> Result<Zone, IcsError> {
+        self.calendar.clone().ok_or(IcsError::Floating { what })
     }
 
     /// One date or date-time value of `p`.
-    fn when(&self, p: &Property, value: &str) -> Result<When, String> {
+    fn when(&self, p: &Property, value: &str) -> Result<When, IcsError> {
         let v = value.trim();
         let name = p.name.as_str();
         if v.len() == 8 || param(p, "VALUE").is_some_and(|x| x.eq_ignore_ascii_case("DATE")) {
-            let d = NaiveDate::parse_from_str(v.get(..8).unwrap_or(v), "%Y%m%d")
-                .map_err(|_| format!("{name}: bad date {v:?}"))?;
+            let d = NaiveDate::parse_from_str(v.get(..8).unwrap_or(v), "%Y%m%d").map_err(|_| {
+                IcsError::BadDate {
+                    property: name.to_string(),
+                    value: v.to_string(),
+                }
+            })?;
             return Ok(When {
                 local: d.and_time(NaiveTime::MIN),
-                zone: self.floating(&format!("{name} (a date)"))?,
+                zone: self.floating(format!("{name} (a date)"))?,
                 date: true,
             });
         }
@@ -249,12 +247,16 @@ impl Zones {
             Some(t) => (t, true),
             None => (v, false),
         };
-        let local = NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%S")
-            .map_err(|_| format!("{name}: bad date-time {v:?}"))?;
+        let local = NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%S").map_err(|_| {
+            IcsError::BadDateTime {
+                property: name.to_string(),
+                value: v.to_string(),
+            }
+        })?;
         let zone = match (utc, param(p, "TZID")) {
             (true, _) => Zone::Utc,
-            (false, Some(tzid)) => self.zone(tzid).map_err(|e| format!("{name}: {e}"))?,
-            (false, None) => self.floating(&format!("{name} {v}"))?,
+            (false, Some(tzid)) => self.zone(tzid).map_err(|e| e.in_property(name))?,
+            (false, None) => self.floating(format!("{name} {v}"))?,
         };
         Ok(When {
             local,
@@ -263,7 +265,7 @@ impl Zones {
         })
     }
 
-    fn one(&self, c: &Component, name: &str) -> Result<Option<When>, String> {
+    fn one(&self, c: &Component, name: &str) -> Result<Option<When>, IcsError> {
         prop(c, name)
             .map(|p| self.when(p, p.val.as_str()))
             .transpose()
@@ -271,9 +273,9 @@ impl Zones {
 }
 
 /// `P1W`, `P1DT12H`, `-PT15M` -> a duration.
-fn parse_duration(text: &str) -> Result<Duration, String> {
+fn parse_duration(text: &str) -> Result<Duration, IcsError> {
     let t = text.trim();
-    let bad = || format!("DURATION: bad value {t:?}");
+    let bad = || IcsError::BadDuration(t.to_string());
     let (sign, rest) = match t.strip_prefix('-') {
         Some(r) => (-1, r),
         None => (1, t.strip_prefix('+').unwrap_or(t)),
@@ -312,10 +314,12 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// Reads one VEVENT's times.
-fn read_event<'c>(comp: &'c Component<'c>, line: u64, zones: &Zones) -> Result<Event<'c>, String> {
-    let start = zones
-        .one(comp, "DTSTART")?
-        .ok_or("the event has no DTSTART")?;
+fn read_event<'c>(
+    comp: &'c Component<'c>,
+    line: u64,
+    zones: &Zones,
+) -> Result<Event<'c>, IcsError> {
+    let start = zones.one(comp, "DTSTART")?.ok_or(IcsError::NoStart)?;
     let length = match (zones.one(comp, "DTEND")?, prop(comp, "DURATION")) {
         (Some(end), _) if end.zone.same(&start.zone) => Length::Nominal(end.local - start.local),
         (Some(end), _) => Length::Exact(end.instant() - start.instant()),
@@ -327,7 +331,7 @@ fn read_event<'c>(comp: &'c Component<'c>, line: u64, zones: &Zones) -> Result<E
         Length::Nominal(d) | Length::Exact(d) => d,
     };
     if length_of(length) < Duration::zero() {
-        return Err("the event ends before it starts".into());
+        return Err(IcsError::EndsBeforeStart);
     }
     let mut rdates = Vec::new();
     for p in props(comp, "RDATE") {
@@ -399,15 +403,15 @@ fn occurrences<'e, 'c>(
     overrides: &[&'e Event<'c>],
     stop: Time,
     cap: usize,
-) -> Result<(Vec<Occurrence<'e, 'c>>, bool), String> {
+) -> Result<(Vec<Occurrence<'e, 'c>>, bool), IcsError> {
     let zone = &master.start.zone;
     let stop_local = zone.local(stop) + Duration::days(1);
-    let until_local = |u: &str| -> Result<NaiveDateTime, String> {
+    let until_local = |u: &str| -> Result<NaiveDateTime, IcsError> {
         let utc = u.ends_with(['Z', 'z']);
         let t = u.trim_end_matches(['Z', 'z']);
         let local = NaiveDateTime::parse_from_str(t, "%Y%m%dT%H%M%S")
             .or_else(|_| NaiveDate::parse_from_str(t, "%Y%m%d").map(|d| d.and_time(NaiveTime::MIN)))
-            .map_err(|_| format!("RRULE: bad UNTIL {u:?}"))?;
+            .map_err(|_| IcsError::RuleUntil(u.to_string()))?;
         Ok(match utc {
             true => zone.local(chrono::Utc.from_utc_datetime(&local)),
             false => local,
@@ -576,7 +580,8 @@ pub fn parse_feed(
     let mut events = Vec::new();
     let mut n = 0;
     for cal in calendars {
-        let zones = Zones::of(cal, opts, until).map_err(|e| ParseError::file(path, e))?;
+        let zones =
+            Zones::of(cal, opts, until).map_err(|e| ParseError::file(path, e.to_string()))?;
         if feed.name.is_none() {
             feed.name = prop(cal, "X-WR-CALNAME").map(|p| p.val.as_str().trim().to_string());
         }
@@ -587,8 +592,8 @@ pub fn parse_feed(
         {
             let line = lines.get(n).copied().unwrap_or(0);
             n += 1;
-            let event =
-                read_event(comp, line, &zones).map_err(|e| ParseError::at_line(path, line, e))?;
+            let event = read_event(comp, line, &zones)
+                .map_err(|e| ParseError::at_line(path, line, e.to_string()))?;
             events.push(event);
         }
     }
@@ -629,7 +634,7 @@ fn shifts(
         let series_stop =
             stop.unwrap_or_else(|| master.start.instant() + Duration::days(365 * UNANCHORED_YEARS));
         let (occ, capped) = occurrences(master, &mine, series_stop, cap)
-            .map_err(|e| ParseError::at_line(path, master.line, e))?;
+            .map_err(|e| ParseError::at_line(path, master.line, e.to_string()))?;
         if capped {
             feed.warnings.push(format!(
                 "{}:{}: the series repeats more than {cap} times before the end of the window; only the first {cap} were read",

@@ -3,6 +3,7 @@
 //! local start then read in that zone. UNTIL is compared on the same wall
 //! clock.
 
+use super::IcsError;
 use chrono::{NaiveDateTime, TimeZone};
 use rrule::{RRule, Unvalidated};
 
@@ -29,13 +30,16 @@ fn split_until(rule: &str) -> (String, Option<String>) {
 pub fn rule_starts(
     rule: &str,
     start: NaiveDateTime,
-    until_local: &dyn Fn(&str) -> Result<NaiveDateTime, String>,
+    until_local: &dyn Fn(&str) -> Result<NaiveDateTime, IcsError>,
     stop: NaiveDateTime,
     cap: usize,
-) -> Result<(Vec<NaiveDateTime>, bool), String> {
+) -> Result<(Vec<NaiveDateTime>, bool), IcsError> {
     let (rest, until) = split_until(rule);
-    let mut parsed: RRule<Unvalidated> =
-        rest.parse().map_err(|e| format!("RRULE {rule:?}: {e}"))?;
+    let bad = |source| IcsError::Rule {
+        rule: rule.to_string(),
+        source: Box::new(source),
+    };
+    let mut parsed: RRule<Unvalidated> = rest.parse().map_err(bad)?;
     let floating = |t: NaiveDateTime| rrule::Tz::UTC.from_utc_datetime(&t);
     let until = until.map(|u| until_local(&u)).transpose()?;
     if let Some(u) = until {
@@ -45,10 +49,7 @@ pub fn rule_starts(
         }
         parsed = parsed.until(floating(u));
     }
-    let set = parsed
-        .build(floating(start))
-        .map_err(|e| format!("RRULE {rule:?}: {e}"))?
-        .limit();
+    let set = parsed.build(floating(start)).map_err(bad)?.limit();
     let mut out = Vec::new();
     if start < stop {
         out.push(start);
@@ -78,9 +79,9 @@ mod tests {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
     }
 
-    fn plain(u: &str) -> Result<NaiveDateTime, String> {
+    fn plain(u: &str) -> Result<NaiveDateTime, IcsError> {
         NaiveDateTime::parse_from_str(u.trim_end_matches('Z'), "%Y%m%dT%H%M%S")
-            .map_err(|e| e.to_string())
+            .map_err(|_| IcsError::RuleUntil(u.to_string()))
     }
 
     #[test]
@@ -159,6 +160,7 @@ mod tests {
                 5
             )
             .unwrap_err()
+            .to_string()
             .contains("FORTNIGHTLY")
         );
     }

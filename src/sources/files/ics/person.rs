@@ -148,12 +148,56 @@ fn summary(event: &Component) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// Why an event puts nobody on call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoOne {
+    /// Several attendees who take part are people here.
+    #[error(
+        "the event has {} attendees who are people here ({}); which one is on call is ambiguous",
+        .0.len(),
+        .0.join(", ")
+    )]
+    AttendeesAmbiguous(Vec<String>),
+    /// A name in the SUMMARY is that of several people.
+    #[error(
+        "SUMMARY {summary:?}: {name:?} is the name of {} people ({}); which one is on call is ambiguous",
+        .people.len(),
+        .people.join(", ")
+    )]
+    SummaryAmbiguous {
+        summary: String,
+        name: String,
+        people: Vec<String>,
+    },
+    #[error("SUMMARY {0:?} names no one person (matched as a whole name, id or email)")]
+    SummaryMatchesNobody(String),
+    #[error("the event has neither an attendee nor a SUMMARY")]
+    NeitherAttendeeNorSummary,
+    /// Several attendees take part, and none is a person here.
+    #[error(
+        "the event has {} attendees and none is a person here ({})",
+        .0.len(),
+        .0.join(", ")
+    )]
+    AttendeesUnknown(Vec<String>),
+}
+
+impl NoOne {
+    /// Whether more than one person fits (rather than none).
+    pub fn is_ambiguous(&self) -> bool {
+        matches!(
+            self,
+            NoOne::AttendeesAmbiguous(_) | NoOne::SummaryAmbiguous { .. }
+        )
+    }
+}
+
 /// Who is on call in `event`, or why nobody is.
 pub fn on_call(
     event: &Component,
     people: &PersonMatcher,
     pattern: Option<&Regex>,
-) -> Result<String, String> {
+) -> Result<String, NoOne> {
     let emails = participants(event);
     let mut matched: Vec<&str> = emails.iter().filter_map(|e| people.by_email(e)).collect();
     matched.sort_unstable();
@@ -162,10 +206,8 @@ pub fn on_call(
         [one] => return Ok(one.to_string()),
         [] => {}
         many => {
-            return Err(format!(
-                "the event has {} attendees who are people here ({}); which one is on call is ambiguous",
-                many.len(),
-                many.join(", ")
+            return Err(NoOne::AttendeesAmbiguous(
+                many.iter().map(|s| s.to_string()).collect(),
             ));
         }
     }
@@ -183,11 +225,11 @@ pub fn on_call(
                 [one] => return Ok(one.to_string()),
                 [] => {}
                 many => {
-                    return Err(format!(
-                        "SUMMARY {s:?}: {name:?} is the name of {} people ({}); which one is on call is ambiguous",
-                        many.len(),
-                        many.join(", ")
-                    ));
+                    return Err(NoOne::SummaryAmbiguous {
+                        summary: s.clone(),
+                        name: name.clone(),
+                        people: many.iter().map(|s| s.to_string()).collect(),
+                    });
                 }
             }
         }
@@ -195,14 +237,8 @@ pub fn on_call(
     match (emails.as_slice(), summary) {
         // One attendee nobody here has: kept, for `check` to report.
         ([one], _) => Ok(one.clone()),
-        ([], Some(s)) => Err(format!(
-            "SUMMARY {s:?} names no one person (matched as a whole name, id or email)"
-        )),
-        ([], None) => Err("the event has neither an attendee nor a SUMMARY".into()),
-        (many, _) => Err(format!(
-            "the event has {} attendees and none is a person here ({})",
-            many.len(),
-            many.join(", ")
-        )),
+        ([], Some(s)) => Err(NoOne::SummaryMatchesNobody(s)),
+        ([], None) => Err(NoOne::NeitherAttendeeNorSummary),
+        (many, _) => Err(NoOne::AttendeesUnknown(many.to_vec())),
     }
 }

@@ -40,10 +40,10 @@ fn t(s: &str) -> Time {
     chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc()
 }
 
-fn parse(text: &str, opts: &FeedOptions) -> Result<Feed, String> {
+fn parse(text: &str, opts: &FeedOptions) -> Result<Feed, ParseError> {
     let ps = people();
     let m = PersonMatcher::new(&ps);
-    parse_feed(text, Path::new("r.ics"), &m, opts).map_err(|e| e.to_string())
+    parse_feed(text, Path::new("r.ics"), &m, opts)
 }
 
 fn spans(feed: &Feed) -> Vec<(String, String, String)> {
@@ -170,7 +170,7 @@ BEGIN:VEVENT\nUID:f\nDTSTART:20260608T090000\nDTEND:20260615T090000\nSUMMARY:bob
             ),
         ]
     );
-    let e = parse(&cal(body), &window()).unwrap_err();
+    let e = parse(&cal(body), &window()).unwrap_err().to_string();
     assert!(
         e.starts_with("r.ics:4: DTSTART (a date) has no time zone"),
         "{e}"
@@ -251,14 +251,14 @@ fn the_window_bounds_an_endless_rule() {
 
 #[test]
 fn broken_events_name_their_line() {
-    let e = parse(&cal("BEGIN:VEVENT\nUID:1\nDTSTART;TZID=Mars/Olympus:20260601T090000\nDTEND:20260602T090000Z\nEND:VEVENT\n"), &window()).unwrap_err();
+    let e = parse(&cal("BEGIN:VEVENT\nUID:1\nDTSTART;TZID=Mars/Olympus:20260601T090000\nDTEND:20260602T090000Z\nEND:VEVENT\n"), &window()).unwrap_err().to_string();
     assert!(
         e.starts_with("r.ics:4: DTSTART: unknown time zone \"Mars/Olympus\""),
         "{e}"
     );
-    let e = parse(&cal("BEGIN:VEVENT\nUID:1\nDTSTART:20260601T090000Z\nRRULE:FREQ=SOMETIMES\nDURATION:PT1H\nEND:VEVENT\n"), &window()).unwrap_err();
+    let e = parse(&cal("BEGIN:VEVENT\nUID:1\nDTSTART:20260601T090000Z\nRRULE:FREQ=SOMETIMES\nDURATION:PT1H\nEND:VEVENT\n"), &window()).unwrap_err().to_string();
     assert!(e.starts_with("r.ics:4: RRULE"), "{e}");
-    let e = parse("hello", &window()).unwrap_err();
+    let e = parse("hello", &window()).unwrap_err().to_string();
     assert!(e.contains("not an iCalendar document"), "{e}");
 }
 
@@ -277,4 +277,52 @@ fn durations_parse() {
     assert!(parse_duration("P").is_err());
     assert!(parse_duration("PT1D").is_err());
     assert!(parse_duration("P99999999999999999999D").is_err());
+}
+
+#[test]
+fn errors_are_typed_and_say_what_they_said() {
+    assert_eq!(
+        parse_duration("PT1D"),
+        Err(IcsError::BadDuration("PT1D".into()))
+    );
+    assert_eq!(
+        IcsError::BadDuration("PT1D".into()).to_string(),
+        "DURATION: bad value \"PT1D\""
+    );
+    // A VTIMEZONE's own problem is said inside its name, at the file.
+    let text = cal(
+        "BEGIN:VTIMEZONE\nTZID:Custom\nBEGIN:STANDARD\nDTSTART:16010101T020000\n\
+TZOFFSETFROM:+1\nTZOFFSETTO:+0100\nEND:STANDARD\nEND:VTIMEZONE\n\
+BEGIN:VEVENT\nUID:1\nDTSTART;TZID=Custom:20260601T090000\nDURATION:PT1H\nSUMMARY:alice\nEND:VEVENT\n",
+    );
+    let e = parse(&text, &window()).unwrap_err();
+    assert_eq!(e.line, Some(12));
+    assert_eq!(
+        e.to_string(),
+        "r.ics:12: DTSTART: VTIMEZONE Custom: bad UTC offset \"+1\""
+    );
+    // Why an event puts nobody on call, as a value: ambiguity is told apart.
+    let ps = people();
+    let m = PersonMatcher::new(&ps);
+    let two =
+        "BEGIN:VEVENT\r\nUID:1\r\nDTSTART:20260601T090000Z\r\nSUMMARY:Kim Park\r\nEND:VEVENT\r\n";
+    let comps = icalendar::parser::read_components(two).unwrap();
+    let why = person::on_call(&comps[0], &m, None).unwrap_err();
+    assert!(why.is_ambiguous());
+    assert_eq!(
+        why,
+        NoOne::SummaryAmbiguous {
+            summary: "Kim Park".into(),
+            name: "Kim Park".into(),
+            people: vec!["kim1".into(), "kim2".into()],
+        }
+    );
+    let none = two.replace("Kim Park", "Jordan Lin");
+    let comps = icalendar::parser::read_components(&none).unwrap();
+    let why = person::on_call(&comps[0], &m, None).unwrap_err();
+    assert!(!why.is_ambiguous());
+    assert_eq!(
+        why.to_string(),
+        "SUMMARY \"Jordan Lin\" names no one person (matched as a whole name, id or email)"
+    );
 }

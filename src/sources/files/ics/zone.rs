@@ -9,6 +9,7 @@
 //! one; local times that do not occur (a spring-forward gap) are read with
 //! the offset before the gap (RFC 5545 3.3.5).
 
+use super::IcsError;
 use super::expand::rule_starts;
 use crate::model::Time;
 use chrono::{Duration, LocalResult, NaiveDateTime, Offset, TimeZone, Utc};
@@ -141,63 +142,71 @@ impl Defined {
 }
 
 /// `+0100`, `-0500`, `+053000` -> seconds east of UTC.
-fn offset(text: &str) -> Result<i32, String> {
+fn offset(text: &str) -> Result<i32, IcsError> {
     let t = text.trim();
+    let bad = || IcsError::BadOffset(t.to_string());
     let (sign, digits) = match t.split_at_checked(1) {
         Some(("+", d)) => (1, d),
         Some(("-", d)) => (-1, d),
-        _ => return Err(format!("bad UTC offset {t:?}")),
+        _ => return Err(bad()),
     };
-    let num = |r: std::ops::Range<usize>| -> Result<i32, String> {
+    let num = |r: std::ops::Range<usize>| -> Result<i32, IcsError> {
         digits
             .get(r)
             .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
             .and_then(|s| s.parse::<i32>().ok())
-            .ok_or_else(|| format!("bad UTC offset {t:?}"))
+            .ok_or_else(bad)
     };
     if digits.len() != 4 && digits.len() != 6 {
-        return Err(format!("bad UTC offset {t:?}"));
+        return Err(bad());
     }
     let secs = if digits.len() == 6 { num(4..6)? } else { 0 };
     Ok(sign * (num(0..2)? * 3600 + num(2..4)? * 60 + secs))
 }
 
 /// The zone a VTIMEZONE defines, with its changes up to `until` (local).
-pub fn defined(vtimezone: &Component, until: NaiveDateTime) -> Result<(String, Zone), String> {
+pub fn defined(vtimezone: &Component, until: NaiveDateTime) -> Result<(String, Zone), IcsError> {
     let prop = |c: &Component, name: &str| -> Option<String> {
         c.properties
             .iter()
             .find(|p| p.name.as_str().eq_ignore_ascii_case(name))
             .map(|p| p.val.as_str().trim().to_string())
     };
-    let name = prop(vtimezone, "TZID").ok_or("VTIMEZONE without TZID")?;
+    let name = prop(vtimezone, "TZID").ok_or(IcsError::ZoneWithoutTzid)?;
     let mut changes: Vec<(Time, i32, i32)> = Vec::new();
     for part in &vtimezone.components {
         let kind = part.name.as_str();
         if !kind.eq_ignore_ascii_case("STANDARD") && !kind.eq_ignore_ascii_case("DAYLIGHT") {
             continue;
         }
-        let need = |key: &str| {
-            prop(part, key).ok_or_else(|| format!("VTIMEZONE {name}: {kind} without {key}"))
+        let need = |key: &'static str| {
+            prop(part, key).ok_or_else(|| IcsError::ObservanceWithout {
+                zone: name.clone(),
+                kind: kind.to_string(),
+                key,
+            })
         };
-        let from = offset(&need("TZOFFSETFROM")?).map_err(|e| format!("VTIMEZONE {name}: {e}"))?;
-        let to = offset(&need("TZOFFSETTO")?).map_err(|e| format!("VTIMEZONE {name}: {e}"))?;
+        let from = offset(&need("TZOFFSETFROM")?).map_err(|e| e.in_zone(&name))?;
+        let to = offset(&need("TZOFFSETTO")?).map_err(|e| e.in_zone(&name))?;
         let start = need("DTSTART")?;
         let start = NaiveDateTime::parse_from_str(start.trim_end_matches('Z'), "%Y%m%dT%H%M%S")
-            .map_err(|_| format!("VTIMEZONE {name}: bad DTSTART {start:?}"))?;
+            .map_err(|_| IcsError::ObservanceStart {
+                zone: name.clone(),
+                value: start.clone(),
+            })?;
         let mut onsets = vec![start];
         for p in part
             .properties
             .iter()
             .filter(|p| p.name.as_str().eq_ignore_ascii_case("RRULE"))
         {
-            let until_local = |u: &str| -> Result<NaiveDateTime, String> {
+            let until_local = |u: &str| -> Result<NaiveDateTime, IcsError> {
                 let t = NaiveDateTime::parse_from_str(u.trim_end_matches('Z'), "%Y%m%dT%H%M%S")
                     .or_else(|_| {
                         chrono::NaiveDate::parse_from_str(u, "%Y%m%d")
                             .map(|d| d.and_time(chrono::NaiveTime::MIN))
                     })
-                    .map_err(|_| format!("bad UNTIL {u:?}"))?;
+                    .map_err(|_| IcsError::BadUntil(u.to_string()))?;
                 Ok(if u.ends_with('Z') {
                     t + Duration::seconds(from as i64)
                 } else {
@@ -205,7 +214,7 @@ pub fn defined(vtimezone: &Component, until: NaiveDateTime) -> Result<(String, Z
                 })
             };
             let (starts, _) = rule_starts(p.val.as_str(), start, &until_local, until, 2_000)
-                .map_err(|e| format!("VTIMEZONE {name}: {e}"))?;
+                .map_err(|e| e.in_zone(&name))?;
             onsets.extend(starts);
         }
         for p in part
@@ -227,9 +236,7 @@ pub fn defined(vtimezone: &Component, until: NaiveDateTime) -> Result<(String, Z
     changes.sort_by_key(|(at, _, _)| *at);
     changes.dedup_by_key(|(at, _, _)| *at);
     let Some(first) = changes.first() else {
-        return Err(format!(
-            "VTIMEZONE {name}: no STANDARD or DAYLIGHT observance"
-        ));
+        return Err(IcsError::NoObservance { zone: name });
     };
     let defined = Defined {
         name: name.clone(),
