@@ -5,7 +5,7 @@
 
 use super::CheckpointError;
 use super::signer::{SignatureProblem, Signer, check_signature};
-use super::text::Checkpoint;
+use super::text::{Checkpoint, Malformed};
 use crate::store::audit::{ChainBreak, head_at, verify};
 use crate::store::{AuditEntry, Store};
 use ssh_key::PublicKey;
@@ -57,7 +57,7 @@ pub enum Failure {
     /// The signature does not match the checkpoint's text.
     Altered,
     /// Signed, but not a checkpoint's text.
-    NotACheckpoint(String),
+    NotACheckpoint(Malformed),
     /// A checkpoint of another log than the one in this cache.
     OtherLog { theirs: String, ours: String },
     /// The log has fewer entries than the checkpoint vouches for.
@@ -128,7 +128,7 @@ pub fn check(text: &[u8], sig: &str, log: &Log) -> Result<Checkpoint, Failure> {
         SignatureProblem::Mismatch => Failure::Altered,
     })?;
     let text =
-        std::str::from_utf8(text).map_err(|_| Failure::NotACheckpoint("not UTF-8".into()))?;
+        std::str::from_utf8(text).map_err(|_| Failure::NotACheckpoint(Malformed::NotUtf8))?;
     let cp = Checkpoint::parse(text).map_err(Failure::NotACheckpoint)?;
     let ours = log.id.as_deref().unwrap_or("(none)");
     if cp.log_id() != log.id.as_deref() {

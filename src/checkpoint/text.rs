@@ -8,6 +8,23 @@ use base64::engine::general_purpose::STANDARD;
 /// The origin's prefix; the log's identity follows it.
 pub const ORIGIN_PREFIX: &str = "steward-audit/";
 
+/// Why a text is not a checkpoint: which line, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Malformed {
+    #[error("not UTF-8")]
+    NotUtf8,
+    #[error("it does not end with a newline")]
+    NoFinalNewline,
+    #[error("it has {0} line(s); a checkpoint has 3 (origin, size, head)")]
+    Lines(usize),
+    #[error("line 1: {0:?} is no origin (one word without spaces or '+')")]
+    Origin(String),
+    #[error("line 2: {0:?} is not a number of entries")]
+    Size(String),
+    #[error("line 3: {0:?} is not a base64 SHA-256 hash")]
+    Head(String),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkpoint {
     /// `steward-audit/<log id>`.
@@ -43,34 +60,29 @@ impl Checkpoint {
     }
 
     /// Reads a checkpoint's text; the error says which line is wrong and why.
-    pub fn parse(text: &str) -> Result<Checkpoint, String> {
+    pub fn parse(text: &str) -> Result<Checkpoint, Malformed> {
         let Some(body) = text.strip_suffix('\n') else {
-            return Err("it does not end with a newline".into());
+            return Err(Malformed::NoFinalNewline);
         };
         let lines: Vec<&str> = body.split('\n').collect();
         if lines.len() != 3 {
-            return Err(format!(
-                "it has {} line(s); a checkpoint has 3 (origin, size, head)",
-                lines.len()
-            ));
+            return Err(Malformed::Lines(lines.len()));
         }
         let origin = lines[0];
         if origin.is_empty() || origin.contains(char::is_whitespace) || origin.contains('+') {
-            return Err(format!(
-                "line 1: {origin:?} is no origin (one word without spaces or '+')"
-            ));
+            return Err(Malformed::Origin(origin.to_string()));
         }
         let size_text = lines[1];
         let size = size_text
             .parse::<u64>()
             .ok()
             .filter(|n| n.to_string() == size_text)
-            .ok_or_else(|| format!("line 2: {size_text:?} is not a number of entries"))?;
+            .ok_or_else(|| Malformed::Size(size_text.to_string()))?;
         let head: [u8; 32] = STANDARD
             .decode(lines[2])
             .ok()
             .and_then(|h| h.try_into().ok())
-            .ok_or_else(|| format!("line 3: {:?} is not a base64 SHA-256 hash", lines[2]))?;
+            .ok_or_else(|| Malformed::Head(lines[2].to_string()))?;
         Ok(Checkpoint {
             origin: origin.to_string(),
             size,
@@ -107,8 +119,16 @@ mod tests {
             (format!("{good}extra\n"), "4 line(s)"),
         ];
         for (text, expected) in cases {
-            let err = Checkpoint::parse(&text).unwrap_err();
+            let err = Checkpoint::parse(&text).unwrap_err().to_string();
             assert!(err.contains(expected), "{text:?}: {err}");
         }
+        assert_eq!(
+            Checkpoint::parse(&good.replace("\n3\n", "\n03\n")),
+            Err(Malformed::Size("03".into()))
+        );
+        assert_eq!(
+            Malformed::Lines(4).to_string(),
+            "it has 4 line(s); a checkpoint has 3 (origin, size, head)"
+        );
     }
 }
