@@ -17,7 +17,7 @@ pub const SERVICE: &str = "steward";
 
 /// A keyring entry name: short, printable, no spaces (it is also a key in
 /// the config file).
-pub fn check_name(name: &str) -> Result<(), String> {
+pub fn check_name(name: &str) -> Result<(), BadEntryName> {
     let ok = !name.is_empty()
         && name.len() <= 128
         && name
@@ -26,11 +26,14 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "{name:?} is not a keyring entry name (letters, digits, `-`, `_`, `.`; at most 128)"
-        ))
+        Err(BadEntryName(name.to_string()))
     }
 }
+
+/// A name that cannot be a keyring entry's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a keyring entry name (letters, digits, `-`, `_`, `.`; at most 128)")]
+pub struct BadEntryName(pub String);
 
 /// The value of environment variable `var`, trimmed; an error naming the
 /// variable (and what it is for) when unset or empty.
@@ -62,7 +65,7 @@ pub fn keyring_has(name: &str) -> Result<bool> {
 /// Stores `secret` under `name`, replacing any earlier one. One line end
 /// (as `echo` and a terminal leave) is dropped; other spaces are kept.
 pub fn keyring_set(name: &str, secret: &str) -> Result<()> {
-    check_name(name).map_err(anyhow::Error::msg)?;
+    check_name(name)?;
     let secret = secret
         .strip_suffix('\n')
         .map(|s| s.strip_suffix('\r').unwrap_or(s))
@@ -75,7 +78,7 @@ pub fn keyring_set(name: &str, secret: &str) -> Result<()> {
 
 /// Deletes the entry `name`; false when there was none.
 pub fn keyring_delete(name: &str) -> Result<bool> {
-    check_name(name).map_err(anyhow::Error::msg)?;
+    check_name(name)?;
     keyring::delete(name)
 }
 
@@ -186,5 +189,23 @@ mod tests {
         );
         assert!(keyring_set("bad name", "x").is_err());
         assert!(keyring_set(&name, "  ").is_err());
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_name_is_checked_and_a_bad_one_named() {
+        assert_eq!(check_name("pagerduty.prod-1_a"), Ok(()));
+        let e = check_name("has space").unwrap_err();
+        assert_eq!(e, BadEntryName("has space".into()));
+        assert_eq!(
+            e.to_string(),
+            "\"has space\" is not a keyring entry name (letters, digits, `-`, `_`, `.`; at most 128)"
+        );
+        assert!(check_name("").is_err());
+        assert!(check_name(&"a".repeat(129)).is_err());
     }
 }

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 pub fn run(ctx: &mut Ctx, action: SecretAction) -> Result<ExitCode> {
     match action {
         SecretAction::Set { name } => {
-            credentials::check_name(&name).map_err(anyhow::Error::msg)?;
+            credentials::check_name(&name)?;
             let secret = if std::io::stdin().is_terminal() {
                 rpassword::prompt_password(format!("secret for {name} (not shown): "))
                     .context("cannot read the secret from the terminal")?

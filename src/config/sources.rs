@@ -538,7 +538,7 @@ fn read_credential(r: &mut Reader) -> Credential {
         (None, Some(v)) => match crate::credentials::check_name(&v) {
             Ok(()) => Credential::Keyring(v),
             Err(e) => {
-                r.err_key("token_keyring", e);
+                r.err_key("token_keyring", e.to_string());
                 Credential::None
             }
         },
