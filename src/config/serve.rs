@@ -44,8 +44,24 @@ impl Default for ServeConfig {
     }
 }
 
+/// A value of the `[serve]` or `[digest]` schedule that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("{0:?} is not a span like 15m, 1h, 90s or 2d")]
+    Span(String),
+    #[error("at = {0:?} is not a time of day like \"07:00\"")]
+    TimeOfDay(String),
+    #[error("days = {0:?}: expected days like \"mon-fri\", \"mon,wed,fri\" or \"daily\"")]
+    Days(String),
+    #[error("time_zone = {0:?} is not an IANA time zone like \"Europe/Berlin\"")]
+    TimeZone(String),
+    /// The first 40 characters of the text, and why.
+    #[error("{text:?} is not an OpenSSH public key ({why})")]
+    PublicKey { text: String, why: String },
+}
+
 /// A span like `15m`, `1h`, `90s`, `2d` (one number, one unit).
-pub fn parse_every(text: &str) -> Result<Duration, String> {
+pub fn parse_every(text: &str) -> Result<Duration, ValueError> {
     let t = text.trim();
     let unit = t.chars().last().unwrap_or(' ');
     let number = t.strip_suffix(unit).unwrap_or(t);
@@ -54,11 +70,11 @@ pub fn parse_every(text: &str) -> Result<Duration, String> {
         'm' => 60,
         'h' => 3600,
         'd' => 86_400,
-        _ => return Err(format!("{text:?} is not a span like 15m, 1h, 90s or 2d")),
+        _ => return Err(ValueError::Span(text.to_string())),
     };
     match number.parse::<u64>() {
         Ok(n) if n > 0 => Ok(Duration::from_secs(n * secs)),
-        _ => Err(format!("{text:?} is not a span like 15m, 1h, 90s or 2d")),
+        _ => Err(ValueError::Span(text.to_string())),
     }
 }
 
@@ -75,18 +91,20 @@ pub struct DigestSchedule {
 impl DigestSchedule {
     /// Parses the three values (`days` default every day, `time_zone`
     /// default UTC).
-    pub fn parse(at: &str, days: Option<&str>, tz: Option<&str>) -> Result<DigestSchedule, String> {
+    pub fn parse(
+        at: &str,
+        days: Option<&str>,
+        tz: Option<&str>,
+    ) -> Result<DigestSchedule, ValueError> {
         let at = chrono::NaiveTime::parse_from_str(at.trim(), "%H:%M")
-            .map_err(|_| format!("at = {at:?} is not a time of day like \"07:00\""))?;
+            .map_err(|_| ValueError::TimeOfDay(at.to_string()))?;
         let days = match days {
             None => [true; 7],
             Some(d) => parse_days(d)?,
         };
         let time_zone = match tz {
             None => chrono_tz::UTC,
-            Some(t) => t.parse().map_err(|_| {
-                format!("time_zone = {t:?} is not an IANA time zone like \"Europe/Berlin\"")
-            })?,
+            Some(t) => t.parse().map_err(|_| ValueError::TimeZone(t.to_string()))?,
         };
         Ok(DigestSchedule {
             at,
@@ -127,7 +145,7 @@ impl DigestSchedule {
 }
 
 /// `mon-fri`, `mon,wed,fri`, `sat-sun`, `daily`.
-fn parse_days(text: &str) -> Result<[bool; 7], String> {
+fn parse_days(text: &str) -> Result<[bool; 7], ValueError> {
     const NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     let day = |d: &str| {
         let d = d.trim().to_ascii_lowercase();
@@ -135,8 +153,7 @@ fn parse_days(text: &str) -> Result<[bool; 7], String> {
             .iter()
             .position(|n| d.starts_with(n) && n.len() <= d.len())
     };
-    let bad =
-        || format!("days = {text:?}: expected days like \"mon-fri\", \"mon,wed,fri\" or \"daily\"");
+    let bad = || ValueError::Days(text.to_string());
     let t = text.trim().to_ascii_lowercase();
     if t == "daily" || t == "every day" {
         return Ok([true; 7]);
@@ -332,10 +349,13 @@ impl Config {
 }
 
 /// An OpenSSH public key line (`ssh-ed25519 AAAA... comment`), checked.
-fn check_public_key(text: &str) -> Result<String, String> {
+fn check_public_key(text: &str) -> Result<String, ValueError> {
     russh::keys::PublicKey::from_openssh(text.trim())
         .map(|_| text.trim().to_string())
-        .map_err(|e| format!("{:?} is not an OpenSSH public key ({e})", cut(text)))
+        .map_err(|e| ValueError::PublicKey {
+            text: cut(text),
+            why: e.to_string(),
+        })
 }
 
 fn cut(text: &str) -> String {
@@ -422,16 +442,19 @@ mod tests {
         assert!(
             DigestSchedule::parse("7am", None, None)
                 .unwrap_err()
+                .to_string()
                 .contains("time of day")
         );
         assert!(
             DigestSchedule::parse("07:00", Some("weekdays"), None)
                 .unwrap_err()
+                .to_string()
                 .contains("mon-fri")
         );
         assert!(
             DigestSchedule::parse("07:00", None, Some("Mars/Olympus"))
                 .unwrap_err()
+                .to_string()
                 .contains("IANA")
         );
     }

@@ -16,20 +16,26 @@ use std::sync::Arc;
 /// A longer command line is refused (no steward command needs it).
 pub const MAX_COMMAND: usize = 16 * 1024;
 
-/// The words of a command line, or why it cannot be split.
-pub fn words(command: &[u8]) -> Result<Vec<String>, String> {
-    if command.len() > MAX_COMMAND {
-        return Err(format!(
-            "the command line is {} bytes long; at most {MAX_COMMAND} are accepted",
-            command.len()
-        ));
-    }
-    let text = std::str::from_utf8(command)
-        .map_err(|_| "the command line is not UTF-8 text".to_string())?;
-    shell_words::split(text).map_err(|_| {
+/// Why a command line cannot be split into words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadCommand {
+    #[error("the command line is {0} bytes long; at most {MAX_COMMAND} are accepted")]
+    TooLong(usize),
+    #[error("the command line is not UTF-8 text")]
+    NotUtf8,
+    #[error(
         "the command line has an unclosed quote (it is split as a POSIX shell would, and run by no shell)"
-            .to_string()
-    })
+    )]
+    UnclosedQuote,
+}
+
+/// The words of a command line, or why it cannot be split.
+pub fn words(command: &[u8]) -> Result<Vec<String>, BadCommand> {
+    if command.len() > MAX_COMMAND {
+        return Err(BadCommand::TooLong(command.len()));
+    }
+    let text = std::str::from_utf8(command).map_err(|_| BadCommand::NotUtf8)?;
+    shell_words::split(text).map_err(|_| BadCommand::UnclosedQuote)
 }
 
 pub async fn run(
@@ -110,12 +116,19 @@ mod tests {
             words(b"suggest; rm -rf / $(id) `id` *").unwrap(),
             vec!["suggest;", "rm", "-rf", "/", "$(id)", "`id`", "*"]
         );
-        assert!(words(b"why 'ana").unwrap_err().contains("unclosed quote"));
-        assert!(words(&[0xff, 0xfe]).unwrap_err().contains("UTF-8"));
+        assert_eq!(words(b"why 'ana"), Err(BadCommand::UnclosedQuote));
         assert!(
-            words(&vec![b'a'; MAX_COMMAND + 1])
-                .unwrap_err()
-                .contains("at most")
+            BadCommand::UnclosedQuote
+                .to_string()
+                .contains("unclosed quote")
+        );
+        assert_eq!(words(&[0xff, 0xfe]), Err(BadCommand::NotUtf8));
+        assert_eq!(
+            words(&vec![b'a'; MAX_COMMAND + 1]).unwrap_err().to_string(),
+            format!(
+                "the command line is {} bytes long; at most {MAX_COMMAND} are accepted",
+                MAX_COMMAND + 1
+            )
         );
     }
 }

@@ -75,7 +75,7 @@ impl Gatekeeper {
                 person: id,
                 via: Via::Key { fingerprint },
             }),
-            Err(refusal) => Identity::Refused(refusal),
+            Err(refused) => refused,
         }
     }
 
@@ -152,25 +152,27 @@ impl Gatekeeper {
         ))
     }
 
+    /// The id of the active person `person` names, or the refusal.
     fn on_roster(
         &self,
         subject: &str,
         person: &str,
         roster: &dyn Roster,
-    ) -> Result<String, String> {
+    ) -> Result<String, Identity> {
+        let refuse = |why: String| Err(Identity::Refused(why));
         match roster.lookup(person) {
             Ok(Some((id, Status::Active))) => Ok(id),
-            Ok(Some((id, Status::Left))) => Err(format!(
+            Ok(Some((id, Status::Left))) => refuse(format!(
                 "steward: {subject} is registered to {id:?}, who has left the organization; {}",
                 self.how_to_get_access()
             )),
-            Ok(None) => Err(format!(
+            Ok(None) => refuse(format!(
                 "steward: {subject} is registered to {person:?}, who is not on the roster; {}",
                 self.how_to_get_access()
             )),
             Err(e) => {
                 tracing::error!("cannot read the roster: {e:#}");
-                Err(format!(
+                refuse(format!(
                     "steward: {subject} cannot be checked now: the roster cannot be read; try again shortly"
                 ))
             }
