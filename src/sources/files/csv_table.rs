@@ -181,7 +181,7 @@ impl Row<'_> {
         if v.is_empty() {
             return Err(self.error(column, "must not be empty"));
         }
-        parse_time(v).map_err(|e| self.error(column, e))
+        parse_time(v).map_err(|e| self.error(column, e.to_string()))
     }
 
     pub fn optional_time(&self, column: &str) -> Result<Option<Time>, ParseError> {

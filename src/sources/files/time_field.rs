@@ -6,15 +6,27 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use std::fmt;
 
+/// A text that is not an RFC 3339 time with a UTC offset: the text, and
+/// what the parser said of it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an RFC 3339 time with offset: {text:?} ({why})")]
+pub struct BadTime {
+    pub text: String,
+    pub why: String,
+}
+
 /// Parses an RFC 3339 time with a UTC offset (`Z` or `+hh:mm`).
-pub fn parse_time(text: &str) -> Result<Time, String> {
+pub fn parse_time(text: &str) -> Result<Time, BadTime> {
     let text = text.trim();
     if let Some(t) = parse_utc_fast(text) {
         return Ok(t);
     }
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.to_utc())
-        .map_err(|e| format!("not an RFC 3339 time with offset: {text:?} ({e})"))
+        .map_err(|e| BadTime {
+            text: text.to_string(),
+            why: e.to_string(),
+        })
 }
 
 /// The common case, `YYYY-MM-DDTHH:MM:SSZ`, without the general parser;
@@ -111,7 +123,10 @@ mod tests {
         ] {
             assert_eq!(parse_utc_fast(bad), None, "{bad}");
         }
-        assert!(parse_time("2026-02-30T00:00:00Z").is_err());
+        assert_eq!(
+            parse_time(" 2026-02-30T00:00:00Z").unwrap_err().to_string(),
+            "not an RFC 3339 time with offset: \"2026-02-30T00:00:00Z\" (input is out of range)"
+        );
         assert_eq!(
             parse_time("2026-03-02T13:00:00+01:00"),
             parse_time("2026-03-02T12:00:00Z")
