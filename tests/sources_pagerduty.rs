@@ -129,3 +129,63 @@ fn pagerduty_without_a_token_is_refused_by_the_api_and_named() {
         "{out}"
     );
 }
+
+/// A deleted PagerDuty user stays in the schedules that named them, but the
+/// users list no longer has them: no real mock serves that state, so a
+/// scripted server does. Sync says they were deleted (and, apart, who has
+/// no email), and keeps their shift as `pagerduty:ID`.
+#[test]
+fn a_schedule_naming_a_deleted_user_is_said_to_be_deleted() {
+    use peers::{FaultServer, Reply};
+    let server = FaultServer::start(|req, _| {
+        if req.path.starts_with("/users") {
+            return Reply::ok(
+                r#"{"users":[{"id":"PKEPT","email":"Kept@Example.com"},{"id":"PNOMAIL"}],"more":false}"#,
+            );
+        }
+        let entry = |user: &str, day: u32| {
+            format!(
+                r#"{{"start":"2026-11-{day}T09:00:00Z","end":"2026-11-{}T09:00:00Z","user":{{"id":"{user}","summary":"{user}"}}}}"#,
+                day + 1
+            )
+        };
+        Reply::ok(format!(
+            r#"{{"schedule":{{"id":"PSCHED","name":"Payments primary","users":[{{"id":"PKEPT"}},{{"id":"PNOMAIL"}},{{"id":"PGONE"}}],"final_schedule":{{"rendered_schedule_entries":[{},{},{}]}}}}}}"#,
+            entry("PKEPT", 20),
+            entry("PNOMAIL", 21),
+            entry("PGONE", 22)
+        ))
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let org = dir.join("org");
+    std::fs::create_dir_all(&org).unwrap();
+    std::fs::write(
+        org.join("people.csv"),
+        "id,name,email,manager,status\nkept,Kept Person,kept@example.com,,active\n",
+    )
+    .unwrap();
+    write_config(
+        dir,
+        &format!(
+            "[[source]]\nkind = \"files\"\ndir = \"org\"\nprovides = [\"people\"]\n\n[[source]]\nkind = \"pagerduty\"\nname = \"pd\"\nurl = \"{}\"\ntoken_env = \"TEST_PD_TOKEN\"\nrotations = {{ \"payments\" = \"PSCHED\" }}\nretries = 0\n",
+            server.base
+        ),
+    );
+    let (code, out) = steward(dir, &["sync"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("pd: warning: source pd: 1 schedule user(s) are users PagerDuty no longer lists, deleted there (PGONE); kept as pagerduty:ID"),
+        "{out}"
+    );
+    assert!(
+        out.contains("pd: warning: source pd: 1 schedule user(s) have no email in PagerDuty (PNOMAIL); kept as pagerduty:ID"),
+        "{out}"
+    );
+
+    let store = steward::store::Store::open(&dir.join("steward.db")).unwrap();
+    let org = store.load_org().unwrap();
+    let r = org.rotations.iter().find(|r| r.id == "payments").unwrap();
+    let who: Vec<&str> = r.shifts.iter().map(|s| s.person.as_str()).collect();
+    assert_eq!(who, ["kept", "pagerduty:PNOMAIL", "pagerduty:PGONE"]);
+}

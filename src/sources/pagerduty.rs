@@ -15,7 +15,7 @@ use anyhow::{Result, bail};
 use reqwest::Url;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 pub struct PagerDuty {
@@ -244,14 +244,14 @@ impl Source for PagerDuty {
             })
             .collect();
         let mut pulled = Pulled::default();
-        let (mut unknown, mut deleted) = (0usize, 0usize);
+        let (mut unknown, mut deleted) = (BTreeSet::new(), BTreeSet::new());
         let mut person = |r: &Reference| -> String {
             email.get(&r.id).cloned().unwrap_or_else(|| {
                 // Not listed at all: deleted (PagerDuty keeps the reference).
                 match known.contains(&r.id) {
-                    true => unknown += 1,
-                    false => deleted += 1,
-                }
+                    true => unknown.insert(r.id.clone()),
+                    false => deleted.insert(r.id.clone()),
+                };
                 format!("pagerduty:{}", r.id)
             })
         };
@@ -299,18 +299,32 @@ impl Source for PagerDuty {
                 shifts,
             });
         }
-        if unknown > 0 {
+        if !unknown.is_empty() {
             pulled.warnings.push(format!(
-                "source {}: {unknown} schedule user reference(s) have no email in PagerDuty; kept as pagerduty:ID",
-                self.name
+                "source {}: {} schedule user(s) have no email in PagerDuty ({}); kept as pagerduty:ID",
+                self.name,
+                unknown.len(),
+                some(&unknown)
             ));
         }
-        if deleted > 0 {
+        if !deleted.is_empty() {
             pulled.warnings.push(format!(
-                "source {}: {deleted} schedule user reference(s) are to users PagerDuty no longer lists (deleted); kept as pagerduty:ID",
-                self.name
+                "source {}: {} schedule user(s) are users PagerDuty no longer lists, deleted there ({}); kept as pagerduty:ID",
+                self.name,
+                deleted.len(),
+                some(&deleted)
             ));
         }
         Ok(pulled)
+    }
+}
+
+/// The first few of `ids`, and how many more.
+fn some(ids: &BTreeSet<String>) -> String {
+    const SHOWN: usize = 5;
+    let first: Vec<&str> = ids.iter().take(SHOWN).map(String::as_str).collect();
+    match ids.len().saturating_sub(SHOWN) {
+        0 => first.join(", "),
+        more => format!("{} and {more} more", first.join(", ")),
     }
 }
