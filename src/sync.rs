@@ -23,6 +23,11 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
+mod error;
+mod one_id;
+
+pub use error::{SourceError, Twice};
+
 /// The name the org directory source has in the cache.
 pub const FILES_SOURCE: &str = "files";
 
@@ -370,7 +375,7 @@ pub async fn sync_sources_with(
     for (i, cfg) in selected.iter().enumerate() {
         match AnySource::open(cfg, client.clone(), sink.clone()) {
             Ok(pair) => opened.push((i, pair)),
-            Err(e) => failed.push((i, NotKept::Failed(format!("{e:#}")))),
+            Err(e) => failed.push((i, NotKept::Failed(SourceError::Pull(format!("{e:#}"))))),
         }
     }
     let pulls = opened.iter().map(|(i, (src, _))| async move {
@@ -394,7 +399,7 @@ pub async fn sync_sources_with(
     for (i, r) in results {
         match r {
             Ok(p) => pulled.push((i, p)),
-            Err(e) => failed.push((i, NotKept::Failed(format!("{e:#}")))),
+            Err(e) => failed.push((i, NotKept::Failed(SourceError::Pull(format!("{e:#}"))))),
         }
     }
     pulled.sort_by_key(|(i, _)| *i);
@@ -406,14 +411,18 @@ pub async fn sync_sources_with(
         .map(|(i, _)| selected[*i].name.clone())
         .collect();
     let (cached_people, entitlements) = store.people_and_entitlements(&replacing)?;
+    let cached_ids = store.cached_ids(&replacing)?;
     tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: load cache");
     let phase = std::time::Instant::now();
     let resolved = resolve(
         sources,
         &selected,
         pulled,
-        &cached_people,
-        entitlements,
+        Cached {
+            people: &cached_people,
+            entitlements,
+            ids: &cached_ids,
+        },
         now,
     );
     tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: resolve");
@@ -465,7 +474,7 @@ pub async fn sync_sources_with(
 
 /// Why a source was not kept.
 enum NotKept {
-    Failed(String),
+    Failed(SourceError),
     HeldBack(HeldBack),
 }
 
@@ -480,6 +489,7 @@ fn not_kept(
 ) -> Result<SourceOutcome> {
     let (error, shrink) = match why {
         NotKept::Failed(e) => {
+            let e = e.to_string();
             tracing::warn!(source = %cfg.name, error = %e, "sync failed");
             store.record_sync_failure(&source_info(cfg), &e, now)?;
             (e, None)
@@ -507,7 +517,8 @@ fn not_kept(
 /// Writes one resolved source to the cache, if it is admissible and the
 /// shrink guard agrees: its observed memberships as grants, the cached
 /// rotations of feeds that failed, and a failed feed's error on the source
-/// (shown stale) once the rest is written. With it, a shrink that
+/// (shown stale) once the rest is written; then drops the cached rows of
+/// other sources that gave up an id to it. With it, a shrink that
 /// `Shrinking::Accept` let through.
 fn write_resolved(
     store: &mut Store,
@@ -521,9 +532,10 @@ fn write_resolved(
         mut warnings,
         seen_pairs,
         stale_feeds,
+        cached_give_up,
         ..
     } = r;
-    let fail = |e: crate::store::Error| NotKept::Failed(format!("{e:#}"));
+    let fail = |e: crate::store::Error| NotKept::Failed(SourceError::Cache(format!("{e:#}")));
     for (rotation, _) in &stale_feeds {
         if let Some(cached) = store.cached_rotation(&cfg.name, rotation).map_err(fail)? {
             org.rotations.push(cached);
@@ -534,7 +546,7 @@ fn write_resolved(
         org.grants = store.observe_grants(&cfg.name, &pairs, now).map_err(fail)?;
         tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: observe grants");
     }
-    admissible(&org).map_err(|e| NotKept::Failed(e.to_string()))?;
+    admissible(&org).map_err(NotKept::Failed)?;
     let counts = Counts::of(&org);
     let phase = std::time::Instant::now();
     let mut held = None;
@@ -544,10 +556,16 @@ fn write_resolved(
     let written = store.replace_source_admitted(&source_info(cfg), &org, &mut admit, now);
     match written {
         Err(crate::store::Error::HeldBack(h)) => return Err(NotKept::HeldBack(h)),
-        Err(e) => return Err(NotKept::Failed(format!("cannot write to the cache: {e:#}"))),
+        Err(e) => return Err(NotKept::Failed(SourceError::Write(format!("{e:#}")))),
         Ok(()) => {}
     }
     tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: write");
+    if !cached_give_up.is_empty() {
+        store.give_up(&cached_give_up).map_err(fail)?;
+        for (source, kind, id) in &cached_give_up {
+            tracing::info!(source = %cfg.name, "{kind} {id} counts from here, by `precedence`: dropped from the cached {source}");
+        }
+    }
     if !stale_feeds.is_empty() {
         let text: Vec<String> = stale_feeds
             .iter()
@@ -567,24 +585,14 @@ fn write_resolved(
 
 /// What a source read must be before it is kept: every id it defines in
 /// the grammar, and no cycle in its areas, teams or managers.
-fn admissible(org: &Org) -> Result<(), Inadmissible> {
+fn admissible(org: &Org) -> Result<(), SourceError> {
     if let Some(bad) = crate::ids::first_bad(org) {
-        return Err(Inadmissible::BadId(bad));
+        return Err(SourceError::BadId(bad));
     }
     if let Some(cycle) = crate::guard::cycles::find(org) {
-        return Err(Inadmissible::Cycle(cycle));
+        return Err(SourceError::Cycle(cycle));
     }
     Ok(())
-}
-
-/// Why a source read is not kept, whatever the shrink guard says.
-#[derive(Debug, thiserror::Error)]
-enum Inadmissible {
-    /// An id outside the grammar: where, and why.
-    #[error("refused: {0}")]
-    BadId(String),
-    #[error("refused: {0}")]
-    Cycle(crate::guard::Cycle),
 }
 
 /// Checks the whole cache for references to unknown ids (as `steward check`
@@ -619,19 +627,35 @@ struct ResolvedSource {
     stale_feeds: Vec<(String, String)>,
     /// Where each area was read.
     origins: HashMap<String, String>,
+    /// (source, kind, id): cached rows of sources not pulled now that give
+    /// up an id to this one (by `precedence`) once it is written.
+    cached_give_up: Vec<(String, &'static str, String)>,
+    /// (source, id): people of sources pulled now that give theirs up to
+    /// this one (by `precedence`).
+    taken_people: Vec<(String, String)>,
 }
 
-type Resolved = Result<ResolvedSource, String>;
+type Resolved = Result<ResolvedSource, SourceError>;
+
+/// What the cache holds of the sources not pulled now.
+struct Cached<'c> {
+    /// (source, person).
+    people: &'c [(String, Person)],
+    /// Every source's entitlements but those pulled now.
+    entitlements: Vec<crate::model::Entitlement>,
+    /// (source, kind, id) of their teams, rotations, areas and entitlements.
+    ids: &'c [(String, &'static str, String)],
+}
 
 /// Matches people across sources, maps groups to grants, parses feeds.
 fn resolve(
     all: &[SourceConfig],
     selected: &[&SourceConfig],
     pulled: Vec<(usize, Pulled)>,
-    cached_people: &[(String, Person)],
-    cached_entitlements: Vec<crate::model::Entitlement>,
+    cached: Cached,
     now: Time,
 ) -> Vec<(usize, Resolved)> {
+    let cached_people = cached.people;
     // Each person's canonical id: from the first source in the config that
     // has their email (its fresh data when pulled now, else its cached rows),
     // then sources no longer configured (such as `sync --org`).
@@ -681,7 +705,7 @@ fn resolve(
             });
         }
     }
-    let mut entitlements = cached_entitlements;
+    let mut entitlements = cached.entitlements;
     for (i, p) in &pulled {
         if selected[*i].provides(Provides::Entitlements) {
             entitlements.extend(p.org.entitlements.iter().cloned());
@@ -692,15 +716,19 @@ fn resolve(
     let mut out = Vec::new();
     // Which source first provided each canonical person (to drop duplicates).
     // Cached people of sources not replaced now keep theirs too.
-    let mut provided: HashMap<String, (String, String)> = cached_people
+    let mut provided: HashMap<String, Provider> = cached_people
         .iter()
-        .map(|(s, p)| (p.id.clone(), (s.clone(), p.email.trim().to_lowercase())))
+        .map(|(s, p)| {
+            let email = p.email.trim().to_lowercase();
+            (p.id.clone(), (s.clone(), email, true))
+        })
         .collect();
     for (i, p) in pulled {
         let cfg = selected[i];
         let mut resolved = resolve_one(
             cfg,
             p,
+            all,
             &by_email,
             &matcher,
             &entitlements,
@@ -717,16 +745,37 @@ fn resolve(
         }
         out.push((i, resolved));
     }
-    across_sources(&mut out, selected);
+    let taken: Vec<(String, String)> = out
+        .iter_mut()
+        .filter_map(|(_, r)| r.as_mut().ok())
+        .flat_map(|r| std::mem::take(&mut r.taken_people))
+        .collect();
+    for (source, id) in taken {
+        for (i, r) in out.iter_mut() {
+            if let Ok(r) = r
+                && selected[*i].name == source
+            {
+                r.org.people.retain(|p| p.id != id);
+            }
+        }
+    }
+    across_sources(&mut out, selected, all, cached.ids);
     out
 }
 
+/// Who first provided a person: the source, their email (lowercase), and
+/// whether it is cached (not pulled now).
+type Provider = (String, String, bool);
+
 /// After every pulled source is resolved: an area owned by a group gets
-/// that team's lead from any source (or a warning where it was read), and
-/// a team, rotation, area or entitlement id that two sources provide is an
-/// error for the later one naming both, unless both are in `precedence`:
-/// then the later one there gives it up.
-fn across_sources(out: &mut [(usize, Resolved)], selected: &[&SourceConfig]) {
+/// that team's lead from any source (or a warning where it was read); then
+/// one id, one source (see [`one_id`]), against the cached sources too.
+fn across_sources(
+    out: &mut [(usize, Resolved)],
+    selected: &[&SourceConfig],
+    all: &[SourceConfig],
+    cached_ids: &[(String, &'static str, String)],
+) {
     let leads: HashMap<String, String> = out
         .iter()
         .filter_map(|(_, r)| r.as_ref().ok())
@@ -749,63 +798,7 @@ fn across_sources(out: &mut [(usize, Resolved)], selected: &[&SourceConfig]) {
             }
         }
     }
-    let mut first: HashMap<(&'static str, String), usize> = HashMap::new();
-    let mut conflicts: Vec<(usize, String)> = Vec::new();
-    let mut give_up: Vec<(usize, &'static str, String)> = Vec::new();
-    for (k, (i, r)) in out.iter().enumerate() {
-        let Ok(r) = r else { continue };
-        let ids = r
-            .org
-            .teams
-            .iter()
-            .map(|t| ("team", t.id.clone()))
-            .chain(r.org.rotations.iter().map(|x| ("rotation", x.id.clone())))
-            .chain(r.org.areas.iter().map(|x| ("area", x.id.clone())))
-            .chain(
-                r.org
-                    .entitlements
-                    .iter()
-                    .map(|x| ("entitlement", x.id.clone())),
-            );
-        for key in ids {
-            let Some(&j) = first.get(&key) else {
-                first.insert(key, k);
-                continue;
-            };
-            let (mine, theirs) = (selected[*i], selected[out[j].0]);
-            match (mine.precedence, theirs.precedence) {
-                (Some(a), Some(b)) if a < b => give_up.push((j, key.0, key.1)),
-                (Some(_), Some(_)) => give_up.push((k, key.0, key.1)),
-                _ => conflicts.push((
-                    k,
-                    format!(
-                        "{} {} is provided by both {} and {}{}: list both in `precedence` to say which counts, or provide it from one",
-                        key.0,
-                        key.1,
-                        theirs.name,
-                        mine.name,
-                        r.origins.get(&key.1).map(|o| format!(" ({o})")).unwrap_or_default()
-                    ),
-                )),
-            }
-        }
-    }
-    for (k, kind, id) in give_up {
-        if let Ok(r) = &mut out[k].1 {
-            match kind {
-                "team" => r.org.teams.retain(|t| t.id != id),
-                "rotation" => r.org.rotations.retain(|t| t.id != id),
-                "area" => r.org.areas.retain(|t| t.id != id),
-                _ => r.org.entitlements.retain(|t| t.id != id),
-            }
-        }
-    }
-    for (k, e) in conflicts {
-        out[k].1 = Err(match std::mem::replace(&mut out[k].1, Err(String::new())) {
-            Err(before) if !before.is_empty() => format!("{before}; {e}"),
-            _ => e,
-        });
-    }
+    one_id::one_id_one_source(out, selected, all, cached_ids);
 }
 
 /// Emails that name one person: each email (case-insensitively) and the id
@@ -859,10 +852,11 @@ fn email_index(ordered: &[(&str, &Person)]) -> (HashMap<String, String>, Vec<(St
 fn resolve_one(
     cfg: &SourceConfig,
     p: Pulled,
+    all: &[SourceConfig],
     by_email: &HashMap<String, String>,
     matcher: &PersonMatcher,
     entitlements: &[crate::model::Entitlement],
-    provided: &mut HashMap<String, (String, String)>,
+    provided: &mut HashMap<String, Provider>,
     now: Time,
 ) -> Resolved {
     let Pulled {
@@ -896,27 +890,50 @@ fn resolve_one(
     };
     rename_people(&mut org, &map);
     // People another source already provided are theirs.
+    let (mut cached_give_up, mut taken_people) = (Vec::new(), Vec::new());
     let mut people = Vec::new();
     if cfg.provides(Provides::People) {
         for mut person in std::mem::take(&mut org.people) {
             person.id = map(&person.id);
             let email = person.email.trim().to_lowercase();
+            let mine = (cfg.name.clone(), email.clone(), false);
             match provided.get(&person.id) {
                 None => {
-                    provided.insert(person.id.clone(), (cfg.name.clone(), email));
+                    provided.insert(person.id.clone(), mine);
                     people.push(person);
                 }
-                // The same id for two people (their emails differ).
-                Some((other, theirs))
+                // The same id for two people (their emails differ): an
+                // error, unless `precedence` says which one counts.
+                Some((other, theirs, cached))
                     if *other != cfg.name
                         && !email.is_empty()
                         && !theirs.is_empty()
                         && *theirs != email =>
                 {
-                    return Err(format!(
-                        "person {} is provided by both {other} ({theirs}) and {} ({email}): two people cannot share an id",
-                        person.id, cfg.name
-                    ));
+                    match (one_id::rank(all, &cfg.name), one_id::rank(all, other)) {
+                        (Some(a), Some(b)) if a < b => {
+                            match cached {
+                                true => cached_give_up.push((
+                                    other.clone(),
+                                    "person",
+                                    person.id.clone(),
+                                )),
+                                false => taken_people.push((other.clone(), person.id.clone())),
+                            }
+                            provided.insert(person.id.clone(), mine);
+                            people.push(person);
+                        }
+                        (Some(_), Some(_)) => {}
+                        _ => {
+                            return Err(SourceError::SharedPerson {
+                                id: person.id,
+                                other: other.clone(),
+                                theirs: theirs.clone(),
+                                mine: cfg.name.clone(),
+                                email,
+                            });
+                        }
+                    }
                 }
                 Some(_) => {}
             }
@@ -954,7 +971,7 @@ fn resolve_one(
         && let Some((_, e)) = stale_feeds.first()
         && matches!(cfg.spec, SourceSpec::Ics { .. })
     {
-        return Err(e.clone());
+        return Err(SourceError::Feeds(e.clone()));
     }
     keep_provided(cfg, &mut org);
     warnings.sort();
@@ -965,6 +982,8 @@ fn resolve_one(
         seen_pairs,
         stale_feeds,
         origins,
+        cached_give_up,
+        taken_people,
     })
 }
 

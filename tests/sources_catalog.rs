@@ -774,3 +774,149 @@ apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: vault\nspec:
         "{out}"
     );
 }
+
+/// One id, one source holds against what the cache keeps from an earlier
+/// sync too: a source synced alone (`--source`) is checked against the
+/// others' cached rows, and the org directory against configured sources.
+/// `precedence` decides instead of an error, and the source that gives the
+/// id up loses its cached row.
+#[test]
+fn one_id_one_source_holds_against_the_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let catalog = dir.join("catalog");
+    std::fs::create_dir_all(&catalog).unwrap();
+    std::fs::write(
+        catalog.join("systems.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: billing\nspec:\n  owner: user:janelle.dawe\n",
+    )
+    .unwrap();
+    let org = dir.join("org");
+    std::fs::create_dir_all(&org).unwrap();
+    std::fs::write(
+        org.join("people.csv"),
+        "id,name,email,manager,status\njanelle.dawe,Janelle Dawe,janelle@example.com,,active\nomar,Omar K,omar@example.com,,active\n",
+    )
+    .unwrap();
+    let areas = |ids: &[&str]| {
+        let text: String = ids
+            .iter()
+            .map(|id| format!("[[area]]\nid = \"{id}\"\nname = \"{id}\"\nowner = \"omar\"\n"))
+            .collect();
+        std::fs::write(org.join("areas.toml"), text).unwrap();
+    };
+    let config = |precedence: &str| {
+        write_config(
+            dir,
+            &format!(
+                "{precedence}\n[[source]]\nkind = \"files\"\ndir = \"org\"\nprovides = [\"people\", \"areas\"]\n\n\
+[[source]]\nkind = \"backstage\"\nname = \"catalog\"\npath = \"catalog\"\n"
+            ),
+        );
+    };
+    let owners = |id: &str| -> Vec<String> {
+        let store = steward::store::Store::open(&dir.join("steward.db")).unwrap();
+        let org = store.load_org().unwrap();
+        org.areas
+            .iter()
+            .filter(|a| a.id == id)
+            .map(|a| a.owner.clone())
+            .collect()
+    };
+    areas(&["hr"]);
+    config("");
+    let (code, out) = steward(dir, &["sync"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(owners("billing"), ["janelle.dawe"]);
+
+    // areas.toml gains billing; the catalog is not synced now, only cached.
+    areas(&["hr", "billing"]);
+    let (code, out) = steward(dir, &["sync", "--source", "files"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("files: FAILED, keeping the previous data: area billing is provided by both catalog and files: list both in `precedence`"),
+        "{out}"
+    );
+    assert_eq!(owners("billing"), ["janelle.dawe"], "nothing kept of files");
+    assert_eq!(owners("hr"), ["omar"]);
+
+    // Ordered: files counts, and the cached catalog row gives billing up.
+    config("precedence = [\"files\", \"catalog\"]");
+    let (code, out) = steward(dir, &["sync", "--source", "files"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(owners("billing"), ["omar"]);
+    // The catalog synced alone now gives billing up to the cached files.
+    let (code, out) = steward(dir, &["sync", "--source", "catalog"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(owners("billing"), ["omar"]);
+    // The other order: the catalog counts, the cached files row goes.
+    config("precedence = [\"catalog\", \"files\"]");
+    let (code, out) = steward(dir, &["sync", "--source", "catalog"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(owners("billing"), ["janelle.dawe"]);
+
+    // A person: omar of the catalog is not omar of people.csv (another
+    // email). Ordered, the catalog's counts and the cached one goes.
+    std::fs::write(
+        catalog.join("users.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: omar\nspec:\n  profile:\n    email: omar@elsewhere.example\n",
+    )
+    .unwrap();
+    let (code, out) = steward(dir, &["sync", "--source", "catalog"]);
+    assert_eq!(code, 0, "{out}");
+    let emails = || -> Vec<String> {
+        let store = steward::store::Store::open(&dir.join("steward.db")).unwrap();
+        let org = store.load_org().unwrap();
+        org.people
+            .iter()
+            .filter(|p| p.id == "omar")
+            .map(|p| p.email.clone())
+            .collect()
+    };
+    assert_eq!(emails(), ["omar@elsewhere.example"]);
+    // Unordered, the files source synced alone is refused, naming both.
+    config("");
+    let (code, out) = steward(dir, &["sync", "--source", "files"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("files: FAILED, keeping the previous data: person omar is provided by both catalog (omar@elsewhere.example) and files (omar@example.com): two people cannot share an id"),
+        "{out}"
+    );
+    assert_eq!(emails(), ["omar@elsewhere.example"]);
+
+    // The org directory (`sync --org`) beside a configured catalog.
+    let other = dir.join("other");
+    let other_org = other.join("org");
+    std::fs::create_dir_all(&other_org).unwrap();
+    for f in ["people.csv", "areas.toml"] {
+        std::fs::copy(org.join(f), other_org.join(f)).unwrap();
+    }
+    for f in [
+        "teams.toml",
+        "rotations.toml",
+        "trainings.csv",
+        "grants.csv",
+        "rules.toml",
+    ] {
+        std::fs::write(other_org.join(f), "").unwrap();
+    }
+    let (code, out) = steward(&other, &["sync", "--org", other_org.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    std::fs::create_dir_all(other.join("catalog")).unwrap();
+    std::fs::copy(
+        catalog.join("systems.yaml"),
+        other.join("catalog/systems.yaml"),
+    )
+    .unwrap();
+    write_config(
+        &other,
+        "[[source]]\nkind = \"backstage\"\nname = \"catalog\"\npath = \"catalog\"\n",
+    );
+    let (code, out) = steward(&other, &["sync"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("catalog: FAILED, keeping the previous data: area billing is provided by both files and catalog (")
+            && out.contains("systems.yaml:1)"),
+        "{out}"
+    );
+}

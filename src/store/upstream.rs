@@ -240,7 +240,67 @@ impl Store {
         tx.finish()?;
         Ok((people, entitlements))
     }
+
+    /// The team, rotation, area and entitlement ids of every cached source
+    /// but those in `except`, as (source, kind, id): what another source
+    /// must not provide too.
+    pub fn cached_ids(&self, except: &[String]) -> Result<Vec<(String, &'static str, String)>> {
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Deferred,
+        )?;
+        let mut out = Vec::new();
+        for (kind, table) in ID_TABLES {
+            let mut st = tx.prepare(&format!("SELECT source, id FROM {table} ORDER BY rowid"))?;
+            let rows =
+                st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (source, id) = row?;
+                if !except.contains(&source) {
+                    out.push((source, kind, id));
+                }
+            }
+        }
+        drop(tx);
+        Ok(out)
+    }
+
+    /// Drops cached rows another source now provides instead (by
+    /// `precedence`): each (source, kind, id), kind one of `person` or those
+    /// of [`Store::cached_ids`]; a rotation's shifts go with it.
+    pub fn give_up(&mut self, rows: &[(String, &'static str, String)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for (source, kind, id) in rows {
+            let table = match *kind {
+                "person" => "people",
+                k => match ID_TABLES.iter().find(|(kind, _)| *kind == k) {
+                    Some((_, table)) => *table,
+                    None => continue,
+                },
+            };
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE source = ?1 AND id = ?2"),
+                params![source, id],
+            )?;
+            if *kind == "rotation" {
+                tx.execute(
+                    "DELETE FROM shifts WHERE source = ?1 AND rotation = ?2",
+                    params![source, id],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
 }
+
+/// The tables of ids one source must not share with another, by kind.
+const ID_TABLES: [(&str, &str); 4] = [
+    ("team", "teams"),
+    ("rotation", "rotations"),
+    ("area", "areas"),
+    ("entitlement", "entitlements"),
+];
 
 #[cfg(test)]
 mod tests {
