@@ -55,6 +55,8 @@ pub struct DirSynced {
     pub problems: Problems,
     /// `people from files: 88 -> 0 (-100%)`, when `Shrinking::Accept` let it through.
     pub accepted_shrinks: Vec<String>,
+    /// What `rotations/*.ics` warned of (file:line: ...).
+    pub warnings: Vec<String>,
 }
 
 /// What a sync does when a source would shrink past its threshold.
@@ -121,7 +123,8 @@ pub fn sync_org_dir_with(
     let mut held = None;
     let required = files::Required::org_dir();
     let phase = std::time::Instant::now();
-    let synced = files::read::read_org_streaming(dir, &required, |grants, rest, found| {
+    let window = Some(crate::sources::ics_feed::default_window(now));
+    let synced = files::read::read_org_streaming(dir, &required, window, |grants, rest, found| {
         let mut admit = |before: &Provided, after: &Provided| {
             judge_shrink(
                 &info.name,
@@ -156,6 +159,7 @@ pub fn sync_org_dir_with(
                     grants: replaced.grants,
                     problems,
                     accepted_shrinks: Vec::new(),
+                    warnings: found.warnings.get().cloned().unwrap_or_default(),
                 })
             }
             // The other files' errors come first, as `read_org` gives them.
@@ -174,6 +178,7 @@ pub fn sync_org_dir_with(
             tracing::info!(dir = %dir.display(), people = s.org.people.len(), grants = s.grants, problems = s.problems.count, "synced org directory");
             s.accepted_shrinks = held.map(|h| h.lines()).unwrap_or_default();
             store.record_problems(s.problems.count, &s.problems.first, now)?;
+            store.record_warnings(FILES_SOURCE, &s.warnings, now)?;
             Ok(s)
         }
         Err(DirSyncError::Parse(e)) => {
@@ -579,6 +584,9 @@ fn write_resolved(
     for w in &warnings {
         tracing::warn!(source = %cfg.name, "{w}");
     }
+    store
+        .record_warnings(&cfg.name, &warnings, now)
+        .map_err(fail)?;
     tracing::info!(source = %cfg.name, counts = %counts.describe(), "synced");
     Ok((counts, warnings, held))
 }

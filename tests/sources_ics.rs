@@ -556,3 +556,101 @@ url = "{base}/platform.ics"
         "{status}"
     );
 }
+
+/// The org directory's `rotations/ID.ics` are expanded over the sync's
+/// window around the sync's clock, as configured feeds are: a series begun
+/// years ago still gives this week's shift. An event that names nobody is a
+/// warning with its file and line in sync's output, for `sync --org` and for
+/// a configured files source alike.
+#[test]
+fn org_directory_feeds_follow_the_syncs_clock_and_say_what_they_skipped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let org = dir.join("org");
+    std::fs::create_dir_all(org.join("rotations")).unwrap();
+    std::fs::write(
+        org.join("people.csv"),
+        "id,name,email,manager,status\nalice,Alice Ames,alice@example.com,,active\nbob,Bob Jones,bob@example.com,,active\n",
+    )
+    .unwrap();
+    for f in [
+        "teams.toml",
+        "rotations.toml",
+        "trainings.csv",
+        "areas.toml",
+        "grants.csv",
+        "rules.toml",
+    ] {
+        std::fs::write(org.join(f), "").unwrap();
+    }
+    // Fortnightly turns since January 2012; a stray event in November 2026.
+    std::fs::write(
+        org.join("rotations/db-primary.ics"),
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n\
+BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20120102T090000Z\r\nDTEND:20120109T090000Z\r\nRRULE:FREQ=WEEKLY;INTERVAL=2\r\nATTENDEE:mailto:alice@example.com\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:b\r\nDTSTART:20120109T090000Z\r\nDTEND:20120116T090000Z\r\nRRULE:FREQ=WEEKLY;INTERVAL=2\r\nATTENDEE:mailto:bob@example.com\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:c\r\nDTSTART:20261120T090000Z\r\nDTEND:20261121T090000Z\r\nSUMMARY:On Call - Jordan Lin - DB\r\nEND:VEVENT\r\n\
+END:VCALENDAR\r\n",
+    )
+    .unwrap();
+    let now = "2026-11-24T12:00:00Z";
+    let (code, out) = steward(dir, now, &["sync", "--org", org.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("warning: ")
+            && out.contains(
+                "db-primary.ics:18: SUMMARY \"On Call - Jordan Lin - DB\" names no one person"
+            )
+            && out.contains("; no shift"),
+        "{out}"
+    );
+    // status says it too, after the sync's output has gone.
+    let (code, out) = steward(dir, now, &["status"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("files: 1 warning(s) at its last sync:")
+            && out.contains(
+                "db-primary.ics:18: SUMMARY \"On Call - Jordan Lin - DB\" names no one person"
+            ),
+        "{out}"
+    );
+    let shifts = || {
+        let store = steward::store::Store::open(&dir.join("steward.db")).unwrap();
+        let org = store.load_org().unwrap();
+        let r = org.rotations.into_iter().find(|r| r.id == "db-primary");
+        r.expect("rotation db-primary").shifts
+    };
+    let at = t(now);
+    let s = shifts();
+    // 2026-11-23 is 777 weeks after 2012-01-02: bob's turn.
+    let current: Vec<&str> = s
+        .iter()
+        .filter(|x| x.start <= at && at < x.end)
+        .map(|x| x.person.as_str())
+        .collect();
+    assert_eq!(current, ["bob"], "{} shifts", s.len());
+    // Only the window: 90 days back, 400 ahead.
+    assert!(s.iter().all(|x| x.end > at - Duration::days(90)));
+    assert!(s.iter().all(|x| x.start < at + Duration::days(400)));
+    assert!((68..=72).contains(&s.len()), "{}", s.len());
+
+    // A configured files source reads them the same way, and says so.
+    std::fs::write(
+        dir.join("steward.toml"),
+        "[[source]]\nkind = \"files\"\ndir = \"org\"\n",
+    )
+    .unwrap();
+    let (code, out) = steward(dir, "2026-12-01T12:00:00Z", &["sync"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("files: warning: ") && out.contains("db-primary.ics:18: SUMMARY"),
+        "{out}"
+    );
+    let at = t("2026-12-01T12:00:00Z");
+    let current: Vec<String> = shifts()
+        .into_iter()
+        .filter(|x| x.start <= at && at < x.end)
+        .map(|x| x.person)
+        .collect();
+    assert_eq!(current, ["alice"]);
+}

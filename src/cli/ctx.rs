@@ -223,7 +223,10 @@ impl<'w> Ctx<'w> {
     /// The organization from `--org DIR` when given, else from the cache.
     pub fn snapshot(&self, org: &OrgArg) -> Result<Snapshot> {
         let org = match &org.org {
-            Some(dir) => files::read_org(dir)?,
+            Some(dir) => {
+                let window = crate::sources::ics_feed::default_window(self.now());
+                files::read_org_over(dir, &files::Required::org_dir(), window)?.0
+            }
             None => self.open_store()?.load_org()?,
         };
         Ok(Snapshot::new(org))

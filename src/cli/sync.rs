@@ -6,6 +6,7 @@ use super::output::table;
 use crate::model::*;
 use crate::sources::http::{ProgressEvent, ProgressSink};
 use crate::store::Store;
+use crate::store::sync_warnings::SourceWarnings;
 use crate::store::{Standing, SyncProblems};
 use crate::sync::{Shrinking, sync_org_dir_with};
 use anyhow::{Result, bail};
@@ -95,6 +96,9 @@ fn sync_dir(
     for line in &synced.accepted_shrinks {
         writeln!(ctx.out, "accepted shrink: {line}")?;
     }
+    for w in &synced.warnings {
+        writeln!(ctx.err, "warning: {w}")?;
+    }
     write_problems(ctx, store.problems()?.as_ref())?;
     Ok(ExitCode::SUCCESS)
 }
@@ -121,6 +125,26 @@ fn write_problems(ctx: &mut Ctx, problems: Option<&SyncProblems>) -> Result<()> 
     )?;
     for line in &p.first {
         writeln!(ctx.out, "  {line}")?;
+    }
+    Ok(())
+}
+
+/// What each source's last kept sync warned of, the first few of each.
+fn write_warnings(ctx: &mut Ctx, warnings: &[SourceWarnings]) -> Result<()> {
+    for w in warnings {
+        let shown = if w.count > w.first.len() {
+            format!(", the first {}", w.first.len())
+        } else {
+            String::new()
+        };
+        writeln!(
+            ctx.out,
+            "{}: {} warning(s) at its last sync{shown}:",
+            w.source, w.count
+        )?;
+        for line in &w.first {
+            writeln!(ctx.out, "  {line}")?;
+        }
     }
     Ok(())
 }
@@ -371,6 +395,7 @@ pub fn status(ctx: &mut Ctx, person: Option<&str>) -> Result<ExitCode> {
         decisions.len()
     )?;
     write_problems(ctx, store.problems()?.as_ref())?;
+    write_warnings(ctx, &store.warnings()?)?;
     if let Some(person) = person {
         let snap = crate::policy::Snapshot::new(store.load_org()?);
         let line = person_status(&store, &snap, person, now)?;

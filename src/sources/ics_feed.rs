@@ -21,8 +21,14 @@ pub fn window(cfg: &SourceConfig, now: Time) -> Window {
             days_ahead,
             ..
         } => Window::around(now, *days_back, *days_ahead),
-        _ => Window::around(now, 90, 400),
+        _ => default_window(now),
     }
+}
+
+/// The window of feeds that configure none (an org directory's
+/// `rotations/*.ics`): 90 days back, 400 ahead.
+pub fn default_window(now: Time) -> Window {
+    Window::around(now, 90, 400)
 }
 
 /// How feed `rotation` of `cfg` is read.

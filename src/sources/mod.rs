@@ -155,14 +155,17 @@ impl Source for FilesSource {
         &self.name
     }
 
-    async fn pull(&self, _now: Time) -> Result<Pulled> {
+    async fn pull(&self, now: Time) -> Result<Pulled> {
         let dir = self.dir.clone();
         let required = self.required.clone();
-        let org = tokio::task::spawn_blocking(move || files::read_org_with(&dir, &required))
-            .await
-            .map_err(|e| anyhow::anyhow!("reading the org directory stopped: {e}"))??;
+        let window = ics_feed::default_window(now);
+        let (org, warnings) =
+            tokio::task::spawn_blocking(move || files::read_org_over(&dir, &required, window))
+                .await
+                .map_err(|e| anyhow::anyhow!("reading the org directory stopped: {e}"))??;
         Ok(Pulled {
             org,
+            warnings,
             ..Pulled::default()
         })
     }

@@ -20,6 +20,7 @@ pub mod rules;
 mod schema;
 mod scoped;
 mod source_guard;
+pub mod sync_warnings;
 mod upstream;
 mod whole;
 

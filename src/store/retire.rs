@@ -29,6 +29,7 @@ impl Retired {
             .map(|(table, n)| {
                 let what = match table.as_str() {
                     "upstream_grants" => "grants seen upstream",
+                    "sync_warnings" => "sync warnings",
                     t => t,
                 };
                 format!("{n} {what}")

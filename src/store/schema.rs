@@ -200,6 +200,15 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX rules_id ON rules(id);
     CREATE INDEX rules_area ON rules(area);
     ",
+    // 10: what each source's last kept sync warned of (store/sync_warnings.rs).
+    "
+    CREATE TABLE sync_warnings (
+        source TEXT PRIMARY KEY,
+        at INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        first TEXT NOT NULL
+    );
+    ",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

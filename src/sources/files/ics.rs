@@ -65,11 +65,20 @@ pub const SERIES_CAP: usize = 100_000;
 pub const UNANCHORED_YEARS: i64 = 10;
 const UNANCHORED_CAP: usize = 5_000;
 
-/// Adds the shifts of every `rotations/ID.ics` file to rotation `ID`.
-pub fn add_feeds(dir: &Path, org: &mut Org) -> Result<(), ParseError> {
+/// Adds the shifts of every `rotations/ID.ics` file to rotation `ID`, each
+/// series expanded over `window` (the sync's, around its clock; without
+/// one, each series' first [`UNANCHORED_YEARS`] years). Returns the feeds'
+/// warnings, each with its file and line (an event that names nobody, or
+/// more than one person).
+pub fn add_feeds(
+    dir: &Path,
+    org: &mut Org,
+    window: Option<Window>,
+) -> Result<Vec<String>, ParseError> {
     let feeds = dir.join("rotations");
+    let mut warnings = Vec::new();
     if !feeds.is_dir() {
-        return Ok(());
+        return Ok(warnings);
     }
     let mut files: Vec<_> = std::fs::read_dir(&feeds)
         .map_err(|e| ParseError::file(&feeds, format!("cannot list: {e}")))?
@@ -83,10 +92,15 @@ pub fn add_feeds(dir: &Path, org: &mut Org) -> Result<(), ParseError> {
         let Some(text) = super::bounded::read_text(&path)? else {
             continue;
         };
-        let feed = parse_feed(&text, &path, &people, &FeedOptions::default())?;
+        let opts = FeedOptions {
+            window,
+            ..FeedOptions::default()
+        };
+        let feed = parse_feed(&text, &path, &people, &opts)?;
         for w in &feed.warnings {
             tracing::warn!("{w}");
         }
+        warnings.extend(feed.warnings);
         let id = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -102,7 +116,7 @@ pub fn add_feeds(dir: &Path, org: &mut Org) -> Result<(), ParseError> {
             }),
         }
     }
-    Ok(())
+    Ok(warnings)
 }
 
 /// What one feed says.

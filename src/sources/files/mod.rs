@@ -14,7 +14,7 @@ pub mod read;
 mod time_field;
 pub mod write;
 
-pub use read::{Required, read_org, read_org_with};
+pub use read::{Required, read_org, read_org_over, read_org_with};
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -5,12 +5,13 @@
 //! one is an error naming its file and line. The files are opened through
 //! [`super::bounded`]: regular files only, no line or CSV row over 1 MiB.
 
+use super::ParseError;
 use super::bounded::{self, Limited};
 use super::csv_table::CsvTable;
 use super::feed::{Feed, spawn_feed};
+use super::ics::{self, Window};
 use super::located::{GrantRefs, OrgLines};
 use super::time_field::{optional_time, time};
-use super::{ParseError, ics};
 use crate::config::Provides;
 use crate::guard::{Cycle, cycles};
 use crate::ids::{self, IdKind};
@@ -127,7 +128,33 @@ pub fn read_org(dir: &Path) -> Result<Org, ParseError> {
 /// [`read_org`], with `required` saying which files must exist.
 pub fn read_org_with(dir: &Path, required: &Required) -> Result<Org, ParseError> {
     check_dir(dir)?;
-    parse(&Files::dir(dir, required), Some(dir))
+    let feeds = Feeds { dir, window: None };
+    parse(&Files::dir(dir, required), Some(feeds)).map(|(org, _)| org)
+}
+
+/// [`read_org_with`] as a sync at a time reads it: `rotations/*.ics`
+/// expanded over `window` (around the sync's clock). With the feeds'
+/// warnings, each with its file and line.
+pub fn read_org_over(
+    dir: &Path,
+    required: &Required,
+    window: Window,
+) -> Result<(Org, Vec<String>), ParseError> {
+    check_dir(dir)?;
+    let feeds = Feeds {
+        dir,
+        window: Some(window),
+    };
+    parse(&Files::dir(dir, required), Some(feeds))
+}
+
+/// Where a directory's `rotations/*.ics` are, and the window their series
+/// are expanded over (`None`: each series' first years, for a read without
+/// a clock).
+#[derive(Clone, Copy)]
+struct Feeds<'a> {
+    dir: &'a Path,
+    window: Option<Window>,
 }
 
 /// How many grants.csv rows travel together from the reader thread.
@@ -147,6 +174,8 @@ pub struct Found {
     pub lines: OnceLock<OrgLines>,
     /// The ids grants.csv refers to.
     pub grant_refs: OnceLock<GrantRefs>,
+    /// The warnings of `rotations/*.ics` (file:line: ...).
+    pub warnings: OnceLock<Vec<String>>,
 }
 
 /// Reads the directory like [`read_org`], without ever holding grants.csv
@@ -155,9 +184,11 @@ pub struct Found {
 /// and hands each table over through the second feed. A consumer that fails
 /// on a grants.csv error should still ask the rest for its error, which
 /// comes first in file order. `Found` is filled in as the readers finish.
+/// `rotations/*.ics` are expanded over `window` (see [`read_org_over`]).
 pub fn read_org_streaming<T, E: From<ParseError>>(
     dir: &Path,
     required: &Required,
+    window: Option<Window>,
     consume: impl FnOnce(GrantStream, &mut RestOfOrg, &Found) -> Result<T, E>,
 ) -> Result<T, E> {
     check_dir(dir)?;
@@ -190,10 +221,12 @@ pub fn read_org_streaming<T, E: From<ParseError>>(
         // Seven tables: the bound never makes the reader wait.
         let mut rest = spawn_feed(s, dir.to_path_buf(), 8, move |send| {
             let mut lines = OrgLines::default();
-            read_tables(files, Some(dir), &mut lines, |p| {
+            let feeds = Feeds { dir, window };
+            let warnings = read_tables(files, Some(feeds), &mut lines, |p| {
                 send(p);
             })?;
             let _ = found.lines.set(lines);
+            let _ = found.warnings.set(warnings);
             Ok(())
         });
         consume(grants, &mut rest, found)
@@ -204,13 +237,13 @@ pub fn read_org_streaming<T, E: From<ParseError>>(
 /// `each` as soon as it is read, and noting each record's line in `lines`.
 /// With `feeds`, the rotations get the shifts of the directory's
 /// `rotations/*.ics`, which match people by email, so people are handed
-/// over after the rotations.
+/// over after the rotations. Returns the feeds' warnings.
 fn read_tables(
     files: &Files,
-    feeds: Option<&Path>,
+    feeds: Option<Feeds>,
     lines: &mut OrgLines,
     mut each: impl FnMut(OrgPart),
-) -> Result<(), ParseError> {
+) -> Result<Vec<String>, ParseError> {
     let (areas, entitlements) = read_areas(files, &mut lines.areas)?;
     no_cycle(files, "areas.toml", &lines.areas, cycles::in_areas(&areas))?;
     each(OrgPart::Areas(areas, entitlements));
@@ -229,8 +262,9 @@ fn read_tables(
         rotations: read_rotations(files, &mut lines.rotations, &mut lines.shifts)?,
         ..Org::default()
     };
-    if let Some(dir) = feeds {
-        ics::add_feeds(dir, &mut with_feeds)?;
+    let mut warnings = Vec::new();
+    if let Some(Feeds { dir, window }) = feeds {
+        warnings = ics::add_feeds(dir, &mut with_feeds, window)?;
         check_feed_ids(dir, &with_feeds.rotations)?;
         lines.rotations.resize(with_feeds.rotations.len(), 0);
         lines.shifts.resize(with_feeds.rotations.len(), Vec::new());
@@ -249,7 +283,7 @@ fn read_tables(
         &mut lines.delegations,
     )?));
     each(OrgPart::Rules(read_rules(files, &mut lines.rules)?));
-    Ok(())
+    Ok(warnings)
 }
 
 /// A cycle in a tree read from `file` (records at `lines`) is an error at
@@ -297,9 +331,9 @@ fn check_dir(dir: &Path) -> Result<(), ParseError> {
     Ok(())
 }
 
-/// Reads every file (with `feeds`, the `rotations/*.ics` there too);
-/// grants.csv, by far the largest, on its own thread.
-fn parse(files: &Files, feeds: Option<&Path>) -> Result<Org, ParseError> {
+/// Reads every file (with `feeds`, the `rotations/*.ics` there too, and
+/// their warnings); grants.csv, by far the largest, on its own thread.
+fn parse(files: &Files, feeds: Option<Feeds>) -> Result<(Org, Vec<String>), ParseError> {
     std::thread::scope(|s| {
         let grants = s.spawn(|| read_grants(files));
         let mut org = Org::default();
@@ -312,9 +346,9 @@ fn parse(files: &Files, feeds: Option<&Path>) -> Result<Org, ParseError> {
             ))
         });
         // Report errors in file order: the other files' first, then grants.csv's.
-        rest?;
+        let warnings = rest?;
         org.grants = grants?;
-        Ok(org)
+        Ok((org, warnings))
     })
 }
 
@@ -398,6 +432,7 @@ pub fn parse_files(files: &HashMap<String, Vec<u8>>) -> Result<Org, ParseError> 
         },
         None,
     )
+    .map(|(org, _)| org)
 }
 
 /// Line numbers of byte offsets, found by binary search over the newlines.
