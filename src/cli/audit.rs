@@ -28,7 +28,7 @@ pub fn audit(ctx: &mut Ctx, action: Option<AuditAction>) -> Result<ExitCode> {
         AuditAction::Export { jsonl: _ } => {
             let store = ctx.open_store()?;
             for e in store.audit_entries(None)? {
-                writeln!(ctx.out, "{}", serde_json::to_string(&e)?)?;
+                writeln!(ctx.out, "{}", crate::safe_text::json(&e, false)?)?;
             }
             Ok(ExitCode::SUCCESS)
         }

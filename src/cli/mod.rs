@@ -44,7 +44,11 @@ pub fn main() -> ExitCode {
         }
     };
     let _guard = init_logging(&cli.global);
-    run_local(cli, &mut std::io::stdout(), &mut std::io::stderr())
+    // Text from outside never reaches the terminal raw: every byte steward
+    // prints goes through these.
+    let mut out = crate::safe_text::TerminalWriter::new(std::io::stdout());
+    let mut err = crate::safe_text::TerminalWriter::new(std::io::stderr());
+    run_local(cli, &mut out, &mut err)
 }
 
 /// A parsed command line, run locally with these writers.
@@ -76,6 +80,10 @@ fn run_local(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
 /// blocking thread (`tokio::task::spawn_blocking`), never from an async
 /// task, since its async work runs on `edge.runtime`.
 pub fn run_served(argv: &[String], edge: Served, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    // A session's terminal gets text from outside only in a visible form.
+    let mut out = crate::safe_text::TerminalWriter::new(out);
+    let mut err = crate::safe_text::TerminalWriter::new(err);
+    let (out, err): (&mut dyn Write, &mut dyn Write) = (&mut out, &mut err);
     let mut command = served::command();
     let words = std::iter::once("steward").chain(argv.iter().map(String::as_str));
     let parsed = command

@@ -3,8 +3,19 @@
 use crate::model::Suggestion;
 use std::io::Write;
 
-/// Left-aligned columns separated by two spaces; the last column is not padded.
+/// Left-aligned columns separated by two spaces; the last column is not
+/// padded. A cell is one line: a tab or line break in it is shown (as is
+/// any control character), so the columns hold.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| crate::safe_text::terminal_line(c).into_owned())
+                .collect()
+        })
+        .collect();
+    let rows = &rows;
     let n = headers.len();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
@@ -60,7 +71,7 @@ pub fn suggestion_table(list: &[Suggestion]) -> String {
 
 /// The JSON DESIGN.md specifies: one array, sorted by (area, person, entitlement).
 pub fn suggestions_json(list: &[Suggestion]) -> String {
-    serde_json::to_string_pretty(list).unwrap_or_else(|_| "[]".into())
+    crate::safe_text::json(list, true).unwrap_or_else(|_| "[]".into())
 }
 
 /// [`suggestions_json`]'s array written element by element as the

@@ -19,7 +19,7 @@ pub fn plan(ctx: &mut Ctx, person: Option<&str>, json: bool) -> Result<ExitCode>
     let sources = ctx.configured_sources()?;
     let changes = apply::plan_configured(&store, &snap, &scope, &sources)?;
     if json {
-        writeln!(ctx.out, "{}", serde_json::to_string_pretty(&changes)?)?;
+        writeln!(ctx.out, "{}", crate::safe_text::json(&changes, true)?)?;
     } else if changes.is_empty() {
         writeln!(ctx.out, "nothing planned")?;
     } else {

@@ -44,7 +44,7 @@ pub fn list(ctx: &mut Ctx, org: &OrgArg, json: bool) -> Result<ExitCode> {
             }
             out.push(v);
         }
-        writeln!(ctx.out, "{}", serde_json::to_string_pretty(&out)?)?;
+        writeln!(ctx.out, "{}", crate::safe_text::json(&out, true)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<Vec<String>> = statuses

@@ -52,9 +52,9 @@ pub fn message(
     Message::builder()
         .from(from)
         .to(to)
-        .subject(subject)
+        .subject(crate::safe_text::terminal_line(subject))
         .header(ContentType::TEXT_PLAIN)
-        .body(body.to_string())
+        .body(crate::safe_text::mail(body).into_owned())
         .map_err(|e| MailError::Build(e.to_string()))
 }
 

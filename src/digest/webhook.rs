@@ -5,9 +5,11 @@
 use crate::config::WebhookConfig;
 use std::time::Duration;
 
-/// The JSON body sent.
+/// The JSON body sent: the text as Slack's message format requires it
+/// (`&`, `<`, `>` escaped, so text from outside makes no mention and no
+/// link; controls shown visibly).
 pub fn payload(text: &str) -> serde_json::Value {
-    serde_json::json!({ "text": text })
+    serde_json::json!({ "text": crate::safe_text::slack(text) })
 }
 
 /// Why a webhook post failed: it names the webhook, never its URL.

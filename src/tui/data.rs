@@ -13,6 +13,62 @@ use anyhow::Result;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// `org` with its free text (names, notes, tags, reasons) as the console
+/// may draw it: every control or invisible formatting character shown as
+/// `\u{1b}` (see `safe_text`), never sent to the terminal, nor dropped
+/// leaving `[31m` behind. Ids follow their grammar and need nothing.
+pub fn shown(mut org: Org) -> Org {
+    let safe = |t: &mut String| {
+        if let std::borrow::Cow::Owned(s) = crate::safe_text::terminal_line(t) {
+            *t = s;
+        }
+    };
+    for p in &mut org.people {
+        safe(&mut p.name);
+        safe(&mut p.email);
+    }
+    for t in &mut org.teams {
+        safe(&mut t.name);
+    }
+    for r in &mut org.rotations {
+        safe(&mut r.name);
+    }
+    for a in &mut org.areas {
+        safe(&mut a.name);
+        safe(&mut a.notes);
+        a.tags.iter_mut().for_each(safe);
+    }
+    for e in &mut org.entitlements {
+        safe(&mut e.name);
+        e.upstream.iter_mut().for_each(safe);
+    }
+    for r in &mut org.rules {
+        safe(&mut r.why);
+    }
+    org
+}
+
+/// The text of decisions, audit entries and sources as the console may
+/// draw it (see [`shown`]).
+fn shown_records(decisions: &mut [Decision], audit: &mut [AuditEntry], sources: &mut [SourceInfo]) {
+    let safe = |t: &mut String| {
+        if let std::borrow::Cow::Owned(s) = crate::safe_text::terminal_line(t) {
+            *t = s;
+        }
+    };
+    for d in decisions {
+        d.note.iter_mut().for_each(safe);
+        d.result.iter_mut().for_each(safe);
+    }
+    for a in audit {
+        safe(&mut a.detail);
+    }
+    for s in sources {
+        s.error.iter_mut().for_each(safe);
+        safe(&mut s.location);
+    }
+}
+
 /// How many audit entries the audit view shows.
 pub const AUDIT_LIMIT: usize = 200;
 
@@ -94,7 +150,7 @@ impl Data {
     ) -> Result<Data> {
         let snap = match snap {
             Some(s) => s,
-            None => Arc::new(Snapshot::new(store.load_org()?)),
+            None => Arc::new(Snapshot::new(shown(store.load_org()?))),
         };
         let scope = Scope::of(&snap, me, now);
         let suggestions = suggestions(&snap, &scope, now);
@@ -166,10 +222,11 @@ impl Data {
         suggestions: Vec<Suggestion>,
         first_seen: Option<crate::store::reminders::FirstSeen>,
     ) -> Result<Data> {
-        let decisions = store.decisions()?;
+        let mut decisions = store.decisions()?;
         let plan = apply::plan(store, &snap, &scope)?;
-        let audit = store.audit_entries(Some(AUDIT_LIMIT))?;
-        let sources = store.sources()?;
+        let mut audit = store.audit_entries(Some(AUDIT_LIMIT))?;
+        let mut sources = store.sources()?;
+        shown_records(&mut decisions, &mut audit, &mut sources);
         let local_delegations = store.local_delegations()?;
         let first_seen = match first_seen {
             Some(s) => s,

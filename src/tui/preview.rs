@@ -60,7 +60,7 @@ impl Preview {
     /// What a preview shows as loaded data (its few rows, no decisions,
     /// the sources' ages as they are now) and the counts it kept.
     pub fn into_data(self, now: Time, sources: Vec<SourceInfo>) -> (Data, Shown) {
-        let snap = Arc::new(Snapshot::new(self.org));
+        let snap = Arc::new(Snapshot::new(super::data::shown(self.org)));
         let scope = Scope::of(&snap, &self.me, now);
         let by_index = |kept: &[KeptCounts], len: usize, idx: &dyn Fn(&str) -> Option<usize>| {
             let mut counts = vec![Counts::default(); len];

@@ -145,7 +145,7 @@ fn load(store: &mut Store, ctx: &Ctx, now: Time, progress: &Progress) -> Result<
         progress,
         format!("loading the cache for {}: reading…", ctx.actor.person),
     );
-    let org = store.load_for(&ctx.actor.person, now)?;
+    let org = super::data::shown(store.load_for(&ctx.actor.person, now)?);
     say(
         progress,
         format!(

@@ -46,7 +46,9 @@ pub fn lines(s: &State, t: &Theme) -> Vec<Line<'static>> {
     }
     for said in s.status.said.iter().rev() {
         let style = if said.error { t.error } else { t.base };
-        lines.push(Line::from(Span::styled(said.text.clone(), style)));
+        // What was said may carry text from outside: shown visibly.
+        let text = crate::safe_text::terminal_line(&said.text).into_owned();
+        lines.push(Line::from(Span::styled(text, style)));
     }
     lines
 }

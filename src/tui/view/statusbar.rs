@@ -12,17 +12,21 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
+    // What a job or a flash says may carry text from outside (a sync's
+    // error body): shown visibly, never raw.
+    let safe = crate::safe_text::terminal_line;
     let line = if let Some(b) = &s.status.busy {
-        Line::from(Span::styled(b.text.as_str(), t.key))
+        Line::from(Span::styled(safe(&b.text), t.key))
     } else if let Some(fl) = &s.status.flash {
         let style = if fl.error { t.error } else { t.ok };
         let room = r.width as usize;
-        if width(&fl.text) <= room {
-            Line::from(Span::styled(fl.text.as_str(), style))
+        let text = safe(&fl.text);
+        if width(&text) <= room {
+            Line::from(Span::styled(text, style))
         } else {
             // Cut: says where the rest is.
             let more = " m reads all";
-            let head = super::text::clip(&fl.text, room.saturating_sub(width(more)));
+            let head = super::text::clip(&text, room.saturating_sub(width(more)));
             Line::from(vec![Span::styled(head, style), Span::styled(more, t.key)])
         }
     } else {
