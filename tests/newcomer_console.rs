@@ -638,3 +638,87 @@ fn a_stale_sources_reason_is_cut_in_the_header_and_read_whole_with_m() {
         );
     }
 }
+
+// Item 7: the delegation picker lists the people nearest the work first,
+// with team and manager, and says who already has authority before the
+// pick; the tree shows what was delegated away.
+
+#[test]
+fn the_picker_lists_reports_first_with_team_and_says_who_already_decides() {
+    let mut d = sized("marcus", 160, 48);
+    // payments-db, selected in the tree, then D.
+    keys(&mut d.app, "<Tab><Tab>jD");
+    let snap = d.app.state.data.snap.clone();
+    let picks: Vec<&steward::model::Person> = d
+        .app
+        .state
+        .derived
+        .picks
+        .iter()
+        .map(|&i| &snap.org.people[i])
+        .collect();
+    let reports = picks
+        .iter()
+        .take_while(|p| p.manager.as_deref() == Some("marcus"))
+        .count();
+    assert!(reports >= 2, "marcus's reports first: {:?}", &picks[..5]);
+    assert!(
+        picks[reports..]
+            .iter()
+            .all(|p| p.manager.as_deref() != Some("marcus")),
+        "every report comes before anyone else"
+    );
+    let names: Vec<&str> = picks[..reports].iter().map(|p| p.name.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "by name");
+    let text = screen(&mut d.app, 160, 48);
+    assert!(
+        text.contains("Delegate payments (and everything below it)"),
+        "{text}"
+    );
+    let row = text
+        .lines()
+        .find(|l| l.contains("priya") && l.contains("Priya Raman"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        row.contains("team payments-api, reports to marcus"),
+        "{row}"
+    );
+    assert!(!row.contains("already decides"), "{row}");
+    insta::assert_snapshot!("picker_nearest_marcus_160x48", text.clone());
+    // david owns the root: said on his row, before he is picked.
+    keys(&mut d.app, "david");
+    let text = screen(&mut d.app, 160, 48);
+    let row = text
+        .lines()
+        .find(|l| l.contains("David "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains("already decides it: owner of area"), "{row}");
+    let after = text
+        .split("already decides it: owner of area")
+        .nth(1)
+        .unwrap();
+    assert!(
+        after
+            .trim_start_matches(['│', ' ', '\n'])
+            .starts_with("larkspur"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_tree_shows_what_was_delegated_away() {
+    let mut d = sized("marcus", 120, 40);
+    let text = screen(&mut d.app, 120, 40);
+    let row = text
+        .lines()
+        .find(|l| l.contains("billing "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains("(to lena)"), "{row}");
+    let text = screen(&mut d.app, 200, 60);
+    assert!(
+        text.contains("billing 1/2/2 PII (delegated to lena)"),
+        "{text}"
+    );
+}

@@ -75,7 +75,7 @@ struct Seen {
     preview: bool,
     tree: Option<(TreeTab, BTreeSet<NodeKey>, u64)>,
     queue: Option<(TreeTab, NodeKey, Option<Kind>, String, u64)>,
-    picks: Option<(u64, String)>,
+    picks: Option<(u64, usize, String)>,
     why: Option<(usize, u64, Time)>,
     rules: Option<(u64, Time)>,
 }
@@ -189,9 +189,9 @@ impl Derived {
     fn refresh_dialogs(&mut self, data: &Data, now: Time, ui: &mut Ui) {
         match &mut ui.modal {
             Some(Modal::Picker(p)) => {
-                let key = (data.revision.base, p.query.value().to_string());
+                let key = (data.revision.base, p.area, p.query.value().to_string());
                 if self.seen.picks.as_ref() != Some(&key) {
-                    self.picks = queries::pick(&data.snap, &data.me, p.query.value());
+                    self.picks = queries::pick(&data.snap, &data.me, p.area, p.query.value());
                     self.seen.picks = Some(key);
                 }
                 p.sel = p.sel.min(self.picks.len().saturating_sub(1));

@@ -74,10 +74,37 @@ pub fn rules_in_scope(data: &Data, now: Time) -> Vec<RuleRow> {
         .collect()
 }
 
-/// The roster's active people (not `me`) best matching `query`; at most 200.
-pub fn pick(snap: &Snapshot, me: &str, query: &str) -> Vec<usize> {
+/// How near the work on `area` a person is, for the delegation picker:
+/// 0 reports to `me`, 1 holds access in the area (works on it), 2 anyone.
+fn nearness(snap: &Snapshot, me: &str, area: usize) -> impl Fn(&crate::model::Person) -> u8 {
+    let mut working: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
+    for a in snap.area_subtree(area) {
+        for e in snap.entitlements_of_area(a) {
+            if let Some(ei) = snap.entitlement_idx(&e.id) {
+                working.extend(snap.grants_of_entitlement(ei).map(|g| g.person.clone()));
+            }
+        }
+    }
+    let me = me.to_string();
+    move |p| {
+        if p.manager.as_deref() == Some(me.as_str()) {
+            0
+        } else if working.contains(&p.id) {
+            1
+        } else {
+            2
+        }
+    }
+}
+
+/// The roster's active people (not `me`) to delegate `area` to: those
+/// best matching `query`, the nearest the work first (people reporting to
+/// `me`, then those with access in the area, then everyone, each by
+/// name); at most 200.
+pub fn pick(snap: &Snapshot, me: &str, area: usize, query: &str) -> Vec<usize> {
     use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
     use nucleo_matcher::{Config, Matcher, Utf32Str};
+    let near = nearness(snap, me, area);
     let people = snap
         .org
         .people
@@ -85,7 +112,10 @@ pub fn pick(snap: &Snapshot, me: &str, query: &str) -> Vec<usize> {
         .enumerate()
         .filter(|(_, p)| p.status == Status::Active && p.id != me);
     if query.trim().is_empty() {
-        return people.map(|(i, _)| i).take(200).collect();
+        let mut all: Vec<(u8, &str, usize)> =
+            people.map(|(i, p)| (near(p), p.name.as_str(), i)).collect();
+        all.sort();
+        return all.into_iter().take(200).map(|(_, _, i)| i).collect();
     }
     let pattern = Pattern::new(
         query,
@@ -104,7 +134,12 @@ pub fn pick(snap: &Snapshot, me: &str, query: &str) -> Vec<usize> {
                 .map(|sc| (sc, i))
         })
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let people = &snap.org.people;
+    scored.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| near(&people[a.1]).cmp(&near(&people[b.1])))
+            .then_with(|| people[a.1].name.cmp(&people[b.1].name))
+    });
     scored.into_iter().take(200).map(|(_, i)| i).collect()
 }
 

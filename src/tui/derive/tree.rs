@@ -22,7 +22,8 @@ pub struct TreeNode {
     pub escalated: usize,
     pub has_children: bool,
     pub expanded: bool,
-    /// "delegated by X" for a delegated root.
+    /// "delegated by X" for a delegated root; "delegated to Y" for an
+    /// area `me` handed on (and still sees).
     pub note: String,
 }
 
@@ -75,12 +76,26 @@ impl TreeOf<'_> {
     fn delegated_note(&self, snap: &Snapshot, a: usize) -> String {
         let me = &self.data.me;
         if snap.org.areas[a].owner == *me {
-            return String::new();
+            return self.delegated_away(snap, a);
         }
         snap.delegations_of_area(a)
             .find(|d| d.to == *me && d.active_at(self.now))
             .map(|d| format!("delegated by {}", d.by))
-            .unwrap_or_default()
+            .unwrap_or_else(|| self.delegated_away(snap, a))
+    }
+
+    /// "delegated to Y" when `me` delegated area `a` to someone, active now.
+    fn delegated_away(&self, snap: &Snapshot, a: usize) -> String {
+        let me = &self.data.me;
+        let to: Vec<&str> = snap
+            .delegations_of_area(a)
+            .filter(|d| d.by == *me && d.active_at(self.now))
+            .map(|d| d.to.as_str())
+            .collect();
+        match to.is_empty() {
+            true => String::new(),
+            false => format!("delegated to {}", to.join(", ")),
+        }
     }
 
     fn counts_of(&self, key: NodeKey) -> (Counts, usize) {
@@ -122,7 +137,11 @@ impl TreeOf<'_> {
                     NodeKey::Area(_) => NodeKey::Area(c),
                     _ => NodeKey::Team(c),
                 };
-                self.push(snap, child, depth + 1, String::new(), out);
+                let note = match child {
+                    NodeKey::Area(c) => self.delegated_away(snap, c),
+                    _ => String::new(),
+                };
+                self.push(snap, child, depth + 1, note, out);
             }
         }
     }

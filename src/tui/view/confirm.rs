@@ -1,6 +1,7 @@
 //! Confirmations, prompts, snooze presets: what will happen, before it does.
 
 use super::widgets::field_line;
+use crate::policy::authority::authority;
 use crate::tui::layout::popup;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -120,25 +121,54 @@ fn snooze<'a>(targets: usize, t: &Theme) -> Vec<Line<'a>> {
     ]
 }
 
-/// The query and the people matching it, ten at a time.
+/// The query and the people matching it, ten at a time, nearest the work
+/// first, each with their team and manager, and whether they already
+/// have authority over the area (before it is picked).
 fn picker<'a>(s: &'a State, p: &'a Picker, w: usize, t: &Theme) -> Vec<Line<'a>> {
     let snap = &s.data.snap;
     let matches = &s.derived.picks;
+    let area = &snap.org.areas[p.area].id;
     let mut lines = vec![
         Line::from(format!(
-            "Delegate {} (and everything below it) to whom?",
-            snap.org.areas[p.area].id
+            "Delegate {area} (and everything below it) to whom? Your reports first, then people with access in {area}."
         )),
         field_line("> ", &p.query, w, t),
     ];
     let shown = 10;
     let off = crate::tui::layout::offset(p.sel, matches.len(), shown);
+    let id_w = matches
+        .iter()
+        .skip(off)
+        .take(shown)
+        .map(|&i| snap.org.people[i].id.len())
+        .max()
+        .unwrap_or(0);
     for (i, &who) in matches.iter().enumerate().skip(off).take(shown) {
         let person = &snap.org.people[who];
-        let mut line = Line::from(format!(
-            "{:<12} {} <{}>",
-            person.id, person.name, person.email
-        ));
+        let team = s
+            .derived
+            .index
+            .teams_of_person
+            .get(&person.id)
+            .and_then(|ts| ts.first())
+            .map_or("no team".to_string(), |&ti| {
+                format!("team {}", snap.org.teams[ti].id)
+            });
+        let manager = person
+            .manager
+            .as_deref()
+            .map_or(String::new(), |m| format!(", reports to {m}"));
+        let mut spans = vec![Span::raw(format!(
+            "{:<id_w$} {}  {team}{manager}",
+            person.id, person.name
+        ))];
+        if let Some(a) = authority(snap, &person.id, p.area, s.now) {
+            spans.push(Span::styled(
+                format!("  already decides it: {}", a.describe()),
+                t.dim,
+            ));
+        }
+        let mut line = Line::from(spans);
         if i == p.sel {
             line = line.style(t.selected);
         }

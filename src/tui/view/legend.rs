@@ -89,6 +89,11 @@ const TREE: &[Entry] = &[
         |t| t.base,
         "you hold this area by X's delegation",
     ),
+    e(
+        "(delegated to Y)",
+        |t| t.base,
+        "you handed this area to Y: Y decides it too, V ends it",
+    ),
 ];
 
 const CARD: &[Entry] = &[
