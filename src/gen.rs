@@ -574,6 +574,7 @@ fn plan_areas(rng: &mut Rng, tree: &Tree, people: &[Person], rotations: &[Rotati
             notes,
             review_days,
             escalate_days: DEFAULT_ESCALATE_DAYS,
+            max_auto_changes: None,
         });
     }
     out
@@ -851,6 +852,9 @@ fn add_rule(
         audience: spec.audience,
         trained: spec.trained.iter().map(|c| c.to_string()).collect(),
         only_while_oncall: false,
+        apply: ApplyMode::Suggest,
+        lead_secs: 0,
+        grace_secs: 0,
     }
 }
 
@@ -1032,6 +1036,9 @@ fn rotation_rules(
             audience: Audience::Rotation(rid.clone()),
             trained: vec![ONCALL_BOOTCAMP.into()],
             only_while_oncall: true,
+            apply: ApplyMode::Suggest,
+            lead_secs: 0,
+            grace_secs: 0,
         });
         rotations.push(rotation(w, r, rid));
     }

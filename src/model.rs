@@ -67,6 +67,9 @@ pub struct Training {
 
 pub const DEFAULT_REVIEW_DAYS: i64 = 90;
 pub const DEFAULT_ESCALATE_DAYS: i64 = 14;
+/// How many automatic changes one area takes in one run before the guard
+/// holds them all back, unless the area (or one above it) says otherwise.
+pub const DEFAULT_MAX_AUTO_CHANGES: i64 = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Area {
@@ -78,6 +81,9 @@ pub struct Area {
     pub notes: String,
     pub review_days: i64,
     pub escalate_days: i64,
+    /// `max_auto_changes` as the area says it; `None` inherits the parent's
+    /// (and at the root, [`DEFAULT_MAX_AUTO_CHANGES`]).
+    pub max_auto_changes: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,6 +210,43 @@ pub struct Rule {
     pub audience: Audience,
     pub trained: Vec<String>,
     pub only_while_oncall: bool,
+    /// Whether its consequences wait for a decision or are carried out.
+    pub apply: ApplyMode,
+    /// Seconds before a shift starts that an `only_while_oncall` rule
+    /// already counts the person on call (`lead = "30m"`).
+    pub lead_secs: i64,
+    /// Seconds after a shift ends that the person still counts as on call,
+    /// and as a member of the rotation (`grace = "15m"`).
+    pub grace_secs: i64,
+}
+
+/// What a rule's consequences wait for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApplyMode {
+    /// Each becomes a suggestion for a person to decide.
+    #[default]
+    Suggest,
+    /// Its grants, and the revokes of its own grants, are carried out by
+    /// steward: the rule is the consent.
+    Auto,
+}
+
+impl ApplyMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplyMode::Suggest => "suggest",
+            ApplyMode::Auto => "auto",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ApplyMode> {
+        match text {
+            "suggest" => Some(ApplyMode::Suggest),
+            "auto" => Some(ApplyMode::Auto),
+            _ => None,
+        }
+    }
 }
 
 /// Everything the sources say about the organization.

@@ -15,6 +15,12 @@ pub enum TimeError {
         "not a time: {0:?} (expected RFC 3339 like 2026-03-02T12:00:00Z, or a date like 2026-03-02), or a span like 3d, 2w, 12h"
     )]
     NotATimeOrSpan(String),
+    /// Not a rule's `lead` or `grace`.
+    #[error("{0:?} is not a span like 30m, 1h, 90s or 2d")]
+    NotASpan(String),
+    /// A `lead` or `grace` longer than a year.
+    #[error("{0:?} must be between 0 and a year")]
+    SpanTooLong(String),
 }
 
 /// An RFC 3339 time (`2026-03-02T12:00:00Z`) or a date (`2026-03-02`, midnight UTC).
@@ -44,6 +50,29 @@ pub fn parse_until(text: &str, now: Time) -> Result<Time, TimeError> {
         return Ok(now + unit * n);
     }
     parse_time(t).map_err(|_| TimeError::NotATimeOrSpan(t.to_string()))
+}
+
+/// A span of time in whole seconds: `30m`, `15m`, `1h`, `90s`, `2d`, or
+/// `0` (one number, one unit), as a rule's `lead` and `grace` say it.
+pub fn parse_span(text: &str) -> Result<i64, TimeError> {
+    let t = text.trim();
+    let bad = || TimeError::NotASpan(text.to_string());
+    if t == "0" {
+        return Ok(0);
+    }
+    let unit = t.chars().last().ok_or_else(bad)?;
+    let secs = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return Err(bad()),
+    };
+    let number: i64 = t[..t.len() - 1].parse().map_err(|_| bad())?;
+    if !(0..=366 * 86_400).contains(&(number.saturating_mul(secs))) {
+        return Err(TimeError::SpanTooLong(text.to_string()));
+    }
+    Ok(number * secs)
 }
 
 /// Where `now` comes from: the system clock, read at the edge when an
@@ -84,6 +113,21 @@ pub fn now_or(fixed: Option<Time>) -> Time {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_of_rule_timing_read_and_print_back() {
+        assert_eq!(parse_span("30m"), Ok(1800));
+        assert_eq!(parse_span(" 1h"), Ok(3600));
+        assert_eq!(parse_span("90s"), Ok(90));
+        assert_eq!(parse_span("0"), Ok(0));
+        assert_eq!(parse_span("0m"), Ok(0));
+        for bad in ["", "m", "30", "-5m", "1.5h", "30 minutes", "400d"] {
+            assert!(parse_span(bad).is_err(), "{bad}");
+        }
+        for secs in [0, 90, 1800, 3600, 5400, 86_400] {
+            assert_eq!(parse_span(&crate::policy::span(secs)), Ok(secs));
+        }
+    }
 
     #[test]
     fn parses_times_dates_and_spans() {

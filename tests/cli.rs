@@ -390,7 +390,7 @@ fn rules_reports_whether_each_counts() {
         .success()
         .stdout(
             predicate::str::is_match(
-                r"sneaky\s+payments\s+omar\s+NO\s+0\s+files\s+its author omar has no authority",
+                r"sneaky\s+payments\s+omar\s+NO\s+suggest\s+0\s+files\s+its author omar has no authority",
             )
             .unwrap(),
         );

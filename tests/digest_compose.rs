@@ -30,6 +30,7 @@ fn area(id: &str, parent: Option<&str>, owner: &str) -> Area {
         notes: String::new(),
         review_days: 90,
         escalate_days: 14,
+        max_auto_changes: None,
     }
 }
 
@@ -94,6 +95,9 @@ fn org() -> Org {
                 audience: Audience::Rotation("pay-primary".into()),
                 trained: vec![],
                 only_while_oncall: true,
+                apply: ApplyMode::Suggest,
+                lead_secs: 0,
+                grace_secs: 0,
             },
             Rule {
                 id: "team-admin".into(),
@@ -104,6 +108,9 @@ fn org() -> Org {
                 audience: Audience::Team("pay".into()),
                 trained: vec![],
                 only_while_oncall: false,
+                apply: ApplyMode::Suggest,
+                lead_secs: 0,
+                grace_secs: 0,
             },
         ],
         ..Org::default()

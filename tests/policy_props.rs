@@ -125,6 +125,7 @@ fn areas(np: usize) -> impl Strategy<Value = (Vec<Area>, Vec<Entitlement>)> {
                 notes: String::new(),
                 review_days,
                 escalate_days: 14,
+                max_auto_changes: None,
             });
             for j in 0..n {
                 ents.push(Entitlement {
@@ -253,6 +254,9 @@ fn build(drawn: Drawn) -> Org {
                         .map(|e| entitlements[e.index(entitlements.len())].id.clone())
                         .collect(),
                     only_while_oncall: only && matches!(audience, Audience::Rotation(_)),
+                    apply: ApplyMode::Suggest,
+                    lead_secs: 0,
+                    grace_secs: 0,
                     audience,
                     trained: COURSES
                         .iter()

@@ -227,7 +227,8 @@ fn a_rule_written_in_steward_is_evaluated_survives_syncs_and_is_audited() {
     );
     // The table names each rule's source.
     steward(&o).arg("rules").assert().success().stdout(
-        predicate::str::is_match(r"oncall-admin\s+payments\s+priya\s+yes\s+1\s+steward").unwrap(),
+        predicate::str::is_match(r"oncall-admin\s+payments\s+priya\s+yes\s+suggest\s+1\s+steward")
+            .unwrap(),
     );
 
     // A fresh sync of the org directory keeps it.

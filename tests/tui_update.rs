@@ -1006,6 +1006,9 @@ fn rules_view_lists_rules_in_scope_and_removes_one_written_in_steward() {
         audience: Audience::Team("payments-api".into()),
         trained: vec![],
         only_while_oncall: false,
+        apply: ApplyMode::Suggest,
+        lead_secs: 0,
+        grace_secs: 0,
     };
     d.app
         .store

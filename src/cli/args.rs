@@ -151,6 +151,7 @@ pub enum Command {
     /// Examples:
     ///   steward rule add --id pay-oncall-read --area payments-db --grant payments-db:read --rotation payments-oncall --trained pci-dss-awareness --only-while-oncall --why "oncall reads the ledger" --as priya
     ///   steward rule edit pay-oncall-read --grant payments-db:read,payments-db:write --as priya
+    ///   steward rule edit pay-oncall-read --auto --lead 30m --grace 15m --as priya
     ///   steward rule remove pay-oncall-read --as priya --reason "replaced by pay-oncall-2"
     #[command(verbatim_doc_comment)]
     Rule {
@@ -370,6 +371,15 @@ pub struct RuleFields {
     /// Why the rule exists, shown with every suggestion it makes
     #[arg(long)]
     pub why: Option<String>,
+    /// Carried out by steward (`steward reconcile`) instead of suggested: its grants, and the revokes of its own grants (--auto=false to suggest again)
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub auto: Option<bool>,
+    /// With --only-while-oncall: grant this long before a shift starts (30m, 1h; 0 for none)
+    #[arg(long, value_name = "SPAN")]
+    pub lead: Option<String>,
+    /// On a rotation: revoke only this long after a shift ends (15m; 0 for none)
+    #[arg(long, value_name = "SPAN")]
+    pub grace: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

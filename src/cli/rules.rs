@@ -4,7 +4,7 @@
 use super::Ctx;
 use super::args::{OrgArg, RuleAction, RuleFields};
 use super::output::table;
-use crate::model::{Audience, Rule};
+use crate::model::{ApplyMode, Audience, Rule};
 use crate::policy::{Snapshot, explain};
 use anyhow::{Context, Result, bail};
 use std::process::ExitCode;
@@ -55,6 +55,7 @@ pub fn list(ctx: &mut Ctx, org: &OrgArg, json: bool) -> Result<ExitCode> {
                 r.area.clone(),
                 r.author.clone(),
                 if r.counts { "yes".into() } else { "NO".into() },
+                apply_column(r),
                 r.qualifying.to_string(),
                 source_of(&r.id),
                 r.problems.join("; "),
@@ -70,6 +71,7 @@ pub fn list(ctx: &mut Ctx, org: &OrgArg, json: bool) -> Result<ExitCode> {
                 "AREA",
                 "AUTHOR",
                 "COUNTS",
+                "APPLY",
                 "QUALIFY",
                 "SOURCE",
                 "WHY NOT / NOTES"
@@ -78,6 +80,17 @@ pub fn list(ctx: &mut Ctx, org: &OrgArg, json: bool) -> Result<ExitCode> {
         )
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `auto`, `auto lead 30m grace 15m`, `suggest`.
+fn apply_column(r: &explain::RuleStatus) -> String {
+    let mut text = r.apply.as_str().to_string();
+    for (what, v) in [("lead", &r.lead), ("grace", &r.grace)] {
+        if let Some(v) = v {
+            text += &format!(" {what} {v}");
+        }
+    }
+    text
 }
 
 pub fn run(ctx: &mut Ctx, action: RuleAction) -> Result<ExitCode> {
@@ -104,7 +117,7 @@ pub fn run(ctx: &mut Ctx, action: RuleAction) -> Result<ExitCode> {
                 .into_iter()
                 .find(|r| r.id == id)
                 .with_context(|| format!("unknown rule {id:?} (`steward rules` lists them)"))?;
-            let changed = edited(current, fields);
+            let changed = edited(current, fields)?;
             let before = store.edit_rule(&actor, &changed, ctx.now())?;
             writeln!(
                 ctx.out,
@@ -160,10 +173,26 @@ fn new_rule(id: String, f: RuleFields) -> Result<Rule> {
         audience,
         trained: courses(f.trained).unwrap_or_default(),
         only_while_oncall: f.only_while_oncall.unwrap_or(false),
+        apply: mode(f.auto.unwrap_or(false)),
+        lead_secs: span("--lead", f.lead.as_deref())?.unwrap_or(0),
+        grace_secs: span("--grace", f.grace.as_deref())?.unwrap_or(0),
     })
 }
 
-fn edited(mut rule: Rule, f: RuleFields) -> Rule {
+fn mode(auto: bool) -> ApplyMode {
+    if auto {
+        ApplyMode::Auto
+    } else {
+        ApplyMode::Suggest
+    }
+}
+
+fn span(flag: &str, text: Option<&str>) -> Result<Option<i64>> {
+    text.map(|t| crate::time::parse_span(t).map_err(|e| anyhow::anyhow!("{flag}: {e}")))
+        .transpose()
+}
+
+fn edited(mut rule: Rule, f: RuleFields) -> Result<Rule> {
     if let Some(a) = f.area {
         rule.area = a;
     }
@@ -185,7 +214,16 @@ fn edited(mut rule: Rule, f: RuleFields) -> Rule {
     if let Some(w) = f.why {
         rule.why = w;
     }
-    rule
+    if let Some(a) = f.auto {
+        rule.apply = mode(a);
+    }
+    if let Some(l) = span("--lead", f.lead.as_deref())? {
+        rule.lead_secs = l;
+    }
+    if let Some(g) = span("--grace", f.grace.as_deref())? {
+        rule.grace_secs = g;
+    }
+    Ok(rule)
 }
 
 /// One line: who qualifies for what, and why.
@@ -204,10 +242,15 @@ fn describe(r: &Rule) -> String {
     } else {
         ""
     };
+    let auto = match r.apply {
+        ApplyMode::Auto => ", carried out automatically",
+        ApplyMode::Suggest => "",
+    };
     format!(
-        "area {}: {who}{trained} get {}{oncall} (author {}; why: {})",
+        "area {}: {who}{trained} get {}{oncall}{}{auto} (author {}; why: {})",
         r.area,
         r.grant.join(", "),
+        crate::policy::qualify::timing_note(r),
         r.author,
         r.why
     )

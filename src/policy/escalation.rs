@@ -148,6 +148,7 @@ mod tests {
             notes: String::new(),
             review_days: 90,
             escalate_days: days,
+            max_auto_changes: None,
         }
     }
 

@@ -3,7 +3,7 @@
 
 use super::authority::{Scope, authority};
 use super::qualify::{
-    Qualified, audience_members, qualifies, qualifies_at, rule_counts, rule_covers,
+    Qualified, qualifies, qualifies_at, rule_counts, rule_covers, rule_members, timing_note,
 };
 use super::snapshot::Snapshot;
 use super::{day, minute};
@@ -59,15 +59,22 @@ pub struct Evaluation<'s> {
     justified: FxHashMap<usize, Vec<(usize, usize)>>,
 }
 
-/// Audience members, computed once per audience and evaluation.
+/// Audience members, computed once per audience (and rotation grace) and
+/// evaluation.
 #[derive(Default)]
-pub struct Audiences<'s>(FxHashMap<&'s Audience, FxHashSet<usize>>);
+pub struct Audiences<'s>(FxHashMap<(&'s Audience, i64), FxHashSet<usize>>);
 
 impl<'s> Audiences<'s> {
-    fn of(&mut self, snap: &'s Snapshot, audience: &'s Audience, now: Time) -> &FxHashSet<usize> {
+    /// The members of `rule`'s audience at `now`, with its grace.
+    pub(crate) fn of(
+        &mut self,
+        snap: &'s Snapshot,
+        rule: &'s Rule,
+        now: Time,
+    ) -> &FxHashSet<usize> {
         self.0
-            .entry(audience)
-            .or_insert_with(|| audience_members(snap, audience, now))
+            .entry((&rule.audience, rule.grace_secs))
+            .or_insert_with(|| rule_members(snap, rule, now))
     }
 }
 
@@ -185,7 +192,7 @@ fn missing<'s>(
     out: &mut Vec<Suggestion>,
 ) {
     let rule = &snap.org.rules[r];
-    let members = audiences.of(snap, &rule.audience, now);
+    let members = audiences.of(snap, rule, now);
     if let Ok(q) = qualifies_at(snap, rule, p, members, now) {
         out.push(grant_suggestion(rule, ent, &snap.org.people[p].id, &q));
     }
@@ -259,7 +266,7 @@ fn justify(
         if covered.is_empty() {
             continue;
         }
-        let members = audiences.of(snap, &rule.audience, now);
+        let members = audiences.of(snap, rule, now);
         let qualifying: Vec<usize> = members
             .iter()
             .copied()
@@ -272,7 +279,12 @@ fn justify(
     out
 }
 
-fn grant_suggestion(rule: &Rule, ent: &Entitlement, person: &str, q: &Qualified) -> Suggestion {
+pub(crate) fn grant_suggestion(
+    rule: &Rule,
+    ent: &Entitlement,
+    person: &str,
+    q: &Qualified,
+) -> Suggestion {
     let trained = if q.trainings.is_empty() {
         String::new()
     } else {
@@ -284,6 +296,21 @@ fn grant_suggestion(rule: &Rule, ent: &Entitlement, person: &str, q: &Qualified)
         format!(", trained {}", list.join(", "))
     };
     let (reason, evidence) = match q.shift {
+        // With a lead or grace, the shift's start too, so the sentence is
+        // the same before, during and after the shift itself.
+        Some(s) if rule.lead_secs > 0 || rule.grace_secs > 0 => (
+            Reason::OnCall,
+            format!(
+                "on call in {} from {} until {}{}{}; rule {} grants {} only while on call",
+                rotation_of(rule),
+                minute(s.start),
+                minute(s.end),
+                timing_note(rule),
+                trained,
+                rule.id,
+                ent.id
+            ),
+        ),
         Some(s) => (
             Reason::OnCall,
             format!(
@@ -478,7 +505,7 @@ fn why_rule_fails<'s>(
             format!("rule {rule_id} no longer counts: {}", nc.describe(rule)),
         );
     }
-    let members = audiences.of(snap, &rule.audience, now);
+    let members = audiences.of(snap, rule, now);
     match qualifies(snap, rule, person, members, now) {
         Err(f) => (f.reason(), f.describe(snap, rule, person, now)),
         // Qualifies but not justified cannot happen; say what we know.

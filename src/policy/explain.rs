@@ -2,7 +2,7 @@
 
 use super::authority::{Authority, authority};
 use super::evaluate::suggestions;
-use super::qualify::{audience_members, qualifies, rule_counts, rule_covers};
+use super::qualify::{qualifies, rule_counts, rule_covers, rule_members};
 use super::snapshot::Snapshot;
 use super::{Scope, day, minute};
 use crate::model::*;
@@ -183,7 +183,7 @@ fn rule_lines(
         }
         Ok(a) => a,
     };
-    let members = audience_members(snap, &rule.audience, now);
+    let members = rule_members(snap, rule, now);
     let q = match qualifies(snap, rule, person, &members, now) {
         Ok(q) => q,
         Err(f) => {
@@ -244,6 +244,13 @@ pub struct RuleStatus {
     pub problems: Vec<String>,
     /// How many people qualify now.
     pub qualifying: usize,
+    /// `suggest`, or `auto`: carried out by steward while it counts.
+    pub apply: ApplyMode,
+    /// Before a shift starts / after it ends, as `30m` (absent: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grace: Option<String>,
 }
 
 pub fn rule_statuses(snap: &Snapshot, now: Time) -> Vec<RuleStatus> {
@@ -274,7 +281,7 @@ pub fn rule_statuses(snap: &Snapshot, now: Time) -> Vec<RuleStatus> {
                     .push("only_while_oncall with a team: nobody is ever on call for it".into());
             }
             let qualifying = if counts {
-                let members = audience_members(snap, &rule.audience, now);
+                let members = rule_members(snap, rule, now);
                 members
                     .iter()
                     .filter(|&&p| {
@@ -291,6 +298,9 @@ pub fn rule_statuses(snap: &Snapshot, now: Time) -> Vec<RuleStatus> {
                 counts,
                 problems,
                 qualifying,
+                apply: rule.apply,
+                lead: (rule.lead_secs > 0).then(|| super::span(rule.lead_secs)),
+                grace: (rule.grace_secs > 0).then(|| super::span(rule.grace_secs)),
             }
         })
         .collect()

@@ -629,6 +629,7 @@ mod tests {
             notes: String::new(),
             review_days: DEFAULT_REVIEW_DAYS,
             escalate_days: DEFAULT_ESCALATE_DAYS,
+            max_auto_changes: None,
         };
         let person = |id: &str, status: Status| Person {
             id: id.into(),
@@ -715,6 +716,9 @@ mod tests {
             audience: Audience::Team("t".into()),
             trained: vec![],
             only_while_oncall: false,
+            apply: ApplyMode::Suggest,
+            lead_secs: 0,
+            grace_secs: 0,
         }
     }
 

@@ -25,6 +25,18 @@ pub fn minute(t: Time) -> String {
     t.format("%Y-%m-%d %H:%MZ").to_string()
 }
 
+/// A span in seconds as a rule's `lead` and `grace` say it: `30m`, `1h`,
+/// `90s`, `2d` (`crate::time::parse_span` reads it back).
+pub fn span(secs: i64) -> String {
+    match secs {
+        0 => "0".into(),
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
 #[cfg(test)]
 mod tests;
 

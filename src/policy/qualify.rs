@@ -80,12 +80,55 @@ pub fn audience_members(snap: &Snapshot, audience: &Audience, now: Time) -> Hash
     out
 }
 
+/// The people a rule's audience holds at `now`, as [`audience_members`]
+/// says, but for a rotation with the rule's `grace`: someone whose last
+/// shift ended less than `grace` ago is still in it.
+pub fn rule_members(snap: &Snapshot, rule: &Rule, now: Time) -> HashSet<usize> {
+    audience_members(
+        snap,
+        &rule.audience,
+        now - chrono::Duration::seconds(rule.grace_secs),
+    )
+}
+
 /// The shift of `rotation` covering `now` for `person`, if any.
 pub fn covering_shift<'s>(rotation: &'s Rotation, person: &str, now: Time) -> Option<&'s Shift> {
+    covering_shift_of(rotation, person, now, 0, 0)
+}
+
+/// The shift of `rotation` for `person` that counts at `now` for a rule
+/// with `lead` and `grace` (seconds): `start - lead <= now < end + grace`.
+pub fn covering_shift_of<'s>(
+    rotation: &'s Rotation,
+    person: &str,
+    now: Time,
+    lead: i64,
+    grace: i64,
+) -> Option<&'s Shift> {
+    let (lead, grace) = (
+        chrono::Duration::seconds(lead),
+        chrono::Duration::seconds(grace),
+    );
     rotation
         .shifts
         .iter()
-        .find(|s| s.person == person && s.start <= now && now < s.end)
+        .find(|s| s.person == person && s.start - lead <= now && now < s.end + grace)
+}
+
+/// `" (lead 30m, grace 15m)"` for a rule with either, else nothing.
+pub fn timing_note(rule: &Rule) -> String {
+    let mut parts = Vec::new();
+    if rule.lead_secs > 0 {
+        parts.push(format!("lead {}", crate::policy::span(rule.lead_secs)));
+    }
+    if rule.grace_secs > 0 {
+        parts.push(format!("grace {}", crate::policy::span(rule.grace_secs)));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
 }
 
 /// Why a person does not qualify for a rule.
@@ -155,7 +198,7 @@ impl Failure {
                     .filter(|s| s.start > now)
                     .map(|s| s.start)
                     .min();
-                let mut text = format!("not on call in {r} now");
+                let mut text = format!("not on call in {r} now{}", timing_note(rule));
                 if let Some(l) = last {
                     text += &format!(": last shift ended {}", minute(l));
                 }
@@ -241,9 +284,9 @@ pub fn qualifies_at<'s>(
     let mut shift = None;
     if rule.only_while_oncall {
         let covering = match &rule.audience {
-            Audience::Rotation(r) => snap
-                .rotation(r)
-                .and_then(|rot| covering_shift(rot, person, now)),
+            Audience::Rotation(r) => snap.rotation(r).and_then(|rot| {
+                covering_shift_of(rot, person, now, rule.lead_secs, rule.grace_secs)
+            }),
             Audience::Team(_) => None,
         };
         match covering {

@@ -66,6 +66,7 @@ fn base() -> Org {
         notes: String::new(),
         review_days: 90,
         escalate_days: 14,
+        max_auto_changes: None,
     };
     org.areas = vec![
         area("root", None, "cto"),
@@ -97,6 +98,9 @@ fn rule(id: &str, area: &str, author: &str, grant: &[&str], audience: Audience) 
         audience,
         trained: vec![],
         only_while_oncall: false,
+        apply: ApplyMode::Suggest,
+        lead_secs: 0,
+        grace_secs: 0,
     }
 }
 

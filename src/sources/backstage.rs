@@ -335,6 +335,7 @@ fn areas(
             notes: e.metadata.description.clone().unwrap_or_default(),
             review_days: DEFAULT_REVIEW_DAYS,
             escalate_days: DEFAULT_ESCALATE_DAYS,
+            max_auto_changes: None,
         });
     }
 }

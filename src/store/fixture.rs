@@ -26,6 +26,7 @@ pub fn org() -> Org {
         notes: String::new(),
         review_days: DEFAULT_REVIEW_DAYS,
         escalate_days: DEFAULT_ESCALATE_DAYS,
+        max_auto_changes: None,
     };
     let ent = |id: &str, area: &str| Entitlement {
         id: id.into(),
@@ -82,6 +83,9 @@ pub fn org() -> Org {
             audience: Audience::Team("ops".into()),
             trained: vec![],
             only_while_oncall: false,
+            apply: ApplyMode::Suggest,
+            lead_secs: 0,
+            grace_secs: 0,
         }],
         ..Org::default()
     }

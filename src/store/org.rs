@@ -250,7 +250,7 @@ fn write_areas(
     areas: &[Area],
     written: &mut Replaced,
 ) -> Result<()> {
-    let mut w = TableWriter::new(tx, "areas", 8, name)?;
+    let mut w = TableWriter::new(tx, "areas", 9, name)?;
     for a in areas {
         let tags = json_list(&a.tags);
         w.row(&[
@@ -262,6 +262,7 @@ fn write_areas(
             (&a.notes).into(),
             a.review_days.into(),
             a.escalate_days.into(),
+            a.max_auto_changes.into(),
         ])?;
     }
     written.add(w)?;
@@ -313,7 +314,7 @@ fn write_rules(
     rules: &[Rule],
     written: &mut Replaced,
 ) -> Result<()> {
-    let mut w = TableWriter::new(tx, "rules", 9, name)?;
+    let mut w = TableWriter::new(tx, "rules", 12, name)?;
     for r in rules {
         let (team, rotation) = match &r.audience {
             Audience::Team(t) => (Cell::Text(t), Cell::Null),
@@ -331,6 +332,9 @@ fn write_rules(
             rotation,
             (&trained).into(),
             r.only_while_oncall.into(),
+            r.apply.as_str().into(),
+            r.lead_secs.into(),
+            r.grace_secs.into(),
         ])?;
     }
     written.add(w)?;
@@ -623,6 +627,7 @@ mod tests {
                 notes: "n".into(),
                 review_days: 30,
                 escalate_days: 7,
+                max_auto_changes: None,
             }],
             entitlements: vec![Entitlement {
                 id: "x:r".into(),
@@ -654,6 +659,9 @@ mod tests {
                 audience: Audience::Rotation("r".into()),
                 trained: vec!["c".into()],
                 only_while_oncall: true,
+                apply: ApplyMode::Suggest,
+                lead_secs: 0,
+                grace_secs: 0,
             }],
         }
     }

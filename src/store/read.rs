@@ -160,7 +160,8 @@ pub(super) fn trainings(c: &Connection, rows: Rows) -> Result<Vec<Training>> {
 }
 
 pub(super) fn areas(c: &Connection, rows: Rows) -> Result<Vec<Area>> {
-    let columns = "id, name, parent, owner, tags, notes, review_days, escalate_days";
+    let columns =
+        "id, name, parent, owner, tags, notes, review_days, escalate_days, max_auto_changes";
     rows.read(c, columns, "areas", |r| {
         Ok(Area {
             id: r.get(0)?,
@@ -171,6 +172,7 @@ pub(super) fn areas(c: &Connection, rows: Rows) -> Result<Vec<Area>> {
             notes: r.get(5)?,
             review_days: r.get(6)?,
             escalate_days: r.get(7)?,
+            max_auto_changes: r.get(8)?,
         })
     })
 }
@@ -243,7 +245,7 @@ pub(super) fn delegations(c: &Connection, rows: Rows) -> Result<Vec<Delegation>>
 }
 
 pub(super) fn rules(c: &Connection, rows: Rows) -> Result<Vec<Rule>> {
-    let columns = "id, area, author, why, grants, team, rotation, trained, only_while_oncall";
+    let columns = "id, area, author, why, grants, team, rotation, trained, only_while_oncall, apply, lead, grace";
     rows.read(c, columns, "rules", |r| {
         let team: Option<String> = r.get(5)?;
         let rotation: Option<String> = r.get(6)?;
@@ -259,6 +261,18 @@ pub(super) fn rules(c: &Connection, rows: Rows) -> Result<Vec<Rule>> {
             },
             trained: list(r, 7)?,
             only_while_oncall: r.get(8)?,
+            apply: {
+                let text: String = r.get(9)?;
+                ApplyMode::parse(&text).ok_or_else(|| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        9,
+                        rusqlite::types::Type::Text,
+                        format!("unknown apply {text:?} in rules table").into(),
+                    )
+                })?
+            },
+            lead_secs: r.get(10)?,
+            grace_secs: r.get(11)?,
         })
     })
 }

@@ -53,6 +53,18 @@ fn check_shape(snap: &Snapshot, rule: &Rule) -> Result<()> {
         }
         _ => {}
     }
+    if rule.lead_secs > 0 && !rule.only_while_oncall {
+        return invalid(format!(
+            "rule {}: --lead applies to a rule that grants only while on call (--only-while-oncall)",
+            rule.id
+        ));
+    }
+    if rule.grace_secs > 0 && !matches!(rule.audience, Audience::Rotation(_)) {
+        return invalid(format!(
+            "rule {}: --grace applies to a rule on a rotation (--rotation)",
+            rule.id
+        ));
+    }
     if rule.grant.is_empty() {
         return invalid(format!(
             "rule {} grants nothing: give --grant ENT[,ENT]",
@@ -284,7 +296,8 @@ fn insert(tx: &rusqlite::Transaction, r: &Rule) -> Result<()> {
         Audience::Rotation(x) => (None, Some(x)),
     };
     tx.execute(
-        "INSERT INTO rules (source, id, area, author, why, grants, team, rotation, trained, only_while_oncall) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO rules (source, id, area, author, why, grants, team, rotation, trained, only_while_oncall,
+            apply, lead, grace) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             LOCAL_SOURCE,
             r.id,
@@ -295,7 +308,10 @@ fn insert(tx: &rusqlite::Transaction, r: &Rule) -> Result<()> {
             team,
             rotation,
             json_list(&r.trained),
-            r.only_while_oncall
+            r.only_while_oncall,
+            r.apply.as_str(),
+            r.lead_secs,
+            r.grace_secs
         ],
     )?;
     Ok(())
@@ -318,6 +334,9 @@ mod tests {
             audience: Audience::Team("ops".into()),
             trained: vec![],
             only_while_oncall: false,
+            apply: ApplyMode::Suggest,
+            lead_secs: 0,
+            grace_secs: 0,
         }
     }
 

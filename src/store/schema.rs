@@ -209,6 +209,14 @@ const MIGRATIONS: &[&str] = &[
         first TEXT NOT NULL
     );
     ",
+    // 11: automatic rules: a rule's `apply`, `lead` and `grace` (seconds),
+    // and an area's own `max_auto_changes`.
+    "
+    ALTER TABLE rules ADD COLUMN apply TEXT NOT NULL DEFAULT 'suggest';
+    ALTER TABLE rules ADD COLUMN lead INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rules ADD COLUMN grace INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE areas ADD COLUMN max_auto_changes INTEGER;
+    ",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -337,6 +337,7 @@ mod tests {
                 notes: String::new(),
                 review_days: 90,
                 escalate_days: 14,
+                max_auto_changes: None,
             }],
             ..Org::default()
         };

@@ -841,6 +841,7 @@ struct AreaRow {
     notes: String,
     review_days: Option<Spanned<i64>>,
     escalate_days: Option<Spanned<i64>>,
+    max_auto_changes: Option<Spanned<i64>>,
     #[serde(default)]
     entitlement: Vec<EntitlementRow>,
 }
@@ -903,6 +904,16 @@ fn read_areas(
             notes: a.notes,
             review_days: days(a.review_days, "review_days", DEFAULT_REVIEW_DAYS)?,
             escalate_days: days(a.escalate_days, "escalate_days", DEFAULT_ESCALATE_DAYS)?,
+            max_auto_changes: match a.max_auto_changes {
+                Some(m) if *m.get_ref() < 0 => {
+                    return Err(ParseError::at_line(
+                        &path,
+                        text.line(m.span().start),
+                        format!("max_auto_changes must be zero or more, not {}", m.get_ref()),
+                    ));
+                }
+                m => m.map(Spanned::into_inner),
+            },
             id,
         });
     }
@@ -970,6 +981,59 @@ struct RuleRow {
     trained: Vec<String>,
     #[serde(default)]
     only_while_oncall: bool,
+    apply: Option<Spanned<String>>,
+    lead: Option<Spanned<String>>,
+    grace: Option<Spanned<String>>,
+}
+
+/// A rule's `apply`, `lead` and `grace`, checked: `apply` is `suggest` or
+/// `auto`, `lead` needs `only_while_oncall`, `grace` a rotation.
+fn rule_timing(
+    path: &Path,
+    text: &Lines,
+    r: &RuleRow,
+    id: &str,
+) -> Result<(ApplyMode, i64, i64), ParseError> {
+    let at = |s: &Spanned<String>, msg: String| {
+        ParseError::at_line(path, text.line(s.span().start), msg)
+    };
+    let apply = match &r.apply {
+        None => ApplyMode::Suggest,
+        Some(a) => ApplyMode::parse(a.get_ref()).ok_or_else(|| {
+            at(
+                a,
+                format!(
+                    "rule {id:?}: apply must be \"suggest\" or \"auto\", not {:?}",
+                    a.get_ref()
+                ),
+            )
+        })?,
+    };
+    let span = |v: &Option<Spanned<String>>, what: &str| -> Result<i64, ParseError> {
+        match v {
+            None => Ok(0),
+            Some(s) => crate::time::parse_span(s.get_ref())
+                .map_err(|e| at(s, format!("rule {id:?}: {what}: {e}"))),
+        }
+    };
+    let (lead, grace) = (span(&r.lead, "lead")?, span(&r.grace, "grace")?);
+    if let Some(l) = r.lead.as_ref().filter(|_| lead > 0 && !r.only_while_oncall) {
+        return Err(at(
+            l,
+            format!("rule {id:?}: lead applies to a rule with only_while_oncall = true"),
+        ));
+    }
+    if let Some(g) = r
+        .grace
+        .as_ref()
+        .filter(|_| grace > 0 && r.rotation.is_none())
+    {
+        return Err(at(
+            g,
+            format!("rule {id:?}: grace applies to a rule on a rotation"),
+        ));
+    }
+    Ok((apply, lead, grace))
 }
 
 fn read_rules(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Rule>, ParseError> {
@@ -984,6 +1048,7 @@ fn read_rules(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Rule>, ParseErr
             seen.check(&path, IdKind::Rule, &id, line)?;
             check_rule_ids(&path, line, &r)?;
             lines.push(line);
+            let (apply, lead_secs, grace_secs) = rule_timing(&path, &text, &r, &id)?;
             let audience = match (r.team, r.rotation) {
                 (Some(t), None) => Audience::Team(t),
                 (None, Some(r)) => Audience::Rotation(r),
@@ -1011,6 +1076,9 @@ fn read_rules(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Rule>, ParseErr
                 audience,
                 trained: r.trained,
                 only_while_oncall: r.only_while_oncall,
+                apply,
+                lead_secs,
+                grace_secs,
             })
         })
         .collect()

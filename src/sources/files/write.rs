@@ -277,6 +277,8 @@ struct AreaRow<'a> {
     notes: &'a str,
     review_days: i64,
     escalate_days: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_auto_changes: Option<i64>,
     entitlement: Vec<EntitlementRow<'a>>,
 }
 
@@ -300,6 +302,7 @@ fn areas_toml(areas: &[Area], entitlements: &[Entitlement]) -> Result<String> {
             notes: &a.notes,
             review_days: a.review_days,
             escalate_days: a.escalate_days,
+            max_auto_changes: a.max_auto_changes,
             entitlement: Vec::new(),
         })
         .collect();
@@ -374,6 +377,16 @@ struct RuleRow<'a> {
     rotation: Option<&'a str>,
     trained: &'a [String],
     only_while_oncall: bool,
+    #[serde(skip_serializing_if = "is_suggest")]
+    apply: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lead: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grace: Option<String>,
+}
+
+fn is_suggest(apply: &&'static str) -> bool {
+    *apply == ApplyMode::Suggest.as_str()
 }
 
 fn rules_toml(rules: &[Rule]) -> Result<String> {
@@ -395,6 +408,9 @@ fn rules_toml(rules: &[Rule]) -> Result<String> {
                     rotation,
                     trained: &r.trained,
                     only_while_oncall: r.only_while_oncall,
+                    apply: r.apply.as_str(),
+                    lead: (r.lead_secs > 0).then(|| crate::policy::span(r.lead_secs)),
+                    grace: (r.grace_secs > 0).then(|| crate::policy::span(r.grace_secs)),
                 }
             })
             .collect(),
@@ -546,6 +562,7 @@ mod tests {
                     notes: String::new(),
                     review_days: DEFAULT_REVIEW_DAYS,
                     escalate_days: DEFAULT_ESCALATE_DAYS,
+                    max_auto_changes: None,
                 },
                 Area {
                     id: "db".into(),
@@ -556,6 +573,7 @@ mod tests {
                     notes: "Contains \"patient\" records;\nnever export.".into(),
                     review_days: 30,
                     escalate_days: 7,
+                    max_auto_changes: Some(5),
                 },
             ],
             entitlements: vec![
@@ -607,6 +625,9 @@ mod tests {
                     audience: Audience::Rotation("db-primary".into()),
                     trained: vec!["hipaa-101".into()],
                     only_while_oncall: true,
+                    apply: ApplyMode::Auto,
+                    lead_secs: 1800,
+                    grace_secs: 900,
                 },
                 Rule {
                     id: "eng-read".into(),
@@ -617,6 +638,9 @@ mod tests {
                     audience: Audience::Team("eng".into()),
                     trained: vec![],
                     only_while_oncall: false,
+                    apply: ApplyMode::Suggest,
+                    lead_secs: 0,
+                    grace_secs: 0,
                 },
             ],
         }

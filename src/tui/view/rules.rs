@@ -55,6 +55,16 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
                 t.dim,
             ),
         ]);
+        // An automatic rule says so, with its lead and grace.
+        if st.apply == crate::model::ApplyMode::Auto {
+            let mut auto = String::from("  auto");
+            for (what, v) in [("lead", &st.lead), ("grace", &st.grace)] {
+                if let Some(v) = v {
+                    auto += &format!(" {what} {v}");
+                }
+            }
+            line.push_span(Span::styled(auto, t.key));
+        }
         if i == s.ui.rules_sel {
             line = line.style(t.selected);
         }
