@@ -9,8 +9,11 @@ use crate::policy::gate::{self, Action};
 use crate::policy::{Scope, Snapshot, suggestions};
 use crate::sources::{files, scim};
 use crate::store::Store;
+
+mod grants;
 use crate::sync::{FILES_SOURCE, Shrinking, sync_org_dir_with};
 use anyhow::{Context, Result, bail};
+use grants::{GrantsFile, Which};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -69,6 +72,10 @@ impl Change {
                 "grants.csv: add {} -> {}{target}, granted by {}, basis {}",
                 self.person, self.entitlement, self.decider, self.basis
             ),
+            Op::Remove if self.basis != "manual" => format!(
+                "grants.csv: remove {} -> {}{target} (the grant with basis {})",
+                self.person, self.entitlement, self.basis
+            ),
             Op::Remove => format!(
                 "grants.csv: remove {} -> {}{target}",
                 self.person, self.entitlement
@@ -113,11 +120,18 @@ impl Change {
 
 pub fn change_of(d: &Decision, snap: &Snapshot) -> Change {
     let s = &d.suggestion;
-    let op = match (s.kind, d.verdict) {
-        (Kind::Grant, _) => Op::Add,
-        (Kind::Revoke, _) | (Kind::Review, Verdict::Revoke) => Op::Remove,
-        (Kind::Review, _) => Op::Renew,
+    let op = match (&d.origin, s.kind, d.verdict) {
+        // Undoing an automatic grant removes it; an automatic revoke, puts
+        // the grant back.
+        (Origin::Undoes(_), Kind::Grant, _) => Op::Remove,
+        (Origin::Undoes(_), _, _) => Op::Add,
+        (_, Kind::Grant, _) => Op::Add,
+        (_, Kind::Revoke, _) | (_, Kind::Review, Verdict::Revoke) => Op::Remove,
+        (_, Kind::Review, _) => Op::Renew,
     };
+    // An automatic change, and its undoing, touch only the grants based on
+    // the rule: a basis of `rule:ID` on a removal says so.
+    let automatic = !matches!(d.origin, Origin::Person);
     Change {
         decision: d.id,
         decider: d.decider.clone(),
@@ -131,6 +145,7 @@ pub fn change_of(d: &Decision, snap: &Snapshot) -> Change {
         via: None,
         basis: match (&s.rule, s.kind) {
             (Some(r), Kind::Grant) => format!("rule:{r}"),
+            (Some(r), Kind::Revoke) if automatic => format!("rule:{r}"),
             _ => "manual".into(),
         },
     }
@@ -138,19 +153,29 @@ pub fn change_of(d: &Decision, snap: &Snapshot) -> Change {
 
 /// The changes the planned decisions in `scope` imply, oldest first.
 pub fn plan(store: &Store, snap: &Snapshot, scope: &Scope) -> Result<Vec<Change>> {
+    let planned: Vec<Decision> = store
+        .planned()?
+        .into_iter()
+        .filter(|d| {
+            snap.area_idx(&d.suggestion.area)
+                .is_some_and(|a| scope.contains(a))
+        })
+        .collect();
+    changes_of(store, snap, &planned)
+}
+
+/// The changes `decisions` imply, in their order, each naming the cached
+/// SCIM source and group it goes to when its entitlement's `upstream`
+/// names one.
+pub fn changes_of(store: &Store, snap: &Snapshot, decisions: &[Decision]) -> Result<Vec<Change>> {
     let scim_sources: Vec<String> = store
         .sources()?
         .into_iter()
         .filter(|s| s.kind == "scim")
         .map(|s| s.name)
         .collect();
-    Ok(store
-        .planned()?
+    Ok(decisions
         .iter()
-        .filter(|d| {
-            snap.area_idx(&d.suggestion.area)
-                .is_some_and(|a| scope.contains(a))
-        })
         .map(|d| change_of(d, snap))
         .map(|mut c| {
             // An `upstream` of `SOURCE:GROUP` naming a cached SCIM source.
@@ -221,13 +246,18 @@ pub struct ApplyProgress<'a> {
 }
 
 /// Counts finished changes and tells the caller of each.
-struct Tally<'a> {
+pub struct Tally<'a> {
     done: usize,
     total: usize,
     on: &'a mut dyn FnMut(ApplyProgress<'_>),
 }
 
-impl Tally<'_> {
+impl<'a> Tally<'a> {
+    /// Tells `on` of each of `total` changes as it finishes.
+    pub fn new(total: usize, on: &'a mut dyn FnMut(ApplyProgress<'_>)) -> Tally<'a> {
+        Tally { done: 0, total, on }
+    }
+
     fn tell(&mut self, outcome: &Outcome) {
         self.done += 1;
         (self.on)(ApplyProgress {
@@ -272,66 +302,110 @@ pub fn apply(
     };
     let current = suggestions(&snap, &Scope::everything(&snap), now);
     let decisions = store.planned()?;
-    // Changes bound for a SCIM source need its config (URL, credential).
-    let (scim, changes): (Vec<Change>, Vec<Change>) =
-        changes.into_iter().partition(|c| c.via.is_some());
-    let mut outcomes: Vec<Outcome> = scim
-        .into_iter()
-        .map(|c| {
-            let src = c.via.as_ref().map(|v| v.0.clone()).unwrap_or_default();
-            Outcome {
-                result: format!(
-                    "not applied: {} lives on SCIM source {src}, which steward.toml does not configure",
-                    c.entitlement
-                ),
-                change: c,
-                ok: false,
-                requests: Vec::new(),
-            }
-        })
-        .collect();
-    for o in &outcomes {
-        tally.tell(o);
-    }
-    if changes.is_empty() {
-        return Ok(outcomes);
-    }
-    let (done, dir) = apply_files(
-        store, &snap, &current, &decisions, changes, actor, now, dry_run, &mut tally,
-    )?;
-    outcomes.extend(done);
-    if let Some(dir) = dir {
+    let admit = Decided {
+        snap: &snap,
+        current: &current,
+        actor,
+        now,
+    };
+    let run = Run {
+        sources: &[],
+        snap: &snap,
+        admit: &admit,
+        now,
+        dry_run,
+    };
+    let done = carry_out_files(store, &run, &decisions, changes, &mut tally)?;
+    if let Some(dir) = &done.files_dir {
         // What apply removed is no shrink to hold back.
-        sync_org_dir_with(store, &dir, Shrinking::Accept, now)?;
+        sync_org_dir_with(store, dir, Shrinking::Accept, now)?;
     }
-    Ok(outcomes)
+    Ok(done.outcomes)
 }
 
-/// Rewrites `grants.csv` for `changes`; the directory to re-sync, unless dry.
-/// The file is written once, so every change is told of after that write
-/// (and after its decision is recorded as applied).
-#[allow(clippy::too_many_arguments)]
-fn apply_files(
+/// Carries out `changes` (of `decisions`) with no source configured: to the
+/// org directory, but for entitlements that live on a cached SCIM source
+/// (its URL and credential are in a config there is none of): those are
+/// not applied, and stay planned.
+pub fn carry_out_files(
     store: &mut Store,
-    snap: &Snapshot,
-    current: &[Suggestion],
+    run: &Run<'_>,
     decisions: &[Decision],
     changes: Vec<Change>,
-    actor: &Actor,
+    tally: &mut Tally<'_>,
+) -> Result<CarriedOut> {
+    let (scim, changes): (Vec<Change>, Vec<Change>) =
+        changes.into_iter().partition(|c| c.via.is_some());
+    let mut done = CarriedOut::default();
+    for c in scim {
+        let src = c.via.as_ref().map(|v| v.0.clone()).unwrap_or_default();
+        let outcome = Outcome {
+            result: format!(
+                "not applied: {} lives on SCIM source {src}, which steward.toml does not configure",
+                c.entitlement
+            ),
+            change: c,
+            ok: false,
+            requests: Vec::new(),
+        };
+        tally.tell(&outcome);
+        done.outcomes.push(outcome);
+    }
+    if changes.is_empty() {
+        return Ok(done);
+    }
+    let f = apply_files(
+        store,
+        run.admit,
+        decisions,
+        changes,
+        run.now,
+        run.dry_run,
+        tally,
+    )?;
+    done.outcomes.extend(f.outcomes);
+    (done.files_dir, done.removed, done.added) = (f.dir, f.removed, f.added);
+    Ok(done)
+}
+
+/// What rewriting grants.csv did: each change's outcome, the directory to
+/// confirm (none when dry), and the rows it removed and added.
+pub struct FilesDone {
+    pub outcomes: Vec<Outcome>,
+    pub dir: Option<PathBuf>,
+    pub removed: Vec<Grant>,
+    pub added: Vec<Grant>,
+}
+
+/// Rewrites `grants.csv` for `changes` (of `decisions`), each admitted by
+/// `admit`. The file is written once, so every change is told of after that
+/// write (and after its decision is recorded as applied).
+fn apply_files(
+    store: &mut Store,
+    admit: &dyn Admit,
+    decisions: &[Decision],
+    changes: Vec<Change>,
     now: Time,
     dry_run: bool,
     tally: &mut Tally<'_>,
-) -> Result<(Vec<Outcome>, Option<PathBuf>)> {
+) -> Result<FilesDone> {
     let dir = files_dir(store)?;
-    let upstream =
-        files::read_org(&dir).with_context(|| format!("cannot read {}", dir.display()))?;
-    let mut grants = upstream.grants.clone();
+    let path = dir.join("grants.csv");
+    let base = files::read::read_grants_file(&dir)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let mut grants = GrantsFile::new(
+        base,
+        changes
+            .iter()
+            .map(|c| (c.person.as_str(), c.entitlement.as_str())),
+    );
+    let by_id: HashMap<i64, &Decision> = decisions.iter().map(|d| (d.id, d)).collect();
     let mut outcomes = Vec::new();
     for change in changes {
-        let Some(d) = decisions.iter().find(|d| d.id == change.decision) else {
+        let Some(d) = by_id.get(&change.decision) else {
             continue;
         };
-        let (ok, result) = apply_one(snap, &mut grants, current, d, &change, actor, now);
+        let (ok, result) = apply_one(&mut grants, admit, d, &change, now);
         outcomes.push(Outcome {
             change,
             ok,
@@ -343,19 +417,35 @@ fn apply_files(
         for o in &outcomes {
             tally.tell(o);
         }
-        return Ok((outcomes, None));
+        return Ok(FilesDone {
+            outcomes,
+            dir: None,
+            removed: Vec::new(),
+            added: Vec::new(),
+        });
     }
-    if grants != upstream.grants {
-        files::write::write_grants(&grants, &dir.join("grants.csv"))
-            .with_context(|| format!("cannot write {}", dir.join("grants.csv").display()))?;
+    if grants.changed() {
+        files::write::write_grants(&grants.rows(), &path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    for o in &outcomes {
-        store.finish_decision(actor, o.change.decision, o.ok, &o.result, now)?;
-    }
+    let finished: Vec<(Actor, i64, bool, String)> = outcomes
+        .iter()
+        .filter_map(|o| {
+            let d = by_id.get(&o.change.decision)?;
+            Some((admit.actor(d), o.change.decision, o.ok, o.result.clone()))
+        })
+        .collect();
+    store.finish_decisions(&finished, now)?;
     for o in &outcomes {
         tally.tell(o);
     }
-    Ok((outcomes, Some(dir)))
+    let (removed, added) = grants.edits();
+    Ok(FilesDone {
+        outcomes,
+        dir: Some(dir),
+        removed,
+        added,
+    })
 }
 
 /// Which configured SCIM source, and which of its groups, an entitlement's
@@ -442,11 +532,73 @@ pub async fn apply_configured(
     };
     let current = suggestions(&snap, &Scope::everything(&snap), now);
     let decisions = store.planned()?;
-    let (via_scim, via_files, nowhere) = route(store, &snap, sources, changes)?;
-    let mut outcomes = Vec::new();
+    let admit = Decided {
+        snap: &snap,
+        current: &current,
+        actor,
+        now,
+    };
+    let run = Run {
+        sources,
+        snap: &snap,
+        admit: &admit,
+        now,
+        dry_run,
+    };
+    let done = carry_out(store, &run, &client, &decisions, changes, &mut tally).await?;
+    if dry_run {
+        return Ok(done.outcomes);
+    }
+    resync(store, sources, client, done.files_dir, done.touched, now).await?;
+    Ok(done.outcomes)
+}
+
+/// One apply's setting: where changes go, what admits them, when.
+pub struct Run<'a> {
+    pub sources: &'a [SourceConfig],
+    pub snap: &'a Snapshot,
+    pub admit: &'a dyn Admit,
+    pub now: Time,
+    pub dry_run: bool,
+}
+
+/// What [`carry_out`] did: each change's outcome (by decision), the org
+/// directory written and its edits, and the SCIM sources it changed.
+#[derive(Default)]
+pub struct CarriedOut {
+    pub outcomes: Vec<Outcome>,
+    pub files_dir: Option<PathBuf>,
+    pub removed: Vec<Grant>,
+    pub added: Vec<Grant>,
+    pub touched: Vec<String>,
+}
+
+/// Carries out `changes` (of `decisions`) where the config says they go:
+/// SCIM-mapped entitlements over SCIM (`PATCH /Groups/{id}`), the rest to
+/// the org directory, each admitted by `run.admit` and recorded. Confirming
+/// (reading back what changed) is the caller's.
+pub async fn carry_out(
+    store: &mut Store,
+    run: &Run<'_>,
+    client: &reqwest::Client,
+    decisions: &[Decision],
+    changes: Vec<Change>,
+    tally: &mut Tally<'_>,
+) -> Result<CarriedOut> {
+    let (via_scim, via_files, nowhere) = route(store, run.snap, run.sources, changes)?;
+    let mut done = CarriedOut::default();
+    let by_id: HashMap<i64, &Decision> = decisions.iter().map(|d| (d.id, d)).collect();
     for (change, result) in nowhere {
-        if !dry_run {
-            store.finish_decision(actor, change.decision, false, &result, now)?;
+        if !run.dry_run
+            && let Some(d) = by_id.get(&change.decision)
+        {
+            store.finish_decision(
+                &run.admit.actor(d),
+                change.decision,
+                false,
+                &result,
+                run.now,
+            )?;
         }
         let outcome = Outcome {
             change,
@@ -455,44 +607,45 @@ pub async fn apply_configured(
             requests: Vec::new(),
         };
         tally.tell(&outcome);
-        outcomes.push(outcome);
+        done.outcomes.push(outcome);
     }
-    let mut touched: Vec<String> = Vec::new();
-    let mut resync_dir = None;
     if !via_files.is_empty() {
-        let (o, dir) = apply_files(
-            store, &snap, &current, &decisions, via_files, actor, now, dry_run, &mut tally,
+        let f = apply_files(
+            store,
+            run.admit,
+            decisions,
+            via_files,
+            run.now,
+            run.dry_run,
+            tally,
         )?;
-        outcomes.extend(o);
-        resync_dir = dir;
+        done.outcomes.extend(f.outcomes);
+        (done.files_dir, done.removed, done.added) = (f.dir, f.removed, f.added);
     }
     let mut connectors: HashMap<String, scim::Scim> = HashMap::new();
     for (change, src, group) in via_scim {
-        let Some(d) = decisions.iter().find(|d| d.id == change.decision) else {
+        let Some(d) = by_id.get(&change.decision) else {
             continue;
         };
         if !connectors.contains_key(&src) {
-            let Some(conn) = scim_connector(sources, &src, &client)? else {
+            let Some(conn) = scim_connector(run.sources, &src, client)? else {
                 continue;
             };
             connectors.insert(src.clone(), conn);
         }
         let conn = &connectors[&src];
-        let (ok, result, requests, changed) = match apply_scim_one(
-            conn, &snap, &current, d, &change, &group, actor, now, dry_run,
-        )
-        .await
-        {
-            Ok(r) => r,
-            Err(e) => (false, format!("failed: {e:#}"), Vec::new(), false),
-        };
-        if !dry_run {
+        let (ok, result, requests, changed) =
+            match apply_scim_one(conn, run, d, &change, &group).await {
+                Ok(r) => r,
+                Err(e) => (false, format!("failed: {e:#}"), Vec::new(), false),
+            };
+        if !run.dry_run {
             if ok {
-                record_upstream(store, &src, d, &change, now)?;
+                record_upstream(store, &src, d, &change, run.now)?;
             }
-            store.finish_decision(actor, change.decision, ok, &result, now)?;
-            if changed && !touched.contains(&src) {
-                touched.push(src.clone());
+            store.finish_decision(&run.admit.actor(d), change.decision, ok, &result, run.now)?;
+            if changed && !done.touched.contains(&src) {
+                done.touched.push(src.clone());
             }
         }
         let outcome = Outcome {
@@ -502,14 +655,10 @@ pub async fn apply_configured(
             requests,
         };
         tally.tell(&outcome);
-        outcomes.push(outcome);
+        done.outcomes.push(outcome);
     }
-    outcomes.sort_by_key(|o| o.change.decision);
-    if dry_run {
-        return Ok(outcomes);
-    }
-    resync(store, sources, client, resync_dir, touched, now).await?;
-    Ok(outcomes)
+    done.outcomes.sort_by_key(|o| o.change.decision);
+    Ok(done)
 }
 
 /// Changes by where they go: over SCIM (source, group), to the org
@@ -588,7 +737,7 @@ fn scim_connector(
 
 /// The next sync confirms: read back what changed (the org directory
 /// written, and the SCIM sources `touched`).
-async fn resync(
+pub async fn resync(
     store: &mut Store,
     sources: &[SourceConfig],
     client: reqwest::Client,
@@ -649,6 +798,38 @@ fn record_upstream(
     }?)
 }
 
+/// What a change must still satisfy when it is carried out, and whom the
+/// audit log names for it: decided changes ([`Decided`]) and automatic ones
+/// (`reconcile`) go through the same write path with their own checks.
+pub trait Admit {
+    /// Why `d`'s `change` may not be carried out now, whatever the target
+    /// (the result recorded), if it may not.
+    fn refusal(&self, d: &Decision, change: &Change) -> Option<String>;
+    /// Who carries out `d`, as the audit log's `apply` entry names them.
+    fn actor(&self, d: &Decision) -> Actor;
+}
+
+/// A decided change, carried out by `actor`: the gate must admit it now
+/// (the decider still may decide it, the actor may carry it out), and the
+/// suggestion must still stand, unless the decision undoes an automatic
+/// change (that stands while its decider's authority does).
+pub struct Decided<'a> {
+    pub snap: &'a Snapshot,
+    pub current: &'a [Suggestion],
+    pub actor: &'a Actor,
+    pub now: Time,
+}
+
+impl Admit for Decided<'_> {
+    fn refusal(&self, d: &Decision, change: &Change) -> Option<String> {
+        not_allowed(self.snap, self.current, d, change, self.actor, self.now)
+    }
+
+    fn actor(&self, _: &Decision) -> Actor {
+        self.actor.clone()
+    }
+}
+
 /// Why a change may not be carried out now, whatever the target, if it
 /// may not: the gate's refusal (the decider no longer may decide it, or the
 /// actor may not carry it out), or the suggestion no longer stands. The
@@ -663,6 +844,9 @@ fn not_allowed(
 ) -> Option<String> {
     if let Err(refusal) = gate::check(actor, &Action::Apply { decision: d }, snap, now) {
         return Some(refusal.to_string());
+    }
+    if matches!(d.origin, Origin::Undoes(_)) {
+        return None;
     }
     let still = current.iter().any(|s| {
         s.person == change.person
@@ -754,18 +938,14 @@ fn renew_scim(
 /// One change over SCIM: re-reads the group, does nothing if the membership
 /// is already as decided, else PATCHes it (guarded by the group's ETag; on a
 /// concurrent change, re-reads once and tries again).
-#[allow(clippy::too_many_arguments)]
 async fn apply_scim_one(
     conn: &scim::Scim,
-    snap: &Snapshot,
-    current: &[Suggestion],
+    run: &Run<'_>,
     d: &Decision,
     change: &Change,
     group: &str,
-    actor: &Actor,
-    now: Time,
-    dry_run: bool,
 ) -> Result<ScimDone> {
+    let (snap, dry_run) = (run.snap, run.dry_run);
     let src = conn.source_name();
     let email = snap
         .person(&change.person)
@@ -798,7 +978,7 @@ async fn apply_scim_one(
         Op::Add => true,
         Op::Remove => false,
         Op::Renew => {
-            let refused = not_allowed(snap, current, d, change, actor, now);
+            let refused = run.admit.refusal(d, change);
             return Ok(renew_scim(src, &state, &user, change, d, refused));
         }
     };
@@ -814,7 +994,7 @@ async fn apply_scim_one(
                 false,
             ));
         }
-        if let Some(why) = not_allowed(snap, current, d, change, actor, now) {
+        if let Some(why) = run.admit.refusal(d, change) {
             return Ok((false, why, Vec::new(), false));
         }
         let req = conn.member_patch(&state.id, &user, add)?;
@@ -855,33 +1035,31 @@ async fn apply_scim_one(
 }
 
 fn apply_one(
-    snap: &Snapshot,
-    grants: &mut Vec<Grant>,
-    current: &[Suggestion],
+    grants: &mut GrantsFile,
+    admit: &dyn Admit,
     d: &Decision,
     change: &Change,
-    actor: &Actor,
     now: Time,
 ) -> (bool, String) {
-    let holds = |gs: &[Grant]| {
-        gs.iter()
-            .any(|g| g.person == change.person && g.entitlement == change.entitlement)
+    let (person, ent) = (change.person.as_str(), change.entitlement.as_str());
+    let basis = Basis::parse(&change.basis).unwrap_or(Basis::Manual);
+    // A removal with a rule's basis takes only the grants based on it.
+    let which = match (&change.op, &basis) {
+        (Op::Remove, Basis::Rule(_)) => Which::Basis(&basis),
+        _ => Which::All,
     };
     // Already done upstream (an earlier run was interrupted, or someone else did it).
     let done = match change.op {
-        Op::Add => holds(grants),
-        Op::Remove => !holds(grants),
-        Op::Renew => grants.iter().any(|g| {
-            g.person == change.person
-                && g.entitlement == change.entitlement
-                && g.granted_by.as_deref() == Some(&d.decider)
-                && g.granted_at >= d.at
-        }),
+        Op::Add => grants.of(person, ent).next().is_some(),
+        Op::Remove => !grants.of(person, ent).any(|g| which.takes(g)),
+        Op::Renew => grants
+            .of(person, ent)
+            .any(|g| g.granted_by.as_deref() == Some(&d.decider) && g.granted_at >= d.at),
     };
     if done {
         return (true, "already in place upstream; nothing changed".into());
     }
-    if let Some(why) = not_allowed(snap, current, d, change, actor, now) {
+    if let Some(why) = admit.refusal(d, change) {
         return (false, why);
     }
     match change.op {
@@ -890,18 +1068,13 @@ fn apply_one(
             entitlement: change.entitlement.clone(),
             granted_by: Some(d.decider.clone()),
             granted_at: now,
-            basis: Basis::parse(&change.basis).unwrap_or(Basis::Manual),
+            basis,
             expires: None,
         }),
-        Op::Remove => {
-            grants.retain(|g| !(g.person == change.person && g.entitlement == change.entitlement))
-        }
+        Op::Remove => grants.remove(person, ent, which),
         Op::Renew => {
-            let expires = grants
-                .iter()
-                .find(|g| g.person == change.person && g.entitlement == change.entitlement)
-                .and_then(|g| g.expires);
-            grants.retain(|g| !(g.person == change.person && g.entitlement == change.entitlement));
+            let expires = grants.of(person, ent).next().and_then(|g| g.expires);
+            grants.remove(person, ent, Which::All);
             grants.push(Grant {
                 person: change.person.clone(),
                 entitlement: change.entitlement.clone(),

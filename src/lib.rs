@@ -17,6 +17,7 @@ pub mod model;
 pub mod net;
 pub mod paths;
 pub mod policy;
+pub mod reconcile;
 pub mod safe_text;
 pub mod serve;
 pub mod sources;

@@ -526,6 +526,33 @@ pub struct Decision {
     pub state: DecisionState,
     pub applied_at: Option<Time>,
     pub result: Option<String>,
+    /// Who made it: a person, or an automatic rule.
+    pub origin: Origin,
+}
+
+/// Where a decision comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Its decider decided it.
+    #[default]
+    Person,
+    /// Automatic rule `id` carried it out, with the consent of its author
+    /// (the decider).
+    Rule(String),
+    /// Its decider undid automatic change `id`: a dismissal (or, for a
+    /// revoke, a kept grant) that also reverses that change upstream.
+    Undoes(i64),
+}
+
+impl Origin {
+    /// The automatic rule that made the decision, if one did.
+    pub fn rule(&self) -> Option<&str> {
+        match self {
+            Origin::Rule(id) => Some(id),
+            _ => None,
+        }
+    }
 }
 
 impl Decision {

@@ -181,12 +181,19 @@ pub enum Command {
     },
     /// Take back a decision (the latest one of yours, or ID); the audit log keeps both
     ///
-    /// Example: steward undo --as priya
+    /// An automatic rule's change (ID from `steward audit` or the console)
+    /// is undone with --reason: a dismissal of the rule's suggestion, held
+    /// until the facts change, that `steward apply` carries out upstream.
+    ///
+    /// Examples: steward undo --as priya; steward undo 42 --reason "on leave until May" --as priya
     Undo {
         /// The decision to undo
         id: Option<i64>,
         #[command(flatten)]
         who: AsArg,
+        /// Why (required to undo an automatic rule's change: it stays undone until the facts change)
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// List accepted decisions not yet applied, as concrete changes
     ///
@@ -206,6 +213,28 @@ pub enum Command {
         /// Print what would change without changing anything
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Carry out what automatic rules (`apply = "auto"`) imply now, behind the guards
+    ///
+    /// Grants each automatic, counting rule's entitlements to everyone who
+    /// qualifies and lacks them, and revokes the grants based on it that
+    /// nothing justifies any more, through the same path as `apply`; each
+    /// change is audited as the rule's, with its author's consent. An area
+    /// with more changes at once than its `max_auto_changes` (default 20)
+    /// gets none (--release AREA, by someone with authority over it, applies
+    /// them); changes resting on a source whose last sync failed wait.
+    /// Exit 0: all done (or nothing due); 3: a guard held changes back; 1: an error.
+    ///
+    /// Examples: steward reconcile --dry-run; steward reconcile; steward reconcile --release payments --as priya
+    Reconcile {
+        /// Say what would be carried out and what held back; change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Carry out the changes max_auto_changes holds back in this area (and below); needs --as with authority over it
+        #[arg(long, value_name = "AREA")]
+        release: Option<String>,
+        #[command(flatten)]
+        who: AsArg,
     },
     /// Show, verify, checkpoint or export the audit log
     ///

@@ -107,7 +107,12 @@ pub fn decide(ctx: &mut Ctx, asked: Asked<'_>, actor: &Actor) -> Result<ExitCode
 
 /// Takes back decision `id` (or `actor`'s latest that can be); the store's
 /// gate says whether they may.
-pub fn undo(ctx: &mut Ctx, id: Option<i64>, actor: &Actor) -> Result<ExitCode> {
+pub fn undo(
+    ctx: &mut Ctx,
+    id: Option<i64>,
+    actor: &Actor,
+    reason: Option<&str>,
+) -> Result<ExitCode> {
     let now = ctx.now();
     let mut store = ctx.open_store()?;
     let decisions = store.decisions()?;
@@ -121,10 +126,38 @@ pub fn undo(ctx: &mut Ctx, id: Option<i64>, actor: &Actor) -> Result<ExitCode> {
             .rev()
             .find(|d| {
                 d.decider == actor.person
+                    && d.origin == Origin::Person
                     && matches!(d.state, DecisionState::Held | DecisionState::Planned)
             })
             .with_context(|| format!("{} has no decision that can be undone", actor.person))?,
     };
+    if let Origin::Rule(rule) = &target.origin {
+        let reason = reason.with_context(|| {
+            format!(
+                "decision {} is rule {rule}'s automatic change: undoing it keeps it undone until the facts change, so say why (--reason TEXT)",
+                target.id
+            )
+        })?;
+        let kept = store.undo_automatic(actor, target.id, reason, now)?;
+        let s = &kept.suggestion;
+        writeln!(
+            ctx.out,
+            "undone automatic change {} (rule {rule}: {} {} -> {}): kept undone until the facts change (decision {}, dismissed: {reason})",
+            target.id,
+            s.kind.as_str(),
+            s.person,
+            s.entitlement,
+            kept.id
+        )?;
+        if kept.state == DecisionState::Planned {
+            writeln!(
+                ctx.out,
+                "`steward apply --as {}` reverses it upstream",
+                actor.person
+            )?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let d = store.undo_decision(actor, target.id, now)?;
     writeln!(
         ctx.out,

@@ -3,7 +3,7 @@
 use super::Ctx;
 use super::args::{Command, ConfigAction};
 use super::{audit, console, decide, delegate, demo, digest, r#gen, plan, rules, secret};
-use super::{serve, suggest, sync};
+use super::{reconcile, serve, suggest, sync};
 use anyhow::Result;
 use std::process::ExitCode;
 
@@ -76,9 +76,9 @@ pub fn run(ctx: &mut Ctx, command: Option<Command>) -> Result<ExitCode> {
             };
             decide::decide(ctx, asked, &decider)
         }
-        Command::Undo { id, who } => {
+        Command::Undo { id, who, reason } => {
             let actor = ctx.actor(&who)?;
-            decide::undo(ctx, id, &actor)
+            decide::undo(ctx, id, &actor, reason.as_deref())
         }
         Command::Plan { who, json } => {
             let person = ctx.optional_person(&who);
@@ -88,6 +88,11 @@ pub fn run(ctx: &mut Ctx, command: Option<Command>) -> Result<ExitCode> {
             let actor = ctx.actor(&who)?;
             plan::apply(ctx, &actor, dry_run)
         }
+        Command::Reconcile {
+            dry_run,
+            release,
+            who,
+        } => reconcile::reconcile(ctx, dry_run, release.as_deref(), &who),
         Command::Audit { action } => audit::audit(ctx, action),
         Command::Delegate {
             area,

@@ -15,6 +15,7 @@ mod dispatch;
 mod r#gen;
 mod output;
 mod plan;
+mod reconcile;
 mod rules;
 mod secret;
 mod serve;
@@ -116,15 +117,18 @@ pub fn run_served(argv: &[String], edge: Served, out: &mut dyn Write, err: &mut 
 const FAILED: u8 = 1;
 /// The exit status of a command refused over SSH (as clap's usage errors).
 const REFUSED: u8 = 2;
+/// The exit status of a run whose changes a guard held back (`reconcile`).
+pub const HELD_BACK: u8 = 3;
 /// The exit status when the reader went away: the shell's for SIGPIPE.
 const BROKEN_PIPE: u8 = 128 + 13;
 
 /// The exit status of a command's result, its error said on `err`. A
 /// command itself says only whether it succeeded (`ExitCode::SUCCESS` or
-/// `ExitCode::FAILURE`).
+/// `ExitCode::FAILURE`), or that a guard held changes back ([`HELD_BACK`]).
 fn finish(result: anyhow::Result<ExitCode>, err: &mut dyn Write) -> u8 {
     let status = match result {
         Ok(code) if code == ExitCode::SUCCESS => 0,
+        Ok(code) if code == ExitCode::from(HELD_BACK) => HELD_BACK,
         Ok(_) => FAILED,
         // `steward suggest | head`: the reader went away; end quietly with
         // the shell's SIGPIPE status, as other command-line tools do.

@@ -105,6 +105,10 @@ pub fn refused_command(command: Option<&Command>, served: &Served) -> Option<Str
         }
         Command::Sync { .. } => admins_only("sync"),
         Command::Config { .. } => admins_only("config check"),
+        // The server reconciles on its own; anyone may release what the
+        // guard held in their areas (the gate says whether they may).
+        Command::Reconcile { release: None, .. } => admins_only("reconcile"),
+        Command::Reconcile { .. } => None,
         Command::Status { .. }
         | Command::Check(_)
         | Command::Suggest { .. }

@@ -251,6 +251,7 @@ mod tests {
             state: DecisionState::Held,
             applied_at: None,
             result: None,
+            origin: Origin::Person,
         };
         let now = t("2026-03-12T00:00:00Z");
         assert_eq!(

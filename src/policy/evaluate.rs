@@ -472,7 +472,7 @@ fn held_suggestion<'s>(
 }
 
 /// Why the rule a grant was based on no longer justifies it.
-fn why_rule_fails<'s>(
+pub(crate) fn why_rule_fails<'s>(
     snap: &'s Snapshot,
     rule_id: &str,
     ent: &Entitlement,

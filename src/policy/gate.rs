@@ -85,6 +85,16 @@ pub enum Action<'a> {
     RuleRemove { rule: &'a Rule },
     /// Carry out a decided change upstream.
     Apply { decision: &'a Decision },
+    /// Carry out, by itself, what automatic `rule` implies: the grant it
+    /// suggests, or the revoke of a grant based on it. The actor is the
+    /// rule's author, whose consent the rule is.
+    Auto {
+        rule: &'a Rule,
+        suggestion: &'a Suggestion,
+    },
+    /// Carry out the automatic changes of `area` (and its subtree) that
+    /// `max_auto_changes` held back.
+    Release { area: &'a str },
 }
 
 impl Action<'_> {
@@ -97,6 +107,8 @@ impl Action<'_> {
             Action::Undelegate { delegation } => &delegation.area,
             Action::RuleAdd { rule } | Action::RuleRemove { rule } => &rule.area,
             Action::RuleEdit { before, .. } => &before.area,
+            Action::Auto { suggestion, .. } => &suggestion.area,
+            Action::Release { area } => area,
         }
     }
 
@@ -123,6 +135,12 @@ impl Action<'_> {
                 decision.id,
                 about(&decision.suggestion)
             ),
+            Action::Auto { rule, suggestion } => {
+                format!("carry out rule {}'s {}", rule.id, about(suggestion))
+            }
+            Action::Release { area } => {
+                format!("release the automatic changes held back in area {area}")
+            }
         }
     }
 }
@@ -240,6 +258,10 @@ pub enum Why {
         entitlement: String,
         decides: Decider,
     },
+    /// An automatic change that `rule` does not make: the rule is not
+    /// automatic, the actor is not its author, or the change is not its own
+    /// grant or the revoke of a grant based on it, in its area.
+    NotTheRules { rule: String },
 }
 
 /// The gate's no: who, where, what they asked, and why not. Its text is
@@ -339,6 +361,12 @@ impl fmt::Display for Refusal {
                 "refused: decider {decider} no longer has authority over area {area} (a delegation \
                  ended, or the area changed hands), so {actor} cannot {action}"
             ),
+            Why::NotTheRules { rule } => write!(
+                f,
+                "refused: {actor} cannot {action} in area {area}: it is not an automatic change \
+                 of rule {rule} (only an automatic rule's author consents to its grants, and to \
+                 the revokes of the grants based on it, in its area)"
+            ),
             Why::DeciderOwnAccess {
                 decider,
                 entitlement,
@@ -396,6 +424,8 @@ pub fn check(
             Ok(Permit::of(ground))
         }
         Action::Apply { decision } => gate.apply(decision),
+        Action::Auto { rule, suggestion } => gate.auto(rule, suggestion),
+        Action::Release { area } => gate.authority(gate.area(area)?).map(Permit::of),
     }
 }
 
@@ -569,6 +599,39 @@ impl Gate<'_> {
         Ok(Permit::of(ground))
     }
 
+    /// An automatic change counts while its rule does: the actor is the
+    /// author of an automatic rule, with authority over the rule's area now,
+    /// and the change is the rule's own (its grant, or the revoke of a
+    /// grant based on it) within that area. The rule is the consent, so a
+    /// grant to its author is theirs too, audited as `self`.
+    fn auto(&self, rule: &Rule, s: &Suggestion) -> Result<Permit, Refusal> {
+        let area = self.area(&rule.area)?;
+        let not_the_rules = || {
+            self.refuse(
+                &s.area,
+                Why::NotTheRules {
+                    rule: rule.id.clone(),
+                },
+            )
+        };
+        let own = rule.apply == crate::model::ApplyMode::Auto
+            && rule.author == self.actor
+            && s.rule.as_deref() == Some(rule.id.as_str())
+            && matches!(s.kind, Kind::Grant | Kind::Revoke)
+            && self
+                .snap
+                .area_idx(&s.area)
+                .is_some_and(|a| self.snap.area_within(a, area));
+        if !own {
+            return Err(not_the_rules());
+        }
+        let ground = self.authority(area)?;
+        Ok(Permit {
+            ground,
+            own_access: s.person == self.actor,
+        })
+    }
+
     /// A decided change is carried out only while its decider still may
     /// decide it (authority, not about their own access) and the actor has
     /// authority over its area.
@@ -703,6 +766,7 @@ mod tests {
             state: DecisionState::Planned,
             applied_at: None,
             result: None,
+            origin: Origin::Person,
         }
     }
 

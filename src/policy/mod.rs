@@ -1,6 +1,7 @@
 //! The policy engine: pure functions of a snapshot and `now`. No I/O, no clock.
 
 pub mod authority;
+pub mod auto;
 pub mod check;
 pub mod escalation;
 pub mod evaluate;

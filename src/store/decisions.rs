@@ -8,7 +8,7 @@ use super::org::{from_secs, secs};
 use crate::model::*;
 use crate::policy::Snapshot;
 use crate::policy::gate::{self, Action, Permit};
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, params};
 
 pub use crate::model::{Decision, DecisionState, Verdict};
 
@@ -21,10 +21,33 @@ pub struct NewDecision {
     pub until: Option<Time>,
 }
 
-const COLUMNS: &str = "id, at, decider, verdict, kind, person, entitlement, area, rule, reason, evidence, \
-                       note, until, state, applied_at, result";
+pub(super) const COLUMNS: &str = "id, at, decider, verdict, kind, person, entitlement, area, rule, reason, \
+                       evidence, note, until, state, applied_at, result, origin";
 
-fn decision(r: &Row) -> rusqlite::Result<Decision> {
+/// How the `origin` column says where a decision comes from: NULL for its
+/// decider, `rule:ID` for an automatic rule, `undoes:N` for the undoing of
+/// automatic change N.
+pub(super) fn origin_text(o: &Origin) -> Option<String> {
+    match o {
+        Origin::Person => None,
+        Origin::Rule(id) => Some(format!("rule:{id}")),
+        Origin::Undoes(n) => Some(format!("undoes:{n}")),
+    }
+}
+
+fn parse_origin(text: Option<&str>) -> Option<Origin> {
+    let Some(text) = text else {
+        return Some(Origin::Person);
+    };
+    if let Some(id) = text.strip_prefix("rule:").filter(|id| !id.is_empty()) {
+        return Some(Origin::Rule(id.to_string()));
+    }
+    text.strip_prefix("undoes:")
+        .and_then(|n| n.parse().ok())
+        .map(Origin::Undoes)
+}
+
+pub(super) fn decision(r: &rusqlite::Row) -> rusqlite::Result<Decision> {
     let bad = |i: usize, what: &str| {
         rusqlite::Error::FromSqlConversionFailure(
             i,
@@ -36,6 +59,7 @@ fn decision(r: &Row) -> rusqlite::Result<Decision> {
     let kind: String = r.get(4)?;
     let reason: String = r.get(9)?;
     let state: String = r.get(13)?;
+    let origin: Option<String> = r.get(16)?;
     Ok(Decision {
         id: r.get(0)?,
         at: from_secs(r.get(1)?),
@@ -55,11 +79,12 @@ fn decision(r: &Row) -> rusqlite::Result<Decision> {
         state: DecisionState::parse(&state).ok_or_else(|| bad(13, "state"))?,
         applied_at: r.get::<_, Option<i64>>(14)?.map(from_secs),
         result: r.get(15)?,
+        origin: parse_origin(origin.as_deref()).ok_or_else(|| bad(16, "origin"))?,
     })
 }
 
 /// Decision `id`, or [`Error::NotFound`].
-fn one(tx: &rusqlite::Transaction, id: i64) -> Result<Decision> {
+pub(super) fn one(tx: &rusqlite::Transaction, id: i64) -> Result<Decision> {
     tx.query_row(
         &format!("SELECT {COLUMNS} FROM decisions WHERE id = ?1"),
         [id],
@@ -71,7 +96,7 @@ fn one(tx: &rusqlite::Transaction, id: i64) -> Result<Decision> {
 
 /// What the audit entry of a decision says; `"self": true` when the root
 /// owner decided about their own access.
-fn detail(d: &Decision, own_access: bool) -> serde_json::Value {
+pub(super) fn detail(d: &Decision, own_access: bool) -> serde_json::Value {
     let mut v = serde_json::json!({
         "decision": d.id,
         "verdict": d.verdict.as_str(),
@@ -88,7 +113,66 @@ fn detail(d: &Decision, own_access: bool) -> serde_json::Value {
     if own_access {
         v["self"] = serde_json::Value::Bool(true);
     }
+    match &d.origin {
+        Origin::Person => {}
+        Origin::Rule(rule) => {
+            v["by_rule"] = rule.as_str().into();
+            v["consent_of"] = d.decider.as_str().into();
+        }
+        Origin::Undoes(n) => v["undoes"] = (*n).into(),
+    }
     v
+}
+
+/// A decision row about to be written.
+pub(super) struct Row<'a> {
+    pub decider: &'a str,
+    pub verdict: Verdict,
+    pub suggestion: &'a Suggestion,
+    pub note: Option<&'a str>,
+    pub until: Option<Time>,
+    pub state: DecisionState,
+    pub origin: &'a Origin,
+}
+
+/// Writes one decision row (no audit entry): the decision as recorded.
+pub(super) fn insert_row(tx: &rusqlite::Transaction, row: Row<'_>, now: Time) -> Result<Decision> {
+    let s = row.suggestion;
+    tx.execute(
+        "INSERT INTO decisions (at, decider, verdict, kind, person, entitlement, area, rule, reason, evidence,
+            fingerprint, note, until, state, origin)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![
+            secs(now),
+            row.decider,
+            row.verdict.as_str(),
+            s.kind.as_str(),
+            s.person,
+            s.entitlement,
+            s.area,
+            s.rule,
+            s.reason.as_str(),
+            s.evidence,
+            s.fingerprint(),
+            row.note,
+            row.until.map(secs),
+            row.state.as_str(),
+            origin_text(row.origin)
+        ],
+    )?;
+    Ok(Decision {
+        id: tx.last_insert_rowid(),
+        at: now,
+        decider: row.decider.to_string(),
+        verdict: row.verdict,
+        suggestion: s.clone(),
+        note: row.note.map(str::to_string),
+        until: row.until,
+        state: row.state,
+        applied_at: None,
+        result: None,
+        origin: row.origin.clone(),
+    })
 }
 
 /// Inserts one admitted decision and its `decide` audit entry.
@@ -104,41 +188,48 @@ fn insert(
     } else {
         DecisionState::Held
     };
-    let s = &new.suggestion;
-    tx.execute(
-        "INSERT INTO decisions (at, decider, verdict, kind, person, entitlement, area, rule, reason, evidence,
-            fingerprint, note, until, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        params![
-            secs(now),
-            actor.person,
-            new.verdict.as_str(),
-            s.kind.as_str(),
-            s.person,
-            s.entitlement,
-            s.area,
-            s.rule,
-            s.reason.as_str(),
-            s.evidence,
-            s.fingerprint(),
-            new.note,
-            new.until.map(secs),
-            state.as_str()
-        ],
-    )?;
-    let d = Decision {
-        id: tx.last_insert_rowid(),
-        at: now,
-        decider: actor.person.clone(),
+    let row = Row {
+        decider: &actor.person,
         verdict: new.verdict,
-        suggestion: s.clone(),
-        note: new.note.clone(),
+        suggestion: &new.suggestion,
+        note: new.note.as_deref(),
         until: new.until,
         state,
-        applied_at: None,
-        result: None,
+        origin: &Origin::Person,
     };
+    let d = insert_row(tx, row, now)?;
     append(tx, now, actor, "decide", &detail(&d, permit.own_access)).map_err(Error::audit)?;
     Ok(d)
+}
+
+/// Records, inside `tx`, the outcome of applying decision `id` with its
+/// `apply` audit entry; nothing when an earlier run already finished it.
+fn finish(
+    tx: &rusqlite::Transaction,
+    actor: &Actor,
+    id: i64,
+    ok: bool,
+    result: &str,
+    now: Time,
+) -> Result<()> {
+    let d = one(tx, id)?;
+    if d.state != DecisionState::Planned {
+        return Ok(());
+    }
+    let state = if ok {
+        DecisionState::Applied
+    } else {
+        DecisionState::Failed
+    };
+    tx.execute(
+        "UPDATE decisions SET state = ?2, applied_at = ?3, result = ?4 WHERE id = ?1",
+        params![id, state.as_str(), secs(now), result],
+    )?;
+    let mut det = detail(&d, false);
+    det["result"] = serde_json::Value::String(result.to_string());
+    det["ok"] = serde_json::Value::Bool(ok);
+    append(tx, now, actor, "apply", &det).map_err(Error::audit)?;
+    Ok(())
 }
 
 impl Store {
@@ -187,6 +278,11 @@ impl Store {
         let d = one(&tx, id)?;
         let snap = Snapshot::new(Store::read_for_gate(&tx)?);
         let permit = gate::check(actor, &Action::Undo { decision: &d }, &snap, now)?;
+        if let Origin::Rule(rule) = &d.origin {
+            return Err(Error::Conflict(format!(
+                "decision {id} is rule {rule}'s automatic change: undo it with a reason (`steward undo {id} --reason TEXT`), and it stays undone until the facts change"
+            )));
+        }
         if !matches!(d.state, DecisionState::Held | DecisionState::Planned) {
             return Err(Error::Conflict(format!(
                 "decision {id} is {}; only held or planned decisions can be undone",
@@ -215,24 +311,23 @@ impl Store {
         now: Time,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let d = one(&tx, id)?;
-        if d.state != DecisionState::Planned {
-            // Already finished by an earlier run: nothing to do twice.
-            return Ok(());
+        finish(&tx, actor, id, ok, result, now)?;
+        tx.commit().doing("cannot record the apply")?;
+        Ok(())
+    }
+
+    /// [`Store::finish_decision`] for many, in one transaction: each
+    /// `(actor, id, ok, result)` still planned is recorded with its audit
+    /// entry.
+    pub fn finish_decisions(
+        &mut self,
+        finished: &[(Actor, i64, bool, String)],
+        now: Time,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for (actor, id, ok, result) in finished {
+            finish(&tx, actor, *id, *ok, result, now)?;
         }
-        let state = if ok {
-            DecisionState::Applied
-        } else {
-            DecisionState::Failed
-        };
-        tx.execute(
-            "UPDATE decisions SET state = ?2, applied_at = ?3, result = ?4 WHERE id = ?1",
-            params![id, state.as_str(), secs(now), result],
-        )?;
-        let mut det = detail(&d, false);
-        det["result"] = serde_json::Value::String(result.to_string());
-        det["ok"] = serde_json::Value::Bool(ok);
-        append(&tx, now, actor, "apply", &det).map_err(Error::audit)?;
         tx.commit().doing("cannot record the apply")?;
         Ok(())
     }

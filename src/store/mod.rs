@@ -4,6 +4,7 @@
 //! transaction), the decisions and the hash-chained audit log.
 
 pub mod audit;
+mod automatic;
 pub mod decisions;
 pub mod delegations;
 mod error;
@@ -25,6 +26,7 @@ mod upstream;
 mod whole;
 
 pub use audit::{AuditEntry, ChainBreak};
+pub use automatic::{HeldBack, Recorded};
 pub use decisions::{Decision, DecisionState, NewDecision, Verdict};
 pub use delegations::{LOCAL_SOURCE, LocalDelegation};
 pub use error::{Cause, Error, Result};

@@ -217,6 +217,21 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE rules ADD COLUMN grace INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE areas ADD COLUMN max_auto_changes INTEGER;
     ",
+    // 12: automatic changes (store/automatic.rs): where a decision comes from
+    // (NULL: its decider; `rule:ID`: an automatic rule; `undoes:N`: the
+    // undoing of automatic change N), and what the last reconcile held
+    // back, by area and why.
+    "
+    ALTER TABLE decisions ADD COLUMN origin TEXT;
+    CREATE TABLE auto_held (
+        area TEXT NOT NULL,
+        why TEXT NOT NULL,
+        since INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        changes TEXT NOT NULL,
+        PRIMARY KEY (area, why)
+    );
+    ",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

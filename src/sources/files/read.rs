@@ -569,6 +569,13 @@ fn read_trainings(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Training>, 
     Ok(out)
 }
 
+/// grants.csv of the org directory `dir` alone (none when it has none):
+/// what an apply edits.
+pub fn read_grants_file(dir: &Path) -> Result<Vec<Grant>, ParseError> {
+    let nothing = Required::nothing();
+    read_grants(&Files::dir(dir, &nothing))
+}
+
 fn read_grants(files: &Files) -> Result<Vec<Grant>, ParseError> {
     let mut out = Vec::new();
     read_grants_with(files, |g, _| {

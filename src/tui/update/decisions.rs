@@ -99,6 +99,7 @@ fn change_lines(s: &State, new: &NewDecision) -> Vec<String> {
         state: DecisionState::Planned,
         applied_at: None,
         result: None,
+        origin: Origin::Person,
     };
     let what = match (sug.kind, new.verdict) {
         (Kind::Review, Verdict::Accept) => "keep",

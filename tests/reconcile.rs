@@ -1,0 +1,690 @@
+//! `steward reconcile` on the real binary and a real org directory: what
+//! automatic rules carry out by themselves (grants to who qualifies, revokes
+//! of their own grants), exactly once, audited as the rule's with its
+//! author's consent; the guards (an area over its `max_auto_changes`, a
+//! source whose last sync failed) and `--release`; `lead` and `grace` at a
+//! shift's edges; undoing an automatic change; writing automatic rules.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+const NOW: &str = "2026-03-02T12:00:00Z";
+
+const PEOPLE: &str = "id,name,email,manager,status
+root,Rhea Root,root@acme.test,,active
+priya,Priya Raman,priya@acme.test,root,active
+omar,Omar Haddad,omar@acme.test,root,active
+ana,Ana Lima,ana@acme.test,priya,active
+bo,Bo Chen,bo@acme.test,priya,active
+cy,Cy Diaz,cy@acme.test,priya,active
+dee,Dee Park,dee@acme.test,priya,active
+eve,Eve Stone,eve@acme.test,omar,active
+lee,Lee Wong,lee@acme.test,priya,left
+";
+
+const TEAMS: &str = r#"
+[[team]]
+id = "pay-api"
+name = "Payments API"
+lead = "priya"
+members = ["ana", "bo"]
+
+[[team]]
+id = "ops-team"
+name = "Operations"
+lead = "omar"
+members = ["eve"]
+"#;
+
+/// ana on call 08:00-16:00, bo 16:00-24:00.
+const ROTATIONS: &str = r#"
+[[rotation]]
+id = "pay-oncall"
+name = "Payments on call"
+team = "pay-api"
+members = ["ana", "bo"]
+
+[[rotation.shift]]
+person = "ana"
+start = "2026-03-02T08:00:00Z"
+end = "2026-03-02T16:00:00Z"
+
+[[rotation.shift]]
+person = "bo"
+start = "2026-03-02T16:00:00Z"
+end = "2026-03-03T00:00:00Z"
+"#;
+
+fn areas(ops_max: u32) -> String {
+    format!(
+        r#"
+[[area]]
+id = "all"
+name = "Acme"
+owner = "root"
+
+[[area]]
+id = "pay"
+name = "Payments"
+parent = "all"
+owner = "priya"
+
+[[area.entitlement]]
+id = "pay:wiki"
+name = "Payments wiki"
+
+[[area]]
+id = "pay-db"
+name = "Payments DB"
+parent = "pay"
+owner = "priya"
+
+[[area.entitlement]]
+id = "pay-db:read"
+name = "Read"
+
+[[area.entitlement]]
+id = "pay-db:admin"
+name = "Administer"
+
+[[area]]
+id = "ops"
+name = "Operations"
+parent = "all"
+owner = "omar"
+max_auto_changes = {ops_max}
+
+[[area.entitlement]]
+id = "ops:console"
+name = "Ops console"
+
+[[area]]
+id = "ops-tools"
+name = "Ops tools"
+parent = "ops"
+owner = "omar"
+
+[[area.entitlement]]
+id = "ops-tools:read"
+name = "Read ops tools"
+"#
+    )
+}
+
+const RULES: &str = r#"
+[[rule]]
+id = "pay-read"
+area = "pay"
+author = "priya"
+why = "The payments API team reads its database."
+grant = ["pay-db:read"]
+team = "pay-api"
+apply = "auto"
+
+[[rule]]
+id = "pay-admin"
+area = "pay"
+author = "priya"
+why = "Whoever holds the pager administers the database."
+grant = ["pay-db:admin"]
+rotation = "pay-oncall"
+only_while_oncall = true
+apply = "auto"
+lead = "30m"
+grace = "15m"
+
+[[rule]]
+id = "pay-wiki"
+area = "pay"
+author = "priya"
+why = "The team writes its wiki."
+grant = ["pay:wiki"]
+team = "pay-api"
+
+[[rule]]
+id = "ops-console"
+area = "ops"
+author = "omar"
+why = "Payments engineers watch the ops console."
+grant = ["ops:console"]
+team = "pay-api"
+apply = "auto"
+
+[[rule]]
+id = "ops-tools-read"
+area = "ops-tools"
+author = "omar"
+why = "Payments engineers read the ops tools."
+grant = ["ops-tools:read"]
+team = "pay-api"
+apply = "auto"
+"#;
+
+const GRANTS: &str = "person,entitlement,granted_by,granted_at,basis,expires
+ana,pay-db:read,priya,2026-01-05T10:00:00Z,rule:pay-read,
+cy,pay-db:read,priya,2025-06-01T10:00:00Z,rule:pay-read,
+lee,pay-db:read,priya,2025-02-01T10:00:00Z,rule:pay-read,
+dee,pay-db:read,priya,2026-02-20T10:00:00Z,manual,
+bo,pay-db:admin,priya,2026-03-01T16:05:00Z,rule:pay-admin,
+eve,ops:console,omar,2026-01-10T10:00:00Z,rule:old-console,
+";
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new(ops_max: u32) -> Env {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let org = dir.path().join("org");
+        std::fs::create_dir_all(&org).unwrap_or_else(|e| panic!("{e}"));
+        for (name, body) in [
+            ("people.csv", PEOPLE.to_string()),
+            ("teams.toml", TEAMS.to_string()),
+            ("rotations.toml", ROTATIONS.to_string()),
+            ("areas.toml", areas(ops_max)),
+            ("rules.toml", RULES.to_string()),
+            ("grants.csv", GRANTS.to_string()),
+            (
+                "trainings.csv",
+                "person,course,completed,expires\n".to_string(),
+            ),
+        ] {
+            std::fs::write(org.join(name), body).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let env = Env { dir };
+        env.ok(&["sync", "--org", &env.org_arg()]);
+        env
+    }
+
+    fn org(&self) -> PathBuf {
+        self.dir.path().join("org")
+    }
+
+    fn org_arg(&self) -> String {
+        self.org().to_string_lossy().into_owned()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_steward"))
+            .args(args)
+            .env("STEWARD_DB", self.dir.path().join("steward.db"))
+            .env("STEWARD_CONFIG", self.dir.path().join("none.toml"))
+            .env("STEWARD_DATA_DIR", self.dir.path().join("data"))
+            .env("STEWARD_LOG_DIR", self.dir.path().join("logs"))
+            .env("STEWARD_NOW", NOW)
+            .env_remove("STEWARD_AS")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run steward: {e}"))
+    }
+
+    /// Runs and expects exit `code`; stdout and stderr.
+    fn exits(&self, code: i32, args: &[&str]) -> (String, String) {
+        let out = self.run(args);
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "steward {args:?}:\n{stdout}\n{stderr}"
+        );
+        (stdout, stderr)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        self.exits(0, args).0
+    }
+
+    fn grants_csv(&self) -> String {
+        std::fs::read_to_string(self.org().join("grants.csv")).unwrap_or_default()
+    }
+
+    /// `person,entitlement,granted_by,granted_at,basis` of each row.
+    fn grants(&self) -> Vec<String> {
+        let mut rows: Vec<String> = self
+            .grants_csv()
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit_once(',').map_or(l, |(row, _)| row).to_string())
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    fn audit(&self) -> Vec<Value> {
+        self.ok(&["audit", "export", "--jsonl"])
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    }
+
+    fn suggestions(&self, at: &str) -> Vec<(String, String, String)> {
+        let text = self.ok(&["suggest", "--json", "--now", at]);
+        let list: Vec<Value> = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        list.iter()
+            .map(|s| {
+                (
+                    s["kind"].as_str().unwrap_or("").to_string(),
+                    s["person"].as_str().unwrap_or("").to_string(),
+                    s["entitlement"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn detail(entry: &Value) -> Value {
+    serde_json::from_str(entry["detail"].as_str().unwrap_or("{}")).unwrap_or(Value::Null)
+}
+
+fn has(rows: &[String], row: &str) -> bool {
+    rows.iter().any(|r| r == row)
+}
+
+#[test]
+fn automatic_rules_grant_and_revoke_their_own_once_each_audited_as_the_rule() {
+    let env = Env::new(20);
+    let (out, _) = env.exits(0, &["reconcile"]);
+    assert!(out.contains("9 applied, 0 failed, 0 held back"), "{out}");
+    let g = env.grants();
+    let at = "2026-03-02T12:00:00Z";
+    for row in [
+        // Granted by the rule, its author the grantor.
+        format!("bo,pay-db:read,priya,{at},rule:pay-read"),
+        format!("ana,pay-db:admin,priya,{at},rule:pay-admin"),
+        format!("ana,ops:console,omar,{at},rule:ops-console"),
+        format!("bo,ops-tools:read,omar,{at},rule:ops-tools-read"),
+        // Untouched: justified, manual, another rule's.
+        "ana,pay-db:read,priya,2026-01-05T10:00:00Z,rule:pay-read".into(),
+        "dee,pay-db:read,priya,2026-02-20T10:00:00Z,manual".into(),
+        "eve,ops:console,omar,2026-01-10T10:00:00Z,rule:old-console".into(),
+    ] {
+        assert!(has(&g, &row), "{row} missing from\n{}", env.grants_csv());
+    }
+    // Revoked: left the team, left the organization, off call.
+    for gone in ["cy,pay-db:read", "lee,pay-db:read", "bo,pay-db:admin"] {
+        assert!(
+            !g.iter().any(|r| r.starts_with(&format!("{gone},"))),
+            "{gone} still in\n{}",
+            env.grants_csv()
+        );
+    }
+    // A suggest rule's grants wait for a person.
+    assert!(!g.iter().any(|r| r.contains("pay:wiki")));
+    let sugg = env.suggestions(NOW);
+    assert!(sugg.contains(&("grant".into(), "ana".into(), "pay:wiki".into())));
+    assert!(
+        !sugg
+            .iter()
+            .any(|(k, _, e)| k != "review" && e.starts_with("pay-db")),
+        "{sugg:?}"
+    );
+
+    // Each change: an `auto` entry (the rule, its author's consent and
+    // authority, the evidence) and an `apply` entry.
+    let audit = env.audit();
+    let autos: Vec<Value> = audit
+        .iter()
+        .filter(|e| e["action"] == "auto")
+        .map(detail)
+        .collect();
+    assert_eq!(autos.len(), 9);
+    let bo = autos
+        .iter()
+        .find(|d| d["person"] == "bo" && d["entitlement"] == "pay-db:read")
+        .unwrap_or_else(|| panic!("{autos:?}"));
+    assert_eq!(bo["by_rule"], "pay-read");
+    assert_eq!(bo["consent_of"], "priya");
+    assert_eq!(bo["authority"], "owner of area pay");
+    assert_eq!(bo["kind"], "grant");
+    assert_eq!(
+        bo["evidence"],
+        "member of team pay-api; rule pay-read grants pay-db:read"
+    );
+    let lee = autos
+        .iter()
+        .find(|d| d["person"] == "lee")
+        .unwrap_or(&Value::Null);
+    assert_eq!(lee["reason"], "person_left");
+    let applies = audit.iter().filter(|e| e["action"] == "apply").count();
+    assert_eq!(applies, 9);
+    env.ok(&["audit", "verify"]);
+
+    // Once: a second run changes nothing, and the cache agrees with the file.
+    let before = env.grants_csv();
+    let entries = audit.len();
+    let (out, _) = env.exits(0, &["reconcile"]);
+    assert!(out.contains("nothing due"), "{out}");
+    env.ok(&["sync", "--org", &env.org_arg()]);
+    let (out, _) = env.exits(0, &["reconcile"]);
+    assert!(out.contains("nothing due"), "{out}");
+    assert_eq!(env.grants_csv(), before);
+    assert_eq!(env.audit().len(), entries);
+}
+
+#[test]
+fn an_area_over_its_max_gets_none_until_someone_with_authority_releases_it() {
+    let env = Env::new(1);
+    let before = env.grants_csv();
+    // A dry run says so and changes nothing.
+    let (out, _) = env.exits(3, &["reconcile", "--dry-run"]);
+    assert!(
+        out.contains("would: grant bo -> pay-db:read (rule pay-read)"),
+        "{out}"
+    );
+    assert!(out.contains("nothing changed"), "{out}");
+    assert_eq!(env.grants_csv(), before);
+    assert!(env.audit().is_empty());
+
+    let (out, _) = env.exits(3, &["reconcile"]);
+    // ops says 1 and has 2; ops-tools inherits 1 and has 2.
+    assert!(
+        out.contains("HELD BACK: area ops: 2 automatic changes in area ops at once, more than its max_auto_changes of 1: none applied (`steward reconcile --release ops` applies them)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("HELD BACK: area ops-tools: 2 automatic changes"),
+        "{out}"
+    );
+    assert!(out.contains("  grant ana -> ops:console (rule ops-console) (with the consent of omar, owner of area ops): member of team pay-api"), "{out}");
+    assert!(
+        out.contains("5 applied, 0 failed, 4 held back (2 area(s) over max_auto_changes)"),
+        "{out}"
+    );
+    let g = env.grants();
+    assert!(
+        !g.iter().any(|r| r.contains("ops:console,omar,2026-03")),
+        "{g:?}"
+    );
+    assert!(!g.iter().any(|r| r.contains("ops-tools:read")), "{g:?}");
+    assert!(g.iter().any(|r| r.starts_with("bo,pay-db:read,")), "{g:?}");
+    // Held again next run: still 3.
+    env.exits(3, &["reconcile"]);
+
+    // Releasing needs authority over the area.
+    let (_, err) = env.exits(1, &["reconcile", "--release", "ops", "--as", "eve"]);
+    assert!(
+        err.contains("refused: eve has no authority over area ops to release the automatic changes held back in area ops"),
+        "{err}"
+    );
+    let (_, err) = env.exits(1, &["reconcile", "--release", "ops"]);
+    assert!(err.contains("--as"), "{err}");
+    let (out, _) = env.exits(0, &["reconcile", "--release", "ops", "--as", "omar"]);
+    assert!(out.contains("4 applied, 0 failed, 0 held back"), "{out}");
+    assert!(out.contains("(area ops released)"), "{out}");
+    let g = env.grants();
+    for p in ["ana", "bo"] {
+        assert!(
+            g.iter()
+                .any(|r| r.starts_with(&format!("{p},ops:console,omar,")))
+        );
+        assert!(
+            g.iter()
+                .any(|r| r.starts_with(&format!("{p},ops-tools:read,omar,")))
+        );
+    }
+    let (out, _) = env.exits(0, &["reconcile"]);
+    assert!(out.contains("nothing due"), "{out}");
+}
+
+#[test]
+fn changes_wait_while_a_source_they_rest_on_failed_its_last_sync() {
+    let env = Env::new(20);
+    let before = env.grants_csv();
+    let people = env.org().join("people.csv");
+    std::fs::write(&people, format!("{PEOPLE}zed,Zed,zed@acme.test,,maybe\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    env.exits(1, &["sync", "--org", &env.org_arg()]);
+    let (out, _) = env.exits(3, &["reconcile"]);
+    assert!(
+        out.contains("WAITING: area pay-db: waiting: they rest on a source that is not current (files: its last sync failed at 2026-03-02 12:00Z: "),
+        "{out}"
+    );
+    assert!(out.contains("people.csv"), "{out}");
+    assert!(out.contains("0 applied, 0 failed, 9 held back"), "{out}");
+    assert_eq!(env.grants_csv(), before);
+    std::fs::write(&people, PEOPLE).unwrap_or_else(|e| panic!("{e}"));
+    env.ok(&["sync", "--org", &env.org_arg()]);
+    let (out, _) = env.exits(0, &["reconcile"]);
+    assert!(out.contains("9 applied"), "{out}");
+}
+
+#[test]
+fn lead_grants_before_a_shift_and_grace_revokes_after_it_as_suggestions_say() {
+    let env = Env::new(20);
+    let admin = |env: &Env| -> Vec<String> {
+        env.grants()
+            .into_iter()
+            .filter(|r| r.contains(",pay-db:admin,"))
+            .map(|r| r.split(',').next().unwrap_or("").to_string())
+            .collect()
+    };
+    env.ok(&["reconcile"]);
+    assert_eq!(admin(&env), ["ana"]);
+    // bo's shift starts at 16:00; the rule's lead is 30m.
+    env.ok(&["reconcile", "--now", "2026-03-02T15:29:59Z"]);
+    assert_eq!(admin(&env), ["ana"]);
+    let at = "2026-03-02T15:30:00Z";
+    assert!(
+        env.suggestions(at)
+            .contains(&("grant".into(), "bo".into(), "pay-db:admin".into()))
+    );
+    env.ok(&["reconcile", "--now", at]);
+    assert_eq!(admin(&env), ["ana", "bo"]);
+    // ana's shift ends at 16:00; the grace is 15m.
+    env.ok(&["reconcile", "--now", "2026-03-02T16:14:59Z"]);
+    assert_eq!(admin(&env), ["ana", "bo"]);
+    let at = "2026-03-02T16:15:00Z";
+    assert!(
+        env.suggestions(at)
+            .contains(&("revoke".into(), "ana".into(), "pay-db:admin".into()))
+    );
+    env.ok(&["reconcile", "--now", at]);
+    assert_eq!(admin(&env), ["bo"]);
+}
+
+#[test]
+fn an_undone_automatic_change_is_reversed_and_stays_undone_until_the_facts_change() {
+    let env = Env::new(20);
+    env.ok(&["reconcile"]);
+    let id = env
+        .audit()
+        .iter()
+        .filter(|e| e["action"] == "auto")
+        .map(detail)
+        .find(|d| d["person"] == "bo" && d["entitlement"] == "pay-db:read")
+        .and_then(|d| d["decision"].as_i64())
+        .unwrap_or_else(|| panic!("no automatic grant to bo"));
+    let id = id.to_string();
+    let (_, err) = env.exits(1, &["undo", &id, "--as", "priya"]);
+    assert!(err.contains("--reason"), "{err}");
+    let (_, err) = env.exits(1, &["undo", &id, "--reason", "x", "--as", "eve"]);
+    assert!(
+        err.contains("refused: eve has no authority over area pay-db"),
+        "{err}"
+    );
+    let out = env.ok(&["undo", &id, "--reason", "bo is on leave", "--as", "priya"]);
+    assert!(out.contains("kept undone until the facts change"), "{out}");
+    assert!(out.contains("steward apply --as priya"), "{out}");
+    env.ok(&["apply", "--as", "priya"]);
+    assert!(
+        !env.grants()
+            .iter()
+            .any(|r| r.starts_with("bo,pay-db:read,"))
+    );
+    // The rule does not grant it again while the facts stand.
+    let (out, _) = env.exits(0, &["reconcile"]);
+    assert!(out.contains("nothing due"), "{out}");
+    assert!(
+        !env.grants()
+            .iter()
+            .any(|r| r.starts_with("bo,pay-db:read,"))
+    );
+    let undo = env
+        .audit()
+        .into_iter()
+        .find(|e| e["action"] == "undo")
+        .map(|e| detail(&e))
+        .unwrap_or(Value::Null);
+    assert_eq!(undo["undoes"].as_i64().map(|n| n.to_string()), Some(id));
+    assert_eq!(undo["note"], "bo is on leave");
+}
+
+#[test]
+fn rules_are_made_automatic_in_steward_and_listed_so() {
+    let env = Env::new(20);
+    let rules = env.ok(&["rules"]);
+    let line = rules
+        .lines()
+        .find(|l| l.starts_with("pay-admin "))
+        .unwrap_or_else(|| panic!("{rules}"));
+    assert!(line.contains("auto lead 30m grace 15m"), "{line}");
+    assert!(
+        rules
+            .lines()
+            .any(|l| l.starts_with("pay-wiki ") && l.contains(" suggest "))
+    );
+    let json: Value = serde_json::from_str(&env.ok(&["rules", "--json"])).unwrap_or(Value::Null);
+    let admin = json
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["id"] == "pay-admin"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(
+        (&admin["apply"], &admin["lead"], &admin["grace"]),
+        (
+            &Value::from("auto"),
+            &Value::from("30m"),
+            &Value::from("15m")
+        )
+    );
+
+    let (_, err) = env.exits(
+        1,
+        &[
+            "rule",
+            "add",
+            "--id",
+            "wiki-oncall",
+            "--area",
+            "pay",
+            "--grant",
+            "pay:wiki",
+            "--team",
+            "pay-api",
+            "--lead",
+            "30m",
+            "--why",
+            "x",
+            "--as",
+            "priya",
+        ],
+    );
+    assert!(
+        err.contains("--lead applies to a rule that grants only while on call"),
+        "{err}"
+    );
+    let out = env.ok(&[
+        "rule",
+        "add",
+        "--id",
+        "wiki-oncall",
+        "--area",
+        "pay",
+        "--grant",
+        "pay:wiki",
+        "--rotation",
+        "pay-oncall",
+        "--only-while-oncall",
+        "--auto",
+        "--lead",
+        "1h",
+        "--grace",
+        "10m",
+        "--why",
+        "on call edits the runbooks",
+        "--as",
+        "priya",
+    ]);
+    assert!(
+        out.contains("only while on call (lead 1h, grace 10m), carried out automatically"),
+        "{out}"
+    );
+    let (out, _) = env.exits(0, &["reconcile"]);
+    assert!(
+        env.grants()
+            .iter()
+            .any(|r| r.starts_with("ana,pay:wiki,priya,") && r.ends_with("rule:wiki-oncall")),
+        "{out}"
+    );
+    env.ok(&[
+        "rule",
+        "edit",
+        "wiki-oncall",
+        "--auto=false",
+        "--as",
+        "priya",
+    ]);
+    let rules = env.ok(&["rules"]);
+    assert!(
+        rules
+            .lines()
+            .any(|l| l.starts_with("wiki-oncall ") && l.contains(" suggest lead 1h grace 10m")),
+        "{rules}"
+    );
+    let (_, err) = env.exits(
+        1,
+        &[
+            "rule",
+            "edit",
+            "wiki-oncall",
+            "--grace",
+            "soon",
+            "--as",
+            "priya",
+        ],
+    );
+    assert!(err.contains("--grace: \"soon\" is not a span"), "{err}");
+}
+
+#[test]
+fn a_bad_apply_lead_or_grace_stops_the_sync_at_its_line() {
+    let env = Env::new(20);
+    let rules = env.org().join("rules.toml");
+    // Each replaces pay-read's `apply = "auto"` (a team rule).
+    for (bad, says) in [
+        (
+            "apply = \"sometimes\"",
+            "apply must be \"suggest\" or \"auto\", not \"sometimes\"",
+        ),
+        (
+            "apply = \"auto\"\nlead = \"soon\"",
+            "lead: \"soon\" is not a span",
+        ),
+        (
+            "apply = \"auto\"\ngrace = \"15m\"",
+            "grace applies to a rule on a rotation",
+        ),
+    ] {
+        let text = RULES.replacen("apply = \"auto\"", bad, 1);
+        std::fs::write(&rules, text).unwrap_or_else(|e| panic!("{e}"));
+        let (_, err) = env.exits(1, &["sync", "--org", &env.org_arg()]);
+        assert!(err.contains("rules.toml:"), "{bad}: {err}");
+        assert!(err.contains(says), "{bad}: {err}");
+    }
+    let areas_file = env.org().join("areas.toml");
+    std::fs::write(
+        &areas_file,
+        areas(20).replace("max_auto_changes = 20", "max_auto_changes = -1"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (_, err) = env.exits(1, &["sync", "--org", &env.org_arg()]);
+    assert!(
+        err.contains("areas.toml:") && err.contains("max_auto_changes must be zero or more"),
+        "{err}"
+    );
+}
