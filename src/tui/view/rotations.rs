@@ -244,21 +244,22 @@ fn readiness(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         col(|g| &g.rotation),
         col(|g| &g.entitlement),
     );
-    let rule_w = col(|g| &g.rule);
-    // Person, rotation, shift start, entitlement, the rule that gives it,
-    // and whether it is a first shift or follows a new training.
+    let tags_w = gaps.iter().map(|g| width(&tags(g))).max().unwrap_or(0);
+    // Person, rotation, shift start, entitlement, whether it is a first
+    // shift or follows a new training, and the rule that gives it.
     let row = |g: &Readiness| {
+        let tags = match tags_w {
+            0 => String::new(),
+            w => format!("{}  ", pad(&tags(g), w)),
+        };
         format!(
-            "{}  {}  {}  {}  {}  {}",
+            "{}  {}  {}  {}  {tags}{}",
             pad(&g.person, person_w),
             pad(&g.rotation, rotation_w),
             g.shift_start.format("%a %m-%d %H:%MZ"),
             pad(&g.entitlement, ent_w),
-            pad(&g.rule, rule_w),
-            tags(g)
+            g.rule
         )
-        .trim_end()
-        .to_string()
     };
     if let Some(g) = gaps.get(sel)
         && (width(&row(g)) + 2 > inner.width as usize
