@@ -84,19 +84,22 @@ impl Window {
     }
 
     /// The ruler: each day's date where its cells start, as much of it as
-    /// fits before the next label (`Mar 2`, `Tue 3` or `3`).
+    /// fits before the next label (`Mar 2` where a month's labels start,
+    /// else `Tue 3` or `3`).
     fn ruler(&self) -> String {
         let lead = 2 + self.name_w + 1;
         let mut ruler = " ".repeat(lead);
         let per_day = self.cells / self.days as usize;
         let mut free = 0;
+        // The month is said on the first label of each month shown.
+        let mut month = String::new();
         for d in 0..self.days {
             let x = self.cell_of(d);
             if x < free {
                 continue;
             }
             let day = self.day0 + Duration::days(d);
-            let label = if d == 0 || day.format("%d").to_string() == "01" {
+            let label = if day.format("%b").to_string() != month {
                 day.format("%b %-d").to_string()
             } else if per_day >= 6 {
                 day.format("%a %-d").to_string()
@@ -109,6 +112,7 @@ impl Window {
             ruler.push_str(&" ".repeat(lead + x - width(&ruler)));
             ruler.push_str(&label);
             free = x + width(&label) + 1;
+            month = day.format("%b").to_string();
         }
         ruler
     }
@@ -306,4 +310,30 @@ fn readiness(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
         lines.push(line);
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ruler(day0: &str, days: i64, cells: usize) -> String {
+        let w = Window {
+            day0: day0.parse().unwrap(),
+            days,
+            name_w: 6,
+            cells,
+        };
+        w.ruler().trim().to_string()
+    }
+
+    #[test]
+    fn the_ruler_names_each_month_on_its_first_label() {
+        // Dec 1 has no room after "Nov 30": the month goes on Dec 2.
+        let narrow = ruler("2026-11-30T00:00:00Z", 15, 69);
+        assert!(narrow.starts_with("Nov 30    Dec 2 "), "{narrow}");
+        assert_eq!(narrow.matches("Dec").count(), 1, "{narrow}");
+        // With room, each day named, the month where it starts.
+        let wide = ruler("2026-11-30T00:00:00Z", 14, 14 * 8);
+        assert!(wide.starts_with("Nov 30  Dec 1   Wed 2"), "{wide}");
+    }
 }
