@@ -1,0 +1,380 @@
+//! Issue 17's figures, each beside SQLite's own speed on the same rows in
+//! the same run, on the organization `steward gen` writes (100k people by
+//! default; `STEWARD_BENCH_PEOPLE=1000000` for a million):
+//!
+//! - `sqlite_insert_grants`: grants.csv's rows inserted as they are into a
+//!   table of the same columns (one transaction, one prepared statement,
+//!   no index), beside `sync`: `steward sync --org` of the whole directory
+//!   into a fresh cache (in process).
+//! - `sqlite_scan_org`: every row of every organization table read, beside
+//!   `suggest_org`: `steward suggest --json` for the whole organization,
+//!   the whole process (the release binary), output to /dev/null.
+//! - `suggest_leaf`: `steward suggest --as LEAF-OWNER --json`, the whole
+//!   process, beside `sqlite_scan_leaf_grants`: the leaf's grants read by
+//!   an indexed lookup.
+//! - `console_leaf_first_frame`: the console's fresh load for the leaf
+//!   owner (open, scoped read, evaluate, console state, draw), no preview.
+//!
+//! Peak memory of `steward sync --org` and `steward suggest --json` (the
+//! release binary, run once each) is printed before the benchmarks.
+//!
+//! Run: cargo bench --bench scale
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use steward::model::Time;
+use steward::store::Store;
+use steward::sync::sync_org_dir;
+use steward::tui::data::Data;
+use steward::tui::state::State;
+use steward::tui::theme::Theme;
+use steward::tui::view;
+
+const NOW: &str = "2026-03-02T12:00:00Z";
+
+fn now() -> Time {
+    NOW.parse().unwrap_or_default()
+}
+
+fn people() -> usize {
+    std::env::var("STEWARD_BENCH_PEOPLE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    org_dir: PathBuf,
+    /// The cache, synced once.
+    db: PathBuf,
+    /// The owner of a leaf area whose scope is a small part.
+    leaf: String,
+    grants: usize,
+}
+
+fn fixture(people: usize) -> Fixture {
+    let dir = tempfile::tempdir_in(std::env::var_os("STEWARD_BENCH_DIR").unwrap_or(".".into()))
+        .unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let org_dir = dir.path().join("org");
+    let mut grants = 0;
+    steward::sources::files::write::write_org_streaming(&org_dir, |sink| {
+        let (org, made) = steward::r#gen::generate_with(people, 7, now(), sink)?;
+        grants = made;
+        Ok(org)
+    })
+    .unwrap_or_else(|e| panic!("gen: {e:#}"));
+    let db = dir.path().join("cache.db");
+    let mut store = Store::open(&db).unwrap_or_else(|e| panic!("open: {e}"));
+    sync_org_dir(&mut store, &org_dir, now()).unwrap_or_else(|e| panic!("sync: {e:#}"));
+    let leaf = leaf_owner(&store);
+    Fixture {
+        dir,
+        org_dir,
+        db,
+        leaf,
+        grants,
+    }
+}
+
+/// The owner of the first leaf area (no area below it) with the most
+/// grants among the first hundred such, whose scope is small.
+fn leaf_owner(store: &Store) -> String {
+    let c = rusqlite::Connection::open(store.path()).unwrap_or_else(|e| panic!("{e}"));
+    let mut st = c
+        .prepare(
+            "SELECT a.owner FROM areas a
+             WHERE NOT EXISTS (SELECT 1 FROM areas c WHERE c.parent = a.id)
+             ORDER BY a.rowid LIMIT 100",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let owners: Vec<String> = st
+        .query_map([], |r| r.get(0))
+        .and_then(|rows| rows.collect())
+        .unwrap_or_else(|e| panic!("{e}"));
+    owners
+        .into_iter()
+        .find(|o| store.scope_is_small(o, now()).unwrap_or(false))
+        .unwrap_or_else(|| panic!("no leaf owner with a small scope"))
+}
+
+/// `steward` (the binary built for this bench) on the fixture's cache,
+/// with no config of its own.
+fn steward(f: &Fixture, db: &Path, args: &[&std::ffi::OsStr]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_steward"));
+    let home = f.dir.path().join("home");
+    cmd.env_clear()
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .arg("--db")
+        .arg(db)
+        .arg("--now")
+        .arg(NOW)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
+fn run(mut cmd: Command) {
+    let status = cmd.status().unwrap_or_else(|e| panic!("steward: {e}"));
+    assert!(status.success(), "steward failed: {status}");
+}
+
+/// Peak resident memory of one run of `cmd`, through /usr/bin/time.
+fn peak_mb(cmd: &Command) -> Option<f64> {
+    let mut timed = Command::new("/usr/bin/time");
+    timed.arg("-f").arg("%M").arg(cmd.get_program());
+    timed.args(cmd.get_args());
+    timed.env_clear();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            timed.env(k, v);
+        }
+    }
+    timed.stdin(Stdio::null()).stdout(Stdio::null());
+    let out = timed.output().ok()?;
+    let text = String::from_utf8_lossy(&out.stderr);
+    let kb: f64 = text.lines().last()?.trim().parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Every column of every row of `tables`, read as SQLite gives them.
+fn scan(c: &rusqlite::Connection, sql: &str, params: &[&dyn rusqlite::ToSql]) -> usize {
+    let mut st = c.prepare_cached(sql).unwrap_or_else(|e| panic!("{e}"));
+    let n = st.column_count();
+    let mut rows = st.query(params).unwrap_or_else(|e| panic!("{e}"));
+    let mut bytes = 0;
+    while let Some(r) = rows.next().unwrap_or_else(|e| panic!("{e}")) {
+        for i in 0..n {
+            bytes += match r.get_ref(i) {
+                Ok(rusqlite::types::ValueRef::Text(t)) => t.len(),
+                Ok(_) => 1,
+                Err(e) => panic!("{e}"),
+            };
+        }
+    }
+    bytes
+}
+
+const ORG_TABLES: [&str; 10] = [
+    "people",
+    "teams",
+    "rotations",
+    "shifts",
+    "trainings",
+    "areas",
+    "entitlements",
+    "grants",
+    "delegations",
+    "rules",
+];
+
+/// An RFC 3339 time as the Unix seconds the cache keeps.
+fn secs(text: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(text).map_or(0, |t| t.timestamp())
+}
+
+/// grants.csv's rows inserted into a plain table of the same columns (the
+/// file read and its times parsed, as any insert of them must).
+fn sqlite_insert_grants(csv_path: &Path, db: &Path) -> usize {
+    let mut c = rusqlite::Connection::open(db).unwrap_or_else(|e| panic!("{e}"));
+    c.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+         CREATE TABLE grants (person TEXT NOT NULL, entitlement TEXT NOT NULL,
+            granted_by TEXT, granted_at INTEGER NOT NULL, basis TEXT NOT NULL,
+            expires INTEGER, source TEXT NOT NULL);",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let tx = c.transaction().unwrap_or_else(|e| panic!("{e}"));
+    let mut n = 0;
+    {
+        let mut st = tx
+            .prepare("INSERT INTO grants VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'files')")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut rd = csv::Reader::from_path(csv_path).unwrap_or_else(|e| panic!("{e}"));
+        let mut rec = csv::ByteRecord::new();
+        while rd
+            .read_byte_record(&mut rec)
+            .unwrap_or_else(|e| panic!("{e}"))
+        {
+            let text = |i: usize| std::str::from_utf8(&rec[i]).unwrap_or("");
+            let opt = |i: usize| Some(text(i)).filter(|s| !s.is_empty());
+            st.execute(rusqlite::params![
+                text(0),
+                text(1),
+                opt(2),
+                secs(text(3)),
+                text(4),
+                opt(5).map(secs),
+            ])
+            .unwrap_or_else(|e| panic!("{e}"));
+            n += 1;
+        }
+    }
+    tx.commit().unwrap_or_else(|e| panic!("{e}"));
+    n
+}
+
+/// A database written by one iteration, removed (untimed) when dropped.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = self.0.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+fn scratch(f: &Fixture) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    f.dir
+        .path()
+        .join(format!("scratch-{}.db", N.fetch_add(1, Ordering::Relaxed)))
+}
+
+fn console_first_frame(f: &Fixture, term: &mut Terminal<TestBackend>) -> usize {
+    let mut store = Store::open_existing(&f.db).unwrap_or_else(|e| panic!("open: {e:#}"));
+    let org = store
+        .load_for(&f.leaf, now())
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    let snap = std::sync::Arc::new(steward::policy::Snapshot::new(org));
+    let data =
+        Data::load(&mut store, &f.leaf, now(), Some(snap)).unwrap_or_else(|e| panic!("{e:#}"));
+    let state = State::new(data, now(), Vec::new());
+    term.draw(|fr| view::render(&state, &Theme::color(), fr))
+        .unwrap_or_else(|e| panic!("{e}"));
+    state.derived.queue.len()
+}
+
+fn leaf_grants_sql(c: &rusqlite::Connection, leaf: &str) -> String {
+    let ents: Vec<String> = c
+        .prepare("SELECT e.id FROM entitlements e JOIN areas a ON e.area = a.id WHERE a.owner = ?1")
+        .and_then(|mut st| {
+            st.query_map([leaf], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    serde_json::to_string(&ents).unwrap_or_default()
+}
+
+fn bench(c: &mut Criterion) {
+    let people = people();
+    let f = fixture(people);
+    let os = std::ffi::OsStr::new;
+    let whole = steward(&f, &f.db, &[os("suggest"), os("--json")]);
+    let leaf = steward(
+        &f,
+        &f.db,
+        &[os("suggest"), os("--as"), os(&f.leaf), os("--json")],
+    );
+    let sync_db = Scratch(scratch(&f));
+    let sync_fresh = steward(
+        &f,
+        &sync_db.0,
+        &[os("sync"), os("--org"), f.org_dir.as_os_str()],
+    );
+    eprintln!(
+        "scale bench: {people} people, {} grants; leaf owner {}; peak memory: sync {:.0} MB, suggest --json {:.0} MB, suggest --as leaf {:.0} MB",
+        f.grants,
+        f.leaf,
+        peak_mb(&sync_fresh).unwrap_or(f64::NAN),
+        peak_mb(&whole).unwrap_or(f64::NAN),
+        peak_mb(&leaf).unwrap_or(f64::NAN),
+    );
+    drop(sync_db);
+
+    let large = people > 200_000;
+    let mut g = c.benchmark_group(format!("scale_{people}"));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(if large { 60 } else { 20 }));
+
+    let csv_path = f.org_dir.join("grants.csv");
+    g.bench_function("sqlite_insert_grants", |b| {
+        b.iter_batched(
+            || Scratch(scratch(&f)),
+            |db| {
+                black_box(sqlite_insert_grants(&csv_path, &db.0));
+                db
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("sync", |b| {
+        b.iter_batched(
+            || {
+                let db = Scratch(scratch(&f));
+                let store = Store::open(&db.0).unwrap_or_else(|e| panic!("open: {e}"));
+                (db, store)
+            },
+            |(db, mut store)| {
+                let synced = sync_org_dir(&mut store, &f.org_dir, now());
+                black_box(synced.map(|o| o.grants).ok());
+                // Closed and removed untimed.
+                (store, db)
+            },
+            BatchSize::PerIteration,
+        )
+    });
+
+    let conn = rusqlite::Connection::open(&f.db).unwrap_or_else(|e| panic!("{e}"));
+    g.bench_function("sqlite_scan_org", |b| {
+        b.iter(|| {
+            let bytes: usize = ORG_TABLES
+                .iter()
+                .map(|t| scan(&conn, &format!("SELECT * FROM {t}"), &[]))
+                .sum();
+            black_box(bytes)
+        })
+    });
+    g.bench_function("suggest_org", |b| b.iter(|| run(clone(&whole))));
+
+    let leaf_ents = leaf_grants_sql(&conn, &f.leaf);
+    g.bench_function("sqlite_scan_leaf_grants", |b| {
+        b.iter(|| {
+            black_box(scan(
+                &conn,
+                "SELECT * FROM grants WHERE entitlement IN (SELECT value FROM json_each(?1))",
+                &[&leaf_ents],
+            ))
+        })
+    });
+    g.bench_function("suggest_leaf", |b| b.iter(|| run(clone(&leaf))));
+
+    let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap_or_else(|e| panic!("{e}"));
+    g.bench_function("console_leaf_first_frame", |b| {
+        b.iter(|| black_box(console_first_frame(&f, &mut term)))
+    });
+    g.finish();
+}
+
+/// A command run again (std's Command is not Clone).
+fn clone(cmd: &Command) -> Command {
+    let mut c = Command::new(cmd.get_program());
+    c.args(cmd.get_args());
+    c.env_clear();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            c.env(k, v);
+        }
+    }
+    c.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
