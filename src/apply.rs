@@ -200,7 +200,14 @@ pub fn plan_configured(
     sources: &[SourceConfig],
 ) -> Result<Vec<Change>> {
     let mut changes = plan(store, snap, scope)?;
-    for c in &mut changes {
+    name_targets(&mut changes, snap, sources);
+    Ok(changes)
+}
+
+/// Names in each change the SCIM source and group the config maps its
+/// entitlement to, where it maps to one (as `apply` will write there).
+pub fn name_targets(changes: &mut [Change], snap: &Snapshot, sources: &[SourceConfig]) {
+    for c in changes {
         if let Some(t) = snap
             .entitlement(&c.entitlement)
             .and_then(|e| scim_target(sources, e))
@@ -208,7 +215,6 @@ pub fn plan_configured(
             c.via = Some(t);
         }
     }
-    Ok(changes)
 }
 
 /// What `actor` carries out at `now`: the planned decisions in their scope,
@@ -708,6 +714,43 @@ fn route(
         }
     }
     Ok((via_scim, via_files, nowhere))
+}
+
+/// Entitlements whose grants another source holds that no configured write
+/// side reaches (what `route` refuses, found for every entitlement at
+/// once): `check` and `config check` name each with that source.
+pub fn unappliable(
+    store: &Store,
+    snap: &Snapshot,
+    sources: &[SourceConfig],
+) -> Result<Vec<String>> {
+    if sources.is_empty() {
+        return Ok(Vec::new());
+    }
+    let kinds: HashMap<String, String> = store
+        .sources()?
+        .into_iter()
+        .map(|s| (s.name, s.kind))
+        .collect();
+    let held = store.grant_sources_by_entitlement()?;
+    let mut out = Vec::new();
+    for e in &snap.org.entitlements {
+        if scim_target(sources, e).is_some() {
+            continue;
+        }
+        let elsewhere = held
+            .get(&e.id)
+            .into_iter()
+            .flatten()
+            .find(|s| kinds.get(*s).is_some_and(|k| k != "files"));
+        if let Some(src) = elsewhere {
+            out.push(format!(
+                "entitlement {}: its grants come from source {src}, and it maps to none of {src}'s groups (give it `upstream = \"{src}:GROUP\"` in areas.toml, or map it in the source's `entitlements`): apply cannot carry out a decision on it",
+                e.id
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// The SCIM connector of configured source `src` (`None`: not a SCIM source).

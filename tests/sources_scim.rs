@@ -550,3 +550,47 @@ fn plan_names_the_real_target_and_apply_refuses_what_no_upstream_would_see() {
     );
     assert!(admin.members(&db).is_empty());
 }
+
+/// An entitlement whose grants come from SCIM but which maps to none of its
+/// groups any more (areas.toml now names another system) cannot have a
+/// decision carried out: `check` and `config check` refuse it, naming the
+/// entitlement and the source, before anyone decides on it.
+#[test]
+fn check_and_config_check_refuse_an_entitlement_no_write_side_reaches() {
+    let server = scim_server();
+    let admin = ScimAdmin {
+        base: server.base.clone(),
+    };
+    let priya = admin.user("priya", "Priya Raman", "priya@acme.test", None);
+    let bo = admin.user("bo", "Bo Chen", "bo@acme.test", Some(&priya));
+    admin.group("payments-db-read", &[&bo]);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_org(dir);
+    config(dir, &server.base);
+    ok(dir, &["sync"]);
+    let refused = "entitlement payments-db:read: its grants come from source okta, and it maps to none of okta's groups";
+    assert!(!ok(dir, &["config", "check"]).contains(refused));
+    let r = steward(dir, &["check"]);
+    assert!(!r.stdout.contains(refused), "{}", r.stdout);
+
+    // areas.toml now says the entitlement lives in another system; okta's
+    // cached grants of it stay until okta is synced again.
+    let areas = dir.join("org/areas.toml");
+    let text = std::fs::read_to_string(&areas).unwrap();
+    std::fs::write(
+        &areas,
+        text.replace("okta:payments-db-read", "vault:payments-db-read"),
+    )
+    .unwrap();
+    ok(dir, &["sync", "--source", "files"]);
+    for args in [&["config", "check"][..], &["check"][..]] {
+        let r = steward(dir, args);
+        assert_eq!(r.code, 1, "{args:?}: {}\n{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains(&format!("{refused} (give it `upstream = \"okta:GROUP\"` in areas.toml, or map it in the source's `entitlements`): apply cannot carry out a decision on it")),
+            "{args:?}: {}",
+            r.stdout
+        );
+    }
+}

@@ -12,7 +12,12 @@ use std::process::ExitCode;
 
 pub fn check(ctx: &mut Ctx, org: &OrgArg) -> Result<ExitCode> {
     let snap = ctx.snapshot(org)?;
-    let problems = check::problems(&snap);
+    let mut problems = check::problems(&snap);
+    if org.org.is_none() {
+        let sources = ctx.configured_sources()?;
+        let store = ctx.open_store()?;
+        problems.extend(crate::apply::unappliable(&store, &snap, &sources)?);
+    }
     for p in &problems {
         writeln!(ctx.out, "{p}")?;
     }

@@ -282,7 +282,15 @@ pub fn config_check(ctx: &mut Ctx) -> Result<ExitCode> {
         )?;
         return Ok(ExitCode::FAILURE);
     };
-    let problems = cfg.check();
+    let mut problems: Vec<String> = cfg.check().iter().map(|p| p.to_string()).collect();
+    let db = ctx.db_path();
+    if problems.is_empty() && db.exists() {
+        // What the cache holds against this config: decisions it cannot apply.
+        let store = Store::open_existing(&db)?;
+        let snap = crate::policy::Snapshot::new(store.load_org()?);
+        let sources = cfg.sources().unwrap_or_default();
+        problems.extend(crate::apply::unappliable(&store, &snap, &sources)?);
+    }
     for p in &problems {
         writeln!(ctx.out, "{p}")?;
     }

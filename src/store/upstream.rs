@@ -9,6 +9,7 @@ use super::Store;
 use super::org::{from_secs, secs};
 use crate::model::{Basis, Entitlement, Grant, Person, Rotation, Shift, Status, Time};
 use rusqlite::params;
+use std::collections::HashMap;
 
 /// People (with their source's name) and entitlements, as cached.
 pub type CachedDirectory = (Vec<(String, Person)>, Vec<Entitlement>);
@@ -137,6 +138,21 @@ impl Store {
             .prepare("SELECT DISTINCT source FROM grants WHERE entitlement = ?1 ORDER BY source")?;
         let rows = st.query_map(params![id], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every entitlement with cached grants, and the sources they come from
+    /// (one read, for `check`).
+    pub fn grant_sources_by_entitlement(&self) -> Result<HashMap<String, Vec<String>>> {
+        let mut st = self.conn.prepare(
+            "SELECT DISTINCT entitlement, source FROM grants ORDER BY entitlement, source",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        for row in rows {
+            let (entitlement, source) = row?;
+            out.entry(entitlement).or_default().push(source);
+        }
+        Ok(out)
     }
 
     /// The cached rotation `id` of `source`, with its shifts (what a feed

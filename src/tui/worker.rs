@@ -78,7 +78,10 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
         }
         Effect::Refresh(why) => {
             return Some(match refresh(store, &ctx, now, why) {
-                Ok(data) => Msg::Refreshed(data),
+                Ok(mut data) => {
+                    targets(&mut data, env);
+                    Msg::Refreshed(data)
+                }
                 Err(e) => {
                     tracing::error!("{e:#}");
                     Msg::RefreshFailed(format!("{e:#}"))
@@ -126,6 +129,12 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
             Ok(Msg::Synced { results, data })
         })(),
     };
+    let result = result.map(|mut msg| {
+        if let Some(data) = data_of(&mut msg) {
+            targets(data, env);
+        }
+        msg
+    });
     Some(result.unwrap_or_else(|e: anyhow::Error| {
         tracing::error!("{e:#}");
         // The gate's refusal is said as it is: it names who, where and why.
@@ -137,6 +146,27 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
             None => Msg::Failed(format!("error: {e:#}")),
         }
     }))
+}
+
+/// The plan names where the config sends each change, as `steward plan`
+/// does (over SCIM where an entitlement maps to a configured SCIM source).
+fn targets(data: &mut Data, env: &Env) {
+    crate::apply::name_targets(&mut data.plan, &data.snap, &env.sources);
+}
+
+/// The data a message brings, if it brings any.
+fn data_of(msg: &mut Msg) -> Option<&mut Data> {
+    match msg {
+        Msg::Decided { data, .. }
+        | Msg::Undone { data, .. }
+        | Msg::Applied { data, .. }
+        | Msg::Reloaded { data, .. }
+        | Msg::Synced { data, .. }
+        | Msg::Loaded(data)
+        | Msg::Refreshed(data)
+        | Msg::Opened(data) => Some(data),
+        _ => None,
+    }
 }
 
 /// The first load: read, evaluate, with progress in words.
@@ -503,5 +533,66 @@ impl Worker {
         self.jobs
             .send(job)
             .map_err(|_| anyhow::anyhow!("the console's worker thread stopped"))
+    }
+}
+
+#[cfg(test)]
+mod targets_tests {
+    use super::*;
+    use crate::apply::{Change, Op};
+    use crate::model::{Entitlement, Org};
+
+    /// The console's plan names the SCIM group the config maps an
+    /// entitlement to, as `steward plan` does, whatever message brings it.
+    #[test]
+    fn the_plan_a_job_brings_names_the_configured_target() {
+        let cfg = crate::config::parse(
+            "[[source]]\nkind = \"scim\"\nname = \"okta\"\nurl = \"https://idp.example/scim/v2\"\ntoken_env = \"T\"\nentitlement_prefix = \"steward:\"\n",
+            std::path::Path::new("steward.toml"),
+        )
+        .unwrap();
+        let env = Env {
+            sources: cfg.sources().unwrap(),
+            ..Env::default()
+        };
+        let org = Org {
+            entitlements: vec![Entitlement {
+                id: "db:read".into(),
+                area: "payments".into(),
+                name: "read".into(),
+                upstream: None,
+            }],
+            ..Org::default()
+        };
+        let mut data = Data::from_org(org, "priya", Time::default());
+        data.plan = vec![Change {
+            decision: 1,
+            decider: "priya".into(),
+            op: Op::Add,
+            person: "bo".into(),
+            entitlement: "db:read".into(),
+            area: "payments".into(),
+            upstream: None,
+            via: None,
+            basis: "rule".into(),
+        }];
+        let mut msg = Msg::Loaded(data);
+        if let Some(d) = data_of(&mut msg) {
+            targets(d, &env);
+        }
+        let Msg::Loaded(data) = msg else {
+            panic!("not the message it was")
+        };
+        assert_eq!(
+            data.plan[0].via,
+            Some(("okta".to_string(), "steward:db:read".to_string()))
+        );
+        assert!(
+            data.plan[0]
+                .describe()
+                .starts_with("okta: add bo to group steward:db:read"),
+            "{}",
+            data.plan[0].describe()
+        );
     }
 }
