@@ -18,6 +18,7 @@ pub mod net;
 pub mod paths;
 pub mod policy;
 pub mod reconcile;
+pub mod redaction;
 pub mod safe_text;
 pub mod serve;
 pub mod sources;

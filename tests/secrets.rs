@@ -527,3 +527,202 @@ backoff_ms = 10
     t.ok(dir, &["status"]);
     t.assert_no_token(dir);
 }
+
+/// A token with the characters encodings change (`/`, `+`, `=`).
+const SHAPED_TOKEN: &str = "stw/Tok+9Qz7Wm3Xv/Kp2=Hn4";
+
+/// Base64 (standard alphabet, padded) of `bytes`.
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Every form of the token a hostile server echoes.
+fn echoed_forms(token: &str) -> Vec<String> {
+    let percent: String = token
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    vec![
+        token.to_string(),
+        token.to_uppercase(),
+        token.to_lowercase(),
+        percent.clone(),
+        percent.to_lowercase(),
+        token.replace('/', "\\/"),
+        base64(token.as_bytes()),
+        base64(format!("user:{token}").as_bytes()),
+        token[..token.len() / 2].to_string(),
+        token[token.len() / 2..].to_string(),
+    ]
+}
+
+/// Any 8 characters of any echoed form, in any case, in `bytes`.
+fn shaped_leaks(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes).to_ascii_lowercase();
+    let mut found = Vec::new();
+    for form in echoed_forms(SHAPED_TOKEN) {
+        let form = form.to_ascii_lowercase();
+        for i in 0..=form.len().saturating_sub(8) {
+            let piece = &form[i..(i + 8).min(form.len())];
+            if text.contains(piece) {
+                found.push(piece.to_string());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn a_token_echoed_encoded_cased_escaped_or_cut_is_still_redacted() {
+    let server = FaultServer::start(|req, _| {
+        let token = req
+            .header("authorization")
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .unwrap_or("(none)")
+            .to_string();
+        let body = serde_json::json!({
+            "detail": format!("token rejected: {}", echoed_forms(&token).join(" | ")),
+        })
+        .to_string()
+        .replace('/', "\\/");
+        Reply::status(401, body)
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_config(
+        dir,
+        &format!(
+            "[[source]]\nkind = \"scim\"\nname = \"okta\"\nurl = \"{}/scim/v2\"\ntoken_env = \"SHAPED_TOKEN\"\nretries = 0\n",
+            server.base
+        ),
+    );
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_steward"))
+            .args(args)
+            .env("STEWARD_DB", dir.join("data/steward.db"))
+            .env("STEWARD_CONFIG", dir.join("steward.toml"))
+            .env("STEWARD_LOG_DIR", dir.join("logs"))
+            .env("STEWARD_LOG", "trace")
+            .env("STEWARD_NOW", NOW)
+            .env("SHAPED_TOKEN", SHAPED_TOKEN)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["sync"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("HTTP 401") && text.contains("[redacted]"),
+        "{text}"
+    );
+    let status = run(&["status"]);
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.header("authorization") == Some(&format!("Bearer {SHAPED_TOKEN}")))
+    );
+    let mut found = Vec::new();
+    for (what, bytes) in [
+        ("sync stdout", &out.stdout),
+        ("sync stderr", &out.stderr),
+        ("status", &status.stdout),
+    ] {
+        for piece in shaped_leaks(bytes) {
+            found.push(format!("{what}: {piece}"));
+        }
+    }
+    for file in files_under(dir) {
+        if file.ends_with("steward.toml") {
+            continue;
+        }
+        for piece in shaped_leaks(&std::fs::read(&file).unwrap()) {
+            found.push(format!("{}: {piece}", file.display()));
+        }
+    }
+    assert!(found.is_empty(), "token leaked:\n{}", found.join("\n"));
+}
+
+#[test]
+fn a_password_in_a_url_is_refused_and_never_shown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_config(
+        dir,
+        "[[source]]\nkind = \"scim\"\nname = \"okta\"\nurl = \"https://svc:pw-7Hq2xLm9Zr@okta.example.test/scim/v2\"\ntoken_env = \"X_TOKEN\"\n\n[[source]]\nkind = \"ics\"\n[[source.feed]]\nrotation = \"db\"\nurl = \"https://u:feedpass-3Kd8@cal.example.test/db.ics\"\n\n[[digest.webhook]]\nname = \"chat\"\nurl = \"https://hook:hookpass-9Wq4@chat.example.test/x\"\npeople = [\"*\"]\n",
+    );
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_steward"))
+            .args(args)
+            .env("STEWARD_DB", dir.join("data/steward.db"))
+            .env("STEWARD_CONFIG", dir.join("steward.toml"))
+            .env("STEWARD_LOG_DIR", dir.join("logs"))
+            .env("X_TOKEN", "x")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, text) = run(&["config", "check"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert_eq!(
+        text.matches("a password in a URL does not belong in the config file")
+            .count(),
+        3,
+        "{text}"
+    );
+    for secret in ["pw-7Hq2xLm9Zr", "feedpass-3Kd8", "hookpass-9Wq4"] {
+        assert!(!text.contains(secret), "{text}");
+    }
+    let (code, text) = run(&["sync"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(!text.contains("pw-7Hq2xLm9Zr"), "{text}");
+}
+
+#[test]
+fn a_token_is_never_sent_over_plain_http_to_another_machine() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_config(
+        dir,
+        "[[source]]\nkind = \"scim\"\nname = \"okta\"\nurl = \"http://okta.example.invalid/scim/v2\"\ntoken_env = \"X_TOKEN\"\nretries = 0\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
+        .arg("sync")
+        .env("STEWARD_DB", dir.join("data/steward.db"))
+        .env("STEWARD_CONFIG", dir.join("steward.toml"))
+        .env("STEWARD_LOG_DIR", dir.join("logs"))
+        .env("X_TOKEN", "tok-plain-http-1234")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("refusing to send this source's credential over plain http://"),
+        "{text}"
+    );
+}

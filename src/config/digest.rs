@@ -1,6 +1,6 @@
 //! `[digest]`: how digests leave (mail, webhooks), and reading it.
 
-use super::reader::{Reader, is_env_name, is_http_url, not_http};
+use super::reader::{Reader, has_password, is_env_name, is_http_url, not_http};
 use super::{Config, ConfigError, line_of};
 
 /// How digests leave: `[digest.smtp]` mails each owner at their roster
@@ -369,6 +369,9 @@ fn webhook_url(r: &mut Reader) -> (String, Option<String>) {
         (Some(u), None) => {
             if !is_http_url(&u) {
                 r.err(format!("`url`: {}", not_http(&u)));
+            }
+            if has_password(&u) {
+                r.err("`url`: a password in a URL does not belong in the config file: put the URL in an environment variable named by `url_env`".into());
             }
             (u, None)
         }

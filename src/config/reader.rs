@@ -191,13 +191,36 @@ impl<'a> Reader<'a> {
         out
     }
 
-    /// A literal URL under `key`, noted when it is not http(s).
+    /// A literal URL under `key`, noted when it is not http(s) or holds a
+    /// password.
     pub fn url(&mut self, key: &str) -> Option<String> {
         let url = self.string(key)?;
         if !is_http_url(&url) {
             self.err_key(key, not_http(&url));
         }
-        Some(url)
+        if has_password(&url) {
+            self.err_key(
+                key,
+                "a password in a URL does not belong in the config file: give the credential with `token_env` or `token_keyring`".into(),
+            );
+        }
+        Some(without_password(&url))
+    }
+}
+
+/// Whether a URL carries a password (`https://user:secret@host/`).
+pub(super) fn has_password(text: &str) -> bool {
+    reqwest::Url::parse(text).is_ok_and(|u| u.password().is_some())
+}
+
+/// The URL with any password cut out, as a message or the cache may show it.
+pub(super) fn without_password(text: &str) -> String {
+    match reqwest::Url::parse(text) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        _ => text.to_string(),
     }
 }
 
@@ -206,9 +229,9 @@ pub(super) fn is_http_url(text: &str) -> bool {
     reqwest::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }
 
-/// The problem with a URL that is not http(s).
+/// The problem with a URL that is not http(s) (its password not shown).
 pub(super) fn not_http(text: &str) -> String {
-    format!("{text:?} is not an http(s) URL")
+    format!("{:?} is not an http(s) URL", without_password(text))
 }
 
 /// Whether `v` can name an environment variable (and so is not a secret

@@ -1,6 +1,6 @@
 //! `[[source]]` tables: what each kind of source is, and reading them.
 
-use super::reader::{RawTable, Reader, is_env_name, is_http_url, not_http};
+use super::reader::{RawTable, Reader, has_password, is_env_name, is_http_url, not_http};
 use super::{Config, ConfigError, line_of};
 use anyhow::Result;
 use std::collections::BTreeMap;
@@ -696,6 +696,12 @@ fn feeds(r: &mut Reader) -> Vec<FeedConfig> {
             && let Err(e) = regex::Regex::new(p)
         {
             r.err_at(line, format!("feed {rotation}: summary_pattern: {e}"));
+        }
+        if url_from_env.is_none() && has_password(&url) {
+            r.err_at(
+                line,
+                format!("feed {rotation}: a password in a URL does not belong in the config file: put the URL in an environment variable named by `url_env`"),
+            );
         }
         out.push(FeedConfig {
             rotation,

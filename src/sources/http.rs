@@ -4,9 +4,12 @@
 //! source, method, URL, status and a body excerpt — never a credential.
 //!
 //! A body is read at most `max_response_mb` (checked while it streams in),
-//! so an answer that never ends stops there.
+//! so an answer that never ends stops there. A credential is sent over
+//! plain `http://` only to a loopback address, and a redirect from https to
+//! plain http elsewhere is not followed.
 
 use crate::config::HttpSettings;
+use crate::redaction::Redactor;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -17,13 +20,41 @@ use std::time::{Duration, Instant};
 
 /// The one client a sync (or an apply) uses for every source.
 pub fn client() -> reqwest::Client {
+    let redirects = reqwest::redirect::Policy::custom(|attempt| {
+        let downgrade = attempt.url().scheme() == "http"
+            && !is_loopback(attempt.url())
+            && attempt.previous().iter().any(|u| u.scheme() == "https");
+        if downgrade {
+            attempt.error("refusing a redirect from https to plain http")
+        } else if attempt.previous().len() >= 10 {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    });
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .pool_max_idle_per_host(16)
         .tcp_nodelay(true)
+        .redirect(redirects)
         .user_agent(concat!("steward/", env!("CARGO_PKG_VERSION")))
         .build()
         .unwrap_or_default()
+}
+
+/// Whether `url` names this machine (`localhost`, 127.0.0.0/8, `::1`).
+pub fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => {
+            let host = host.to_ascii_lowercase();
+            host == "localhost" || host.ends_with(".localhost")
+        }
+    }
 }
 
 /// What went wrong talking to a source.
@@ -271,18 +302,19 @@ impl Fetcher {
 
     /// The credentials this fetcher sends: each secret header's value and the
     /// token in it (`Bearer TOKEN`, `Token token=TOKEN`), and each hidden
-    /// URL with the parts that carry its secret (password, query values,
-    /// long path segments), longest first.
+    /// URL's parts that carry its secret (password, query values, long path
+    /// segments), longest first.
     fn secrets(&self) -> Vec<String> {
         let mut out = Vec::new();
+        // Not the whole URL: any 8 characters of a secret are cut out
+        // wherever they appear, and its host is no secret.
         for (full, _) in &self.hidden {
-            out.push(full.clone());
             let Ok(u) = Url::parse(full) else { continue };
             out.extend(u.password().map(str::to_string));
             out.extend(u.query_pairs().map(|(_, v)| v.into_owned()));
             out.extend(u.path_segments().into_iter().flatten().map(str::to_string));
         }
-        out.retain(|s| s.len() >= 12 || self.hidden.iter().any(|(f, _)| f == s));
+        out.retain(|s| s.len() >= 12);
         for v in self.headers.values().filter(|v| v.is_sensitive()) {
             let Ok(v) = v.to_str() else { continue };
             out.push(v.to_string());
@@ -303,14 +335,28 @@ impl Fetcher {
         out
     }
 
-    /// `text` with every credential this fetcher sends cut out: a server may
-    /// echo the Authorization header back in an error body.
+    /// `text` with every credential this fetcher sends cut out, in every
+    /// form a server may echo it (see [`Redactor`]): a server may echo the
+    /// Authorization header back in an error body.
     pub fn redact(&self, text: &str) -> String {
-        let mut text = text.to_string();
-        for secret in self.secrets() {
-            text = text.replace(&secret, "[redacted]");
+        let secrets = self.secrets();
+        Redactor::new(secrets.iter().map(String::as_str)).redact(text)
+    }
+
+    /// Refuses to send this source's credential over plain `http://` to a
+    /// host that is not this machine.
+    fn check_plain_http(&self, method: &Method, url: &Url) -> Result<(), FetchError> {
+        let carries = self.headers.values().any(|v| v.is_sensitive())
+            || self.hidden.iter().any(|(u, _)| u == url.as_str());
+        if carries && url.scheme() == "http" && !is_loopback(url) {
+            return Err(self.error(
+                method,
+                url,
+                None,
+                "refusing to send this source's credential over plain http:// to another machine: use https:// (plain http only to a loopback address)".into(),
+            ));
         }
-        text
+        Ok(())
     }
 
     /// [`excerpt`] of a body, its credentials cut out before it is
@@ -401,6 +447,7 @@ impl Fetcher {
         accept: &[StatusCode],
     ) -> Result<Reply, FetchError> {
         let timeout = Duration::from_secs(self.settings.timeout_secs);
+        self.check_plain_http(&method, url)?;
         let mut attempt = 0u32;
         loop {
             let mut req = self
@@ -575,6 +622,65 @@ mod tests {
         assert!(excerpt(&[b'x'; 1000]).ends_with('…'));
         let u = Url::parse("https://me:secret@x.test/a?b=1").unwrap();
         assert_eq!(shown(&u), "https://x.test/a?b=1");
+    }
+
+    #[test]
+    fn loopback_is_this_machine_only() {
+        for u in [
+            "http://127.0.0.1:8080/x",
+            "http://127.9.0.1/",
+            "http://[::1]:9/",
+            "http://localhost/",
+            "http://LOCALHOST:1/",
+            "http://a.localhost/",
+        ] {
+            assert!(is_loopback(&Url::parse(u).unwrap()), "{u}");
+        }
+        for u in [
+            "http://10.0.0.1/",
+            "http://example.test/",
+            "http://localhost.example.test/",
+            "http://[::2]/",
+        ] {
+            assert!(!is_loopback(&Url::parse(u).unwrap()), "{u}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_credential_never_goes_over_plain_http_to_another_machine() {
+        let f = Fetcher::new(
+            "idp",
+            client(),
+            HttpSettings::default(),
+            Arc::new(Progress::new("idp", None)),
+        )
+        .header("authorization", "Bearer tok-9f8e7d6c-secret", true);
+        let e = f
+            .get(&Url::parse("http://idp.example.test/scim/v2/Users").unwrap())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("refusing to send this source's credential over plain http://"),
+            "{e}"
+        );
+        assert!(!e.contains("9f8e7d6c"), "{e}");
+        // Without a credential, plain http is the user's choice.
+        let open = Fetcher::new(
+            "cal",
+            client(),
+            HttpSettings {
+                retries: 0,
+                ..HttpSettings::default()
+            },
+            Arc::new(Progress::new("cal", None)),
+        );
+        let e = open
+            .get(&Url::parse("http://127.0.0.1:9/feed.ics").unwrap())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("refusing"), "{e}");
     }
 
     #[test]
