@@ -150,7 +150,7 @@ impl Data {
     ) -> Result<Data> {
         let snap = match snap {
             Some(s) => s,
-            None => Arc::new(Snapshot::new(shown(store.load_org()?))),
+            None => Arc::new(Snapshot::new(shown(store.load_for(me, now)?))),
         };
         let scope = Scope::of(&snap, me, now);
         let suggestions = suggestions(&snap, &scope, now);
