@@ -899,55 +899,13 @@ fn resolve_one(
     rename_people(&mut org, &map);
     // People another source already provided are theirs.
     let (mut cached_give_up, mut taken_people) = (Vec::new(), Vec::new());
-    let mut people = Vec::new();
     if cfg.provides(Provides::People) {
-        for mut person in std::mem::take(&mut org.people) {
-            person.id = map(&person.id);
-            let email = person.email.trim().to_lowercase();
-            let mine = (cfg.name.clone(), email.clone(), false);
-            match provided.get(&person.id) {
-                None => {
-                    provided.insert(person.id.clone(), mine);
-                    people.push(person);
-                }
-                // The same id for two people (their emails differ): an
-                // error, unless `precedence` says which one counts.
-                Some((other, theirs, cached))
-                    if *other != cfg.name
-                        && !email.is_empty()
-                        && !theirs.is_empty()
-                        && *theirs != email =>
-                {
-                    match (one_id::rank(all, &cfg.name), one_id::rank(all, other)) {
-                        (Some(a), Some(b)) if a < b => {
-                            match cached {
-                                true => cached_give_up.push((
-                                    other.clone(),
-                                    "person",
-                                    person.id.clone(),
-                                )),
-                                false => taken_people.push((other.clone(), person.id.clone())),
-                            }
-                            provided.insert(person.id.clone(), mine);
-                            people.push(person);
-                        }
-                        (Some(_), Some(_)) => {}
-                        _ => {
-                            return Err(SourceError::SharedPerson {
-                                id: person.id,
-                                other: other.clone(),
-                                theirs: theirs.clone(),
-                                mine: cfg.name.clone(),
-                                email,
-                            });
-                        }
-                    }
-                }
-                Some(_) => {}
-            }
-        }
+        let mine = std::mem::take(&mut org.people);
+        let given_up = (&mut cached_give_up, &mut taken_people);
+        org.people = own_people(cfg, all, mine, &map, provided, given_up)?;
+    } else {
+        org.people.clear();
     }
-    org.people = people;
 
     let seen_pairs = group_pairs(cfg, &groups, entitlements, &map);
     let mut stale_feeds = failed_feeds;
@@ -993,6 +951,69 @@ fn resolve_one(
         cached_give_up,
         taken_people,
     })
+}
+
+/// The people of `cfg` that are its own: each renamed by `map`, and not one
+/// another source provided first. One id for two people (their emails
+/// differ) is an error naming both, unless `precedence` orders the two
+/// sources: then the later gives the person up (noted in `given_up`: a
+/// cached source's row, or a source pulled now).
+#[allow(clippy::type_complexity)]
+fn own_people(
+    cfg: &SourceConfig,
+    all: &[SourceConfig],
+    people: Vec<Person>,
+    map: &impl Fn(&str) -> String,
+    provided: &mut HashMap<String, Provider>,
+    given_up: (
+        &mut Vec<(String, &'static str, String)>,
+        &mut Vec<(String, String)>,
+    ),
+) -> Result<Vec<Person>, SourceError> {
+    let (cached_give_up, taken_people) = given_up;
+    let mut out = Vec::new();
+    for mut person in people {
+        person.id = map(&person.id);
+        let email = person.email.trim().to_lowercase();
+        let mine = (cfg.name.clone(), email.clone(), false);
+        match provided.get(&person.id) {
+            None => {
+                provided.insert(person.id.clone(), mine);
+                out.push(person);
+            }
+            Some((other, theirs, cached))
+                if *other != cfg.name
+                    && !email.is_empty()
+                    && !theirs.is_empty()
+                    && *theirs != email =>
+            {
+                match (one_id::rank(all, &cfg.name), one_id::rank(all, other)) {
+                    (Some(a), Some(b)) if a < b => {
+                        match cached {
+                            true => {
+                                cached_give_up.push((other.clone(), "person", person.id.clone()))
+                            }
+                            false => taken_people.push((other.clone(), person.id.clone())),
+                        }
+                        provided.insert(person.id.clone(), mine);
+                        out.push(person);
+                    }
+                    (Some(_), Some(_)) => {}
+                    _ => {
+                        return Err(SourceError::SharedPerson {
+                            id: person.id,
+                            other: other.clone(),
+                            theirs: theirs.clone(),
+                            mine: cfg.name.clone(),
+                            email,
+                        });
+                    }
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(out)
 }
 
 /// The (person, entitlement) memberships a SCIM source's groups give, when
