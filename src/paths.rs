@@ -30,12 +30,17 @@ pub fn default_log_dir() -> PathBuf {
     project().map_or_else(fallback, |p| p.cache_dir().to_path_buf())
 }
 
-/// Creates `dir` (and parents) readable by the user alone.
+/// Creates `dir`, and every missing parent, readable by the user alone (0700).
 pub fn create_private_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
-    std::fs::create_dir_all(dir)
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
         .with_context(|| format!("cannot create directory {}", dir.display()))?;
     set_mode(dir, 0o700)
 }

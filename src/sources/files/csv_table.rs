@@ -152,6 +152,17 @@ impl Row<'_> {
         }
     }
 
+    /// Free text, as written; a cell a spreadsheet-safe writer prefixed
+    /// with `'` (because it began with `=`, `+`, `-`, `@`, a tab or a
+    /// carriage return) loses that `'` again.
+    pub fn text(&self, column: &str) -> String {
+        let v = self.get(column);
+        match v.strip_prefix('\'') {
+            Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_string(),
+            _ => v.to_string(),
+        }
+    }
+
     /// An id: not empty, and in the grammar of [`crate::ids`].
     pub fn id(&self, column: &str, kind: IdKind) -> Result<String, ParseError> {
         let v = self.required(column)?;

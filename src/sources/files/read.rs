@@ -535,8 +535,8 @@ fn read_people(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Person>, Parse
         };
         people.push(Person {
             id,
-            name: row.get("name").to_string(),
-            email: row.get("email").to_string(),
+            name: row.text("name"),
+            email: row.text("email"),
             manager: row.optional_id("manager", IdKind::Person)?,
             status,
         });

