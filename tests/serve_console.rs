@@ -189,3 +189,50 @@ fn only_the_servers_admins_sync_from_the_console() {
     b.wait_for("synced files");
     assert_eq!(people(), "7");
 }
+
+#[test]
+fn a_row_someone_else_decides_stays_in_place_marked_with_who_and_when() {
+    assert!(tmux_available(), "tmux is needed (.ci/run installs it)");
+    let s = Setup::new();
+    let priya = s.key("priya");
+    s.register("priya", &priya);
+    let cto = s.key("cto");
+    s.register("cto", &cto);
+    let server = s.start();
+    let console = Console::open(&server, &priya, "priya");
+    console.wait_for("q quit");
+    // Priya's queue narrowed to bo's rows; his pay-db:read selected.
+    console.keys(&["/"]);
+    console.keys(&["bo"]);
+    console.keys(&["Enter"]);
+    console.wait_for("/bo ");
+    let mut before = console.screen();
+    for _ in 0..5 {
+        if before.contains("GRANT bo -> pay-db:read") {
+            break;
+        }
+        console.keys(&["j"]);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        before = console.screen();
+    }
+    assert!(before.contains("GRANT bo -> pay-db:read"), "{before}");
+    assert!(!before.contains("decided"), "{before}");
+
+    // cto, who owns everything above payments, decides it over SSH.
+    let out = server.ssh(&cto, &["decide", "accept", "bo", "pay-db:read"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = console.wait_for("decided: accept by cto at 2026-03-02 12:00Z");
+    // Same row, same card, still selected; the row marked `=`.
+    assert!(shown.contains("GRANT bo -> pay-db:read"), "{shown}");
+    let row = shown
+        .lines()
+        .find(|l| l.contains("bo") && l.contains("pay-db:read") && !l.contains("GRANT"))
+        .unwrap_or_else(|| panic!("bo's row is gone: {shown}"));
+    assert!(row.contains("┃="), "{row}\n{shown}");
+    // No other row is marked.
+    let marked = shown.lines().filter(|l| l.contains("┃=")).count();
+    assert_eq!(marked, 1, "{shown}");
+    // Decided already: a key to decide it again does nothing.
+    console.keys(&["a"]);
+    console.wait_for("nothing selected to decide");
+}

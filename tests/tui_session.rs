@@ -173,9 +173,20 @@ fn a_wake_reloads_what_another_session_decided_keeping_the_place() {
     assert!(h.wake());
     assert!(h.stop());
     run(&mut d.app, &mut term, &mut events);
-    assert!(
-        !in_queue(&d.app, &key),
-        "decided elsewhere: gone from the queue"
+    // Decided elsewhere: kept in place, marked, the decision at hand.
+    let state = &d.app.state;
+    let at = state
+        .derived
+        .queue
+        .iter()
+        .copied()
+        .find(|&i| SuggestionKey::of(&state.data.suggestions[i]) == key)
+        .expect("decided elsewhere: kept in the queue");
+    assert!(state.ui.decided_elsewhere.contains(&at));
+    let decided = state.decision(at).expect("its decision");
+    assert_eq!(
+        (decided.decider.as_str(), decided.verdict),
+        ("marcus", Verdict::Dismiss)
     );
     assert_eq!(selected(&d.app), Some(picked), "the selection stays");
     let now_marked: Vec<SuggestionKey> = d

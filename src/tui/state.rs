@@ -192,6 +192,7 @@ impl State {
     pub fn reset_navigation(&mut self) {
         let ui = &mut self.ui;
         ui.marked.clear();
+        ui.decided_elsewhere.clear();
         ui.walk = None;
         ui.why = None;
         ui.undo.clear();
@@ -238,6 +239,17 @@ impl State {
     /// Where suggestion `i` stands.
     pub fn standing(&self, i: usize) -> Option<super::derive::Standing> {
         self.derived.standing.get(i).copied()
+    }
+
+    /// The decision that holds suggestion `i` out of the queue now (the
+    /// newest that covers it), if one does.
+    pub fn decision(&self, i: usize) -> Option<&Decision> {
+        let sug = self.data.suggestions.get(i)?;
+        self.data
+            .decisions
+            .iter()
+            .rev()
+            .find(|d| d.covers(sug, self.now))
     }
 
     /// The pending suggestions under `node`, in urgency order.

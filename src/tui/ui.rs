@@ -123,6 +123,9 @@ pub struct Ui {
     pub filter: Field,
     /// Suggestions marked for a bulk decision (indices into the suggestions).
     pub marked: BTreeSet<usize>,
+    /// Rows of the queue someone else decided while they were shown: kept
+    /// in place, marked, until navigation starts afresh.
+    pub decided_elsewhere: BTreeSet<usize>,
     pub card_scroll: u16,
     /// How far the `?` overlay is scrolled (it is longer than a small terminal).
     pub help_scroll: u16,
@@ -155,6 +158,7 @@ impl Default for Ui {
             kind_filter: None,
             filter: Field::default(),
             marked: BTreeSet::new(),
+            decided_elsewhere: BTreeSet::new(),
             card_scroll: 0,
             help_scroll: 0,
             why: None,
@@ -177,6 +181,11 @@ impl Ui {
     pub fn renumber(&mut self, to: impl Fn(usize) -> Option<usize>) {
         let all = |v: &[usize]| v.iter().filter_map(|&i| to(i)).collect::<Vec<usize>>();
         self.marked = self.marked.iter().filter_map(|&i| to(i)).collect();
+        self.decided_elsewhere = self
+            .decided_elsewhere
+            .iter()
+            .filter_map(|&i| to(i))
+            .collect();
         self.why = self.why.and_then(&to);
         if let Some(w) = &mut self.walk {
             let current = w.items.get(w.pos).and_then(|&i| to(i));

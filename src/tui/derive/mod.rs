@@ -67,6 +67,10 @@ pub struct Derived {
     seen: Seen,
 }
 
+/// What the queue was last derived from: the tab, node, kind and text
+/// filters, the decisions' generation, and the rows decided elsewhere.
+type QueueKey = (TreeTab, NodeKey, Option<Kind>, String, u64, BTreeSet<usize>);
+
 /// What each part was last derived from.
 #[derive(Debug, Clone, Default)]
 struct Seen {
@@ -74,7 +78,7 @@ struct Seen {
     now: Option<Time>,
     preview: bool,
     tree: Option<(TreeTab, BTreeSet<NodeKey>, u64)>,
-    queue: Option<(TreeTab, NodeKey, Option<Kind>, String, u64)>,
+    queue: Option<QueueKey>,
     picks: Option<(u64, usize, String)>,
     why: Option<(usize, u64, Time)>,
     rules: Option<(u64, Time)>,
@@ -159,6 +163,7 @@ impl Derived {
             ui.kind_filter,
             ui.filter.value().to_string(),
             self.generation,
+            ui.decided_elsewhere.clone(),
         );
         if self.seen.queue.as_ref() == Some(&key) {
             return;
@@ -171,6 +176,7 @@ impl Derived {
             },
             order: &self.order,
             standing: &self.standing,
+            decided_elsewhere: &ui.decided_elsewhere,
             urgency: &self.urgency,
             generation: self.generation,
         };

@@ -9,6 +9,7 @@ use super::urgency::Urgency;
 use crate::model::Kind;
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
+use std::collections::BTreeSet;
 
 /// The matches of one query typed so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +77,8 @@ pub struct QueueOf<'a> {
     pub under: Under<'a>,
     pub order: &'a [usize],
     pub standing: &'a [Standing],
+    /// Decided rows kept in place (see `Ui::decided_elsewhere`).
+    pub decided_elsewhere: &'a BTreeSet<usize>,
     pub urgency: &'a [Urgency],
     pub generation: u64,
 }
@@ -112,7 +115,9 @@ impl QueueOf<'_> {
                 self.order
                     .iter()
                     .copied()
-                    .filter(|&i| self.standing[i] == Standing::Pending)
+                    .filter(|&i| {
+                        self.standing[i] == Standing::Pending || self.decided_elsewhere.contains(&i)
+                    })
                     .filter(|&i| kind.is_none_or(|k| sug[i].kind == k))
                     .filter(|&i| self.under.contains(i, node))
                     .collect()

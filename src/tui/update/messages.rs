@@ -281,17 +281,42 @@ fn refreshed(s: &mut State, data: Data) -> Vec<Effect> {
     // Read for someone else (the persona switched meanwhile): stale.
     if data.me == s.data.me {
         let place = s.place();
+        let shown: Vec<SuggestionKey> = s
+            .derived
+            .queue
+            .iter()
+            .map(|&i| SuggestionKey::of(&s.data.suggestions[i]))
+            .collect();
         let snap_changed = !std::sync::Arc::ptr_eq(&data.snap, &s.data.snap);
         swap_data(s, data);
         if snap_changed {
             s.ui.expanded.clear();
             s.ui.expanded.extend(s.default_expanded());
         }
+        keep_decided_elsewhere(s, &shown);
         s.restore(place);
         s.ui.plan_sel = s.ui.plan_sel.min(s.data.plan.len().saturating_sub(1));
         s.ui.audit_sel = s.ui.audit_sel.min(s.data.audit.len().saturating_sub(1));
     }
     refresh_again(s)
+}
+
+/// The rows of the queue as it was shown (`shown`) that someone else
+/// decided meanwhile stay where they are, marked (the card says who).
+fn keep_decided_elsewhere(s: &mut State, shown: &[SuggestionKey]) {
+    let at: FxHashMap<SuggestionKey, usize> = s
+        .data
+        .suggestions
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (SuggestionKey::of(x), i))
+        .collect();
+    let decided: Vec<usize> = shown
+        .iter()
+        .filter_map(|k| at.get(k).copied())
+        .filter(|&i| s.decision(i).is_some_and(|d| d.decider != s.data.me))
+        .collect();
+    s.ui.decided_elsewhere.extend(decided);
 }
 
 /// Takes in new data for the same person. When it was evaluated afresh,

@@ -117,8 +117,21 @@ fn head<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
         Span::raw(format!(" {} -> {}", sug.person, sug.entitlement)),
         Span::styled(format!("  ({})", sug.reason.as_str()), t.dim),
     ];
-    if let Some(Standing::Decided(v)) = s.standing(i) {
-        head.push(Span::styled(format!("  decided: {}", v.as_str()), t.ok));
+    match s.decision(i) {
+        Some(d) if d.decider != s.data.me => head.push(Span::styled(
+            format!(
+                "  decided: {} by {} at {}",
+                d.verdict.as_str(),
+                d.decider,
+                crate::policy::minute(d.at)
+            ),
+            t.ok,
+        )),
+        _ => {
+            if let Some(Standing::Decided(v)) = s.standing(i) {
+                head.push(Span::styled(format!("  decided: {}", v.as_str()), t.ok));
+            }
+        }
     }
     let mut out = vec![Line::from(head), Line::from(sug.evidence.as_str())];
     out.extend(own_access(s, t, i));

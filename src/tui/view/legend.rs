@@ -54,6 +54,11 @@ const QUEUE: &[Entry] = &[
         "marked (Space): decided together, one confirmation",
     ),
     e(
+        "=",
+        |t| t.ok,
+        "someone else decided it while it was shown (the card says who)",
+    ),
+    e(
         "greg",
         |t| t.revoke,
         "a person in this colour has left the organization",
@@ -122,6 +127,11 @@ const CARD: &[Entry] = &[
         "decided: accept",
         |t| t.ok,
         "decided in this session (u takes it back)",
+    ),
+    e(
+        "decided: accept by X at T",
+        |t| t.ok,
+        "decided by X meanwhile, at T",
     ),
 ];
 

@@ -187,10 +187,18 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
 
 /// One row: its marks, kind, person, entitlement and age. `*` after the
 /// kind: about your own access, which someone else decides (the card says
-/// who).
+/// who). `=`: someone else decided it while it was shown (the card says
+/// who and when).
 fn row_line<'a>(s: &'a State, t: &Theme, i: usize, age: &str, cols: Columns) -> Line<'a> {
     let sug = &s.data.suggestions[i];
-    let mark = if s.ui.marked.contains(&i) { "●" } else { " " };
+    let elsewhere = s.ui.decided_elsewhere.contains(&i);
+    let mark = if s.ui.marked.contains(&i) {
+        "●"
+    } else if elsewhere {
+        "="
+    } else {
+        " "
+    };
     let left = sug.reason == Reason::PersonLeft;
     // `!`: escalated to you; `^`: yours, escalated above you.
     let esc = match s.escalation(i) {
@@ -202,8 +210,9 @@ fn row_line<'a>(s: &'a State, t: &Theme, i: usize, age: &str, cols: Columns) -> 
         0 => Span::raw(""),
         w => Span::styled(format!("  {}", clip(&sug.evidence, w)), t.dim),
     };
+    let text = if elsewhere { t.dim } else { t.base };
     Line::from(vec![
-        Span::styled(mark, t.marked),
+        Span::styled(mark, if elsewhere { t.ok } else { t.marked }),
         if esc == " " {
             Span::raw(esc)
         } else {
@@ -217,13 +226,16 @@ fn row_line<'a>(s: &'a State, t: &Theme, i: usize, age: &str, cols: Columns) -> 
         },
         Span::styled(
             pad(&sug.person, cols.person),
-            if left { t.revoke } else { t.base },
+            if left { t.revoke } else { text },
         ),
         Span::raw(" "),
-        Span::raw(pad(
-            &clip_middle(&sug.entitlement, cols.entitlement),
-            cols.entitlement,
-        )),
+        Span::styled(
+            pad(
+                &clip_middle(&sug.entitlement, cols.entitlement),
+                cols.entitlement,
+            ),
+            text,
+        ),
         Span::raw(" "),
         Span::styled(format!("{age:>aw$}", aw = cols.age), t.dim),
         evidence,
