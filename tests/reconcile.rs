@@ -454,6 +454,33 @@ fn changes_wait_while_a_source_they_rest_on_failed_its_last_sync() {
 }
 
 #[test]
+fn changes_wait_while_the_shrink_guard_holds_a_source_back() {
+    let env = Env::new(20);
+    // Eighteen grants synced, then a grants.csv with a third of them: the
+    // shrink guard holds that sync back and the cache keeps the eighteen.
+    let grants = env.org().join("grants.csv");
+    let mut more = GRANTS.to_string();
+    for day in 10..22 {
+        more += &format!("dee,pay:wiki,priya,2026-02-{day}T10:00:00Z,manual,\n");
+    }
+    std::fs::write(&grants, &more).unwrap_or_else(|e| panic!("{e}"));
+    env.ok(&["sync", "--org", &env.org_arg()]);
+    std::fs::write(&grants, GRANTS).unwrap_or_else(|e| panic!("{e}"));
+    env.exits(1, &["sync", "--org", &env.org_arg()]);
+    let (out, _) = env.exits(3, &["reconcile"]);
+    assert!(
+        out.contains("WAITING: area pay-db: waiting: they rest on a source that is not current (files: its last sync was held back by the shrink guard at 2026-03-02 12:00Z (grants from files: 18 -> 6"),
+        "{out}"
+    );
+    assert!(out.contains("0 applied, 0 failed, 9 held back"), "{out}");
+    assert_eq!(env.grants_csv(), GRANTS);
+    // Keeping the drop makes the source current again.
+    env.ok(&["sync", "--org", &env.org_arg(), "--accept-shrink"]);
+    let (out, _) = env.exits(0, &["reconcile"]);
+    assert!(out.contains("9 applied"), "{out}");
+}
+
+#[test]
 fn lead_grants_before_a_shift_and_grace_revokes_after_it_as_suggestions_say() {
     let env = Env::new(20);
     let admin = |env: &Env| -> Vec<String> {

@@ -2,13 +2,13 @@
 //! origin is the rule, with its author as decider), their undoing, what a
 //! run held back and why, and which sources they must not rest on now.
 
-use super::Store;
+use super::{Standing, Store};
 use super::audit::append;
 use super::decisions::{self, COLUMNS, Row, detail, insert_row, one};
 use super::error::{Doing, Error, Result};
 use super::org::{from_secs, secs};
 use crate::model::*;
-use crate::policy::Snapshot;
+use crate::policy::{Snapshot, minute};
 use crate::policy::auto::{AutoChange, Fact, Held, Untrusted};
 use crate::policy::gate::{self, Action};
 use rusqlite::params;
@@ -189,19 +189,31 @@ impl Store {
     }
 
     /// The sources whose data automatic changes must not rest on now: each
-    /// whose last sync failed, with what it provides (the tables it has
-    /// rows in; all of them when it has none, since what it would provide
-    /// is then unknown).
+    /// whose last sync failed or was held back by the shrink guard (its
+    /// [`super::Standing`] is not trustworthy), with what it provides (the
+    /// tables it has rows in; all of them when it has none, since what it
+    /// would provide is then unknown).
     pub fn untrusted_sources(&self) -> Result<Vec<Untrusted>> {
         let mut out = Vec::new();
-        for s in self.sources()? {
-            let Some(error) = s.error else { continue };
+        for (name, standing) in self.standings()? {
+            let why = match standing {
+                Standing::Never | Standing::Fresh { .. } => continue,
+                Standing::Failed { at, error, .. } => {
+                    let error: String = error.chars().take(200).collect();
+                    format!("its last sync failed at {}: {error}", minute(at))
+                }
+                Standing::HeldBack { at, shrinks, .. } => format!(
+                    "its last sync was held back by the shrink guard at {} ({}; `steward sync --accept-shrink` keeps it)",
+                    minute(at),
+                    shrinks.join("; ")
+                ),
+            };
             let mut facts = Vec::new();
             for f in Fact::ALL {
                 for table in table_of(f) {
                     let has: bool = self.conn.query_row(
                         &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE source = ?1)"),
-                        [&s.name],
+                        [&name],
                         |r| r.get(0),
                     )?;
                     if has && !facts.contains(&f) {
@@ -212,14 +224,9 @@ impl Store {
             if facts.is_empty() {
                 facts = Fact::ALL.to_vec();
             }
-            let at = s
-                .attempted_at
-                .map(|t| t.format("%Y-%m-%d %H:%MZ").to_string())
-                .unwrap_or_default();
-            let error: String = error.chars().take(200).collect();
             out.push(Untrusted {
-                source: s.name,
-                why: format!("its last sync failed at {at}: {error}"),
+                source: name,
+                why,
                 facts,
             });
         }
