@@ -370,22 +370,23 @@ pub fn carry_out_files(
         tally,
     )?;
     done.outcomes.extend(f.outcomes);
-    (done.files_dir, done.removed, done.added) = (f.dir, f.removed, f.added);
+    done.files_dir = f.dir;
     Ok(done)
 }
 
-/// What rewriting grants.csv did: each change's outcome, the directory to
-/// confirm (none when dry), and the rows it removed and added.
+/// What rewriting grants.csv did: each change's outcome, and the directory
+/// written (none when dry).
 pub struct FilesDone {
     pub outcomes: Vec<Outcome>,
     pub dir: Option<PathBuf>,
-    pub removed: Vec<Grant>,
-    pub added: Vec<Grant>,
 }
 
 /// Rewrites `grants.csv` for `changes` (of `decisions`), each admitted by
 /// `admit`. The file is written once, so every change is told of after that
-/// write (and after its decision is recorded as applied).
+/// write (and after its decision is recorded as applied). The decisions'
+/// outcomes and the cache's rows of the (person, entitlement) pairs touched
+/// are recorded in one transaction: a run killed before it finds the file
+/// already written and records each change once, as done.
 fn apply_files(
     store: &mut Store,
     admit: &dyn Admit,
@@ -426,8 +427,6 @@ fn apply_files(
         return Ok(FilesDone {
             outcomes,
             dir: None,
-            removed: Vec::new(),
-            added: Vec::new(),
         });
     }
     if grants.changed() {
@@ -441,16 +440,19 @@ fn apply_files(
             Some((admit.actor(d), o.change.decision, o.ok, o.result.clone()))
         })
         .collect();
-    store.finish_decisions(&finished, now)?;
+    let (pairs, rows) = grants.touched();
+    let confirm = crate::store::GrantsOf {
+        source: FILES_SOURCE,
+        pairs: &pairs,
+        rows: &rows,
+    };
+    store.finish_decisions(&finished, Some(confirm), now)?;
     for o in &outcomes {
         tally.tell(o);
     }
-    let (removed, added) = grants.edits();
     Ok(FilesDone {
         outcomes,
         dir: Some(dir),
-        removed,
-        added,
     })
 }
 
@@ -569,13 +571,11 @@ pub struct Run<'a> {
 }
 
 /// What [`carry_out`] did: each change's outcome (by decision), the org
-/// directory written and its edits, and the SCIM sources it changed.
+/// directory written, and the SCIM sources it changed.
 #[derive(Default)]
 pub struct CarriedOut {
     pub outcomes: Vec<Outcome>,
     pub files_dir: Option<PathBuf>,
-    pub removed: Vec<Grant>,
-    pub added: Vec<Grant>,
     pub touched: Vec<String>,
 }
 
@@ -626,7 +626,7 @@ pub async fn carry_out(
             tally,
         )?;
         done.outcomes.extend(f.outcomes);
-        (done.files_dir, done.removed, done.added) = (f.dir, f.removed, f.added);
+        done.files_dir = f.dir;
     }
     let mut connectors: HashMap<String, scim::Scim> = HashMap::new();
     for (change, src, group) in via_scim {

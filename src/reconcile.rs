@@ -21,7 +21,6 @@ use crate::policy::Snapshot;
 use crate::policy::auto::{self, AutoChange, Held, Plan};
 use crate::policy::gate::{self, Action};
 use crate::store::Store;
-use crate::sync::FILES_SOURCE;
 use anyhow::Result;
 
 /// What a run is asked.
@@ -181,10 +180,9 @@ fn carry_out(
     tally: &mut Tally<'_>,
 ) -> Result<Vec<Outcome>> {
     if run.sources.is_empty() {
+        // The cache's grants of what was written are confirmed with the
+        // outcomes, in one transaction (apply::carry_out_files).
         let done = apply::carry_out_files(store, run, planned, changes, tally)?;
-        if done.files_dir.is_some() {
-            store.apply_grant_edits(FILES_SOURCE, &done.removed, &done.added)?;
-        }
         return Ok(done.outcomes);
     }
     let client = net.client();

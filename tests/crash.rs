@@ -421,3 +421,93 @@ fn an_interrupted_apply_completes_on_rerun_without_doing_anything_twice() {
     assert_cache_whole(&env);
     eprintln!("apply: {kills} interrupted runs before completion, {n} decisions");
 }
+
+/// Every rule of `env`'s organization made automatic, and every area given
+/// room for all its automatic changes at once; synced again.
+fn all_automatic(env: &Env) {
+    let edit = |name: &str, header: &str, line: &str| {
+        let path = env.org.join(name);
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(text.contains(header), "{name} has no {header}");
+        std::fs::write(&path, text.replace(header, &format!("{header}{line}")))
+            .unwrap_or_else(|e| panic!("{e}"));
+    };
+    edit("rules.toml", "[[rule]]\n", "apply = \"auto\"\n");
+    edit("areas.toml", "[[area]]\n", "max_auto_changes = 100000\n");
+    ok(env, &["sync", "--org", &env.org.to_string_lossy()]);
+}
+
+/// grants.csv's rows, sorted.
+fn grant_rows(env: &Env) -> Vec<String> {
+    let text = std::fs::read_to_string(env.org.join("grants.csv")).unwrap_or_default();
+    let mut rows: Vec<String> = text.lines().skip(1).map(str::to_string).collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn an_interrupted_reconcile_completes_on_rerun_doing_each_change_once() {
+    // What one uninterrupted run does, on the same organization.
+    let reference = setup(2000);
+    all_automatic(&reference);
+    let dry = ok(&reference, &["reconcile", "--dry-run"]);
+    let n = dry.lines().filter(|l| l.starts_with("would: ")).count();
+    assert!(n > 50, "{n} automatic changes: too few to test\n{dry}");
+    // How long it takes whole: kill delays are spread over it.
+    let whole = duration_ms(&reference, &["reconcile"]);
+    let expected = grant_rows(&reference);
+
+    let env = setup(2000);
+    all_automatic(&env);
+    // Evaluating, before the first change, is about what a dry run takes.
+    let load = duration_ms(&env, &["reconcile", "--dry-run"]);
+    let mut delays = Delays(0x5EED_0004);
+    let mut points = KillPoints::default();
+    let entries = |env: &Env, action: &str| -> usize {
+        audit_counts(env)
+            .iter()
+            .filter(|((a, _), _)| a == action)
+            .map(|(_, c)| c)
+            .sum()
+    };
+    for _ in 0..15 {
+        let before = entries(&env, "apply");
+        let ms = load / 2 + delays.next_ms(whole.saturating_sub(load / 2) + 1);
+        if kill_after(&env, &["reconcile"], ms) {
+            points.hit(ms, "finished before the kill");
+            break;
+        }
+        assert_cache_whole(&env);
+        let (recorded, applied) = (entries(&env, "auto"), entries(&env, "apply"));
+        points.hit(
+            ms,
+            match (recorded, applied - before, applied) {
+                (0, _, _) => "killed before recording its changes",
+                (_, 0, a) if a == n => "killed after its last change",
+                (_, 0, _) => "killed before carrying out a change",
+                _ => "killed while carrying out",
+            },
+        );
+    }
+    points.report("reconcile");
+    let out = ok(&env, &["reconcile"]);
+    assert!(!out.contains("FAILED"), "{out}");
+    // Each change recorded once and carried out once, by its rule.
+    let counts = audit_counts(&env);
+    assert!(
+        counts.values().all(|&c| c == 1),
+        "duplicated audit entries: {counts:?}"
+    );
+    assert_eq!(entries(&env, "auto"), n);
+    assert_eq!(entries(&env, "apply"), n);
+    assert_eq!(
+        grant_rows(&env),
+        expected,
+        "grants.csv differs from one uninterrupted run's"
+    );
+    // And nothing is left to do.
+    let again = ok(&env, &["reconcile"]);
+    assert!(again.contains("nothing due"), "{again}");
+    assert_eq!(grant_rows(&env), expected);
+    assert_cache_whole(&env);
+}

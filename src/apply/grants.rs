@@ -105,16 +105,17 @@ impl GrantsFile {
         !self.added.is_empty() || self.gone.iter().any(|&g| g)
     }
 
-    /// The rows removed from the file as read, and those added.
-    pub fn edits(&self) -> (Vec<Grant>, Vec<Grant>) {
-        let removed = self
-            .base
+    /// The (person, entitlement) pairs edits could touch, and every row
+    /// the file now holds for them: what the cache must say of those pairs
+    /// once the file is written.
+    pub fn touched(&self) -> (Vec<(String, String)>, Vec<Grant>) {
+        let mut pairs: Vec<(String, String)> = self.rows_of.keys().cloned().collect();
+        pairs.sort();
+        let rows = pairs
             .iter()
-            .zip(&self.gone)
-            .filter(|(_, gone)| **gone)
-            .map(|(g, _)| g.clone())
+            .flat_map(|(p, e)| self.of(p, e).cloned().collect::<Vec<_>>())
             .collect();
-        (removed, self.added.clone())
+        (pairs, rows)
     }
 
     /// The file as it now reads: the rows kept, in their order, then the
@@ -163,9 +164,12 @@ mod tests {
         f.push(grant("dee", "web", rule.clone()));
         assert_eq!(f.of("dee", "web").count(), 1);
         assert!(f.changed());
-        let (removed, added) = f.edits();
-        assert_eq!(removed, vec![base[1].clone(), base[2].clone()]);
-        assert_eq!(added, vec![grant("dee", "web", rule.clone())]);
+        let (pairs, rows) = f.touched();
+        assert_eq!(pairs.len(), 3);
+        assert_eq!(
+            rows,
+            vec![base[0].clone(), grant("dee", "web", rule.clone())]
+        );
         assert_eq!(
             f.rows(),
             vec![base[0].clone(), base[3].clone(), grant("dee", "web", rule)]

@@ -2,15 +2,15 @@
 //! origin is the rule, with its author as decider), their undoing, what a
 //! run held back and why, and which sources they must not rest on now.
 
-use super::{Standing, Store};
 use super::audit::append;
 use super::decisions::{self, COLUMNS, Row, detail, insert_row, one};
 use super::error::{Doing, Error, Result};
 use super::org::{from_secs, secs};
+use super::{Standing, Store};
 use crate::model::*;
-use crate::policy::{Snapshot, minute};
 use crate::policy::auto::{AutoChange, Fact, Held, Untrusted};
 use crate::policy::gate::{self, Action};
+use crate::policy::{Snapshot, minute};
 use rusqlite::params;
 
 /// What recording a run's automatic changes came to.
@@ -315,66 +315,40 @@ impl Store {
     pub fn mark_automatic_seen(&mut self, person: &str, now: Time) -> Result<()> {
         self.set_setting(&format!("auto_seen:{person}"), &secs(now).to_string())
     }
+}
 
-    /// Confirms in the cache what an apply wrote to grants.csv of `source`:
-    /// `removed` rows go, `added` rows come, in one transaction; the next
-    /// sync reads the file whole again.
-    pub fn apply_grant_edits(
-        &mut self,
-        source: &str,
-        removed: &[Grant],
-        added: &[Grant],
-    ) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        if !removed.is_empty() {
-            let mut gone: std::collections::HashMap<(String, String, String), usize> =
-                std::collections::HashMap::new();
-            for g in removed {
-                *gone
-                    .entry((g.person.clone(), g.entitlement.clone(), g.basis.to_string()))
-                    .or_default() += 1;
-            }
-            let mut rowids = Vec::new();
-            {
-                let mut st = tx.prepare(
-                    "SELECT rowid, person, entitlement, basis FROM grants WHERE source = ?1",
-                )?;
-                let mut rows = st.query([source])?;
-                while let Some(r) = rows.next()? {
-                    let key: (String, String, String) = (r.get(1)?, r.get(2)?, r.get(3)?);
-                    if let Some(n) = gone.get_mut(&key)
-                        && *n > 0
-                    {
-                        *n -= 1;
-                        rowids.push(r.get::<_, i64>(0)?);
-                    }
-                }
-            }
-            let mut del = tx.prepare("DELETE FROM grants WHERE rowid = ?1")?;
-            for id in rowids {
-                del.execute([id])?;
-            }
-        }
-        {
-            let mut ins = tx.prepare(
-                "INSERT INTO grants (source, person, entitlement, granted_by, granted_at, basis, expires)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for g in added {
-                ins.execute(params![
-                    source,
-                    g.person,
-                    g.entitlement,
-                    g.granted_by,
-                    secs(g.granted_at),
-                    g.basis.to_string(),
-                    g.expires.map(secs)
-                ])?;
-            }
-        }
-        tx.commit().doing("cannot record the applied grants")?;
-        Ok(())
+/// The grants a source now holds for some (person, entitlement) pairs.
+pub struct GrantsOf<'a> {
+    pub source: &'a str,
+    pub pairs: &'a [(String, String)],
+    /// Every row of the source for those pairs.
+    pub rows: &'a [Grant],
+}
+
+/// Makes the cache's grants of `of.source` for `of.pairs` exactly `of.rows`,
+/// inside `tx`: what an apply wrote, confirmed with its outcomes.
+pub(super) fn replace_grants_of(tx: &rusqlite::Transaction, of: &GrantsOf<'_>) -> Result<()> {
+    let mut del =
+        tx.prepare("DELETE FROM grants WHERE source = ?1 AND person = ?2 AND entitlement = ?3")?;
+    for (p, e) in of.pairs {
+        del.execute(params![of.source, p, e])?;
     }
+    let mut ins = tx.prepare(
+        "INSERT INTO grants (source, person, entitlement, granted_by, granted_at, basis, expires)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for g in of.rows {
+        ins.execute(params![
+            of.source,
+            g.person,
+            g.entitlement,
+            g.granted_by,
+            secs(g.granted_at),
+            g.basis.to_string(),
+            g.expires.map(secs)
+        ])?;
+    }
+    Ok(())
 }
 
 /// Whether carried-out automatic change `id` was undone already (a

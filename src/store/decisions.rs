@@ -318,15 +318,21 @@ impl Store {
 
     /// [`Store::finish_decision`] for many, in one transaction: each
     /// `(actor, id, ok, result)` still planned is recorded with its audit
-    /// entry.
+    /// entry; with `confirm`, the cache's grants of the pairs it names
+    /// become the rows it gives (what the source now holds), in the same
+    /// transaction.
     pub fn finish_decisions(
         &mut self,
         finished: &[(Actor, i64, bool, String)],
+        confirm: Option<super::GrantsOf<'_>>,
         now: Time,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
         for (actor, id, ok, result) in finished {
             finish(&tx, actor, *id, *ok, result, now)?;
+        }
+        if let Some(c) = confirm {
+            super::automatic::replace_grants_of(&tx, &c)?;
         }
         tx.commit().doing("cannot record the apply")?;
         Ok(())

@@ -26,7 +26,7 @@ mod upstream;
 mod whole;
 
 pub use audit::{AuditEntry, ChainBreak};
-pub use automatic::{HeldBack, Recorded};
+pub use automatic::{GrantsOf, HeldBack, Recorded};
 pub use decisions::{Decision, DecisionState, NewDecision, Verdict};
 pub use delegations::{LOCAL_SOURCE, LocalDelegation};
 pub use error::{Cause, Error, Result};

@@ -200,7 +200,7 @@ fn a_source_whose_last_sync_failed_is_not_to_be_acted_on() {
 }
 
 #[test]
-fn grant_edits_confirm_what_an_apply_wrote() {
+fn an_applys_outcomes_and_the_grants_it_wrote_are_confirmed_together() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = store(dir.path());
     let g = |p: &str, basis: Basis| Grant {
@@ -212,18 +212,54 @@ fn grant_edits_confirm_what_an_apply_wrote() {
         expires: None,
     };
     let rule = Basis::Rule("synced".into());
+    let rec = store
+        .record_automatic(&[auto_rule()], &[change("ana")], now())
+        .unwrap();
+    let id = rec.decisions[0].id;
+    let ana = |store: &Store| -> Vec<Grant> {
+        let mut v: Vec<Grant> = store
+            .load_org()
+            .unwrap()
+            .grants
+            .into_iter()
+            .filter(|g| g.person == "ana" && g.entitlement == "pay:read")
+            .collect();
+        v.sort_by_key(|g| g.basis.to_string());
+        v
+    };
+    let pairs = [("ana".to_string(), "pay:read".to_string())];
+    let rows = [g("ana", Basis::Manual), g("ana", rule.clone())];
+    let confirm = GrantsOf {
+        source: "files",
+        pairs: &pairs,
+        rows: &rows,
+    };
     store
-        .apply_grant_edits(
-            "files",
-            &[],
-            &[g("ana", rule.clone()), g("ana", Basis::Manual)],
+        .finish_decisions(
+            &[(actor("priya"), id, true, "added".into())],
+            Some(confirm),
+            now(),
         )
         .unwrap();
-    let held = |store: &Store| store.load_org().unwrap().grants.len();
-    assert_eq!(held(&store), 2);
+    assert_eq!(ana(&store), rows.to_vec());
+    assert_eq!(store.planned_automatic().unwrap().len(), 0);
+    // Again (a rerun): the same rows, not twice.
+    let confirm = GrantsOf {
+        source: "files",
+        pairs: &pairs,
+        rows: &rows[1..],
+    };
     store
-        .apply_grant_edits("files", &[g("ana", rule)], &[])
+        .finish_decisions(
+            &[(actor("priya"), id, true, "again".into())],
+            Some(confirm),
+            now(),
+        )
         .unwrap();
-    let left = store.load_org().unwrap().grants;
-    assert_eq!(left, vec![g("ana", Basis::Manual)]);
+    assert_eq!(ana(&store), vec![g("ana", rule)]);
+    let applies = audit_details(&store)
+        .into_iter()
+        .filter(|(_, a, _)| a == "apply")
+        .count();
+    assert_eq!(applies, 1);
 }
