@@ -1,6 +1,7 @@
 //! The server's own work: each source pulled on its schedule (`every`,
-//! default an hour), digests sent on theirs (`[digest] at`, `days`,
-//! `time_zone`). Upstream credentials are read here, by the server alone.
+//! default an hour), the automatic rules reconciled after every sync and at
+//! every shift boundary they have, digests sent on theirs (`[digest] at`,
+//! `days`, `time_zone`). Upstream credentials are read here, by the server alone.
 //! Waiting is by the wall clock; what each run records is at the server's
 //! clock (fixed only by `steward serve --now`).
 
@@ -17,6 +18,16 @@ use std::time::Duration;
 /// it scheduled on `out`. A config that does not validate schedules nothing
 /// of its part, and says why.
 pub fn start(shared: &Arc<Shared>, out: &mut dyn std::io::Write) -> Result<()> {
+    let sources = shared
+        .config
+        .as_ref()
+        .and_then(|c| c.sources().ok())
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "automatic rules reconciled after each sync and at each shift boundary"
+    )?;
+    tokio::spawn(reconcile_loop(shared.clone(), sources));
     let Some(config) = shared.config.clone() else {
         return Ok(());
     };
@@ -120,7 +131,73 @@ fn sync_one(shared: &Shared, sources: &[SourceConfig], name: &str) -> Result<Str
         None,
         now,
     ))?;
-    Ok(format!("{outcomes:?}"))
+    drop(store);
+    let reconciled = reconcile(shared, sources)?;
+    Ok(format!("{outcomes:?}; {reconciled}"))
+}
+
+/// One reconcile at most at a time in this server (after a sync, at a
+/// boundary): two at once would both record the same change.
+static RECONCILING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Carries out what the automatic rules imply now (`reconcile::run`).
+fn reconcile(shared: &Shared, sources: &[SourceConfig]) -> Result<String> {
+    let _one = RECONCILING.lock().unwrap_or_else(|e| e.into_inner());
+    let mut store = Store::open(&shared.db)?;
+    let net = crate::net::Net::borrowed(shared.runtime.clone(), shared.http.clone());
+    let report = crate::reconcile::run(
+        &mut store,
+        sources,
+        &net,
+        shared.clock.now(),
+        crate::reconcile::Options::default(),
+        &mut |_| {},
+    )?;
+    let held: usize = report.held.iter().map(|h| h.changes.len()).sum();
+    Ok(format!(
+        "reconcile: {} carried out, {} failed, {held} held back",
+        report.outcomes.iter().filter(|o| o.ok).count(),
+        report.failed()
+    ))
+}
+
+/// The longest the boundary loop sleeps before looking again: a sync may
+/// have brought a nearer boundary.
+const RECHECK: Duration = Duration::from_secs(300);
+
+/// Reconciles at each shift boundary of the automatic rules
+/// (`reconcile::next_boundary`: a shift starting less the rule's lead or
+/// ending plus its grace, a required training or a delegation starting or
+/// ending), by the server's clock.
+async fn reconcile_loop(shared: Arc<Shared>, sources: Vec<SourceConfig>) {
+    loop {
+        let s2 = shared.clone();
+        let next = tokio::task::spawn_blocking(move || {
+            let store = Store::open_existing(&s2.db).ok()?;
+            crate::reconcile::next_boundary(&store, s2.clock.now())
+                .ok()
+                .flatten()
+        })
+        .await
+        .ok()
+        .flatten();
+        let wait = next.map_or(RECHECK, |t| {
+            (t - shared.clock.now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(RECHECK)
+        });
+        tokio::time::sleep(wait).await;
+        if next.is_none_or(|t| shared.clock.now() < t) {
+            continue;
+        }
+        let (s2, sources2) = (shared.clone(), sources.clone());
+        match tokio::task::spawn_blocking(move || reconcile(&s2, &sources2)).await {
+            Ok(Ok(said)) => tracing::info!("at a shift boundary: {said}"),
+            Ok(Err(e)) => tracing::warn!("reconcile at a shift boundary failed: {e:#}"),
+            Err(e) => tracing::error!("reconcile at a shift boundary stopped: {e}"),
+        }
+    }
 }
 
 async fn digest_loop(shared: Arc<Shared>, cfg: DigestConfig, when: DigestSchedule) {
