@@ -119,17 +119,41 @@ pub fn check(id: &str) -> Result<(), BadId> {
     Ok(())
 }
 
-/// `check`, said as a sentence naming the kind and the id (shown escaped).
-pub fn check_as(kind: IdKind, id: &str) -> Result<(), String> {
-    check(id).map_err(|e| {
-        let shown: String = id
+/// An id of some kind outside the grammar: which, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAnId {
+    pub kind: IdKind,
+    pub id: String,
+    pub why: BadId,
+}
+
+impl fmt::Display for NotAnId {
+    /// A sentence naming the kind and the id (shown escaped).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: String = self
+            .id
             .chars()
             .take(80)
             .collect::<String>()
             .escape_debug()
             .to_string();
-        let cut = if id.chars().count() > 80 { "…" } else { "" };
-        format!("{} id \"{shown}{cut}\" {e}", kind.as_str())
+        let cut = if self.id.chars().count() > 80 {
+            "…"
+        } else {
+            ""
+        };
+        write!(f, "{} id \"{shown}{cut}\" {}", self.kind.as_str(), self.why)
+    }
+}
+
+impl std::error::Error for NotAnId {}
+
+/// `check`, for an id of `kind`.
+pub fn check_as(kind: IdKind, id: &str) -> Result<(), NotAnId> {
+    check(id).map_err(|why| NotAnId {
+        kind,
+        id: id.to_string(),
+        why,
     })
 }
 
@@ -138,7 +162,7 @@ pub fn check_as(kind: IdKind, id: &str) -> Result<(), String> {
 /// names: for sources other than the org directory, whose reader names file
 /// and line itself. A reference that is no id names nothing known, and is
 /// reported as such by `check`.
-pub fn first_bad(org: &Org) -> Option<String> {
+pub fn first_bad(org: &Org) -> Option<NotAnId> {
     let defined = org
         .people
         .iter()
@@ -207,10 +231,14 @@ mod tests {
 
     #[test]
     fn messages_name_the_kind_and_show_the_id_escaped() {
-        let e = check_as(IdKind::Person, "=HYPERLINK(\"http://evil.example\")").unwrap_err();
+        let e = check_as(IdKind::Person, "=HYPERLINK(\"http://evil.example\")")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("person id \"=HYPERLINK"), "{e}");
         assert!(e.contains("may not start with"), "{e}");
-        let e = check_as(IdKind::Team, "pay\u{1b}]0;x\u{7}").unwrap_err();
+        let e = check_as(IdKind::Team, "pay\u{1b}]0;x\u{7}")
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains('\u{1b}') && !e.contains('\u{7}'), "{e}");
         assert!(e.contains("U+001B"), "{e}");
     }

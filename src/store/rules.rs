@@ -33,7 +33,7 @@ fn check_shape(snap: &Snapshot, rule: &Rule) -> Result<()> {
         return invalid("a rule needs an id".into());
     }
     if let Err(e) = crate::ids::check_as(crate::ids::IdKind::Rule, &rule.id) {
-        return invalid(e);
+        return invalid(e.to_string());
     }
     if rule.why.trim().is_empty() {
         return invalid(format!(

@@ -26,7 +26,7 @@ pub enum SourceError {
     Twice(Vec<Twice>),
     /// An id the source defines is not in the id grammar.
     #[error("refused: {0}")]
-    BadId(String),
+    BadId(crate::ids::NotAnId),
     /// The source's areas, teams or managers form a cycle.
     #[error("refused: {0}")]
     Cycle(crate::guard::cycles::Cycle),

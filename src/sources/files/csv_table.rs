@@ -166,7 +166,7 @@ impl Row<'_> {
     /// An id: not empty, and in the grammar of [`crate::ids`].
     pub fn id(&self, column: &str, kind: IdKind) -> Result<String, ParseError> {
         let v = self.required(column)?;
-        ids::check_as(kind, &v).map_err(|e| self.error(column, e))?;
+        ids::check_as(kind, &v).map_err(|e| self.error(column, e.to_string()))?;
         Ok(v)
     }
 
@@ -175,7 +175,7 @@ impl Row<'_> {
         match self.optional(column) {
             None => Ok(None),
             Some(v) => {
-                ids::check_as(kind, &v).map_err(|e| self.error(column, e))?;
+                ids::check_as(kind, &v).map_err(|e| self.error(column, e.to_string()))?;
                 Ok(Some(v))
             }
         }

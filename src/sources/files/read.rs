@@ -310,7 +310,8 @@ fn no_cycle(
 fn check_feed_ids(dir: &Path, rotations: &[Rotation]) -> Result<(), ParseError> {
     for r in rotations {
         let file = dir.join("rotations").join(format!("{}.ics", r.id));
-        ids::check_as(IdKind::Rotation, &r.id).map_err(|e| ParseError::file(&file, e))?;
+        ids::check_as(IdKind::Rotation, &r.id)
+            .map_err(|e| ParseError::file(&file, e.to_string()))?;
     }
     Ok(())
 }
@@ -496,7 +497,7 @@ impl Seen {
                 format!("{what} id must not be empty"),
             ));
         }
-        ids::check_as(kind, id).map_err(|e| ParseError::at_line(file, line, e))?;
+        ids::check_as(kind, id).map_err(|e| ParseError::at_line(file, line, e.to_string()))?;
         if let Some(first) = self.0.insert(id.to_string(), line) {
             return Err(ParseError::at_line(
                 file,
@@ -622,7 +623,7 @@ fn read_grants_with(
             )
         })?;
         if let Basis::Rule(id) = &basis {
-            ids::check_as(IdKind::Rule, id).map_err(|e| row.error("basis", e))?;
+            ids::check_as(IdKind::Rule, id).map_err(|e| row.error("basis", e.to_string()))?;
         }
         let grant = Grant {
             person: row.id("person", IdKind::Person)?,
