@@ -142,6 +142,7 @@ fn the_nearest_delegate_hears_first_and_shifts_ahead_are_told_once_each() {
     let seen = FirstSeen::default();
     let history = History::default();
     let inputs = Inputs {
+        held: &[],
         snap: &snap,
         suggestions: &all,
         decisions: &[],

@@ -715,3 +715,33 @@ fn a_bad_apply_lead_or_grace_stops_the_sync_at_its_line() {
         "{err}"
     );
 }
+
+#[test]
+fn the_digest_lists_what_rules_applied_and_what_a_guard_holds_back() {
+    let env = Env::new(1);
+    env.exits(3, &["reconcile"]);
+    let priya = env.ok(&["digest", "--as", "priya"]);
+    assert!(priya.contains("APPLIED FOR YOU BY YOUR RULES"), "{priya}");
+    assert!(
+        priya.contains("grant bo pay-db:read by rule pay-read (#"),
+        "{priya}"
+    );
+    assert!(
+        priya.contains("revoke lee pay-db:read by rule pay-read"),
+        "{priya}"
+    );
+    assert!(!priya.contains("HELD BACK"), "{priya}");
+    let omar = env.ok(&["digest", "--as", "omar"]);
+    assert!(omar.contains("AUTOMATIC CHANGES HELD BACK"), "{omar}");
+    assert!(
+        omar.contains(
+            "area ops: 2 automatic changes in area ops at once, more than its max_auto_changes of 1"
+        ),
+        "{omar}"
+    );
+    assert!(
+        omar.contains("grant ana -> ops:console (rule ops-console)"),
+        "{omar}"
+    );
+    assert!(!omar.contains("APPLIED FOR YOU"), "{omar}");
+}

@@ -2,10 +2,11 @@
 //! suggestions, the decisions, when suggestions were first seen, what earlier
 //! digests carried, and `now`.
 
-use crate::model::{Audience, Decision, Status, Suggestion, Time};
+use crate::model::{Audience, Decision, DecisionState, Origin, Status, Suggestion, Time};
 use crate::policy::escalation::{self, Escalation};
 use crate::policy::qualify::{audience_members, qualifies, rule_counts, rule_covers};
 use crate::policy::{Scope, Snapshot, undecided};
+use crate::store::HeldBack;
 use crate::store::reminders::{Delivery, DeliveryStatus, FirstSeen};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -90,6 +91,19 @@ pub struct Digest {
     pub escalated: Vec<Escalation>,
     /// Their own suggestions, now escalated above them.
     pub overdue: Vec<Escalation>,
+    /// Changes their automatic rules (or those of the areas they decide)
+    /// carried out since they were last told.
+    pub applied: Vec<Decision>,
+    /// Areas of theirs whose automatic changes a guard holds back.
+    pub held: Vec<HeldBack>,
+}
+
+pub fn applied_key(d: &Decision) -> String {
+    format!("auto|{}", d.id)
+}
+
+pub fn held_key(h: &HeldBack) -> String {
+    format!("held|{}|{}|{}", h.area, h.why, h.since.timestamp())
 }
 
 pub fn new_key(s: &Suggestion) -> String {
@@ -112,6 +126,8 @@ impl Digest {
             && self.upcoming.is_empty()
             && self.escalated.is_empty()
             && self.overdue.is_empty()
+            && self.applied.is_empty()
+            && self.held.is_empty()
     }
 
     /// The item keys it carries, for the delivery record.
@@ -122,6 +138,8 @@ impl Digest {
         out.extend(self.overdue.iter().map(escalation_key));
         // An overdue line tells the suggestion too (it carries the evidence).
         out.extend(self.overdue.iter().map(|e| new_key(&e.suggestion)));
+        out.extend(self.applied.iter().map(applied_key));
+        out.extend(self.held.iter().map(held_key));
         out.sort();
         out.dedup();
         out
@@ -131,6 +149,21 @@ impl Digest {
     /// while on call is not counted as to decide: its suggestion comes
     /// when the shift starts.
     pub fn subject(&self) -> String {
+        let mut subject = self.to_decide();
+        if !self.held.is_empty() {
+            subject += &format!(
+                "; automatic changes held back in {} area{}",
+                self.held.len(),
+                if self.held.len() == 1 { "" } else { "s" }
+            );
+        }
+        if !self.applied.is_empty() {
+            subject += &format!("; {} applied by your rules", self.applied.len());
+        }
+        subject
+    }
+
+    fn to_decide(&self) -> String {
         let shifts = |n: usize| format!("{n} shift{} soon", if n == 1 { "" } else { "s" });
         let later = self.upcoming.iter().filter(|u| u.only_while_oncall).count();
         let mut parts = Vec::new();
@@ -165,6 +198,8 @@ pub struct Inputs<'a> {
     pub now: Time,
     /// Tell everything that came up at or after this, whatever was sent before.
     pub since: Option<Time>,
+    /// What the last reconcile held back, by area.
+    pub held: &'a [HeldBack],
 }
 
 /// The people a digest can be for: active, with a non-empty scope at `now`, roster order.
@@ -295,6 +330,8 @@ fn empty_digest(inputs: &Inputs, p: &str) -> Digest {
         upcoming: Vec::new(),
         escalated: Vec::new(),
         overdue: Vec::new(),
+        applied: Vec::new(),
+        held: Vec::new(),
     }
 }
 
@@ -411,6 +448,25 @@ pub fn compose(inputs: &Inputs, recipients: &[String]) -> Vec<Digest> {
         for p in who(&e.suggestion.area) {
             if p != e.to && fresh(&p, &key, reached) {
                 slot(&mut by_person, inputs, &p).overdue.push(e.clone());
+            }
+        }
+    }
+    for d in inputs.decisions {
+        let (Origin::Rule(_), DecisionState::Applied, Some(at)) =
+            (&d.origin, d.state, d.applied_at)
+        else {
+            continue;
+        };
+        for p in who(&d.suggestion.area) {
+            if fresh(&p, &applied_key(d), at) {
+                slot(&mut by_person, inputs, &p).applied.push(d.clone());
+            }
+        }
+    }
+    for h in inputs.held {
+        for p in who(&h.area) {
+            if fresh(&p, &held_key(h), h.since) {
+                slot(&mut by_person, inputs, &p).held.push(h.clone());
             }
         }
     }

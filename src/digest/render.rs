@@ -120,6 +120,45 @@ pub fn held_back(shrinks: &[String], f: Format) -> String {
     out
 }
 
+/// What the automatic rules did and what a guard holds back.
+fn automatic(d: &Digest, f: Format, bullet: &str, out: &mut String) {
+    if !d.held.is_empty() {
+        out.push('\n');
+        heading(f, out, "Automatic changes held back");
+        out.push('\n');
+        for h in &d.held {
+            out.push_str(&format!(
+                "{bullet}area {}: {}\n",
+                code(f, &h.area),
+                h.reason
+            ));
+            for c in &h.changes {
+                out.push_str(&format!("    {bullet}{c}\n"));
+            }
+        }
+    }
+    if !d.applied.is_empty() {
+        out.push('\n');
+        heading(f, out, "Applied for you by your rules");
+        out.push('\n');
+        for a in &d.applied {
+            let s = &a.suggestion;
+            out.push_str(&format!(
+                "{bullet}{} {} {} by rule {} (#{}, {}): {}\n",
+                s.kind.as_str(),
+                s.person,
+                code(f, &s.entitlement),
+                code(f, s.rule.as_deref().unwrap_or("?")),
+                a.id,
+                a.applied_at.map(minute).unwrap_or_default(),
+                s.evidence
+            ));
+        }
+        let undo = format!("steward undo ID --reason TEXT --as {}", d.recipient);
+        out.push_str(&format!("To keep one undone: {}\n", code(f, &undo)));
+    }
+}
+
 pub fn render(d: &Digest, snap: &Snapshot, f: Format) -> String {
     let mut out = String::new();
     let bullet = match f {
@@ -147,6 +186,20 @@ pub fn render(d: &Digest, snap: &Snapshot, f: Format) -> String {
     let overdue = d.escalated.len() + d.overdue.len();
     if overdue > 0 {
         counts.push(plural(overdue, "overdue decision", "overdue decisions"));
+    }
+    if !d.held.is_empty() {
+        counts.push(plural(
+            d.held.len(),
+            "area with automatic changes held back",
+            "areas with automatic changes held back",
+        ));
+    }
+    if !d.applied.is_empty() {
+        counts.push(plural(
+            d.applied.len(),
+            "change applied by your rules",
+            "changes applied by your rules",
+        ));
     }
     let since = match (d.since, d.last_sent) {
         (Some(s), _) => format!(" since {}", minute(s)),
@@ -216,6 +269,7 @@ pub fn render(d: &Digest, snap: &Snapshot, f: Format) -> String {
             ));
         }
     }
+    automatic(d, f, bullet, &mut out);
     out.push('\n');
     let cmd = format!("steward suggest --as {}", d.recipient);
     out.push_str(&format!(

@@ -174,7 +174,9 @@ pub fn run(
     let first_seen = store.first_seen()?;
     let deliveries = store.deliveries(None)?;
     let history = History::from_deliveries(&deliveries);
+    let held_auto = store.held_back()?;
     let inputs = Inputs {
+        held: &held_auto,
         snap: &snap,
         suggestions: &all,
         decisions: &decisions,
