@@ -4,8 +4,8 @@
 //! which a server has none of) and the cursor position remembered, never
 //! queried.
 
-use super::channel::PtySize;
 use super::output::StreamWriter;
+use super::pty::PtySize;
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
 use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};

@@ -6,7 +6,7 @@
 //! that fails is tried again until it goes through or a newer checkpoint
 //! replaces it. Due-ness is by the wall clock, as the files' times are.
 
-use super::server::Shared;
+use super::shared::Shared;
 use crate::checkpoint::schedule::{Schedule, Written};
 use crate::checkpoint::{CheckpointError, Checkpointer};
 use crate::store::Store;

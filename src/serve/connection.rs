@@ -5,7 +5,7 @@
 
 use super::channel;
 use super::identity::Identity;
-use super::server::Shared;
+use super::shared::Shared;
 use russh::keys::ssh_key::{Certificate, HashAlg};
 use russh::server::{Auth, ChannelOpenHandle, Handler, Msg, Session, VerifiedPublicKey};
 use russh::{Channel, ChannelId, Pty};

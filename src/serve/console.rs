@@ -8,10 +8,11 @@
 //! away end this session only.
 
 use super::backend::{ChannelBackend, Window};
-use super::channel::{self, PtySize};
+use super::ending;
 use super::input::{ESC_WAIT, InputParser};
 use super::output::{self, Stream};
-use super::server::Shared;
+use super::pty::PtySize;
+use super::shared::Shared;
 use crate::model::Actor;
 use crate::tui::events::{BURST, EventSource, Input};
 use anyhow::Result;
@@ -76,7 +77,7 @@ pub async fn run(
         }
     };
     let _ = pump.await;
-    channel::finish(&write, status).await;
+    ending::finish(&write, status).await;
 }
 
 /// Where the channel's input goes: the console's bounded queue, and a flag

@@ -3,9 +3,10 @@
 //! as the session's person by the same CLI as locally, its standard
 //! output and error on their own streams, its exit status sent back.
 
-use super::channel::{self, PtySize};
+use super::ending;
 use super::output::{self, Stream};
-use super::server::Shared;
+use super::pty::PtySize;
+use super::shared::Shared;
 use crate::cli::Served;
 use crate::model::Actor;
 use russh::server::Msg;
@@ -46,11 +47,11 @@ pub async fn run(
     pty: Option<PtySize>,
     shared: Arc<Shared>,
 ) {
-    let drained = channel::drain(read);
+    let drained = ending::drain(read);
     let argv = match words(&command) {
         Ok(w) => w,
         Err(why) => {
-            channel::refuse(&write, &format!("error: {why}"), pty.is_some()).await;
+            ending::refuse(&write, &format!("error: {why}"), pty.is_some()).await;
             drained.abort();
             return;
         }
@@ -75,7 +76,7 @@ pub async fn run(
         70
     });
     let _ = pump.await;
-    channel::finish(&write, status).await;
+    ending::finish(&write, status).await;
     drained.abort();
 }
 

@@ -10,6 +10,7 @@ mod channel;
 mod checkpoints;
 mod connection;
 mod console;
+mod ending;
 mod exec;
 pub mod host_key;
 pub mod identity;
@@ -17,9 +18,11 @@ pub mod input;
 pub mod keys_file;
 mod live;
 mod output;
+mod pty;
 mod schedule;
 mod server;
 mod sessions;
+mod shared;
 
 pub use server::{Options, run};
 

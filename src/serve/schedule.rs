@@ -5,7 +5,7 @@
 //! Waiting is by the wall clock; what each run records is at the server's
 //! clock (fixed only by `steward serve --now`).
 
-use super::server::Shared;
+use super::shared::Shared;
 use crate::config::serve::DigestSchedule;
 use crate::config::{DigestConfig, SourceConfig};
 use crate::digest::render::Format;

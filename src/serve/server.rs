@@ -3,12 +3,12 @@
 
 use super::connection::Connection;
 use super::host_key::{self, HostKey};
-use super::identity::{Gatekeeper, Roster};
+use super::identity::Gatekeeper;
 use super::keys_file::KeysFile;
 use super::sessions::Sessions;
+use super::shared::{Shared, StoreRoster};
 use crate::config::serve::ServeConfig;
 use crate::config::{self, Config};
-use crate::model::Status;
 use crate::store::Store;
 use crate::time::Clock;
 use anyhow::{Context, Result};
@@ -17,7 +17,7 @@ use russh::keys::ssh_key::PublicKey;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What `steward serve` was told on its command line.
@@ -29,53 +29,6 @@ pub struct Options {
     pub db: PathBuf,
     /// The server's clock: the system's, or fixed by `steward serve --now`.
     pub clock: Clock,
-}
-
-/// What every connection and session of one server shares.
-pub struct Shared {
-    pub gatekeeper: Gatekeeper,
-    pub roster: StoreRoster,
-    pub clock: Clock,
-    pub sessions: Sessions,
-    pub admins: Vec<String>,
-    pub db: PathBuf,
-    pub data_dir: PathBuf,
-    pub config_path: PathBuf,
-    pub config: Option<Arc<Config>>,
-    pub runtime: tokio::runtime::Handle,
-    pub http: reqwest::Client,
-    /// How long a session may wait for its client to read before it ends.
-    pub stall: Duration,
-    /// Wakes open consoles when the store changes.
-    pub live: super::live::Live,
-}
-
-/// The roster in the server's store, read through one connection.
-pub struct StoreRoster {
-    db: PathBuf,
-    store: Mutex<Option<Store>>,
-}
-
-impl StoreRoster {
-    pub fn new(db: PathBuf) -> StoreRoster {
-        StoreRoster {
-            db,
-            store: Mutex::new(None),
-        }
-    }
-}
-
-impl Roster for StoreRoster {
-    fn lookup(&self, name: &str) -> Result<Option<(String, Status)>> {
-        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        if store.is_none() {
-            *store = Some(Store::open_existing(&self.db)?);
-        }
-        match store.as_ref() {
-            Some(s) => Ok(s.person_by_id_or_email(name)?),
-            None => Ok(None),
-        }
-    }
 }
 
 /// Reads `[serve]` (defaults when there is no config file).
