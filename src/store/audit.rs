@@ -17,8 +17,8 @@
 //! that another program can recompute the chain from `audit export --jsonl`.
 
 use super::Store;
+use super::epoch::{from_secs, secs};
 use super::error::Result;
-use super::org::{from_secs, secs};
 use crate::model::{Actor, Time, Via};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::Serialize;

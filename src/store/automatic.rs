@@ -4,8 +4,8 @@
 
 use super::audit::append;
 use super::decisions::{self, COLUMNS, Row, detail, insert_row, one};
+use super::epoch::{from_secs, secs};
 use super::error::{Doing, Error, Result};
-use super::org::{from_secs, secs};
 use super::{Standing, Store};
 use crate::model::*;
 use crate::policy::auto::{AutoChange, Fact, Held, Untrusted};
@@ -315,40 +315,6 @@ impl Store {
     pub fn mark_automatic_seen(&mut self, person: &str, now: Time) -> Result<()> {
         self.set_setting(&format!("auto_seen:{person}"), &secs(now).to_string())
     }
-}
-
-/// The grants a source now holds for some (person, entitlement) pairs.
-pub struct GrantsOf<'a> {
-    pub source: &'a str,
-    pub pairs: &'a [(String, String)],
-    /// Every row of the source for those pairs.
-    pub rows: &'a [Grant],
-}
-
-/// Makes the cache's grants of `of.source` for `of.pairs` exactly `of.rows`,
-/// inside `tx`: what an apply wrote, confirmed with its outcomes.
-pub(super) fn replace_grants_of(tx: &rusqlite::Transaction, of: &GrantsOf<'_>) -> Result<()> {
-    let mut del =
-        tx.prepare("DELETE FROM grants WHERE source = ?1 AND person = ?2 AND entitlement = ?3")?;
-    for (p, e) in of.pairs {
-        del.execute(params![of.source, p, e])?;
-    }
-    let mut ins = tx.prepare(
-        "INSERT INTO grants (source, person, entitlement, granted_by, granted_at, basis, expires)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
-    for g in of.rows {
-        ins.execute(params![
-            of.source,
-            g.person,
-            g.entitlement,
-            g.granted_by,
-            secs(g.granted_at),
-            g.basis.to_string(),
-            g.expires.map(secs)
-        ])?;
-    }
-    Ok(())
 }
 
 /// Whether carried-out automatic change `id` was undone already (a

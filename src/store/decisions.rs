@@ -3,8 +3,8 @@
 
 use super::Store;
 use super::audit::append;
+use super::epoch::{from_secs, secs};
 use super::error::{Doing, Error, Result};
-use super::org::{from_secs, secs};
 use crate::model::*;
 use crate::policy::Snapshot;
 use crate::policy::gate::{self, Action, Permit};
@@ -332,7 +332,7 @@ impl Store {
             finish(&tx, actor, *id, *ok, result, now)?;
         }
         if let Some(c) = confirm {
-            super::automatic::replace_grants_of(&tx, &c)?;
+            super::confirmed_grants::replace_grants_of(&tx, &c)?;
         }
         tx.commit().doing("cannot record the apply")?;
         Ok(())

@@ -5,8 +5,8 @@
 
 use super::Store;
 use super::audit::append;
+use super::epoch::{from_secs, secs};
 use super::error::{Doing, Error, Result};
-use super::org::{from_secs, secs};
 use crate::model::{Actor, Delegation, Time};
 use crate::policy::Snapshot;
 use crate::policy::gate::{self, Action};

@@ -5,8 +5,10 @@
 
 pub mod audit;
 mod automatic;
+mod confirmed_grants;
 pub mod decisions;
 pub mod delegations;
+mod epoch;
 mod error;
 #[cfg(test)]
 mod fixture;
@@ -26,7 +28,8 @@ mod upstream;
 mod whole;
 
 pub use audit::{AuditEntry, ChainBreak};
-pub use automatic::{GrantsOf, HeldBack, Recorded};
+pub use automatic::{HeldBack, Recorded};
+pub use confirmed_grants::GrantsOf;
 pub use decisions::{Decision, DecisionState, NewDecision, Verdict};
 pub use delegations::{LOCAL_SOURCE, LocalDelegation};
 pub use error::{Cause, Error, Result};

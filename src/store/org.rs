@@ -1,6 +1,7 @@
 //! The synced organization: each source's rows replaced whole, in one transaction.
 
 use super::Store;
+use super::epoch::secs;
 use super::error::Doing;
 use super::read::{self, Rows, opt_time};
 use super::rows::{Cell, TableWriter};
@@ -8,7 +9,6 @@ use super::source_guard;
 use super::{Error, Result};
 use crate::guard::{Counts, HeldBack, ShrinkKind};
 use crate::model::*;
-use chrono::TimeZone;
 use rusqlite::{OptionalExtension, params};
 
 /// One configured source and what the cache knows of its last sync.
@@ -25,14 +25,6 @@ pub struct SourceInfo {
     /// The last attempt's error, if it failed.
     pub error: Option<String>,
     pub items: i64,
-}
-
-pub(crate) fn secs(t: Time) -> i64 {
-    t.timestamp()
-}
-
-pub(crate) fn from_secs(s: i64) -> Time {
-    chrono::Utc.timestamp_opt(s, 0).single().unwrap_or_default()
 }
 
 fn json_list(v: &[String]) -> String {

@@ -4,7 +4,7 @@
 
 use super::Result;
 use super::Store;
-use super::org::{from_secs, secs};
+use super::epoch::{from_secs, secs};
 use crate::model::Time;
 use rusqlite::{OptionalExtension, params};
 

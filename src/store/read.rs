@@ -5,7 +5,7 @@
 //! the relative order of the whole.
 
 use super::Result;
-use super::org::from_secs;
+use super::epoch::from_secs;
 use crate::model::*;
 use rusqlite::{Connection, Row};
 use std::collections::HashMap;

@@ -6,8 +6,8 @@
 use super::Result;
 use super::Store;
 use super::audit::append;
+use super::epoch::{from_secs, secs};
 use super::error::{Doing, Error};
-use super::org::{from_secs, secs};
 use crate::model::{Suggestion, Time};
 use rusqlite::params;
 use std::collections::HashMap;

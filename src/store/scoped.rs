@@ -78,7 +78,7 @@ impl Store {
 /// hold an active delegation for, and everything below), and of those
 /// above it.
 fn scope_areas(c: &Connection, person: &str, now: Time) -> Result<(Vec<String>, Vec<String>)> {
-    let at = super::org::secs(now);
+    let at = super::epoch::secs(now);
     let granted = strings(
         c,
         "SELECT id FROM areas WHERE owner = ?1

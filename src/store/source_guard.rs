@@ -6,8 +6,8 @@
 
 use super::Result;
 use super::Store;
+use super::epoch::{from_secs, secs};
 use super::error::Doing;
-use super::org::{from_secs, secs};
 use crate::guard::{Counts, HeldBack, ShrinkKind};
 use crate::model::Time;
 use rusqlite::{OptionalExtension, params};

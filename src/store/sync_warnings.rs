@@ -5,7 +5,7 @@
 
 use super::Result;
 use super::Store;
-use super::org::{from_secs, secs};
+use super::epoch::{from_secs, secs};
 use crate::model::Time;
 use rusqlite::params;
 

@@ -6,7 +6,7 @@
 
 use super::Result;
 use super::Store;
-use super::org::{from_secs, secs};
+use super::epoch::{from_secs, secs};
 use crate::model::{Basis, Entitlement, Grant, Person, Rotation, Shift, Status, Time};
 use rusqlite::params;
 use std::collections::HashMap;

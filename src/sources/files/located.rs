@@ -296,7 +296,7 @@ fn split_at(at: &str) -> (String, u64) {
 
 /// Files in the order the directory is documented.
 fn file_order(file: &str) -> usize {
-    super::read::ORG_FILES
+    super::ORG_FILES
         .iter()
         .position(|f| file.starts_with(f))
         .unwrap_or(usize::MAX)

@@ -16,6 +16,31 @@ pub mod write;
 
 pub use read::{Required, read_org, read_org_over, read_org_with};
 
+/// The files an org directory may hold.
+pub const ORG_FILES: [&str; 9] = [
+    "people.csv",
+    "teams.toml",
+    "rotations.toml",
+    "trainings.csv",
+    "areas.toml",
+    "grants.csv",
+    "delegations.toml",
+    "rules.toml",
+    "rotations",
+];
+
+/// The files an org directory must hold (`delegations.toml` and
+/// `rotations/` are optional).
+pub const REQUIRED_FILES: [&str; 7] = [
+    "people.csv",
+    "teams.toml",
+    "rotations.toml",
+    "trainings.csv",
+    "areas.toml",
+    "grants.csv",
+    "rules.toml",
+];
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 

@@ -5,13 +5,13 @@
 //! one is an error naming its file and line. The files are opened through
 //! [`super::bounded`]: regular files only, no line or CSV row over 1 MiB.
 
-use super::ParseError;
 use super::bounded::{self, Limited};
 use super::csv_table::CsvTable;
 use super::feed::{Feed, spawn_feed};
 use super::ics::{self, Window};
 use super::located::{GrantRefs, OrgLines};
 use super::time_field::{optional_time, time};
+use super::{ORG_FILES, ParseError, REQUIRED_FILES};
 use crate::config::Provides;
 use crate::guard::{Cycle, cycles};
 use crate::ids::{self, IdKind};
@@ -20,31 +20,6 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
-
-/// The files an org directory may hold.
-pub const ORG_FILES: [&str; 9] = [
-    "people.csv",
-    "teams.toml",
-    "rotations.toml",
-    "trainings.csv",
-    "areas.toml",
-    "grants.csv",
-    "delegations.toml",
-    "rules.toml",
-    "rotations",
-];
-
-/// The files an org directory must hold (`delegations.toml` and
-/// `rotations/` are optional).
-pub const REQUIRED_FILES: [&str; 7] = [
-    "people.csv",
-    "teams.toml",
-    "rotations.toml",
-    "trainings.csv",
-    "areas.toml",
-    "grants.csv",
-    "rules.toml",
-];
 
 /// The file that holds what a source of kind `files` provides.
 pub fn file_of(kind: Provides) -> &'static str {

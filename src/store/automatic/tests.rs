@@ -1,6 +1,7 @@
 use super::*;
 use crate::policy::auto::{AutoChange, Hold};
 use crate::policy::gate::Ground;
+use crate::store::GrantsOf;
 use crate::store::fixture::{actor, grant, now, org, store, t};
 
 /// The fixture's rule `synced` (priya, area pay), made automatic.
