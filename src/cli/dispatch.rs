@@ -14,6 +14,11 @@ pub fn run(ctx: &mut Ctx, command: Option<Command>) -> Result<ExitCode> {
     if reads_cache(&command) {
         demo::note_reached(ctx)?;
     }
+    dispatch(ctx, command)
+}
+
+/// Runs one subcommand with what its arguments say.
+fn dispatch(ctx: &mut Ctx, command: Command) -> Result<ExitCode> {
     match command {
         Command::Demo {
             print,
@@ -32,9 +37,9 @@ pub fn run(ctx: &mut Ctx, command: Option<Command>) -> Result<ExitCode> {
             source,
             accept_shrink,
         } => sync::sync(ctx, org, &source, accept_shrink),
-        Command::Config { action } => match action {
-            ConfigAction::Check => sync::config_check(ctx),
-        },
+        Command::Config {
+            action: ConfigAction::Check,
+        } => sync::config_check(ctx),
         Command::Status { who } => {
             let person = ctx.optional_person(&who);
             sync::status(ctx, person.as_deref())

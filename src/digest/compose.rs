@@ -374,24 +374,7 @@ pub fn compose(inputs: &Inputs, recipients: &[String]) -> Vec<Digest> {
         .unwrap_or(now)
     };
     let escalations = escalation::escalations(snap, &open, waiting, now);
-    // Upcoming shifts, unless a decision holds that (person, entitlement) now.
-    let held: HashSet<(&str, &str)> = {
-        let open_pairs: HashSet<(&str, &str)> = open
-            .iter()
-            .map(|s| (s.person.as_str(), s.entitlement.as_str()))
-            .collect();
-        inputs
-            .suggestions
-            .iter()
-            .map(|s| (s.person.as_str(), s.entitlement.as_str()))
-            .filter(|p| !open_pairs.contains(p))
-            .collect()
-    };
-    let upcoming: Vec<Upcoming> =
-        upcoming_shifts(snap, now, chrono::Duration::days(SHIFT_HORIZON_DAYS))
-            .into_iter()
-            .filter(|u| !held.contains(&(u.person.as_str(), u.entitlement.as_str())))
-            .collect();
+    let upcoming = upcoming_undecided(inputs, &open);
 
     let mut for_area: HashMap<String, Vec<String>> = HashMap::new();
     let mut who = |area: &str| -> Vec<String> {
@@ -470,10 +453,40 @@ pub fn compose(inputs: &Inputs, recipients: &[String]) -> Vec<Digest> {
             }
         }
     }
+    in_order(by_person, recipients)
+}
+
+/// Shifts starting soon, unless a decision holds that (person,
+/// entitlement) now.
+fn upcoming_undecided(inputs: &Inputs, open: &[Suggestion]) -> Vec<Upcoming> {
+    let held: HashSet<(&str, &str)> = {
+        let open_pairs: HashSet<(&str, &str)> = open
+            .iter()
+            .map(|s| (s.person.as_str(), s.entitlement.as_str()))
+            .collect();
+        inputs
+            .suggestions
+            .iter()
+            .map(|s| (s.person.as_str(), s.entitlement.as_str()))
+            .filter(|p| !open_pairs.contains(p))
+            .collect()
+    };
+    upcoming_shifts(
+        inputs.snap,
+        inputs.now,
+        chrono::Duration::days(SHIFT_HORIZON_DAYS),
+    )
+    .into_iter()
+    .filter(|u| !held.contains(&(u.person.as_str(), u.entitlement.as_str())))
+    .collect()
+}
+
+/// The digests in the order of `recipients`, each told an escalation once
+/// (as overdue, not also as new), its new suggestions sorted.
+fn in_order(mut by_person: HashMap<String, Digest>, recipients: &[String]) -> Vec<Digest> {
     let mut out = Vec::new();
     for p in recipients {
         if let Some(mut d) = by_person.remove(p) {
-            // Told once: as overdue, not also as new.
             let overdue: HashSet<String> =
                 d.overdue.iter().map(|e| new_key(&e.suggestion)).collect();
             d.new.retain(|s| !overdue.contains(&new_key(s)));
