@@ -98,6 +98,9 @@ pub struct Checkpointer {
     schedule: Schedule,
     signer: Signer,
     last: Option<Last>,
+    /// When this schedule first looked: a log without a checkpoint yet
+    /// counts its interval from then.
+    started: Option<Time>,
 }
 
 /// The file name of the checkpoint at `size` entries.
@@ -157,6 +160,7 @@ impl Checkpointer {
             schedule,
             signer,
             last,
+            started: None,
         })
     }
 
@@ -164,7 +168,12 @@ impl Checkpointer {
     pub fn due(&self, size: u64, now: Time) -> bool {
         match self.last {
             _ if size == 0 => false,
-            None => true,
+            None => {
+                size >= self.schedule.every.max(1)
+                    || self
+                        .started
+                        .is_some_and(|at| now - at >= self.schedule.interval)
+            }
             Some(last) if size <= last.size => false,
             Some(last) => {
                 size - last.size >= self.schedule.every.max(1)
@@ -181,6 +190,7 @@ impl Checkpointer {
         now: Time,
     ) -> Result<Option<Written>, CheckpointError> {
         let size = store.audit_len().map_err(CheckpointError::Store)?;
+        self.started.get_or_insert(now);
         if !self.due(size, now) {
             return Ok(None);
         }
@@ -292,28 +302,33 @@ mod tests {
             "empty log"
         );
         decide(&mut store, 1);
-        let first = cp.checkpoint_if_due(&store, t(0)).unwrap().unwrap();
-        assert_eq!(first.signed.checkpoint.size, 1);
-        assert!(first.path.ends_with("checkpoint-000000000001"));
-        decide(&mut store, 2);
         assert!(
-            cp.checkpoint_if_due(&store, t(10)).unwrap().is_none(),
-            "2 < 3 new, 10 min"
+            cp.checkpoint_if_due(&store, t(0)).unwrap().is_none(),
+            "1 < 3 entries, no interval yet"
         );
-        let by_time = cp.checkpoint_if_due(&store, t(61)).unwrap().unwrap();
-        assert_eq!(by_time.signed.checkpoint.size, 3);
+        decide(&mut store, 2);
+        let first = cp.checkpoint_if_due(&store, t(10)).unwrap().unwrap();
+        assert_eq!(first.signed.checkpoint.size, 3);
+        assert!(first.path.ends_with("checkpoint-000000000003"));
+        decide(&mut store, 1);
+        assert!(
+            cp.checkpoint_if_due(&store, t(20)).unwrap().is_none(),
+            "1 < 3 new, 10 min"
+        );
+        let by_time = cp.checkpoint_if_due(&store, t(71)).unwrap().unwrap();
+        assert_eq!(by_time.signed.checkpoint.size, 4);
         assert!(
             cp.checkpoint_if_due(&store, t(200)).unwrap().is_none(),
             "no growth"
         );
         decide(&mut store, 3);
-        let by_count = cp.checkpoint_if_due(&store, t(62)).unwrap().unwrap();
-        assert_eq!(by_count.signed.checkpoint.size, 6);
+        let by_count = cp.checkpoint_if_due(&store, t(72)).unwrap().unwrap();
+        assert_eq!(by_count.signed.checkpoint.size, 7);
 
         // A schedule started again goes on from the newest in the directory.
         let again = Checkpointer::new(schedule(dir.path(), None), dir.path()).unwrap();
-        assert!(!again.due(6, t(63)));
-        assert!(again.due(9, t(63)));
+        assert!(!again.due(9, t(73)));
+        assert!(again.due(10, t(73)));
 
         // Each one holds for the log, which has grown past them.
         let files = checkpoints_in(&dir.path().join("checkpoints")).unwrap();
@@ -358,7 +373,7 @@ mod tests {
     fn a_checkpoint_is_posted_to_the_webhook_and_a_refusal_hides_the_url() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("c.db")).unwrap();
-        decide(&mut store, 2);
+        decide(&mut store, 3);
         let (url, server) = one_request(204);
         let hook = Webhook {
             url,
@@ -372,7 +387,7 @@ mod tests {
         let body: serde_json::Value = serde_json::from_str(&server.join().unwrap()).unwrap();
         assert_eq!(body["checkpoint"], written.signed.text);
         assert_eq!(body["signature"], written.signed.signature);
-        assert_eq!(body["size"], 2);
+        assert_eq!(body["size"], 3);
         assert_eq!(
             std::fs::read_to_string(&written.path).unwrap(),
             written.signed.text
