@@ -487,6 +487,16 @@ pub fn scim_target(sources: &[SourceConfig], e: &Entitlement) -> Option<(String,
     fallback
 }
 
+/// What an apply came to: each change's outcome, and what went wrong after
+/// (a source that could not be synced again), for the caller to say on its
+/// own error stream (over SSH, the client's).
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub outcomes: Vec<Outcome>,
+    /// `re-sync of SOURCE after apply failed: WHY`, one per source.
+    pub warnings: Vec<String>,
+}
+
 /// The plan carried out as the config says: over SCIM where an entitlement
 /// maps to a configured SCIM source, to the org directory otherwise (with no
 /// sources configured, all of it to the org directory). The CLI and the
@@ -499,9 +509,13 @@ pub fn apply_as_configured(
     now: Time,
     dry_run: bool,
     progress: &mut dyn FnMut(ApplyProgress<'_>),
-) -> Result<Vec<Outcome>> {
+) -> Result<Applied> {
     if sources.is_empty() {
-        return apply(store, actor, now, dry_run, progress);
+        let outcomes = apply(store, actor, now, dry_run, progress)?;
+        return Ok(Applied {
+            outcomes,
+            warnings: Vec::new(),
+        });
     }
     net.block_on(apply_configured(
         store,
@@ -527,11 +541,11 @@ pub async fn apply_configured(
     now: Time,
     dry_run: bool,
     progress: &mut dyn FnMut(ApplyProgress<'_>),
-) -> Result<Vec<Outcome>> {
+) -> Result<Applied> {
     let snap = Snapshot::new(store.load_org()?);
     let changes = plan_for(store, &snap, actor, now)?;
     if changes.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Applied::default());
     }
     let mut tally = Tally {
         done: 0,
@@ -555,10 +569,16 @@ pub async fn apply_configured(
     };
     let done = carry_out(store, &run, &client, &decisions, changes, &mut tally).await?;
     if dry_run {
-        return Ok(done.outcomes);
+        return Ok(Applied {
+            outcomes: done.outcomes,
+            warnings: Vec::new(),
+        });
     }
-    resync(store, sources, client, done.files_dir, done.touched, now).await?;
-    Ok(done.outcomes)
+    let warnings = resync(store, sources, client, done.files_dir, done.touched, now).await?;
+    Ok(Applied {
+        outcomes: done.outcomes,
+        warnings,
+    })
 }
 
 /// One apply's setting: where changes go, what admits them, when.
@@ -779,7 +799,10 @@ fn scim_connector(
 }
 
 /// The next sync confirms: read back what changed (the org directory
-/// written, and the SCIM sources `touched`).
+/// written, and the SCIM sources `touched`). A source that cannot be
+/// synced again is no failure of the apply (its writes are done): it comes
+/// back as a warning, `re-sync of SOURCE after apply failed: WHY`, for the
+/// caller to say where its user reads.
 pub async fn resync(
     store: &mut Store,
     sources: &[SourceConfig],
@@ -787,7 +810,8 @@ pub async fn resync(
     resync_dir: Option<PathBuf>,
     mut touched: Vec<String>,
     now: Time,
-) -> Result<()> {
+) -> Result<Vec<String>> {
+    let mut warnings = Vec::new();
     if let Some(dir) = resync_dir {
         match sources
             .iter()
@@ -804,11 +828,11 @@ pub async fn resync(
             crate::sync::resync_after_apply(store, sources, &touched, client, now).await?;
         for r in results {
             if let Err(e) = r.result {
-                eprintln!("warning: re-sync of {} after apply failed: {e}", r.name);
+                warnings.push(format!("re-sync of {} after apply failed: {e}", r.name));
             }
         }
     }
-    Ok(())
+    Ok(warnings)
 }
 
 /// Remembers what steward did upstream, so later syncs know the grant's

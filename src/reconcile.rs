@@ -48,6 +48,9 @@ pub struct Report {
     /// The area released, if one was.
     pub released: Option<String>,
     pub dry_run: bool,
+    /// Sources that could not be synced again after the changes
+    /// (`apply::resync`), for the caller to say.
+    pub warnings: Vec<String>,
 }
 
 impl Report {
@@ -159,7 +162,9 @@ pub fn run(
             dry_run: false,
         };
         let mut tally = Tally::new(changes.len(), progress);
-        report.outcomes = carry_out(store, &run, net, &planned, changes, &mut tally)?;
+        let applied = carry_out(store, &run, net, &planned, changes, &mut tally)?;
+        report.outcomes = applied.outcomes;
+        report.warnings = applied.warnings;
     }
     report.due = plan.due;
     report.held = plan.held;
@@ -178,17 +183,20 @@ fn carry_out(
     planned: &[Decision],
     changes: Vec<Change>,
     tally: &mut Tally<'_>,
-) -> Result<Vec<Outcome>> {
+) -> Result<apply::Applied> {
     if run.sources.is_empty() {
         // The cache's grants of what was written are confirmed with the
         // outcomes, in one transaction (apply::carry_out_files).
         let done = apply::carry_out_files(store, run, planned, changes, tally)?;
-        return Ok(done.outcomes);
+        return Ok(apply::Applied {
+            outcomes: done.outcomes,
+            warnings: Vec::new(),
+        });
     }
     let client = net.client();
     net.block_on(async {
         let done = apply::carry_out(store, run, &client, planned, changes, tally).await?;
-        apply::resync(
+        let warnings = apply::resync(
             store,
             run.sources,
             client.clone(),
@@ -197,7 +205,10 @@ fn carry_out(
             run.now,
         )
         .await?;
-        Ok(done.outcomes)
+        Ok(apply::Applied {
+            outcomes: done.outcomes,
+            warnings,
+        })
     })?
 }
 

@@ -139,3 +139,37 @@ fn audit_entries_made_over_ssh_record_the_key_or_the_certificate() {
     assert_eq!(entries[1]["serial"], 77);
     assert_eq!(entries[1]["ca"], fingerprint(&ca).as_str());
 }
+
+/// apply's warning that a source could not be synced again after it goes
+/// to the client's standard error, not the server's.
+#[test]
+fn a_failed_re_sync_after_apply_is_told_to_the_client() {
+    let s = Setup::new();
+    std::fs::write(
+        s.config(),
+        "[[source]]\nkind = \"files\"\ndir = \"org\"\n\n[serve]\nkeys = \"people.keys\"\nadmins = [\"cto\"]\n",
+    )
+    .unwrap();
+    let priya = s.key("priya");
+    s.register("priya", &priya);
+    let server = Server::start(&s, &[]);
+    let out = server.ssh(&priya, &["decide", "accept", "ana", "pay-db:read"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The org directory breaks after the decision: apply writes grants.csv,
+    // and the re-sync that follows cannot read teams.toml.
+    std::fs::write(s.org().join("teams.toml"), "[[team]\nid = ").unwrap();
+    let out = server.ssh(&priya, &["apply"]);
+    let err = text(&out.stderr);
+    assert!(
+        text(&out.stdout).contains("1 applied, 0 failed"),
+        "{}{err}",
+        text(&out.stdout)
+    );
+    assert!(
+        err.contains("warning: re-sync of files after apply failed: "),
+        "{err}"
+    );
+    assert!(err.contains("teams.toml"), "{err}");
+    let grants = std::fs::read_to_string(s.org().join("grants.csv")).unwrap();
+    assert!(grants.contains("ana,pay-db:read,priya"), "{grants}");
+}

@@ -43,10 +43,14 @@ pub fn apply(ctx: &mut Ctx, actor: &Actor, dry_run: bool) -> Result<ExitCode> {
             written = print_outcome(out, p.outcome, dry_run);
         }
     };
-    let outcomes = apply::apply_as_configured(
+    let applied = apply::apply_as_configured(
         &mut store, &sources, &ctx.net, actor, now, dry_run, &mut print,
     )?;
     written?;
+    for w in &applied.warnings {
+        writeln!(ctx.err, "warning: {w}")?;
+    }
+    let outcomes = applied.outcomes;
     if outcomes.is_empty() {
         return nothing_to_apply(ctx, &store, &actor.person);
     }

@@ -38,6 +38,9 @@ pub fn reconcile(
     };
     let report = reconcile::run(&mut store, &sources, &ctx.net, now, options, &mut print)?;
     written?;
+    for w in &report.warnings {
+        writeln!(ctx.err, "warning: {w}")?;
+    }
     summarize(ctx.out, &report)?;
     Ok(ExitCode::from(report.exit_code()))
 }

@@ -153,6 +153,9 @@ fn reconcile(shared: &Shared, sources: &[SourceConfig]) -> Result<String> {
         crate::reconcile::Options::default(),
         &mut |_| {},
     )?;
+    for w in &report.warnings {
+        tracing::warn!("reconcile: {w}");
+    }
     let held: usize = report.held.iter().map(|h| h.changes.len()).sum();
     Ok(format!(
         "reconcile: {} carried out, {} failed, {held} held back",

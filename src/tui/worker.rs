@@ -245,8 +245,9 @@ fn apply(
             result: result_line(p.outcome),
         }))
     };
-    let outcomes =
+    let applied =
         crate::apply::apply_as_configured(store, &env.sources, &env.net, actor, now, false, step)?;
+    let outcomes = applied.outcomes;
     let mut results: Vec<ApplyResult> = outcomes
         .iter()
         .map(|o| ApplyResult {
@@ -254,6 +255,11 @@ fn apply(
             line: result_line(o),
         })
         .collect();
+    // Shown with the results, not written under the console's screen.
+    results.extend(applied.warnings.into_iter().map(|w| ApplyResult {
+        ok: false,
+        line: format!("warning: {w}"),
+    }));
     let done: Vec<i64> = outcomes.iter().map(|o| o.change.decision).collect();
     let passed: Vec<i64> = shown
         .iter()
