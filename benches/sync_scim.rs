@@ -617,6 +617,7 @@ fn store_phases() {
             email: format!("user{i:05}@acme.test"),
             manager: None,
             status: Status::Active,
+            ..Default::default()
         })
         .collect();
     for round in 0..3 {

@@ -373,6 +373,7 @@ fn roster(rng: &mut Rng, n: usize) -> Vec<Person> {
             id,
             manager: None,
             status: Status::Active,
+            title: None,
         });
     }
     people
@@ -382,6 +383,7 @@ fn roster(rng: &mut Rng, n: usize) -> Vec<Person> {
 /// everyone's manager. Returns each person's leaf team.
 fn staff(tree: &mut Tree, sizes: &[usize], people: &mut [Person]) -> Vec<Option<usize>> {
     let n = people.len();
+    let leaf_start = tree.leaf_start;
     let teams = &mut tree.teams;
     let mut leaf_of: Vec<Option<usize>> = vec![None; n];
     let mut next = tree.internal.min(n);
@@ -405,9 +407,38 @@ fn staff(tree: &mut Tree, sizes: &[usize], people: &mut [Person]) -> Vec<Option<
         for &m in &teams[t].members {
             let manager = if m == lead { parent_lead } else { Some(lead) };
             people[m].manager = manager.filter(|&x| x != m).map(|x| people[x].id.clone());
+            let place = match (m == lead, teams[t].parent.is_none(), t >= leaf_start) {
+                (true, true, _) => Role::Chief,
+                (true, false, false) => Role::Head,
+                (true, false, true) => Role::Manager,
+                (false, _, _) => Role::Engineer,
+            };
+            people[m].title = Some(place.title(&teams[t].name));
         }
     }
     leaf_of
+}
+
+/// A person's place in their team, which names their role.
+enum Role {
+    /// The company's lead.
+    Chief,
+    /// A division's or department's lead.
+    Head,
+    /// A leaf team's lead.
+    Manager,
+    Engineer,
+}
+
+impl Role {
+    fn title(self, team: &str) -> String {
+        match self {
+            Role::Chief => "Chief Executive Officer".into(),
+            Role::Head => format!("Head of {team}"),
+            Role::Manager => format!("Engineering Manager, {team}"),
+            Role::Engineer => format!("Software Engineer, {team}"),
+        }
+    }
 }
 
 /// About 1.5% of leaf members (never leads) have left: off the roster,

@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 /// A point in time; always UTC inside steward.
 pub type Time = DateTime<Utc>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    #[default]
     Active,
     Left,
 }
@@ -23,13 +24,16 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
     pub id: String,
     pub name: String,
     pub email: String,
     pub manager: Option<String>,
     pub status: Status,
+    /// Their role (job title), as the roster gives it; `None` when it gives none.
+    #[serde(default)]
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

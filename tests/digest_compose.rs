@@ -17,6 +17,7 @@ fn person(id: &str) -> Person {
         email: format!("{id}@acme.test"),
         manager: None,
         status: Status::Active,
+        ..Default::default()
     }
 }
 

@@ -44,6 +44,7 @@ fn people(np: usize) -> impl Strategy<Value = Vec<Person>> {
                 email: format!("p{i}@x.io"),
                 manager: None,
                 status: if left { Status::Left } else { Status::Active },
+                ..Default::default()
             })
             .collect()
     })

@@ -26,6 +26,7 @@ fn roster(names: &[(&str, &str)]) -> Vec<Person> {
             email: format!("{id}@example.com"),
             manager: None,
             status: Status::Active,
+            ..Default::default()
         })
         .collect()
 }
@@ -386,6 +387,7 @@ fn recurrence_agrees_with_an_independent_expander() {
             email: String::new(),
             manager: None,
             status: Status::Active,
+            ..Default::default()
         })
         .collect();
     let opts = year_2026();

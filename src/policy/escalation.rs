@@ -190,6 +190,7 @@ mod tests {
                     } else {
                         Status::Active
                     },
+                    ..Default::default()
                 })
                 .to_vec(),
             ..Org::default()

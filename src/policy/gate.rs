@@ -700,6 +700,7 @@ mod tests {
             email: format!("{id}@x.test"),
             manager: None,
             status,
+            ..Default::default()
         };
         let delegation =
             |area: &str, to: &str, by: &str, since: &str, until: Option<&str>| Delegation {

@@ -16,6 +16,7 @@ fn person(id: &str, status: Status) -> Person {
         email: format!("{id}@x.io"),
         manager: None,
         status,
+        ..Default::default()
     }
 }
 

@@ -230,6 +230,7 @@ pub fn convert_with(
                     manager: None,
                     status: Status::Active,
                     id,
+                    ..Default::default()
                 });
             }
             "group" => {

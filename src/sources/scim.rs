@@ -76,6 +76,8 @@ pub struct User {
     #[serde(default)]
     pub emails: Vec<Email>,
     pub active: Option<bool>,
+    /// Their role (`title`, a core attribute of a SCIM User).
+    pub title: Option<String>,
     #[serde(rename = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")]
     pub enterprise: Option<Enterprise>,
 }
@@ -445,6 +447,7 @@ pub fn convert(
             } else {
                 Status::Active
             },
+            title: u.title.clone().filter(|t| !t.trim().is_empty()),
         });
     }
     let team_of: HashMap<&str, String> = groups
@@ -837,7 +840,8 @@ mod tests {
 
     #[test]
     fn users_and_groups_become_people_teams_and_groups() {
-        let users = vec![user("u1", "alice", None), user("u2", "bob", Some("u1"))];
+        let mut users = vec![user("u1", "alice", None), user("u2", "bob", Some("u1"))];
+        users[0].title = Some("Payments Lead".into());
         let groups: Vec<Group> = serde_json::from_value(serde_json::json!([
             {"id": "g1", "displayName": "team-payments", "members": [{"value": "u1"}, {"value": "gone"}, {"value": "g2"}]},
             {"id": "g2", "displayName": "team-api", "members": [{"value": "u2"}]},
@@ -858,6 +862,8 @@ mod tests {
         );
         assert_eq!(p.org.people[1].manager.as_deref(), Some("alice"));
         assert_eq!(p.org.people[0].email, "alice@example.com");
+        assert_eq!(p.org.people[0].title.as_deref(), Some("Payments Lead"));
+        assert_eq!(p.org.people[1].title, None);
         assert_eq!(p.org.teams.len(), 2);
         assert_eq!(p.org.teams[1].parent.as_deref(), Some("payments"));
         assert_eq!(p.org.teams[0].members, vec!["alice".to_string()]);

@@ -44,6 +44,7 @@ pub fn org() -> Org {
         } else {
             Status::Active
         },
+        ..Default::default()
     };
     Org {
         people: ["root", "priya", "dana", "eve", "ana", "gone"]

@@ -152,7 +152,7 @@ fn write_people(
     people: &[Person],
     written: &mut Replaced,
 ) -> Result<()> {
-    let mut w = TableWriter::new(tx, "people", 5, name)?;
+    let mut w = TableWriter::new(tx, "people", 6, name)?;
     for p in people {
         w.row(&[
             (&p.id).into(),
@@ -160,6 +160,7 @@ fn write_people(
             (&p.email).into(),
             (&p.manager).into(),
             p.status.as_str().into(),
+            (&p.title).into(),
         ])?;
     }
     written.add(w)?;
@@ -585,6 +586,8 @@ mod tests {
                 email: "a@x".into(),
                 manager: None,
                 status: Status::Left,
+                // A role round-trips too (migration 13).
+                title: Some("Staff Engineer, \"Core\"".into()),
             }],
             teams: vec![Team {
                 id: "t".into(),

@@ -72,19 +72,25 @@ fn list(row: &Row, i: usize) -> rusqlite::Result<Vec<String>> {
 }
 
 pub(super) fn people(c: &Connection, rows: Rows) -> Result<Vec<Person>> {
-    rows.read(c, "id, name, email, manager, status", "people", |r| {
-        Ok(Person {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            email: r.get(2)?,
-            manager: r.get(3)?,
-            status: if r.get_ref(4)?.as_str()? == "left" {
-                Status::Left
-            } else {
-                Status::Active
-            },
-        })
-    })
+    rows.read(
+        c,
+        "id, name, email, manager, status, title",
+        "people",
+        |r| {
+            Ok(Person {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                email: r.get(2)?,
+                manager: r.get(3)?,
+                status: if r.get_ref(4)?.as_str()? == "left" {
+                    Status::Left
+                } else {
+                    Status::Active
+                },
+                title: r.get(5)?,
+            })
+        },
+    )
 }
 
 pub(super) fn teams(c: &Connection, rows: Rows) -> Result<Vec<Team>> {

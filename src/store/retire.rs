@@ -128,6 +128,7 @@ mod tests {
                 email: format!("{id}@example.com"),
                 manager: None,
                 status: Status::Active,
+                ..Default::default()
             }],
             teams: vec![Team {
                 id: format!("t-{id}"),

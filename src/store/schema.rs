@@ -232,6 +232,15 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (area, why)
     );
     ",
+    // 13: a person's role (`title` in people.csv and SCIM), and the keys the
+    // delegation picker searches the whole roster by (store/people_search.rs):
+    // a person's reports, and names and emails by prefix, case-folded.
+    "
+    ALTER TABLE people ADD COLUMN title TEXT;
+    CREATE INDEX people_manager ON people(manager);
+    CREATE INDEX people_name ON people(name COLLATE NOCASE);
+    CREATE INDEX people_email ON people(email COLLATE NOCASE);
+    ",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -285,6 +294,24 @@ mod tests {
             )
             .unwrap();
         assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn people_cached_before_roles_were_kept_have_none() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 12).unwrap();
+        conn.execute(
+            "INSERT INTO people VALUES ('files', 'ana', 'Ana', 'ana@x', NULL, 'active')",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let title: Option<String> = conn
+            .query_row("SELECT title FROM people WHERE id = 'ana'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(title, None);
     }
 
     #[test]

@@ -275,6 +275,7 @@ mod tests {
                     email: format!("p{i}@x.test"),
                     manager: None,
                     status: Status::Active,
+                    ..Default::default()
                 })
                 .collect(),
             ..Org::default()

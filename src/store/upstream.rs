@@ -206,7 +206,7 @@ impl Store {
         )?;
         let people: Vec<(String, Person)> = {
             let mut st = tx.prepare(
-                "SELECT id, name, email, manager, status, source FROM people ORDER BY rowid",
+                "SELECT id, name, email, manager, status, source, title FROM people ORDER BY rowid",
             )?;
             st.query_map([], |r| {
                 let status: String = r.get(4)?;
@@ -223,6 +223,7 @@ impl Store {
                         } else {
                             Status::Active
                         },
+                        title: r.get(6)?,
                     },
                 ))
             })?

@@ -26,6 +26,7 @@ pub fn shown(mut org: Org) -> Org {
     for p in &mut org.people {
         safe(&mut p.name);
         safe(&mut p.email);
+        p.title.iter_mut().for_each(safe);
     }
     for t in &mut org.teams {
         safe(&mut t.name);

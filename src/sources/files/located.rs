@@ -314,6 +314,7 @@ mod tests {
             email: format!("{id}@x.test"),
             manager: manager.map(String::from),
             status: Status::Active,
+            ..Default::default()
         }
     }
 

@@ -515,6 +515,7 @@ fn read_people(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Person>, Parse
             email: row.text("email"),
             manager: row.optional_id("manager", IdKind::Person)?,
             status,
+            title: Some(row.text("title")).filter(|t| !t.is_empty()),
         });
         lines.push(row.line);
         Ok(())
@@ -1121,6 +1122,17 @@ mod tests {
         assert_eq!(org.people.len(), 2);
         assert_eq!(org.people[1].manager.as_deref(), Some("ana"));
         assert_eq!(org.people[1].status, Status::Left);
+    }
+
+    #[test]
+    fn reads_a_persons_role_from_the_title_column() {
+        let d = dir_with(&[(
+            "people.csv",
+            "id,name,email,title,manager,status\nana,Ana,ana@x.io,\"Tech Lead, Payments\",,active\nbo,Bo,bo@x.io,,ana,active\n",
+        )]);
+        let org = read_org(d.path()).unwrap();
+        assert_eq!(org.people[0].title.as_deref(), Some("Tech Lead, Payments"));
+        assert_eq!(org.people[1].title, None, "an empty cell is no role");
     }
 
     #[test]

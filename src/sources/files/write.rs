@@ -127,7 +127,8 @@ fn write_csv<W: Write>(
 }
 
 fn people_csv(people: &[Person], out: &mut dyn Write) -> Result<()> {
-    write_csv(out, &["id", "name", "email", "manager", "status"], |w| {
+    let header = ["id", "name", "email", "manager", "status", "title"];
+    write_csv(out, &header, |w| {
         for p in people {
             w.write_record([
                 cell(&p.id).as_ref(),
@@ -135,6 +136,7 @@ fn people_csv(people: &[Person], out: &mut dyn Write) -> Result<()> {
                 cell(&p.email).as_ref(),
                 cell(p.manager.as_deref().unwrap_or("")).as_ref(),
                 p.status.as_str(),
+                cell(p.title.as_deref().unwrap_or("")).as_ref(),
             ])?;
         }
         Ok(())
@@ -551,6 +553,7 @@ mod tests {
             email: format!("{id}@example.com"),
             manager: manager.map(String::from),
             status,
+            ..Default::default()
         };
         Org {
             people: vec![
@@ -742,9 +745,9 @@ mod tests {
             Some("cy,db:admin,ana,2025-11-01T00:00:00Z,rule:db-oncall,")
         );
         let people = read("people.csv");
-        assert!(people.starts_with("id,name,email,manager,status\n"));
-        assert!(people.contains("ana,\"ANA Example, Jr.\",ana@example.com,,active\n"));
-        assert!(people.contains("cy,\"CY Example, Jr.\",cy@example.com,ana,left\n"));
+        assert!(people.starts_with("id,name,email,manager,status,title\n"));
+        assert!(people.contains("ana,\"ANA Example, Jr.\",ana@example.com,,active,\n"));
+        assert!(people.contains("cy,\"CY Example, Jr.\",cy@example.com,ana,left,\n"));
         assert!(read("trainings.csv").contains("ana,sec-basics,2025-01-01T00:00:00Z,\n"));
         let rules = read("rules.toml");
         assert!(rules.contains("[[rule]]"), "{rules}");

@@ -16,6 +16,7 @@ fn people() -> Vec<Person> {
         email: format!("{id}@example.com"),
         manager: None,
         status: Status::Active,
+        ..Default::default()
     })
     .collect()
 }
