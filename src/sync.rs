@@ -16,9 +16,8 @@ use crate::policy::Snapshot;
 use crate::sources::files::ics::{PersonMatcher, parse_feed};
 use crate::sources::files::located::{self, Problems};
 use crate::sources::http::{ProgressEvent, ProgressSink, SourceFailed};
-use crate::sources::{AnySource, Pulled, files, ics_feed, scim};
+use crate::sources::{AnySource, PullError, Pulled, files, ics_feed, scim};
 use crate::store::{LOCAL_SOURCE, Retired, SourceInfo, Store, Streamed};
-use anyhow::Result;
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
@@ -26,7 +25,7 @@ use std::time::Duration;
 mod error;
 mod one_id;
 
-pub use error::{SourceError, Twice};
+pub use error::{DirError, SourceError, Twice};
 
 /// The name the org directory source has in the cache.
 pub const FILES_SOURCE: &str = "files";
@@ -103,7 +102,7 @@ fn judge_shrink(
 
 /// Reads `dir` and replaces the cached files source with it, or records why
 /// not; a sudden shrink is held back. See [`sync_org_dir_with`].
-pub fn sync_org_dir(store: &mut Store, dir: &Path, now: Time) -> Result<DirSynced> {
+pub fn sync_org_dir(store: &mut Store, dir: &Path, now: Time) -> Result<DirSynced, DirError> {
     sync_org_dir_with(store, dir, Shrinking::Refuse, now)
 }
 
@@ -118,7 +117,7 @@ pub fn sync_org_dir_with(
     dir: &Path,
     shrinking: Shrinking,
     now: Time,
-) -> Result<DirSynced> {
+) -> Result<DirSynced, DirError> {
     let info = files_source_info(dir);
     let mut held = None;
     let required = files::Required::org_dir();
@@ -169,7 +168,7 @@ pub fn sync_org_dir_with(
                 (None, Streamed::Store(crate::store::Error::HeldBack(h))) => {
                     DirSyncError::HeldBack(h)
                 }
-                (None, Streamed::Store(e)) => DirSyncError::Store(e.into()),
+                (None, Streamed::Store(e)) => DirSyncError::Store(e),
             }),
         }
     });
@@ -184,25 +183,18 @@ pub fn sync_org_dir_with(
         Err(DirSyncError::Parse(e)) => {
             tracing::warn!(error = %e, "sync failed");
             store.record_sync_failure(&info, &e.to_string(), now)?;
-            Err(anyhow::Error::new(e).context("sync failed; the cache keeps its previous data"))
+            Err(DirError::Parse(e))
         }
         Err(DirSyncError::HeldBack(h)) => {
             tracing::warn!(source = %info.name, shrinks = ?h.lines(), "sync held back");
             store.record_held_back(&info, &h, now)?;
-            Err(anyhow::Error::new(h))
+            Err(DirError::HeldBack(h))
         }
         Err(DirSyncError::Store(e)) => {
-            // A bad grants.csv row surfaces here, through the stream.
-            let parse = e.downcast_ref::<files::ParseError>().cloned();
+            let e = DirError::Store(e);
             tracing::warn!(error = %e, "sync failed");
-            store.record_sync_failure(&info, &format!("{e:#}"), now)?;
-            match parse {
-                Some(p) => {
-                    Err(anyhow::Error::new(p)
-                        .context("sync failed; the cache keeps its previous data"))
-                }
-                None => Err(e.context("sync failed; the cache keeps its previous data")),
-            }
+            store.record_sync_failure(&info, &e.cause(), now)?;
+            Err(e)
         }
     }
 }
@@ -211,7 +203,7 @@ pub fn sync_org_dir_with(
 enum DirSyncError {
     Parse(files::ParseError),
     HeldBack(HeldBack),
-    Store(anyhow::Error),
+    Store(crate::store::Error),
 }
 
 impl From<files::ParseError> for DirSyncError {
@@ -224,7 +216,10 @@ impl From<files::ParseError> for DirSyncError {
 /// longer configured: all but `sources`, the local `steward` source (rules
 /// and delegations written in steward) and the `files` org of `sync --org`.
 /// Decisions and the audit log are kept.
-pub fn retire_unconfigured(store: &mut Store, sources: &[SourceConfig]) -> Result<Vec<Retired>> {
+pub fn retire_unconfigured(
+    store: &mut Store,
+    sources: &[SourceConfig],
+) -> Result<Vec<Retired>, crate::store::Error> {
     let mut keep: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
     keep.extend([LOCAL_SOURCE, FILES_SOURCE]);
     let retired = store.retire_sources_except(&keep)?;
@@ -258,7 +253,7 @@ pub struct SourceOutcome {
     pub name: String,
     pub kind: SourceKind,
     /// What was written, or why nothing was.
-    pub result: Result<Counts, SourceFailed>,
+    pub result: Result<Counts, SourceError>,
     pub warnings: Vec<String>,
     pub progress: ProgressEvent,
     /// Set when the shrink guard held this source's sync back (`result`
@@ -339,7 +334,7 @@ pub async fn sync_sources(
     client: reqwest::Client,
     sink: Option<ProgressSink>,
     now: Time,
-) -> Result<Vec<SourceOutcome>> {
+) -> Result<Vec<SourceOutcome>, crate::store::Error> {
     sync_sources_with(store, sources, only, client, sink, Shrinking::Refuse, now).await
 }
 
@@ -351,7 +346,7 @@ pub async fn resync_after_apply(
     touched: &[String],
     client: reqwest::Client,
     now: Time,
-) -> Result<Vec<SourceOutcome>> {
+) -> Result<Vec<SourceOutcome>, crate::store::Error> {
     let accept = Shrinking::Accept;
     sync_sources_with(store, sources, Some(touched), client, None, accept, now).await
 }
@@ -369,28 +364,28 @@ pub async fn sync_sources_with(
     sink: Option<ProgressSink>,
     shrinking: Shrinking,
     now: Time,
-) -> Result<Vec<SourceOutcome>> {
+) -> Result<Vec<SourceOutcome>, crate::store::Error> {
     let selected: Vec<&SourceConfig> = sources
         .iter()
         .filter(|s| only.is_none_or(|o| o.contains(&s.name)))
         .collect();
     // Open every connector (a missing credential fails that source only).
     let mut opened = Vec::new();
-    let mut failed: Vec<(usize, NotKept)> = Vec::new();
+    let mut failed: Vec<(usize, SourceError)> = Vec::new();
     for (i, cfg) in selected.iter().enumerate() {
         match AnySource::open(cfg, client.clone(), sink.clone()) {
             Ok(pair) => opened.push((i, pair)),
-            Err(e) => failed.push((i, NotKept::Failed(SourceError::Pull(format!("{e:#}"))))),
+            Err(e) => failed.push((i, SourceError::Pull(e))),
         }
     }
     let pulls = opened.iter().map(|(i, (src, _))| async move {
         let r = tokio::time::timeout(Duration::from_secs(3600), src.pull(now)).await;
         let r = match r {
             Ok(r) => r,
-            Err(_) => Err(anyhow::anyhow!(
+            Err(_) => Err(PullError::Stopped(format!(
                 "source {}: gave up after an hour",
                 src.name()
-            )),
+            ))),
         };
         (*i, r)
     });
@@ -404,7 +399,7 @@ pub async fn sync_sources_with(
     for (i, r) in results {
         match r {
             Ok(p) => pulled.push((i, p)),
-            Err(e) => failed.push((i, NotKept::Failed(SourceError::Pull(format!("{e:#}"))))),
+            Err(e) => failed.push((i, SourceError::Pull(e))),
         }
     }
     pulled.sort_by_key(|(i, _)| *i);
@@ -434,9 +429,7 @@ pub async fn sync_sources_with(
     let mut outcomes: Vec<SourceOutcome> = Vec::new();
     for (i, r) in resolved {
         let cfg = selected[i];
-        let written = r
-            .map_err(NotKept::Failed)
-            .and_then(|r| write_resolved(store, cfg, r, shrinking, now));
+        let written = r.and_then(|r| write_resolved(store, cfg, r, shrinking, now));
         match written {
             Ok((counts, warnings, held)) => {
                 let progress = progress_of
@@ -477,42 +470,34 @@ pub async fn sync_sources_with(
     Ok(outcomes)
 }
 
-/// Why a source was not kept.
-enum NotKept {
-    Failed(SourceError),
-    HeldBack(HeldBack),
-}
-
 /// Records that `cfg`'s sync failed or was held back (its data stays), and
 /// says so.
 fn not_kept(
     store: &mut Store,
     cfg: &SourceConfig,
     progress: Option<&std::sync::Arc<crate::sources::http::Progress>>,
-    why: NotKept,
+    why: SourceError,
     now: Time,
-) -> Result<SourceOutcome> {
-    let (error, shrink) = match why {
-        NotKept::Failed(e) => {
-            let e = e.to_string();
-            tracing::warn!(source = %cfg.name, error = %e, "sync failed");
-            store.record_sync_failure(&source_info(cfg), &e, now)?;
-            (e, None)
-        }
-        NotKept::HeldBack(h) => {
+) -> Result<SourceOutcome, crate::store::Error> {
+    let shrink = match &why {
+        SourceError::HeldBack(h) => {
             tracing::warn!(source = %cfg.name, shrinks = ?h.lines(), "sync held back");
-            store.record_held_back(&source_info(cfg), &h, now)?;
-            (h.to_string(), Some(h))
+            store.record_held_back(&source_info(cfg), h, now)?;
+            Some(h.clone())
+        }
+        e => {
+            tracing::warn!(source = %cfg.name, error = %e, "sync failed");
+            store.record_sync_failure(&source_info(cfg), &e.to_string(), now)?;
+            None
         }
     };
-    let error = SourceFailed::new(error);
     let progress = progress
-        .map(|p| p.finish(Err(error.clone())))
+        .map(|p| p.finish(Err(SourceFailed::new(why.to_string()))))
         .unwrap_or_else(|| empty_event(&cfg.name));
     Ok(SourceOutcome {
         name: cfg.name.clone(),
         kind: cfg.kind,
-        result: Err(error),
+        result: Err(why),
         warnings: Vec::new(),
         progress,
         shrink,
@@ -531,7 +516,7 @@ fn write_resolved(
     r: ResolvedSource,
     shrinking: Shrinking,
     now: Time,
-) -> Result<(Counts, Vec<String>, Option<HeldBack>), NotKept> {
+) -> Result<(Counts, Vec<String>, Option<HeldBack>), SourceError> {
     let ResolvedSource {
         mut org,
         mut warnings,
@@ -540,7 +525,7 @@ fn write_resolved(
         cached_give_up,
         ..
     } = r;
-    let fail = |e: crate::store::Error| NotKept::Failed(SourceError::Cache(format!("{e:#}")));
+    let fail = |e: crate::store::Error| SourceError::Cache(format!("{e:#}"));
     for (rotation, _) in &stale_feeds {
         if let Some(cached) = store.cached_rotation(&cfg.name, rotation).map_err(fail)? {
             org.rotations.push(cached);
@@ -551,7 +536,7 @@ fn write_resolved(
         org.grants = store.observe_grants(&cfg.name, &pairs, now).map_err(fail)?;
         tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: observe grants");
     }
-    admissible(&org).map_err(NotKept::Failed)?;
+    admissible(&org)?;
     let counts = Counts::of(&org);
     let phase = std::time::Instant::now();
     let mut held = None;
@@ -560,8 +545,8 @@ fn write_resolved(
     };
     let written = store.replace_source_admitted(&source_info(cfg), &org, &mut admit, now);
     match written {
-        Err(crate::store::Error::HeldBack(h)) => return Err(NotKept::HeldBack(h)),
-        Err(e) => return Err(NotKept::Failed(SourceError::Write(format!("{e:#}")))),
+        Err(crate::store::Error::HeldBack(h)) => return Err(SourceError::HeldBack(h)),
+        Err(e) => return Err(SourceError::Write(format!("{e:#}"))),
         Ok(()) => {}
     }
     tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: write");
@@ -605,11 +590,11 @@ fn admissible(org: &Org) -> Result<(), SourceError> {
 
 /// Checks the whole cache for references to unknown ids (as `steward check`
 /// does) and records what it found.
-fn record_problems(store: &mut Store, now: Time) -> Result<()> {
+fn record_problems(store: &mut Store, now: Time) -> Result<(), crate::store::Error> {
     let snap = Snapshot::new(store.load_org()?);
     let found = crate::policy::check::problems(&snap);
     let first: Vec<String> = found.iter().take(PROBLEMS_SHOWN).cloned().collect();
-    Ok(store.record_problems(found.len(), &first, now)?)
+    store.record_problems(found.len(), &first, now)
 }
 
 fn empty_event(source: &str) -> ProgressEvent {
@@ -632,7 +617,7 @@ struct ResolvedSource {
     /// provides grants through groups.
     seen_pairs: Option<Vec<(String, String)>>,
     /// Feeds that failed (rotation id, why): their rotations keep the cache's.
-    stale_feeds: Vec<(String, String)>,
+    stale_feeds: Vec<(String, PullError)>,
     /// Where each area was read.
     origins: HashMap<String, String>,
     /// (source, kind, id): cached rows of sources not pulled now that give
@@ -930,7 +915,7 @@ fn resolve_one(
                     shifts,
                 });
             }
-            Err(e) => stale_feeds.push((feed.rotation, e.to_string())),
+            Err(e) => stale_feeds.push((feed.rotation, PullError::Parse(e))),
         }
     }
     if org.rotations.is_empty()

@@ -12,8 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use steward::config::{self, SourceConfig};
 use steward::model::Time;
+use steward::sources::PullError;
 use steward::store::Store;
-use steward::sync::{SourceOutcome, sync_sources};
+use steward::sync::{SourceError, SourceOutcome, sync_sources};
 
 fn now() -> Time {
     "2026-11-24T12:00:00Z".parse().unwrap()
@@ -117,6 +118,14 @@ fn error_of(out: &[SourceOutcome]) -> String {
     }
 }
 
+/// Why the first source's pull failed, as its kind.
+fn pull_error_of(out: &[SourceOutcome]) -> PullError {
+    match &out[0].result {
+        Err(SourceError::Pull(e)) => e.clone(),
+        other => panic!("expected a failed pull, got {other:?}"),
+    }
+}
+
 #[test]
 fn a_429_with_retry_after_is_honoured_then_the_sync_succeeds() {
     let (_d, mut s) = store();
@@ -191,6 +200,11 @@ fn a_persistent_500_fails_naming_source_url_status_and_body_and_keeps_the_cache(
         healthy(r)
     });
     let out = run(&mut s, &scim_config(&server.base, ""));
+    assert!(
+        matches!(pull_error_of(&out), PullError::Fetch(f) if f.status == Some(503) && f.source == "idp"),
+        "{:?}",
+        out[0].result
+    );
     let e = error_of(&out);
     assert!(e.contains("source idp"), "{e}");
     assert!(
@@ -276,7 +290,13 @@ fn truncated_or_malformed_json_fails_clearly_and_keeps_the_cache() {
         }
         healthy(r)
     });
-    let e = error_of(&run(&mut s, &scim_config(&server.base, "")));
+    let out = run(&mut s, &scim_config(&server.base, ""));
+    assert!(
+        matches!(pull_error_of(&out), PullError::Fetch(_)),
+        "{:?}",
+        out[0].result
+    );
+    let e = error_of(&out);
     assert!(e.contains("missing field `id`"), "{e}");
     assert_eq!(people(&s), ["a", "b", "c"]);
 }
@@ -291,7 +311,13 @@ fn a_server_that_repeats_pages_is_refused() {
         }
         healthy(r)
     });
-    let e = error_of(&run(&mut s, &scim_config(&server.base, "")));
+    let out = run(&mut s, &scim_config(&server.base, ""));
+    assert!(
+        matches!(pull_error_of(&out), PullError::Refused { name, .. } if name == "idp"),
+        "{:?}",
+        out[0].result
+    );
+    let e = error_of(&out);
     assert!(e.contains("repeats"), "{e}");
     assert_eq!(people(&s), ["a", "b", "c"]);
 }
@@ -376,7 +402,13 @@ fn pagerduty_more_forever_is_capped_and_a_repeated_page_refused() {
         }
         Reply::status(404, "{}")
     });
-    let e = error_of(&run(&mut s, &pd_config(&server.base, "")));
+    let out = run(&mut s, &pd_config(&server.base, ""));
+    assert!(
+        matches!(pull_error_of(&out), PullError::Refused { .. }),
+        "{:?}",
+        out[0].result
+    );
+    let e = error_of(&out);
     assert!(e.contains("repeats the page before it"), "{e}");
     // Always "more", new ids each time: stopped by max_pages.
     let server = FaultServer::start(|r, n| {

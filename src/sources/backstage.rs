@@ -19,11 +19,11 @@
 //! and the entity or field.
 
 use super::http::Fetcher;
+use super::{PullError, Result};
 use super::{Pulled, Source, join};
 use crate::config::SourceConfig;
 use crate::config::SourceSpec;
 use crate::model::{Area, DEFAULT_ESCALATE_DAYS, DEFAULT_REVIEW_DAYS, Person, Status, Team, Time};
-use anyhow::{Context, Result, bail};
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -115,21 +115,25 @@ impl Backstage {
                 return Ok(out);
             }
             if n > 0 && new == 0 {
-                bail!(
-                    "source {}: GET {url}: the page at offset {} repeats entities already read (the server ignores `offset`?); nothing was kept",
-                    self.name,
-                    page * limit
-                );
+                return Err(PullError::refused(
+                    &self.name,
+                    format!(
+                        "GET {url}: the page at offset {} repeats entities already read (the server ignores `offset`?); nothing was kept",
+                        page * limit
+                    ),
+                ));
             }
             if n < limit {
                 return Ok(out);
             }
         }
-        bail!(
-            "source {}: still more entities after max_pages ({}) pages; stopped",
-            self.name,
-            self.fetcher.settings.max_pages
-        )
+        Err(PullError::refused(
+            &self.name,
+            format!(
+                "still more entities after max_pages ({}) pages; stopped",
+                self.fetcher.settings.max_pages
+            ),
+        ))
     }
 }
 
@@ -357,11 +361,12 @@ impl Source for Backstage {
             ));
         };
         let progress = self.fetcher.progress.clone();
-        let read =
-            tokio::task::spawn_blocking(move || read_catalog_dir(&dir, |n| progress.page(n)))
-                .await
-                .map_err(|e| anyhow::anyhow!("reading the catalog directory stopped: {e}"))?;
-        let catalog = read.with_context(|| format!("source {}", self.name))?;
+        let name = self.name.clone();
+        let catalog = tokio::task::spawn_blocking(move || {
+            read_catalog_dir(&name, &dir, |n| progress.page(n))
+        })
+        .await
+        .map_err(|e| PullError::Stopped(format!("reading the catalog directory stopped: {e}")))??;
         let mut pulled = convert_with(
             &self.name,
             &catalog.entities,
@@ -398,27 +403,37 @@ pub struct Catalog {
 }
 
 /// Reads every `*.yaml`/`*.yml` file under `dir` (sorted by path; hidden
-/// directories and `node_modules` skipped); `on_file` gets each file's
-/// entity count. An entity defined twice is an error naming both places.
-pub fn read_catalog_dir(dir: &Path, mut on_file: impl FnMut(usize)) -> Result<Catalog> {
+/// directories and `node_modules` skipped) for source `name`; `on_file`
+/// gets each file's entity count. An entity defined twice is an error
+/// naming both places.
+pub fn read_catalog_dir(name: &str, dir: &Path, mut on_file: impl FnMut(usize)) -> Result<Catalog> {
     let mut files = Vec::new();
-    yaml_files(dir, &mut files)?;
+    yaml_files(name, dir, &mut files)?;
     files.sort();
     let mut catalog = Catalog::default();
     let mut seen: HashMap<String, String> = HashMap::new();
+    let in_file = |error: CatalogError| PullError::Catalog {
+        name: name.to_string(),
+        error,
+    };
     for file in &files {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read {}", file.display()))?;
-        let parsed = parse_catalog(&text, file)?;
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            PullError::unreadable(name, format!("cannot read {}", file.display()), &e)
+        })?;
+        let parsed = parse_catalog(&text, file).map_err(in_file)?;
         on_file(parsed.entities.len());
         for (entity, line) in parsed.entities {
             let here = format!("{}:{line}", file.display());
-            if let Some(first) = seen.insert(entity_key(&entity), here.clone()) {
-                bail!(
-                    "{here}: {} {} is already defined at {first}; an entity must be defined once",
-                    entity.kind,
-                    id_of(&entity)
-                );
+            if let Some(first) = seen.insert(entity_key(&entity), here) {
+                return Err(in_file(CatalogError {
+                    file: file.clone(),
+                    line,
+                    message: format!(
+                        "{} {} is already defined at {first}; an entity must be defined once",
+                        entity.kind,
+                        id_of(&entity)
+                    ),
+                }));
             }
             catalog.entities.push(entity);
         }
@@ -432,31 +447,38 @@ pub fn read_catalog_dir(dir: &Path, mut on_file: impl FnMut(usize)) -> Result<Ca
     catalog.origins = seen;
     if catalog.entities.is_empty() {
         // An empty checkout or mount would otherwise wipe the cached catalog.
-        bail!(
-            "no Backstage entities under {} ({} YAML file(s) read); nothing was kept",
-            dir.display(),
-            files.len()
-        );
+        return Err(PullError::refused(
+            name,
+            format!(
+                "no Backstage entities under {} ({} YAML file(s) read); nothing was kept",
+                dir.display(),
+                files.len()
+            ),
+        ));
     }
     Ok(catalog)
 }
 
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read catalog directory {}", dir.display()))?;
-    for entry in entries {
-        let entry =
-            entry.with_context(|| format!("cannot read catalog directory {}", dir.display()))?;
+fn yaml_files(name: &str, dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let unreadable = |e: std::io::Error| {
+        PullError::unreadable(
+            name,
+            format!("cannot read catalog directory {}", dir.display()),
+            &e,
+        )
+    };
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        let entry = entry.map_err(unreadable)?;
         let path = entry.path();
-        let name = entry.file_name().to_string_lossy().to_string();
-        let kind = entry
-            .file_type()
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let file_name = entry.file_name().to_string_lossy().to_string();
+        let kind = entry.file_type().map_err(|e| {
+            PullError::unreadable(name, format!("cannot read {}", path.display()), &e)
+        })?;
         if kind.is_dir() {
-            if !name.starts_with('.') && name != "node_modules" {
-                yaml_files(&path, out)?;
+            if !file_name.starts_with('.') && file_name != "node_modules" {
+                yaml_files(name, &path, out)?;
             }
-        } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+        } else if file_name.ends_with(".yaml") || file_name.ends_with(".yml") {
             out.push(path);
         }
     }
@@ -872,15 +894,21 @@ spec:
     fn a_directory_without_entities_is_an_error_not_an_empty_catalog() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("mkdocs.yml"), "site_name: x\n").unwrap();
-        let e = read_catalog_dir(dir.path(), |_| {})
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("no Backstage entities under"), "{e}");
+        let e = read_catalog_dir("cat", dir.path(), |_| {}).unwrap_err();
+        assert!(matches!(e, PullError::Refused { .. }), "{e:?}");
+        let e = e.to_string();
+        assert!(
+            e.starts_with("source cat: no Backstage entities under"),
+            "{e}"
+        );
         assert!(e.contains("(1 YAML file(s) read)"), "{e}");
-        let e = read_catalog_dir(&dir.path().join("nope"), |_| {})
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("cannot read catalog directory"), "{e}");
+        let e = read_catalog_dir("cat", &dir.path().join("nope"), |_| {}).unwrap_err();
+        assert!(matches!(e, PullError::Unreadable { .. }), "{e:?}");
+        let e = e.to_string();
+        assert!(
+            e.starts_with("source cat: cannot read catalog directory"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub fn is_loopback(url: &Url) -> bool {
 }
 
 /// What went wrong talking to a source.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchError {
     pub source: String,
     pub method: String,

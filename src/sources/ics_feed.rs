@@ -6,10 +6,10 @@
 
 use super::files::ics::{FeedOptions, Window};
 use super::http::{Fetcher, shown};
+use super::{PullError, Result};
 use super::{Pulled, RawFeed, Source};
 use crate::config::{FeedConfig, SourceConfig, SourceSpec};
 use crate::model::Time;
-use anyhow::{Result, bail};
 use reqwest::Url;
 use std::sync::Arc;
 
@@ -79,21 +79,32 @@ impl IcsFeeds {
     async fn one(&self, feed: &FeedConfig) -> Result<RawFeed> {
         let Ok(url) = Url::parse(&feed.url) else {
             match &feed.url_from_env {
-                Some(var) => bail!(
-                    "source {}: feed {}: environment variable {var} (url_env) is not set or not a URL",
-                    self.name,
-                    feed.rotation
-                ),
-                None => bail!("source {}: feed {}: bad URL", self.name, feed.rotation),
+                Some(var) => {
+                    return Err(PullError::refused(
+                        &self.name,
+                        format!(
+                            "feed {}: environment variable {var} (url_env) is not set or not a URL",
+                            feed.rotation
+                        ),
+                    ));
+                }
+                None => {
+                    return Err(PullError::refused(
+                        &self.name,
+                        format!("feed {}: bad URL", feed.rotation),
+                    ));
+                }
             }
         };
         let reply = self.fetcher.get(&url).await?;
         self.fetcher.progress.page(1);
         let text = String::from_utf8(reply.body).map_err(|_| {
-            anyhow::anyhow!(
-                "source {}: GET {}: the feed is not UTF-8 text",
-                self.name,
-                self.origin(feed, &url)
+            PullError::refused(
+                &self.name,
+                format!(
+                    "GET {}: the feed is not UTF-8 text",
+                    self.origin(feed, &url)
+                ),
             )
         })?;
         Ok(RawFeed {
@@ -139,14 +150,13 @@ impl Source for IcsFeeds {
             match got {
                 Ok(f) => pulled.feeds.push(f),
                 Err(e) => {
-                    let text = format!("{e:#}");
-                    first_error.get_or_insert_with(|| text.clone());
-                    pulled.failed_feeds.push((feed.rotation.clone(), text));
+                    first_error.get_or_insert_with(|| e.clone());
+                    pulled.failed_feeds.push((feed.rotation.clone(), e));
                 }
             }
         }
         match first_error {
-            Some(e) if pulled.feeds.is_empty() => bail!("{e}"),
+            Some(e) if pulled.feeds.is_empty() => Err(e),
             _ => Ok(pulled),
         }
     }

@@ -3,6 +3,7 @@
 //! connector; `http` is what the HTTP ones share.
 
 pub mod backstage;
+mod error;
 pub mod files;
 pub mod http;
 pub mod ics_feed;
@@ -11,7 +12,7 @@ pub mod scim;
 
 use crate::config::{SourceConfig, SourceSpec};
 use crate::model::{Org, Time};
-use anyhow::Result;
+pub use error::{PullError, Result};
 use http::{Fetcher, Progress, ProgressSink};
 use std::sync::Arc;
 
@@ -51,7 +52,7 @@ pub struct Pulled {
     pub warnings: Vec<String>,
     /// Feeds that could not be read: rotation id and why. Their rotations
     /// keep what the cache has (see `sync`).
-    pub failed_feeds: Vec<(String, String)>,
+    pub failed_feeds: Vec<(String, PullError)>,
     /// Where each area was read (`file:line`, or the catalog entity's ref).
     pub origins: std::collections::HashMap<String, String>,
 }
@@ -81,7 +82,10 @@ impl AnySource {
         sink: Option<ProgressSink>,
     ) -> Result<(AnySource, Arc<Progress>)> {
         let progress = Arc::new(Progress::new(&cfg.name, sink));
-        let token = cfg.credential.token(&cfg.name)?;
+        let token = cfg
+            .credential
+            .token(&cfg.name)
+            .map_err(|e| PullError::Credential(format!("{e:#}")))?;
         let fetcher = Fetcher::new(&cfg.name, client, cfg.http.clone(), progress.clone());
         let source = match &cfg.spec {
             SourceSpec::Files { dir } => AnySource::Files(FilesSource {
@@ -139,7 +143,10 @@ pub fn join(base: &str, path: &str) -> Result<reqwest::Url> {
         base.trim_end_matches('/'),
         path.trim_start_matches('/')
     );
-    reqwest::Url::parse(&text).map_err(|e| anyhow::anyhow!("bad URL {text:?}: {e}"))
+    reqwest::Url::parse(&text).map_err(|e| PullError::BadUrl {
+        reason: e.to_string(),
+        text,
+    })
 }
 
 /// The org directory, as a configured source.
@@ -162,7 +169,9 @@ impl Source for FilesSource {
         let (org, warnings) =
             tokio::task::spawn_blocking(move || files::read_org_over(&dir, &required, window))
                 .await
-                .map_err(|e| anyhow::anyhow!("reading the org directory stopped: {e}"))??;
+                .map_err(|e| {
+                    PullError::Stopped(format!("reading the org directory stopped: {e}"))
+                })??;
         Ok(Pulled {
             org,
             warnings,

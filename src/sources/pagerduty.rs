@@ -8,10 +8,10 @@
 //! `max_pages`; a page that repeats the one before is refused.
 
 use super::http::Fetcher;
+use super::{PullError, Result};
 use super::{Pulled, Source, join};
 use crate::config::{SourceConfig, SourceSpec};
 use crate::model::{Rotation, Shift, Time};
-use anyhow::{Result, bail};
 use reqwest::Url;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -78,7 +78,7 @@ impl PagerDuty {
             days_ahead,
         } = &cfg.spec
         else {
-            bail!("source {}: not a pagerduty source", cfg.name);
+            return Err(PullError::refused(&cfg.name, "not a pagerduty source"));
         };
         let mut fetcher = fetcher
             .header(
@@ -130,10 +130,12 @@ impl PagerDuty {
             self.fetcher.progress.page(items.len());
             let ids: Vec<String> = items.iter().map(|i| id(i).to_string()).collect();
             if more && !ids.is_empty() && previous.as_ref() == Some(&ids) {
-                bail!(
-                    "source {}: GET {url}: the page at offset {offset} repeats the page before it (the server ignores `offset`?); nothing was kept",
-                    self.name
-                );
+                return Err(PullError::refused(
+                    &self.name,
+                    format!(
+                        "GET {url}: the page at offset {offset} repeats the page before it (the server ignores `offset`?); nothing was kept"
+                    ),
+                ));
             }
             let n = items.len();
             out.extend(items);
@@ -143,11 +145,13 @@ impl PagerDuty {
             previous = Some(ids);
             offset += n;
         }
-        bail!(
-            "source {}: {path}: still `more` after max_pages ({}) pages; stopped",
-            self.name,
-            self.fetcher.settings.max_pages
-        )
+        Err(PullError::refused(
+            &self.name,
+            format!(
+                "{path}: still `more` after max_pages ({}) pages; stopped",
+                self.fetcher.settings.max_pages
+            ),
+        ))
     }
 
     async fn schedule(&self, id: &str, since: Time, until: Time) -> Result<Schedule> {
@@ -266,13 +270,13 @@ impl Source for PagerDuty {
                 .enumerate()
             {
                 let (Some(start), Some(end)) = (parse_time(&e.start), parse_time(&e.end)) else {
-                    bail!(
-                        "source {}: schedule {}: final_schedule.rendered_schedule_entries[{i}]: start/end {:?}/{:?} are not RFC 3339 times",
-                        self.name,
-                        s.id,
-                        e.start,
-                        e.end
-                    );
+                    return Err(PullError::refused(
+                        &self.name,
+                        format!(
+                            "schedule {}: final_schedule.rendered_schedule_entries[{i}]: start/end {:?}/{:?} are not RFC 3339 times",
+                            s.id, e.start, e.end
+                        ),
+                    ));
                 };
                 if end <= start {
                     pulled.warnings.push(format!(

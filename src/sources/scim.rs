@@ -6,10 +6,10 @@
 //! The write side adds and removes group members with `PATCH /Groups/{id}`.
 
 use super::http::{FetchError, Fetcher};
+use super::{PullError, Result};
 use super::{Pulled, Source, UpstreamGroup, join};
 use crate::config::{ScimSettings, SourceConfig};
 use crate::model::{Entitlement, Org, Person, Status, Team, Time};
-use anyhow::{Result, bail};
 use reqwest::{Method, StatusCode, Url};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -190,19 +190,21 @@ impl Scim {
         let per_page = first.resources.len() as u64;
         let mut pages: Vec<(u64, Vec<T>)> = vec![(1, first.resources)];
         if per_page == 0 && total > 0 {
-            bail!(
-                "source {}: GET {first_url}: totalResults is {total} but the first page is empty",
-                self.name
-            );
+            return Err(PullError::refused(
+                &self.name,
+                format!("GET {first_url}: totalResults is {total} but the first page is empty"),
+            ));
         }
         if per_page > 0 && per_page < total {
             let Some(starts) = later_page_starts(total, per_page, self.fetcher.settings.max_pages)
             else {
-                bail!(
-                    "source {}: {resource} has {total} items in pages of {per_page}: more than max_pages ({})",
-                    self.name,
-                    self.fetcher.settings.max_pages
-                );
+                return Err(PullError::refused(
+                    &self.name,
+                    format!(
+                        "{resource} has {total} items in pages of {per_page}: more than max_pages ({})",
+                        self.fetcher.settings.max_pages
+                    ),
+                ));
             };
             let sem = Arc::new(tokio::sync::Semaphore::new(
                 self.fetcher.settings.concurrency,
@@ -247,7 +249,12 @@ impl Scim {
                         set.abort_all();
                         return Err(e.into());
                     }
-                    Err(e) => bail!("source {}: a page fetch stopped: {e}", self.name),
+                    Err(e) => {
+                        return Err(PullError::Stopped(format!(
+                            "source {}: a page fetch stopped: {e}",
+                            self.name
+                        )));
+                    }
                 }
             }
         }
@@ -258,13 +265,15 @@ impl Scim {
         for (start, items) in pages {
             for item in items {
                 if !seen.insert(id(&item).to_string()) {
-                    bail!(
-                        "source {}: GET {}: the page at startIndex {start} repeats {} {:?} already read (the server's paging is inconsistent; nothing was kept)",
-                        self.name,
-                        self.list_url(resource, start, count)?,
-                        resource.trim_start_matches('/'),
-                        id(&item)
-                    );
+                    return Err(PullError::refused(
+                        &self.name,
+                        format!(
+                            "GET {}: the page at startIndex {start} repeats {} {:?} already read (the server's paging is inconsistent; nothing was kept)",
+                            self.list_url(resource, start, count)?,
+                            resource.trim_start_matches('/'),
+                            id(&item)
+                        ),
+                    ));
                 }
                 out.push(item);
             }
@@ -298,11 +307,13 @@ impl Scim {
             while from < to {
                 requests += 1;
                 if requests > self.fetcher.settings.max_pages {
-                    bail!(
-                        "source {}: {resource}: more than max_pages ({}) pages; stopped",
-                        self.name,
-                        self.fetcher.settings.max_pages
-                    );
+                    return Err(PullError::refused(
+                        &self.name,
+                        format!(
+                            "{resource}: more than max_pages ({}) pages; stopped",
+                            self.fetcher.settings.max_pages
+                        ),
+                    ));
                 }
                 let want = ((to - from) as usize).min(count);
                 let url = self.list_url(resource, from, want)?;
@@ -642,10 +653,12 @@ impl Scim {
             match found.len() {
                 0 => continue,
                 1 => return Ok(Some(found[0].id.clone())),
-                n => bail!(
-                    "source {}: {n} users match {f}; refusing to guess",
-                    self.name
-                ),
+                n => {
+                    return Err(PullError::refused(
+                        &self.name,
+                        format!("{n} users match {f}; refusing to guess"),
+                    ));
+                }
             }
         }
         Ok(None)
@@ -677,10 +690,14 @@ impl Scim {
                     let url = self.url(&format!("Groups/{}", found[0].id))?;
                     return Box::pin(self.group_at(&url)).await.map(Some);
                 }
-                n => bail!(
-                    "source {}: {n} groups are named {group:?}; map the entitlement to a group id",
-                    self.name
-                ),
+                n => {
+                    return Err(PullError::refused(
+                        &self.name,
+                        format!(
+                            "{n} groups are named {group:?}; map the entitlement to a group id"
+                        ),
+                    ));
+                }
             }
         };
         Ok(Some(GroupState {
@@ -740,7 +757,10 @@ impl Scim {
     /// Sends a member PATCH, guarded by the group's ETag when known. A `412`
     /// (someone changed the group meanwhile) is returned as `Ok(false)`.
     pub async fn send_patch(&self, req: &Request, etag: Option<&str>) -> Result<bool> {
-        let url = Url::parse(&req.url)?;
+        let url = Url::parse(&req.url).map_err(|e| PullError::BadUrl {
+            text: req.url.clone(),
+            reason: e.to_string(),
+        })?;
         let mut extra = Vec::new();
         if let Some(e) = etag {
             extra.push(("if-match", e.to_string()));
@@ -759,12 +779,14 @@ impl Scim {
             return Ok(false);
         }
         if !reply.status.is_success() {
-            bail!(
-                "source {}: PATCH {url}: HTTP {}: {}",
-                self.name,
-                reply.status,
-                self.fetcher.excerpt(&reply.body)
-            );
+            return Err(PullError::refused(
+                &self.name,
+                format!(
+                    "PATCH {url}: HTTP {}: {}",
+                    reply.status,
+                    self.fetcher.excerpt(&reply.body)
+                ),
+            ));
         }
         Ok(true)
     }

@@ -1,15 +1,58 @@
-//! Why a configured source's sync kept nothing of what it read.
+//! Why a configured source's sync kept nothing of what it read, and why a
+//! sync of an org directory did.
+
+use crate::guard::HeldBack;
+use crate::sources::PullError;
+use crate::sources::files::ParseError;
+
+/// Why `sync --org DIR` kept nothing of the directory.
+#[derive(Debug, thiserror::Error)]
+pub enum DirError {
+    /// A file of the directory is wrong (file:line and why).
+    #[error("sync failed; the cache keeps its previous data: {0}")]
+    Parse(ParseError),
+    /// The shrink guard held it back.
+    #[error(transparent)]
+    HeldBack(HeldBack),
+    /// The cache refused the write.
+    #[error("sync failed; the cache keeps its previous data: {}", chain(.0))]
+    Store(crate::store::Error),
+    /// The outcome could not be recorded in the cache.
+    #[error(transparent)]
+    Record(#[from] crate::store::Error),
+}
+
+impl DirError {
+    /// What went wrong, with every cause it carries, on one line.
+    pub fn cause(&self) -> String {
+        match self {
+            DirError::Store(e) => chain(e),
+            e => e.to_string(),
+        }
+    }
+}
+
+/// An error and its causes, `: `-separated.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
+}
 
 /// Why a source's sync failed; its cached data stays as it was.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SourceError {
     /// The connector could not be opened, or its pull failed: the error
     /// with its causes, as the connector gave it.
-    #[error("{0}")]
-    Pull(String),
+    #[error(transparent)]
+    Pull(PullError),
     /// Every feed of an `ics` source failed: the first one's error.
-    #[error("{0}")]
-    Feeds(String),
+    #[error(transparent)]
+    Feeds(PullError),
     /// Two people of two sources with one id and different emails.
     #[error(
         "person {id} is provided by both {other} ({theirs}) and {mine} ({email}): two people cannot share an id"
@@ -36,6 +79,9 @@ pub enum SourceError {
     /// The cache could not be written.
     #[error("cannot write to the cache: {0}")]
     Write(String),
+    /// The shrink guard held the source's sync back.
+    #[error(transparent)]
+    HeldBack(HeldBack),
 }
 
 /// A team, rotation, area or entitlement id that another source provides

@@ -419,10 +419,8 @@ fn sync(
                 done.org.areas.len(),
                 done.grants
             )),
-            Err(e) => match e.downcast_ref::<crate::guard::HeldBack>() {
-                Some(h) => SyncOutcome::HeldBack(h.lines()),
-                None => SyncOutcome::Failed(format!("{e:#}")),
-            },
+            Err(crate::sync::DirError::HeldBack(h)) => SyncOutcome::HeldBack(h.lines()),
+            Err(e) => SyncOutcome::Failed(e.to_string()),
         };
         return Ok(vec![SourceSynced {
             name: src.name,

@@ -11,7 +11,6 @@
 //! do) is written with a leading `'`, which the reader takes off again.
 
 use crate::model::*;
-use anyhow::{Context, Result, bail};
 use chrono::{Datelike, SecondsFormat, Timelike};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -19,6 +18,64 @@ use std::fs::OpenOptions;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Why an org directory, or its grants.csv, could not be written; the file
+/// it would have replaced stays as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// A file or directory could not be created, written, synced or
+    /// renamed: what was being done, and why not.
+    #[error("{what}: {cause}")]
+    File { what: String, cause: Cause },
+    /// A TOML file of the directory could not be put in TOML.
+    #[error("cannot write {file}: {error}")]
+    Toml {
+        file: &'static str,
+        error: toml::ser::Error,
+    },
+    /// An entitlement whose area is not in the organization.
+    #[error(
+        "entitlement {entitlement} belongs to area {area}, which does not exist: areas.toml cannot hold it"
+    )]
+    NoArea { entitlement: String, area: String },
+    /// A path that ends in no file name.
+    #[error("{} names no file", .0.display())]
+    NoFileName(std::path::PathBuf),
+    /// The directory could not be created (with its cause).
+    #[error("{0}")]
+    Directory(String),
+}
+
+/// What failed beneath a [`WriteError::File`].
+#[derive(Debug, thiserror::Error)]
+pub enum Cause {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Csv(#[from] csv::Error),
+    /// A grant handed to [`write_org_streaming`] could not be made.
+    #[error("{0}")]
+    Grant(GrantError),
+}
+
+type Result<T, E = WriteError> = std::result::Result<T, E>;
+
+/// `what` failed because of `cause`.
+fn failed(what: String) -> impl FnOnce(Cause) -> WriteError {
+    move |cause| WriteError::File { what, cause }
+}
+
+/// An I/O failure at `what`.
+fn io(what: String) -> impl FnOnce(std::io::Error) -> WriteError {
+    move |e| WriteError::File {
+        what,
+        cause: Cause::Io(e),
+    }
+}
+
+fn create_dir(dir: &Path) -> Result<()> {
+    crate::paths::create_private_dir(dir).map_err(|e| WriteError::Directory(format!("{e:#}")))
+}
 
 /// A time as the files hold it: RFC 3339 in UTC with `Z`, whole seconds
 /// (`%Y-%m-%dT%H:%M:%SZ`). Written by hand: this runs a million times for a
@@ -48,7 +105,7 @@ fn optional_time(t: Option<Time>) -> String {
 /// back grouped by area in area order; an entitlement whose area is not in
 /// `org.areas` cannot be written and is an error. Times keep whole seconds.
 pub fn write_org(org: &Org, dir: &Path) -> Result<()> {
-    crate::paths::create_private_dir(dir)?;
+    create_dir(dir)?;
     replace_file(&dir.join("grants.csv"), |w| grants_csv(&org.grants, w))?;
     write_all_but_grants(org, dir)
 }
@@ -60,14 +117,13 @@ pub fn write_org_streaming(
     dir: &Path,
     make: impl FnOnce(&mut dyn FnMut(&Grant) -> Result<(), GrantError>) -> Result<Org, GrantError>,
 ) -> Result<Org> {
-    crate::paths::create_private_dir(dir)?;
+    create_dir(dir)?;
     let mut org = Org::default();
     replace_file(&dir.join("grants.csv"), |out| {
         let mut w = csv::Writer::from_writer(out);
         w.write_record(GRANT_HEADER)?;
         let mut basis = String::new();
-        org =
-            make(&mut |g| Ok(grant_record(&mut w, g, &mut basis)?)).map_err(anyhow::Error::msg)?;
+        org = make(&mut |g| Ok(grant_record(&mut w, g, &mut basis)?)).map_err(Cause::Grant)?;
         w.flush()?;
         Ok(())
     })?;
@@ -118,7 +174,7 @@ fn write_csv<W: Write>(
     out: W,
     header: &[&str],
     rows: impl FnOnce(&mut csv::Writer<W>) -> csv::Result<()>,
-) -> Result<()> {
+) -> Result<(), Cause> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(header)?;
     rows(&mut w)?;
@@ -126,7 +182,7 @@ fn write_csv<W: Write>(
     Ok(())
 }
 
-fn people_csv(people: &[Person], out: &mut dyn Write) -> Result<()> {
+fn people_csv(people: &[Person], out: &mut dyn Write) -> Result<(), Cause> {
     let header = ["id", "name", "email", "manager", "status", "title"];
     write_csv(out, &header, |w| {
         for p in people {
@@ -143,7 +199,7 @@ fn people_csv(people: &[Person], out: &mut dyn Write) -> Result<()> {
     })
 }
 
-fn trainings_csv(trainings: &[Training], out: &mut dyn Write) -> Result<()> {
+fn trainings_csv(trainings: &[Training], out: &mut dyn Write) -> Result<(), Cause> {
     write_csv(out, &["person", "course", "completed", "expires"], |w| {
         for t in trainings {
             w.write_record([
@@ -166,7 +222,7 @@ const GRANT_HEADER: [&str; 6] = [
     "expires",
 ];
 
-fn grants_csv(grants: &[Grant], out: &mut dyn Write) -> Result<()> {
+fn grants_csv(grants: &[Grant], out: &mut dyn Write) -> Result<(), Cause> {
     write_csv(out, &GRANT_HEADER, |w| {
         let mut basis = String::new();
         for g in grants {
@@ -229,7 +285,10 @@ fn teams_toml(teams: &[Team]) -> Result<String> {
             })
             .collect(),
     };
-    toml::to_string(&file).context("cannot write teams.toml")
+    toml::to_string(&file).map_err(|error| WriteError::Toml {
+        file: "teams.toml",
+        error,
+    })
 }
 
 #[derive(Serialize)]
@@ -275,7 +334,10 @@ fn rotations_toml(rotations: &[Rotation]) -> Result<String> {
             })
             .collect(),
     };
-    toml::to_string(&file).context("cannot write rotations.toml")
+    toml::to_string(&file).map_err(|error| WriteError::Toml {
+        file: "rotations.toml",
+        error,
+    })
 }
 
 #[derive(Serialize)]
@@ -330,11 +392,10 @@ fn areas_toml(areas: &[Area], entitlements: &[Entitlement]) -> Result<String> {
         .collect();
     for e in entitlements {
         let Some(&i) = index.get(e.area.as_str()) else {
-            bail!(
-                "entitlement {} belongs to area {}, which does not exist: areas.toml cannot hold it",
-                e.id,
-                e.area
-            );
+            return Err(WriteError::NoArea {
+                entitlement: e.id.clone(),
+                area: e.area.clone(),
+            });
         };
         rows[i].entitlement.push(EntitlementRow {
             id: &e.id,
@@ -342,7 +403,10 @@ fn areas_toml(areas: &[Area], entitlements: &[Entitlement]) -> Result<String> {
             upstream: e.upstream.as_deref(),
         });
     }
-    toml::to_string(&AreasFile { area: rows }).context("cannot write areas.toml")
+    toml::to_string(&AreasFile { area: rows }).map_err(|error| WriteError::Toml {
+        file: "areas.toml",
+        error,
+    })
 }
 
 #[derive(Serialize)]
@@ -373,7 +437,10 @@ fn delegations_toml(delegations: &[Delegation]) -> Result<String> {
             })
             .collect(),
     };
-    toml::to_string(&file).context("cannot write delegations.toml")
+    toml::to_string(&file).map_err(|error| WriteError::Toml {
+        file: "delegations.toml",
+        error,
+    })
 }
 
 #[derive(Serialize)]
@@ -432,7 +499,10 @@ fn rules_toml(rules: &[Rule]) -> Result<String> {
             })
             .collect(),
     };
-    toml::to_string(&file).context("cannot write rules.toml")
+    toml::to_string(&file).map_err(|error| WriteError::Toml {
+        file: "rules.toml",
+        error,
+    })
 }
 
 /// Distinguishes temporary files of concurrent writers in one process.
@@ -445,14 +515,14 @@ fn replace_text(path: &Path, text: &str) -> Result<()> {
 /// Replaces `path` atomically with what `fill` writes: a temporary file in
 /// the same directory, with the mode and owner of the file it replaces,
 /// synced, renamed over `path`; then the directory is synced.
-fn replace_file(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+fn replace_file(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<(), Cause>) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     let name = path
         .file_name()
-        .with_context(|| format!("{} names no file", path.display()))?
+        .ok_or_else(|| WriteError::NoFileName(path.to_path_buf()))?
         .to_string_lossy();
     let tmp = dir.join(format!(
         ".{name}.{}.{}.tmp",
@@ -464,17 +534,20 @@ fn replace_file(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) ->
             .write(true)
             .create_new(true)
             .open(&tmp)
-            .with_context(|| format!("cannot create {}", tmp.display()))?;
+            .map_err(io(format!("cannot create {}", tmp.display())))?;
         keep_mode_and_owner(path, &file, &tmp)?;
         let mut w = BufWriter::with_capacity(1 << 16, &file);
-        fill(&mut w).with_context(|| format!("cannot write {}", tmp.display()))?;
+        fill(&mut w).map_err(failed(format!("cannot write {}", tmp.display())))?;
         w.flush()
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
+            .map_err(io(format!("cannot write {}", tmp.display())))?;
         drop(w);
         file.sync_all()
-            .with_context(|| format!("cannot sync {}", tmp.display()))?;
-        std::fs::rename(&tmp, path)
-            .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
+            .map_err(io(format!("cannot sync {}", tmp.display())))?;
+        std::fs::rename(&tmp, path).map_err(io(format!(
+            "cannot rename {} to {}",
+            tmp.display(),
+            path.display()
+        )))
     })();
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
@@ -491,33 +564,35 @@ fn keep_mode_and_owner(path: &Path, file: &std::fs::File, tmp: &Path) -> Result<
     let old = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        Err(e) => return Err(io(format!("cannot read {}", path.display()))(e)),
     };
-    let new = file.metadata()?;
+    let new = file
+        .metadata()
+        .map_err(io(format!("cannot read {}", tmp.display())))?;
     if (old.uid(), old.gid()) != (new.uid(), new.gid()) {
-        std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid())).with_context(|| {
-            format!(
-                "cannot give {} the owner of {} (uid {}, gid {})",
-                tmp.display(),
-                path.display(),
-                old.uid(),
-                old.gid()
-            )
-        })?;
-    }
-    file.set_permissions(old.permissions()).with_context(|| {
-        format!(
-            "cannot give {} the mode of {}",
+        std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid())).map_err(io(format!(
+            "cannot give {} the owner of {} (uid {}, gid {})",
             tmp.display(),
-            path.display()
-        )
-    })
+            path.display(),
+            old.uid(),
+            old.gid()
+        )))?;
+    }
+    file.set_permissions(old.permissions()).map_err(io(format!(
+        "cannot give {} the mode of {}",
+        tmp.display(),
+        path.display()
+    )))
 }
 
 #[cfg(not(unix))]
 fn keep_mode_and_owner(path: &Path, file: &std::fs::File, _tmp: &Path) -> Result<()> {
     if let Ok(m) = std::fs::metadata(path) {
-        file.set_permissions(m.permissions())?;
+        file.set_permissions(m.permissions()).map_err(io(format!(
+            "cannot give {} the mode of {}",
+            _tmp.display(),
+            path.display()
+        )))?;
     }
     Ok(())
 }
@@ -526,7 +601,7 @@ fn keep_mode_and_owner(path: &Path, file: &std::fs::File, _tmp: &Path) -> Result
 fn sync_dir(dir: &Path) -> Result<()> {
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
-        .with_context(|| format!("cannot sync directory {}", dir.display()))
+        .map_err(io(format!("cannot sync directory {}", dir.display())))
 }
 
 #[cfg(not(unix))]
@@ -808,8 +883,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut org = small_org();
         org.entitlements[0].area = "nowhere".into();
-        let e = write_org(&org, dir.path()).unwrap_err().to_string();
-        assert!(e.contains("nowhere"), "{e}");
+        let e = write_org(&org, dir.path()).unwrap_err();
+        assert!(
+            matches!(&e, WriteError::NoArea { area, .. } if area == "nowhere"),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string().contains("area nowhere, which does not exist"),
+            "{e}"
+        );
     }
 
     #[cfg(unix)]
@@ -855,7 +937,11 @@ mod tests {
     fn write_grants_into_a_missing_directory_fails_cleanly() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing").join("grants.csv");
-        assert!(write_grants(&[], &path).is_err());
+        let e = write_grants(&[], &path).unwrap_err();
+        assert!(
+            matches!(&e, WriteError::File { cause: Cause::Io(_), what } if what.starts_with("cannot create")),
+            "{e:?}"
+        );
         assert!(!path.exists());
     }
 }
