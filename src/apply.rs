@@ -819,7 +819,7 @@ pub async fn resync(
         {
             Some(s) => touched.push(s.name.clone()),
             None => {
-                sync_org_dir_with(store, &dir, Shrinking::Accept, now)?;
+                crate::sync::sync_org_dir_beside(store, &dir, Shrinking::Accept, sources, now)?;
             }
         }
     }

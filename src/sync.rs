@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
+mod beside;
 mod error;
 mod one_id;
 
@@ -106,18 +107,33 @@ pub fn sync_org_dir(store: &mut Store, dir: &Path, now: Time) -> Result<DirSynce
     sync_org_dir_with(store, dir, Shrinking::Refuse, now)
 }
 
-/// Reads `dir` (every required file must be there) and replaces the cached
-/// files source with it, or records why not. grants.csv is parsed on
-/// another thread and streamed into the open transaction while the rest is
-/// written; any error rolls it all back, as does the shrink guard (unless
-/// `shrinking` accepts), which then records the sync as held back. The
-/// reference problems found are recorded for `status`.
+/// [`sync_org_dir_beside`] with no configured sources to order it against:
+/// an id another source's cached rows hold too is refused.
 pub fn sync_org_dir_with(
     store: &mut Store,
     dir: &Path,
     shrinking: Shrinking,
     now: Time,
 ) -> Result<DirSynced, DirError> {
+    sync_org_dir_beside(store, dir, shrinking, &[], now)
+}
+
+/// Reads `dir` (every required file must be there) and replaces the cached
+/// files source with it, or records why not. grants.csv is parsed on
+/// another thread and streamed into the open transaction while the rest is
+/// written; any error rolls it all back, as does the shrink guard (unless
+/// `shrinking` accepts), which then records the sync as held back. The
+/// reference problems found are recorded for `status`. An id the cached
+/// rows of another source hold too is refused, unless `precedence` in
+/// `sources` (the configured ones) orders the two (see `beside`).
+pub fn sync_org_dir_beside(
+    store: &mut Store,
+    dir: &Path,
+    shrinking: Shrinking,
+    sources: &[SourceConfig],
+    now: Time,
+) -> Result<DirSynced, DirError> {
+    let mut beside = beside::Beside::read(store, sources)?;
     let info = files_source_info(dir);
     let mut held = None;
     let required = files::Required::org_dir();
@@ -134,13 +150,15 @@ pub fn sync_org_dir_with(
                 &mut held,
             )
         };
-        let written = store.replace_source_streaming(
-            &info,
-            grants,
-            |wait| rest.next_item(wait),
-            &mut admit,
-            now,
-        );
+        let parts = |wait| {
+            let part = rest.next_item(wait)?;
+            Some(
+                part.map_err(DirItem::Parse)
+                    .and_then(|p| beside.admit(p).map_err(DirItem::Beside)),
+            )
+        };
+        let grants = grants.map(|batch| batch.map_err(DirItem::Parse));
+        let written = store.replace_source_streaming(&info, grants, parts, &mut admit, now);
         match written {
             Ok((org, replaced)) => {
                 tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: read and write");
@@ -164,7 +182,8 @@ pub fn sync_org_dir_with(
             // The other files' errors come first, as `read_org` gives them.
             Err(e) => Err(match (rest.error(), e) {
                 (Some(first), _) => DirSyncError::Parse(first),
-                (None, Streamed::Source(e)) => DirSyncError::Parse(e),
+                (None, Streamed::Source(DirItem::Parse(e))) => DirSyncError::Parse(e),
+                (None, Streamed::Source(DirItem::Beside(e))) => DirSyncError::Beside(e),
                 (None, Streamed::Store(crate::store::Error::HeldBack(h))) => {
                     DirSyncError::HeldBack(h)
                 }
@@ -176,6 +195,14 @@ pub fn sync_org_dir_with(
         Ok(mut s) => {
             tracing::info!(dir = %dir.display(), people = s.org.people.len(), grants = s.grants, problems = s.problems.count, "synced org directory");
             s.accepted_shrinks = held.map(|h| h.lines()).unwrap_or_default();
+            if !beside.give_up.is_empty() {
+                store.give_up(&beside.give_up)?;
+                for (source, kind, id) in &beside.give_up {
+                    tracing::info!(
+                        "{kind} {id} counts from the org directory, by `precedence`: dropped from the cached {source}"
+                    );
+                }
+            }
             store.record_problems(s.problems.count, &s.problems.first, now)?;
             store.record_warnings(FILES_SOURCE, &s.warnings, now)?;
             Ok(s)
@@ -184,6 +211,11 @@ pub fn sync_org_dir_with(
             tracing::warn!(error = %e, "sync failed");
             store.record_sync_failure(&info, &e.to_string(), now)?;
             Err(DirError::Parse(e))
+        }
+        Err(DirSyncError::Beside(e)) => {
+            tracing::warn!(error = %e, "sync failed");
+            store.record_sync_failure(&info, &e.to_string(), now)?;
+            Err(DirError::Beside(e))
         }
         Err(DirSyncError::HeldBack(h)) => {
             tracing::warn!(source = %info.name, shrinks = ?h.lines(), "sync held back");
@@ -199,9 +231,21 @@ pub fn sync_org_dir_with(
     }
 }
 
-/// Why a directory sync failed: the files, the shrink guard, or the cache.
+/// What the directory's streams fail with: a file, or an id another
+/// source holds.
+#[derive(Debug, thiserror::Error)]
+enum DirItem {
+    #[error(transparent)]
+    Parse(files::ParseError),
+    #[error(transparent)]
+    Beside(SourceError),
+}
+
+/// Why a directory sync failed: the files, an id another source holds, the
+/// shrink guard, or the cache.
 enum DirSyncError {
     Parse(files::ParseError),
+    Beside(SourceError),
     HeldBack(HeldBack),
     Store(crate::store::Error),
 }

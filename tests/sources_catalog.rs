@@ -920,3 +920,132 @@ fn one_id_one_source_holds_against_the_cache() {
         "{out}"
     );
 }
+
+/// `sync --org DIR` after a configured source put the same ids in the
+/// cache: refused naming both (the cache keeps what it had), unless
+/// `precedence` orders the two; then the one listed later gives it up.
+#[test]
+fn the_org_directory_is_refused_an_id_a_configured_source_holds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let catalog = dir.join("catalog");
+    std::fs::create_dir_all(&catalog).unwrap();
+    std::fs::write(
+        catalog.join("systems.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: billing\nspec:\n  owner: user:omar\n---\n\
+apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: omar\nspec:\n  profile:\n    email: omar@elsewhere.example\n",
+    )
+    .unwrap();
+    let org = dir.join("org");
+    std::fs::create_dir_all(&org).unwrap();
+    std::fs::write(
+        org.join("people.csv"),
+        "id,name,email,manager,status\njanelle.dawe,Janelle Dawe,janelle@example.com,,active\n",
+    )
+    .unwrap();
+    std::fs::write(
+        org.join("areas.toml"),
+        "[[area]]\nid = \"hr\"\nname = \"HR\"\nowner = \"janelle.dawe\"\n\n\
+[[area]]\nid = \"billing\"\nname = \"Billing\"\nowner = \"janelle.dawe\"\n",
+    )
+    .unwrap();
+    for f in [
+        "teams.toml",
+        "rotations.toml",
+        "trainings.csv",
+        "grants.csv",
+        "rules.toml",
+    ] {
+        std::fs::write(org.join(f), "").unwrap();
+    }
+    let catalog_source =
+        "[[source]]\nkind = \"backstage\"\nname = \"catalog\"\npath = \"catalog\"\n";
+    let files_source =
+        "[[source]]\nkind = \"files\"\ndir = \"org\"\nprovides = [\"people\", \"areas\"]\n";
+    write_config(dir, catalog_source);
+    let (code, out) = steward(dir, &["sync"]);
+    assert_eq!(code, 0, "{out}");
+    let areas = || -> Vec<(String, String)> {
+        let store = steward::store::Store::open(&dir.join("steward.db")).unwrap();
+        let mut v: Vec<(String, String)> = store
+            .load_org()
+            .unwrap()
+            .areas
+            .iter()
+            .map(|a| (a.id.clone(), a.owner.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(areas(), [("billing".to_string(), "omar".to_string())]);
+    let org_arg = org.to_str().unwrap();
+
+    // Nothing orders the two: refused, naming both; nothing of it kept.
+    let (code, out) = steward(dir, &["sync", "--org", org_arg]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "area billing is provided by both catalog and files: list both in `precedence`"
+        ),
+        "{out}"
+    );
+    assert_eq!(areas(), [("billing".to_string(), "omar".to_string())]);
+
+    // The catalog first: the directory gives billing up and keeps hr.
+    write_config(
+        dir,
+        &format!("precedence = [\"catalog\", \"files\"]\n{catalog_source}\n{files_source}"),
+    );
+    let (code, out) = steward(dir, &["sync", "--org", org_arg]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        areas(),
+        [
+            ("billing".to_string(), "omar".to_string()),
+            ("hr".to_string(), "janelle.dawe".to_string())
+        ]
+    );
+
+    // The directory first: the catalog's cached billing goes.
+    write_config(
+        dir,
+        &format!("precedence = [\"files\", \"catalog\"]\n{catalog_source}\n{files_source}"),
+    );
+    let (code, out) = steward(dir, &["sync", "--org", org_arg]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        areas(),
+        [
+            ("billing".to_string(), "janelle.dawe".to_string()),
+            ("hr".to_string(), "janelle.dawe".to_string())
+        ]
+    );
+
+    // A person: omar of the catalog is not the directory's omar (another
+    // email), and nothing orders them.
+    write_config(dir, catalog_source);
+    std::fs::write(
+        catalog.join("systems.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: ledger\nspec:\n  owner: user:omar\n---\n\
+apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: omar\nspec:\n  profile:\n    email: omar@elsewhere.example\n",
+    )
+    .unwrap();
+    std::fs::write(
+        org.join("people.csv"),
+        "id,name,email,manager,status\njanelle.dawe,Janelle Dawe,janelle@example.com,,active\nomar,Omar K,omar@example.com,,active\n",
+    )
+    .unwrap();
+    std::fs::write(
+        org.join("areas.toml"),
+        "[[area]]\nid = \"hr\"\nname = \"HR\"\nowner = \"janelle.dawe\"\n",
+    )
+    .unwrap();
+    let (code, out) = steward(dir, &["sync", "--source", "catalog"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = steward(dir, &["sync", "--org", org_arg]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("person omar is provided by both catalog (omar@elsewhere.example) and files (omar@example.com): two people cannot share an id"),
+        "{out}"
+    );
+}

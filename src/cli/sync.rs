@@ -8,7 +8,7 @@ use crate::sources::http::{ProgressEvent, ProgressSink};
 use crate::store::Store;
 use crate::store::sync_warnings::SourceWarnings;
 use crate::store::{Standing, SyncProblems};
-use crate::sync::{Shrinking, sync_org_dir_with};
+use crate::sync::{Shrinking, sync_org_dir_beside};
 use anyhow::{Result, bail};
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -75,7 +75,10 @@ fn sync_dir(
     now: Time,
 ) -> Result<ExitCode> {
     let started = std::time::Instant::now();
-    let synced = sync_org_dir_with(store, dir, shrinking, now)?;
+    // Their `precedence` orders the directory against the configured
+    // sources' cached rows; a config that does not read orders nothing.
+    let sources = ctx.configured_sources().unwrap_or_default();
+    let synced = sync_org_dir_beside(store, dir, shrinking, &sources, now)?;
     let org = &synced.org;
     writeln!(
         ctx.out,

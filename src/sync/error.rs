@@ -11,6 +11,9 @@ pub enum DirError {
     /// A file of the directory is wrong (file:line and why).
     #[error("sync failed; the cache keeps its previous data: {0}")]
     Parse(ParseError),
+    /// An id another source's cached rows hold too (naming both).
+    #[error("sync failed; the cache keeps its previous data: {0}")]
+    Beside(SourceError),
     /// The shrink guard held it back.
     #[error(transparent)]
     HeldBack(HeldBack),
