@@ -648,15 +648,7 @@ fn the_picker_lists_reports_first_with_team_and_says_who_already_decides() {
     let mut d = sized("marcus", 160, 48);
     // payments-db, selected in the tree, then D.
     keys(&mut d.app, "<Tab><Tab>jD");
-    let snap = d.app.state.data.snap.clone();
-    let picks: Vec<&steward::model::Person> = d
-        .app
-        .state
-        .derived
-        .picks
-        .iter()
-        .map(|&i| &snap.org.people[i])
-        .collect();
+    let picks = picks(&d.app);
     let reports = picks
         .iter()
         .take_while(|p| p.manager.as_deref() == Some("marcus"))
@@ -682,7 +674,7 @@ fn the_picker_lists_reports_first_with_team_and_says_who_already_decides() {
         .find(|l| l.contains("priya") && l.contains("Priya Raman"))
         .unwrap_or_else(|| panic!("{text}"));
     assert!(
-        row.contains("team payments-api, reports to marcus"),
+        row.contains("Tech Lead, Payments API · team payments-api · reports to marcus"),
         "{row}"
     );
     assert!(!row.contains("already decides"), "{row}");
@@ -721,4 +713,76 @@ fn the_tree_shows_what_was_delegated_away() {
         text.contains("billing 1/2/2 PII (delegated to lena)"),
         "{text}"
     );
+}
+
+// The picker searches the whole organization, not the part of it a leaf
+// owner's console holds (scoped reads): priya delegates to someone in
+// another division, whom her console never read.
+
+#[test]
+fn a_leaf_owner_delegates_to_someone_outside_the_part_of_the_organization_read() {
+    let mut d = sized("priya", 160, 48);
+    let held = d.app.state.data.snap.org.people.len();
+    assert!(
+        d.app.state.data.snap.person("arjun").is_none(),
+        "arjun is outside priya's part of the organization"
+    );
+    keys(&mut d.app, "<Tab><Tab>jD");
+    // Nothing typed: the whole roster (88 people but priya), reports first.
+    let offered = picks(&d.app);
+    assert!(
+        offered.len() > held,
+        "{} offered, {held} held",
+        offered.len()
+    );
+    assert!(offered.iter().any(|p| p.id == "arjun"));
+    assert!(offered.iter().all(|p| p.id != "priya"));
+    keys(&mut d.app, "arju");
+    assert_eq!(picks(&d.app)[0].id, "arjun");
+    let text = screen(&mut d.app, 160, 48);
+    let row = text
+        .lines()
+        .find(|l| l.contains("arjun") && l.contains("Arjun"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let arjun = d
+        .app
+        .store
+        .offer_people(&steward::store::PeopleQuery::Search("arjun".into()), 5)
+        .unwrap();
+    let title = arjun[0].person.title.clone().unwrap();
+    assert!(row.contains(&title), "his role: {row}");
+    assert!(row.contains("reports to grace"), "{row}");
+    keys(&mut d.app, "<Enter>2w<Enter>");
+    let Some(steward::tui::ui::Modal::Confirm(c)) = &d.app.state.ui.modal else {
+        panic!("no preview: {}", screen(&mut d.app, 160, 48))
+    };
+    assert!(
+        c.title.contains("Delegate payments-db to arjun"),
+        "{}",
+        c.title
+    );
+    assert!(c.lines[0].starts_with("Arjun "), "{:?}", c.lines);
+    keys(&mut d.app, "y");
+    let given: Vec<&str> = d
+        .app
+        .state
+        .data
+        .local_delegations
+        .iter()
+        .map(|l| l.delegation.to.as_str())
+        .collect();
+    assert_eq!(given, vec!["arjun"]);
+}
+
+#[test]
+fn the_picker_cuts_a_long_line_with_an_ellipsis_when_narrow() {
+    let mut d = sized("priya", 80, 24);
+    keys(&mut d.app, "<Tab><Tab>jDarjun");
+    let text = screen(&mut d.app, 80, 24);
+    let row = text
+        .lines()
+        .find(|l| l.contains("arjun") && l.contains("Arjun"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains('…'), "{row}");
+    assert!(!row.contains("reports to grace"), "{row}");
 }

@@ -136,3 +136,17 @@ pub fn started_again(who: &str) -> Demo {
     .unwrap();
     Demo { dir, app }
 }
+
+/// The people the open delegation picker offers, in its order.
+pub fn picks(app: &App) -> Vec<steward::model::Person> {
+    let Some(steward::tui::ui::Modal::Picker(p)) = &app.state.ui.modal else {
+        return Vec::new();
+    };
+    app.state
+        .derived
+        .picks
+        .iter()
+        .filter_map(|&i| p.found.get(i))
+        .map(|o| o.person.clone())
+        .collect()
+}

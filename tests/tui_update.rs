@@ -660,10 +660,7 @@ fn delegation_picks_a_person_previews_and_is_revocable() {
     let Some(Modal::Picker(p)) = &d.app.state.ui.modal else {
         panic!("no picker")
     };
-    assert_eq!(
-        d.app.state.data.snap.org.people[d.app.state.derived.picks[p.sel]].id,
-        "hana"
-    );
+    assert_eq!(picks(&d.app)[p.sel].id, "hana");
     keys(&mut d.app, "<Enter>2w<Enter>");
     let Some(Modal::Confirm(c)) = &d.app.state.ui.modal else {
         panic!("no preview")

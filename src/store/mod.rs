@@ -13,6 +13,7 @@ mod error;
 #[cfg(test)]
 mod fixture;
 mod org;
+mod people_search;
 pub mod previews;
 mod read;
 pub mod reminders;
@@ -34,6 +35,7 @@ pub use decisions::{Decision, DecisionState, NewDecision, Verdict};
 pub use delegations::{LOCAL_SOURCE, LocalDelegation};
 pub use error::{Cause, Error, Result};
 pub use org::{Replaced, SourceInfo, Streamed};
+pub use people_search::{Offered, PeopleQuery};
 pub use retire::Retired;
 pub use source_guard::{Standing, SyncProblems};
 pub use whole::Evaluated;

@@ -4,7 +4,7 @@
 use super::data::Data;
 use super::preview::Preview;
 use crate::model::Time;
-use crate::store::NewDecision;
+use crate::store::{NewDecision, Offered, PeopleQuery};
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 /// What reaches the console: input, the clock, and the results of effects.
@@ -59,6 +59,11 @@ pub enum Msg {
     Progress(String),
     /// One change of a running apply finished (done or refused).
     ApplyStep(ApplyStep),
+    /// People found for the delegation picker's query `text` (or why not).
+    PeopleFound {
+        text: String,
+        found: Result<Vec<Offered>, String>,
+    },
 }
 
 /// What the console asks the app to do: the only way out of `update`.
@@ -93,6 +98,11 @@ pub enum Effect {
     Refresh(Refresh),
     /// Keep what is shown for the next start to draw at once.
     KeepPreview(Box<Preview>),
+    /// Search the roster for the delegation picker (its typed `text`).
+    FindPeople {
+        text: String,
+        query: PeopleQuery,
+    },
     /// Remove a rule written in steward (authority checked by the store).
     RemoveRule {
         id: String,

@@ -60,17 +60,30 @@ pub enum PromptFor {
     DelegateUntil {
         area: usize,
         to: String,
+        /// Their name, as the picker found it.
+        name: String,
     },
 }
 
-/// The fuzzy person picker (for a delegation of `area`); its matches are
-/// derived from the query.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The person picker (for a delegation of `area`). The whole roster is
+/// searched in the store for the query (only a page of it is ever read);
+/// the people found are ordered by how near the work they are.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Picker {
     pub area: usize,
     pub query: Field,
     /// The selected match.
     pub sel: usize,
+    /// The query last asked of the store, and the load it was asked on.
+    pub asked: Option<(String, u64)>,
+    /// The query `found` answers.
+    pub answered: Option<String>,
+    /// The people found for it.
+    pub found: Vec<crate::store::Offered>,
+    /// Answers taken so far (the order of `found` is derived once each).
+    pub answers: u64,
+    /// Why the search failed, if it did.
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -88,6 +88,12 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
                 }
             });
         }
+        Effect::FindPeople { text, query } => {
+            let found = store
+                .offer_people(&query, super::update::PEOPLE_PAGE)
+                .map_err(|e| format!("cannot search the roster: {e}"));
+            return Some(Msg::PeopleFound { text, found });
+        }
         Effect::Load => load(store, &ctx, now, progress),
         Effect::Decide(news) => decide(store, &ctx, &actor, now, &news, progress),
         Effect::Undo(ids) => undo(store, &ctx, &actor, now, ids),

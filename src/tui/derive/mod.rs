@@ -58,7 +58,8 @@ pub struct Derived {
     pub queue: Vec<usize>,
     /// Matches of the queries typed so far (see `QueueOf::rows`).
     pub filter_cache: Vec<FilterCache>,
-    /// The delegation picker's matches (person indices, best first).
+    /// The delegation picker's matches (indices into the people it found,
+    /// best first).
     pub picks: Vec<usize>,
     /// The open justification chain (`w`).
     pub why: Option<Why>,
@@ -79,7 +80,7 @@ struct Seen {
     preview: bool,
     tree: Option<(TreeTab, BTreeSet<NodeKey>, u64)>,
     queue: Option<QueueKey>,
-    picks: Option<(u64, usize, String)>,
+    picks: Option<(u64, usize, u64)>,
     why: Option<(usize, u64, Time)>,
     rules: Option<(u64, Time)>,
 }
@@ -195,9 +196,10 @@ impl Derived {
     fn refresh_dialogs(&mut self, data: &Data, now: Time, ui: &mut Ui) {
         match &mut ui.modal {
             Some(Modal::Picker(p)) => {
-                let key = (data.revision.base, p.area, p.query.value().to_string());
+                let key = (data.revision.base, p.area, p.answers);
                 if self.seen.picks.as_ref() != Some(&key) {
-                    self.picks = queries::pick(&data.snap, &data.me, p.area, p.query.value());
+                    let query = p.answered.as_deref().unwrap_or("");
+                    self.picks = queries::pick(&data.snap, &data.me, p.area, query, &p.found);
                     self.seen.picks = Some(key);
                 }
                 p.sel = p.sel.min(self.picks.len().saturating_sub(1));

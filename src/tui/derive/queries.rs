@@ -74,9 +74,9 @@ pub fn rules_in_scope(data: &Data, now: Time) -> Vec<RuleRow> {
         .collect()
 }
 
-/// How near the work on `area` a person is, for the delegation picker:
-/// 0 reports to `me`, 1 holds access in the area (works on it), 2 anyone.
-fn nearness(snap: &Snapshot, me: &str, area: usize) -> impl Fn(&crate::model::Person) -> u8 {
+/// Who holds access in `area`'s subtree (works on it): every grant there
+/// is in the part of the organization read for its owners and delegates.
+pub fn holders(snap: &Snapshot, area: usize) -> rustc_hash::FxHashSet<String> {
     let mut working: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
     for a in snap.area_subtree(area) {
         for e in snap.entitlements_of_area(a) {
@@ -85,6 +85,13 @@ fn nearness(snap: &Snapshot, me: &str, area: usize) -> impl Fn(&crate::model::Pe
             }
         }
     }
+    working
+}
+
+/// How near the work on `area` a person is, for the delegation picker:
+/// 0 reports to `me`, 1 holds access in the area (works on it), 2 anyone.
+fn nearness(snap: &Snapshot, me: &str, area: usize) -> impl Fn(&crate::model::Person) -> u8 {
+    let working = holders(snap, area);
     let me = me.to_string();
     move |p| {
         if p.manager.as_deref() == Some(me.as_str()) {
@@ -97,18 +104,23 @@ fn nearness(snap: &Snapshot, me: &str, area: usize) -> impl Fn(&crate::model::Pe
     }
 }
 
-/// The roster's active people (not `me`) to delegate `area` to: those
-/// best matching `query`, the nearest the work first (people reporting to
-/// `me`, then those with access in the area, then everyone, each by
-/// name); at most 200.
-pub fn pick(snap: &Snapshot, me: &str, area: usize, query: &str) -> Vec<usize> {
+/// The order to offer the active people the store `found` (not `me`) to
+/// delegate `area` to, as indices into `found`: those best matching
+/// `query`, the nearest the work first (people reporting to `me`, then
+/// those with access in the area, then everyone, each by name); at most 200.
+pub fn pick(
+    snap: &Snapshot,
+    me: &str,
+    area: usize,
+    query: &str,
+    found: &[crate::store::Offered],
+) -> Vec<usize> {
     use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
     use nucleo_matcher::{Config, Matcher, Utf32Str};
     let near = nearness(snap, me, area);
-    let people = snap
-        .org
-        .people
+    let people = found
         .iter()
+        .map(|o| &o.person)
         .enumerate()
         .filter(|(_, p)| p.status == Status::Active && p.id != me);
     if query.trim().is_empty() {
@@ -134,10 +146,10 @@ pub fn pick(snap: &Snapshot, me: &str, area: usize, query: &str) -> Vec<usize> {
                 .map(|sc| (sc, i))
         })
         .collect();
-    let people = &snap.org.people;
+    let people: Vec<&crate::model::Person> = found.iter().map(|o| &o.person).collect();
     scored.sort_by(|a, b| {
         b.0.cmp(&a.0)
-            .then_with(|| near(&people[a.1]).cmp(&near(&people[b.1])))
+            .then_with(|| near(people[a.1]).cmp(&near(people[b.1])))
             .then_with(|| people[a.1].name.cmp(&people[b.1].name))
     });
     scored.into_iter().take(200).map(|(_, i)| i).collect()

@@ -1,13 +1,14 @@
 //! Delegating the subtree of an area: pick a person, say until when, see
 //! exactly what they gain, confirm; and ending a delegation given here.
 
-use super::super::derive::queries::given_delegations;
+use super::super::derive::queries::{given_delegations, holders};
 use super::super::msg::Effect;
 use super::super::state::State;
 use super::super::ui::{Confirm, Modal, NodeKey, Picker, Prompt, PromptFor};
-use crate::model::{Actor, Time};
-use crate::policy::authority;
+use crate::model::{Actor, Status, Time};
 use crate::policy::gate::{self, Action};
+use crate::policy::{Snapshot, authority};
+use crate::store::{Offered, PeopleQuery};
 use chrono::Duration;
 
 /// `D`: the person picker, for the area selected in the tree.
@@ -30,27 +31,93 @@ pub fn open_picker(s: &mut State) {
     }
     s.ui.modal = Some(Modal::Picker(Picker {
         area: a,
-        query: Default::default(),
-        sel: 0,
+        ..Default::default()
     }));
+}
+
+/// The picker's query, asked of the store when it changed since it was
+/// last asked (or the data was read again): with nothing typed, the
+/// person's reports, the people with access in the area, then everyone;
+/// else the people whose id, name or email begins with or holds it.
+pub fn search(s: &mut State) -> Option<Effect> {
+    let Some(Modal::Picker(p)) = &mut s.ui.modal else {
+        return None;
+    };
+    let text = p.query.value().trim().to_string();
+    let asked = (text.clone(), s.data.revision.base);
+    if p.asked.as_ref() == Some(&asked) {
+        return None;
+    }
+    p.asked = Some(asked);
+    let query = if text.is_empty() {
+        let me = s.data.me.clone();
+        let near = holders_by_name(&s.data.snap, &me, p.area);
+        PeopleQuery::Browse { me, near }
+    } else {
+        PeopleQuery::Search(text.clone())
+    };
+    Some(Effect::FindPeople { text, query })
+}
+
+/// The active people (not `me`) with access in `area`'s subtree, by name;
+/// the first page of them.
+fn holders_by_name(snap: &Snapshot, me: &str, area: usize) -> Vec<String> {
+    let mut near: Vec<(&str, &str)> = holders(snap, area)
+        .into_iter()
+        .filter(|id| id != me)
+        .filter_map(|id| snap.person(&id))
+        .filter(|p| p.status == Status::Active)
+        .map(|p| (p.name.as_str(), p.id.as_str()))
+        .collect();
+    near.sort();
+    near.into_iter()
+        .take(super::PEOPLE_PAGE)
+        .map(|(_, id)| id.to_string())
+        .collect()
+}
+
+/// The people found for the picker's query `text`, if it is still the query.
+pub fn found(s: &mut State, text: String, found: Result<Vec<Offered>, String>) {
+    let Some(Modal::Picker(p)) = &mut s.ui.modal else {
+        return;
+    };
+    if p.query.value().trim() != text {
+        return;
+    }
+    p.answered = Some(text);
+    p.answers += 1;
+    match found {
+        Ok(found) => {
+            p.found = found;
+            p.error = None;
+        }
+        Err(e) => {
+            p.found.clear();
+            p.error = Some(e);
+        }
+    }
 }
 
 /// Enter in the picker: until when?
 pub fn picked(s: &mut State, p: Picker) {
-    let Some(&who) = s.derived.picks.get(p.sel) else {
+    let Some(offered) = s.derived.picks.get(p.sel).and_then(|&i| p.found.get(i)) else {
         s.ui.modal = Some(Modal::Picker(p));
         return;
     };
-    let to = s.data.snap.org.people[who].id.clone();
+    let to = offered.person.id.clone();
+    let name = offered.person.name.clone();
     let area = &s.data.snap.org.areas[p.area].id;
     // The gate, as the store will ask it: not to oneself, nor to someone
-    // who has left.
+    // who has left. Someone outside the part of the organization read here
+    // was found active on the roster; the store asks the gate again.
     let delegate = Action::Delegate {
         area,
         to: &to,
         until: None,
     };
-    if let Err(refusal) = gate::check(&Actor::local(&s.data.me), &delegate, &s.data.snap, s.now) {
+    if s.data.snap.person(&to).is_some()
+        && let Err(refusal) = gate::check(&Actor::local(&s.data.me), &delegate, &s.data.snap, s.now)
+    {
         s.say(refusal.to_string(), true);
         return;
     }
@@ -58,13 +125,17 @@ pub fn picked(s: &mut State, p: Picker) {
     s.ui.modal = Some(Modal::Prompt(Prompt {
         label: format!("Delegate {area} to {to} until (empty: no end; {example}, 2w):"),
         input: Default::default(),
-        purpose: PromptFor::DelegateUntil { area: p.area, to },
+        purpose: PromptFor::DelegateUntil {
+            area: p.area,
+            to,
+            name,
+        },
         error: None,
     }));
 }
 
-/// What the delegation would give `to`, to confirm.
-pub fn confirm(s: &mut State, area: usize, to: String, until: Option<Time>) {
+/// What the delegation would give `to` (called `name`), to confirm.
+pub fn confirm(s: &mut State, area: usize, to: String, name: &str, until: Option<Time>) {
     let snap = s.data.snap.clone();
     let sub: Vec<&str> = snap
         .area_subtree(area)
@@ -78,7 +149,6 @@ pub fn confirm(s: &mut State, area: usize, to: String, until: Option<Time>) {
         .count();
     let pending = pending.len();
     let id = snap.org.areas[area].id.clone();
-    let name = snap.person(&to).map_or(to.as_str(), |p| p.name.as_str());
     let gains = match authority(&snap, &to, area, s.now) {
         // Nothing changes today; it still counts if that authority ends.
         Some(a) => format!(

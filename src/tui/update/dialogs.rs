@@ -64,11 +64,11 @@ fn submit_prompt(s: &mut State, mut p: Prompt) -> Vec<Effect> {
             rules::confirm_remove(s, id, (!input.is_empty()).then_some(input));
             Vec::new()
         }
-        PromptFor::DelegateUntil { area, to } => {
+        PromptFor::DelegateUntil { area, to, name } => {
             if input.is_empty() {
-                delegation::confirm(s, area, to, None);
+                delegation::confirm(s, area, to, &name, None);
             } else if let Some(until) = future(s, &mut p, &input) {
-                delegation::confirm(s, area, to, Some(until));
+                delegation::confirm(s, area, to, &name, Some(until));
             }
             Vec::new()
         }

@@ -52,6 +52,7 @@ pub fn on_message(s: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::ApplyStep(step) => apply_step(s, step),
+        Msg::PeopleFound { text, found } => super::delegation::found(s, text, found),
         Msg::Tick(now) => return tick(s, now),
         Msg::Wake => return refresh(s, Refresh::Store),
         // Input is `update`'s own.

@@ -23,6 +23,9 @@ use super::msg::Effect;
 pub use super::msg::Msg;
 use super::state::State;
 
+/// How many people of each kind the picker asks the store for.
+pub const PEOPLE_PAGE: usize = 200;
+
 pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
     let effects = match msg {
         Msg::Key(k) => keys::on_key(s, k),
@@ -41,6 +44,9 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
         }
         other => messages::on_message(s, other),
     };
+    // The picker's query asked of the store whenever it changed.
+    let mut effects = effects;
+    effects.extend(delegation::search(s));
     s.derive();
     effects
 }

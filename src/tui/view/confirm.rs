@@ -1,7 +1,10 @@
 //! Confirmations, prompts, snooze presets: what will happen, before it does.
 
+use super::text::{clip, width};
 use super::widgets::field_line;
+use crate::model::Person;
 use crate::policy::authority::authority;
+use crate::store::Offered;
 use crate::tui::layout::popup;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -121,52 +124,43 @@ fn snooze<'a>(targets: usize, t: &Theme) -> Vec<Line<'a>> {
     ]
 }
 
-/// The query and the people matching it, ten at a time, nearest the work
-/// first, each with their team and manager, and whether they already
-/// have authority over the area (before it is picked).
+/// The query and the people the whole roster holds for it, ten at a
+/// time, nearest the work first, each on one line with their role, team
+/// and manager (cut with `…` when narrow), and whether they already have
+/// authority over the area (before it is picked).
 fn picker<'a>(s: &'a State, p: &'a Picker, w: usize, t: &Theme) -> Vec<Line<'a>> {
     let snap = &s.data.snap;
     let matches = &s.derived.picks;
     let area = &snap.org.areas[p.area].id;
     let mut lines = vec![
         Line::from(format!(
-            "Delegate {area} (and everything below it) to whom? Your reports first, then people with access in {area}."
+            "Delegate {area} (and everything below it) to whom? Your reports first, then people with access in {area}, then everyone."
         )),
         field_line("> ", &p.query, w, t),
     ];
     let shown = 10;
     let off = crate::tui::layout::offset(p.sel, matches.len(), shown);
-    let id_w = matches
+    let page: Vec<(usize, &Offered)> = matches
         .iter()
+        .enumerate()
         .skip(off)
         .take(shown)
-        .map(|&i| snap.org.people[i].id.len())
+        .filter_map(|(i, &f)| p.found.get(f).map(|o| (i, o)))
+        .collect();
+    let id_w = page
+        .iter()
+        .map(|(_, o)| width(&o.person.id))
         .max()
         .unwrap_or(0);
-    for (i, &who) in matches.iter().enumerate().skip(off).take(shown) {
-        let person = &snap.org.people[who];
-        let team = s
-            .derived
-            .index
-            .teams_of_person
-            .get(&person.id)
-            .and_then(|ts| ts.first())
-            .map_or("no team".to_string(), |&ti| {
-                format!("team {}", snap.org.teams[ti].id)
-            });
-        let manager = person
-            .manager
-            .as_deref()
-            .map_or(String::new(), |m| format!(", reports to {m}"));
-        let mut spans = vec![Span::raw(format!(
-            "{:<id_w$} {}  {team}{manager}",
-            person.id, person.name
-        ))];
-        if let Some(a) = authority(snap, &person.id, p.area, s.now) {
-            spans.push(Span::styled(
-                format!("  already decides it: {}", a.describe()),
-                t.dim,
-            ));
+    for (i, offered) in page {
+        let person = &offered.person;
+        let decides = authority(snap, &person.id, p.area, s.now)
+            .map(|a| format!("  already decides it: {}", a.describe()));
+        let decides = decides.map(|d| clip(&d, w / 2));
+        let room = w.saturating_sub(decides.as_deref().map_or(0, width));
+        let mut spans = vec![Span::raw(clip(&about(person, offered, id_w), room))];
+        if let Some(d) = decides {
+            spans.push(Span::styled(d, t.dim));
         }
         let mut line = Line::from(spans);
         if i == p.sel {
@@ -174,7 +168,12 @@ fn picker<'a>(s: &'a State, p: &'a Picker, w: usize, t: &Theme) -> Vec<Line<'a>>
         }
         lines.push(line);
     }
-    if matches.is_empty() {
+    let pending = p.answered.as_deref() != Some(p.query.value().trim());
+    if let Some(e) = &p.error {
+        lines.push(Line::from(Span::styled(e.clone(), t.error)));
+    } else if matches.is_empty() && pending {
+        lines.push(Line::from(Span::styled("searching…", t.dim)));
+    } else if matches.is_empty() {
         lines.push(Line::from(Span::styled("nobody matches", t.dim)));
     }
     lines.push(Line::from(vec![
@@ -186,4 +185,30 @@ fn picker<'a>(s: &'a State, p: &'a Picker, w: usize, t: &Theme) -> Vec<Line<'a>>
         Span::raw(" cancel"),
     ]));
     lines
+}
+
+/// A person on one line: `priya  Priya Raman  Tech Lead, Payments API ·
+/// team payments-api · reports to marcus`, their id padded to `id_w`.
+/// Names, roles and team ids come from the roster: shown safe.
+fn about(person: &Person, offered: &Offered, id_w: usize) -> String {
+    let safe = |t: &str| crate::safe_text::terminal_line(t).into_owned();
+    let mut parts = vec![format!(
+        "{:<id_w$} {}",
+        safe(&person.id),
+        safe(&person.name)
+    )];
+    if let Some(title) = &person.title {
+        parts.push(safe(title));
+    }
+    parts.push(
+        offered
+            .team
+            .as_deref()
+            .map_or("no team".to_string(), |team| format!("team {}", safe(team))),
+    );
+    if let Some(m) = &person.manager {
+        parts.push(format!("reports to {}", safe(m)));
+    }
+    let (head, rest) = parts.split_at(1);
+    format!("{}  {}", head[0], rest.join(" · "))
 }
