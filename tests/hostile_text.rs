@@ -5,6 +5,7 @@
 //! no ESC, no C1, no bidi control, and JSON stays JSON.
 
 mod peers;
+mod tmux;
 
 use assert_cmd::Command;
 use peers::{FaultServer, Reply};
@@ -370,17 +371,6 @@ fn the_console_shows_the_visible_form_not_leftovers() {
 
 #[test]
 fn the_console_in_a_real_terminal_shows_the_visible_form() {
-    let tmux = |args: &[&str], socket: &str| {
-        std::process::Command::new("tmux")
-            .args(["-L", socket])
-            .args(args)
-            .output()
-    };
-    let socket = format!("steward-hostile-{}", std::process::id());
-    assert!(
-        tmux(&["-V"], &socket).is_ok_and(|o| o.status.success()),
-        "tmux is required for this test (apt-get install tmux)"
-    );
     let o = setup();
     let org = o.org.to_str().unwrap().to_string();
     assert_eq!(steward(&o, None, &["sync", "--org", &org]).code, 0);
@@ -391,40 +381,9 @@ fn the_console_in_a_real_terminal_shows_the_visible_form() {
         o.dir.path().join("logs").display(),
         env!("CARGO_BIN_EXE_steward")
     );
-    let started = tmux(
-        &[
-            "new-session",
-            "-d",
-            "-s",
-            "h",
-            "-x",
-            "200",
-            "-y",
-            "50",
-            &cmd,
-        ],
-        &socket,
-    )
-    .unwrap();
-    assert!(started.status.success());
-    let start = std::time::Instant::now();
-    let screen = loop {
-        let out = tmux(&["capture-pane", "-p", "-t", "h"], &socket).unwrap();
-        let screen = String::from_utf8_lossy(&out.stdout).into_owned();
-        if screen.contains("[31mRED") || start.elapsed() > std::time::Duration::from_secs(60) {
-            break screen;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
-    let title = tmux(
-        &["display-message", "-p", "-t", "h", "#{pane_title}"],
-        &socket,
-    )
-    .unwrap();
-    let _ = tmux(&["kill-server"], &socket);
+    let s = tmux::Session::start("hostile", "h", o.dir.path(), (200, 50), &cmd);
+    let screen = s.wait_for("[31mRED");
+    let title = s.title();
     no_leftovers(&screen);
-    assert!(
-        !String::from_utf8_lossy(&title.stdout).contains("pwned"),
-        "the title was changed"
-    );
+    assert!(!title.contains("pwned"), "the title was changed");
 }

@@ -4,102 +4,14 @@
 //! clears. No timed assertions: the screen is polled until the expected
 //! text shows, with a generous bound.
 
+mod tmux;
+
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use tmux::Session;
 
-const NOW: &str = "2026-03-02T12:00:00Z";
-
-struct Session {
-    name: String,
-    socket: String,
-}
-
-impl Session {
-    fn tmux(&self) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket]);
-        c
-    }
-
-    /// The demo console as `who` in a `w` x `h` terminal.
-    fn demo(name: &str, dir: &Path, who: &str, w: u16, h: u16) -> Session {
-        assert!(
-            Command::new("tmux")
-                .arg("-V")
-                .output()
-                .is_ok_and(|o| o.status.success()),
-            "tmux is required for the terminal end-to-end tests (apt-get install tmux)"
-        );
-        let cmd = format!(
-            "env -u STEWARD_AS STEWARD_LOG_DIR={logs} {bin} --data-dir {data} --now {NOW} demo --as {who}; echo EXITED $?; sleep 600",
-            logs = dir.join("logs").display(),
-            bin = env!("CARGO_BIN_EXE_steward"),
-            data = dir.join("data").display(),
-        );
-        let s = Session {
-            name: name.to_string(),
-            socket: format!("steward-newcomer-{}-{name}", std::process::id()),
-        };
-        let (w, h) = (w.to_string(), h.to_string());
-        let status = s
-            .tmux()
-            .args(["new-session", "-d", "-s", name, "-x", &w, "-y", &h])
-            .arg("-c")
-            .arg(dir)
-            .arg(cmd)
-            .status()
-            .unwrap();
-        assert!(status.success(), "tmux new-session failed");
-        s
-    }
-
-    fn screen(&self) -> String {
-        let out = self
-            .tmux()
-            .args(["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Each key on its own (a loaded machine may join ESC and what follows).
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            let status = self
-                .tmux()
-                .args(["send-keys", "-t", &self.name, k])
-                .status()
-                .unwrap();
-            assert!(status.success());
-        }
-    }
-
-    /// Polls until `ok` holds for the screen; panics with the screen after
-    /// a minute, saying what was awaited.
-    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            if start.elapsed() > Duration::from_secs(60) {
-                panic!("{what} never showed; the screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        self.wait_until(&format!("{text:?}"), |s| s.contains(text))
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        let _ = self.tmux().arg("kill-server").status();
-    }
+/// The demo console as `who` in a `w` x `h` terminal.
+fn demo(name: &str, dir: &Path, who: &str, w: u16, h: u16) -> Session {
+    Session::demo("newcomer", name, dir, who, (w, h))
 }
 
 /// The longest run of timeline cells (█ and ·) on any line.
@@ -119,7 +31,7 @@ fn widest_strip(screen: &str) -> usize {
 #[test]
 fn rotations_and_messages_in_a_real_terminal() {
     let tmp = tempfile::tempdir().unwrap();
-    let s = Session::demo("rot", tmp.path(), "omar", 120, 40);
+    let s = demo("rot", tmp.path(), "omar", 120, 40);
     s.wait_for("Omar Haddad (omar)");
     s.keys(&["O"]);
     // Item 6: the timeline across the width, days labelled, felix's first
@@ -158,7 +70,7 @@ fn rotations_and_messages_in_a_real_terminal() {
 #[test]
 fn space_and_a_text_field_in_a_small_terminal() {
     let tmp = tempfile::tempdir().unwrap();
-    let s = Session::demo("small", tmp.path(), "priya", 80, 24);
+    let s = demo("small", tmp.path(), "priya", 80, 24);
     s.wait_for("Queue 10");
     // Item 8: Space j Space marks two rows; none is skipped.
     s.keys(&["Space"]);
@@ -181,4 +93,39 @@ fn space_and_a_text_field_in_a_small_terminal() {
     s.wait_until("the filter closed", |sc| !sc.contains("type to filter"));
     s.keys(&["q"]);
     s.wait_for("EXITED 0");
+}
+
+// Item 7 and scoped reads: priya (a leaf owner, whose console holds only
+// her part of the organization) delegates to someone in another division,
+// found by a part of his name with his role, team and manager.
+#[test]
+fn a_leaf_owner_delegates_outside_her_part_of_the_organization() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = demo("deleg", tmp.path(), "priya", 120, 40);
+    s.wait_for("Priya Raman (priya)");
+    s.keys(&["Tab", "Tab", "j", "D"]);
+    s.wait_for("Delegate payments-db (and everything below it) to whom?");
+    s.type_text("mehta");
+    let screen = s.wait_for("Tech Lead, Clinical Data");
+    let row = screen
+        .lines()
+        .find(|l| l.contains("Arjun Mehta"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(
+        row.contains("team clinical-data") && row.contains("reports to grace"),
+        "{row}"
+    );
+    s.keys(&["Enter"]);
+    s.wait_for("Delegate payments-db to arjun until");
+    s.type_text("2w");
+    s.keys(&["Enter"]);
+    let screen = s.wait_for("Delegate payments-db to arjun?");
+    assert!(
+        screen.contains("Arjun Mehta (arjun) gains authority over 2 area(s)"),
+        "{screen}"
+    );
+    s.keys(&["y"]);
+    s.wait_for("arjun now decides for");
+    s.keys(&["V"]);
+    s.wait_for("arjun");
 }

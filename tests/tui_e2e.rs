@@ -3,88 +3,15 @@
 //! and the org directory after. No timed assertions: the screen is polled
 //! until the expected text shows, with a generous bound.
 
+mod tmux;
+
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use tmux::{NOW, Session};
 
-const NOW: &str = "2026-03-02T12:00:00Z";
-
-fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-struct Session {
-    name: String,
-    socket: String,
-}
-
-impl Session {
-    fn tmux(&self) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket]);
-        c
-    }
-
-    fn start(name: &str, dir: &Path, cmd: &str) -> Session {
-        let s = Session {
-            name: name.to_string(),
-            socket: format!("steward-e2e-{}-{name}", std::process::id()),
-        };
-        let status = s
-            .tmux()
-            .args(["new-session", "-d", "-s", name, "-x", "120", "-y", "40"])
-            .arg("-c")
-            .arg(dir)
-            .arg(cmd)
-            .status()
-            .unwrap();
-        assert!(status.success(), "tmux new-session failed");
-        s
-    }
-
-    fn screen(&self) -> String {
-        let out = self
-            .tmux()
-            .args(["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            let status = self
-                .tmux()
-                .args(["send-keys", "-t", &self.name, k])
-                .status()
-                .unwrap();
-            assert!(status.success());
-        }
-    }
-
-    /// Polls until `text` is on screen; panics with the screen after a minute.
-    fn wait_for(&self, text: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            if start.elapsed() > Duration::from_secs(60) {
-                panic!("{text:?} never showed; the screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        let _ = self.tmux().arg("kill-server").status();
-    }
+/// `cmd` in a 120x40 terminal.
+fn start(name: &str, dir: &Path, cmd: &str) -> Session {
+    Session::start("e2e", name, dir, (120, 40), cmd)
 }
 
 fn steward(data: &Path) -> Command {
@@ -98,10 +25,6 @@ fn steward(data: &Path) -> Command {
 
 #[test]
 fn a_revocation_walks_through_accept_and_apply_in_the_real_terminal() {
-    assert!(
-        tmux_available(),
-        "tmux is required for the terminal end-to-end tests (apt-get install tmux)"
-    );
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let cmd = format!(
@@ -110,7 +33,7 @@ fn a_revocation_walks_through_accept_and_apply_in_the_real_terminal() {
         bin = env!("CARGO_BIN_EXE_steward"),
         data = data.display(),
     );
-    let s = Session::start("demo", tmp.path(), &cmd);
+    let s = start("demo", tmp.path(), &cmd);
 
     let screen = s.wait_for("Queue 10");
     assert!(screen.contains("Priya Raman (priya)"), "{screen}");
@@ -173,10 +96,6 @@ fn a_revocation_walks_through_accept_and_apply_in_the_real_terminal() {
 
 #[test]
 fn with_no_cache_the_console_explains_how_to_configure_and_offers_the_demo() {
-    assert!(
-        tmux_available(),
-        "tmux is required for the terminal end-to-end tests (apt-get install tmux)"
-    );
     let tmp = tempfile::tempdir().unwrap();
     let cmd = format!(
         "env -u STEWARD_AS -u STEWARD_DB STEWARD_LOG_DIR={logs} {bin} --data-dir {data} --config {cfg} --now {NOW}; echo EXITED $?; sleep 600",
@@ -185,7 +104,7 @@ fn with_no_cache_the_console_explains_how_to_configure_and_offers_the_demo() {
         data = tmp.path().join("data").display(),
         cfg = tmp.path().join("none.toml").display(),
     );
-    let s = Session::start("welcome", tmp.path(), &cmd);
+    let s = start("welcome", tmp.path(), &cmd);
     let screen = s.wait_for("open the demo");
     assert!(screen.contains("steward sync --org DIR"), "{screen}");
     s.keys(&["d"]);
@@ -198,10 +117,6 @@ fn with_no_cache_the_console_explains_how_to_configure_and_offers_the_demo() {
 
 #[test]
 fn an_unknown_person_is_refused_before_the_console_opens() {
-    assert!(
-        tmux_available(),
-        "tmux is required for the terminal end-to-end tests (apt-get install tmux)"
-    );
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     // Installs the demo's cache (no terminal: it prints instead of opening).
@@ -218,7 +133,7 @@ fn an_unknown_person_is_refused_before_the_console_opens() {
         bin = env!("CARGO_BIN_EXE_steward"),
         db = data.join("demo").join("steward.db").display(),
     );
-    let s = Session::start("unknown", tmp.path(), &cmd);
+    let s = start("unknown", tmp.path(), &cmd);
     let screen = s.wait_for("EXITED 1");
     assert!(
         screen.contains("unknown person \"nobody.here\": not on the roster"),
