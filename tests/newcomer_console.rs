@@ -786,3 +786,22 @@ fn the_picker_cuts_a_long_line_with_an_ellipsis_when_narrow() {
     assert!(row.contains('…'), "{row}");
     assert!(!row.contains("reports to grace"), "{row}");
 }
+
+#[test]
+fn the_picker_offers_those_whose_name_begins_with_the_query_first() {
+    let mut d = sized("priya", 160, 48);
+    keys(&mut d.app, "<Tab><Tab>jDma");
+    let offered = picks(&d.app);
+    let begins = |p: &steward::model::Person| {
+        [&p.id, &p.name, &p.email]
+            .iter()
+            .any(|f| f.to_lowercase().starts_with("ma"))
+    };
+    let first = offered.iter().take_while(|p| begins(p)).count();
+    assert!(first >= 4, "{:?}", &offered[..first]);
+    assert!(
+        offered[first..].iter().all(|p| !begins(p)),
+        "chloe martin after marcus, marta, mateo and maya"
+    );
+    assert!(offered[first..].iter().any(|p| p.id == "chloe"));
+}

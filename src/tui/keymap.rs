@@ -496,7 +496,7 @@ pub static BINDINGS: &[Binding] = &[
         BROWSE,
         &[Key::Char('O')],
         Action::ViewRotations,
-        "rotations: on call, next 14 days, readiness",
+        "rotations: on call, 14 days or to a gap's shift, readiness",
         false,
     ),
     b(

@@ -105,8 +105,8 @@ fn nearness(snap: &Snapshot, me: &str, area: usize) -> impl Fn(&crate::model::Pe
 }
 
 /// The order to offer the active people the store `found` (not `me`) to
-/// delegate `area` to, as indices into `found`: those best matching
-/// `query`, the nearest the work first (people reporting to `me`, then
+/// delegate `area` to, as indices into `found`: those whose id, name or
+/// email begins with `query`, then the best matching, the nearest the work first (people reporting to `me`, then
 /// those with access in the area, then everyone, each by name); at most 200.
 pub fn pick(
     snap: &Snapshot,
@@ -137,22 +137,27 @@ pub fn pick(
     );
     let mut matcher = Matcher::new(Config::DEFAULT);
     let mut buf = Vec::new();
-    let mut scored: Vec<(u32, usize)> = people
+    // Whose id, name or email begins with the query come first.
+    let typed = query.trim().to_lowercase();
+    let mut scored: Vec<(bool, u32, usize)> = people
         .filter_map(|(i, p)| {
-            [p.id.as_str(), p.name.as_str(), p.email.as_str()]
+            let fields = [p.id.as_str(), p.name.as_str(), p.email.as_str()];
+            let starts = fields.iter().any(|f| f.to_lowercase().starts_with(&typed));
+            fields
                 .iter()
                 .filter_map(|f| pattern.score(Utf32Str::new(f, &mut buf), &mut matcher))
                 .max()
-                .map(|sc| (sc, i))
+                .map(|sc| (starts, sc, i))
         })
         .collect();
     let people: Vec<&crate::model::Person> = found.iter().map(|o| &o.person).collect();
     scored.sort_by(|a, b| {
         b.0.cmp(&a.0)
-            .then_with(|| near(people[a.1]).cmp(&near(people[b.1])))
-            .then_with(|| people[a.1].name.cmp(&people[b.1].name))
+            .then_with(|| b.1.cmp(&a.1))
+            .then_with(|| near(people[a.2]).cmp(&near(people[b.2])))
+            .then_with(|| people[a.2].name.cmp(&people[b.2].name))
     });
-    scored.into_iter().take(200).map(|(_, i)| i).collect()
+    scored.into_iter().take(200).map(|(_, _, i)| i).collect()
 }
 
 /// The full justification chain (`steward why`) of a suggestion, by line.
