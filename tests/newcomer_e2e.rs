@@ -115,6 +115,21 @@ fn a_leaf_owner_delegates_outside_her_part_of_the_organization() {
         row.contains("team clinical-data") && row.contains("reports to grace"),
         "{row}"
     );
+    // Narrow, the line is cut with an ellipsis; wide, it is whole again.
+    s.resize(80, 24);
+    let screen = s.wait_until("arjun's line cut", |sc| {
+        sc.lines()
+            .any(|l| l.contains("Arjun Mehta") && l.contains('…'))
+    });
+    assert!(!screen.contains("reports to grace"), "{screen}");
+    s.resize(200, 60);
+    s.wait_until("arjun's line whole at 200x60", |sc| {
+        sc.lines().any(|l| {
+            l.contains(
+                "Arjun Mehta  Tech Lead, Clinical Data · team clinical-data · reports to grace",
+            )
+        })
+    });
     s.keys(&["Enter"]);
     s.wait_for("Delegate payments-db to arjun until");
     s.type_text("2w");
