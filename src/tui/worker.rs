@@ -518,7 +518,8 @@ impl Worker {
                 let progress: Progress = Arc::new(move |msg| {
                     let _ = out.send(msg);
                 });
-                while let Ok(job) = job_rx.recv() {
+                let mut waiting = std::collections::VecDeque::new();
+                while let Some(job) = next_job(&job_rx, &mut waiting) {
                     let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         run(&mut store, &env, job, &progress)
                     }));
@@ -543,6 +544,75 @@ impl Worker {
         self.jobs
             .send(job)
             .map_err(|_| anyhow::anyhow!("the console's worker thread stopped"))
+    }
+}
+
+/// The next job to run, in the order asked, passing over a roster search
+/// that a later one waiting replaces (typing outruns the searches; the
+/// answer to an older query is not shown anyway). `None` once the console
+/// has gone.
+fn next_job(jobs: &Receiver<Job>, waiting: &mut std::collections::VecDeque<Job>) -> Option<Job> {
+    let search = |j: &Job| matches!(j.effect, Effect::FindPeople { .. });
+    loop {
+        let job = match waiting.pop_front() {
+            Some(job) => job,
+            None => jobs.recv().ok()?,
+        };
+        waiting.extend(jobs.try_iter());
+        if search(&job) && waiting.iter().any(search) {
+            continue;
+        }
+        return Some(job);
+    }
+}
+
+#[cfg(test)]
+mod queue_tests {
+    use super::*;
+    use crate::store::PeopleQuery;
+
+    fn job(effect: Effect) -> Job {
+        Job {
+            effect,
+            ctx: Ctx {
+                actor: Actor::local("priya"),
+                clock: Clock::Fixed(Time::default()),
+                base: None,
+            },
+        }
+    }
+
+    fn find(text: &str) -> Effect {
+        Effect::FindPeople {
+            text: text.into(),
+            query: PeopleQuery::Search(text.into()),
+        }
+    }
+
+    #[test]
+    fn a_search_a_later_one_replaces_is_passed_over_and_nothing_else() {
+        let (tx, rx) = channel();
+        for e in [
+            find("a"),
+            Effect::Sync,
+            find("ar"),
+            find("arj"),
+            Effect::Load,
+        ] {
+            tx.send(job(e)).unwrap();
+        }
+        drop(tx);
+        let mut waiting = std::collections::VecDeque::new();
+        let mut ran = Vec::new();
+        while let Some(j) = next_job(&rx, &mut waiting) {
+            ran.push(match j.effect {
+                Effect::FindPeople { text, .. } => text,
+                Effect::Sync => "sync".into(),
+                Effect::Load => "load".into(),
+                _ => "other".into(),
+            });
+        }
+        assert_eq!(ran, vec!["sync", "arj", "load"]);
     }
 }
 
