@@ -117,14 +117,23 @@ impl serde_json::ser::Formatter for SafeStrings {
 /// `value` as JSON (indented when `pretty`), safe to print.
 pub fn json<T: serde::Serialize + ?Sized>(value: &T, pretty: bool) -> serde_json::Result<String> {
     let mut out = Vec::new();
-    if pretty {
-        let mut ser = serde_json::Serializer::with_formatter(&mut out, PrettySafe::default());
-        value.serialize(&mut ser)?;
-    } else {
-        let mut ser = serde_json::Serializer::with_formatter(&mut out, SafeStrings);
-        value.serialize(&mut ser)?;
-    }
+    json_into(value, pretty, &mut out)?;
     Ok(String::from_utf8(out).unwrap_or_default())
+}
+
+/// [`json`] appended to `out` (a buffer used again, for many values).
+pub fn json_into<T: serde::Serialize + ?Sized>(
+    value: &T,
+    pretty: bool,
+    out: &mut Vec<u8>,
+) -> serde_json::Result<()> {
+    if pretty {
+        let mut ser = serde_json::Serializer::with_formatter(out, PrettySafe::default());
+        value.serialize(&mut ser)
+    } else {
+        let mut ser = serde_json::Serializer::with_formatter(out, SafeStrings);
+        value.serialize(&mut ser)
+    }
 }
 
 /// [`SafeStrings`] with serde_json's indentation.

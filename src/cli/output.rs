@@ -76,19 +76,22 @@ pub fn suggestions_json(list: &[Suggestion]) -> String {
 
 /// [`suggestions_json`]'s array written element by element as the
 /// suggestions come, byte for byte the same, so that nothing grows with
-/// their number.
+/// their number. Written through a buffer: call [`JsonArray::end`].
 pub struct JsonArray<'w> {
-    out: &'w mut dyn Write,
+    out: std::io::BufWriter<&'w mut dyn Write>,
     written: usize,
-    buf: String,
+    /// One element as serialized, then as indented.
+    element: Vec<u8>,
+    indented: Vec<u8>,
 }
 
 impl<'w> JsonArray<'w> {
     pub fn start(out: &'w mut dyn Write) -> JsonArray<'w> {
         JsonArray {
-            out,
+            out: std::io::BufWriter::with_capacity(1 << 16, out),
             written: 0,
-            buf: String::new(),
+            element: Vec::new(),
+            indented: Vec::new(),
         }
     }
 
@@ -96,25 +99,28 @@ impl<'w> JsonArray<'w> {
     /// level in (a JSON string never holds a raw line break, so indenting
     /// each line is exact).
     pub fn push(&mut self, s: &Suggestion) -> std::io::Result<()> {
-        let text = serde_json::to_string_pretty(s).map_err(std::io::Error::other)?;
-        self.buf.clear();
-        self.buf
-            .push_str(if self.written == 0 { "[\n" } else { ",\n" });
-        for (i, line) in text.split('\n').enumerate() {
+        self.element.clear();
+        crate::safe_text::json_into(s, true, &mut self.element).map_err(std::io::Error::other)?;
+        self.indented.clear();
+        self.indented
+            .extend_from_slice(if self.written == 0 { b"[\n" } else { b",\n" });
+        for (i, line) in self.element.split(|&b| b == b'\n').enumerate() {
             if i > 0 {
-                self.buf.push('\n');
+                self.indented.push(b'\n');
             }
-            self.buf.push_str("  ");
-            self.buf.push_str(line);
+            self.indented.extend_from_slice(b"  ");
+            self.indented.extend_from_slice(line);
         }
         self.written += 1;
-        self.out.write_all(self.buf.as_bytes())
+        self.out.write_all(&self.indented)
     }
 
-    /// Closes the array (`[]` when nothing was pushed), without a line break.
-    pub fn end(self) -> std::io::Result<()> {
+    /// Closes the array (`[]` when nothing was pushed), without a line
+    /// break, and writes out what is buffered.
+    pub fn end(mut self) -> std::io::Result<()> {
         self.out
-            .write_all(if self.written == 0 { b"[]" } else { b"\n]" })
+            .write_all(if self.written == 0 { b"[]" } else { b"\n]" })?;
+        self.out.flush()
     }
 }
 
@@ -138,7 +144,10 @@ mod tests {
         let snap = crate::policy::Snapshot::new(org);
         let all = crate::policy::suggestions(&snap, &crate::policy::Scope::everything(&snap), now);
         assert!(all.len() > 3);
-        for list in [&all[..0], &all[..1], &all[..]] {
+        // Text from outside escaped in the stream as in the whole array.
+        let mut odd = all[..2].to_vec();
+        odd[1].evidence.push_str(" \u{9b}31m \u{202e}");
+        for list in [&all[..0], &all[..1], &all[..], &odd[..]] {
             let mut out = Vec::new();
             let mut a = JsonArray::start(&mut out);
             for s in list {
