@@ -209,28 +209,52 @@ pub(super) fn grant(r: &Row) -> rusqlite::Result<Grant> {
     })
 }
 
-/// Like [`grant`], into a grant already there, its strings overwritten in
-/// place (no allocation once they are long enough).
-pub(super) fn grant_into(r: &Row, g: &mut Grant) -> rusqlite::Result<()> {
-    fn set(to: &mut String, from: &str) {
-        to.clear();
-        to.push_str(from);
+/// A grant's columns as [`GRANT_COLUMNS`] reads them, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct GrantText<'a> {
+    pub person: &'a str,
+    pub entitlement: &'a str,
+    pub granted_by: Option<&'a str>,
+    pub granted_at: i64,
+    pub basis: &'a str,
+    pub expires: Option<i64>,
+}
+
+impl<'a> GrantText<'a> {
+    /// The row read with [`GRANT_COLUMNS`].
+    pub fn of(r: &'a Row) -> rusqlite::Result<GrantText<'a>> {
+        Ok(GrantText {
+            person: r.get_ref(0)?.as_str()?,
+            entitlement: r.get_ref(1)?.as_str()?,
+            granted_by: r.get_ref(2)?.as_str_or_null()?,
+            granted_at: r.get(3)?,
+            basis: r.get_ref(4)?.as_str()?,
+            expires: r.get(5)?,
+        })
     }
-    set(&mut g.person, r.get_ref(0)?.as_str()?);
-    set(&mut g.entitlement, r.get_ref(1)?.as_str()?);
-    match (r.get_ref(2)?.as_str_or_null()?, &mut g.granted_by) {
-        (None, by) => *by = None,
-        (Some(s), Some(by)) => set(by, s),
-        (Some(s), by) => *by = Some(s.to_string()),
+
+    /// Into a grant already there, its strings overwritten in place (no
+    /// allocation once they are long enough): the grant [`grant`] reads.
+    pub fn set(&self, g: &mut Grant) {
+        fn set(to: &mut String, from: &str) {
+            to.clear();
+            to.push_str(from);
+        }
+        set(&mut g.person, self.person);
+        set(&mut g.entitlement, self.entitlement);
+        match (self.granted_by, &mut g.granted_by) {
+            (None, by) => *by = None,
+            (Some(s), Some(by)) => set(by, s),
+            (Some(s), by) => *by = Some(s.to_string()),
+        }
+        g.granted_at = from_secs(self.granted_at);
+        match (self.basis.strip_prefix("rule:"), &mut g.basis) {
+            (Some(id), Basis::Rule(old)) if !id.is_empty() => set(old, id),
+            (Some(id), basis) if !id.is_empty() => *basis = Basis::Rule(id.to_string()),
+            (_, basis) => *basis = Basis::Manual,
+        }
+        g.expires = opt_time(self.expires);
     }
-    g.granted_at = from_secs(r.get(3)?);
-    match (r.get_ref(4)?.as_str()?.strip_prefix("rule:"), &mut g.basis) {
-        (Some(id), Basis::Rule(old)) if !id.is_empty() => set(old, id),
-        (Some(id), basis) if !id.is_empty() => *basis = Basis::Rule(id.to_string()),
-        (_, basis) => *basis = Basis::Manual,
-    }
-    g.expires = opt_time(r.get(5)?);
-    Ok(())
 }
 
 pub(super) fn grants(c: &Connection, rows: Rows) -> Result<Vec<Grant>> {
@@ -336,7 +360,9 @@ mod tests {
                     ))
                     .unwrap();
                 let mut rows = st.query([&want.person]).unwrap();
-                grant_into(rows.next().unwrap().unwrap(), &mut g).unwrap();
+                GrantText::of(rows.next().unwrap().unwrap())
+                    .unwrap()
+                    .set(&mut g);
                 assert_eq!(&g, want);
             }
         }
