@@ -137,6 +137,8 @@ pub struct Data {
     pub escalations: Vec<Escalation>,
     /// Each rule's id and the source it comes from.
     pub rule_sources: Vec<(String, String)>,
+    /// What the automatic rules did and hold back in scope.
+    pub automatic: super::automatic::Automatic,
 }
 
 impl Data {
@@ -235,6 +237,7 @@ impl Data {
         };
         let rule_sources = store.rules_with_sources()?;
         let escalations = current_escalations(&snap, &suggestions, &decisions, &first_seen, now);
+        let automatic = super::automatic::Automatic::load(store, me, &snap, &scope)?;
         Ok(Data {
             revision: Revision::new(),
             snap,
@@ -248,6 +251,7 @@ impl Data {
             local_delegations,
             escalations,
             rule_sources,
+            automatic,
         })
     }
 
@@ -269,6 +273,7 @@ impl Data {
             local_delegations: Vec::new(),
             escalations: Vec::new(),
             rule_sources: Vec::new(),
+            automatic: Default::default(),
         }
     }
 }

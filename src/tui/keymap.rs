@@ -25,6 +25,8 @@ pub enum Mode {
     Picker,
     Delegations,
     Rules,
+    /// What the automatic rules applied for the owner.
+    Automatic,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +68,7 @@ pub enum Action {
     EndDelegation,
     ViewRules,
     RemoveRule,
+    ViewAutomatic,
     Yes,
     No,
     Preset(u8),
@@ -154,6 +157,7 @@ const BROWSE: &[Mode] = &[
     M::Rotations,
     M::Delegations,
     M::Rules,
+    M::Automatic,
 ];
 const LISTS: &[Mode] = &[
     M::Help,
@@ -166,9 +170,17 @@ const LISTS: &[Mode] = &[
     M::Rotations,
     M::Delegations,
     M::Rules,
+    M::Automatic,
 ];
 const DECIDE: &[Mode] = &[M::Queue, M::Card, M::Walk];
-const VIEWS: &[Mode] = &[M::Plan, M::Audit, M::Rotations, M::Delegations, M::Rules];
+const VIEWS: &[Mode] = &[
+    M::Plan,
+    M::Audit,
+    M::Rotations,
+    M::Delegations,
+    M::Rules,
+    M::Automatic,
+];
 
 const fn b(
     modes: &'static [Mode],
@@ -550,6 +562,20 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b(
         BROWSE,
+        &[Key::Char('U')],
+        Action::ViewAutomatic,
+        "applied for you by your rules (since you last looked), and what a guard holds back",
+        false,
+    ),
+    b(
+        &[M::Automatic],
+        &[Key::Char('u')],
+        Action::Undo,
+        "undo the selected change and keep it undone (asks why)",
+        true,
+    ),
+    b(
+        BROWSE,
         &[Key::Char('R')],
         Action::Sync,
         "sync the sources again, then reload (also Ctrl-R)",
@@ -601,6 +627,7 @@ pub fn base_mode(ui: &Ui) -> Mode {
         View::Rotations => Mode::Rotations,
         View::Delegations => Mode::Delegations,
         View::Rules => Mode::Rules,
+        View::Automatic => Mode::Automatic,
         View::Main if ui.walk.is_some() => Mode::Walk,
         View::Main => match ui.focus {
             Pane::Tree => Mode::Tree,

@@ -18,6 +18,9 @@ pub fn too_small(screen: Rect) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
     pub header: Rect,
+    /// Lines under the header about what the automatic rules did (none
+    /// most of the time).
+    pub notices: Rect,
     pub body: Rect,
     pub tree: Rect,
     pub queue: Rect,
@@ -26,11 +29,24 @@ pub struct Areas {
 }
 
 pub fn areas(screen: Rect) -> Areas {
+    areas_with(screen, 0)
+}
+
+/// The regions on a screen of the console's size, with the lines the
+/// automatic rules' notices take under the header.
+pub fn of(s: &super::state::State) -> Areas {
+    let notices = s.data.automatic.notices().len() as u16;
+    areas_with(Rect::new(0, 0, s.ui.width, s.ui.height), notices)
+}
+
+/// The regions with `notices` lines under the header.
+pub fn areas_with(screen: Rect, notices: u16) -> Areas {
     // The third header line lists the views (P, L, O, V, E): worth a row of
     // the body from 24 rows up, the classic terminal's height.
     let header_h = if screen.height >= 24 { 3 } else { 2 };
-    let [header, body, status] = Layout::vertical([
+    let [header, notices, body, status] = Layout::vertical([
         Constraint::Length(header_h),
+        Constraint::Length(notices),
         Constraint::Min(3),
         Constraint::Length(1),
     ])
@@ -54,6 +70,7 @@ pub fn areas(screen: Rect) -> Areas {
     };
     Areas {
         header,
+        notices,
         body,
         tree,
         queue,

@@ -32,6 +32,7 @@
 //!   but frames: logs go through `tracing`.
 
 pub mod app;
+pub mod automatic;
 pub mod counts;
 pub mod data;
 pub mod derive;

@@ -64,6 +64,8 @@ pub enum Msg {
         text: String,
         found: Result<Vec<Offered>, String>,
     },
+    /// What the automatic rules applied up to this time was noted as seen.
+    SeenAutomatic(Time),
 }
 
 /// What the console asks the app to do: the only way out of `update`.
@@ -102,6 +104,14 @@ pub enum Effect {
     FindPeople {
         text: String,
         query: PeopleQuery,
+    },
+    /// Note that the person at the keyboard saw what the automatic rules
+    /// applied up to this time.
+    SeenAutomatic(Time),
+    /// Take back automatic change `id` and keep it undone, saying why.
+    UndoAutomatic {
+        id: i64,
+        reason: String,
     },
     /// Remove a rule written in steward (authority checked by the store).
     RemoveRule {

@@ -99,6 +99,7 @@ impl Preview {
             local_delegations: Vec::new(),
             escalations: self.escalations,
             rule_sources: Vec::new(),
+            automatic: Default::default(),
         };
         (data, shown)
     }

@@ -16,6 +16,8 @@ pub enum View {
     Rotations,
     Delegations,
     Rules,
+    /// What the automatic rules applied for the owner (`U`).
+    Automatic,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +56,8 @@ pub struct Walk {
 pub enum PromptFor {
     Dismiss(Vec<usize>),
     SnoozeUntil(Vec<usize>),
+    /// Why automatic change `id` is kept undone (required).
+    UndoAutomatic(i64),
     /// Why a rule written in steward is removed (empty: no reason given).
     RemoveRule(String),
     /// The end date of a delegation of `area` to `to` (empty: none).
@@ -154,6 +158,10 @@ pub struct Ui {
     pub rot_sel: usize,
     pub deleg_sel: usize,
     pub rules_sel: usize,
+    pub auto_sel: usize,
+    /// What counted as new when the automatic rules' view was opened:
+    /// changes carried out after this (all, if none).
+    pub auto_new_after: Option<crate::model::Time>,
 }
 
 impl Default for Ui {
@@ -182,6 +190,8 @@ impl Default for Ui {
             rot_sel: 0,
             deleg_sel: 0,
             rules_sel: 0,
+            auto_sel: 0,
+            auto_new_after: None,
         }
     }
 }

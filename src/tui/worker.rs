@@ -113,6 +113,22 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
             let data = Data::load(store, &p, now, snap)?;
             Ok(Msg::Loaded(data))
         })(),
+        Effect::SeenAutomatic(at) => {
+            return Some(match store.mark_automatic_seen(&ctx.actor.person, at) {
+                Ok(()) => Msg::SeenAutomatic(at),
+                Err(e) => Msg::Failed(format!("error: {e:#}")),
+            });
+        }
+        Effect::UndoAutomatic { id, reason } => (|| {
+            let kept = store.undo_automatic(&actor, id, &reason, now)?;
+            let note = match kept.state {
+                crate::model::DecisionState::Planned => format!(
+                    "automatic change #{id} kept undone; its reversal is planned (A applies it)"
+                ),
+                _ => format!("automatic change #{id} kept undone before it was carried out"),
+            };
+            reloaded(store, &ctx, now, note)
+        })(),
         Effect::RemoveRule { id, reason } => (|| {
             let old = store.remove_rule(&actor, &id, reason.as_deref(), now)?;
             let note = format!(

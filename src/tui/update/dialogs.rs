@@ -4,7 +4,7 @@
 use super::super::msg::Effect;
 use super::super::state::{Busy, Job, State};
 use super::super::ui::{Modal, Pane, Prompt, PromptFor};
-use super::{decisions, delegation, rules};
+use super::{automatic, decisions, delegation, rules};
 use crate::model::{Time, Verdict};
 
 /// `y` in a confirmation: the effect it described.
@@ -59,6 +59,15 @@ fn submit_prompt(s: &mut State, mut p: Prompt) -> Vec<Effect> {
                 return Vec::new();
             }
             decisions::decide(s, &t, Verdict::Dismiss, Some(input), None)
+        }
+        PromptFor::UndoAutomatic(id) => {
+            if input.is_empty() {
+                p.error = Some("say why: it stays undone until the facts change".into());
+                s.ui.modal = Some(Modal::Prompt(p));
+                return Vec::new();
+            }
+            automatic::confirm_undo(s, id, input);
+            Vec::new()
         }
         PromptFor::RemoveRule(id) => {
             rules::confirm_remove(s, id, (!input.is_empty()).then_some(input));

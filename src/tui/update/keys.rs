@@ -7,7 +7,7 @@ use super::super::keymap::{self, Action, Mode};
 use super::super::msg::Effect;
 use super::super::state::{Busy, Job, State};
 use super::super::ui::{Modal, Pane, View};
-use super::{decisions, delegation, dialogs, navigate, rules};
+use super::{automatic, decisions, delegation, dialogs, navigate, rules};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 pub fn on_key(s: &mut State, k: KeyEvent) -> Vec<Effect> {
@@ -158,6 +158,7 @@ fn act(s: &mut State, mode: Mode, action: Action) -> Vec<Effect> {
         Action::Submit => return dialogs::submit(s),
         Action::Yes => return dialogs::yes(s),
         Action::No => dialogs::no(s),
+        Action::Undo if mode == Mode::Automatic => automatic::ask_undo(s),
         Action::Undo => return decisions::undo(s, mode),
         Action::Why => decisions::toggle_why(s),
         Action::Sync => {
@@ -172,6 +173,7 @@ fn act(s: &mut State, mode: Mode, action: Action) -> Vec<Effect> {
             s.ui.deleg_sel = 0;
         }
         Action::ViewRules => s.ui.view = View::Rules,
+        Action::ViewAutomatic => return automatic::open(s),
         Action::Apply => decisions::confirm_apply(s),
         Action::Persona => return switch_persona(s),
         Action::Delegate => delegation::open_picker(s),

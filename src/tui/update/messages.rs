@@ -56,7 +56,7 @@ pub fn on_message(s: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => return tick(s, now),
         Msg::Wake => return refresh(s, Refresh::Store),
         // Input is `update`'s own.
-        Msg::Key(_) | Msg::Mouse(_) | Msg::Paste(_) | Msg::Resize(..) => {}
+        Msg::Key(_) | Msg::Mouse(_) | Msg::Paste(_) | Msg::Resize(..) | Msg::SeenAutomatic(_) => {}
     }
     Vec::new()
 }

@@ -10,6 +10,7 @@
 //! [`delegation`], [`rules`], [`mouse`], and [`messages`] (what effects
 //! and the clock report).
 
+mod automatic;
 mod decisions;
 mod delegation;
 mod dialogs;
@@ -40,6 +41,10 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Resize(w, h) => {
             s.ui.width = w;
             s.ui.height = h;
+            Vec::new()
+        }
+        Msg::SeenAutomatic(t) => {
+            automatic::seen(s, t);
             Vec::new()
         }
         other => messages::on_message(s, other),

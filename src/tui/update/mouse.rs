@@ -21,7 +21,7 @@ pub fn on_mouse(s: &mut State, m: MouseEvent) {
         }
         return;
     }
-    let a = layout::areas(Rect::new(0, 0, s.ui.width, s.ui.height));
+    let a = layout::of(s);
     let pos = Position::new(m.column, m.row);
     let pane = if s.ui.walk.is_some() {
         a.body.contains(pos).then_some(Pane::Card)

@@ -6,7 +6,6 @@ use super::super::keymap::{Action, Mode};
 use super::super::layout;
 use super::super::state::{Flash, State};
 use super::super::ui::{Modal, NodeKey, Pane, TreeTab, View, Walk};
-use ratatui::layout::Rect;
 
 /// Esc: close help, leave a walkthrough or a view, else clear the queue's
 /// filters and marks.
@@ -24,9 +23,12 @@ pub fn back(s: &mut State, mode: Mode) {
             s.ui.why = None;
             s.say(format!("left the walkthrough ({done} decided)"), false);
         }
-        Mode::Plan | Mode::Audit | Mode::Rotations | Mode::Delegations | Mode::Rules => {
-            s.ui.view = View::Main
-        }
+        Mode::Plan
+        | Mode::Audit
+        | Mode::Rotations
+        | Mode::Delegations
+        | Mode::Rules
+        | Mode::Automatic => s.ui.view = View::Main,
         _ => {
             s.ui.filter.clear();
             s.ui.kind_filter = None;
@@ -51,7 +53,7 @@ pub fn step(s: &mut State, mode: Mode, action: Action) {
 
 /// The queue's rows on screen: what a page moves.
 fn page(s: &State) -> usize {
-    let a = layout::areas(Rect::new(0, 0, s.ui.width, s.ui.height));
+    let a = layout::of(s);
     layout::inner_rows(a.queue).max(1)
 }
 
@@ -99,6 +101,10 @@ pub fn move_sel(s: &mut State, mode: Mode, by: isize) {
             ui.deleg_sel = clamp_step(ui.deleg_sel, n, by)
         }
         Mode::Rules => ui.rules_sel = clamp_step(ui.rules_sel, d.rules.len(), by),
+        Mode::Automatic => {
+            let n = s.data.automatic.applied.len();
+            ui.auto_sel = clamp_step(ui.auto_sel, n, by)
+        }
         Mode::Picker => {
             if let Some(Modal::Picker(p)) = &mut ui.modal {
                 p.sel = clamp_step(p.sel, d.picks.len(), by);

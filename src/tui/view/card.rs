@@ -50,7 +50,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame, r: Rect) {
 /// Where the card is drawn on a screen of the console's size: the whole
 /// body in a walkthrough, else its pane.
 fn area(s: &State) -> Rect {
-    let a = crate::tui::layout::areas(Rect::new(0, 0, s.ui.width, s.ui.height));
+    let a = crate::tui::layout::of(s);
     super::widgets::inner(if s.ui.walk.is_some() { a.body } else { a.card })
 }
 

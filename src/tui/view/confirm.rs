@@ -98,6 +98,7 @@ fn prompt<'a>(p: &'a Prompt, w: usize, t: &Theme) -> (String, Vec<Line<'a>>) {
         PromptFor::Dismiss(_) => " Dismiss ",
         PromptFor::SnoozeUntil(_) => " Snooze ",
         PromptFor::RemoveRule(_) => " Remove rule ",
+        PromptFor::UndoAutomatic(_) => " Keep undone ",
         PromptFor::DelegateUntil { .. } => " Delegate ",
     };
     (title.to_string(), lines)

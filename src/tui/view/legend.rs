@@ -208,11 +208,29 @@ const DELEGATIONS: &[Entry] = &[
     ),
 ];
 
+const AUTOMATIC: &[Entry] = &[
+    e(
+        "new",
+        |t| t.ok,
+        "carried out by a rule since you last looked (U marks them seen)",
+    ),
+    e(
+        " HELD BACK ",
+        |t| t.alert,
+        "a guard holds back an area's automatic changes: the reason says how they go ahead",
+    ),
+];
+
 const HEADER: &[Entry] = &[
     e(
         "STALE",
         |t| t.error,
         "that source's last sync failed; its data is kept",
+    ),
+    e(
+        "3 applied by",
+        |t| t.ok,
+        "changes your automatic rules made since you last looked (U)",
     ),
     e(
         "[demo]",
@@ -231,6 +249,7 @@ fn sections(mode: Mode) -> Vec<(&'static str, &'static [Entry])> {
         Mode::Plan => vec![("plan", PLAN)],
         Mode::Rules => vec![("rules", RULES)],
         Mode::Delegations => vec![("delegations", DELEGATIONS)],
+        Mode::Automatic => vec![("applied by your rules", AUTOMATIC)],
         _ => Vec::new(),
     };
     out.push(("header", HEADER));

@@ -1,6 +1,7 @@
 //! Rendering: one file per region, each a pure function of the state.
 
 pub mod audit;
+pub mod automatic;
 pub mod card;
 pub mod confirm;
 pub mod delegations;
@@ -33,7 +34,8 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame) {
         too_small(t, f);
         return;
     }
-    let a = layout::areas(f.area());
+    let notices = s.data.automatic.notices().len() as u16;
+    let a = layout::areas_with(f.area(), notices);
     if !s.status.loaded {
         loading(&s.data.me, s.now, t, f);
         statusbar::render(s, t, f, a.status);
@@ -41,6 +43,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame) {
         return;
     }
     header::render(s, t, f, a.header);
+    automatic::notices(s, t, f, a.notices);
     match s.ui.view {
         View::Main if s.ui.walk.is_some() => card::render(s, t, f, a.body),
         View::Main => {
@@ -53,6 +56,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame) {
         View::Rotations => rotations::render(s, t, f, a.body),
         View::Delegations => delegations::render(s, t, f, a.body),
         View::Rules => rules::render(s, t, f, a.body),
+        View::Automatic => automatic::render(s, t, f, a.body),
     }
     statusbar::render(s, t, f, a.status);
     help::render(s, t, f, f.area());
