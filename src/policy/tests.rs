@@ -3,13 +3,13 @@
 use super::*;
 use crate::model::*;
 
-fn t(s: &str) -> Time {
+pub(super) fn t(s: &str) -> Time {
     s.parse().unwrap()
 }
 
-const NOW: &str = "2026-03-02T12:00:00Z";
+pub(super) const NOW: &str = "2026-03-02T12:00:00Z";
 
-fn person(id: &str, status: Status) -> Person {
+pub(super) fn person(id: &str, status: Status) -> Person {
     Person {
         id: id.into(),
         name: id.to_uppercase(),
@@ -22,7 +22,7 @@ fn person(id: &str, status: Status) -> Person {
 
 /// root (owner cto) > pay (owner priya) > pay-db (owner priya); ops (owner omar).
 /// Team eng > payments > pay-api. Rotation pay-oncall.
-fn base() -> Org {
+pub(super) fn base() -> Org {
     let mut org = Org::default();
     for id in ["cto", "priya", "omar", "ana", "bo", "cy", "dee"] {
         org.people.push(person(id, Status::Active));
@@ -89,7 +89,7 @@ fn base() -> Org {
     org
 }
 
-fn rule(id: &str, area: &str, author: &str, grant: &[&str], audience: Audience) -> Rule {
+pub(super) fn rule(id: &str, area: &str, author: &str, grant: &[&str], audience: Audience) -> Rule {
     Rule {
         id: id.into(),
         area: area.into(),
@@ -105,7 +105,7 @@ fn rule(id: &str, area: &str, author: &str, grant: &[&str], audience: Audience) 
     }
 }
 
-fn grant(
+pub(super) fn grant(
     person: &str,
     ent: &str,
     basis: Basis,

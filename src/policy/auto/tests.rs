@@ -1,117 +1,55 @@
 //! What automatic rules do by themselves, and what holds them back.
 
 use super::*;
+use crate::policy::tests::{NOW, t};
 use crate::policy::{Scope, suggestions};
-
-fn t(s: &str) -> Time {
-    s.parse().unwrap()
-}
-
-const NOW: &str = "2026-03-02T12:00:00Z";
 
 fn now() -> Time {
     t(NOW)
 }
 
-fn person(id: &str, status: Status) -> Person {
-    Person {
-        id: id.into(),
-        name: id.into(),
-        email: format!("{id}@x.io"),
-        manager: None,
-        status,
-        ..Default::default()
-    }
-}
-
-/// root (cto) > pay (priya) > pay-db (priya); ops (omar, max 1 change).
-/// Team pay-api: ana, bo. Rotation pay-oncall (team pay-api): ana on call
-/// until 14:00, bo from 13:00; cy's shift ended at 11:50.
+/// The policy tests' organization (root (cto) > pay (priya) > pay-db
+/// (priya); ops (omar); team pay-api: ana, bo), with ops allowing 1
+/// automatic change, and rotation pay-oncall: ana on call until 14:00, bo
+/// from 14:00; cy's shift ended at 11:50.
 fn org() -> Org {
-    let mut org = Org::default();
-    for id in ["cto", "priya", "omar", "ana", "bo", "cy"] {
-        org.people.push(person(id, Status::Active));
+    let mut org = crate::policy::tests::base();
+    if let Some(ops) = org.areas.iter_mut().find(|a| a.id == "ops") {
+        ops.max_auto_changes = Some(1);
     }
-    org.people.push(person("lee", Status::Left));
-    org.teams = vec![Team {
-        id: "pay-api".into(),
-        name: "API".into(),
-        parent: None,
-        lead: Some("priya".into()),
-        members: vec!["ana".into(), "bo".into()],
-    }];
     let shift = |p: &str, s: &str, e: &str| Shift {
         person: p.into(),
         start: t(s),
         end: t(e),
     };
-    org.rotations = vec![Rotation {
-        id: "pay-oncall".into(),
-        name: "Pay oncall".into(),
-        team: Some("pay-api".into()),
-        members: vec!["ana".into(), "bo".into()],
-        shifts: vec![
-            shift("ana", "2026-03-02T02:00:00Z", "2026-03-02T14:00:00Z"),
-            shift("bo", "2026-03-02T14:00:00Z", "2026-03-03T02:00:00Z"),
-            shift("cy", "2026-03-01T23:50:00Z", "2026-03-02T11:50:00Z"),
-        ],
-    }];
-    let area = |id: &str, parent: Option<&str>, owner: &str, max: Option<i64>| Area {
-        id: id.into(),
-        name: id.into(),
-        parent: parent.map(Into::into),
-        owner: owner.into(),
-        tags: vec![],
-        notes: String::new(),
-        review_days: 90,
-        escalate_days: 14,
-        max_auto_changes: max,
-    };
-    org.areas = vec![
-        area("root", None, "cto", None),
-        area("pay", Some("root"), "priya", None),
-        area("pay-db", Some("pay"), "priya", None),
-        area("ops", Some("root"), "omar", Some(1)),
-    ];
-    let ent = |id: &str, area: &str| Entitlement {
-        id: id.into(),
-        area: area.into(),
-        name: id.into(),
-        upstream: None,
-    };
-    org.entitlements = vec![
-        ent("db:read", "pay-db"),
-        ent("db:admin", "pay-db"),
-        ent("ops:console", "ops"),
+    let oncall = &mut org.rotations[0];
+    oncall.members = vec!["ana".into(), "bo".into()];
+    oncall.shifts = vec![
+        shift("ana", "2026-03-02T02:00:00Z", "2026-03-02T14:00:00Z"),
+        shift("bo", "2026-03-02T14:00:00Z", "2026-03-03T02:00:00Z"),
+        shift("cy", "2026-03-01T23:50:00Z", "2026-03-02T11:50:00Z"),
     ];
     org
 }
 
+/// The policy tests' rule, automatic.
 fn rule(id: &str, area: &str, author: &str, grant: &[&str], audience: Audience) -> Rule {
     Rule {
-        id: id.into(),
-        area: area.into(),
-        author: author.into(),
-        why: "because".into(),
-        grant: grant.iter().map(|s| s.to_string()).collect(),
-        audience,
-        trained: vec![],
-        only_while_oncall: false,
         apply: ApplyMode::Auto,
-        lead_secs: 0,
-        grace_secs: 0,
+        ..crate::policy::tests::rule(id, area, author, grant, audience)
     }
 }
 
+/// A grant by priya on 2026-01-01, open-ended.
 fn grant(person: &str, ent: &str, basis: Basis) -> Grant {
-    Grant {
-        person: person.into(),
-        entitlement: ent.into(),
-        granted_by: Some("priya".into()),
-        granted_at: t("2026-01-01T00:00:00Z"),
+    crate::policy::tests::grant(
+        person,
+        ent,
         basis,
-        expires: None,
-    }
+        Some("priya"),
+        "2026-01-01T00:00:00Z",
+        None,
+    )
 }
 
 fn by(id: &str) -> Basis {
