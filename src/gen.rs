@@ -1315,6 +1315,21 @@ mod tests {
     }
 
     #[test]
+    fn everyone_has_a_role_their_place_gives() {
+        let org = generate(1000, 7, now());
+        assert!(org.people.iter().all(|p| p.title.is_some()));
+        let ceo = org.people.iter().find(|p| p.manager.is_none()).unwrap();
+        assert_eq!(ceo.title.as_deref(), Some("Chief Executive Officer"));
+        for t in &org.teams {
+            let lead = org.people.iter().find(|p| Some(&p.id) == t.lead.as_ref());
+            let role = lead.and_then(|p| p.title.as_deref()).unwrap_or("");
+            if t.parent.is_some() && t.members.len() > 1 {
+                assert_eq!(role, format!("Engineering Manager, {}", t.name));
+            }
+        }
+    }
+
+    #[test]
     fn requested_size_is_respected() {
         for n in [0, 1, 2, 3, 5, 10, 37, 100, 1000, 5000] {
             let org = generate(n, 1, now());

@@ -213,3 +213,29 @@ fn about(person: &Person, offered: &Offered, id_w: usize) -> String {
     let (head, rest) = parts.split_at(1);
     format!("{}  {}", head[0], rest.join(" · "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_shows_a_hostile_role_and_name_visibly_never_raw() {
+        let person = Person {
+            id: "ana".into(),
+            name: "Ana \u{1b}]0;pwned\u{7}".into(),
+            title: Some("\u{1b}[31mLead\u{202e}".into()),
+            manager: Some("bo".into()),
+            ..Default::default()
+        };
+        let offered = Offered {
+            person: person.clone(),
+            team: Some("pay".into()),
+        };
+        let line = about(&person, &offered, 3);
+        assert!(!line.chars().any(crate::safe_text::is_unsafe), "{line:?}");
+        assert_eq!(
+            line,
+            "ana Ana \\u{1b}]0;pwned\\u{7}  \\u{1b}[31mLead\\u{202e} · team pay · reports to bo"
+        );
+    }
+}
