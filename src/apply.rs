@@ -669,7 +669,17 @@ pub async fn carry_out(
             if ok {
                 record_upstream(store, &src, d, &change, run.now)?;
             }
-            store.finish_decision(&run.admit.actor(d), change.decision, ok, &result, run.now)?;
+            // The outcome and the cache's grant of the pair, together: a
+            // run killed before finds the change in place upstream and
+            // records it once; one killed after sees it done.
+            let finished = [(run.admit.actor(d), change.decision, ok, result.clone())];
+            let (pairs, rows) = scim_confirmed(d, &change, run.now);
+            let confirm = (ok && change.op != Op::Renew).then_some(crate::store::GrantsOf {
+                source: &src,
+                pairs: &pairs,
+                rows: &rows,
+            });
+            store.finish_decisions(&finished, confirm, run.now)?;
             if changed && !done.touched.contains(&src) {
                 done.touched.push(src.clone());
             }
@@ -863,6 +873,28 @@ fn record_upstream(
         ),
         Op::Remove => store.forget_upstream_grant(src, &change.person, &change.entitlement),
     }?)
+}
+
+/// The (person, entitlement) pair a SCIM change carried out touches, and
+/// what the source now holds for it: the grant as the next sync reads it
+/// back (with steward's record of who granted it and why), or nothing.
+fn scim_confirmed(d: &Decision, change: &Change, now: Time) -> (Vec<(String, String)>, Vec<Grant>) {
+    let pair = (change.person.clone(), change.entitlement.clone());
+    let rows = match change.op {
+        Op::Remove => Vec::new(),
+        Op::Add | Op::Renew => vec![Grant {
+            person: change.person.clone(),
+            entitlement: change.entitlement.clone(),
+            granted_by: Some(d.decider.clone()),
+            granted_at: now,
+            basis: match change.op {
+                Op::Add => Basis::parse(&change.basis).unwrap_or(Basis::Manual),
+                _ => Basis::Manual,
+            },
+            expires: None,
+        }],
+    };
+    (vec![pair], rows)
 }
 
 /// What a change must still satisfy when it is carried out, and whom the

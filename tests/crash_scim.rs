@@ -170,12 +170,17 @@ fn user(base: &str, name: &str, active: bool) -> String {
     r.json()["id"].as_str().unwrap_or_default().to_string()
 }
 
-fn write_org(dir: &Path) {
+/// The org directory; with `auto`, the rule is automatic and the area has
+/// room for all its changes at once.
+fn write_org(dir: &Path, auto: bool) {
     let org = dir.join("org");
     std::fs::create_dir_all(&org).unwrap_or_else(|e| panic!("{e}"));
     let mut areas = format!(
         "[[area]]\nid = \"payments\"\nname = \"Payments\"\nowner = \"{OWNER}\"\ntags = [\"pci\"]\n"
     );
+    if auto {
+        areas.push_str("max_auto_changes = 1000\n");
+    }
     for k in 0..GROUPS {
         areas.push_str(&format!(
             "\n[[area.entitlement]]\nid = \"{}\"\nname = \"read payments store {k}\"\nupstream = \"okta:{}\"\n",
@@ -190,21 +195,38 @@ fn write_org(dir: &Path) {
         format!(
             "[[rule]]\nid = \"pay-read\"\narea = \"payments\"\nauthor = \"{OWNER}\"\n\
              why = \"payments engineers with PCI training read the payments stores\"\n\
-             grant = [{}]\nteam = \"payments\"\ntrained = [\"pci\"]\n",
-            grants.join(", ")
+             grant = [{}]\nteam = \"payments\"\ntrained = [\"pci\"]\n{}",
+            grants.join(", "),
+            if auto { "apply = \"auto\"\n" } else { "" }
         ),
     )
     .unwrap_or_else(|e| panic!("{e}"));
+    write_trainings(dir, &[]);
+}
+
+/// Every engineer trained, but those `lapsed`.
+fn write_trainings(dir: &Path, lapsed: &[String]) {
     let mut trainings = String::from("person,course,completed,expires\n");
     for i in 0..ENGINEERS {
-        trainings.push_str(&format!("eng{i:02},pci,2026-01-10T00:00:00Z,\n"));
+        let p = format!("eng{i:02}");
+        if !lapsed.contains(&p) {
+            trainings.push_str(&format!("{p},pci,2026-01-10T00:00:00Z,\n"));
+        }
     }
-    std::fs::write(org.join("trainings.csv"), trainings).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("org").join("trainings.csv"), trainings)
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// Seeds a fresh server, syncs a fresh cache from it, and accepts every
 /// grant and revoke suggestion.
 fn scenario() -> Scenario {
+    scenario_with(false)
+}
+
+/// Seeds a fresh server and syncs a fresh cache from it; with `auto` the
+/// rule is automatic (nothing decided), else every grant and revoke
+/// suggestion is accepted.
+fn scenario_with(auto: bool) -> Scenario {
     let server = scim_server();
     let admin = ScimAdmin {
         base: server.base.clone(),
@@ -250,7 +272,7 @@ fn scenario() -> Scenario {
 
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let dir = tmp.path();
-    write_org(dir);
+    write_org(dir, auto);
     write_config(
         dir,
         &format!(
@@ -291,7 +313,7 @@ backoff_ms = 50
     assert_eq!(of_kind("grant"), grants, "grant suggestions:\n{out}");
     assert_eq!(of_kind("revoke"), revokes, "revoke suggestions:\n{out}");
     assert_eq!(of_kind("review").len(), GROUPS, "olga's reviews:\n{out}");
-    for (p, e) in grants.iter().chain(&revokes) {
+    for (p, e) in grants.iter().chain(&revokes).filter(|_| !auto) {
         ok(
             dir,
             &["decide", "accept", p.as_str(), e.as_str(), "--as", OWNER],
@@ -307,7 +329,9 @@ backoff_ms = 50
         grants,
         revokes,
     };
-    assert_eq!(s.planned().len(), s.decisions());
+    if !auto {
+        assert_eq!(s.planned().len(), s.decisions());
+    }
     s
 }
 
@@ -650,4 +674,184 @@ fn a_scim_apply_killed_at_random_points_completes_on_rerun_without_doing_anythin
     }
     assert_cache_whole(dir);
     eprintln!("crash_scim total: {} ms", elapsed_ms(started));
+}
+
+/// How long `steward ARGS` takes to its end, in ms.
+fn timed(dir: &Path, args: &[&str]) -> u64 {
+    let start = Instant::now();
+    ok(dir, args);
+    elapsed_ms(start)
+}
+
+/// Starts `steward ARGS`, SIGKILLs it after `ms`, and reaps it: true if it
+/// had already finished by itself (successfully).
+fn kill_after(dir: &Path, args: &[&str], ms: u64) -> bool {
+    let mut child = steward(dir)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start steward {args:?}: {e}"));
+    std::thread::sleep(Duration::from_millis(ms));
+    let finished = child.try_wait().ok().flatten();
+    let _ = child.kill();
+    let _ = child.wait();
+    finished.is_some_and(|s| s.success())
+}
+
+/// Audit entries of `action`, in all.
+fn entries(dir: &Path, action: &str) -> usize {
+    audit(dir)
+        .0
+        .iter()
+        .filter(|((a, _), _)| a == action)
+        .map(|(_, n)| n)
+        .sum()
+}
+
+/// Runs `steward reconcile` on `s`, SIGKILLed at points spread from its
+/// evaluation to its end (`whole` ms, as one uninterrupted run on a twin
+/// took), until a run finishes or `KILLS` were killed; then once more to
+/// its end. Its `n` automatic changes are each recorded once and carried
+/// out once, at most one PATCH each; nothing is left due. The kills made.
+fn reconcile_through_kills(s: &Scenario, delays: &mut Delays, phase: &str, n: usize, whole: u64) {
+    const KILLS: usize = 6;
+    let dir = s.dir();
+    let dry = ok(dir, &["reconcile", "--dry-run"]);
+    let due = dry.lines().filter(|l| l.starts_with("would: ")).count();
+    assert_eq!(due, n, "{phase}: changes due:\n{dry}");
+    let load = timed(dir, &["reconcile", "--dry-run"]);
+    let (auto0, apply0, patches0) = (
+        entries(dir, "auto"),
+        entries(dir, "apply"),
+        s.patches_done(),
+    );
+    let mut points: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut kills = 0;
+    while kills < KILLS {
+        // Over the evaluation's second half and the changes left to do.
+        let before = entries(dir, "apply");
+        let left = (n - (before - apply0)) as u64;
+        let work = whole.saturating_sub(load) * left / n.max(1) as u64;
+        let ms = load / 2 + delays.next_ms(load / 2 + work + 1);
+        if kill_after(dir, &["reconcile"], ms) {
+            *points.entry("finished before the kill").or_insert(0) += 1;
+            break;
+        }
+        kills += 1;
+        assert_cache_whole(dir);
+        let (recorded, applied) = (entries(dir, "auto") - auto0, entries(dir, "apply"));
+        let point = match (recorded, applied - before, applied - apply0) {
+            (0, _, _) => "killed before recording its changes",
+            (_, 0, a) if a == n => "killed after its last change",
+            (_, 0, _) => "killed before carrying out a change",
+            _ => "killed while carrying out",
+        };
+        *points.entry(point).or_insert(0) += 1;
+    }
+    eprintln!("reconcile over SCIM, {phase} ({n} changes, whole run {whole} ms): {points:?}");
+    let out = ok(dir, &["reconcile"]);
+    assert!(!out.contains("FAILED"), "{phase}:\n{out}");
+    // Each change recorded once, by its rule, and carried out once.
+    assert_cache_whole(dir);
+    let (counts, oks) = audit(dir);
+    let twice: Vec<_> = counts
+        .iter()
+        .filter(|((a, _), c)| (a == "auto" || a == "apply") && **c > 1)
+        .collect();
+    assert!(twice.is_empty(), "{phase}: audited twice: {twice:?}");
+    assert_eq!(entries(dir, "auto") - auto0, n, "{phase}: auto entries");
+    assert_eq!(entries(dir, "apply") - apply0, n, "{phase}: apply entries");
+    assert!(oks.iter().all(|&o| o), "{phase}: an apply entry failed");
+    // No change sent twice. A PATCH the server carried out as its client
+    // was killed may go unlogged: at most one per kill.
+    let patches = s.patches_done() - patches0;
+    assert!(patches <= n, "{phase}: {patches} PATCHes for {n} changes");
+    assert!(
+        patches + kills >= n,
+        "{phase}: {patches} PATCHes logged for {n} changes with {kills} kills"
+    );
+    let again = ok(dir, &["reconcile"]);
+    assert!(again.contains("nothing due"), "{phase}:\n{again}");
+}
+
+/// Each entitlement group holds its seeded members, plus `granted`, less
+/// `revoked`, each once.
+fn assert_groups(
+    s: &Scenario,
+    granted: &BTreeSet<(String, String)>,
+    revoked: &BTreeSet<(String, String)>,
+) {
+    for (e, g) in &s.groups {
+        let members = s.members(g);
+        let mut unique = members.clone();
+        unique.dedup();
+        assert_eq!(unique, members, "group {g} ({e}) lists a member twice");
+        let mut want = s.seeded[g].clone();
+        for (p, pe) in granted {
+            if pe == e {
+                want.insert(s.users[p].clone());
+            }
+        }
+        for (p, pe) in revoked {
+            if pe == e {
+                want.remove(&s.users[p]);
+            }
+        }
+        assert_eq!(
+            members.into_iter().collect::<BTreeSet<_>>(),
+            want,
+            "group {g} ({e})"
+        );
+    }
+}
+
+/// `steward reconcile` over SCIM, killed at points spread over its run and
+/// run again: first the automatic grants of who qualifies, then, when some
+/// engineers' training lapsed, the automatic revokes of what it granted
+/// them. Each change is carried out once upstream and audited once, and the
+/// groups end as the rule says.
+#[test]
+fn a_scim_reconcile_killed_at_random_points_carries_out_each_change_once() {
+    let lapsed: Vec<String> = (0..4).map(|i| format!("eng{:02}", i * 3 + 1)).collect();
+    let revokes_of = |s: &Scenario| -> BTreeSet<(String, String)> {
+        s.grants
+            .iter()
+            .filter(|(p, _)| lapsed.contains(p))
+            .cloned()
+            .collect()
+    };
+    // How long uninterrupted runs take, on a twin: kill delays are spread
+    // over them; no assertion depends on them.
+    let twin = scenario_with(true);
+    let whole_grants = timed(twin.dir(), &["reconcile"]);
+    write_trainings(twin.dir(), &lapsed);
+    ok(twin.dir(), &["sync"]);
+    let whole_revokes = timed(twin.dir(), &["reconcile"]);
+    drop(twin);
+
+    let s = scenario_with(true);
+    let none = BTreeSet::new();
+    let mut delays = Delays(0x5C1A_0014);
+    reconcile_through_kills(&s, &mut delays, "grants", s.grants.len(), whole_grants);
+    assert_groups(&s, &s.grants, &none);
+    // Granted by the rule, as the next sync reads it back.
+    ok(s.dir(), &["sync"]);
+    for (p, e) in &s.grants {
+        let why = ok(s.dir(), &["why", p.as_str(), e.as_str()]);
+        assert!(
+            why.contains(&format!("granted by {OWNER}, basis rule:pay-read")),
+            "{p} {e}:\n{why}"
+        );
+    }
+
+    write_trainings(s.dir(), &lapsed);
+    ok(s.dir(), &["sync"]);
+    let revokes = revokes_of(&s);
+    assert!(revokes.len() >= 8, "{revokes:?}");
+    reconcile_through_kills(&s, &mut delays, "revokes", revokes.len(), whole_revokes);
+    assert_groups(&s, &s.grants, &revokes);
+    ok(s.dir(), &["sync"]);
+    let again = ok(s.dir(), &["reconcile", "--dry-run"]);
+    assert!(again.contains(" 0 automatic change(s) due"), "{again}");
 }
