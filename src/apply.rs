@@ -892,6 +892,7 @@ fn scim_confirmed(d: &Decision, change: &Change, now: Time) -> (Vec<(String, Str
                 _ => Basis::Manual,
             },
             expires: None,
+            through: None,
         }],
     };
     (vec![pair], rows)
@@ -1169,6 +1170,7 @@ fn apply_one(
             granted_at: now,
             basis,
             expires: None,
+            through: None,
         }),
         Op::Remove => grants.remove(person, ent, which),
         Op::Renew => {
@@ -1181,6 +1183,7 @@ fn apply_one(
                 granted_at: now,
                 basis: Basis::Manual,
                 expires,
+                through: None,
             });
         }
     }

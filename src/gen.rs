@@ -773,6 +773,7 @@ impl<'a> Grants<'a> {
                 granted_at: Time::default(),
                 basis: Basis::Manual,
                 expires: None,
+                through: None,
             },
             made: 0,
             taken: (0..n).map(|_| Vec::with_capacity(12)).collect(),

@@ -140,6 +140,12 @@ pub struct Grant {
     pub granted_at: Time,
     pub basis: Basis,
     pub expires: Option<Time>,
+    /// For a membership seen upstream through nested groups: the groups it
+    /// comes through, the person's own group first and the entitlement's
+    /// group last (`team-platform -> payments-deployers`). `None` when the
+    /// person is a direct member, or the grant is not a group membership.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub through: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -575,9 +575,17 @@ fn write_resolved(
             org.rotations.push(cached);
         }
     }
-    if let Some(pairs) = seen_pairs {
+    if let Some(seen) = seen_pairs {
         let phase = std::time::Instant::now();
+        let (pairs, mut through) = split_through(seen);
         org.grants = store.observe_grants(&cfg.name, &pairs, now).map_err(fail)?;
+        if !through.is_empty() {
+            for g in &mut org.grants {
+                g.through = through
+                    .get_mut(g.person.as_str())
+                    .and_then(|m| m.remove(g.entitlement.as_str()));
+            }
+        }
         tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: observe grants");
     }
     admissible(&org)?;
@@ -620,6 +628,39 @@ fn write_resolved(
     Ok((counts, warnings, held))
 }
 
+/// Memberships seen upstream: the (person, entitlement) pairs, and for
+/// those held only through nested groups, the groups (person ->
+/// entitlement -> path). A direct membership needs no path, whatever other
+/// groups also give it.
+#[allow(clippy::type_complexity)]
+fn split_through(
+    seen: Vec<(String, String, Option<String>)>,
+) -> (
+    Vec<(String, String)>,
+    HashMap<String, HashMap<String, String>>,
+) {
+    let mut through: HashMap<String, HashMap<String, String>> = HashMap::new();
+    for (person, entitlement, path) in &seen {
+        if let Some(path) = path {
+            through
+                .entry(person.clone())
+                .or_default()
+                .entry(entitlement.clone())
+                .or_insert_with(|| path.clone());
+        }
+    }
+    let mut pairs = Vec::with_capacity(seen.len());
+    for (person, entitlement, path) in seen {
+        if path.is_none()
+            && let Some(m) = through.get_mut(&person)
+        {
+            m.remove(&entitlement);
+        }
+        pairs.push((person, entitlement));
+    }
+    (pairs, through)
+}
+
 /// What a source read must be before it is kept: every id it defines in
 /// the grammar, and no cycle in its areas, teams or managers.
 fn admissible(org: &Org) -> Result<(), SourceError> {
@@ -659,7 +700,7 @@ struct ResolvedSource {
     warnings: Vec<String>,
     /// (person, entitlement) memberships seen upstream, for a source that
     /// provides grants through groups.
-    seen_pairs: Option<Vec<(String, String)>>,
+    seen_pairs: Option<Vec<(String, String, Option<String>)>>,
     /// Feeds that failed (rotation id, why): their rotations keep the cache's.
     stale_feeds: Vec<(String, PullError)>,
     /// Where each area was read.
@@ -1046,13 +1087,14 @@ fn own_people(
 }
 
 /// The (person, entitlement) memberships a SCIM source's groups give, when
-/// it provides grants.
+/// it provides grants, each with the nested groups it comes through.
+#[allow(clippy::type_complexity)]
 fn group_pairs(
     cfg: &SourceConfig,
     groups: &[crate::sources::UpstreamGroup],
     entitlements: &[crate::model::Entitlement],
     map: &impl Fn(&str) -> String,
-) -> Option<Vec<(String, String)>> {
+) -> Option<Vec<(String, String, Option<String>)>> {
     let SourceSpec::Scim(settings) = &cfg.spec else {
         return None;
     };
@@ -1063,9 +1105,15 @@ fn group_pairs(
         if ents.is_empty() {
             unmapped += 1;
         }
+        let through: HashMap<&str, &str> = g
+            .through
+            .iter()
+            .map(|(p, path)| (p.as_str(), path.as_str()))
+            .collect();
         for e in ents {
             for m in &g.members {
-                pairs.push((map(m), e.clone()));
+                let path = through.get(m.as_str()).map(|p| p.to_string());
+                pairs.push((map(m), e.clone(), path));
             }
         }
     }

@@ -281,6 +281,7 @@ fn build(drawn: Drawn) -> Org {
                 Basis::Rule(format!("rule{}", r.index(rules.len() + 1)))
             }),
             expires: expires.map(t),
+            through: None,
         })
         .collect();
     Org {
@@ -307,6 +308,7 @@ fn apply_all(org: &mut Org, list: &[Suggestion], now: Time) {
                 granted_at: now,
                 basis: s.rule.clone().map_or(Basis::Manual, Basis::Rule),
                 expires: None,
+                through: None,
             }),
             Kind::Revoke => org
                 .grants

@@ -401,6 +401,24 @@ fn case_twins_stay_apart_and_nested_groups_hold_what_their_parent_grants() {
             )
         })
         .collect();
+    // `why` names the groups a nested membership comes through, the
+    // person's own first; a direct one names none.
+    let why = |person: &str| ok(dir, &["why", person, "payments-db:read"]);
+    let ana_why = why("ana");
+    assert!(
+        ana_why.contains(", through sre -> team-platform -> payments-db-read\n"),
+        "{ana_why}"
+    );
+    let cy_why = why("cy");
+    assert!(
+        cy_why.contains(", through team-platform -> payments-db-read\n"),
+        "{cy_why}"
+    );
+    let direct = why("jdoe-admin");
+    assert!(
+        direct.contains("holds: since") && !direct.contains("through"),
+        "{direct}"
+    );
     // Ana holds it through sre > team-platform and qualifies: nothing to do.
     // Cy left: revoke. jdoe-admin's membership: a review. jdoe: nothing.
     assert!(

@@ -143,6 +143,7 @@ mod tests {
             granted_at: chrono::DateTime::UNIX_EPOCH,
             basis,
             expires: None,
+            through: None,
         }
     }
 

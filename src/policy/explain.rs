@@ -133,8 +133,13 @@ fn holdings(snap: &Snapshot, grants: &[&Grant], area: usize, now: Time) -> Vec<S
             Some(x) if x <= now => format!("expired {}", minute(x)),
             Some(x) => format!("expires {}", minute(x)),
         };
+        let through = g
+            .through
+            .as_ref()
+            .map(|t| format!(", through {t}"))
+            .unwrap_or_default();
         out.push(format!(
-            "holds: since {}, granted by {}, basis {}, {expiry}",
+            "holds: since {}, granted by {}, basis {}, {expiry}{through}",
             minute(g.granted_at),
             g.granted_by.as_deref().unwrap_or("(unknown)"),
             g.basis

@@ -120,6 +120,7 @@ pub(super) fn grant(
         granted_at: t(at),
         basis,
         expires: expires.map(t),
+        through: None,
     }
 }
 

@@ -25,8 +25,9 @@ pub struct UpstreamGroup {
     /// Person ids (in the source's own namespace), nested groups' members
     /// included.
     pub members: Vec<String>,
-    /// Members through nested groups: person and the groups in between
-    /// (`team-platform > sre`).
+    /// Members through nested groups: person and the groups they hold it
+    /// through, their own first and this one last
+    /// (`sre -> team-platform -> db-read`).
     pub through: Vec<(String, String)>,
 }
 

@@ -387,6 +387,14 @@ fn person_ids(
     out
 }
 
+/// The groups a member holds `group` through, as evidence: from the
+/// person's own group out to `group` (`sre -> team-platform -> db-read`);
+/// `path` is outermost first, as [`members_of`] gives it.
+fn chain(path: &[String], group: &str) -> String {
+    let inner_first: Vec<&str> = path.iter().rev().map(String::as_str).collect();
+    format!("{} -> {group}", inner_first.join(" -> "))
+}
+
 /// Every person in `group`, through nested groups too (cycles are safe;
 /// groups `skip` says are not entered): each with the groups it is in
 /// through, outermost first (empty when direct).
@@ -509,7 +517,7 @@ pub fn convert(
                     through: all
                         .into_iter()
                         .filter(|(_, path)| !path.is_empty())
-                        .map(|(p, path)| (p, path.join(" > ")))
+                        .map(|(p, path)| (p, chain(&path, &g.display_name)))
                         .collect(),
                 })
             }
@@ -937,8 +945,11 @@ mod tests {
         assert_eq!(
             db.through,
             vec![
-                ("ana".to_string(), "team-platform > sre".to_string()),
-                ("jdoe".to_string(), "team-platform".to_string())
+                (
+                    "ana".to_string(),
+                    "sre -> team-platform -> db-read".to_string()
+                ),
+                ("jdoe".to_string(), "team-platform -> db-read".to_string())
             ]
         );
         // The team holds its people and those of the groups in it.

@@ -80,7 +80,7 @@ struct GrantRows<'c> {
 impl<'c> GrantRows<'c> {
     fn new(tx: &'c rusqlite::Transaction, name: &str) -> Result<GrantRows<'c>> {
         Ok(GrantRows {
-            table: TableWriter::new(tx, "grants", 6, name)?,
+            table: TableWriter::new(tx, "grants", 7, name)?,
             basis: String::new(),
         })
     }
@@ -102,6 +102,7 @@ impl<'c> GrantRows<'c> {
                 secs(g.granted_at).into(),
                 Cell::Text(&self.basis),
                 g.expires.map(secs).into(),
+                (&g.through).into(),
             ])?;
         }
         Ok(())
@@ -637,6 +638,7 @@ mod tests {
                 granted_at: t("2026-01-01T00:00:00Z"),
                 basis: Basis::Rule("q".into()),
                 expires: Some(t("2027-01-01T00:00:00Z")),
+                through: None,
             }],
             delegations: vec![Delegation {
                 area: "x".into(),

@@ -195,7 +195,7 @@ pub(super) fn entitlements(c: &Connection, rows: Rows) -> Result<Vec<Entitlement
 }
 
 pub(super) const GRANT_COLUMNS: &str =
-    "person, entitlement, granted_by, granted_at, basis, expires";
+    "person, entitlement, granted_by, granted_at, basis, expires, through";
 
 /// A grant row read with [`GRANT_COLUMNS`].
 pub(super) fn grant(r: &Row) -> rusqlite::Result<Grant> {
@@ -206,6 +206,7 @@ pub(super) fn grant(r: &Row) -> rusqlite::Result<Grant> {
         granted_at: from_secs(r.get(3)?),
         basis: Basis::parse(r.get_ref(4)?.as_str()?).unwrap_or(Basis::Manual),
         expires: opt_time(r.get(5)?),
+        through: r.get(6)?,
     })
 }
 
@@ -218,6 +219,7 @@ pub(super) struct GrantText<'a> {
     pub granted_at: i64,
     pub basis: &'a str,
     pub expires: Option<i64>,
+    pub through: Option<&'a str>,
 }
 
 impl<'a> GrantText<'a> {
@@ -230,6 +232,7 @@ impl<'a> GrantText<'a> {
             granted_at: r.get(3)?,
             basis: r.get_ref(4)?.as_str()?,
             expires: r.get(5)?,
+            through: r.get_ref(6)?.as_str_or_null()?,
         })
     }
 
@@ -254,6 +257,11 @@ impl<'a> GrantText<'a> {
             (_, basis) => *basis = Basis::Manual,
         }
         g.expires = opt_time(self.expires);
+        match (self.through, &mut g.through) {
+            (None, through) => *through = None,
+            (Some(s), Some(through)) => set(through, s),
+            (Some(s), through) => *through = Some(s.to_string()),
+        }
     }
 }
 
@@ -340,13 +348,13 @@ mod tests {
     fn a_grant_read_in_place_is_the_grant_read_afresh() {
         let c = Connection::open_in_memory().unwrap();
         c.execute_batch(
-            "CREATE TABLE grants (person, entitlement, granted_by, granted_at, basis, expires);
+            "CREATE TABLE grants (person, entitlement, granted_by, granted_at, basis, expires, through);
              INSERT INTO grants VALUES
-                ('ana', 'db:read', 'bo', 10, 'rule:r1', NULL),
-                ('bo', 'db:write', NULL, 20, 'manual', 30),
-                ('cy', 'db:read', 'ana', 40, 'rule:', NULL),
-                ('dee', 'db:admin', 'bo', 50, 'rule:a-much-longer-rule-id', 60),
-                ('e', 'x', NULL, 0, 'odd', NULL);",
+                ('ana', 'db:read', 'bo', 10, 'rule:r1', NULL, NULL),
+                ('bo', 'db:write', NULL, 20, 'manual', 30, 'team-a -> db-writers'),
+                ('cy', 'db:read', 'ana', 40, 'rule:', NULL, NULL),
+                ('dee', 'db:admin', 'bo', 50, 'rule:a-much-longer-rule-id', 60, NULL),
+                ('e', 'x', NULL, 0, 'odd', NULL, 'x -> y');",
         )
         .unwrap();
         let fresh = grants(&c, Rows::All).unwrap();

@@ -241,6 +241,21 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX people_name ON people(name COLLATE NOCASE);
     CREATE INDEX people_email ON people(email COLLATE NOCASE);
     ",
+    // 14: the nested groups a membership seen upstream comes through
+    // (`team-platform -> payments-deployers`), and where each record of a
+    // configured source was read (`catalog/systems.yaml:12`, or a catalog
+    // entity's ref), which `check` names instead of the org directory's file
+    // (store/origins.rs).
+    "
+    ALTER TABLE grants ADD COLUMN through TEXT;
+    CREATE TABLE origins (
+        source TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        PRIMARY KEY (source, kind, id)
+    );
+    ",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

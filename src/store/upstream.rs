@@ -82,6 +82,7 @@ impl Store {
                 granted_at: at,
                 basis,
                 expires: None,
+                through: None,
             };
             while let Some(r) = rows.next()? {
                 let person = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;

@@ -37,9 +37,10 @@ const AHEAD: usize = 256;
 /// One grant row of a [`Batch`]: where its strings end in the batch's text.
 #[derive(Debug, Clone, Copy)]
 struct Row {
-    /// person, entitlement, granted_by, basis.
-    ends: [usize; 4],
+    /// person, entitlement, granted_by, basis, through.
+    ends: [usize; 5],
     granted_by: bool,
+    through: bool,
     granted_at: i64,
     expires: Option<i64>,
 }
@@ -62,17 +63,22 @@ impl Batch {
     }
 
     fn push(&mut self, g: &GrantText) {
-        let mut ends = [0; 4];
-        for (end, s) in
-            ends.iter_mut()
-                .zip([g.person, g.entitlement, g.granted_by.unwrap_or(""), g.basis])
-        {
+        let mut ends = [0; 5];
+        let texts = [
+            g.person,
+            g.entitlement,
+            g.granted_by.unwrap_or(""),
+            g.basis,
+            g.through.unwrap_or(""),
+        ];
+        for (end, s) in ends.iter_mut().zip(texts) {
             self.text.push_str(s);
             *end = self.text.len();
         }
         self.rows.push(Row {
             ends,
             granted_by: g.granted_by.is_some(),
+            through: g.through.is_some(),
             granted_at: g.granted_at,
             expires: g.expires,
         });
@@ -88,9 +94,9 @@ impl Batch {
         let row = &self.rows[i];
         let start = match i {
             0 => 0,
-            _ => self.rows[i - 1].ends[3],
+            _ => self.rows[i - 1].ends[4],
         };
-        let [person, entitlement, by, basis] = row.ends;
+        let [person, entitlement, by, basis, through] = row.ends;
         GrantText {
             person: &self.text[start..person],
             entitlement: &self.text[person..entitlement],
@@ -98,6 +104,7 @@ impl Batch {
             granted_at: row.granted_at,
             basis: &self.text[by..basis],
             expires: row.expires,
+            through: row.through.then(|| &self.text[basis..through]),
         }
     }
 
@@ -127,6 +134,7 @@ fn empty_grant() -> Grant {
         granted_at: Time::default(),
         basis: Basis::Manual,
         expires: None,
+        through: None,
     }
 }
 
@@ -294,13 +302,13 @@ mod tests {
     fn a_batch_gives_back_the_grants_read() {
         let c = rusqlite::Connection::open_in_memory().unwrap();
         c.execute_batch(
-            "CREATE TABLE grants (person, entitlement, granted_by, granted_at, basis, expires);
+            "CREATE TABLE grants (person, entitlement, granted_by, granted_at, basis, expires, through);
              INSERT INTO grants VALUES
-                ('ana', 'db:read', 'bo', 10, 'rule:r1', NULL),
-                ('bo', 'db:read', NULL, 20, 'manual', 30),
-                ('cy', 'db:write', '', 40, 'rule:', NULL),
-                ('dee', 'db:admin', 'bo', 50, 'rule:a-much-longer-rule-id', 60),
-                ('', 'db:admin', NULL, 0, 'odd', NULL);",
+                ('ana', 'db:read', 'bo', 10, 'rule:r1', NULL, NULL),
+                ('bo', 'db:read', NULL, 20, 'manual', 30, 'team-a -> db-readers'),
+                ('cy', 'db:write', '', 40, 'rule:', NULL, ''),
+                ('dee', 'db:admin', 'bo', 50, 'rule:a-much-longer-rule-id', 60, NULL),
+                ('', 'db:admin', NULL, 0, 'odd', NULL, 'x -> y');",
         )
         .unwrap();
         let all = read::grants(&c, read::Rows::All).unwrap();

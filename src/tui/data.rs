@@ -46,6 +46,9 @@ pub fn shown(mut org: Org) -> Org {
     for r in &mut org.rules {
         safe(&mut r.why);
     }
+    for g in &mut org.grants {
+        g.through.iter_mut().for_each(safe);
+    }
     org
 }
 

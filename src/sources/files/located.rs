@@ -359,6 +359,7 @@ mod tests {
                     granted_at: t,
                     basis: Basis::Manual,
                     expires: None,
+                    through: None,
                 },
                 line,
             );

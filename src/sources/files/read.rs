@@ -608,6 +608,7 @@ fn read_grants_with(
             granted_at: row.time("granted_at")?,
             basis,
             expires: row.optional_time("expires")?,
+            through: None,
         };
         if each(grant, row.line) {
             Ok(())

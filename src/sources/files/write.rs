@@ -732,6 +732,7 @@ mod tests {
                     granted_at: t("2025-12-01T08:30:00Z"),
                     basis: Basis::Manual,
                     expires: Some(t("2026-04-01T00:00:00Z")),
+                    through: None,
                 },
                 Grant {
                     person: "cy".into(),
@@ -740,6 +741,7 @@ mod tests {
                     granted_at: t("2025-11-01T00:00:00Z"),
                     basis: Basis::Rule("db-oncall".into()),
                     expires: None,
+                    through: None,
                 },
             ],
             delegations: vec![Delegation {

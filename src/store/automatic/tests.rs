@@ -211,6 +211,7 @@ fn an_applys_outcomes_and_the_grants_it_wrote_are_confirmed_together() {
         granted_at: now(),
         basis,
         expires: None,
+        through: None,
     };
     let rule = Basis::Rule("synced".into());
     let rec = store

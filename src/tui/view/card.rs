@@ -279,12 +279,16 @@ fn held<'a>(s: &'a State, i: usize) -> Vec<Line<'a>> {
         .filter_map(|&gi| snap.org.grants.get(gi))
         .map(|g| {
             Line::from(format!(
-                "holds since {}, granted by {}, basis {}{}",
+                "holds since {}, granted by {}, basis {}{}{}",
                 day(g.granted_at),
                 g.granted_by.as_deref().unwrap_or("(unknown)"),
                 g.basis,
                 g.expires
                     .map(|x| format!(", expires {}", day(x)))
+                    .unwrap_or_default(),
+                g.through
+                    .as_ref()
+                    .map(|t| format!(", through {t}"))
                     .unwrap_or_default()
             ))
         })
