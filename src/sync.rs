@@ -567,6 +567,7 @@ fn write_resolved(
         seen_pairs,
         stale_feeds,
         cached_give_up,
+        origins,
         ..
     } = r;
     let fail = |e: crate::store::Error| SourceError::Cache(format!("{e:#}"));
@@ -602,6 +603,14 @@ fn write_resolved(
         Ok(()) => {}
     }
     tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: write");
+    let read_at: Vec<(&str, &str)> = org
+        .areas
+        .iter()
+        .filter_map(|a| Some((a.id.as_str(), origins.get(&a.id)?.as_str())))
+        .collect();
+    store
+        .record_origins(&cfg.name, "area", &read_at)
+        .map_err(fail)?;
     if !cached_give_up.is_empty() {
         store.give_up(&cached_give_up).map_err(fail)?;
         for (source, kind, id) in &cached_give_up {
@@ -677,7 +686,7 @@ fn admissible(org: &Org) -> Result<(), SourceError> {
 /// does) and records what it found.
 fn record_problems(store: &mut Store, now: Time) -> Result<(), crate::store::Error> {
     let snap = Snapshot::new(store.load_org()?);
-    let found = crate::policy::check::problems(&snap);
+    let found = crate::policy::check::problems_at(&snap, &store.origins("area")?);
     let first: Vec<String> = found.iter().take(PROBLEMS_SHOWN).cloned().collect();
     store.record_problems(found.len(), &first, now)
 }

@@ -1049,3 +1049,77 @@ apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: omar\nspec:\n 
         "{out}"
     );
 }
+
+/// A problem with an area read from the catalog names where it was read:
+/// the catalog file and line for a catalog directory, the entity's ref for
+/// the API; never `areas.toml`, which does not hold it. Both in what `sync`
+/// reports and in `check`.
+#[test]
+fn check_and_sync_name_the_catalog_file_line_or_entity_ref_of_an_area() {
+    let system = |name: &str| {
+        format!(
+            "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: {name}\nspec:\n  owner: user:nobody\n"
+        )
+    };
+    // A catalog directory.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let catalog = dir.join("catalog");
+    std::fs::create_dir_all(&catalog).unwrap();
+    let file = catalog.join("systems.yaml");
+    std::fs::write(
+        &file,
+        format!("{}---\n{}", system("ledger"), system("vault")),
+    )
+    .unwrap();
+    write_config(
+        dir,
+        "[[source]]\nkind = \"backstage\"\nname = \"catalog\"\npath = \"catalog\"\n",
+    );
+    let want = format!(
+        "{}:8: area vault owner: unknown person \"nobody\"",
+        file.display()
+    );
+    let (code, out) = steward(dir, &["sync"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&want), "{out}");
+    assert!(!out.contains("areas.toml"), "{out}");
+    let (code, out) = steward(dir, &["check"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&want), "{out}");
+    assert!(
+        out.contains(&format!("{}:1: area ledger owner", file.display())),
+        "{out}"
+    );
+    assert!(!out.contains("areas.toml"), "{out}");
+
+    // The API: the entity's ref.
+    let entities = serde_json::json!([
+        {"apiVersion": "backstage.io/v1alpha1", "kind": "System", "metadata": {"name": "vault"},
+         "spec": {"owner": "user:nobody"}}
+    ])
+    .to_string();
+    let server = FaultServer::start(move |r, _| {
+        if r.path.starts_with("/api/catalog/entities") {
+            return Reply::ok(entities.clone());
+        }
+        Reply::status(404, "{}")
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_config(
+        dir,
+        &format!(
+            "[[source]]\nkind = \"backstage\"\nname = \"catalog\"\nurl = \"{}\"\n",
+            server.base
+        ),
+    );
+    let (code, out) = steward(dir, &["sync"]);
+    assert_eq!(code, 0, "{out}");
+    let want = "system:vault: area vault owner: unknown person \"nobody\"";
+    assert!(out.contains(want), "{out}");
+    let (code, out) = steward(dir, &["check"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(want), "{out}");
+    assert!(!out.contains("areas.toml"), "{out}");
+}

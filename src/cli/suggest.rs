@@ -12,12 +12,17 @@ use std::process::ExitCode;
 
 pub fn check(ctx: &mut Ctx, org: &OrgArg) -> Result<ExitCode> {
     let snap = ctx.snapshot(org)?;
-    let mut problems = check::problems(&snap);
-    if org.org.is_none() {
-        let sources = ctx.configured_sources()?;
-        let store = ctx.open_store()?;
-        problems.extend(crate::apply::unappliable(&store, &snap, &sources)?);
-    }
+    let problems = match org.org {
+        Some(_) => check::problems(&snap),
+        None => {
+            let sources = ctx.configured_sources()?;
+            let store = ctx.open_store()?;
+            // An area is named where its source read it (a catalog's file:line).
+            let mut found = check::problems_at(&snap, &store.origins("area")?);
+            found.extend(crate::apply::unappliable(&store, &snap, &sources)?);
+            found
+        }
+    };
     for p in &problems {
         writeln!(ctx.out, "{p}")?;
     }

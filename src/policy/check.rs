@@ -38,6 +38,28 @@ pub fn problems(snap: &Snapshot) -> Vec<String> {
     located(snap).iter().map(Problem::to_string).collect()
 }
 
+/// [`problems`], a problem with an area named by where that area was read
+/// (`area_origins`: id -> `catalog/systems.yaml:12` or a catalog entity's
+/// ref) when its source said, instead of the org directory's file.
+pub fn problems_at(
+    snap: &Snapshot,
+    area_origins: &std::collections::HashMap<String, String>,
+) -> Vec<String> {
+    located(snap)
+        .iter()
+        .map(|p| {
+            let origin = match p.subject {
+                Subject::Area(i) => snap.org.areas.get(i).and_then(|a| area_origins.get(&a.id)),
+                _ => None,
+            };
+            match origin {
+                Some(at) => format!("{at}: {}", p.text),
+                None => p.to_string(),
+            }
+        })
+        .collect()
+}
+
 /// Every problem, with the record it is about.
 pub fn located(snap: &Snapshot) -> Vec<Problem> {
     let mut out = unknown_people(snap);

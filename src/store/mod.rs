@@ -13,6 +13,7 @@ mod error;
 #[cfg(test)]
 mod fixture;
 mod org;
+mod origins;
 mod people_search;
 pub mod previews;
 mod read;

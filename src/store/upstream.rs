@@ -300,6 +300,10 @@ impl Store {
                 &format!("DELETE FROM {table} WHERE source = ?1 AND id = ?2"),
                 params![source, id],
             )?;
+            tx.execute(
+                "DELETE FROM origins WHERE source = ?1 AND kind = ?2 AND id = ?3",
+                params![source, kind, id],
+            )?;
             if *kind == "rotation" {
                 tx.execute(
                     "DELETE FROM shifts WHERE source = ?1 AND rotation = ?2",
