@@ -3,28 +3,30 @@
 //! `steward config check`.
 
 mod peers;
+mod support;
 
 use peers::{FaultServer, Reply, write_config};
 use std::path::Path;
-use std::process::Command;
 
 const NOW: &str = "2026-11-24T12:00:00Z";
 
 fn steward(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
-        .args(args)
-        .env("STEWARD_DB", dir.join("steward.db"))
-        .env("STEWARD_CONFIG", dir.join("steward.toml"))
-        .env("STEWARD_LOG_DIR", dir.join("logs"))
-        .env("STEWARD_NOW", NOW)
-        .env_remove("CATALOG_TOKEN")
-        .output()
-        .expect("run steward");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr),
-    )
+    let run = support::run(
+        support::steward_in(dir, NOW)
+            .args(args)
+            .env_remove("CATALOG_TOKEN"),
+    );
+    (run.code, run.said())
 }
+
+/// An org directory's files beside people.csv and areas.toml.
+const ORG_REST: [&str; 5] = [
+    "teams.toml",
+    "rotations.toml",
+    "trainings.csv",
+    "grants.csv",
+    "rules.toml",
+];
 
 const FEED: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nX-WR-CALNAME:DB primary\r\n\
 BEGIN:VEVENT\r\nUID:1\r\nDTSTART:20261123T090000Z\r\nDTEND:20261130T090000Z\r\nSUMMARY:On call\r\nATTENDEE;CN=Alice:mailto:ALICE@example.com\r\nEND:VEVENT\r\n\
@@ -83,17 +85,18 @@ fn feeds_and_the_catalog_sync_with_people_matched_by_email() {
     )
     .unwrap();
     // A files source provides everything by default: every file is there.
-    for name in [
-        "teams.toml",
-        "rotations.toml",
-        "trainings.csv",
-        "areas.toml",
-        "grants.csv",
-        "delegations.toml",
-        "rules.toml",
-    ] {
-        std::fs::write(org.join(name), "").unwrap();
-    }
+    support::empty_files(
+        &org,
+        &[
+            "teams.toml",
+            "rotations.toml",
+            "trainings.csv",
+            "areas.toml",
+            "grants.csv",
+            "delegations.toml",
+            "rules.toml",
+        ],
+    );
     write_config(
         dir,
         &format!(
@@ -891,15 +894,7 @@ fn one_id_one_source_holds_against_the_cache() {
     for f in ["people.csv", "areas.toml"] {
         std::fs::copy(org.join(f), other_org.join(f)).unwrap();
     }
-    for f in [
-        "teams.toml",
-        "rotations.toml",
-        "trainings.csv",
-        "grants.csv",
-        "rules.toml",
-    ] {
-        std::fs::write(other_org.join(f), "").unwrap();
-    }
+    support::empty_files(&other_org, &ORG_REST);
     let (code, out) = steward(&other, &["sync", "--org", other_org.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
     std::fs::create_dir_all(other.join("catalog")).unwrap();
@@ -949,15 +944,7 @@ apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: omar\nspec:\n 
 [[area]]\nid = \"billing\"\nname = \"Billing\"\nowner = \"janelle.dawe\"\n",
     )
     .unwrap();
-    for f in [
-        "teams.toml",
-        "rotations.toml",
-        "trainings.csv",
-        "grants.csv",
-        "rules.toml",
-    ] {
-        std::fs::write(org.join(f), "").unwrap();
-    }
+    support::empty_files(&org, &ORG_REST);
     let catalog_source =
         "[[source]]\nkind = \"backstage\"\nname = \"catalog\"\npath = \"catalog\"\n";
     let files_source =

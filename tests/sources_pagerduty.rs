@@ -4,26 +4,19 @@
 //! succeeds here sends what the real API expects.
 
 mod peers;
+mod support;
 
 use peers::{pagerduty_mock, write_config};
-use std::process::Command;
 
 const NOW: &str = "2026-11-24T12:00:00Z";
 
 fn steward(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
-        .args(args)
-        .env("STEWARD_DB", dir.join("steward.db"))
-        .env("STEWARD_CONFIG", dir.join("steward.toml"))
-        .env("STEWARD_LOG_DIR", dir.join("logs"))
-        .env("STEWARD_NOW", NOW)
-        .env("TEST_PD_TOKEN", "pd-test-token-Q1")
-        .output()
-        .expect("run steward");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr),
-    )
+    let run = support::run(
+        support::steward_in(dir, NOW)
+            .args(args)
+            .env("TEST_PD_TOKEN", "pd-test-token-Q1"),
+    );
+    (run.code, run.said())
 }
 
 #[test]
@@ -40,17 +33,18 @@ fn pagerduty_schedules_become_rotations_with_shifts_matched_by_email() {
     )
     .unwrap();
     // A files source provides everything by default: every file is there.
-    for name in [
-        "teams.toml",
-        "rotations.toml",
-        "trainings.csv",
-        "areas.toml",
-        "grants.csv",
-        "delegations.toml",
-        "rules.toml",
-    ] {
-        std::fs::write(org.join(name), "").unwrap();
-    }
+    support::empty_files(
+        &org,
+        &[
+            "teams.toml",
+            "rotations.toml",
+            "trainings.csv",
+            "areas.toml",
+            "grants.csv",
+            "delegations.toml",
+            "rules.toml",
+        ],
+    );
     write_config(
         dir,
         &format!(

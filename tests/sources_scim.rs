@@ -3,36 +3,20 @@
 //! through the CLI, then a fresh sync confirms.
 
 mod peers;
+mod support;
 
 use peers::{SCIM_TOKEN, ScimAdmin, scim_server, write_config};
 use std::path::Path;
-use std::process::Command;
+use support::Run;
 
 const NOW: &str = "2026-11-24T12:00:00Z";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn steward(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
-        .args(args)
-        .env("STEWARD_DB", dir.join("steward.db"))
-        .env("STEWARD_CONFIG", dir.join("steward.toml"))
-        .env("STEWARD_DATA_DIR", dir.join("data"))
-        .env("STEWARD_LOG_DIR", dir.join("logs"))
-        .env("STEWARD_NOW", NOW)
-        .env("TEST_SCIM_TOKEN", SCIM_TOKEN)
-        .env_remove("STEWARD_AS")
-        .output()
-        .expect("run steward");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
+    support::run(
+        support::steward_in(dir, NOW)
+            .args(args)
+            .env("TEST_SCIM_TOKEN", SCIM_TOKEN),
+    )
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
@@ -297,18 +281,13 @@ fn a_wrong_token_fails_the_source_clearly_and_keeps_the_cache() {
     write_org(dir);
     config(dir, &server.base);
     ok(dir, &["sync"]);
-    let out = Command::new(env!("CARGO_BIN_EXE_steward"))
-        .arg("sync")
-        .env("STEWARD_DB", dir.join("steward.db"))
-        .env("STEWARD_CONFIG", dir.join("steward.toml"))
-        .env("STEWARD_LOG_DIR", dir.join("logs"))
-        .env("STEWARD_NOW", NOW)
-        .env("TEST_SCIM_TOKEN", "not-the-token-XYZ")
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{text}");
+    let run = support::run(
+        support::steward_in(dir, NOW)
+            .arg("sync")
+            .env("TEST_SCIM_TOKEN", "not-the-token-XYZ"),
+    );
+    let text = run.said();
+    assert_eq!(run.code, 1, "{text}");
     assert!(text.contains("okta: FAILED"), "{text}");
     assert!(text.contains("HTTP 401"), "{text}");
     assert!(text.contains(&format!("{}/Users", server.base)), "{text}");

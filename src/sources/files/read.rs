@@ -1286,42 +1286,35 @@ mod tests {
 
     #[test]
     fn ids_outside_the_grammar_are_refused_at_file_line_and_column() {
-        let d = dir_with(&[(
-            "people.csv",
-            "id,name,email,manager,status\nana,Ana,a@x,,active\n\"=HYPERLINK(\"\"http://evil.example\"\")\",Bo,b@x,,active\n",
-        )]);
-        let e = read_org(d.path()).unwrap_err().to_string();
-        assert!(
-            e.contains("people.csv:3:1: column `id`: person id \"=HYPERLINK"),
-            "{e}"
-        );
-        let d = dir_with(&[(
-            "grants.csv",
-            "person,entitlement,granted_by,granted_at,basis,expires\nana,db:read,,2026-01-01T00:00:00Z,rule:a b,\n",
-        )]);
-        let e = read_org(d.path()).unwrap_err().to_string();
-        assert!(
-            e.contains("grants.csv:2:5: column `basis`: rule id \"a b\" holds U+0020"),
-            "{e}"
-        );
-        let d = dir_with(&[(
-            "teams.toml",
-            "[[team]]\nid = \"t\"\n\n[[team]]\nid = \"u\"\nmembers = [\"ana\", \"b\\u001b[2Jo\"]\n",
-        )]);
-        let e = read_org(d.path()).unwrap_err().to_string();
-        assert!(
-            e.contains("teams.toml:5: `members`: person id \"b\\u{1b}[2Jo\" holds U+001B"),
-            "{e}"
-        );
-        let d = dir_with(&[(
-            "rules.toml",
-            "[[rule]]\nid = \"r\"\narea = \"a\"\nauthor = \"o\"\ngrant = [\"x\"]\nteam = \"t\"\ntrained = [\"@course\"]\n",
-        )]);
-        let e = read_org(d.path()).unwrap_err().to_string();
-        assert!(
-            e.contains("rules.toml:2: `trained`: course id \"@course\" starts with"),
-            "{e}"
-        );
+        // (file, its text, what the error says)
+        let cases = [
+            (
+                "people.csv",
+                "id,name,email,manager,status\nana,Ana,a@x,,active\n\"=HYPERLINK(\"\"http://evil.example\"\")\",Bo,b@x,,active\n",
+                "people.csv:3:1: column `id`: person id \"=HYPERLINK",
+            ),
+            (
+                "grants.csv",
+                "person,entitlement,granted_by,granted_at,basis,expires\nana,db:read,,2026-01-01T00:00:00Z,rule:a b,\n",
+                "grants.csv:2:5: column `basis`: rule id \"a b\" holds U+0020",
+            ),
+            (
+                "teams.toml",
+                "[[team]]\nid = \"t\"\n\n[[team]]\nid = \"u\"\nmembers = [\"ana\", \"b\\u001b[2Jo\"]\n",
+                "teams.toml:5: `members`: person id \"b\\u{1b}[2Jo\" holds U+001B",
+            ),
+            (
+                "rules.toml",
+                "[[rule]]\nid = \"r\"\narea = \"a\"\nauthor = \"o\"\ngrant = [\"x\"]\nteam = \"t\"\ntrained = [\"@course\"]\n",
+                "rules.toml:2: `trained`: course id \"@course\" starts with",
+            ),
+        ];
+        for (file, text, says) in cases {
+            let d = dir_with(&[(file, text)]);
+            let e = read_org(d.path()).unwrap_err();
+            assert!(e.file.ends_with(file), "{file}: {e}");
+            assert!(e.to_string().contains(says), "{file}: {e}");
+        }
     }
 
     #[test]

@@ -1,0 +1,55 @@
+//! What the connector tests share: the steward binary run against a
+//! temporary directory (its cache, config, data and logs there, the clock
+//! fixed), and the files of an org directory written empty.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+
+/// What one run of steward did.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Its output and its errors, in that order.
+    pub fn said(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+/// The steward binary with everything it keeps under `dir`, the clock at
+/// `now`, and no `STEWARD_AS` from the environment; add the arguments.
+pub fn steward_in(dir: &Path, now: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_steward"));
+    cmd.env("STEWARD_DB", dir.join("steward.db"))
+        .env("STEWARD_CONFIG", dir.join("steward.toml"))
+        .env("STEWARD_DATA_DIR", dir.join("data"))
+        .env("STEWARD_LOG_DIR", dir.join("logs"))
+        .env("STEWARD_NOW", now)
+        .env_remove("STEWARD_AS");
+    cmd
+}
+
+/// Runs `cmd` to its end.
+pub fn run(cmd: &mut Command) -> Run {
+    let out = cmd.output().expect("run steward");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+/// Writes each of `names` empty in `org` (created if needed): a files
+/// source needs every file of the kinds it provides, even with no rows.
+pub fn empty_files(org: &Path, names: &[&str]) {
+    std::fs::create_dir_all(org).unwrap_or_else(|e| panic!("{}: {e}", org.display()));
+    for name in names {
+        let path = org.join(name);
+        std::fs::write(&path, "").unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+}
