@@ -71,10 +71,12 @@ fn watch_store(db: &std::path::Path, tx: &watch::Sender<u64>) {
     }
 }
 
-/// What a change to the organization moves: the audit log's length and
-/// each source's last pull.
-type Marker = (
+/// What a change to the organization moves: the audit log's length, the
+/// organization's generation (every sync that commits) and each source's
+/// last pull.
+pub(super) type Marker = (
     u64,
+    i64,
     Vec<(
         String,
         Option<crate::model::Time>,
@@ -82,11 +84,11 @@ type Marker = (
     )>,
 );
 
-fn marker(store: &Store) -> anyhow::Result<Marker> {
+pub(super) fn marker(store: &Store) -> anyhow::Result<Marker> {
     let sources = store
         .sources()?
         .into_iter()
         .map(|s| (s.name, s.synced_at, s.attempted_at))
         .collect();
-    Ok((store.audit_len()?, sources))
+    Ok((store.audit_len()?, store.org_generation()?, sources))
 }

@@ -12,6 +12,7 @@ mod epoch;
 mod error;
 #[cfg(test)]
 mod fixture;
+mod generation;
 mod org;
 mod origins;
 mod people_search;
