@@ -314,3 +314,209 @@ fn a_person_over_the_session_limit_is_told_and_others_are_not_affected() {
         .status
         .success()));
 }
+
+/// Engineers in payments and ten ledger entitlements a rule grants them
+/// all: `suggest --json` for priya is some megabytes, more than every
+/// buffer between the server and a client that does not read.
+fn ledger(engineers: usize) -> Setup {
+    let mut people = PEOPLE.to_string();
+    let mut members = vec!["\"priya\"".to_string(), "\"ana\"".into(), "\"bo\"".into()];
+    for i in 0..engineers {
+        let p = format!("e{i:04}");
+        people.push_str(&format!("{p},Engineer {i},{p}@acme.test,priya,active\n"));
+        members.push(format!("{p:?}"));
+    }
+    let teams = format!(
+        "[[team]]\nid = \"eng\"\nname = \"Engineering\"\nlead = \"cto\"\nmembers = [\"cto\", \"omar\"]\n\n[[team]]\nid = \"payments\"\nname = \"Payments\"\nparent = \"eng\"\nlead = \"priya\"\nmembers = [{}]\n",
+        members.join(", ")
+    );
+    let mut s = Setup::with_people(&people, &teams);
+    let ents: Vec<String> = (0..10)
+        .map(|i| format!("ledger-reconciliation-replica-{i:02}:read-only-access"))
+        .collect();
+    let mut areas = std::fs::read_to_string(s.org().join("areas.toml")).unwrap();
+    areas.push_str("\n[[area]]\nid = \"ledger\"\nname = \"Ledger\"\nparent = \"payments\"\nowner = \"priya\"\n");
+    for e in &ents {
+        areas.push_str(&format!(
+            "\n[[area.entitlement]]\nid = \"{e}\"\nname = \"Replica\"\n"
+        ));
+    }
+    std::fs::write(s.org().join("areas.toml"), areas).unwrap();
+    let mut rules = std::fs::read_to_string(s.org().join("rules.toml")).unwrap();
+    rules.push_str(&format!(
+        "\n[[rule]]\nid = \"payments-engineers-read-every-ledger-reconciliation-replica\"\narea = \"ledger\"\nauthor = \"priya\"\nwhy = \"Reconciliation.\"\ngrant = {ents:?}\nteam = \"payments\"\n"
+    ));
+    std::fs::write(s.org().join("rules.toml"), rules).unwrap();
+    let out = s.local(&["sync", "--org", s.org().to_str().unwrap()]);
+    assert!(out.status.success(), "sync: {}", text(&out.stderr));
+    s.serve_extra = "sessions_per_person = 1\nstall_timeout = \"30m\"\n".into();
+    s
+}
+
+/// A client that stops reading a large output stalls its own session and
+/// no other: the server answers everyone else meanwhile, and once the
+/// client reads again it gets all of it.
+#[test]
+fn a_client_that_stops_reading_stalls_only_its_own_session() {
+    let s = ledger(2000);
+    let priya = s.key("priya");
+    s.register("priya", &priya);
+    let omar = s.key("omar");
+    s.register("omar", &omar);
+    let server = s.start();
+    // priya's output goes to a pipe nobody reads (yet).
+    let mut stalled = server
+        .ssh_cmd(&priya, "steward", &[])
+        .args(["suggest", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Her answer has begun to arrive; then nobody reads it.
+    let mut pipe = stalled.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    let begun = std::thread::spawn(move || {
+        use std::io::Read;
+        pipe.read_exact(&mut first).map(|()| (pipe, first))
+    })
+    .join()
+    .unwrap();
+    let (pipe, first) = begun.unwrap_or_else(|e| panic!("no answer began: {e}\n{}", log_tail(&s)));
+    // Her session is open on the server (her one place is taken) ...
+    assert!(eventually(|| {
+        let out = server.ssh(&priya, &["status"]);
+        text(&out.stderr).contains("priya already has 1 sessions open")
+    }));
+    // ... and meanwhile omar is answered, in full and right, and so is
+    // his console.
+    for _ in 0..3 {
+        let out = server.ssh(&omar, &["suggest", "--json"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let local = s.local(&["suggest", "--json", "--as", "omar"]);
+        assert_eq!(text(&out.stdout), text(&local.stdout));
+        assert!(text(&out.stdout).contains("ops:console"));
+    }
+    let console = Console::open(&server, &omar, "omar");
+    console.wait_for("ops:console");
+    drop(console);
+    // priya's session is still there, waiting for her client.
+    assert!(stalled.try_wait().unwrap().is_none());
+    let out = server.ssh(&priya, &["status"]);
+    assert!(
+        text(&out.stderr).contains("priya already has 1 sessions open"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Read now: everything arrives, byte for byte what she would get locally.
+    let mut rest = Vec::new();
+    {
+        use std::io::Read;
+        let mut pipe = pipe;
+        pipe.read_to_end(&mut rest).unwrap();
+    }
+    let mut out = stalled.wait_with_output().unwrap();
+    out.stdout = [first.to_vec(), rest].concat();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let local = s.local(&["suggest", "--json", "--as", "priya"]);
+    assert!(
+        out.stdout.len() > 6_000_000,
+        "only {} bytes: not more than the buffers",
+        out.stdout.len()
+    );
+    assert_eq!(out.stdout, local.stdout);
+    assert!(eventually(|| server
+        .ssh(&priya, &["status"])
+        .status
+        .success()));
+}
+
+/// A console whose client reads nothing while its keys keep coming (each a
+/// new frame) holds its own session only: everyone else is answered.
+#[test]
+fn a_console_that_is_not_read_holds_up_no_one_else() {
+    use std::io::Write;
+    let s = ledger(200);
+    let priya = s.key("priya");
+    s.register("priya", &priya);
+    let omar = s.key("omar");
+    s.register("omar", &omar);
+    let server = s.start();
+    let mut unread = server
+        .ssh_cmd(&omar, "steward", &["-tt"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut keys = unread.stdin.take().unwrap();
+    // Read until the console has drawn, then never again.
+    let mut screen = unread.stdout.take().unwrap();
+    let (drawn, seen) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&got).contains(" quit") {
+            match screen.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+        let _ = drawn.send(());
+        screen
+    });
+    assert!(
+        seen.recv_timeout(std::time::Duration::from_secs(60))
+            .is_ok(),
+        "omar's console never drew:\n{}",
+        log_tail(&s)
+    );
+    let screen = reader.join().unwrap();
+    // The help opened and closed, again and again: frames nobody reads.
+    let typist = std::thread::spawn(move || {
+        for _ in 0..1500 {
+            if keys.write_all(b"?").and_then(|()| keys.flush()).is_err() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        keys
+    });
+    let held = eventually(|| {
+        let out = server.ssh(&omar, &["status"]);
+        text(&out.stderr).contains("omar already has 1 sessions open")
+    });
+    assert!(held, "omar's console never opened:\n{}", log_tail(&s));
+    for _ in 0..3 {
+        let out = server.ssh(&priya, &["suggest", "--json"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let local = s.local(&["suggest", "--json", "--as", "priya"]);
+        assert_eq!(out.stdout, local.stdout);
+    }
+    let console = Console::open(&server, &priya, "priya");
+    console.wait_until("priya's queue", |t| {
+        t.contains("scope: payments") && t.contains("Queue 2438")
+    });
+    drop(console);
+    let keys = typist.join().unwrap();
+    assert!(unread.try_wait().unwrap().is_none(), "omar's console ended");
+    drop((keys, screen));
+    let _ = unread.kill();
+    let _ = unread.wait();
+    // Its place is free again once the client is gone.
+    let freed = eventually(|| server.ssh(&omar, &["status"]).status.success());
+    assert!(freed, "omar's place was never freed:\n{}", log_tail(&s));
+}
+
+/// The server's log (its first lines of note), less what every
+/// connection and status check writes.
+fn log_tail(s: &Setup) -> String {
+    let log =
+        std::fs::read_to_string(s.path().join("logs").join("steward.log")).unwrap_or_default();
+    let noise = ["russh", "rustls", ": status", "sessions open", "logged in"];
+    log.lines()
+        .filter(|l| !noise.iter().any(|w| l.contains(w)))
+        .take(40)
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -4,7 +4,8 @@
 
 use super::args::Command;
 use crate::config::Config;
-use crate::model::{Actor, Via};
+use crate::model::{Actor, Suggestion, Time, Via};
+use crate::store::Store;
 use crate::time::Clock;
 use clap::ArgMatches;
 use std::path::PathBuf;
@@ -31,6 +32,17 @@ pub struct Served {
     pub runtime: tokio::runtime::Handle,
     /// The server's HTTP client for upstream sources and webhooks.
     pub http: reqwest::Client,
+    /// The organization the server keeps evaluated in memory, if it does.
+    pub resident: Option<Arc<dyn Resident>>,
+}
+
+/// What the server keeps evaluated in memory, for commands to read from
+/// instead of the store.
+pub trait Resident: Send + Sync {
+    /// `person`'s suggestions at `now`, sorted as listed, exactly as a
+    /// fresh evaluation of their scope in `store` gives them (decided ones
+    /// included); `None` when what is kept is not current for `store`.
+    fn suggestions(&self, store: &Store, person: &str, now: Time) -> Option<Vec<Suggestion>>;
 }
 
 /// Options a client may not give: each names something the server fixes.

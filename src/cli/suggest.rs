@@ -71,19 +71,38 @@ pub fn suggest(
     }
     let store = ctx.open_store()?;
     let decisions = if all { Vec::new() } else { store.decisions()? };
+    // Over SSH: what the server keeps evaluated, when it is current.
+    let resident = ctx.served_session().and_then(|s| s.resident.clone());
+    if let Some((p, r)) = person.zip(resident)
+        && let Some(list) = r.suggestions(&store, p, now)
+    {
+        return show_undecided(ctx, list, person, json, &decisions, now);
+    }
     match person {
         // One owner's part of a large organization: read only that part.
         Some(p) if store.scope_is_small(p, now)? => {
             let snap = Snapshot::new(store.load_scope(p, now)?);
             let scope = scope_for(&snap, person, now)?;
             let list = policy::suggestions(&snap, &scope, now);
-            let before = list.len();
-            let list = policy::undecided(list, &decisions, now);
-            let hidden = before - list.len();
-            show(ctx, &list, person, json, hidden)
+            show_undecided(ctx, list, person, json, &decisions, now)
         }
         _ => by_area(ctx, &store, person, json, &decisions, now),
     }
+}
+
+/// The list less what a decision holds out of the queue.
+fn show_undecided(
+    ctx: &mut Ctx,
+    list: Vec<Suggestion>,
+    person: Option<&str>,
+    json: bool,
+    decisions: &[Decision],
+    now: Time,
+) -> Result<ExitCode> {
+    let before = list.len();
+    let list = policy::undecided(list, decisions, now);
+    let hidden = before - list.len();
+    show(ctx, &list, person, json, hidden)
 }
 
 /// The whole organization, or a large scope, evaluated area by area; the

@@ -50,6 +50,7 @@ impl Org {
             clock: Clock::Fixed(self.now),
             runtime: self.rt.handle().clone(),
             http: reqwest::Client::new(),
+            resident: None,
         }
     }
 

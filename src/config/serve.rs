@@ -8,6 +8,7 @@
 //! admins = ["david"]                 # may run sync, config check, audit checkpoint over SSH
 //! idle_timeout = "30m"               # a connection with no traffic this long is closed
 //! sessions_per_person = 8            # open sessions (consoles and commands) per person
+//! stall_timeout = "30s"              # a session whose client reads none of its output this long ends
 //! ```
 
 use super::{Config, ConfigError, line_of};
@@ -27,6 +28,8 @@ pub struct ServeConfig {
     pub admins: Vec<String>,
     pub idle_timeout: Duration,
     pub sessions_per_person: usize,
+    /// How long a session may wait for its client to read before it ends.
+    pub stall_timeout: Duration,
 }
 
 impl Default for ServeConfig {
@@ -40,6 +43,7 @@ impl Default for ServeConfig {
             admins: Vec::new(),
             idle_timeout: Duration::from_secs(30 * 60),
             sessions_per_person: 8,
+            stall_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -229,6 +233,10 @@ impl Config {
                     Ok(d) => out.idle_timeout = d,
                     Err(e) => err(format!("idle_timeout: {e}")),
                 },
+                ("stall_timeout", toml::Value::String(s)) => match parse_every(s) {
+                    Ok(d) => out.stall_timeout = d,
+                    Err(e) => err(format!("stall_timeout: {e}")),
+                },
                 ("sessions_per_person", toml::Value::Integer(n)) if *n > 0 => {
                     out.sessions_per_person = *n as usize
                 }
@@ -238,11 +246,12 @@ impl Config {
                     | "user_ca"
                     | "admins"
                     | "idle_timeout"
+                    | "stall_timeout"
                     | "sessions_per_person"),
                     _,
                 ) => err(format!("`{key}` has the wrong type (see README: [serve])")),
                 (other, _) => err(format!(
-                    "unknown key `{other}` (known: listen, keys, user_ca, admins, idle_timeout, sessions_per_person)"
+                    "unknown key `{other}` (known: listen, keys, user_ca, admins, idle_timeout, stall_timeout, sessions_per_person)"
                 )),
             }
         }

@@ -30,6 +30,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::time::Duration;
 
+/// How long the console's last words may wait for the client's window.
+const SAY_LAST: Duration = Duration::from_secs(5);
+
 /// Input waiting for the console; a client sending faster than it draws
 /// past this is cut off.
 const QUEUE: usize = 4096;
@@ -48,9 +51,9 @@ pub async fn run(
         tx: tx.clone(),
         ended: ended.clone(),
     };
-    let reader = tokio::spawn(read_input(read, feed, window.clone()));
-    let live = tokio::spawn(forward_changes(shared.live.subscribe(), tx));
     let (out, pump) = output::start(&write, shared.runtime.clone(), shared.stall);
+    let reader = tokio::spawn(read_input(read, feed, window.clone(), pump.abort_handle()));
+    let live = tokio::spawn(forward_changes(shared.live.subscribe(), tx));
     let person = actor.person.clone();
     let session_shared = shared.clone();
     let ran = tokio::task::spawn_blocking(move || {
@@ -66,9 +69,9 @@ pub async fn run(
         Ok(Ok(())) => 0,
         Ok(Err(e)) => {
             tracing::warn!("{person}'s console ended: {e:#}");
-            let _ = write
-                .extended_data_bytes(1, format!("\r\nsteward: {e:#}\r\n").into_bytes())
-                .await;
+            // Bounded: a client that is gone opens no window for it.
+            let said = write.extended_data_bytes(1, format!("\r\nsteward: {e:#}\r\n").into_bytes());
+            let _ = tokio::time::timeout(SAY_LAST, said).await;
             1
         }
         Err(e) => {
@@ -140,17 +143,25 @@ impl EventSource for SessionEvents {
 
 /// Keys from the channel, parsed; a lone ESC becomes the Esc key when
 /// nothing follows it in [`ESC_WAIT`]. A window change sets the window's
-/// size before the console hears of it.
-async fn read_input(mut read: ChannelReadHalf, feed: Feed, window: Window) {
+/// size before the console hears of it. When the channel closes (the
+/// client went away) the output still queued for it is dropped
+/// (`output`), so the console's writes fail and the session ends at once
+/// instead of waiting on a window that will never open.
+async fn read_input(
+    mut read: ChannelReadHalf,
+    feed: Feed,
+    window: Window,
+    output: tokio::task::AbortHandle,
+) {
     let mut parser = InputParser::default();
-    loop {
+    'feeding: loop {
         let msg = if parser.pending_escape() {
             match tokio::time::timeout(ESC_WAIT, read.wait()).await {
                 Ok(m) => m,
                 Err(_) => {
                     for e in parser.flush() {
                         if !feed.send(Input::Event(e)) {
-                            return;
+                            break 'feeding;
                         }
                     }
                     continue;
@@ -172,18 +183,29 @@ async fn read_input(mut read: ChannelReadHalf, feed: Feed, window: Window) {
                 window.set(size);
                 vec![Input::Event(Event::Resize(size.cols, size.rows))]
             }
-            Some(ChannelMsg::Eof | ChannelMsg::Close) | None => {
+            Some(ChannelMsg::Eof) => break 'feeding,
+            Some(ChannelMsg::Close) | None => {
                 feed.end();
+                output.abort();
                 return;
             }
             Some(_) => Vec::new(),
         };
         for i in input {
             if !feed.send(i) {
-                return;
+                break 'feeding;
             }
         }
     }
+    // The console ends; the client may still be reading what it draws
+    // last, until it closes the channel.
+    feed.end();
+    while let Some(msg) = read.wait().await {
+        if matches!(msg, ChannelMsg::Close) {
+            break;
+        }
+    }
+    output.abort();
 }
 
 async fn forward_changes(mut changes: tokio::sync::watch::Receiver<u64>, tx: SyncSender<Input>) {

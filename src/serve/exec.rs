@@ -58,6 +58,15 @@ pub async fn run(
     };
     tracing::info!("{}: {}", actor.person, shell_words::join(&argv));
     let (out, pump) = output::start(&write, shared.runtime.clone(), shared.stall);
+    // The client gone, what is queued for it is dropped and the command's
+    // writes fail at once, instead of waiting on a window that never opens.
+    let stop_output = pump.abort_handle();
+    let (reading, closed) = (drained.abort_handle(), drained);
+    let gone = tokio::spawn(async move {
+        if closed.await.is_ok() {
+            stop_output.abort();
+        }
+    });
     let served = served(&shared, actor);
     let crlf = pty.is_some();
     let ran = tokio::task::spawn_blocking(move || {
@@ -77,7 +86,8 @@ pub async fn run(
     });
     let _ = pump.await;
     ending::finish(&write, status).await;
-    drained.abort();
+    reading.abort();
+    gone.abort();
 }
 
 fn served(shared: &Shared, actor: Actor) -> Served {
@@ -91,6 +101,7 @@ fn served(shared: &Shared, actor: Actor) -> Served {
         clock: shared.clock,
         runtime: shared.runtime.clone(),
         http: shared.http.clone(),
+        resident: Some(shared.resident.clone()),
     }
 }
 

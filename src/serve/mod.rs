@@ -19,6 +19,7 @@ pub mod keys_file;
 mod live;
 mod output;
 mod pty;
+pub mod resident;
 mod schedule;
 mod server;
 mod sessions;

@@ -106,8 +106,15 @@ pub fn run(opts: Options, out: &mut dyn Write) -> Result<()> {
             config,
             runtime: tokio::runtime::Handle::current(),
             http: crate::sources::http::client(),
-            stall: Duration::from_secs(30),
+            stall: settings.stall_timeout,
+            resident: Arc::default(),
         });
+        tokio::spawn(super::resident::keep(
+            shared.resident.clone(),
+            shared.db.clone(),
+            shared.clock,
+            shared.live.subscribe(),
+        ));
         super::schedule::start(&shared, out)?;
         super::checkpoints::start(&shared, out)?;
         writeln!(out, "listening on {bound}")?;

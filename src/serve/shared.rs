@@ -29,6 +29,8 @@ pub struct Shared {
     pub stall: Duration,
     /// Wakes open consoles when the store changes.
     pub live: super::live::Live,
+    /// The organization kept evaluated in memory.
+    pub resident: Arc<super::resident::Resident>,
 }
 
 /// The roster in the server's store, read through one connection.

@@ -1,0 +1,273 @@
+//! The evaluated organization `steward serve` keeps in memory: the whole
+//! snapshot and every entitlement's suggestions, each with the span of time
+//! it holds for. Built once with the engine (`policy::suggestions`), then
+//! kept current by re-evaluating only the entitlements a change touches
+//! ([`Evaluation::entitlement`] per changed entitlement), or whose time ran
+//! out. Pure: no store, no clock; the caller says what `now` is.
+
+use super::until::Boundaries;
+use crate::model::{Org, Suggestion, Time};
+use crate::policy::{Audiences, Evaluation, Scope, Snapshot, listed_order, suggestions};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// One entitlement's suggestions, evaluated at `at`, holding until `until`.
+#[derive(Debug, Clone)]
+struct Evaluated {
+    list: Vec<Suggestion>,
+    at: Time,
+    /// The first time at or after `at` when they may differ (`None`: no
+    /// time ahead changes them).
+    until: Option<Time>,
+}
+
+impl Evaluated {
+    fn holds_at(&self, now: Time) -> bool {
+        now == self.at || (self.at <= now && self.until.is_none_or(|u| now < u))
+    }
+}
+
+/// The resident evaluation of one organization.
+pub struct State {
+    pub snap: Arc<Snapshot>,
+    /// By entitlement (its index in `snap`).
+    by_entitlement: Vec<Evaluated>,
+    /// Built (or last rebuilt whole) at this time.
+    built_at: Time,
+    /// When a delegation starts or ends: every scope and every rule's
+    /// authority may change then, so the whole is evaluated again.
+    scopes_until: Option<Time>,
+}
+
+/// What an update re-evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redone {
+    /// Everything (something else than grants and rules changed).
+    Whole,
+    /// These entitlements (by index), the rest kept.
+    Entitlements(Vec<usize>),
+}
+
+impl State {
+    /// The whole organization evaluated at `now`.
+    pub fn build(org: Org, now: Time) -> State {
+        State::evaluate_whole(Arc::new(Snapshot::new(org)), now)
+    }
+
+    fn evaluate_whole(snap: Arc<Snapshot>, now: Time) -> State {
+        let bounds = Boundaries::new(&snap, now);
+        let mut lists: Vec<Vec<Suggestion>> = vec![Vec::new(); snap.org.entitlements.len()];
+        for s in suggestions(&snap, &Scope::everything(&snap), now) {
+            if let Some(e) = snap.entitlement_idx(&s.entitlement) {
+                lists[e].push(s);
+            }
+        }
+        let by_entitlement = lists
+            .into_iter()
+            .enumerate()
+            .map(|(e, list)| Evaluated {
+                list,
+                at: now,
+                until: bounds.of_entitlement(&snap, e),
+            })
+            .collect();
+        State {
+            scopes_until: bounds.scopes(),
+            snap,
+            by_entitlement,
+            built_at: now,
+        }
+    }
+
+    /// The state for `org` (as the store holds it now) at `now`: the
+    /// entitlements whose grants or rules changed, and those whose time ran
+    /// out, evaluated again; the rest kept. Anything else changed (people,
+    /// teams, rotations, trainings, areas, entitlements, delegations), or a
+    /// delegation started or ended: all of it again.
+    pub fn update(&self, org: Org, now: Time) -> (State, Redone) {
+        self.update_to(Arc::new(Snapshot::new(org)), now)
+    }
+
+    /// [`State::update`] with the new organization's snapshot made.
+    pub fn update_to(&self, snap: Arc<Snapshot>, now: Time) -> (State, Redone) {
+        let (old, org) = (&self.snap.org, &snap.org);
+        let same_frame = old.people == org.people
+            && old.teams == org.teams
+            && old.rotations == org.rotations
+            && old.trainings == org.trainings
+            && old.areas == org.areas
+            && old.entitlements == org.entitlements
+            && old.delegations == org.delegations;
+        if !same_frame || !self.scopes_hold(now) {
+            return (State::evaluate_whole(snap, now), Redone::Whole);
+        }
+        let mut changed = changed_rules(&self.snap, &snap);
+        changed.extend(changed_grants(&self.snap, &snap));
+        changed.extend(
+            self.by_entitlement
+                .iter()
+                .enumerate()
+                .filter(|(_, ev)| !ev.holds_at(now))
+                .map(|(e, _)| e),
+        );
+        let mut changed: Vec<usize> = changed.into_iter().collect();
+        changed.sort_unstable();
+        let bounds = Boundaries::new(&snap, now);
+        let mut by_entitlement = self.by_entitlement.clone();
+        for (e, list) in evaluate(&snap, &changed, now) {
+            by_entitlement[e] = Evaluated {
+                list,
+                at: now,
+                until: bounds.of_entitlement(&snap, e),
+            };
+        }
+        let state = State {
+            snap,
+            by_entitlement,
+            built_at: self.built_at,
+            scopes_until: self.scopes_until,
+        };
+        (state, Redone::Entitlements(changed))
+    }
+
+    /// The state at `now` for the same organization: `None` when all of it
+    /// still holds; else what ran out evaluated again (all of it, when a
+    /// delegation started or ended).
+    pub fn refreshed(&self, now: Time) -> Option<(State, Redone)> {
+        let stale =
+            !self.scopes_hold(now) || self.by_entitlement.iter().any(|ev| !ev.holds_at(now));
+        stale.then(|| self.update_to(self.snap.clone(), now))
+    }
+
+    /// Whether every scope is as it was built (no delegation started or
+    /// ended since).
+    fn scopes_hold(&self, now: Time) -> bool {
+        now == self.built_at || (self.built_at <= now && self.scopes_until.is_none_or(|u| now < u))
+    }
+
+    /// `person`'s suggestions at `now`, sorted as listed, as a fresh
+    /// evaluation of their scope gives them: kept ones where they still
+    /// hold, the others evaluated now. `None` when a delegation started or
+    /// ended since (the state must be rebuilt first).
+    pub fn suggestions(&self, person: &str, now: Time) -> Option<Vec<Suggestion>> {
+        if !self.scopes_hold(now) {
+            return None;
+        }
+        let snap = &self.snap;
+        let scope = Scope::of(snap, person, now);
+        let mut out = Vec::new();
+        let mut stale = Vec::new();
+        for a in scope.areas() {
+            for &e in &snap.entitlements_of_area[a] {
+                let ev = &self.by_entitlement[e];
+                if ev.holds_at(now) {
+                    out.extend(ev.list.iter().cloned());
+                } else {
+                    stale.push(e);
+                }
+            }
+        }
+        for (_, list) in evaluate(snap, &stale, now) {
+            out.extend(list);
+        }
+        out.sort_by(listed_order);
+        Some(out)
+    }
+
+    /// The soonest time some kept evaluation stops holding, if any.
+    pub fn next_boundary(&self) -> Option<Time> {
+        self.by_entitlement
+            .iter()
+            .filter_map(|ev| ev.until)
+            .chain(self.scopes_until)
+            .min()
+    }
+
+    /// Every suggestion kept, sorted as listed (for tests and the bench).
+    pub fn all(&self) -> Vec<Suggestion> {
+        let mut out: Vec<Suggestion> = self
+            .by_entitlement
+            .iter()
+            .flat_map(|ev| ev.list.iter().cloned())
+            .collect();
+        out.sort_by(listed_order);
+        out
+    }
+}
+
+/// The suggestions of entitlements `ents` at `now`, each area's evaluated
+/// once (its rules' justification) and then entitlement by entitlement.
+fn evaluate(snap: &Snapshot, ents: &[usize], now: Time) -> Vec<(usize, Vec<Suggestion>)> {
+    let mut by_area: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for &e in ents {
+        if let Some(a) = snap.entitlement_area(e) {
+            by_area.entry(a).or_default().push(e);
+        }
+    }
+    let mut out = Vec::new();
+    for (area, ents) in by_area {
+        let eval = Evaluation::new(snap, &Scope::single(snap, area), now);
+        let mut audiences = Audiences::default();
+        for e in ents {
+            let mut list = Vec::new();
+            eval.entitlement(e, snap.grants_of_entitlement(e), &mut audiences, &mut list);
+            out.push((e, list));
+        }
+    }
+    out
+}
+
+/// Entitlements whose grants differ between `old` and `new` (same
+/// entitlements, in the same order): the rows of every source diffed.
+fn changed_grants(old: &Snapshot, new: &Snapshot) -> Vec<usize> {
+    (0..new.org.entitlements.len())
+        .filter(|&e| {
+            !old.grants_of_entitlement(e)
+                .eq(new.grants_of_entitlement(e))
+        })
+        .collect()
+}
+
+/// Entitlements a changed rule (added, removed, edited) bears on: those it
+/// granted or grants, and those with a grant based on it.
+fn changed_rules(old: &Snapshot, new: &Snapshot) -> FxHashSet<usize> {
+    let before: FxHashMap<&str, Vec<&crate::model::Rule>> = by_id(&old.org.rules);
+    let after: FxHashMap<&str, Vec<&crate::model::Rule>> = by_id(&new.org.rules);
+    let mut ids: FxHashSet<&str> = FxHashSet::default();
+    for (id, rules) in &before {
+        if after.get(id) != Some(rules) {
+            ids.insert(id);
+        }
+    }
+    for id in after.keys() {
+        if !before.contains_key(id) {
+            ids.insert(id);
+        }
+    }
+    let mut ents = FxHashSet::default();
+    if ids.is_empty() {
+        return ents;
+    }
+    for rules in ids.iter().flat_map(|id| [before.get(id), after.get(id)]) {
+        for rule in rules.into_iter().flatten() {
+            ents.extend(rule.grant.iter().filter_map(|g| new.entitlement_idx(g)));
+        }
+    }
+    for g in &new.org.grants {
+        if g.basis.rule().is_some_and(|r| ids.contains(r))
+            && let Some(e) = new.entitlement_idx(&g.entitlement)
+        {
+            ents.insert(e);
+        }
+    }
+    ents
+}
+
+fn by_id(rules: &[crate::model::Rule]) -> FxHashMap<&str, Vec<&crate::model::Rule>> {
+    let mut out: FxHashMap<&str, Vec<&crate::model::Rule>> = FxHashMap::default();
+    for r in rules {
+        out.entry(r.id.as_str()).or_default().push(r);
+    }
+    out
+}
