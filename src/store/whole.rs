@@ -18,6 +18,7 @@ use super::read::{self, GrantText};
 use super::{Error, Result, Store};
 use crate::model::*;
 use crate::policy::{Audiences, Evaluation, Scope, Snapshot, listed_order};
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::time::Instant;
@@ -26,6 +27,9 @@ use std::time::Instant;
 enum Read {
     /// The organization without its grants, and the scope to evaluate.
     Start(Arc<Snapshot>, Scope),
+    /// The organization without its grants, to evaluate whole (indexed by
+    /// the evaluating thread while the reader goes on with the grants).
+    Whole(Org),
     /// One area's entitlements with their grants.
     Area(Batch),
     Failed(Error),
@@ -196,6 +200,11 @@ fn evaluate(
     let started = Instant::now();
     let (snap, scope) = match rx.recv() {
         Ok(Read::Start(snap, scope)) => (snap, scope),
+        Ok(Read::Whole(org)) => {
+            let snap = Arc::new(Snapshot::new(org));
+            let scope = Scope::everything(&snap);
+            (snap, scope)
+        }
         Ok(Read::Failed(e)) => return Err(e),
         Ok(Read::Area(_)) | Err(_) => {
             return Err(Error::Invalid("the cache reader stopped".into()));
@@ -212,7 +221,7 @@ fn evaluate(
         let area = match read {
             Read::Area(a) => a,
             Read::Failed(e) => return Err(e),
-            Read::Start(..) => continue,
+            Read::Start(..) | Read::Whole(_) => continue,
         };
         out.clear();
         area.each(&mut grants, |e, grants| {
@@ -238,6 +247,12 @@ fn evaluate(
     Ok((done, snap))
 }
 
+/// Which grants to read, area by area in the order the areas are
+/// evaluated: each of the area's entitlements (an index in the snapshot)
+/// with the id whose grants it has (`None` for a later entitlement of an
+/// id: grants belong to the first).
+type Plan = Vec<Vec<(usize, Option<String>)>>;
+
 /// The reader's side: see the module's documentation. `spent` gives back
 /// areas the evaluation is done with, whose buffers are used again.
 fn read_by_area(
@@ -250,32 +265,35 @@ fn read_by_area(
     let store = Store::open_existing(path)?;
     let c =
         rusqlite::Transaction::new_unchecked(&store.conn, rusqlite::TransactionBehavior::Deferred)?;
-    let snap = Arc::new(Snapshot::new(read::org_without_grants(&c)?));
-    let scope = match person {
-        None => Scope::everything(&snap),
-        Some(p) if snap.person(p).is_none() => {
-            return Err(Error::NotFound(format!(
-                "unknown person {p:?} (not on the roster)"
-            )));
+    let org = read::org_without_grants(&c)?;
+    let (plan, start) = match person {
+        None => (plan_of_org(&org), Read::Whole(org)),
+        Some(p) => {
+            let snap = Snapshot::new(org);
+            if snap.person(p).is_none() {
+                return Err(Error::NotFound(format!(
+                    "unknown person {p:?} (not on the roster)"
+                )));
+            }
+            let scope = Scope::of(&snap, p, now);
+            (
+                plan_of_scope(&snap, &scope),
+                Read::Start(Arc::new(snap), scope),
+            )
         }
-        Some(p) => Scope::of(&snap, p, now),
     };
-    let mut areas: Vec<usize> = scope.areas().collect();
-    areas.sort_by(|&a, &b| snap.org.areas[a].id.cmp(&snap.org.areas[b].id));
-    if tx.send(Read::Start(snap.clone(), scope)).is_err() {
+    if tx.send(start).is_err() {
         return Ok(());
     }
     let mut st = c.prepare(&format!(
         "SELECT {} FROM grants WHERE entitlement = ?1 ORDER BY rowid",
         read::GRANT_COLUMNS
     ))?;
-    for a in areas {
+    for area in plan {
         let mut batch = spent.try_recv().unwrap_or_default();
         batch.clear();
-        for &e in &snap.entitlements_of_area[a] {
-            let id = &snap.org.entitlements[e].id;
-            // Grants belong to the first entitlement of an id.
-            if snap.entitlement_idx(id) == Some(e) {
+        for (e, id) in area {
+            if let Some(id) = id {
                 let mut rows = st.query([id])?;
                 while let Some(r) = rows.next()? {
                     batch.push(&GrantText::of(r)?);
@@ -290,6 +308,44 @@ fn read_by_area(
     drop(st);
     c.finish()?;
     Ok(())
+}
+
+/// The plan for `scope`: its areas in id order.
+fn plan_of_scope(snap: &Snapshot, scope: &Scope) -> Plan {
+    let mut areas: Vec<usize> = scope.areas().collect();
+    areas.sort_by(|&a, &b| snap.org.areas[a].id.cmp(&snap.org.areas[b].id));
+    let ents = |a: usize| {
+        let ids = snap.entitlements_of_area[a].iter().map(|&e| {
+            let id = &snap.org.entitlements[e].id;
+            (e, (snap.entitlement_idx(id) == Some(e)).then(|| id.clone()))
+        });
+        ids.collect()
+    };
+    areas.into_iter().map(ents).collect()
+}
+
+/// The plan for the whole of `org`, without indexing it all: the same as
+/// [`plan_of_scope`] gives for the snapshot of `org` and every area (an
+/// id names its first area or entitlement, as in the snapshot).
+fn plan_of_org(org: &Org) -> Plan {
+    let mut area_idx: FxHashMap<&str, usize> = FxHashMap::default();
+    for (i, a) in org.areas.iter().enumerate() {
+        area_idx.entry(&a.id).or_insert(i);
+    }
+    let mut first: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut plan: Plan = vec![Vec::new(); org.areas.len()];
+    for (i, e) in org.entitlements.iter().enumerate() {
+        let reads = *first.entry(&e.id).or_insert(i) == i;
+        if let Some(&a) = area_idx.get(e.area.as_str()) {
+            plan[a].push((i, reads.then(|| e.id.clone())));
+        }
+    }
+    let mut order: Vec<usize> = (0..org.areas.len()).collect();
+    order.sort_by(|&a, &b| org.areas[a].id.cmp(&org.areas[b].id));
+    order
+        .into_iter()
+        .map(|a| std::mem::take(&mut plan[a]))
+        .collect()
 }
 
 #[cfg(test)]
@@ -342,5 +398,24 @@ mod tests {
                 .collect();
             assert_eq!(seen, want);
         }
+    }
+
+    /// The plan made from the organization alone is the one its snapshot
+    /// gives for every area, ids defined twice included.
+    #[test]
+    fn the_whole_plan_is_the_snapshots() {
+        let now: Time = "2026-03-02T12:00:00Z".parse().unwrap();
+        let mut org = crate::r#gen::generate(400, 5, now);
+        org.grants.clear();
+        let (a, e) = (org.areas[3].clone(), org.entitlements[7].clone());
+        org.areas.push(a);
+        org.entitlements.push(e);
+        let mut moved = org.entitlements[2].clone();
+        moved.area = org.areas[5].id.clone();
+        org.entitlements.push(moved);
+        let plan = plan_of_org(&org);
+        let snap = Snapshot::new(org);
+        assert_eq!(plan, plan_of_scope(&snap, &Scope::everything(&snap)));
+        assert!(plan.iter().flatten().any(|(_, id)| id.is_none()));
     }
 }
