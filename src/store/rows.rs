@@ -5,6 +5,12 @@
 //! now are indexed by a 128-bit hash of their content, each new row that
 //! matches one is kept, the others are inserted, and rows left unmatched are
 //! deleted. The table ends up exactly as if it had been replaced whole.
+//!
+//! A write that inserts many rows (a first sync, a source replaced) drops
+//! the table's lookup indexes once it has inserted more than a quarter of
+//! what the table held, and builds them again at the end, in the same
+//! transaction: building an index from the finished table costs less than
+//! keeping it up to date row by row.
 
 use super::Result;
 use rusqlite::Transaction;
@@ -90,6 +96,10 @@ enum RowIds {
     Many(Vec<i64>),
 }
 
+/// Inserted rows past which a write drops the table's indexes (when they
+/// are also more than a quarter of the rows it held).
+const DROP_INDEXES_FROM: usize = if cfg!(test) { 8 } else { 20_000 };
+
 /// Writes a source's new rows into `table`, keeping the identical ones.
 pub(super) struct TableWriter<'c> {
     table: &'static str,
@@ -97,6 +107,10 @@ pub(super) struct TableWriter<'c> {
     insert: rusqlite::Statement<'c>,
     existing: FxHashMap<u128, RowIds>,
     keys: RandomState,
+    /// Inserted rows past which the indexes are dropped.
+    drop_indexes_from: usize,
+    /// The indexes dropped, to build again (their CREATE statements).
+    dropped: Option<Vec<String>>,
     /// Rows the table holds for the source after the write.
     pub rows: usize,
     /// Rows inserted (the others were already there).
@@ -148,12 +162,20 @@ impl<'c> TableWriter<'c> {
             marks.join(", ")
         ))?;
         insert.raw_bind_parameter(1, source)?;
+        // The table's largest rowid: at least as many rows as it holds.
+        let held: i64 = tx.query_row(
+            &format!("SELECT coalesce(max(rowid), 0) FROM {table}"),
+            [],
+            |r| r.get(0),
+        )?;
         Ok(TableWriter {
             table,
             tx,
             insert,
             existing,
             keys,
+            drop_indexes_from: DROP_INDEXES_FROM.max(usize::try_from(held).unwrap_or(0) / 4),
+            dropped: None,
             rows: 0,
             inserted: 0,
         })
@@ -182,7 +204,32 @@ impl<'c> TableWriter<'c> {
         }
         self.insert.raw_execute()?;
         self.inserted += 1;
+        if self.inserted == self.drop_indexes_from && self.dropped.is_none() {
+            self.dropped = Some(self.drop_indexes()?);
+        }
         Ok(())
+    }
+
+    /// Drops the table's own indexes (not those of its constraints),
+    /// returning the statements that create them.
+    fn drop_indexes(&self) -> Result<Vec<String>> {
+        let mut st = self.tx.prepare(
+            "SELECT name, sql FROM sqlite_master
+             WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL",
+        )?;
+        let indexes: Vec<(String, String)> = st
+            .query_map([self.table], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (name, _) in &indexes {
+            self.tx
+                .execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+        }
+        tracing::debug!(
+            table = self.table,
+            dropped = indexes.len(),
+            "indexes dropped for a large write"
+        );
+        Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
     }
 
     /// Whether an old row has these cells; if so it stays, matched once.
@@ -204,7 +251,8 @@ impl<'c> TableWriter<'c> {
         }
     }
 
-    /// Deletes the rows no new row matched; returns how many.
+    /// Deletes the rows no new row matched, and builds again the indexes
+    /// a large write dropped; returns how many rows were deleted.
     pub fn finish(self) -> Result<usize> {
         let mut st = self
             .tx
@@ -220,6 +268,74 @@ impl<'c> TableWriter<'c> {
                 }
             }
         }
+        for sql in self.dropped.iter().flatten() {
+            self.tx.execute_batch(sql)?;
+        }
         Ok(deleted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::Connection;
+
+    fn indexes(c: &Connection) -> Vec<(String, String)> {
+        let mut st = c
+            .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name")
+            .unwrap();
+        st.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            ))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    }
+
+    /// A write of many rows, dropping the table's indexes while it writes,
+    /// leaves them as they were (and used by lookups), the table holding
+    /// exactly the new rows; a small write keeps them all along.
+    #[test]
+    fn a_large_write_leaves_the_indexes_as_they_were() {
+        let mut c = Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "CREATE TABLE t (source TEXT NOT NULL, k TEXT, v INTEGER UNIQUE);
+             CREATE INDEX t_k ON t(k);
+             CREATE INDEX \"t k v\" ON t(k, v);",
+        )
+        .unwrap();
+        let before = indexes(&c);
+        assert_eq!(before.len(), 3, "{before:?}");
+        for (rows, large) in [(0..100, true), (50..300, true), (50..302, false)] {
+            let tx = c.transaction().unwrap();
+            let mut w = TableWriter::new(&tx, "t", 2, "s").unwrap();
+            for i in rows.clone() {
+                let k = format!("k{}", i % 7);
+                w.row(&[Cell::Text(&k), Cell::Int(i)]).unwrap();
+            }
+            assert_eq!(w.dropped.is_some(), large);
+            w.finish().unwrap();
+            tx.commit().unwrap();
+            assert_eq!(indexes(&c), before);
+            let held: Vec<i64> = c
+                .prepare("SELECT v FROM t ORDER BY v")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            assert_eq!(held, rows.collect::<Vec<i64>>());
+            let plan: String = c
+                .query_row(
+                    "EXPLAIN QUERY PLAN SELECT v FROM t WHERE k = 'k1'",
+                    [],
+                    |r| r.get(3),
+                )
+                .unwrap();
+            assert!(plan.contains("USING") && plan.contains("INDEX"), "{plan}");
+        }
     }
 }
