@@ -18,7 +18,13 @@
 //! Peak memory of `steward sync --org` and `steward suggest --json` (the
 //! release binary, run once each) is printed before the benchmarks.
 //!
-//! Run: cargo bench --bench scale
+//! Run: cargo bench --bench scale. `STEWARD_BENCH_FIXTURE=DIR` uses the
+//! org directory `DIR/org` and the cache `DIR/cache.db` already made
+//! (`steward gen --people N --out DIR/org`, then `steward --db DIR/cache.db
+//! sync --org DIR/org`) instead of making them, and leaves them there; the
+//! peak memory line is then left out (a sync of a million people takes
+//! minutes: measure it by hand); `STEWARD_BENCH_PEOPLE` still names the
+//! group (set it to the fixture's size).
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
@@ -49,6 +55,7 @@ fn people() -> usize {
 }
 
 struct Fixture {
+    /// Scratch databases and the home steward runs with.
     dir: tempfile::TempDir,
     org_dir: PathBuf,
     /// The cache, synced once.
@@ -61,6 +68,24 @@ struct Fixture {
 fn fixture(people: usize) -> Fixture {
     let dir = tempfile::tempdir_in(std::env::var_os("STEWARD_BENCH_DIR").unwrap_or(".".into()))
         .unwrap_or_else(|e| panic!("tempdir: {e}"));
+    if let Some(made) = std::env::var_os("STEWARD_BENCH_FIXTURE").map(PathBuf::from) {
+        let db = made.join("cache.db");
+        let store = Store::open_existing(&db).unwrap_or_else(|e| panic!("open: {e}"));
+        let grants = store
+            .counts()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .find(|(t, _)| *t == "grants")
+            .map_or(0, |(_, n)| n as usize);
+        let leaf = leaf_owner(&store);
+        return Fixture {
+            dir,
+            org_dir: made.join("org"),
+            db,
+            leaf,
+            grants,
+        };
+    }
     let org_dir = dir.path().join("org");
     let mut grants = 0;
     steward::sources::files::write::write_org_streaming(&org_dir, |sink| {
@@ -286,14 +311,21 @@ fn bench(c: &mut Criterion) {
         &sync_db.0,
         &[os("sync"), os("--org"), f.org_dir.as_os_str()],
     );
-    eprintln!(
-        "scale bench: {people} people, {} grants; leaf owner {}; peak memory: sync {:.0} MB, suggest --json {:.0} MB, suggest --as leaf {:.0} MB",
-        f.grants,
-        f.leaf,
-        peak_mb(&sync_fresh).unwrap_or(f64::NAN),
-        peak_mb(&whole).unwrap_or(f64::NAN),
-        peak_mb(&leaf).unwrap_or(f64::NAN),
-    );
+    if std::env::var_os("STEWARD_BENCH_FIXTURE").is_some() {
+        eprintln!(
+            "scale bench: {} grants (a fixture made before); leaf owner {}",
+            f.grants, f.leaf
+        );
+    } else {
+        eprintln!(
+            "scale bench: {people} people, {} grants; leaf owner {}; peak memory: sync {:.0} MB, suggest --json {:.0} MB, suggest --as leaf {:.0} MB",
+            f.grants,
+            f.leaf,
+            peak_mb(&sync_fresh).unwrap_or(f64::NAN),
+            peak_mb(&whole).unwrap_or(f64::NAN),
+            peak_mb(&leaf).unwrap_or(f64::NAN),
+        );
+    }
     drop(sync_db);
 
     let large = people > 200_000;
