@@ -589,7 +589,7 @@ fn write_resolved(
         }
         tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: observe grants");
     }
-    admissible(&org)?;
+    admissible(&org, &origins)?;
     let counts = Counts::of(&org);
     let phase = std::time::Instant::now();
     let mut held = None;
@@ -671,13 +671,24 @@ fn split_through(
 }
 
 /// What a source read must be before it is kept: every id it defines in
-/// the grammar, and no cycle in its areas, teams or managers.
-fn admissible(org: &Org) -> Result<(), SourceError> {
+/// the grammar, and no cycle in its areas, teams or managers. A refusal
+/// names where the source read the area, when it says (`origins`).
+fn admissible(org: &Org, origins: &HashMap<String, String>) -> Result<(), SourceError> {
     if let Some(bad) = crate::ids::first_bad(org) {
-        return Err(SourceError::BadId(bad));
+        let at = match bad.kind {
+            crate::ids::IdKind::Area => origins.get(&bad.id).cloned(),
+            _ => None,
+        };
+        return Err(SourceError::BadId(bad, at));
     }
     if let Some(cycle) = crate::guard::cycles::find(org) {
-        return Err(SourceError::Cycle(cycle));
+        let at = match cycle.tree {
+            crate::guard::cycles::Tree::Areas => {
+                cycle.ids.first().and_then(|id| origins.get(id)).cloned()
+            }
+            _ => None,
+        };
+        return Err(SourceError::Cycle(cycle, at));
     }
     Ok(())
 }

@@ -1079,6 +1079,21 @@ fn check_and_sync_name_the_catalog_file_line_or_entity_ref_of_an_area() {
         "{out}"
     );
     assert!(!out.contains("areas.toml"), "{out}");
+    // An id outside the grammar refuses the source, naming where it is.
+    std::fs::write(
+        &file,
+        format!("{}---\n{}", system("ledger"), system("the vault")),
+    )
+    .unwrap();
+    let (code, out) = steward(dir, &["sync"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "catalog: FAILED, keeping the previous data: refused: {}:8: area id \"the vault\" holds U+0020",
+            file.display()
+        )),
+        "{out}"
+    );
 
     // The API: the entity's ref.
     let entities = serde_json::json!([

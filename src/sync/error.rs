@@ -70,12 +70,14 @@ pub enum SourceError {
     /// Ids another source provides too.
     #[error("{}", .0.iter().map(|t| t.to_string()).collect::<Vec<_>>().join("; "))]
     Twice(Vec<Twice>),
-    /// An id the source defines is not in the id grammar.
-    #[error("refused: {0}")]
-    BadId(crate::ids::NotAnId),
-    /// The source's areas, teams or managers form a cycle.
-    #[error("refused: {0}")]
-    Cycle(crate::guard::cycles::Cycle),
+    /// An id the source defines is not in the id grammar; where the source
+    /// read it, when it says (a catalog's file:line or entity ref).
+    #[error("refused: {}{}", at(.1), .0)]
+    BadId(crate::ids::NotAnId, Option<String>),
+    /// The source's areas, teams or managers form a cycle; where the source
+    /// read its first record, when it says.
+    #[error("refused: {}{}", at(.1), .0)]
+    Cycle(crate::guard::cycles::Cycle, Option<String>),
     /// The cache could not be read while writing the source.
     #[error("{0}")]
     Cache(String),
@@ -85,6 +87,14 @@ pub enum SourceError {
     /// The shrink guard held the source's sync back.
     #[error(transparent)]
     HeldBack(HeldBack),
+}
+
+/// `origin: `, or nothing.
+fn at(origin: &Option<String>) -> String {
+    origin
+        .as_ref()
+        .map(|o| format!("{o}: "))
+        .unwrap_or_default()
 }
 
 /// A team, rotation, area or entitlement id that another source provides
