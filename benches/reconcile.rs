@@ -11,8 +11,8 @@
 //!   directory's grants.csv (a files source: no upstream latency), each run
 //!   from the same cache and grants.csv (restored before it, untimed).
 //!
-//! Which rules are automatic: the generated rules, in order, until their
-//! changes reach 1,000 (counted by `policy::auto` on the synced cache);
+//! Which rules are automatic: generated rules, in order, whose changes come
+//! to about 1,000 (counted by `policy::auto` on the synced cache);
 //! every area has room for them all (`max_auto_changes`). The number due
 //! and the machine's load are printed beside the figures.
 //!
@@ -76,8 +76,8 @@ fn generate(org_dir: &Path, db: &Path, people: usize, auto: &BTreeSet<String>) {
     sync_org_dir(&mut store, org_dir, now()).unwrap_or_else(|e| panic!("sync: {e:#}"));
 }
 
-/// The rules, in the order generated, whose automatic changes first reach
-/// [`DUE`] in all.
+/// Rules, in the order generated, whose automatic changes come to within a
+/// tenth of [`DUE`] in all (a rule that would overshoot is passed over).
 fn rules_for_due(db: &Path) -> BTreeSet<String> {
     let store = Store::open_existing(db).unwrap_or_else(|e| panic!("{e}"));
     let mut org = store.load_org().unwrap_or_else(|e| panic!("{e}"));
@@ -92,10 +92,12 @@ fn rules_for_due(db: &Path) -> BTreeSet<String> {
     }
     let (mut chosen, mut sum) = (BTreeSet::new(), 0);
     for id in order {
-        if sum >= DUE {
+        if sum >= DUE - DUE / 10 {
             break;
         }
-        if let Some(n) = per_rule.get(&id) {
+        if let Some(&n) = per_rule.get(&id)
+            && sum + n <= DUE + DUE / 10
+        {
             sum += n;
             chosen.insert(id);
         }
