@@ -16,7 +16,7 @@ use crate::policy::Snapshot;
 use crate::sources::files::ics::{PersonMatcher, parse_feed};
 use crate::sources::files::located::{self, Problems};
 use crate::sources::http::{ProgressEvent, ProgressSink, SourceFailed};
-use crate::sources::{AnySource, PullError, Pulled, files, ics_feed, scim};
+use crate::sources::{AnySource, Origins, PullError, Pulled, files, ics_feed, scim};
 use crate::store::{LOCAL_SOURCE, Retired, SourceInfo, Store, Streamed};
 use std::collections::HashMap;
 use std::path::Path;
@@ -603,14 +603,16 @@ fn write_resolved(
         Ok(()) => {}
     }
     tracing::debug!(elapsed = ?phase.elapsed(), source = %cfg.name, "sync phase: write");
-    let read_at: Vec<(&str, &str)> = org
-        .areas
-        .iter()
-        .filter_map(|a| Some((a.id.as_str(), origins.get(&a.id)?.as_str())))
-        .collect();
-    store
-        .record_origins(&cfg.name, "area", &read_at)
-        .map_err(fail)?;
+    for kind in ["area", "team", "person"] {
+        let read_at: Vec<(&str, &str)> = origins
+            .iter()
+            .filter(|((k, _), _)| *k == kind)
+            .map(|((_, id), at)| (id.as_str(), at.as_str()))
+            .collect();
+        store
+            .record_origins(&cfg.name, kind, &read_at)
+            .map_err(fail)?;
+    }
     if !cached_give_up.is_empty() {
         store.give_up(&cached_give_up).map_err(fail)?;
         for (source, kind, id) in &cached_give_up {
@@ -673,21 +675,22 @@ fn split_through(
 /// What a source read must be before it is kept: every id it defines in
 /// the grammar, and no cycle in its areas, teams or managers. A refusal
 /// names where the source read the area, when it says (`origins`).
-fn admissible(org: &Org, origins: &HashMap<String, String>) -> Result<(), SourceError> {
+fn admissible(org: &Org, origins: &Origins) -> Result<(), SourceError> {
     if let Some(bad) = crate::ids::first_bad(org) {
-        let at = match bad.kind {
-            crate::ids::IdKind::Area => origins.get(&bad.id).cloned(),
-            _ => None,
-        };
+        let at = origins.get(&(bad.kind.as_str(), bad.id.clone())).cloned();
         return Err(SourceError::BadId(bad, at));
     }
     if let Some(cycle) = crate::guard::cycles::find(org) {
-        let at = match cycle.tree {
-            crate::guard::cycles::Tree::Areas => {
-                cycle.ids.first().and_then(|id| origins.get(id)).cloned()
-            }
-            _ => None,
+        let kind = match cycle.tree {
+            crate::guard::cycles::Tree::Areas => "area",
+            crate::guard::cycles::Tree::Teams => "team",
+            crate::guard::cycles::Tree::Managers => "person",
         };
+        let at = cycle
+            .ids
+            .first()
+            .and_then(|id| origins.get(&(kind, id.clone())))
+            .cloned();
         return Err(SourceError::Cycle(cycle, at));
     }
     Ok(())
@@ -697,7 +700,7 @@ fn admissible(org: &Org, origins: &HashMap<String, String>) -> Result<(), Source
 /// does) and records what it found.
 fn record_problems(store: &mut Store, now: Time) -> Result<(), crate::store::Error> {
     let snap = Snapshot::new(store.load_org()?);
-    let found = crate::policy::check::problems_at(&snap, &store.origins("area")?);
+    let found = crate::policy::check::problems_at(&snap, &store.all_origins()?);
     let first: Vec<String> = found.iter().take(PROBLEMS_SHOWN).cloned().collect();
     store.record_problems(found.len(), &first, now)
 }
@@ -723,8 +726,8 @@ struct ResolvedSource {
     seen_pairs: Option<Vec<(String, String, Option<String>)>>,
     /// Feeds that failed (rotation id, why): their rotations keep the cache's.
     stale_feeds: Vec<(String, PullError)>,
-    /// Where each area was read.
-    origins: HashMap<String, String>,
+    /// Where each area, team and person was read.
+    origins: Origins,
     /// (source, kind, id): cached rows of sources not pulled now that give
     /// up an id to this one (by `precedence`) once it is written.
     cached_give_up: Vec<(String, &'static str, String)>,
@@ -890,7 +893,9 @@ fn across_sources(
                 Some(lead) => a.owner = lead.clone(),
                 None => r.warnings.push(format!(
                     "{}: area {} is owned by group {group}, which has no `steward.dev/lead` annotation, no `group_owners` entry and no team lead in any source; `steward check` reports it",
-                    r.origins.get(&a.id).map_or("catalog", String::as_str),
+                    r.origins
+                        .get(&("area", a.id.clone()))
+                        .map_or("catalog", String::as_str),
                     a.id
                 )),
             }

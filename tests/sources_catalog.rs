@@ -1059,6 +1059,14 @@ fn check_and_sync_name_the_catalog_file_line_or_entity_ref_of_an_area() {
         format!("{}---\n{}", system("ledger"), system("vault")),
     )
     .unwrap();
+    // A group whose lead no source knows: a team's problem, named where
+    // the catalog has the group too.
+    let groups = catalog.join("groups.yaml");
+    std::fs::write(
+        &groups,
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: platform\n  annotations:\n    steward.dev/lead: user:ghost\nspec:\n  type: team\n  children: []\n",
+    )
+    .unwrap();
     write_config(
         dir,
         "[[source]]\nkind = \"backstage\"\nname = \"catalog\"\npath = \"catalog\"\n",
@@ -1078,7 +1086,15 @@ fn check_and_sync_name_the_catalog_file_line_or_entity_ref_of_an_area() {
         out.contains(&format!("{}:1: area ledger owner", file.display())),
         "{out}"
     );
+    assert!(
+        out.contains(&format!(
+            "{}:1: team platform lead: unknown person \"ghost\"",
+            groups.display()
+        )),
+        "{out}"
+    );
     assert!(!out.contains("areas.toml"), "{out}");
+    assert!(!out.contains("teams.toml"), "{out}");
     // An id outside the grammar refuses the source, naming where it is.
     std::fs::write(
         &file,

@@ -18,7 +18,7 @@ pub fn check(ctx: &mut Ctx, org: &OrgArg) -> Result<ExitCode> {
             let sources = ctx.configured_sources()?;
             let store = ctx.open_store()?;
             // An area is named where its source read it (a catalog's file:line).
-            let mut found = check::problems_at(&snap, &store.origins("area")?);
+            let mut found = check::problems_at(&snap, &store.all_origins()?);
             found.extend(crate::apply::unappliable(&store, &snap, &sources)?);
             found
         }

@@ -38,18 +38,24 @@ pub fn problems(snap: &Snapshot) -> Vec<String> {
     located(snap).iter().map(Problem::to_string).collect()
 }
 
-/// [`problems`], a problem with an area named by where that area was read
-/// (`area_origins`: id -> `catalog/systems.yaml:12` or a catalog entity's
-/// ref) when its source said, instead of the org directory's file.
+/// [`problems`], a problem with an area, team or person named by where that
+/// record was read (`origins`: (kind, id) -> `catalog/systems.yaml:12` or a
+/// catalog entity's ref) when its source said, instead of the org
+/// directory's file.
 pub fn problems_at(
     snap: &Snapshot,
-    area_origins: &std::collections::HashMap<String, String>,
+    origins: &std::collections::HashMap<(String, String), String>,
 ) -> Vec<String> {
+    let at = |kind: &str, id: Option<&String>| {
+        id.and_then(|id| origins.get(&(kind.to_string(), id.clone())))
+    };
     located(snap)
         .iter()
         .map(|p| {
             let origin = match p.subject {
-                Subject::Area(i) => snap.org.areas.get(i).and_then(|a| area_origins.get(&a.id)),
+                Subject::Area(i) => at("area", snap.org.areas.get(i).map(|a| &a.id)),
+                Subject::Team(i) => at("team", snap.org.teams.get(i).map(|t| &t.id)),
+                Subject::Person(i) => at("person", snap.org.people.get(i).map(|p| &p.id)),
                 _ => None,
             };
             match origin {

@@ -226,6 +226,7 @@ pub fn convert_with(
                         .or_default()
                         .push(id.clone());
                 }
+                record_origin(e, "person", origins, &mut pulled);
                 pulled.org.people.push(Person {
                     name: field("displayName")
                         .or_else(|| e.metadata.title.clone())
@@ -260,6 +261,7 @@ pub fn convert_with(
                     .and_then(|p| p.get("displayName"))
                     .and_then(|v| v.as_str())
                     .map(str::to_string);
+                record_origin(e, "team", origins, &mut pulled);
                 pulled.org.teams.push(Team {
                     name: title
                         .or_else(|| e.metadata.title.clone())
@@ -285,6 +287,21 @@ pub fn convert_with(
     }
     areas(entities, &leads, group_owners, origins, &mut pulled);
     pulled
+}
+
+/// Where entity `e`, kept as a `kind` record, was read: its `file:line`
+/// from `origins`, else its ref (`system:vault`).
+fn record_origin(
+    e: &Entity,
+    kind: &'static str,
+    origins: &HashMap<String, String>,
+    pulled: &mut Pulled,
+) {
+    let at = origins
+        .get(&entity_key(e))
+        .cloned()
+        .unwrap_or_else(|| format!("{}:{}", e.kind.to_lowercase(), id_of(e)));
+    pulled.origins.insert((kind, id_of(e)), at);
 }
 
 /// Domains, systems, components and resources become areas; an area owned
@@ -320,13 +337,7 @@ fn areas(
             },
             (None, None) => String::new(),
         };
-        pulled.origins.insert(
-            id_of(e),
-            origins
-                .get(&entity_key(e))
-                .cloned()
-                .unwrap_or_else(|| format!("{kind}:{}", id_of(e))),
-        );
+        record_origin(e, "area", origins, pulled);
         pulled.org.areas.push(Area {
             id: id_of(e),
             name: e
@@ -764,7 +775,10 @@ mod tests {
         );
         // A group owner without a lead is left for `sync` to resolve.
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
-        assert_eq!(p.origins["payments-db"], "resource:payments-db");
+        assert_eq!(
+            p.origins[&("area", "payments-db".to_string())],
+            "resource:payments-db"
+        );
     }
 
     #[test]
@@ -798,7 +812,10 @@ mod tests {
         let area = |id: &str| p.org.areas.iter().find(|a| a.id == id).unwrap();
         assert_eq!(area("billing").owner, "janelle.dawe");
         assert_eq!(area("ledger").owner, "group:team-b");
-        assert_eq!(p.origins["ledger"], "catalog/ledger.yaml:3");
+        assert_eq!(
+            p.origins[&("area", "ledger".to_string())],
+            "catalog/ledger.yaml:3"
+        );
     }
 }
 

@@ -54,9 +54,14 @@ pub struct Pulled {
     /// Feeds that could not be read: rotation id and why. Their rotations
     /// keep what the cache has (see `sync`).
     pub failed_feeds: Vec<(String, PullError)>,
-    /// Where each area was read (`file:line`, or the catalog entity's ref).
-    pub origins: std::collections::HashMap<String, String>,
+    /// Where each area, team or person was read (`file:line`, or the
+    /// catalog entity's ref), by (kind as [`crate::ids::IdKind::as_str`], id).
+    pub origins: Origins,
 }
+
+/// Where a source read its records: (kind, id) -> `file:line` or an
+/// entity's ref.
+pub type Origins = std::collections::HashMap<(&'static str, String), String>;
 
 /// One connector.
 pub trait Source: Send + Sync {

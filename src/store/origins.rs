@@ -33,13 +33,13 @@ impl Store {
         Ok(())
     }
 
-    /// Where each cached record of `kind` was read, by id (only those whose
+    /// Where each cached record was read, by (kind, id) (only those whose
     /// source said).
-    pub fn origins(&self, kind: &str) -> Result<HashMap<String, String>> {
+    pub fn all_origins(&self) -> Result<HashMap<(String, String), String>> {
         let mut st = self
             .conn
-            .prepare("SELECT id, origin FROM origins WHERE kind = ?1 ORDER BY rowid")?;
-        let rows = st.query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            .prepare("SELECT kind, id, origin FROM origins ORDER BY rowid")?;
+        let rows = st.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
@@ -65,10 +65,16 @@ mod tests {
         store
             .record_origins("bs", "area", &[("vault", "system:default/vault")])
             .unwrap();
-        let got = store.origins("area").unwrap();
-        assert_eq!(got.len(), 2, "{got:?}");
-        assert_eq!(got["billing"], "c/s.yaml:4");
-        assert_eq!(got["vault"], "system:default/vault");
-        assert!(store.origins("team").unwrap().is_empty());
+        store
+            .record_origins("bs", "team", &[("vault", "group:default/vault")])
+            .unwrap();
+        let got = store.all_origins().unwrap();
+        let at = |kind: &str, id: &str| got.get(&(kind.to_string(), id.to_string())).cloned();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(at("area", "billing").as_deref(), Some("c/s.yaml:4"));
+        assert_eq!(at("area", "vault").as_deref(), Some("system:default/vault"));
+        // An area and a team may share an id; each keeps its own place.
+        assert_eq!(at("team", "vault").as_deref(), Some("group:default/vault"));
+        assert_eq!(at("area", "hr"), None);
     }
 }

@@ -80,7 +80,7 @@ pub(super) fn one_id_one_source(
                     kind: key.0,
                     theirs,
                     mine: mine.clone(),
-                    origin: r.origins.get(&key.1).cloned(),
+                    origin: r.origins.get(&(key.0, key.1.clone())).cloned(),
                     id: key.1,
                 }),
             }
