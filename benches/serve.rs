@@ -1,0 +1,384 @@
+//! Issue 13 item 8 and issue 17 item 4: `steward serve` on the organization
+//! `steward gen` writes (100k people by default, `STEWARD_BENCH_PEOPLE`
+//! otherwise), reached over real loopback SSH with the OpenSSH client, one
+//! ControlMaster connection reused (so a figure is the command, not the
+//! key exchange):
+//!
+//! - `ssh_suggest_leaf`: `ssh HOST suggest --json` as the owner of a leaf
+//!   area, end to end (the client started, the answer read whole).
+//! - `ssh_console_first_frame`: `ssh -tt HOST` as that owner until the
+//!   console's first frame (its key bar) has arrived.
+//! - `ssh_console_key_to_frame`: in an open console, a key sent until its
+//!   frame arrives (measured at the client, so an upper bound of the
+//!   server's part).
+//! - `resident_update_100_grants`: the resident evaluation brought up to
+//!   date after a sync changing 100 grants, the new snapshot made
+//!   (`State::update_to`: the rows diffed, the entitlements they touch
+//!   evaluated again); `resident_snapshot`: making that snapshot
+//!   (`Snapshot::new`), which the server does after reading the store.
+//!
+//! Run: cargo bench --bench serve (STEWARD_BENCH_DIR for the scratch
+//! directory, /tmp otherwise).
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use steward::model::{Basis, Grant, Org, Time};
+use steward::policy::Snapshot;
+use steward::serve::resident::state::State;
+use steward::store::Store;
+use steward::sync::sync_org_dir;
+
+const NOW: &str = "2026-03-02T12:00:00Z";
+
+fn now() -> Time {
+    NOW.parse().unwrap_or_default()
+}
+
+fn people() -> usize {
+    std::env::var("STEWARD_BENCH_PEOPLE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    db: PathBuf,
+    /// The owner of a leaf area, and their key.
+    leaf: String,
+    key: PathBuf,
+}
+
+fn fixture(people: usize) -> Fixture {
+    let base = std::env::var_os("STEWARD_BENCH_DIR").unwrap_or("/tmp".into());
+    let dir = tempfile::tempdir_in(base).unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let org_dir = dir.path().join("org");
+    steward::sources::files::write::write_org_streaming(&org_dir, |sink| {
+        Ok(steward::r#gen::generate_with(people, 7, now(), sink)?.0)
+    })
+    .unwrap_or_else(|e| panic!("gen: {e:#}"));
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap_or_else(|e| panic!("{e}"));
+    let db = data.join("steward.db");
+    let mut store = Store::open(&db).unwrap_or_else(|e| panic!("open: {e}"));
+    sync_org_dir(&mut store, &org_dir, now()).unwrap_or_else(|e| panic!("sync: {e:#}"));
+    let leaf = leaf_owner(&store);
+    let key = dir.path().join("key");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap_or_else(|e| panic!("ssh-keygen: {e}"));
+    assert!(made.success());
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap_or_default();
+    std::fs::write(dir.path().join("people.keys"), format!("{leaf} {public}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("steward.toml"),
+        "[serve]\nkeys = \"people.keys\"\nstall_timeout = \"10m\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    Fixture { dir, db, leaf, key }
+}
+
+/// The owner of the first leaf area with a small scope.
+fn leaf_owner(store: &Store) -> String {
+    let c = rusqlite::Connection::open(store.path()).unwrap_or_else(|e| panic!("{e}"));
+    let mut st = c
+        .prepare(
+            "SELECT a.owner FROM areas a
+             WHERE NOT EXISTS (SELECT 1 FROM areas c WHERE c.parent = a.id)
+             ORDER BY a.rowid LIMIT 100",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let owners: Vec<String> = st
+        .query_map([], |r| r.get(0))
+        .and_then(|rows| rows.collect())
+        .unwrap_or_else(|e| panic!("{e}"));
+    owners
+        .into_iter()
+        .find(|o| store.scope_is_small(o, now()).unwrap_or(false))
+        .unwrap_or_else(|| panic!("no leaf owner with a small scope"))
+}
+
+/// `steward serve` on the fixture, and the ControlMaster connection to it.
+struct Served {
+    server: Child,
+    master: Child,
+    port: u16,
+    socket: PathBuf,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.master.kill();
+        let _ = self.master.wait();
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+fn serve(f: &Fixture) -> Served {
+    let logs = f.dir.path().join("logs");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_steward"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", f.dir.path())
+        .env("STEWARD_LOG_DIR", &logs)
+        .args(["serve", "--listen", "127.0.0.1:0", "--now", NOW, "--config"])
+        .arg(f.dir.path().join("steward.toml"))
+        .arg("--data-dir")
+        .arg(f.db.parent().unwrap_or(f.dir.path()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("steward serve: {e}"));
+    let stdout = server.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut lines = BufReader::new(stdout).lines();
+    let port = loop {
+        match lines.next() {
+            Some(Ok(l)) => {
+                if let Some(addr) = l.strip_prefix("listening on ") {
+                    break addr.rsplit(':').next().and_then(|p| p.parse().ok());
+                }
+            }
+            _ => break None,
+        }
+    }
+    .unwrap_or_else(|| panic!("steward serve never listened"));
+    std::thread::spawn(move || for _ in lines {});
+    // The resident evaluation is built in the background: wait for it.
+    let log = logs.join("steward.log");
+    let start = Instant::now();
+    while !std::fs::read_to_string(&log)
+        .is_ok_and(|t| t.contains("resident evaluation: the whole organization"))
+    {
+        assert!(start.elapsed() < Duration::from_secs(600), "never resident");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let socket = f.dir.path().join("control");
+    let master = ssh_base(f, port, &socket)
+        .args(["-M", "-N"])
+        .spawn()
+        .unwrap_or_else(|e| panic!("ssh -M: {e}"));
+    let start = Instant::now();
+    while !socket.exists() {
+        assert!(start.elapsed() < Duration::from_secs(60), "no master");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Served {
+        server,
+        master,
+        port,
+        socket,
+    }
+}
+
+fn ssh_base(f: &Fixture, port: u16, socket: &Path) -> Command {
+    let mut c = Command::new("ssh");
+    c.args(["-p", &port.to_string(), "-i"])
+        .arg(&f.key)
+        .args([
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "-F",
+            "/dev/null",
+            "-S",
+        ])
+        .arg(socket)
+        .stdin(Stdio::null());
+    c
+}
+
+fn ssh(f: &Fixture, s: &Served, opts: &[&str]) -> Command {
+    let mut c = ssh_base(f, s.port, &s.socket);
+    c.args(opts).arg("steward@127.0.0.1");
+    c
+}
+
+/// Reads `r` until `needle` has arrived.
+fn read_until(r: &mut impl Read, needle: &[u8]) {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 65536];
+    loop {
+        let n = r.read(&mut buf).unwrap_or(0);
+        assert!(n > 0, "the console ended before {needle:?}");
+        seen.extend_from_slice(&buf[..n]);
+        if seen.windows(needle.len()).any(|w| w == needle) {
+            return;
+        }
+    }
+}
+
+fn over_ssh(c: &mut Criterion, f: &Fixture) {
+    let s = serve(f);
+    let mut g = c.benchmark_group("serve");
+    g.sample_size(20).measurement_time(Duration::from_secs(20));
+    g.bench_function("ssh_suggest_leaf", |b| {
+        b.iter(|| {
+            let out = ssh(f, &s, &[])
+                .args(["suggest", "--json"])
+                .output()
+                .unwrap_or_else(|e| panic!("ssh: {e}"));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        })
+    });
+    g.bench_function("ssh_console_first_frame", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let start = Instant::now();
+                let mut child = console(f, &s);
+                let mut out = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+                read_until(&mut out, b" quit");
+                total += start.elapsed();
+                close(child, out);
+            }
+            total
+        })
+    });
+    g.bench_function("ssh_console_key_to_frame", |b| {
+        let mut child = console(f, &s);
+        let mut out = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        let mut input = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
+        read_until(&mut out, b" quit");
+        // What arrives, as it arrives, read on a thread of its own.
+        let (tx, rx) = std::sync::mpsc::channel::<usize>();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 65536];
+            while let Ok(n) = out.read(&mut buf) {
+                if n == 0 || tx.send(n).is_err() {
+                    break;
+                }
+            }
+        });
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                while rx.try_recv().is_ok() {}
+                // The help overlay opened or closed: each key a new frame.
+                let start = Instant::now();
+                input.write_all(b"?").unwrap_or_else(|e| panic!("{e}"));
+                input.flush().unwrap_or_else(|e| panic!("{e}"));
+                let got = rx.recv_timeout(Duration::from_secs(60));
+                total += start.elapsed();
+                assert!(got.is_ok(), "no frame after a key");
+                // The rest of the frame, if it came in pieces.
+                std::thread::sleep(Duration::from_millis(30));
+            }
+            total
+        });
+        // Help closed if open, then quit.
+        let _ = input.write_all(b"qq");
+        drop(input);
+        let _ = child.kill();
+        let _ = child.wait();
+    });
+    g.finish();
+}
+
+fn console(f: &Fixture, s: &Served) -> Child {
+    ssh(f, s, &["-tt"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("ssh -tt: {e}"))
+}
+
+fn close(mut child: Child, out: impl Read + Send + 'static) {
+    if let Some(mut input) = child.stdin.take() {
+        let _ = input.write_all(b"q");
+    }
+    // Drain what is left so the session can end, then reap it.
+    std::thread::spawn(move || {
+        let mut out = out;
+        let _ = std::io::copy(&mut out, &mut std::io::sink());
+    });
+    let _ = child.wait();
+}
+
+/// The organization with 100 grants changed as a sync brings them: some
+/// removed, some granted to someone else, some expired.
+fn changed_100(org: &Org) -> Org {
+    let mut org = org.clone();
+    let n = org.grants.len();
+    let step = n / 101;
+    for k in 1..=100 {
+        let i = k * step;
+        match k % 3 {
+            0 => org.grants[i].expires = Some(now() - chrono::Duration::days(1)),
+            1 => org.grants[i].granted_by = None,
+            _ => {
+                let other = org.people[(i * 7) % org.people.len()].id.clone();
+                let g = org.grants[i].clone();
+                org.grants[i] = Grant {
+                    person: other,
+                    basis: Basis::Manual,
+                    ..g
+                };
+            }
+        }
+    }
+    org
+}
+
+fn resident(c: &mut Criterion, f: &Fixture) {
+    let store = Store::open_existing(&f.db).unwrap_or_else(|e| panic!("{e}"));
+    let org = store.load_org().unwrap_or_else(|e| panic!("{e}"));
+    let started = Instant::now();
+    let state = State::build(org.clone(), now());
+    eprintln!(
+        "resident build (whole organization, {} suggestions): {:?}",
+        state.all().len(),
+        started.elapsed()
+    );
+    let changed = changed_100(&org);
+    let mut g = c.benchmark_group("serve");
+    g.sample_size(10).measurement_time(Duration::from_secs(30));
+    g.bench_function("resident_snapshot", |b| {
+        b.iter_batched(|| changed.clone(), Snapshot::new, BatchSize::PerIteration)
+    });
+    let snap = Arc::new(Snapshot::new(changed));
+    g.bench_function("resident_update_100_grants", |b| {
+        b.iter(|| {
+            let (next, redone) = state.update_to(snap.clone(), now());
+            std::hint::black_box((next, redone))
+        })
+    });
+    g.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    let f = fixture(people());
+    eprintln!(
+        "{} people; leaf owner {}; load: {}",
+        people(),
+        f.leaf,
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+    resident(c, &f);
+    over_ssh(c, &f);
+}
+
+criterion_group!(serve_benches, benches);
+criterion_main!(serve_benches);
