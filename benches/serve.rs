@@ -163,7 +163,7 @@ fn serve(f: &Fixture) -> Served {
     }
     let socket = f.dir.path().join("control");
     let master = ssh_base(f, port, &socket)
-        .args(["-M", "-N"])
+        .args(["-M", "-N", "steward@127.0.0.1"])
         .spawn()
         .unwrap_or_else(|e| panic!("ssh -M: {e}"));
     let start = Instant::now();

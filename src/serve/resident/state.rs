@@ -31,8 +31,9 @@ impl Evaluated {
 /// The resident evaluation of one organization.
 pub struct State {
     pub snap: Arc<Snapshot>,
-    /// By entitlement (its index in `snap`).
-    by_entitlement: Vec<Evaluated>,
+    /// By entitlement (its index in `snap`), shared with the state it was
+    /// updated from where it did not change.
+    by_entitlement: Vec<Arc<Evaluated>>,
     /// Built (or last rebuilt whole) at this time.
     built_at: Time,
     /// When a delegation starts or ends: every scope and every rule's
@@ -66,10 +67,12 @@ impl State {
         let by_entitlement = lists
             .into_iter()
             .enumerate()
-            .map(|(e, list)| Evaluated {
-                list,
-                at: now,
-                until: bounds.of_entitlement(&snap, e),
+            .map(|(e, list)| {
+                Arc::new(Evaluated {
+                    list,
+                    at: now,
+                    until: bounds.of_entitlement(&snap, e),
+                })
             })
             .collect();
         State {
@@ -116,11 +119,11 @@ impl State {
         let bounds = Boundaries::new(&snap, now);
         let mut by_entitlement = self.by_entitlement.clone();
         for (e, list) in evaluate(&snap, &changed, now) {
-            by_entitlement[e] = Evaluated {
+            by_entitlement[e] = Arc::new(Evaluated {
                 list,
                 at: now,
                 until: bounds.of_entitlement(&snap, e),
-            };
+            });
         }
         let state = State {
             snap,
@@ -232,6 +235,9 @@ fn changed_grants(old: &Snapshot, new: &Snapshot) -> Vec<usize> {
 /// Entitlements a changed rule (added, removed, edited) bears on: those it
 /// granted or grants, and those with a grant based on it.
 fn changed_rules(old: &Snapshot, new: &Snapshot) -> FxHashSet<usize> {
+    if old.org.rules == new.org.rules {
+        return FxHashSet::default();
+    }
     let before: FxHashMap<&str, Vec<&crate::model::Rule>> = by_id(&old.org.rules);
     let after: FxHashMap<&str, Vec<&crate::model::Rule>> = by_id(&new.org.rules);
     let mut ids: FxHashSet<&str> = FxHashSet::default();

@@ -11,13 +11,12 @@ use crate::model::{Audience, Rule, Time};
 use crate::policy::Snapshot;
 use rustc_hash::FxHashMap;
 
-/// The boundaries of one snapshot after `from`, worked out once.
+/// The boundaries of one snapshot after `from`: those of the trainings
+/// and delegations worked out once, a rule's when an entitlement asks.
 pub struct Boundaries {
     from: Time,
-    /// By rule index.
-    rules: Vec<Option<Time>>,
-    /// By rule id (the earliest, if two rules share one).
-    by_id: FxHashMap<String, Option<Time>>,
+    /// By course: its first completion or expiry at or after `from`.
+    courses: FxHashMap<String, Option<Time>>,
     scopes: Option<Time>,
 }
 
@@ -33,29 +32,11 @@ fn earliest(a: Option<Time>, b: Option<Time>) -> Option<Time> {
 impl Boundaries {
     pub fn new(snap: &Snapshot, from: Time) -> Boundaries {
         let ahead = |t: Time| (t >= from).then_some(t);
-        let mut courses: FxHashMap<&str, Option<Time>> = FxHashMap::default();
+        let mut courses: FxHashMap<String, Option<Time>> = FxHashMap::default();
         for t in &snap.org.trainings {
-            let slot = courses.entry(t.course.as_str()).or_default();
+            let slot = courses.entry(t.course.clone()).or_default();
             *slot = earliest(*slot, ahead(t.completed));
             *slot = earliest(*slot, t.expires.and_then(ahead));
-        }
-        let rules: Vec<Option<Time>> = snap
-            .org
-            .rules
-            .iter()
-            .map(|r| {
-                let trained = r
-                    .trained
-                    .iter()
-                    .filter_map(|c| courses.get(c.as_str()).copied().flatten())
-                    .min();
-                earliest(trained, shifts(snap, r, from))
-            })
-            .collect();
-        let mut by_id: FxHashMap<String, Option<Time>> = FxHashMap::default();
-        for (r, &until) in snap.org.rules.iter().zip(&rules) {
-            let slot = by_id.entry(r.id.clone()).or_insert(until);
-            *slot = earliest(*slot, until);
         }
         let scopes = snap
             .org
@@ -67,8 +48,7 @@ impl Boundaries {
             .min();
         Boundaries {
             from,
-            rules,
-            by_id,
+            courses,
             scopes,
         }
     }
@@ -76,6 +56,17 @@ impl Boundaries {
     /// When a delegation next starts or ends.
     pub fn scopes(&self) -> Option<Time> {
         self.scopes
+    }
+
+    /// When `rule`'s verdicts may next change: its rotation's shifts, its
+    /// trainings.
+    fn rule(&self, snap: &Snapshot, rule: &Rule) -> Option<Time> {
+        let trained = rule
+            .trained
+            .iter()
+            .filter_map(|c| self.courses.get(c.as_str()).copied().flatten())
+            .min();
+        earliest(trained, shifts(snap, rule, self.from))
     }
 
     /// When entitlement `e`'s suggestions may next change by the clock.
@@ -90,12 +81,12 @@ impl Boundaries {
             if let Some(days) = review {
                 next = earliest(next, Some(g.granted_at + days).filter(|&t| t >= from));
             }
-            if let Some(&r) = g.basis.rule().and_then(|id| self.by_id.get(id)) {
-                next = earliest(next, r);
+            if let Some(rule) = g.basis.rule().and_then(|r| snap.rule(r)) {
+                next = earliest(next, self.rule(snap, rule));
             }
         }
-        for &r in &snap.rules_granting[e] {
-            next = earliest(next, self.rules[r]);
+        for rule in snap.rules_granting(e) {
+            next = earliest(next, self.rule(snap, rule));
         }
         next
     }
