@@ -247,7 +247,7 @@ fn over_ssh(c: &mut Criterion, f: &Fixture) {
                 let start = Instant::now();
                 let mut child = console(f, &s);
                 let mut out = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-                read_until(&mut out, b" quit");
+                read_until(&mut out, b"scope:");
                 total += start.elapsed();
                 close(child, out);
             }
@@ -258,7 +258,7 @@ fn over_ssh(c: &mut Criterion, f: &Fixture) {
         let mut child = console(f, &s);
         let mut out = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
         let mut input = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
-        read_until(&mut out, b" quit");
+        read_until(&mut out, b"scope:");
         // What arrives, as it arrives, read on a thread of its own.
         let (tx, rx) = std::sync::mpsc::channel::<usize>();
         std::thread::spawn(move || {
