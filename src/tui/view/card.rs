@@ -295,7 +295,7 @@ fn held<'a>(s: &'a State, i: usize) -> Vec<Line<'a>> {
         .collect()
 }
 
-/// The person: who, teams and manager, trainings, shifts.
+/// The person: who (and their role), teams and manager, trainings, shifts.
 fn person<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
     let snap = &s.data.snap;
     let sug = &s.data.suggestions[i];
@@ -306,8 +306,13 @@ fn person<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
         Status::Left => Span::styled(" LEFT ", t.alert),
         Status::Active => Span::styled("active", t.ok),
     };
+    let role = p
+        .title
+        .as_deref()
+        .map(|r| format!(", {r}"))
+        .unwrap_or_default();
     let mut out = vec![Line::from(vec![
-        Span::raw(format!("{} ({}) {} ", p.name, p.id, p.email)),
+        Span::raw(format!("{} ({}){role} {} ", p.name, p.id, p.email)),
         status,
     ])];
     let teams: Vec<&str> = s
