@@ -18,32 +18,23 @@
 //!
 //! Run: STEWARD_BENCH_DIR=/tmp cargo bench --bench reconcile
 
+mod support;
+
+use support::*;
+
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
-use steward::model::{ApplyMode, Time};
+use steward::model::ApplyMode;
 use steward::policy::Snapshot;
 use steward::policy::auto;
 use steward::store::Store;
 use steward::sync::sync_org_dir;
 
-const NOW: &str = "2026-03-02T12:00:00Z";
-
 /// About how many automatic changes are due.
 const DUE: usize = 1_000;
-
-fn now() -> Time {
-    NOW.parse().unwrap_or_default()
-}
-
-fn people() -> usize {
-    std::env::var("STEWARD_BENCH_PEOPLE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000)
-}
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -146,45 +137,12 @@ fn restore(f: &Fixture) {
     std::fs::copy(&f.grants_csv, &f.org_grants).unwrap_or_else(|e| panic!("{e}"));
 }
 
-/// `steward` (the binary built for this bench) on cache `db`, with no
-/// config of its own.
-fn steward(f: &Fixture, db: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_steward"));
-    let home = f.dir.path().join("home");
-    cmd.env_clear()
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .arg("--db")
-        .arg(db)
-        .arg("--now")
-        .arg(NOW)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    cmd
-}
-
-fn run(mut cmd: Command) {
-    let status = cmd.status().unwrap_or_else(|e| panic!("steward: {e}"));
-    assert!(status.success(), "steward failed: {status}");
-}
-
-/// The load average, as /proc/loadavg says it.
-fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
 fn bench(c: &mut Criterion) {
     let n = people();
     let f = fixture(n);
     // Once, outside the timing: a real run carries every change out.
     restore(&f);
-    let out = steward(&f, &f.work_db, &["reconcile"])
+    let out = steward(f.dir.path(), &f.work_db, &["reconcile"])
         .stdout(Stdio::piped())
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -203,15 +161,15 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group(format!("reconcile_{n}_people_{}_due", f.due));
     g.sample_size(10).measurement_time(Duration::from_secs(30));
     g.bench_function("suggest_org", |b| {
-        b.iter(|| run(steward(&f, &f.db, &["suggest", "--json"])))
+        b.iter(|| run(steward(f.dir.path(), &f.db, &["suggest", "--json"])))
     });
     g.bench_function("reconcile_dry_run", |b| {
-        b.iter(|| run(steward(&f, &f.db, &["reconcile", "--dry-run"])))
+        b.iter(|| run(steward(f.dir.path(), &f.db, &["reconcile", "--dry-run"])))
     });
     g.bench_function("reconcile", |b| {
         b.iter_batched(
             || restore(&f),
-            |()| run(steward(&f, &f.work_db, &["reconcile"])),
+            |()| run(steward(f.dir.path(), &f.work_db, &["reconcile"])),
             BatchSize::PerIteration,
         )
     });

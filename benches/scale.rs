@@ -26,6 +26,10 @@
 //! minutes: measure it by hand); `STEWARD_BENCH_PEOPLE` still names the
 //! group (set it to the fixture's size).
 
+mod support;
+
+use support::*;
+
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -33,26 +37,12 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use steward::model::Time;
 use steward::store::Store;
 use steward::sync::sync_org_dir;
 use steward::tui::data::Data;
 use steward::tui::state::State;
 use steward::tui::theme::Theme;
 use steward::tui::view;
-
-const NOW: &str = "2026-03-02T12:00:00Z";
-
-fn now() -> Time {
-    NOW.parse().unwrap_or_default()
-}
-
-fn people() -> usize {
-    std::env::var("STEWARD_BENCH_PEOPLE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000)
-}
 
 struct Fixture {
     /// Scratch databases and the home steward runs with.
@@ -105,53 +95,6 @@ fn fixture(people: usize) -> Fixture {
         leaf,
         grants,
     }
-}
-
-/// The owner of the first leaf area (no area below it) with the most
-/// grants among the first hundred such, whose scope is small.
-fn leaf_owner(store: &Store) -> String {
-    let c = rusqlite::Connection::open(store.path()).unwrap_or_else(|e| panic!("{e}"));
-    let mut st = c
-        .prepare(
-            "SELECT a.owner FROM areas a
-             WHERE NOT EXISTS (SELECT 1 FROM areas c WHERE c.parent = a.id)
-             ORDER BY a.rowid LIMIT 100",
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-    let owners: Vec<String> = st
-        .query_map([], |r| r.get(0))
-        .and_then(|rows| rows.collect())
-        .unwrap_or_else(|e| panic!("{e}"));
-    owners
-        .into_iter()
-        .find(|o| store.scope_is_small(o, now()).unwrap_or(false))
-        .unwrap_or_else(|| panic!("no leaf owner with a small scope"))
-}
-
-/// `steward` (the binary built for this bench) on the fixture's cache,
-/// with no config of its own.
-fn steward(f: &Fixture, db: &Path, args: &[&std::ffi::OsStr]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_steward"));
-    let home = f.dir.path().join("home");
-    cmd.env_clear()
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .arg("--db")
-        .arg(db)
-        .arg("--now")
-        .arg(NOW)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    cmd
-}
-
-fn run(mut cmd: Command) {
-    let status = cmd.status().unwrap_or_else(|e| panic!("steward: {e}"));
-    assert!(status.success(), "steward failed: {status}");
 }
 
 /// Peak resident memory of one run of `cmd`, through /usr/bin/time.
@@ -299,15 +242,15 @@ fn bench(c: &mut Criterion) {
     let people = people();
     let f = fixture(people);
     let os = std::ffi::OsStr::new;
-    let whole = steward(&f, &f.db, &[os("suggest"), os("--json")]);
+    let whole = steward(f.dir.path(), &f.db, &[os("suggest"), os("--json")]);
     let leaf = steward(
-        &f,
+        f.dir.path(),
         &f.db,
         &[os("suggest"), os("--as"), os(&f.leaf), os("--json")],
     );
     let sync_db = Scratch(scratch(&f));
     let sync_fresh = steward(
-        &f,
+        f.dir.path(),
         &sync_db.0,
         &[os("sync"), os("--org"), f.org_dir.as_os_str()],
     );

@@ -20,30 +20,21 @@
 //! Run: cargo bench --bench serve (STEWARD_BENCH_DIR for the scratch
 //! directory, /tmp otherwise).
 
+mod support;
+
+use support::*;
+
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use steward::model::{Basis, Grant, Org, Time};
+use steward::model::{Basis, Grant, Org};
 use steward::policy::Snapshot;
 use steward::serve::resident::state::State;
 use steward::store::Store;
 use steward::sync::sync_org_dir;
-
-const NOW: &str = "2026-03-02T12:00:00Z";
-
-fn now() -> Time {
-    NOW.parse().unwrap_or_default()
-}
-
-fn people() -> usize {
-    std::env::var("STEWARD_BENCH_PEOPLE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000)
-}
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -83,26 +74,6 @@ fn fixture(people: usize) -> Fixture {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     Fixture { dir, db, leaf, key }
-}
-
-/// The owner of the first leaf area with a small scope.
-fn leaf_owner(store: &Store) -> String {
-    let c = rusqlite::Connection::open(store.path()).unwrap_or_else(|e| panic!("{e}"));
-    let mut st = c
-        .prepare(
-            "SELECT a.owner FROM areas a
-             WHERE NOT EXISTS (SELECT 1 FROM areas c WHERE c.parent = a.id)
-             ORDER BY a.rowid LIMIT 100",
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-    let owners: Vec<String> = st
-        .query_map([], |r| r.get(0))
-        .and_then(|rows| rows.collect())
-        .unwrap_or_else(|e| panic!("{e}"));
-    owners
-        .into_iter()
-        .find(|o| store.scope_is_small(o, now()).unwrap_or(false))
-        .unwrap_or_else(|| panic!("no leaf owner with a small scope"))
 }
 
 /// `steward serve` on the fixture, and the ControlMaster connection to it.
