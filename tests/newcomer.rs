@@ -2,6 +2,8 @@
 //! in a fresh data directory with no configuration, following the README
 //! and the advice steward prints.
 
+mod tmux;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -426,99 +428,6 @@ fn copy_dir(from: &Path, to: &Path) {
 mod terminal {
     use super::NOW;
     use std::path::Path;
-    use std::process::Command;
-    use std::time::{Duration, Instant};
-
-    pub struct Session {
-        name: String,
-        socket: String,
-    }
-
-    impl Session {
-        fn tmux(&self) -> Command {
-            let mut c = Command::new("tmux");
-            c.args(["-L", &self.socket]);
-            c
-        }
-
-        /// `cmd` in a shell in a `cols`x`rows` terminal.
-        pub fn start(name: &str, dir: &Path, size: (u16, u16)) -> Session {
-            assert!(
-                Command::new("tmux")
-                    .arg("-V")
-                    .output()
-                    .is_ok_and(|o| o.status.success()),
-                "tmux is required for the terminal end-to-end tests (apt-get install tmux)"
-            );
-            let s = Session {
-                name: name.to_string(),
-                socket: format!("steward-newcomer-{}-{name}", std::process::id()),
-            };
-            let status = s
-                .tmux()
-                .args(["new-session", "-d", "-s", name])
-                .args(["-x", &size.0.to_string(), "-y", &size.1.to_string()])
-                .arg("-c")
-                .arg(dir)
-                .arg("sh")
-                .status()
-                .unwrap();
-            assert!(status.success(), "tmux new-session failed");
-            s
-        }
-
-        pub fn screen(&self) -> String {
-            let out = self
-                .tmux()
-                .args(["capture-pane", "-p", "-t", &self.name])
-                .output()
-                .unwrap();
-            String::from_utf8_lossy(&out.stdout).into_owned()
-        }
-
-        pub fn keys(&self, keys: &[&str]) {
-            for k in keys {
-                let status = self
-                    .tmux()
-                    .args(["send-keys", "-t", &self.name, k])
-                    .status()
-                    .unwrap();
-                assert!(status.success());
-            }
-        }
-
-        /// Types a command line and Enter.
-        pub fn line(&self, text: &str) {
-            let status = self
-                .tmux()
-                .args(["send-keys", "-t", &self.name, "-l", text])
-                .status()
-                .unwrap();
-            assert!(status.success());
-            self.keys(&["Enter"]);
-        }
-
-        /// Polls until `text` is on screen; panics with the screen after a minute.
-        pub fn wait_for(&self, text: &str) -> String {
-            let start = Instant::now();
-            loop {
-                let screen = self.screen();
-                if screen.contains(text) {
-                    return screen;
-                }
-                if start.elapsed() > Duration::from_secs(60) {
-                    panic!("{text:?} never showed; the screen:\n{screen}");
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-    }
-
-    impl Drop for Session {
-        fn drop(&mut self) {
-            let _ = self.tmux().arg("kill-server").status();
-        }
-    }
 
     /// The shell command that runs steward with nothing set up; it ends
     /// by printing `{tag} EXITED` and the exit code.
@@ -536,7 +445,7 @@ mod terminal {
 #[test]
 fn the_console_demo_keeps_a_decision_when_opened_again() {
     let tmp = tempfile::tempdir().unwrap();
-    let s = terminal::Session::start("reopen", tmp.path(), (120, 40));
+    let s = tmux::Session::start("newcomer", "reopen", tmp.path(), (120, 40), "sh");
     s.line(&terminal::steward(tmp.path(), "demo", "first"));
     s.wait_for("Queue 10");
     s.keys(&["a"]);

@@ -107,6 +107,12 @@ impl Session {
         assert!(status.success());
     }
 
+    /// A command line typed as it is, then Enter.
+    pub fn line(&self, text: &str) {
+        self.type_text(text);
+        self.keys(&["Enter"]);
+    }
+
     /// The terminal resized to `w` x `h`.
     pub fn resize(&self, w: u16, h: u16) {
         let status = self
