@@ -309,6 +309,11 @@ fn a_person_over_the_session_limit_is_told_and_others_are_not_affected() {
         text(&out.stderr)
     );
     assert!(omar_ok);
+    assert!(
+        eventually(|| refused_in_log(&s, "priya") == 1),
+        "the refusal is not in the log:\n{}",
+        log_tail(&s)
+    );
     assert!(eventually(|| server
         .ssh(&priya, &["status"])
         .status
@@ -428,6 +433,123 @@ fn a_client_that_stops_reading_stalls_only_its_own_session() {
         .ssh(&priya, &["status"])
         .status
         .success()));
+}
+
+/// A command whose output nobody reads yet (more than every buffer on the
+/// way), started at the same moment as another person's session and one
+/// more of her own, fifty times: it runs, and all of it arrives when its
+/// reader comes late. Her limit is one session: when her other session
+/// takes the place first, one of the two is refused with its line, never
+/// both, and the server's log says so.
+#[test]
+fn a_command_nobody_reads_yet_starts_beside_sessions_opened_with_it() {
+    let s = ledger(1000);
+    let priya = s.key("priya");
+    s.register("priya", &priya);
+    let omar = s.key("omar");
+    s.register("omar", &omar);
+    let server = s.start();
+    let want = s.local(&["suggest", "--json", "--as", "priya"]).stdout;
+    assert!(want.len() > 3_000_000, "only {} bytes", want.len());
+    let omar_wants = text(&s.local(&["suggest", "--json", "--as", "omar"]).stdout);
+    let full = "priya already has 1 sessions open (the limit)";
+    let mut refused = 0;
+    for round in 0..50 {
+        let spawn = |key: &std::path::Path, args: &[&str]| {
+            server
+                .ssh_cmd(key, "steward", &[])
+                .args(args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let unread = spawn(&priya, &["suggest", "--json"]);
+        let other = spawn(&omar, &["suggest", "--json"]);
+        let hers = spawn(&priya, &["status"]);
+        let other = other.wait_with_output().unwrap();
+        assert!(
+            other.status.success(),
+            "round {round}: {}",
+            text(&other.stderr)
+        );
+        assert_eq!(text(&other.stdout), omar_wants, "round {round}");
+        let hers = hers.wait_with_output().unwrap();
+        // Only now is her first session read, all of it.
+        let late = read_late(unread).unwrap_or_else(|| {
+            panic!(
+                "round {round}: priya's first session neither ran nor was refused\n{}",
+                log_tail(&s)
+            )
+        });
+        let outcomes = [(&late, "suggest"), (&hers, "status")];
+        for (out, what) in outcomes {
+            if out.status.success() {
+                continue;
+            }
+            assert!(
+                text(&out.stderr).contains(full),
+                "round {round}: {what}: {}",
+                text(&out.stderr)
+            );
+            refused += 1;
+        }
+        assert!(
+            late.status.success() || hers.status.success(),
+            "round {round}: both refused"
+        );
+        if late.status.success() {
+            assert!(
+                late.stdout == want,
+                "round {round}: {} bytes",
+                late.stdout.len()
+            );
+        }
+        // The log is written by its own thread: give it a moment.
+        assert!(
+            eventually(|| refused_in_log(&s, "priya") == refused),
+            "round {round}: {refused} refused, {} in the log",
+            refused_in_log(&s, "priya")
+        );
+    }
+}
+
+/// A child's output read only now, to its end; `None` when it has not
+/// ended within two minutes (it is then killed).
+fn read_late(mut child: std::process::Child) -> Option<std::process::Output> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (mut stdout, mut stderr) = (child.stdout.take()?, child.stderr.take()?);
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let read = stdout
+            .read_to_end(&mut out)
+            .and_then(|_| stderr.read_to_end(&mut err));
+        let _ = tx.send(read.map(|_| (out, err)));
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(120)) {
+        Ok(Ok((stdout, stderr))) => {
+            let status = child.wait().ok()?;
+            Some(std::process::Output {
+                status,
+                stdout,
+                stderr,
+            })
+        }
+        _ => {
+            let _ = child.kill();
+            let _ = child.wait();
+            None
+        }
+    }
+}
+
+/// Sessions of `person` the server's log says it refused at the limit.
+fn refused_in_log(s: &Setup, person: &str) -> usize {
+    let log =
+        std::fs::read_to_string(s.path().join("logs").join("steward.log")).unwrap_or_default();
+    let line = format!("{person}: a session refused:");
+    log.lines().filter(|l| l.contains(&line)).count()
 }
 
 /// A console whose client reads nothing while its keys keep coming (each a

@@ -5,10 +5,11 @@
 use super::ending::refuse;
 use super::identity::Identity;
 use super::pty::PtySize;
+use super::sessions::Place;
 use super::shared::Shared;
 use super::{console, exec};
 use russh::server::Msg;
-use russh::{Channel, ChannelMsg};
+use russh::{Channel, ChannelMsg, ChannelWriteHalf};
 use std::sync::Arc;
 
 pub async fn run(channel: Channel<Msg>, identity: Identity, shared: Arc<Shared>) {
@@ -25,13 +26,8 @@ pub async fn run(channel: Channel<Msg>, identity: Identity, shared: Arc<Shared>)
                 match &identity {
                     Identity::Refused(why) => refuse(&write, why, pty.is_some()).await,
                     Identity::Person(actor) => {
-                        let place = match shared.sessions.take(&actor.person) {
-                            Some(p) => p,
-                            None => {
-                                refuse(&write, &too_many(&shared, &actor.person), pty.is_some())
-                                    .await;
-                                return;
-                            }
+                        let Some(place) = place(&shared, &actor.person, &write, pty).await else {
+                            return;
                         };
                         tracing::debug!("{} sessions open", shared.sessions.total());
                         exec::run(read, write, command, actor.clone(), pty, shared.clone()).await;
@@ -43,7 +39,8 @@ pub async fn run(channel: Channel<Msg>, identity: Identity, shared: Arc<Shared>)
             ChannelMsg::RequestShell { .. } => {
                 match (&identity, pty) {
                     (Identity::Refused(why), _) => refuse(&write, why, pty.is_some()).await,
-                    (Identity::Person(_), None) => {
+                    (Identity::Person(actor), None) => {
+                        tracing::info!("{}: a console refused: no terminal", actor.person);
                         refuse(
                             &write,
                             "steward: the console needs a terminal: connect with `ssh -t`, or give a command (ssh HOST --help)",
@@ -52,10 +49,10 @@ pub async fn run(channel: Channel<Msg>, identity: Identity, shared: Arc<Shared>)
                         .await
                     }
                     (Identity::Person(actor), Some(size)) => {
-                        let Some(place) = shared.sessions.take(&actor.person) else {
-                            refuse(&write, &too_many(&shared, &actor.person), true).await;
+                        let Some(place) = place(&shared, &actor.person, &write, pty).await else {
                             return;
                         };
+                        tracing::info!("{}: console", actor.person);
                         console::run(read, write, actor.clone(), size, shared.clone()).await;
                         drop(place);
                     }
@@ -68,9 +65,24 @@ pub async fn run(channel: Channel<Msg>, identity: Identity, shared: Arc<Shared>)
     }
 }
 
-fn too_many(shared: &Shared, person: &str) -> String {
-    format!(
-        "steward: {person} already has {} sessions open (the limit); close one and try again",
-        shared.sessions.limit()
-    )
+/// A place among `person`'s sessions, or `None` when they have as many
+/// open as the limit: the client is told so and the channel closes. The
+/// server's log says so too: a session refused this way otherwise leaves
+/// no trace there but the SSH request it answered.
+async fn place(
+    shared: &Shared,
+    person: &str,
+    write: &ChannelWriteHalf<Msg>,
+    pty: Option<PtySize>,
+) -> Option<Place> {
+    let place = shared.sessions.take(person);
+    if place.is_none() {
+        let limit = shared.sessions.limit();
+        tracing::warn!("{person}: a session refused: {limit} open already (the limit)");
+        let why = format!(
+            "steward: {person} already has {limit} sessions open (the limit); close one and try again"
+        );
+        refuse(write, &why, pty.is_some()).await;
+    }
+    place
 }
