@@ -16,15 +16,16 @@ fn tmux_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// tmux for the consoles, and the small organization served with a key
+/// registered for each of `people`.
+fn console_served<const N: usize>(people: [&str; N]) -> (Setup, Server, [std::path::PathBuf; N]) {
+    assert!(tmux_available(), "tmux is needed (.ci/run installs it)");
+    served(people)
+}
+
 #[test]
 fn a_delegation_over_ssh_reaches_the_delegates_open_console() {
-    assert!(tmux_available(), "tmux is needed (.ci/run installs it)");
-    let s = Setup::new();
-    let priya = s.key("priya");
-    s.register("priya", &priya);
-    let omar = s.key("omar");
-    s.register("omar", &omar);
-    let server = s.start();
+    let (_dir, server, [priya, omar]) = console_served(["priya", "omar"]);
     let console = Console::open(&server, &omar, "omar");
     let first = console.wait_for("ops");
     assert!(first.contains("omar"), "{first}");
@@ -46,13 +47,7 @@ fn a_delegation_over_ssh_reaches_the_delegates_open_console() {
 
 #[test]
 fn resize_q_and_ctrl_c_end_only_their_own_session() {
-    assert!(tmux_available(), "tmux is needed (.ci/run installs it)");
-    let s = Setup::new();
-    let priya = s.key("priya");
-    s.register("priya", &priya);
-    let omar = s.key("omar");
-    s.register("omar", &omar);
-    let server = s.start();
+    let (_dir, server, [priya, omar]) = console_served(["priya", "omar"]);
     let a = Console::open(&server, &priya, "priya");
     let b = Console::open(&server, &omar, "omar");
     a.wait_for("q quit");
@@ -152,13 +147,7 @@ fn a_decision_in_the_console_is_audited_with_the_key_or_the_certificate() {
 
 #[test]
 fn only_the_servers_admins_sync_from_the_console() {
-    assert!(tmux_available(), "tmux is needed (.ci/run installs it)");
-    let s = Setup::new();
-    let priya = s.key("priya");
-    s.register("priya", &priya);
-    let cto = s.key("cto");
-    s.register("cto", &cto);
-    let server = s.start();
+    let (s, server, [priya, cto]) = console_served(["priya", "cto"]);
     let people = || {
         let out = s.local(&["status"]);
         let said = text(&out.stdout);
@@ -192,13 +181,7 @@ fn only_the_servers_admins_sync_from_the_console() {
 
 #[test]
 fn a_row_someone_else_decides_stays_in_place_marked_with_who_and_when() {
-    assert!(tmux_available(), "tmux is needed (.ci/run installs it)");
-    let s = Setup::new();
-    let priya = s.key("priya");
-    s.register("priya", &priya);
-    let cto = s.key("cto");
-    s.register("cto", &cto);
-    let server = s.start();
+    let (_dir, server, [priya, cto]) = console_served(["priya", "cto"]);
     let console = Console::open(&server, &priya, "priya");
     console.wait_for("q quit");
     // Priya's queue narrowed to bo's rows; his pay-db:read selected.

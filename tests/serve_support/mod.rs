@@ -254,6 +254,20 @@ impl Setup {
     }
 }
 
+/// The small organization served, with a key made and registered for
+/// each of `people` (returned in that order). Keep the `Setup` as long as
+/// the server: it holds their directory.
+pub fn served<const N: usize>(people: [&str; N]) -> (Setup, Server, [PathBuf; N]) {
+    let s = Setup::new();
+    let keys = people.map(|person| {
+        let key = s.key(person);
+        s.register(person, &key);
+        key
+    });
+    let server = s.start();
+    (s, server, keys)
+}
+
 /// `SHA256:...` of a key (or certificate) file, as ssh-keygen -l says it.
 pub fn fingerprint(key: &Path) -> String {
     let with_pub = key.with_extension("pub");
