@@ -6,7 +6,7 @@ mod peers;
 mod support;
 
 use peers::{FaultServer, Reply, write_config};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const NOW: &str = "2026-11-24T12:00:00Z";
 
@@ -32,6 +32,55 @@ const FEED: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nX-WR-CA
 BEGIN:VEVENT\r\nUID:1\r\nDTSTART:20261123T090000Z\r\nDTEND:20261130T090000Z\r\nSUMMARY:On call\r\nATTENDEE;CN=Alice:mailto:ALICE@example.com\r\nEND:VEVENT\r\n\
 BEGIN:VEVENT\r\nUID:2\r\nDTSTART:20261130T090000Z\r\nDTEND:20261207T090000Z\r\nSUMMARY:On Call - Bob Jones\r\nEND:VEVENT\r\n\
 END:VCALENDAR\r\n";
+
+/// The catalog source reading the directory `catalog`.
+const CATALOG_DIR: &str =
+    "[[source]]\nkind = \"backstage\"\nname = \"catalog\"\npath = \"catalog\"\n";
+
+/// The catalog source reading the Backstage API at `base`.
+fn catalog_api(base: &str) -> String {
+    format!("[[source]]\nkind = \"backstage\"\nname = \"catalog\"\nurl = \"{base}\"\n")
+}
+
+/// A Backstage API serving `entities` (a JSON list) whole, and 404 for
+/// anything else.
+fn catalog_server(entities: String) -> FaultServer {
+    FaultServer::start(move |r, _| {
+        if r.path.starts_with("/api/catalog/entities") {
+            return Reply::ok(entities.clone());
+        }
+        Reply::status(404, "{}")
+    })
+}
+
+/// A Backstage System owned by `owner`, as one YAML document.
+fn system(name: &str, owner: &str) -> String {
+    format!(
+        "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: {name}\nspec:\n  owner: {owner}\n"
+    )
+}
+
+/// A Backstage User with this email, as one YAML document.
+fn user(name: &str, email: &str) -> String {
+    format!(
+        "apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: {name}\nspec:\n  profile:\n    email: {email}\n"
+    )
+}
+
+/// Writes `docs` as one YAML stream to `catalog/FILE` under `dir` (the
+/// directory made if needed); returns the file's path.
+fn catalog_file(dir: &Path, file: &str, docs: &[String]) -> PathBuf {
+    let catalog = dir.join("catalog");
+    std::fs::create_dir_all(&catalog).unwrap();
+    let path = catalog.join(file);
+    std::fs::write(&path, docs.join("---\n")).unwrap();
+    path
+}
+
+/// people.csv with janelle.dawe alone, and with omar too.
+const JANELLE: &str =
+    "id,name,email,manager,status\njanelle.dawe,Janelle Dawe,janelle@example.com,,active\n";
+const JANELLE_AND_OMAR: &str = "id,name,email,manager,status\njanelle.dawe,Janelle Dawe,janelle@example.com,,active\nomar,Omar K,omar@example.com,,active\n";
 
 fn entities() -> String {
     serde_json::json!([
@@ -75,38 +124,16 @@ fn feeds_and_the_catalog_sync_with_people_matched_by_email() {
         }
         Reply::status(404, "{}")
     });
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    let org = dir.join("org");
-    std::fs::create_dir_all(&org).unwrap();
-    std::fs::write(
-        org.join("people.csv"),
+    let tmp = support::with_org(
         "id,name,email,manager,status\nalice,Alice Test,alice@example.com,,active\nbob,Bob Jones,bob@example.com,,active\n",
-    )
-    .unwrap();
-    // A files source provides everything by default: every file is there.
-    support::empty_files(
-        &org,
-        &[
-            "teams.toml",
-            "rotations.toml",
-            "trainings.csv",
-            "areas.toml",
-            "grants.csv",
-            "delegations.toml",
-            "rules.toml",
-        ],
     );
+    let dir = tmp.path();
     write_config(
         dir,
-        &format!(
-            r#"me = "alice"
-
-[[source]]
-kind = "files"
-dir = "org"
-
-[[source]]
+        &support::org_and(
+            "alice",
+            &format!(
+                r#"[[source]]
 kind = "ics"
 name = "grafana"
 [[source.feed]]
@@ -120,7 +147,8 @@ name = "catalog"
 url = "{base}"
 page_size = 3
 "#,
-            base = server.base
+                base = server.base
+            ),
         ),
     );
     let (code, out) = steward(dir, &["config", "check"]);
@@ -622,12 +650,7 @@ fn config_check_validates_the_catalog_path() {
 /// people, teams and areas: one mapping for both.
 #[test]
 fn files_and_the_api_map_the_same_entities_the_same_way() {
-    let server = FaultServer::start(|r, _| {
-        if r.path.starts_with("/api/catalog/entities") {
-            return Reply::ok(entities());
-        }
-        Reply::status(404, "{}")
-    });
+    let server = catalog_server(entities());
     let list: Vec<serde_json::Value> = serde_json::from_str(&entities()).unwrap();
     let load = |config: &str, setup: &dyn Fn(&Path)| {
         let tmp = tempfile::tempdir().unwrap();
@@ -645,13 +668,7 @@ fn files_and_the_api_map_the_same_entities_the_same_way() {
             format!("{:?}", org.areas),
         )
     };
-    let from_api = load(
-        &format!(
-            "[[source]]\nkind = \"backstage\"\nname = \"catalog\"\nurl = \"{}\"\n",
-            server.base
-        ),
-        &|_| {},
-    );
+    let from_api = load(&catalog_api(&server.base), &|_| {});
     // JSON is YAML: each entity one flow-style document, over two files.
     let from_files = load(
         "[[source]]\nkind = \"backstage\"\nname = \"catalog\"\npath = \"c\"\n",
@@ -684,20 +701,17 @@ apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-b\nspec:
 apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-c\nspec:\n  type: team\n  children: []\n",
     )
     .unwrap();
-    std::fs::write(
-        catalog.join("systems.yaml"),
-        "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: billing\nspec:\n  owner: group:team-a\n---\n\
-apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: ledger\nspec:\n  owner: team-b\n---\n\
-apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: vault\nspec:\n  owner: team-c\n",
-    )
-    .unwrap();
+    catalog_file(
+        dir,
+        "systems.yaml",
+        &[
+            system("billing", "group:team-a"),
+            system("ledger", "team-b"),
+            system("vault", "team-c"),
+        ],
+    );
     let org = dir.join("org");
-    std::fs::create_dir_all(&org).unwrap();
-    std::fs::write(
-        org.join("people.csv"),
-        "id,name,email,manager,status\njanelle.dawe,Janelle Dawe,janelle@example.com,,active\nomar,Omar K,omar@example.com,,active\n",
-    )
-    .unwrap();
+    support::people_csv(&org, JANELLE_AND_OMAR);
     // team-b's lead comes from the org directory (teams.toml).
     std::fs::write(
         org.join("teams.toml"),
@@ -788,19 +802,13 @@ fn one_id_one_source_holds_against_the_cache() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let catalog = dir.join("catalog");
-    std::fs::create_dir_all(&catalog).unwrap();
-    std::fs::write(
-        catalog.join("systems.yaml"),
-        "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: billing\nspec:\n  owner: user:janelle.dawe\n",
-    )
-    .unwrap();
+    catalog_file(
+        dir,
+        "systems.yaml",
+        &[system("billing", "user:janelle.dawe")],
+    );
     let org = dir.join("org");
-    std::fs::create_dir_all(&org).unwrap();
-    std::fs::write(
-        org.join("people.csv"),
-        "id,name,email,manager,status\njanelle.dawe,Janelle Dawe,janelle@example.com,,active\nomar,Omar K,omar@example.com,,active\n",
-    )
-    .unwrap();
+    support::people_csv(&org, JANELLE_AND_OMAR);
     let areas = |ids: &[&str]| {
         let text: String = ids
             .iter()
@@ -812,8 +820,7 @@ fn one_id_one_source_holds_against_the_cache() {
         write_config(
             dir,
             &format!(
-                "{precedence}\n[[source]]\nkind = \"files\"\ndir = \"org\"\nprovides = [\"people\", \"areas\"]\n\n\
-[[source]]\nkind = \"backstage\"\nname = \"catalog\"\npath = \"catalog\"\n"
+                "{precedence}\n[[source]]\nkind = \"files\"\ndir = \"org\"\nprovides = [\"people\", \"areas\"]\n\n{CATALOG_DIR}"
             ),
         );
     };
@@ -860,11 +867,7 @@ fn one_id_one_source_holds_against_the_cache() {
 
     // A person: omar of the catalog is not omar of people.csv (another
     // email). Ordered, the catalog's counts and the cached one goes.
-    std::fs::write(
-        catalog.join("users.yaml"),
-        "apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: omar\nspec:\n  profile:\n    email: omar@elsewhere.example\n",
-    )
-    .unwrap();
+    catalog_file(dir, "users.yaml", &[user("omar", "omar@elsewhere.example")]);
     let (code, out) = steward(dir, &["sync", "--source", "catalog"]);
     assert_eq!(code, 0, "{out}");
     let emails = || -> Vec<String> {
@@ -903,10 +906,7 @@ fn one_id_one_source_holds_against_the_cache() {
         other.join("catalog/systems.yaml"),
     )
     .unwrap();
-    write_config(
-        &other,
-        "[[source]]\nkind = \"backstage\"\nname = \"catalog\"\npath = \"catalog\"\n",
-    );
+    write_config(&other, CATALOG_DIR);
     let (code, out) = steward(&other, &["sync"]);
     assert_eq!(code, 1, "{out}");
     assert!(
@@ -923,21 +923,14 @@ fn one_id_one_source_holds_against_the_cache() {
 fn the_org_directory_is_refused_an_id_a_configured_source_holds() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let catalog = dir.join("catalog");
-    std::fs::create_dir_all(&catalog).unwrap();
-    std::fs::write(
-        catalog.join("systems.yaml"),
-        "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: billing\nspec:\n  owner: user:omar\n---\n\
-apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: omar\nspec:\n  profile:\n    email: omar@elsewhere.example\n",
-    )
-    .unwrap();
+    let omar = user("omar", "omar@elsewhere.example");
+    catalog_file(
+        dir,
+        "systems.yaml",
+        &[system("billing", "user:omar"), omar.clone()],
+    );
     let org = dir.join("org");
-    std::fs::create_dir_all(&org).unwrap();
-    std::fs::write(
-        org.join("people.csv"),
-        "id,name,email,manager,status\njanelle.dawe,Janelle Dawe,janelle@example.com,,active\n",
-    )
-    .unwrap();
+    support::people_csv(&org, JANELLE);
     std::fs::write(
         org.join("areas.toml"),
         "[[area]]\nid = \"hr\"\nname = \"HR\"\nowner = \"janelle.dawe\"\n\n\
@@ -945,8 +938,7 @@ apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: omar\nspec:\n 
     )
     .unwrap();
     support::empty_files(&org, &ORG_REST);
-    let catalog_source =
-        "[[source]]\nkind = \"backstage\"\nname = \"catalog\"\npath = \"catalog\"\n";
+    let catalog_source = CATALOG_DIR;
     let files_source =
         "[[source]]\nkind = \"files\"\ndir = \"org\"\nprovides = [\"people\", \"areas\"]\n";
     write_config(dir, catalog_source);
@@ -1011,17 +1003,8 @@ apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: omar\nspec:\n 
     // A person: omar of the catalog is not the directory's omar (another
     // email), and nothing orders them.
     write_config(dir, catalog_source);
-    std::fs::write(
-        catalog.join("systems.yaml"),
-        "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: ledger\nspec:\n  owner: user:omar\n---\n\
-apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: omar\nspec:\n  profile:\n    email: omar@elsewhere.example\n",
-    )
-    .unwrap();
-    std::fs::write(
-        org.join("people.csv"),
-        "id,name,email,manager,status\njanelle.dawe,Janelle Dawe,janelle@example.com,,active\nomar,Omar K,omar@example.com,,active\n",
-    )
-    .unwrap();
+    catalog_file(dir, "systems.yaml", &[system("ledger", "user:omar"), omar]);
+    support::people_csv(&org, JANELLE_AND_OMAR);
     std::fs::write(
         org.join("areas.toml"),
         "[[area]]\nid = \"hr\"\nname = \"HR\"\nowner = \"janelle.dawe\"\n",
@@ -1043,22 +1026,12 @@ apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: omar\nspec:\n 
 /// reports and in `check`.
 #[test]
 fn check_and_sync_name_the_catalog_file_line_or_entity_ref_of_an_area() {
-    let system = |name: &str| {
-        format!(
-            "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: {name}\nspec:\n  owner: user:nobody\n"
-        )
-    };
     // A catalog directory.
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let catalog = dir.join("catalog");
-    std::fs::create_dir_all(&catalog).unwrap();
-    let file = catalog.join("systems.yaml");
-    std::fs::write(
-        &file,
-        format!("{}---\n{}", system("ledger"), system("vault")),
-    )
-    .unwrap();
+    let nobodys = |name: &str| system(name, "user:nobody");
+    let file = catalog_file(dir, "systems.yaml", &[nobodys("ledger"), nobodys("vault")]);
     // A group whose lead no source knows: a team's problem, named where
     // the catalog has the group too.
     let groups = catalog.join("groups.yaml");
@@ -1067,10 +1040,7 @@ fn check_and_sync_name_the_catalog_file_line_or_entity_ref_of_an_area() {
         "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: platform\n  annotations:\n    steward.dev/lead: user:ghost\nspec:\n  type: team\n  children: []\n",
     )
     .unwrap();
-    write_config(
-        dir,
-        "[[source]]\nkind = \"backstage\"\nname = \"catalog\"\npath = \"catalog\"\n",
-    );
+    write_config(dir, CATALOG_DIR);
     let want = format!(
         "{}:8: area vault owner: unknown person \"nobody\"",
         file.display()
@@ -1096,11 +1066,11 @@ fn check_and_sync_name_the_catalog_file_line_or_entity_ref_of_an_area() {
     assert!(!out.contains("areas.toml"), "{out}");
     assert!(!out.contains("teams.toml"), "{out}");
     // An id outside the grammar refuses the source, naming where it is.
-    std::fs::write(
-        &file,
-        format!("{}---\n{}", system("ledger"), system("the vault")),
-    )
-    .unwrap();
+    catalog_file(
+        dir,
+        "systems.yaml",
+        &[nobodys("ledger"), nobodys("the vault")],
+    );
     let (code, out) = steward(dir, &["sync"]);
     assert_eq!(code, 1, "{out}");
     assert!(
@@ -1117,21 +1087,10 @@ fn check_and_sync_name_the_catalog_file_line_or_entity_ref_of_an_area() {
          "spec": {"owner": "user:nobody"}}
     ])
     .to_string();
-    let server = FaultServer::start(move |r, _| {
-        if r.path.starts_with("/api/catalog/entities") {
-            return Reply::ok(entities.clone());
-        }
-        Reply::status(404, "{}")
-    });
+    let server = catalog_server(entities);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    write_config(
-        dir,
-        &format!(
-            "[[source]]\nkind = \"backstage\"\nname = \"catalog\"\nurl = \"{}\"\n",
-            server.base
-        ),
-    );
+    write_config(dir, &catalog_api(&server.base));
     let (code, out) = steward(dir, &["sync"]);
     assert_eq!(code, 0, "{out}");
     let want = "system:vault: area vault owner: unknown person \"nobody\"";

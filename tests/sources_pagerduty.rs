@@ -22,39 +22,17 @@ fn steward(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
 #[test]
 fn pagerduty_schedules_become_rotations_with_shifts_matched_by_email() {
     let prism = pagerduty_mock();
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    let org = dir.join("org");
-    std::fs::create_dir_all(&org).unwrap();
     // The spec's example user PXPGF42 has this email (in another case).
-    std::fs::write(
-        org.join("people.csv"),
+    let tmp = support::with_org(
         "id,name,email,manager,status\nearline,Earline Greenholt,125.Greenholt.Earline@graham.name,,active\n",
-    )
-    .unwrap();
-    // A files source provides everything by default: every file is there.
-    support::empty_files(
-        &org,
-        &[
-            "teams.toml",
-            "rotations.toml",
-            "trainings.csv",
-            "areas.toml",
-            "grants.csv",
-            "delegations.toml",
-            "rules.toml",
-        ],
     );
+    let dir = tmp.path();
     write_config(
         dir,
-        &format!(
-            r#"me = "earline"
-
-[[source]]
-kind = "files"
-dir = "org"
-
-[[source]]
+        &support::org_and(
+            "earline",
+            &format!(
+                r#"[[source]]
 kind = "pagerduty"
 name = "pd"
 url = "{}"
@@ -62,7 +40,8 @@ token_env = "TEST_PD_TOKEN"
 rotations = {{ "eng-daily" = "PI7DH85" }}
 backoff_ms = 50
 "#,
-            prism.base
+                prism.base
+            ),
         ),
     );
     let (code, out) = steward(dir, &["sync"]);
@@ -152,13 +131,10 @@ fn a_schedule_naming_a_deleted_user_is_said_to_be_deleted() {
     });
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let org = dir.join("org");
-    std::fs::create_dir_all(&org).unwrap();
-    std::fs::write(
-        org.join("people.csv"),
+    support::people_csv(
+        &dir.join("org"),
         "id,name,email,manager,status\nkept,Kept Person,kept@example.com,,active\n",
-    )
-    .unwrap();
+    );
     write_config(
         dir,
         &format!(

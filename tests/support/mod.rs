@@ -53,3 +53,33 @@ pub fn empty_files(org: &Path, names: &[&str]) {
         std::fs::write(&path, "").unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
 }
+
+/// Writes `people` as people.csv in `org` (created if needed).
+pub fn people_csv(org: &Path, people: &str) {
+    std::fs::create_dir_all(org).unwrap_or_else(|e| panic!("{}: {e}", org.display()));
+    let path = org.join("people.csv");
+    std::fs::write(&path, people).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// A temporary directory holding `org`, an org directory with `people` as
+/// its people.csv and every other file there, empty: a files source
+/// provides everything by default, so it reads them all.
+pub fn with_org(people: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let org = tmp.path().join("org");
+    people_csv(&org, people);
+    // Every file but people.csv (and the `rotations` folder, which may be
+    // missing).
+    let rest: Vec<&str> = steward::sources::files::ORG_FILES
+        .into_iter()
+        .filter(|f| f.contains('.') && *f != "people.csv")
+        .collect();
+    empty_files(&org, &rest);
+    tmp
+}
+
+/// steward.toml for [`with_org`]: `me`, the files source reading `org`,
+/// then `sources` (further `[[source]]` tables).
+pub fn org_and(me: &str, sources: &str) -> String {
+    format!("me = \"{me}\"\n\n[[source]]\nkind = \"files\"\ndir = \"org\"\n\n{sources}")
+}
