@@ -8,6 +8,8 @@
 //! the actor and the area, and leaves the decisions, rules, delegations, audit
 //! log and grants.csv exactly as they were.
 
+mod support;
+
 use assert_cmd::Command;
 use std::path::PathBuf;
 
@@ -196,38 +198,28 @@ struct Org {
 }
 
 fn fresh() -> Org {
-    let dir = tempfile::tempdir().unwrap();
-    let org = dir.path().join("org");
-    std::fs::create_dir_all(&org).unwrap();
-    for (name, body) in [
-        ("people.csv", PEOPLE),
-        ("teams.toml", TEAMS),
-        ("areas.toml", AREAS),
-        ("delegations.toml", DELEGATIONS),
-        ("rules.toml", RULES),
-        ("grants.csv", GRANTS),
-        ("rotations.toml", ""),
-        ("trainings.csv", ""),
-    ] {
-        std::fs::write(org.join(name), body).unwrap();
-    }
-    let o = Org {
+    let dir = support::synced_org(
+        &[
+            ("people.csv", PEOPLE),
+            ("teams.toml", TEAMS),
+            ("areas.toml", AREAS),
+            ("delegations.toml", DELEGATIONS),
+            ("rules.toml", RULES),
+            ("grants.csv", GRANTS),
+            ("rotations.toml", ""),
+            ("trainings.csv", ""),
+        ],
+        NOW,
+    );
+    Org {
         db: dir.path().join("steward.db"),
-        org,
+        org: dir.path().join("org"),
         dir,
-    };
-    run_ok(&o, NOW, &["sync", "--org", o.org.to_str().unwrap()]);
-    o
+    }
 }
 
-fn steward(o: &Org, now: &str) -> Command {
-    let mut c = Command::cargo_bin("steward").unwrap();
-    c.env_remove("STEWARD_AS")
-        .env("STEWARD_NOW", now)
-        .env("STEWARD_DB", &o.db)
-        .env("STEWARD_CONFIG", o.dir.path().join("none.toml"))
-        .env("STEWARD_LOG_DIR", o.dir.path().join("logs"));
-    c
+fn steward(o: &Org, now: &str) -> std::process::Command {
+    support::steward_in(o.dir.path(), now)
 }
 
 fn run_ok(o: &Org, now: &str, args: &[&str]) -> String {

@@ -5,9 +5,12 @@
 //! binary at a fixed instant.
 #![allow(dead_code)]
 
+#[path = "../support/mod.rs"]
+mod support;
+
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 pub const NOW: &str = "2026-03-02T12:00:00Z";
 
@@ -176,26 +179,20 @@ pub struct Env {
 
 impl Env {
     pub fn new(ops_max: u32) -> Env {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let org = dir.path().join("org");
-        std::fs::create_dir_all(&org).unwrap_or_else(|e| panic!("{e}"));
-        for (name, body) in [
-            ("people.csv", PEOPLE.to_string()),
-            ("teams.toml", TEAMS.to_string()),
-            ("rotations.toml", ROTATIONS.to_string()),
-            ("areas.toml", areas(ops_max)),
-            ("rules.toml", RULES.to_string()),
-            ("grants.csv", GRANTS.to_string()),
-            (
-                "trainings.csv",
-                "person,course,completed,expires\n".to_string(),
-            ),
-        ] {
-            std::fs::write(org.join(name), body).unwrap_or_else(|e| panic!("{e}"));
-        }
-        let env = Env { dir };
-        env.ok(&["sync", "--org", &env.org_arg()]);
-        env
+        let areas = areas(ops_max);
+        let dir = support::synced_org(
+            &[
+                ("people.csv", PEOPLE),
+                ("teams.toml", TEAMS),
+                ("rotations.toml", ROTATIONS),
+                ("areas.toml", &areas),
+                ("rules.toml", RULES),
+                ("grants.csv", GRANTS),
+                ("trainings.csv", "person,course,completed,expires\n"),
+            ],
+            NOW,
+        );
+        Env { dir }
     }
 
     /// The cache.
@@ -212,14 +209,8 @@ impl Env {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_steward"))
+        support::steward_in(self.dir.path(), NOW)
             .args(args)
-            .env("STEWARD_DB", self.dir.path().join("steward.db"))
-            .env("STEWARD_CONFIG", self.dir.path().join("none.toml"))
-            .env("STEWARD_DATA_DIR", self.dir.path().join("data"))
-            .env("STEWARD_LOG_DIR", self.dir.path().join("logs"))
-            .env("STEWARD_NOW", NOW)
-            .env_remove("STEWARD_AS")
             .stdin(Stdio::null())
             .output()
             .unwrap_or_else(|e| panic!("cannot run steward: {e}"))

@@ -83,3 +83,22 @@ pub fn with_org(people: &str) -> tempfile::TempDir {
 pub fn org_and(me: &str, sources: &str) -> String {
     format!("me = \"{me}\"\n\n[[source]]\nkind = \"files\"\ndir = \"org\"\n\n{sources}")
 }
+
+/// A temporary directory holding `org`, an org directory of these files
+/// (name, text), synced into the cache there at `now` (as [`steward_in`]
+/// runs steward).
+pub fn synced_org(files: &[(&str, &str)], now: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let org = tmp.path().join("org");
+    std::fs::create_dir_all(&org).unwrap_or_else(|e| panic!("{}: {e}", org.display()));
+    for (name, body) in files {
+        let path = org.join(name);
+        std::fs::write(&path, body).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    let synced = run(steward_in(tmp.path(), now)
+        .arg("sync")
+        .arg("--org")
+        .arg(&org));
+    assert_eq!(synced.code, 0, "sync --org: {}", synced.said());
+    tmp
+}
