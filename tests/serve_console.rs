@@ -219,3 +219,220 @@ fn a_row_someone_else_decides_stays_in_place_marked_with_who_and_when() {
     console.keys(&["a"]);
     console.wait_for("nothing selected to decide");
 }
+
+/// How many times the server's log says `what`.
+fn log_count(s: &Setup, what: &str) -> usize {
+    std::fs::read_to_string(s.path().join("logs").join("steward.log"))
+        .map(|t| t.matches(what).count())
+        .unwrap_or(0)
+}
+
+/// Waits until the server has evaluated the whole organization in memory.
+fn resident_built(s: &Setup) {
+    assert!(
+        eventually(|| log_count(s, "resident evaluation: the whole organization") > 0),
+        "the resident evaluation was never built"
+    );
+}
+
+/// The local console (`steward --as PERSON` on the server's store, at
+/// [`NOW`]) in a terminal of its own, 120x40 as [`Console`]'s.
+struct LocalConsole {
+    socket: String,
+}
+
+impl LocalConsole {
+    fn open(s: &Setup, person: &str) -> LocalConsole {
+        let c = LocalConsole {
+            socket: format!("steward-local-{}-{person}", std::process::id()),
+        };
+        let cmd = format!(
+            "env -i PATH=\"$PATH\" HOME={home} STEWARD_NOW={NOW} STEWARD_DB={db} STEWARD_CONFIG={config} STEWARD_LOG_DIR={logs} {bin} --as {person}; echo EXITED $?; sleep 600",
+            home = s.path().display(),
+            db = s.db().display(),
+            config = s.path().join("local-none.toml").display(),
+            logs = s.path().join("logs-local").display(),
+            bin = env!("CARGO_BIN_EXE_steward"),
+        );
+        let status = std::process::Command::new("tmux")
+            .args(["-L", &c.socket, "new-session", "-d", "-s", "local"])
+            .args(["-x", "120", "-y", "40", &cmd])
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux new-session failed");
+        c
+    }
+
+    fn screen(&self) -> String {
+        let out = std::process::Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "local"])
+            .output()
+            .unwrap();
+        text(&out.stdout)
+    }
+}
+
+impl Drop for LocalConsole {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+/// The screen once `ok` holds for it and a second read agrees (the frame
+/// drawn whole); panics with the screen after a minute.
+fn settled(screen: impl Fn() -> String, what: &str, ok: impl Fn(&str) -> bool) -> String {
+    let start = Instant::now();
+    let mut last = String::new();
+    loop {
+        let now = screen();
+        if ok(&now) && now == last {
+            return now;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "{what} never showed; the screen:\n{now}"
+        );
+        last = now;
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// The queue on a console's screen: its title, then its rows in the
+/// order shown (what lies within the focused pane's borders).
+fn queue_rows(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .skip_while(|l| !l.contains("┏ Queue"))
+        .take_while(|l| !l.contains('┗'))
+        .filter_map(|l| l.split(['┃', '┏', '┓']).nth(1))
+        .map(|l| l.trim_end().to_string())
+        .collect()
+}
+
+/// Areas nobody in the small organization owns a part of: with them, a
+/// leaf owner's scope is a small part of the organization, and the local
+/// console reads only that part (a scoped read), while the server keeps
+/// the whole evaluated.
+fn with_more_areas(s: &Setup) {
+    let mut areas = std::fs::read_to_string(s.org().join("areas.toml")).unwrap();
+    for k in 0..12 {
+        areas.push_str(&format!(
+            "\n[[area]]\nid = \"spare-{k}\"\nname = \"Spare {k}\"\nparent = \"root\"\nowner = \"cto\"\n"
+        ));
+    }
+    std::fs::write(s.org().join("areas.toml"), areas).unwrap();
+    let out = s.local(&["sync", "--org", s.org().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_served_console_shows_the_queue_the_local_one_does_from_the_resident_evaluation() {
+    assert!(tmux_available(), "tmux is needed (.ci/run installs it)");
+    let s = Setup::new();
+    with_more_areas(&s);
+    let omar = s.key("omar");
+    s.register("omar", &omar);
+    let server = s.start();
+    resident_built(&s);
+    let from = "console for omar: from the resident evaluation";
+
+    let served = Console::open(&server, &omar, "omar");
+    let loaded = |sc: &str| sc.contains("Queue") && sc.contains("lee    ops:console");
+    let remote = settled(|| served.screen(), "omar's served queue", loaded);
+    assert_eq!(log_count(&s, from), 1, "not read from memory:\n{remote}");
+    let local = LocalConsole::open(&s, "omar");
+    let here = settled(|| local.screen(), "omar's local queue", loaded);
+    let rows = queue_rows(&remote);
+    assert!(rows.iter().any(|r| r.contains("lee")), "{remote}");
+    assert_eq!(rows, queue_rows(&here), "served:\n{remote}\nlocal:\n{here}");
+    // The header, tree and the first row's card too: all but the status line.
+    let drawn = |sc: &str| sc.lines().take(39).collect::<Vec<_>>().join("\n");
+    assert_eq!(drawn(&remote), drawn(&here));
+}
+
+/// Text from outside carrying every trick: colours (CSI), a title change
+/// (OSC), a hyperlink (OSC 8), a one-byte C1 CSI, a bidi override.
+const HOSTILE: &str = "\u{1b}[31mRED\u{1b}[0m \u{1b}]0;pwned\u{7} \u{1b}]8;;http://evil.example/\u{1b}\\click\u{1b}]8;;\u{1b}\\ \u{9b}2J \u{202e}txet\u{202c}";
+
+#[test]
+fn a_served_console_draws_hostile_names_visibly_from_the_resident_evaluation() {
+    assert!(tmux_available(), "tmux is needed (.ci/run installs it)");
+    let hostile = |name: &str| format!("\"{name} {}\"", HOSTILE.replace('"', "\"\""));
+    let mut people = String::from("id,name,email,manager,status\n");
+    for (id, name, manager, status) in [
+        ("cto", "Casey", "", "active"),
+        ("priya", "Priya", "cto", "active"),
+        ("omar", "Omar", "cto", "active"),
+        ("ana", "Ana", "priya", "active"),
+        ("bo", "Bo", "priya", "active"),
+        ("lee", "Lee", "priya", "left"),
+    ] {
+        people.push_str(&format!(
+            "{id},{},{id}@acme.test,{manager},{status}\n",
+            hostile(name)
+        ));
+    }
+    let teams = r#"
+[[team]]
+id = "eng"
+name = "Engineering"
+lead = "cto"
+members = ["cto", "omar"]
+
+[[team]]
+id = "payments"
+name = "Payments"
+parent = "eng"
+lead = "priya"
+members = ["priya", "ana", "bo"]
+"#;
+    let s = Setup::with_people(&people, teams);
+    let priya = s.key("priya");
+    s.register("priya", &priya);
+    let server = s.start();
+    resident_built(&s);
+
+    let console = Console::open(&server, &priya, "priya");
+    let screen = settled(
+        || console.screen(),
+        "priya's console with ana's name",
+        |sc| sc.contains("Queue") && sc.contains("[31mRED"),
+    );
+    let red = screen.matches("[31mRED").count();
+    assert_eq!(
+        screen.matches("\\u{1b}[31mRED").count(),
+        red,
+        "leftovers of an escape sequence:\n{screen}"
+    );
+    assert!(screen.contains("\\u{202e}txet"), "{screen}");
+    let title = std::process::Command::new("tmux")
+        .args(["-L", &console_socket(&server, "priya")])
+        .args(["display-message", "-p", "-t", "priya", "#{pane_title}"])
+        .output()
+        .unwrap();
+    assert!(
+        !text(&title.stdout).contains("pwned"),
+        "the title was changed"
+    );
+    assert_eq!(
+        log_count(&s, "console for priya: from the resident evaluation"),
+        1,
+        "not read from memory"
+    );
+    assert_eq!(
+        log_count(&s, "a copy made for consoles"),
+        1,
+        "the resident snapshot's text was not made safe"
+    );
+}
+
+/// The tmux socket [`Console::open`] names for `name` on `server`.
+fn console_socket(server: &Server, name: &str) -> String {
+    format!(
+        "steward-serve-{}-{}-{name}",
+        std::process::id(),
+        server.port
+    )
+}

@@ -50,6 +50,7 @@ pub fn no_command(ctx: &mut Ctx) -> Result<ExitCode> {
                 sources: ctx.configured_sources()?,
                 net: ctx.net.clone(),
                 sync_refused: None,
+                resident: None,
             })?;
             return Ok(ExitCode::SUCCESS);
         }

@@ -60,6 +60,7 @@ pub fn demo(ctx: &mut Ctx, asked: Asked) -> Result<ExitCode> {
             sources: Vec::new(),
             net: ctx.net.clone(),
             sync_refused: None,
+            resident: None,
         })?;
         writeln!(ctx.err, "{}", afterwards(ctx, &opened.db))?;
         return Ok(ExitCode::SUCCESS);

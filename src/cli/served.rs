@@ -5,6 +5,7 @@
 use super::args::Command;
 use crate::config::Config;
 use crate::model::{Actor, Suggestion, Time, Via};
+use crate::policy::Snapshot;
 use crate::store::Store;
 use crate::time::Clock;
 use clap::ArgMatches;
@@ -43,6 +44,20 @@ pub trait Resident: Send + Sync {
     /// fresh evaluation of their scope in `store` gives them (decided ones
     /// included); `None` when what is kept is not current for `store`.
     fn suggestions(&self, store: &Store, person: &str, now: Time) -> Option<Vec<Suggestion>>;
+
+    /// For the console: the whole organization's snapshot with its text
+    /// from outside as a terminal may show it (`tui::data::shown`; the
+    /// kept snapshot itself when none needs it), and `person`'s
+    /// suggestions at `now` as [`Resident::suggestions`] gives them;
+    /// `None` when what is kept is not current for `store`.
+    fn console(&self, store: &Store, person: &str, now: Time) -> Option<Evaluated>;
+}
+
+/// The whole organization as the console shows it, and one person's
+/// suggestions in it.
+pub struct Evaluated {
+    pub snap: Arc<Snapshot>,
+    pub suggestions: Vec<Suggestion>,
 }
 
 /// Options a client may not give: each names something the server fixes.

@@ -290,5 +290,6 @@ fn options(actor: Actor, shared: &Shared) -> crate::tui::Options {
             shared.http.clone(),
         )),
         sync_refused,
+        resident: Some(shared.resident.clone()),
     }
 }

@@ -10,46 +10,107 @@ use crate::policy::escalation::Escalation;
 use crate::policy::{Scope, Snapshot, suggestions};
 use crate::store::{AuditEntry, LocalDelegation, SourceInfo, Store};
 use anyhow::Result;
-use std::sync::Arc;
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+/// Calls `$f` on every free text field of `$org` (names, notes, tags,
+/// reasons): `$iter` is `iter` or `iter_mut`, `$m` nothing or `mut`. Ids
+/// follow their grammar and need nothing.
+macro_rules! free_text {
+    ($org:expr, $iter:ident, $f:expr $(, $m:tt)?) => {{
+        let mut f = $f;
+        for p in $org.people.$iter() {
+            f(& $($m)? p.name);
+            f(& $($m)? p.email);
+            p.title.$iter().for_each(&mut f);
+        }
+        for t in $org.teams.$iter() {
+            f(& $($m)? t.name);
+        }
+        for r in $org.rotations.$iter() {
+            f(& $($m)? r.name);
+        }
+        for a in $org.areas.$iter() {
+            f(& $($m)? a.name);
+            f(& $($m)? a.notes);
+            a.tags.$iter().for_each(&mut f);
+        }
+        for e in $org.entitlements.$iter() {
+            f(& $($m)? e.name);
+            e.upstream.$iter().for_each(&mut f);
+        }
+        for r in $org.rules.$iter() {
+            f(& $($m)? r.why);
+        }
+        for g in $org.grants.$iter() {
+            g.through.$iter().for_each(&mut f);
+        }
+    }};
+}
 
 /// `org` with its free text (names, notes, tags, reasons) as the console
 /// may draw it: every control or invisible formatting character shown as
 /// `\u{1b}` (see `safe_text`), never sent to the terminal, nor dropped
-/// leaving `[31m` behind. Ids follow their grammar and need nothing.
+/// leaving `[31m` behind.
 pub fn shown(mut org: Org) -> Org {
-    let safe = |t: &mut String| {
-        if let std::borrow::Cow::Owned(s) = crate::safe_text::terminal_line(t) {
-            *t = s;
-        }
-    };
-    for p in &mut org.people {
-        safe(&mut p.name);
-        safe(&mut p.email);
-        p.title.iter_mut().for_each(safe);
-    }
-    for t in &mut org.teams {
-        safe(&mut t.name);
-    }
-    for r in &mut org.rotations {
-        safe(&mut r.name);
-    }
-    for a in &mut org.areas {
-        safe(&mut a.name);
-        safe(&mut a.notes);
-        a.tags.iter_mut().for_each(safe);
-    }
-    for e in &mut org.entitlements {
-        safe(&mut e.name);
-        e.upstream.iter_mut().for_each(safe);
-    }
-    for r in &mut org.rules {
-        safe(&mut r.why);
-    }
-    for g in &mut org.grants {
-        g.through.iter_mut().for_each(safe);
-    }
+    free_text!(
+        org,
+        iter_mut,
+        |t: &mut String| {
+            if let Cow::Owned(s) = crate::safe_text::terminal_line(t) {
+                *t = s;
+            }
+        },
+        mut
+    );
     org
+}
+
+/// Whether the console may draw `org`'s free text as it is (`shown` would
+/// change nothing), found without copying any of it.
+pub fn is_shown(org: &Org) -> bool {
+    let mut clean = true;
+    free_text!(org, iter, |t: &String| {
+        clean = clean && matches!(crate::safe_text::terminal_line(t), Cow::Borrowed(_));
+    });
+    clean
+}
+
+/// One snapshot as the console shows it, made once for every console that
+/// asks for the same snapshot: the snapshot itself when its text needs
+/// nothing ([`is_shown`]), else one of its organization [`shown`].
+#[derive(Default)]
+pub struct ShownSnapshot {
+    last: Mutex<Option<LastShown>>,
+}
+
+/// The snapshot last asked for (not kept alive by this), and what was
+/// shown for it (kept only when it is another one).
+struct LastShown {
+    of: Weak<Snapshot>,
+    shown: Option<Arc<Snapshot>>,
+}
+
+impl ShownSnapshot {
+    /// `snap` as the console shows it.
+    pub fn of(&self, snap: &Arc<Snapshot>) -> Arc<Snapshot> {
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(l) = last.as_ref()
+            && Weak::ptr_eq(&l.of, &Arc::downgrade(snap))
+        {
+            return l.shown.clone().unwrap_or_else(|| snap.clone());
+        }
+        let shown = (!is_shown(&snap.org)).then(|| {
+            tracing::debug!("the organization has text to show safely: a copy made for consoles");
+            Arc::new(Snapshot::new(shown(snap.org.clone())))
+        });
+        *last = Some(LastShown {
+            of: Arc::downgrade(snap),
+            shown: shown.clone(),
+        });
+        shown.unwrap_or_else(|| snap.clone())
+    }
 }
 
 /// The text of decisions, audit entries and sources as the console may
@@ -160,6 +221,32 @@ impl Data {
         };
         let scope = Scope::of(&snap, me, now);
         let suggestions = suggestions(&snap, &scope, now);
+        Data::noted(store, me, now, snap, scope, suggestions)
+    }
+
+    /// Everything else from the store around a snapshot and `me`'s
+    /// suggestions in it at `now`, evaluated already (by the server's
+    /// resident evaluation); notes them as seen as [`Data::load`] does.
+    pub fn evaluated(
+        store: &mut Store,
+        me: &str,
+        now: Time,
+        snap: Arc<Snapshot>,
+        suggestions: Vec<Suggestion>,
+    ) -> Result<Data> {
+        let scope = Scope::of(&snap, me, now);
+        Data::noted(store, me, now, snap, scope, suggestions)
+    }
+
+    /// The suggestions noted as seen at `now`, then everything else read.
+    fn noted(
+        store: &mut Store,
+        me: &str,
+        now: Time,
+        snap: Arc<Snapshot>,
+        scope: Scope,
+        suggestions: Vec<Suggestion>,
+    ) -> Result<Data> {
         // Only what was not seen by then: on a large organization most
         // were, and rewriting them all would cost a second.
         let seen = store.first_seen()?;
@@ -278,5 +365,69 @@ impl Data {
             rule_sources: Vec::new(),
             automatic: Default::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod shown_tests {
+    use super::*;
+
+    fn now() -> Time {
+        "2026-03-02T12:00:00Z".parse().unwrap()
+    }
+
+    /// A generated organization: people, teams, rotations, areas, rules
+    /// and grants, its text clean.
+    fn org() -> Org {
+        crate::r#gen::generate(300, 7, now())
+    }
+
+    /// The same with colours and a bidi override in every free text field.
+    fn hostile(mut org: Org) -> Org {
+        free_text!(
+            org,
+            iter_mut,
+            |t: &mut String| t.push_str(" \u{1b}[31mRED\u{1b}[0m \u{202e}txet"),
+            mut
+        );
+        org
+    }
+
+    #[test]
+    fn clean_text_is_shown_as_it_is_and_any_control_is_not() {
+        let clean = org();
+        assert!(is_shown(&clean));
+        assert!(shown(clean.clone()) == clean);
+        assert!(!is_shown(&hostile(clean.clone())));
+        let mut one = clean;
+        one.grants[0].through = Some("group \u{9b}2J".into());
+        assert!(!is_shown(&one));
+        assert!(is_shown(&shown(one)));
+    }
+
+    #[test]
+    fn a_clean_snapshot_is_shown_itself_and_another_is_made_safe_once() {
+        let cache = ShownSnapshot::default();
+        let clean = Arc::new(Snapshot::new(org()));
+        assert!(Arc::ptr_eq(&cache.of(&clean), &clean));
+        let raw = Arc::new(Snapshot::new(hostile(org())));
+        let safe = cache.of(&raw);
+        assert!(!Arc::ptr_eq(&safe, &raw));
+        assert!(is_shown(&safe.org));
+        assert!(safe.org == shown(raw.org.clone()));
+        // Every console asking for the same snapshot gets the same copy.
+        assert!(Arc::ptr_eq(&cache.of(&raw), &safe));
+    }
+
+    /// Nothing the engine reads is free text: the suggestions of the
+    /// organization as kept are those of the organization as shown.
+    #[test]
+    fn suggestions_are_the_same_on_the_text_as_kept_and_as_shown() {
+        let raw = Snapshot::new(hostile(org()));
+        let safe = Snapshot::new(shown(raw.org.clone()));
+        let all = |s: &Snapshot| suggestions(s, &Scope::everything(s), now());
+        let list = all(&raw);
+        assert!(!list.is_empty());
+        assert_eq!(list, all(&safe));
     }
 }

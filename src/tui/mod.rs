@@ -79,6 +79,10 @@ pub struct Options {
     /// Why `R` is refused to this person, if it is (over SSH only the
     /// server's admins sync, as on the command line).
     pub sync_refused: Option<String>,
+    /// What `steward serve` keeps evaluated in memory: the console reads
+    /// its organization and suggestions from it when it is current, and
+    /// from the store otherwise (none locally).
+    pub resident: Option<std::sync::Arc<dyn crate::cli::Resident>>,
 }
 
 /// Opens the console on the process's terminal. The first frame is drawn
@@ -128,6 +132,7 @@ fn open(store: Store, opts: Options, theme: theme::Theme) -> Result<app::App> {
         sources: opts.sources,
         net: opts.net,
         sync_refused: opts.sync_refused,
+        resident: opts.resident,
     };
     let Actor { person, via } = opts.actor;
     let mut app = app::App::start(store, &person, opts.clock, opts.personas, theme, env)?;

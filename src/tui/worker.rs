@@ -8,6 +8,7 @@ use super::msg::{
     ApplyResult, ApplyStep, Effect, Msg, Refresh, SourceSynced, SyncOutcome, SyncResults,
 };
 use crate::apply::{ApplyProgress, Outcome};
+use crate::cli::Resident;
 use crate::config::SourceConfig;
 use crate::model::{Actor, Delegation, Time};
 use crate::policy::Snapshot;
@@ -24,13 +25,16 @@ use std::sync::{Arc, Mutex};
 
 /// Where the console's data comes from: the configured sources (empty: the
 /// org directory recorded in the cache, as for the demo).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Env {
     pub sources: Vec<SourceConfig>,
     /// The runtime and HTTP client of the front end that opened the console.
     pub net: std::sync::Arc<crate::net::Net>,
     /// Why a sync is refused here, if it is (see `tui::Options`).
     pub sync_refused: Option<String>,
+    /// What the server keeps evaluated, read instead of the store when it
+    /// is current (see `tui::Options`).
+    pub resident: Option<Arc<dyn Resident>>,
 }
 
 /// What a job needs of the state it was asked from.
@@ -77,7 +81,7 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
             return None;
         }
         Effect::Refresh(why) => {
-            return Some(match refresh(store, &ctx, now, why) {
+            return Some(match refresh(store, env, &ctx, now, why) {
                 Ok(mut data) => {
                     targets(&mut data, env);
                     Msg::Refreshed(data)
@@ -94,19 +98,19 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
                 .map_err(|e| format!("cannot search the roster: {e}"));
             return Some(Msg::PeopleFound { text, found });
         }
-        Effect::Load => load(store, &ctx, now, progress),
+        Effect::Load => load(store, env, &ctx, now, progress),
         Effect::Decide(news) => decide(store, &ctx, &actor, now, &news, progress),
         Effect::Undo(ids) => undo(store, &ctx, &actor, now, ids),
         Effect::Apply(shown) => apply(store, env, &ctx, &actor, now, &shown, progress),
         Effect::Delegate { area, to, until } => (|| {
             let made = store.add_delegation(&actor, &area, &to, until, now)?;
-            reloaded(store, &ctx, now, delegated(&made.delegation, made.id))
+            reloaded(store, env, &ctx, now, delegated(&made.delegation, made.id))
         })(),
         Effect::EndDelegation(id) => (|| {
             let ended = store.end_delegation(&actor, id, now)?;
             let d = &ended.delegation;
             let note = format!("ended delegation {id} of {} to {}", d.area, d.to);
-            reloaded(store, &ctx, now, note)
+            reloaded(store, env, &ctx, now, note)
         })(),
         Effect::SwitchPersona(p) => (|| {
             let snap = ctx.base.as_ref().map(|b| b.snap.clone());
@@ -127,7 +131,7 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
                 ),
                 _ => format!("automatic change #{id} kept undone before it was carried out"),
             };
-            reloaded(store, &ctx, now, note)
+            reloaded(store, env, &ctx, now, note)
         })(),
         Effect::RemoveRule { id, reason } => (|| {
             let old = store.remove_rule(&actor, &id, reason.as_deref(), now)?;
@@ -135,7 +139,7 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
                 "removed rule {} (area {}); the audit log keeps it as it was",
                 old.id, old.area
             );
-            reloaded(store, &ctx, now, note)
+            reloaded(store, env, &ctx, now, note)
         })(),
         Effect::Sync | Effect::SyncAcceptingShrink => (|| {
             if let Some(why) = &env.sync_refused {
@@ -147,7 +151,7 @@ pub fn run(store: &mut Store, env: &Env, job: Job, progress: &Progress) -> Optio
             };
             let results = sync(store, env, now, shrinking, progress)?;
             say(progress, "synced; reloading…".into());
-            let data = Data::load(store, &ctx.actor.person, now, None)?;
+            let data = fresh(store, env, &ctx.actor.person, now)?;
             Ok(Msg::Synced { results, data })
         })(),
     };
@@ -191,8 +195,12 @@ fn data_of(msg: &mut Msg) -> Option<&mut Data> {
     }
 }
 
-/// The first load: read, evaluate, with progress in words.
-fn load(store: &mut Store, ctx: &Ctx, now: Time, progress: &Progress) -> Result<Msg> {
+/// The first load: from the server's resident evaluation when it is
+/// current, else read and evaluated, with progress in words.
+fn load(store: &mut Store, env: &Env, ctx: &Ctx, now: Time, progress: &Progress) -> Result<Msg> {
+    if let Some(data) = resident(store, env, &ctx.actor.person, now) {
+        return data.map(Msg::Opened);
+    }
     say(
         progress,
         format!("loading the cache for {}: reading…", ctx.actor.person),
@@ -290,7 +298,7 @@ fn apply(
         .collect();
     results.extend(passed_over(store, actor, now, &passed)?);
     say(progress, "applied; reloading…".into());
-    let data = Data::load(store, &ctx.actor.person, now, None)?;
+    let data = fresh(store, env, &ctx.actor.person, now)?;
     Ok(Msg::Applied { results, data })
 }
 
@@ -344,16 +352,53 @@ fn delegated(d: &Delegation, id: i64) -> String {
 }
 
 /// Everything read again after a change to the organization, with `note`.
-fn reloaded(store: &mut Store, ctx: &Ctx, now: Time, note: String) -> Result<Msg> {
-    let data = Data::load(store, &ctx.actor.person, now, None)?;
+fn reloaded(store: &mut Store, env: &Env, ctx: &Ctx, now: Time, note: String) -> Result<Msg> {
+    let data = fresh(store, env, &ctx.actor.person, now)?;
     Ok(Msg::Reloaded { data, note })
+}
+
+/// `me`'s data at `now`, the organization evaluated afresh: from the
+/// server's resident evaluation when it is current, else read from the
+/// store and evaluated.
+fn fresh(store: &mut Store, env: &Env, me: &str, now: Time) -> Result<Data> {
+    match resident(store, env, me, now) {
+        Some(data) => data,
+        None => Data::load(store, me, now, None),
+    }
+}
+
+/// `me`'s data at `now` around the snapshot and suggestions the server
+/// keeps evaluated, when there is a resident evaluation and it is current
+/// for `store`; the log says which.
+fn resident(store: &mut Store, env: &Env, me: &str, now: Time) -> Option<Result<Data>> {
+    let kept = env.resident.as_ref()?.console(store, me, now);
+    let Some(kept) = kept else {
+        tracing::debug!("console for {me}: read from the store and evaluated");
+        return None;
+    };
+    tracing::debug!("console for {me}: from the resident evaluation");
+    Some(Data::evaluated(store, me, now, kept.snap, kept.suggestions))
 }
 
 /// Evaluated again at `now` (the clock moved: the same snapshot), or
 /// everything read again (the store changed elsewhere). When the
 /// evaluation comes out as it was, it keeps its base, so the console
 /// derives only what decisions and the time change.
-fn refresh(store: &mut Store, ctx: &Ctx, now: Time, why: Refresh) -> Result<Data> {
+fn refresh(store: &mut Store, env: &Env, ctx: &Ctx, now: Time, why: Refresh) -> Result<Data> {
+    let mut data = match resident(store, env, &ctx.actor.person, now) {
+        Some(data) => data?,
+        None => read_again(store, ctx, now, why)?,
+    };
+    if let Some(b) = &ctx.base
+        && data.evaluates_as(b)
+    {
+        data.revision.base = b.id;
+    }
+    Ok(data)
+}
+
+/// [`refresh`] from the store.
+fn read_again(store: &mut Store, ctx: &Ctx, now: Time, why: Refresh) -> Result<Data> {
     let snap = match why {
         Refresh::Time => ctx.base.as_ref().map(|b| b.snap.clone()),
         Refresh::Store => None,
@@ -364,13 +409,7 @@ fn refresh(store: &mut Store, ctx: &Ctx, now: Time, why: Refresh) -> Result<Data
         Some(s) if delegations_changed(store, &s)? => None,
         kept => kept,
     };
-    let mut data = Data::load(store, &ctx.actor.person, now, snap)?;
-    if let Some(b) = &ctx.base
-        && data.evaluates_as(b)
-    {
-        data.revision.base = b.id;
-    }
-    Ok(data)
+    Data::load(store, &ctx.actor.person, now, snap)
 }
 
 /// Whether steward's own delegations differ from those `snap` was read with.

@@ -32,6 +32,8 @@ struct Kept {
 #[derive(Default)]
 pub struct Resident {
     kept: RwLock<Option<Arc<Kept>>>,
+    /// The kept snapshot as consoles show it, made once per state.
+    shown: crate::tui::data::ShownSnapshot,
 }
 
 impl crate::cli::Resident for Resident {
@@ -48,6 +50,23 @@ impl crate::cli::Resident for Resident {
         let list = kept.state.suggestions(person, now)?;
         tracing::debug!("suggestions for {person}: from the resident evaluation");
         Some(list)
+    }
+
+    fn console(&self, store: &Store, person: &str, now: Time) -> Option<crate::cli::Evaluated> {
+        let kept = self
+            .kept
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()?;
+        if marker(store).ok()? != kept.marker {
+            tracing::debug!(
+                "console for {person}: the store moved on since the resident evaluation"
+            );
+            return None;
+        }
+        let suggestions = kept.state.suggestions(person, now)?;
+        let snap = self.shown.of(&kept.state.snap);
+        Some(crate::cli::Evaluated { snap, suggestions })
     }
 }
 
