@@ -15,7 +15,15 @@
 //!   date after a sync changing 100 grants, the new snapshot made
 //!   (`State::update_to`: the rows diffed, the entitlements they touch
 //!   evaluated again); `resident_snapshot`: making that snapshot
-//!   (`Snapshot::new`), which the server does after reading the store.
+//!   (`Snapshot::new`), which the server does after reading the store
+//!   whole; `resident_patch_100_grants`: the same change as the store's
+//!   change log tells it (`State::patched`: the snapshot patched in place,
+//!   those entitlements evaluated again).
+//! - `resident_refresh_after_sync_100_grants` (printed, timed by hand: each
+//!   round needs a real sync first): `Resident::refresh` after a sync that
+//!   changed 100 grants, end to end (the change log and the changed rows
+//!   read from the store, the state patched, those entitlements evaluated
+//!   again).
 //!
 //! Run: cargo bench --bench serve (STEWARD_BENCH_DIR for the scratch
 //! directory, /tmp otherwise).
@@ -32,7 +40,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use steward::model::{Basis, Grant, Org};
 use steward::policy::Snapshot;
-use steward::serve::resident::state::State;
+use steward::serve::resident::state::{Patch, State};
 use steward::store::Store;
 use steward::sync::sync_org_dir;
 
@@ -311,6 +319,32 @@ fn changed_100(org: &Org) -> Org {
     org
 }
 
+/// What the store's change log tells for `old` becoming `new`: the
+/// grants of each entitlement whose grants changed.
+fn patch(old: &Org, new: &Org) -> Patch {
+    fn by_entitlement(org: &Org) -> std::collections::HashMap<&str, Vec<&Grant>> {
+        let mut out: std::collections::HashMap<&str, Vec<&Grant>> = Default::default();
+        for g in &org.grants {
+            out.entry(g.entitlement.as_str()).or_default().push(g);
+        }
+        out
+    }
+    let (before, after) = (by_entitlement(old), by_entitlement(new));
+    let grants = new
+        .entitlements
+        .iter()
+        .filter(|e| before.get(e.id.as_str()) != after.get(e.id.as_str()))
+        .map(|e| {
+            let now = after.get(e.id.as_str()).into_iter().flatten();
+            (e.id.clone(), now.map(|g| (*g).clone()).collect())
+        })
+        .collect();
+    Patch {
+        grants,
+        rules: None,
+    }
+}
+
 fn resident(c: &mut Criterion, f: &Fixture) {
     let store = Store::open_existing(&f.db).unwrap_or_else(|e| panic!("{e}"));
     let org = store.load_org().unwrap_or_else(|e| panic!("{e}"));
@@ -327,6 +361,7 @@ fn resident(c: &mut Criterion, f: &Fixture) {
     g.bench_function("resident_snapshot", |b| {
         b.iter_batched(|| changed.clone(), Snapshot::new, BatchSize::PerIteration)
     });
+    let patches = [patch(&org, &changed), patch(&changed, &org)];
     let snap = Arc::new(Snapshot::new(changed));
     g.bench_function("resident_update_100_grants", |b| {
         b.iter(|| {
@@ -334,7 +369,65 @@ fn resident(c: &mut Criterion, f: &Fixture) {
             std::hint::black_box((next, redone))
         })
     });
+    // Patched in place, there and back: each round one sync's worth.
+    let mut kept = Some(state);
+    g.bench_function("resident_patch_100_grants", |b| {
+        b.iter_custom(|iters| {
+            let mut took = Duration::ZERO;
+            for i in 0..iters {
+                let Some(state) = kept.take() else { break };
+                let patch = patches[(i % 2) as usize].clone();
+                let started = Instant::now();
+                let (next, redone) = state.patched(patch, now());
+                took += started.elapsed();
+                std::hint::black_box(redone);
+                kept = Some(next);
+            }
+            took
+        })
+    });
     g.finish();
+    refresh_after_sync(f, &org);
+}
+
+/// The whole refresh of a running server's resident evaluation after a
+/// sync that changes 100 grants: the change log and the changed rows read,
+/// the kept state patched, those entitlements evaluated again. Each round
+/// needs a real sync first (seconds at 100k), so this is timed by hand
+/// over a few rounds rather than by criterion's sampling.
+fn refresh_after_sync(f: &Fixture, org: &Org) {
+    let resident = steward::serve::resident::Resident::default();
+    let started = Instant::now();
+    resident
+        .refresh(&f.db, now())
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    eprintln!("resident refresh, first (whole): {:?}", started.elapsed());
+    let mut store = Store::open_existing(&f.db).unwrap_or_else(|e| panic!("{e}"));
+    let source = steward::sync::files_source_info(&f.dir.path().join("org"));
+    let versions = [changed_100(org), org.clone()];
+    let mut took = Vec::new();
+    for round in 0..9 {
+        store
+            .replace_source(&source, &versions[round % 2], now())
+            .unwrap_or_else(|e| panic!("sync: {e}"));
+        let started = Instant::now();
+        resident
+            .refresh(&f.db, now())
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        // The first round may rewrite rows the files sync wrote otherwise.
+        if round > 0 {
+            took.push(started.elapsed());
+        }
+    }
+    took.sort();
+    eprintln!(
+        "resident_refresh_after_sync_100_grants ({} rounds): min {:?} median {:?} max {:?}; load: {}",
+        took.len(),
+        took[0],
+        took[took.len() / 2],
+        took[took.len() - 1],
+        load()
+    );
 }
 
 fn benches(c: &mut Criterion) {

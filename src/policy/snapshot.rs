@@ -256,3 +256,89 @@ impl Snapshot {
         self.entitlement_area[ent]
     }
 }
+
+/// Patching a snapshot in place, for an organization kept in memory whose
+/// grants or rules changed: the result indexes as [`Snapshot::new`] would,
+/// each entitlement's grants in the order written.
+impl Snapshot {
+    /// Makes the grants of each entitlement in `changed` (by index) exactly
+    /// its list there; other entitlements' grants stay as they are.
+    /// Each list holds only grants of its entitlement, at most once each.
+    pub fn replace_grants(&mut self, changed: Vec<(usize, Vec<Grant>)>) {
+        let mut freed = Vec::new();
+        for (e, grants) in changed {
+            let slots = std::mem::take(&mut self.grants_of_entitlement[e]);
+            let mut grants = grants.into_iter();
+            let mut kept = Vec::with_capacity(slots.len());
+            for slot in slots {
+                match grants.next() {
+                    Some(g) => {
+                        self.org.grants[slot] = g;
+                        kept.push(slot);
+                    }
+                    None => freed.push(slot),
+                }
+            }
+            for g in grants {
+                kept.push(self.org.grants.len());
+                self.org.grants.push(g);
+            }
+            self.grants_of_entitlement[e] = kept;
+        }
+        // Highest first: the grant moved into a freed slot is never one to free.
+        freed.sort_unstable_by(|a, b| b.cmp(a));
+        for slot in freed {
+            let last = self.org.grants.len() - 1;
+            self.org.grants.swap_remove(slot);
+            if slot == last {
+                continue;
+            }
+            if let Some(e) = self.entitlement_idx(&self.org.grants[slot].entitlement)
+                && let Some(at) = self.grants_of_entitlement[e]
+                    .iter()
+                    .position(|&i| i == last)
+            {
+                self.grants_of_entitlement[e][at] = slot;
+            }
+        }
+    }
+
+    /// A copy, indexes and all (cheaper than indexing the copy again).
+    pub fn copied(&self) -> Snapshot {
+        Snapshot {
+            org: self.org.clone(),
+            person: self.person.clone(),
+            team: self.team.clone(),
+            rotation: self.rotation.clone(),
+            area: self.area.clone(),
+            entitlement: self.entitlement.clone(),
+            rule: self.rule.clone(),
+            team_children: self.team_children.clone(),
+            area_parent: self.area_parent.clone(),
+            area_children: self.area_children.clone(),
+            entitlement_area: self.entitlement_area.clone(),
+            entitlements_of_area: self.entitlements_of_area.clone(),
+            trainings_of: self.trainings_of.clone(),
+            delegations_of_area: self.delegations_of_area.clone(),
+            grants_of_entitlement: self.grants_of_entitlement.clone(),
+            rules_granting: self.rules_granting.clone(),
+        }
+    }
+
+    /// Replaces every rule by `rules` (in the order written).
+    pub fn replace_rules(&mut self, rules: Vec<Rule>) {
+        self.rule = index(&rules, |r| &r.id);
+        let mut rules_granting = vec![Vec::new(); self.org.entitlements.len()];
+        for (i, r) in rules.iter().enumerate() {
+            for e in &r.grant {
+                if let Some(&e) = self.entitlement.get(e)
+                    && !rules_granting[e].contains(&i)
+                {
+                    rules_granting[e].push(i);
+                }
+            }
+        }
+        self.rules_granting = rules_granting;
+        self.org.rules = rules;
+    }
+}

@@ -6,7 +6,7 @@
 //! out. Pure: no store, no clock; the caller says what `now` is.
 
 use super::until::Boundaries;
-use crate::model::{Org, Suggestion, Time};
+use crate::model::{Grant, Org, Rule, Suggestion, Time};
 use crate::policy::{Audiences, Evaluation, Scope, Snapshot, listed_order, suggestions};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
@@ -24,7 +24,7 @@ struct Evaluated {
 
 impl Evaluated {
     fn holds_at(&self, now: Time) -> bool {
-        now == self.at || (self.at <= now && self.until.is_none_or(|u| now < u))
+        holds(self.at, self.until, now)
     }
 }
 
@@ -34,6 +34,9 @@ pub struct State {
     /// By entitlement (its index in `snap`), shared with the state it was
     /// updated from where it did not change.
     by_entitlement: Vec<Arc<Evaluated>>,
+    /// The trainings' times, as they stand until the whole is evaluated
+    /// again (a training changed is such a change).
+    bounds: Arc<Boundaries>,
     /// Built (or last rebuilt whole) at this time.
     built_at: Time,
     /// When a delegation starts or ends: every scope and every rule's
@@ -50,6 +53,17 @@ pub enum Redone {
     Entitlements(Vec<usize>),
 }
 
+/// What changed in the organization since a state was made, when only
+/// grants and rules did: read from the store's change log.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Patch {
+    /// Entitlements (by id) whose grants changed, each with every grant it
+    /// has now, in the order written.
+    pub grants: Vec<(String, Vec<Grant>)>,
+    /// Every rule, in the order written, when any changed.
+    pub rules: Option<Vec<Rule>>,
+}
+
 impl State {
     /// The whole organization evaluated at `now`.
     pub fn build(org: Org, now: Time) -> State {
@@ -57,7 +71,7 @@ impl State {
     }
 
     fn evaluate_whole(snap: Arc<Snapshot>, now: Time) -> State {
-        let bounds = Boundaries::new(&snap, now);
+        let bounds = Boundaries::new(&snap);
         let mut lists: Vec<Vec<Suggestion>> = vec![Vec::new(); snap.org.entitlements.len()];
         for s in suggestions(&snap, &Scope::everything(&snap), now) {
             if let Some(e) = snap.entitlement_idx(&s.entitlement) {
@@ -71,14 +85,15 @@ impl State {
                 Arc::new(Evaluated {
                     list,
                     at: now,
-                    until: bounds.of_entitlement(&snap, e),
+                    until: bounds.of_entitlement(&snap, e, now),
                 })
             })
             .collect();
         State {
-            scopes_until: bounds.scopes(),
+            scopes_until: Boundaries::scopes(&snap, now),
             snap,
             by_entitlement,
+            bounds: Arc::new(bounds),
             built_at: now,
         }
     }
@@ -92,7 +107,9 @@ impl State {
         self.update_to(Arc::new(Snapshot::new(org)), now)
     }
 
-    /// [`State::update`] with the new organization's snapshot made.
+    /// [`State::update`] with the new organization's snapshot made: what
+    /// changed found by comparing the two (for when the store could not
+    /// say; [`State::patched`] when it could).
     pub fn update_to(&self, snap: Arc<Snapshot>, now: Time) -> (State, Redone) {
         let (old, org) = (&self.snap.org, &snap.org);
         let same_frame = old.people == org.people
@@ -107,31 +124,89 @@ impl State {
         }
         let mut changed = changed_rules(&self.snap, &snap);
         changed.extend(changed_grants(&self.snap, &snap));
-        changed.extend(
-            self.by_entitlement
-                .iter()
-                .enumerate()
-                .filter(|(_, ev)| !ev.holds_at(now))
-                .map(|(e, _)| e),
-        );
-        let mut changed: Vec<usize> = changed.into_iter().collect();
-        changed.sort_unstable();
-        let bounds = Boundaries::new(&snap, now);
-        let mut by_entitlement = self.by_entitlement.clone();
-        for (e, list) in evaluate(&snap, &changed, now) {
-            by_entitlement[e] = Arc::new(Evaluated {
-                list,
-                at: now,
-                until: bounds.of_entitlement(&snap, e),
-            });
+        self.reevaluated(snap, changed, now)
+    }
+
+    /// Whether [`State::patched`] can apply `patch`: every entitlement it
+    /// names is one this state knows.
+    pub fn can_patch(&self, patch: &Patch) -> bool {
+        patch
+            .grants
+            .iter()
+            .all(|(e, _)| self.snap.entitlement_idx(e).is_some())
+    }
+
+    /// The state after `patch` at `now`, this one's snapshot changed in
+    /// place (copied only if something else still holds it): the
+    /// entitlements whose grants changed, those a changed rule bears on
+    /// and those whose time ran out evaluated again. All of it when a
+    /// delegation started or ended. Only when [`State::can_patch`].
+    pub fn patched(self, patch: Patch, now: Time) -> (State, Redone) {
+        let State {
+            snap,
+            by_entitlement,
+            bounds,
+            built_at,
+            scopes_until,
+        } = self;
+        let mut snap = Arc::try_unwrap(snap).unwrap_or_else(|shared| {
+            tracing::debug!("resident evaluation: the snapshot is still read, copied");
+            shared.copied()
+        });
+        let mut changed = FxHashSet::default();
+        let mut grants = Vec::with_capacity(patch.grants.len());
+        for (id, list) in patch.grants {
+            if let Some(e) = snap.entitlement_idx(&id) {
+                changed.insert(e);
+                grants.push((e, list));
+            }
         }
+        snap.replace_grants(grants);
+        if let Some(rules) = patch.rules {
+            let old = std::mem::take(&mut snap.org.rules);
+            let (was, is) = (by_id(&old), by_id(&rules));
+            changed.extend(entitlements_of_rules(
+                &snap,
+                &changed_ids(&was, &is),
+                [&was, &is],
+            ));
+            drop((was, is));
+            snap.replace_rules(rules);
+        }
+        let snap = Arc::new(snap);
+        if !holds(built_at, scopes_until, now) {
+            return (State::evaluate_whole(snap, now), Redone::Whole);
+        }
+        let (by_entitlement, redone) = reevaluate(&by_entitlement, &bounds, &snap, changed, now);
         let state = State {
             snap,
             by_entitlement,
+            bounds,
+            built_at,
+            scopes_until,
+        };
+        (state, redone)
+    }
+
+    /// The state for `snap` (this one's frame, other grants or rules) at
+    /// `now`: entitlements `changed` and those whose time ran out
+    /// evaluated again, the rest kept.
+    fn reevaluated(
+        &self,
+        snap: Arc<Snapshot>,
+        changed: FxHashSet<usize>,
+        now: Time,
+    ) -> (State, Redone) {
+        let (by_entitlement, redone) =
+            reevaluate(&self.by_entitlement, &self.bounds, &snap, changed, now);
+        let state = State {
+            snap,
+            by_entitlement,
+            bounds: self.bounds.clone(),
             built_at: self.built_at,
             scopes_until: self.scopes_until,
         };
-        (state, Redone::Entitlements(changed))
+        (state, redone)
     }
 
     /// The state at `now` for the same organization: `None` when all of it
@@ -146,7 +221,7 @@ impl State {
     /// Whether every scope is as it was built (no delegation started or
     /// ended since).
     fn scopes_hold(&self, now: Time) -> bool {
-        now == self.built_at || (self.built_at <= now && self.scopes_until.is_none_or(|u| now < u))
+        holds(self.built_at, self.scopes_until, now)
     }
 
     /// `person`'s suggestions at `now`, sorted as listed, as a fresh
@@ -199,6 +274,39 @@ impl State {
     }
 }
 
+/// Whether what was evaluated at `at`, holding until `until`, holds at `now`.
+fn holds(at: Time, until: Option<Time>, now: Time) -> bool {
+    now == at || (at <= now && until.is_none_or(|u| now < u))
+}
+
+/// `kept` for `snap` at `now`: entitlements `changed` and those whose time
+/// ran out evaluated again, the rest shared.
+fn reevaluate(
+    kept: &[Arc<Evaluated>],
+    bounds: &Boundaries,
+    snap: &Snapshot,
+    mut changed: FxHashSet<usize>,
+    now: Time,
+) -> (Vec<Arc<Evaluated>>, Redone) {
+    changed.extend(
+        kept.iter()
+            .enumerate()
+            .filter(|(_, ev)| !ev.holds_at(now))
+            .map(|(e, _)| e),
+    );
+    let mut changed: Vec<usize> = changed.into_iter().collect();
+    changed.sort_unstable();
+    let mut by_entitlement = kept.to_vec();
+    for (e, list) in evaluate(snap, &changed, now) {
+        by_entitlement[e] = Arc::new(Evaluated {
+            list,
+            at: now,
+            until: bounds.of_entitlement(snap, e, now),
+        });
+    }
+    (by_entitlement, Redone::Entitlements(changed))
+}
+
 /// The suggestions of entitlements `ents` at `now`, each area's evaluated
 /// once (its rules' justification) and then entitlement by entitlement.
 fn evaluate(snap: &Snapshot, ents: &[usize], now: Time) -> Vec<(usize, Vec<Suggestion>)> {
@@ -238,31 +346,51 @@ fn changed_rules(old: &Snapshot, new: &Snapshot) -> FxHashSet<usize> {
     if old.org.rules == new.org.rules {
         return FxHashSet::default();
     }
-    let before: FxHashMap<&str, Vec<&crate::model::Rule>> = by_id(&old.org.rules);
-    let after: FxHashMap<&str, Vec<&crate::model::Rule>> = by_id(&new.org.rules);
-    let mut ids: FxHashSet<&str> = FxHashSet::default();
-    for (id, rules) in &before {
+    let (before, after) = (by_id(&old.org.rules), by_id(&new.org.rules));
+    let ids = changed_ids(&before, &after);
+    entitlements_of_rules(new, &ids, [&before, &after])
+}
+
+type RulesById<'r> = FxHashMap<&'r str, Vec<&'r Rule>>;
+
+/// The ids whose rules differ between `before` and `after`.
+fn changed_ids<'r>(before: &RulesById<'r>, after: &RulesById<'r>) -> FxHashSet<String> {
+    let mut ids: FxHashSet<String> = FxHashSet::default();
+    for (id, rules) in before {
         if after.get(id) != Some(rules) {
-            ids.insert(id);
+            ids.insert(id.to_string());
         }
     }
     for id in after.keys() {
         if !before.contains_key(id) {
-            ids.insert(id);
+            ids.insert(id.to_string());
         }
     }
+    ids
+}
+
+/// Entitlements rules `ids` bear on in `snap`: those their versions in
+/// `versions` grant, and those with a grant based on one of them.
+fn entitlements_of_rules(
+    snap: &Snapshot,
+    ids: &FxHashSet<String>,
+    versions: [&RulesById; 2],
+) -> FxHashSet<usize> {
     let mut ents = FxHashSet::default();
     if ids.is_empty() {
         return ents;
     }
-    for rules in ids.iter().flat_map(|id| [before.get(id), after.get(id)]) {
+    for rules in ids
+        .iter()
+        .flat_map(|id| versions.map(|v| v.get(id.as_str())))
+    {
         for rule in rules.into_iter().flatten() {
-            ents.extend(rule.grant.iter().filter_map(|g| new.entitlement_idx(g)));
+            ents.extend(rule.grant.iter().filter_map(|g| snap.entitlement_idx(g)));
         }
     }
-    for g in &new.org.grants {
+    for g in &snap.org.grants {
         if g.basis.rule().is_some_and(|r| ids.contains(r))
-            && let Some(e) = new.entitlement_idx(&g.entitlement)
+            && let Some(e) = snap.entitlement_idx(&g.entitlement)
         {
             ents.insert(e);
         }
@@ -270,8 +398,8 @@ fn changed_rules(old: &Snapshot, new: &Snapshot) -> FxHashSet<usize> {
     ents
 }
 
-fn by_id(rules: &[crate::model::Rule]) -> FxHashMap<&str, Vec<&crate::model::Rule>> {
-    let mut out: FxHashMap<&str, Vec<&crate::model::Rule>> = FxHashMap::default();
+fn by_id(rules: &[Rule]) -> RulesById<'_> {
+    let mut out: RulesById = FxHashMap::default();
     for r in rules {
         out.entry(r.id.as_str()).or_default().push(r);
     }

@@ -1,7 +1,7 @@
 //! The resident evaluation answers exactly as a fresh one: after grants
 //! change, after rules change, after people change, and as the clock moves.
 
-use super::state::{Redone, State};
+use super::state::{Patch, Redone, State};
 use crate::model::*;
 use crate::policy::{Scope, Snapshot, suggestions};
 use proptest::prelude::*;
@@ -68,6 +68,53 @@ fn change_grant(org: &mut Org, k: usize, what: u8, at: Time) {
     }
 }
 
+/// What the store's change log gives for `old` becoming `new`: the grants
+/// of each entitlement whose grants changed, every rule if any changed.
+fn patch(old: &Org, new: &Org) -> Patch {
+    let of = |org: &Org, e: &str| -> Vec<Grant> {
+        org.grants
+            .iter()
+            .filter(|g| g.entitlement == e)
+            .cloned()
+            .collect()
+    };
+    let mut grants = Vec::new();
+    for e in &new.entitlements {
+        let now = of(new, &e.id);
+        if of(old, &e.id) != now {
+            grants.push((e.id.clone(), now));
+        }
+    }
+    Patch {
+        grants,
+        rules: (old.rules != new.rules).then(|| new.rules.clone()),
+    }
+}
+
+/// The patched state's snapshot holds each entitlement's grants as a
+/// fresh one does, and its rules.
+fn same_snapshot(state: &State, org: &Org) {
+    let fresh = Snapshot::new(org.clone());
+    for e in 0..org.entitlements.len() {
+        assert!(
+            state
+                .snap
+                .grants_of_entitlement(e)
+                .eq(fresh.grants_of_entitlement(e)),
+            "{}",
+            org.entitlements[e].id
+        );
+        assert!(state.snap.rules_granting(e).eq(fresh.rules_granting(e)));
+    }
+    assert_eq!(state.snap.org.rules, org.rules);
+    let mut held: Vec<&Grant> = state.snap.org.grants.iter().collect();
+    let mut want: Vec<&Grant> = org.grants.iter().collect();
+    let key = |g: &&Grant| format!("{g:?}");
+    held.sort_by_key(key);
+    want.sort_by_key(key);
+    assert_eq!(held, want);
+}
+
 #[test]
 fn built_once_it_is_the_fresh_evaluation() {
     let org = org();
@@ -95,6 +142,36 @@ proptest! {
             Redone::Entitlements(e) => prop_assert!(e.len() <= 24, "{} redone", e.len()),
             Redone::Whole => prop_assert!(false, "grants alone redo everything"),
         }
+        same_for_everyone(&state, &org, now());
+    }
+
+    /// The same changes told by the store's change log rather than found by
+    /// comparing: the snapshot patched in place (or copied when another
+    /// reader still holds it) answers as a fresh evaluation.
+    #[test]
+    fn patched_with_what_changed_it_is_the_fresh_evaluation(
+        changes in proptest::collection::vec((0usize..100_000, 0u8..4), 1..12),
+        rule in proptest::option::of(0usize..10_000),
+        held in any::<bool>(),
+    ) {
+        let old = org();
+        let mut org = old.clone();
+        let state = State::build(org.clone(), now());
+        for (k, what) in changes {
+            change_grant(&mut org, k, what, now());
+        }
+        if let Some(k) = rule {
+            let n = org.rules.len();
+            org.rules[k % n].grant.truncate(1);
+            org.rules.remove((k + 1) % n);
+        }
+        let patch = patch(&old, &org);
+        prop_assert!(state.can_patch(&patch));
+        let reader = held.then(|| state.snap.clone());
+        let (state, redone) = state.patched(patch, now());
+        prop_assert_ne!(redone, Redone::Whole);
+        drop(reader);
+        same_snapshot(&state, &org);
         same_for_everyone(&state, &org, now());
     }
 

@@ -11,13 +11,12 @@ use crate::model::{Audience, Rule, Time};
 use crate::policy::Snapshot;
 use rustc_hash::FxHashMap;
 
-/// The boundaries of one snapshot after `from`: those of the trainings
-/// and delegations worked out once, a rule's when an entitlement asks.
+/// The times of one organization's trainings, worked out once for as long
+/// as its trainings stay as they are; a rule's boundaries when an
+/// entitlement asks, from whatever time it asks.
 pub struct Boundaries {
-    from: Time,
-    /// By course: its first completion or expiry at or after `from`.
-    courses: FxHashMap<String, Option<Time>>,
-    scopes: Option<Time>,
+    /// By course: every completion and expiry, sorted.
+    courses: FxHashMap<String, Vec<Time>>,
 }
 
 /// The earliest of `a` and `b`.
@@ -29,49 +28,49 @@ fn earliest(a: Option<Time>, b: Option<Time>) -> Option<Time> {
     }
 }
 
+/// The first of the sorted `times` at or after `from`.
+fn first_from(times: &[Time], from: Time) -> Option<Time> {
+    times.get(times.partition_point(|&t| t < from)).copied()
+}
+
 impl Boundaries {
-    pub fn new(snap: &Snapshot, from: Time) -> Boundaries {
-        let ahead = |t: Time| (t >= from).then_some(t);
-        let mut courses: FxHashMap<String, Option<Time>> = FxHashMap::default();
+    pub fn new(snap: &Snapshot) -> Boundaries {
+        let mut courses: FxHashMap<String, Vec<Time>> = FxHashMap::default();
         for t in &snap.org.trainings {
-            let slot = courses.entry(t.course.clone()).or_default();
-            *slot = earliest(*slot, ahead(t.completed));
-            *slot = earliest(*slot, t.expires.and_then(ahead));
+            let times = courses.entry(t.course.clone()).or_default();
+            times.push(t.completed);
+            times.extend(t.expires);
         }
-        let scopes = snap
-            .org
+        for times in courses.values_mut() {
+            times.sort_unstable();
+        }
+        Boundaries { courses }
+    }
+
+    /// When a delegation of `snap` next starts or ends, at or after `from`.
+    pub fn scopes(snap: &Snapshot, from: Time) -> Option<Time> {
+        snap.org
             .delegations
             .iter()
             .flat_map(|d| [Some(d.since), d.until])
             .flatten()
             .filter(|&t| t >= from)
-            .min();
-        Boundaries {
-            from,
-            courses,
-            scopes,
-        }
+            .min()
     }
 
-    /// When a delegation next starts or ends.
-    pub fn scopes(&self) -> Option<Time> {
-        self.scopes
-    }
-
-    /// When `rule`'s verdicts may next change: its rotation's shifts, its
-    /// trainings.
-    fn rule(&self, snap: &Snapshot, rule: &Rule) -> Option<Time> {
+    /// When `rule`'s verdicts may next change after `from`: its rotation's
+    /// shifts, its trainings.
+    fn rule(&self, snap: &Snapshot, rule: &Rule, from: Time) -> Option<Time> {
         let trained = rule
             .trained
             .iter()
-            .filter_map(|c| self.courses.get(c.as_str()).copied().flatten())
+            .filter_map(|c| first_from(self.courses.get(c.as_str())?, from))
             .min();
-        earliest(trained, shifts(snap, rule, self.from))
+        earliest(trained, shifts(snap, rule, from))
     }
 
     /// When entitlement `e`'s suggestions may next change by the clock.
-    pub fn of_entitlement(&self, snap: &Snapshot, e: usize) -> Option<Time> {
-        let from = self.from;
+    pub fn of_entitlement(&self, snap: &Snapshot, e: usize, from: Time) -> Option<Time> {
         let review = snap
             .entitlement_area(e)
             .map(|a| chrono::Duration::days(snap.org.areas[a].review_days));
@@ -82,11 +81,11 @@ impl Boundaries {
                 next = earliest(next, Some(g.granted_at + days).filter(|&t| t >= from));
             }
             if let Some(rule) = g.basis.rule().and_then(|r| snap.rule(r)) {
-                next = earliest(next, self.rule(snap, rule));
+                next = earliest(next, self.rule(snap, rule, from));
             }
         }
         for rule in snap.rules_granting(e) {
-            next = earliest(next, self.rule(snap, rule));
+            next = earliest(next, self.rule(snap, rule, from));
         }
         next
     }
