@@ -146,3 +146,86 @@ bo,pay-db:admin,omar,2025-01-01T00:00:00Z,manual,
     caught_up(&s, &server, &priya, "priya");
     same_as_fresh(&s, &server, &priya, "priya");
 }
+
+/// Every other write of the organization reaches it (a rule edited and
+/// removed, a delegation ended, the grant an apply writes), and what
+/// writes only decisions does not make it read the organization again.
+#[test]
+fn edits_undelegations_and_applies_reach_it_and_decisions_leave_it_be() {
+    let s = Setup::new();
+    std::fs::write(
+        s.config(),
+        "[[source]]\nkind = \"files\"\ndir = \"org\"\n\n[serve]\nkeys = \"people.keys\"\nadmins = [\"cto\"]\n",
+    )
+    .unwrap();
+    let priya = s.key("priya");
+    s.register("priya", &priya);
+    let omar = s.key("omar");
+    s.register("omar", &omar);
+    let server = Server::start(&s, &[]);
+    assert!(logged(&s, "resident evaluation: the whole organization"));
+    caught_up(&s, &server, &priya, "priya");
+    same_as_fresh(&s, &server, &priya, "priya");
+
+    // A decision is no change to the organization: nothing read again,
+    // and the next answer comes from memory at once.
+    let again = "entitlement(s) again";
+    let before = log_count(&s, again);
+    let out = server.ssh(&priya, &["decide", "accept", "ana", "pay-db:read"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    same_as_fresh(&s, &server, &priya, "priya");
+    // Longer than the store's watcher takes to wake the resident task.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(log_count(&s, again), before, "read again after a decision");
+    same_as_fresh(&s, &server, &priya, "priya");
+
+    // The apply writes ana's grant into the cache.
+    let out = server.ssh(&priya, &["apply"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("1 applied"),
+        "{}",
+        text(&out.stdout)
+    );
+    caught_up(&s, &server, &priya, "priya");
+    same_as_fresh(&s, &server, &priya, "priya");
+
+    // A rule added, edited, removed: each changes priya's suggestions.
+    let mut seen = vec![text(&server.ssh(&priya, &["suggest", "--json"]).stdout)];
+    for (verb, team) in [("add", "payments"), ("edit", "eng"), ("remove", "")] {
+        let mut args = vec!["rule", verb];
+        if verb != "remove" {
+            args.extend(["--team", team, "--why", "'Admins of the payments DB.'"]);
+        }
+        if verb == "add" {
+            args.extend(["--area", "payments", "--grant", "pay-db:admin", "--id"]);
+        }
+        args.push("pay-admin");
+        let out = server.ssh(&priya, &args);
+        assert!(out.status.success(), "{verb}: {}", text(&out.stderr));
+        caught_up(&s, &server, &priya, "priya");
+        same_as_fresh(&s, &server, &priya, "priya");
+        seen.push(text(&server.ssh(&priya, &["suggest", "--json"]).stdout));
+    }
+    assert!(
+        seen[1].contains("pay-db:admin") && seen[1] != seen[2],
+        "{seen:?}"
+    );
+    assert_eq!(seen[0], seen[3]);
+
+    // A delegation made and ended: billing leaves omar's scope.
+    let out = server.ssh(&priya, &["delegate", "billing", "--to", "omar"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    caught_up(&s, &server, &omar, "omar");
+    same_as_fresh(&s, &server, &omar, "omar");
+    let out = server.ssh(&priya, &["undelegate", "1"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    caught_up(&s, &server, &omar, "omar");
+    same_as_fresh(&s, &server, &omar, "omar");
+    let out = server.ssh(&omar, &["suggest", "--json"]);
+    assert!(
+        !text(&out.stdout).contains("billing:read"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -37,5 +37,8 @@ pub(super) fn replace_grants_of(tx: &rusqlite::Transaction, of: &GrantsOf<'_>) -
             g.expires.map(secs)
         ])?;
     }
+    let entitlements = of.pairs.iter().map(|(_, e)| e);
+    let entitlements = entitlements.chain(of.rows.iter().map(|g| &g.entitlement));
+    super::changes::moved(tx, entitlements.map(|e| super::changes::Change::Grants(e)))?;
     Ok(())
 }

@@ -62,6 +62,7 @@ impl Store {
             }),
         )
         .map_err(Error::audit)?;
+        super::changes::moved(&tx, [super::changes::Change::Org])?;
         tx.commit().doing("cannot record the delegation")?;
         Ok(LocalDelegation { id, delegation: d })
     }
@@ -111,6 +112,7 @@ impl Store {
             &serde_json::json!({ "delegation": id, "area": current.delegation.area, "to": current.delegation.to }),
         )
         .map_err(Error::audit)?;
+        super::changes::moved(&tx, [super::changes::Change::Org])?;
         tx.commit()
             .doing("cannot record the end of the delegation")?;
         Ok(LocalDelegation {

@@ -1,14 +1,18 @@
-//! The organization's generation: a number every sync that commits moves
-//! on, whatever the clock says (two syncs in the same second, or at a
-//! fixed `--now`, are two generations), so that what was evaluated from
-//! the rows can tell whether it is still current.
+//! The organization's generation: a number every write of the
+//! organization's rows moves on in its own transaction (every sync that
+//! commits, a rule written, a delegation, the grants an apply confirms, a
+//! source retired), whatever the clock says (two syncs in the same second,
+//! or at a fixed `--now`, are two generations), so that what was evaluated
+//! from the rows can tell whether it is still current. What each write
+//! changed is noted beside it (`changes`).
 
 use super::{Result, Store};
 
 const KEY: &str = "org_generation";
 
 impl Store {
-    /// How many syncs have committed in this store (0 before the first).
+    /// How many writes of the organization's rows have committed in this
+    /// store (0 before the first).
     pub fn org_generation(&self) -> Result<i64> {
         let value: Option<String> = self
             .conn
@@ -24,14 +28,16 @@ impl Store {
     }
 }
 
-/// Moves the generation on, inside the sync's transaction.
-pub(super) fn next(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
-    tx.execute(
+/// Moves the generation on, inside the writing transaction `tx`.
+pub(super) fn next(tx: &rusqlite::Connection) -> rusqlite::Result<()> {
+    let generation: i64 = tx.query_row(
         "INSERT INTO settings (key, value) VALUES (?1, '1')
-         ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+         ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
+         RETURNING CAST(value AS INTEGER)",
         [KEY],
+        |r| r.get(0),
     )?;
-    Ok(())
+    super::changes::trim(tx, generation)
 }
 
 #[cfg(test)]

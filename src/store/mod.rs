@@ -5,6 +5,7 @@
 
 pub mod audit;
 mod automatic;
+mod changes;
 mod confirmed_grants;
 pub mod decisions;
 pub mod delegations;
@@ -32,6 +33,7 @@ mod whole;
 
 pub use audit::{AuditEntry, ChainBreak};
 pub use automatic::{HeldBack, Recorded};
+pub use changes::{Delta, OrgDelta};
 pub use confirmed_grants::GrantsOf;
 pub use decisions::{Decision, DecisionState, NewDecision, Verdict};
 pub use delegations::{LOCAL_SOURCE, LocalDelegation};

@@ -97,6 +97,9 @@ impl Store {
                 dropped,
             });
         }
+        if out.iter().any(|r| !r.dropped.is_empty()) {
+            super::changes::moved(&tx, [super::changes::Change::Org])?;
+        }
         tx.commit().doing("cannot commit retiring sources")?;
         Ok(out)
     }

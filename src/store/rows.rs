@@ -186,6 +186,8 @@ pub(super) struct TableWriter<'c> {
     pub rows: usize,
     /// Rows inserted (the others were already there).
     pub inserted: usize,
+    /// What the write changed, for the organization's change log.
+    noted: super::changes::Noted,
 }
 
 impl<'c> TableWriter<'c> {
@@ -221,8 +223,10 @@ impl<'c> TableWriter<'c> {
             dropped: None,
             rows: 0,
             inserted: 0,
+            noted: super::changes::Noted::new(table),
         })
     }
+
     pub fn table(&self) -> &'static str {
         self.table
     }
@@ -246,6 +250,7 @@ impl<'c> TableWriter<'c> {
         }
         self.insert.raw_execute()?;
         self.inserted += 1;
+        self.noted.inserted(cells);
         if self.inserted == self.drop_indexes_from && self.dropped.is_none() {
             self.dropped = Some(self.drop_indexes()?);
         }
@@ -276,14 +281,16 @@ impl<'c> TableWriter<'c> {
 
     /// Deletes the rows no new row matched, and builds again the indexes
     /// a large write dropped; returns how many rows were deleted.
-    pub fn finish(self) -> Result<usize> {
+    pub fn finish(mut self) -> Result<usize> {
         let mut st = self
             .tx
             .prepare(&format!("DELETE FROM {} WHERE rowid = ?1", self.table))?;
         let mut deleted = 0;
         for id in self.held.unmatched() {
+            self.noted.deleting(self.tx, id)?;
             deleted += st.execute([id])?;
         }
+        self.noted.write(self.tx)?;
         for sql in self.dropped.iter().flatten() {
             self.tx.execute_batch(sql)?;
         }

@@ -137,6 +137,7 @@ impl Store {
             }
             if let Some(write) = write.take() {
                 let out = write(&tx, prepared)?;
+                super::changes::moved(&tx, [super::changes::Change::Rules])?;
                 tx.commit().doing("cannot record the rule change")?;
                 return Ok(out);
             }

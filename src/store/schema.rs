@@ -256,6 +256,20 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (source, kind, id)
     );
     ",
+    // 15: what each write of the organization's rows changed, by the
+    // generation it moved to (store/changes.rs): `grants` of the
+    // entitlement `key`, `rules`, or `org` (anything else). Changes are
+    // logged from the generation the store is at now.
+    "
+    CREATE TABLE org_changes (
+        generation INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        PRIMARY KEY (generation, kind, key)
+    ) WITHOUT ROWID;
+    INSERT OR REPLACE INTO settings (key, value)
+        SELECT 'org_changes_since', coalesce((SELECT value FROM settings WHERE key = 'org_generation'), '0');
+    ",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

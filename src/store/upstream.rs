@@ -311,6 +311,9 @@ impl Store {
                 )?;
             }
         }
+        if !rows.is_empty() {
+            super::changes::moved(&tx, [super::changes::Change::Org])?;
+        }
         tx.commit()?;
         Ok(())
     }

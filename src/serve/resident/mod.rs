@@ -1,7 +1,8 @@
 //! The organization `steward serve` keeps evaluated in memory
 //! ([`state::State`]), and the task that keeps it current: built once from
-//! the store at start, then after every change to the store (a sync, a
-//! decision, a rule or delegation written, an apply) only what changed is
+//! the store at start, then after every write of the organization's rows
+//! (a sync, a rule or delegation written, the grants an apply confirms)
+//! only the rows that changed are read and only what they touch is
 //! evaluated again, and at each time an evaluation stops holding, only
 //! what it was. A command reads its person's scope from it when it is
 //! current for the store it sees, and from the store otherwise.
@@ -12,19 +13,20 @@ pub mod until;
 #[cfg(test)]
 mod tests;
 
-use super::live::{Marker, marker};
 use crate::model::{Suggestion, Time};
-use crate::store::Store;
+use crate::store::{Delta, Store};
 use crate::time::Clock;
 use anyhow::Result;
-use state::{Redone, State};
+use state::{Patch, Redone, State};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-/// What is kept, and the store's marker it was read at.
+/// What is kept, and the organization's generation it was read at (moved
+/// only by writes of the organization's rows: a decision, an undo or a
+/// digest leaves it, and what is kept, as it is).
 struct Kept {
-    marker: Marker,
+    generation: i64,
     state: State,
 }
 
@@ -38,12 +40,8 @@ pub struct Resident {
 
 impl crate::cli::Resident for Resident {
     fn suggestions(&self, store: &Store, person: &str, now: Time) -> Option<Vec<Suggestion>> {
-        let kept = self
-            .kept
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()?;
-        if marker(store).ok()? != kept.marker {
+        let kept = self.kept()?;
+        if store.org_generation().ok()? != kept.generation {
             tracing::debug!("suggestions for {person}: the store moved on, read from it");
             return None;
         }
@@ -53,12 +51,8 @@ impl crate::cli::Resident for Resident {
     }
 
     fn console(&self, store: &Store, person: &str, now: Time) -> Option<crate::cli::Evaluated> {
-        let kept = self
-            .kept
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()?;
-        if marker(store).ok()? != kept.marker {
+        let kept = self.kept()?;
+        if store.org_generation().ok()? != kept.generation {
             tracing::debug!(
                 "console for {person}: the store moved on since the resident evaluation"
             );
@@ -71,22 +65,37 @@ impl crate::cli::Resident for Resident {
 }
 
 impl Resident {
+    fn kept(&self) -> Option<Arc<Kept>> {
+        self.kept.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// Brings what is kept up to date with the store at `db` at `now`;
-    /// when the next evaluation stops holding by the clock, if ever.
+    /// when the next evaluation stops holding by the clock, if ever. Reads
+    /// only what changed since (the store's change log), and patches what
+    /// is kept in place; reads the organization whole when something else
+    /// than grants and rules changed.
     pub fn refresh(&self, db: &std::path::Path, now: Time) -> Result<Option<Time>> {
         let store = Store::open_existing(db)?;
-        // Read before the organization: a change in between is seen as a
-        // change next time, never missed.
-        let seen = marker(&store)?;
-        let kept = self.kept.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let kept = self.kept();
         let started = Instant::now();
-        let (state, redone) = match kept {
-            Some(k) if k.marker == seen => match k.state.refreshed(now) {
+        let delta = store.org_since(kept.as_ref().map(|k| k.generation))?;
+        let read = started.elapsed();
+        let (state, redone) = match (delta.change, kept) {
+            (Delta::Same, Some(k)) => match k.state.refreshed(now) {
                 None => return Ok(k.state.next_boundary()),
                 Some(r) => r,
             },
-            Some(k) => k.state.update(store.load_org()?, now),
-            None => (State::build(store.load_org()?, now), Redone::Whole),
+            (Delta::Whole(org), Some(k)) => k.state.update(org, now),
+            (Delta::Parts { grants, rules }, Some(k)) => {
+                let patch = Patch { grants, rules };
+                match self.take(k) {
+                    Ok(state) if state.can_patch(&patch) => state.patched(patch, now),
+                    Ok(state) => state.update(store.load_org()?, now),
+                    Err(k) => k.state.update(store.load_org()?, now),
+                }
+            }
+            (Delta::Whole(org), None) => (State::build(org, now), Redone::Whole),
+            (_, None) => (State::build(store.load_org()?, now), Redone::Whole),
         };
         match &redone {
             Redone::Whole => tracing::info!(
@@ -94,17 +103,38 @@ impl Resident {
                 started.elapsed()
             ),
             Redone::Entitlements(e) => tracing::debug!(
-                "resident evaluation: {} entitlement(s) again in {:?}",
+                "resident evaluation: {} entitlement(s) again in {:?} (read in {read:?})",
                 e.len(),
                 started.elapsed()
             ),
         }
         let next = state.next_boundary();
         *self.kept.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(Kept {
-            marker: seen,
+            generation: delta.generation,
             state,
         }));
         Ok(next)
+    }
+
+    /// What is kept, taken out to be changed in place: no session reads it
+    /// meanwhile (they read the store, which has moved on anyway). `Err`
+    /// with it when a session still holds it after a while.
+    fn take(&self, mine: Arc<Kept>) -> std::result::Result<State, Arc<Kept>> {
+        let mut k = mine;
+        {
+            let mut slot = self.kept.write().unwrap_or_else(|p| p.into_inner());
+            if slot.as_ref().is_some_and(|s| Arc::ptr_eq(s, &k)) {
+                *slot = None;
+            }
+        }
+        for _ in 0..50 {
+            match Arc::try_unwrap(k) {
+                Ok(kept) => return Ok(kept.state),
+                Err(shared) => k = shared,
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        Err(k)
     }
 }
 
