@@ -696,6 +696,28 @@ fn delegation_picks_a_person_previews_and_is_revocable() {
     );
 }
 
+/// The picker finds people as fzf would: letters left out, words in any
+/// order, a role; the exact id first.
+#[test]
+fn the_delegation_picker_finds_people_by_letters_in_order_and_words_in_any_order() {
+    let mut d = demo("marcus");
+    keys(&mut d.app, "<Tab><Tab>jD");
+    let first = |d: &mut Demo, typed: &str| {
+        keys(&mut d.app, &"<BS>".repeat(20));
+        keys(&mut d.app, typed);
+        let Some(Modal::Picker(p)) = &d.app.state.ui.modal else {
+            panic!("no picker")
+        };
+        assert_eq!(p.sel, 0);
+        picks(&d.app).first().map(|p| p.id.clone())
+    };
+    assert_eq!(first(&mut d, "prya").as_deref(), Some("priya"));
+    assert_eq!(first(&mut d, "mehta a").as_deref(), Some("arjun"));
+    assert_eq!(first(&mut d, "arj clinical").as_deref(), Some("arjun"));
+    assert_eq!(first(&mut d, "hana").as_deref(), Some("hana"));
+    assert_eq!(first(&mut d, "qqqzzz"), None);
+}
+
 #[test]
 fn delegation_is_refused_without_authority() {
     let mut d = demo("priya");

@@ -1,10 +1,13 @@
 //! The whole roster, searched for the delegation picker: someone's reports,
-//! people by id, and people whose id, name or email begins with or holds
-//! some text; each active person once (as the whole organization resolves
-//! them: the first row with their id) with their first team. Every read is
-//! an indexed lookup or stops at a limit, so a picker on a large
-//! organization reads a page of people, never the roster.
+//! and people matching what is typed (as [`PeopleMatch`] ranks them: the
+//! typed words as subsequences of id, name, email and title, the exact id
+//! and beginnings first); each active person once (as the whole
+//! organization resolves them: the first row with their id) with their
+//! first team. Browsing reads by index and stops at a limit; a search ranks
+//! every person in one pass over four columns and reads whole only the page
+//! it returns.
 
+use super::people_match::{PeopleMatch, Rank};
 use super::read::id_list;
 use super::{Result, Store};
 use crate::model::*;
@@ -25,8 +28,7 @@ pub enum PeopleQuery {
     /// Nothing typed yet: `me`'s reports, the people in `near` (those
     /// with access where `me` delegates), then everyone, each by name.
     Browse { me: String, near: Vec<String> },
-    /// People whose id, name or email begins with the text (any case),
-    /// then those holding it elsewhere.
+    /// People matching the text, best first (see [`PeopleMatch`]).
     Search(String),
 }
 
@@ -59,62 +61,80 @@ fn people(c: &Connection, sql: &str, params: &[&dyn ToSql]) -> Result<Vec<Person
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// `text` as a LIKE pattern matching itself literally, then anything.
-fn prefix_pattern(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
+/// People matching `text` as the picker ranks them ([`PeopleMatch`]), the
+/// best `limit`: one pass over the roster ranks each active person (their
+/// first row) by id, name, email and title, reading no more than those
+/// four; then the best are read whole. Ties go by name.
+fn search(c: &Connection, text: &str, limit: usize) -> Result<Vec<Person>> {
+    let mut matching = PeopleMatch::new(text);
+    let mut seen: FxHashSet<String> = FxHashSet::default();
+    let mut ranked: Vec<(Rank, String, i64)> = Vec::new();
+    let mut st = c.prepare_cached(
+        "SELECT rowid, id, name, email, coalesce(title, ''), status FROM people ORDER BY rowid",
+    )?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        if let Some(found) = rank_row(r, &mut matching, &mut seen)? {
+            ranked.push(found);
         }
-        out.push(c);
     }
-    out.push('%');
-    out
+    if ranked.len() > limit {
+        ranked.select_nth_unstable(limit);
+        ranked.truncate(limit);
+    }
+    ranked.sort_unstable();
+    let place: FxHashMap<i64, usize> = ranked
+        .iter()
+        .enumerate()
+        .map(|(i, (_, _, row))| (*row, i))
+        .collect();
+    let rowids = format!(
+        "[{}]",
+        ranked
+            .iter()
+            .map(|(_, _, row)| row.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {PERSON}, p.rowid FROM people p WHERE p.rowid IN (SELECT value FROM json_each(?1))"
+    ))?;
+    let mut found: Vec<(usize, Person)> = st
+        .query_map([&rowids], |r| Ok((r.get::<_, i64>(6)?, person(r)?)))?
+        .filter_map(|row| {
+            row.map(|(row, p)| place.get(&row).map(|&i| (i, p)))
+                .transpose()
+        })
+        .collect::<rusqlite::Result<_>>()?;
+    found.sort_by_key(|(i, _)| *i);
+    Ok(found.into_iter().map(|(_, p)| p).collect())
 }
 
-/// People matching `text`, at most `limit`: those whose name or email
-/// begins with it (any case), or whose id does (as typed or in lower
-/// case), by the indexes; then, if that is not enough, those whose id,
-/// name or email holds it anywhere (ASCII case folded), by a scan that
-/// stops at the limit.
-fn search(c: &Connection, text: &str, limit: usize) -> Result<Vec<Person>> {
-    let lim = limit as i64;
-    let like = prefix_pattern(text);
-    let mut out: Vec<Person> = Vec::new();
-    for column in ["name", "email"] {
-        let sql = format!(
-            "SELECT {PERSON} FROM people p WHERE p.{column} LIKE ?1 ESCAPE '\\' AND {FIRST_ACTIVE}
-             ORDER BY p.{column} COLLATE NOCASE LIMIT ?2"
-        );
-        out.extend(people(c, &sql, &[&like, &lim])?);
+/// The rank, name and rowid of the person on row `r` (rowid, id, name, email,
+/// title, status), if they match and the row is who they are: active, and
+/// their id's first row (`seen` holds the ids of the rows before).
+fn rank_row(
+    r: &rusqlite::Row,
+    matching: &mut PeopleMatch,
+    seen: &mut FxHashSet<String>,
+) -> rusqlite::Result<Option<(Rank, String, i64)>> {
+    let id = r.get_ref(1)?.as_str()?;
+    if seen.contains(id) {
+        return Ok(None);
     }
-    let lower = text.to_lowercase();
-    for id in [text, lower.as_str()] {
-        out.extend(people(
-            c,
-            &format!(
-                "SELECT {PERSON} FROM people p WHERE p.id >= ?1 AND p.id < ?1 || char(1114111)
-                 AND {FIRST_ACTIVE} ORDER BY p.id LIMIT ?2"
-            ),
-            &[&id, &lim],
-        )?);
+    seen.insert(id.to_string());
+    if r.get_ref(5)?.as_str()? == "left" {
+        return Ok(None);
     }
-    let mut seen = FxHashSet::default();
-    out.retain(|p| seen.insert(p.id.clone()));
-    if out.len() < limit {
-        let more = people(
-            c,
-            &format!(
-                "SELECT {PERSON} FROM people p
-                 WHERE (instr(lower(p.name), ?1) OR instr(lower(p.email), ?1) OR instr(lower(p.id), ?1))
-                 AND {FIRST_ACTIVE} LIMIT ?2"
-            ),
-            &[&lower, &((limit + out.len()) as i64)],
-        )?;
-        out.extend(more.into_iter().filter(|p| seen.insert(p.id.clone())));
-    }
-    out.truncate(limit);
-    Ok(out)
+    let (name, email, title) = (
+        r.get_ref(2)?.as_str()?,
+        r.get_ref(3)?.as_str()?,
+        r.get_ref(4)?.as_str()?,
+    );
+    let row: i64 = r.get(0)?;
+    Ok(matching
+        .rank(id, name, email, title)
+        .map(|rank| (rank, name.to_string(), row)))
 }
 
 /// `me`'s reports, the people in `near`, then everyone by name: at most
@@ -306,14 +326,15 @@ mod tests {
     }
 
     #[test]
-    fn finds_people_by_a_prefix_of_name_email_or_id_in_any_case_then_by_a_part() {
+    fn finds_people_by_a_prefix_of_name_email_or_id_in_any_case_first() {
         let (_d, store) = store();
-        assert_eq!(ids(&search(&store, "pri")), vec!["priya"]);
-        assert_eq!(ids(&search(&store, "PRIYA@corp")), vec!["priya"]);
-        assert_eq!(ids(&search(&store, "kim.l")), vec!["Kim.Lee"]);
-        assert_eq!(ids(&search(&store, "Kim.L")), vec!["Kim.Lee"]);
+        let first = |text: &str| search(&store, text).first().map(|o| o.person.id.clone());
+        assert_eq!(first("pri").as_deref(), Some("priya"));
+        assert_eq!(first("PRIYA@corp").as_deref(), Some("priya"));
+        assert_eq!(first("kim.l").as_deref(), Some("Kim.Lee"));
+        assert_eq!(first("Kim.L").as_deref(), Some("Kim.Lee"));
         // A part of a surname: the name's prefix matches no one.
-        assert_eq!(ids(&search(&store, "aman")), vec!["priya"]);
+        assert_eq!(first("aman").as_deref(), Some("priya"));
         // LIKE's wildcards are text like any other.
         assert_eq!(ids(&search(&store, "bo 100%_")), vec!["bo"]);
         assert_eq!(ids(&search(&store, "%")), vec!["bo"]);
@@ -322,15 +343,48 @@ mod tests {
     }
 
     #[test]
+    fn finds_people_by_letters_in_order_and_words_in_any_order() {
+        let (_d, store) = store();
+        let first = |text: &str| search(&store, text).first().map(|o| o.person.id.clone());
+        assert_eq!(first("prya").as_deref(), Some("priya"));
+        assert_eq!(first("lima a").as_deref(), Some("ana"));
+        assert_eq!(first("bell marc").as_deref(), Some("marcus"));
+        // The title is searched too.
+        assert_eq!(first("role of zed").as_deref(), Some("zed"));
+        // The exact id first, then a beginning, whatever scores better.
+        let found = search(&store, "zed");
+        assert_eq!(ids(&found)[0], "zed", "{:?}", ids(&found));
+    }
+
+    #[test]
     fn offers_each_active_person_once_as_the_first_source_gives_them() {
         let (_d, store) = store();
         // gone has left; ana's later row (another name) is not who ana is.
-        assert_eq!(ids(&search(&store, "ana")), vec!["ana"]);
+        let found = ids(&search(&store, "ana")).join(" ");
+        assert!(found.starts_with("ana"), "{found}");
+        assert!(!found.contains("gone"), "{found}");
+        assert_eq!(found.matches("ana").count(), 1, "{found}");
         assert!(search(&store, "someone").is_empty());
+        assert!(search(&store, "ana gone").is_empty());
         let ana = &search(&store, "ana")[0];
         assert_eq!(ana.person.name, "Ana Lima");
         assert_eq!(ana.person.title.as_deref(), Some("role of ana"));
         assert_eq!(ana.team.as_deref(), Some("payments"));
+    }
+
+    #[test]
+    fn at_most_the_limit_the_best_of_all_kept() {
+        let (_d, store) = store();
+        // Everyone's email holds "corp": the one whose id is it would be
+        // first, here the best of equals by name.
+        let all = store
+            .offer_people(&PeopleQuery::Search("corp".into()), 50)
+            .unwrap();
+        let two = store
+            .offer_people(&PeopleQuery::Search("corp".into()), 2)
+            .unwrap();
+        assert_eq!(all.len(), 6);
+        assert_eq!(ids(&two), ids(&all[..2]));
     }
 
     #[test]
@@ -362,7 +416,7 @@ mod tests {
     }
 
     #[test]
-    fn searches_and_reports_are_read_by_index() {
+    fn reports_are_read_by_index() {
         let (_d, store) = store();
         let plan = |sql: &str| -> String {
             let mut st = store
@@ -372,21 +426,9 @@ mod tests {
             let rows = st.query_map([], |r| r.get::<_, String>(3)).unwrap();
             rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
         };
-        let name = plan(&format!(
-            "SELECT {PERSON} FROM people p WHERE p.name LIKE 'pri%' ESCAPE '\\' AND {FIRST_ACTIVE} ORDER BY p.name COLLATE NOCASE LIMIT 5"
-        ));
-        assert!(name.contains("INDEX people_name"), "{name}");
-        let email = plan(&format!(
-            "SELECT {PERSON} FROM people p WHERE p.email LIKE 'pri%' ESCAPE '\\' AND {FIRST_ACTIVE} ORDER BY p.email COLLATE NOCASE LIMIT 5"
-        ));
-        assert!(email.contains("INDEX people_email"), "{email}");
         let reports = plan(&format!(
             "SELECT {PERSON} FROM people p WHERE p.manager = 'marcus' AND {FIRST_ACTIVE} ORDER BY p.name LIMIT 5"
         ));
         assert!(reports.contains("INDEX people_manager"), "{reports}");
-        let id = plan(&format!(
-            "SELECT {PERSON} FROM people p WHERE p.id >= 'pr' AND p.id < 'pr' || char(1114111) AND {FIRST_ACTIVE} ORDER BY p.id LIMIT 5"
-        ));
-        assert!(id.contains("INDEX people_id"), "{id}");
     }
 }

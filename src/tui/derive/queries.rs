@@ -5,6 +5,7 @@ use super::super::data::Data;
 use crate::model::*;
 use crate::policy::Snapshot;
 use crate::policy::explain::RuleStatus;
+use crate::store::{PeopleMatch, Rank};
 
 /// A delegation `me` gave, with its id when it was made in steward (then
 /// it can be ended here); one from a source has none.
@@ -105,9 +106,11 @@ fn nearness(snap: &Snapshot, me: &str, area: usize) -> impl Fn(&crate::model::Pe
 }
 
 /// The order to offer the active people the store `found` (not `me`) to
-/// delegate `area` to, as indices into `found`: those whose id, name or
-/// email begins with `query`, then the best matching, the nearest the work first (people reporting to `me`, then
-/// those with access in the area, then everyone, each by name); at most 200.
+/// delegate `area` to, as indices into `found`: the best matching `query`
+/// first (as [`PeopleMatch`] ranks: the exact id, then a beginning of id,
+/// name or email, then by score), and among equals, or with nothing typed,
+/// the nearest the work first (people reporting to `me`, then those with
+/// access in the area, then everyone), each by name; at most 200.
 pub fn pick(
     snap: &Snapshot,
     me: &str,
@@ -115,49 +118,26 @@ pub fn pick(
     query: &str,
     found: &[crate::store::Offered],
 ) -> Vec<usize> {
-    use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
-    use nucleo_matcher::{Config, Matcher, Utf32Str};
     let near = nearness(snap, me, area);
     let people = found
         .iter()
         .map(|o| &o.person)
         .enumerate()
         .filter(|(_, p)| p.status == Status::Active && p.id != me);
-    if query.trim().is_empty() {
-        let mut all: Vec<(u8, &str, usize)> =
-            people.map(|(i, p)| (near(p), p.name.as_str(), i)).collect();
-        all.sort();
-        return all.into_iter().take(200).map(|(_, _, i)| i).collect();
-    }
-    let pattern = Pattern::new(
-        query,
-        CaseMatching::Ignore,
-        Normalization::Smart,
-        AtomKind::Fuzzy,
-    );
-    let mut matcher = Matcher::new(Config::DEFAULT);
-    let mut buf = Vec::new();
-    // Whose id, name or email begins with the query come first.
-    let typed = query.trim().to_lowercase();
-    let mut scored: Vec<(bool, u32, usize)> = people
+    let mut matching = (!query.trim().is_empty()).then(|| PeopleMatch::new(query));
+    let mut ranked: Vec<(Option<Rank>, u8, &str, usize)> = people
         .filter_map(|(i, p)| {
-            let fields = [p.id.as_str(), p.name.as_str(), p.email.as_str()];
-            let starts = fields.iter().any(|f| f.to_lowercase().starts_with(&typed));
-            fields
-                .iter()
-                .filter_map(|f| pattern.score(Utf32Str::new(f, &mut buf), &mut matcher))
-                .max()
-                .map(|sc| (starts, sc, i))
+            let rank = match &mut matching {
+                None => None,
+                Some(m) => {
+                    Some(m.rank(&p.id, &p.name, &p.email, p.title.as_deref().unwrap_or(""))?)
+                }
+            };
+            Some((rank, near(p), p.name.as_str(), i))
         })
         .collect();
-    let people: Vec<&crate::model::Person> = found.iter().map(|o| &o.person).collect();
-    scored.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then_with(|| b.1.cmp(&a.1))
-            .then_with(|| near(people[a.2]).cmp(&near(people[b.2])))
-            .then_with(|| people[a.2].name.cmp(&people[b.2].name))
-    });
-    scored.into_iter().take(200).map(|(_, _, i)| i).collect()
+    ranked.sort();
+    ranked.into_iter().take(200).map(|(.., i)| i).collect()
 }
 
 /// The full justification chain (`steward why`) of a suggestion, by line.
