@@ -411,22 +411,28 @@ pub fn parse_files(files: &HashMap<String, Vec<u8>>) -> Result<Org, ParseError> 
     .map(|(org, _)| org)
 }
 
-/// Line numbers of byte offsets, found by binary search over the newlines.
-struct Lines(Vec<usize>);
+/// Line numbers of byte offsets, found by binary search over the newlines
+/// (of a part of a file whose first line is `first`).
+struct Lines {
+    newlines: Vec<usize>,
+    first: u64,
+}
 
 impl Lines {
-    fn new(text: &str) -> Lines {
-        Lines(
-            text.bytes()
+    fn new(text: &str, first: u64) -> Lines {
+        Lines {
+            newlines: text
+                .bytes()
                 .enumerate()
                 .filter(|(_, b)| *b == b'\n')
                 .map(|(i, _)| i)
                 .collect(),
-        )
+            first,
+        }
     }
 
     fn line(&self, offset: usize) -> u64 {
-        self.0.partition_point(|&nl| nl < offset) as u64 + 1
+        self.newlines.partition_point(|&nl| nl < offset) as u64 + self.first
     }
 }
 
@@ -620,37 +626,86 @@ fn read_grants_with(
     if stopped { Ok(()) } else { read }
 }
 
-/// Parses a TOML file into `T`; errors carry the line and column toml reports.
-fn read_toml<T: for<'de> Deserialize<'de> + Default>(
+/// Records a part of a TOML file holds at most.
+const TOML_PART: usize = if cfg!(test) { 3 } else { 2048 };
+
+/// Parses a TOML file of `[[header]]` records into `T`s, a part of at most
+/// [`TOML_PART`] records at a time, each with its lines: the parser's
+/// document of a large file (rules.toml at a million people) takes ten
+/// times the file, a part's a little. A file with multi-line strings is
+/// parsed whole; when a part fails the whole file is parsed, so an error
+/// is the one the whole file gives. Errors carry the line and column toml
+/// reports.
+fn read_toml_parts<T: for<'de> Deserialize<'de> + Default>(
     files: &Files,
     name: &str,
-) -> Result<(T, Lines), ParseError> {
+    header: &str,
+) -> Result<Vec<(T, Lines)>, ParseError> {
     let path = files.path(name);
-    let path = path.as_path();
     let Some(text) = files.text(name)? else {
-        return Ok((T::default(), Lines(Vec::new())));
+        return Ok(vec![(T::default(), Lines::new("", 1))]);
     };
-    match toml::from_str::<T>(&text) {
-        Ok(v) => Ok((v, Lines::new(&text))),
-        Err(e) => {
-            let line = e.span().map(|s| line_of(&text, s.start));
-            let reason = e.message().to_string();
-            Err(ParseError {
-                file: path.to_path_buf(),
-                line,
-                column: e.span().and_then(|s| {
-                    let start = s.start.min(text.len());
-                    let col = start - text[..start].rfind('\n').map_or(0, |i| i + 1) + 1;
-                    let key = text[start..]
-                        .split(|c: char| c == '=' || c.is_whitespace())
-                        .next()
-                        .unwrap_or("")
-                        .to_string();
-                    Some((col, key)).filter(|_| line.is_some())
-                }),
-                reason,
-            })
+    let starts = part_starts(&text, header);
+    let mut parts = Vec::with_capacity(starts.len());
+    for (i, &(start, first)) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map_or(text.len(), |s| s.0);
+        let part = &text[start..end];
+        match toml::from_str::<T>(part) {
+            Ok(v) => parts.push((v, Lines::new(part, first))),
+            Err(_) => break,
         }
+    }
+    if parts.len() == starts.len() {
+        return Ok(parts);
+    }
+    drop(parts);
+    match toml::from_str::<T>(&text) {
+        Ok(v) => Ok(vec![(v, Lines::new(&text, 1))]),
+        Err(e) => Err(toml_error(&path, &text, &e)),
+    }
+}
+
+/// Where each part of `text` starts (byte, line): the first at the start,
+/// the others at a line that is `[[header]]` and no more, every
+/// [`TOML_PART`] of them; only the first when the file has multi-line
+/// strings (in which such a line could be text).
+fn part_starts(text: &str, header: &str) -> Vec<(usize, u64)> {
+    let mut starts = vec![(0, 1)];
+    if text.contains("\"\"\"") || text.contains("'''") {
+        return starts;
+    }
+    let mark = format!("[[{header}]]");
+    let (mut records, mut at) = (0, 0);
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if line.trim_end() == mark {
+            if records > 0 && records % TOML_PART == 0 {
+                starts.push((at, i as u64 + 1));
+            }
+            records += 1;
+        }
+        at += line.len();
+    }
+    starts
+}
+
+/// A toml error in `text` (the whole file at `path`), at its line and column.
+fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> ParseError {
+    let line = e.span().map(|s| line_of(text, s.start));
+    let reason = e.message().to_string();
+    ParseError {
+        file: path.to_path_buf(),
+        line,
+        column: e.span().and_then(|s| {
+            let start = s.start.min(text.len());
+            let col = start - text[..start].rfind('\n').map_or(0, |i| i + 1) + 1;
+            let key = text[start..]
+                .split(|c: char| c == '=' || c.is_whitespace())
+                .next()
+                .unwrap_or("")
+                .to_string();
+            Some((col, key)).filter(|_| line.is_some())
+        }),
+        reason,
     }
 }
 
@@ -674,45 +729,50 @@ struct TeamRow {
 
 fn read_teams(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Team>, ParseError> {
     let path = files.path("teams.toml");
-    let (file, text): (TeamsFile, _) = read_toml(files, "teams.toml")?;
     let mut seen = Seen::new();
-    file.team
-        .into_iter()
-        .map(|t| {
-            let line = text.line(t.id.span().start);
-            let id = t.id.into_inner();
-            seen.check(&path, IdKind::Team, &id, line)?;
-            check_ids(
-                &path,
-                line,
-                "parent",
-                IdKind::Team,
-                t.parent.as_deref().filter(|p| !p.is_empty()),
-            )?;
-            check_ids(
-                &path,
-                line,
-                "lead",
-                IdKind::Person,
-                t.lead.as_deref().filter(|p| !p.is_empty()),
-            )?;
-            check_ids(
-                &path,
-                line,
-                "members",
-                IdKind::Person,
-                t.members.iter().map(String::as_str),
-            )?;
-            lines.push(line);
-            Ok(Team {
-                name: t.name.unwrap_or_else(|| id.clone()),
-                id,
-                parent: t.parent.filter(|p| !p.is_empty()),
-                lead: t.lead.filter(|p| !p.is_empty()),
-                members: t.members,
+    let mut out = Vec::new();
+    for (file, text) in read_toml_parts::<TeamsFile>(files, "teams.toml", "team")? {
+        let part: Vec<Team> = file
+            .team
+            .into_iter()
+            .map(|t| {
+                let line = text.line(t.id.span().start);
+                let id = t.id.into_inner();
+                seen.check(&path, IdKind::Team, &id, line)?;
+                check_ids(
+                    &path,
+                    line,
+                    "parent",
+                    IdKind::Team,
+                    t.parent.as_deref().filter(|p| !p.is_empty()),
+                )?;
+                check_ids(
+                    &path,
+                    line,
+                    "lead",
+                    IdKind::Person,
+                    t.lead.as_deref().filter(|p| !p.is_empty()),
+                )?;
+                check_ids(
+                    &path,
+                    line,
+                    "members",
+                    IdKind::Person,
+                    t.members.iter().map(String::as_str),
+                )?;
+                lines.push(line);
+                Ok(Team {
+                    name: t.name.unwrap_or_else(|| id.clone()),
+                    id,
+                    parent: t.parent.filter(|p| !p.is_empty()),
+                    lead: t.lead.filter(|p| !p.is_empty()),
+                    members: t.members,
+                })
             })
-        })
-        .collect()
+            .collect::<Result<_, _>>()?;
+        out.extend(part);
+    }
+    Ok(out)
 }
 
 #[derive(Deserialize, Default)]
@@ -747,65 +807,70 @@ fn read_rotations(
     shift_lines: &mut Vec<Vec<u64>>,
 ) -> Result<Vec<Rotation>, ParseError> {
     let path = files.path("rotations.toml");
-    let (file, text): (RotationsFile, _) = read_toml(files, "rotations.toml")?;
     let mut seen = Seen::new();
-    file.rotation
-        .into_iter()
-        .map(|r| {
-            let line = text.line(r.id.span().start);
-            let id = r.id.into_inner();
-            seen.check(&path, IdKind::Rotation, &id, line)?;
-            check_ids(
-                &path,
-                line,
-                "team",
-                IdKind::Team,
-                r.team.as_deref().filter(|t| !t.is_empty()),
-            )?;
-            check_ids(
-                &path,
-                line,
-                "members",
-                IdKind::Person,
-                r.members.iter().map(String::as_str),
-            )?;
-            lines.push(line);
-            let mut at = Vec::with_capacity(r.shift.len());
-            let shifts = r
-                .shift
-                .into_iter()
-                .map(|s| {
-                    let line = text.line(s.span().start);
-                    let s = s.into_inner();
-                    check_ids(&path, line, "person", IdKind::Person, [s.person.as_str()])?;
-                    at.push(line);
-                    if s.end <= s.start {
-                        return Err(ParseError::at_line(
-                            &path,
-                            line,
-                            format!(
-                                "shift of {} ends ({}) before it starts ({})",
-                                s.person, s.end, s.start
-                            ),
-                        ));
-                    }
-                    Ok(Shift {
-                        person: s.person,
-                        start: s.start,
-                        end: s.end,
+    let mut out = Vec::new();
+    for (file, text) in read_toml_parts::<RotationsFile>(files, "rotations.toml", "rotation")? {
+        let part: Vec<Rotation> = file
+            .rotation
+            .into_iter()
+            .map(|r| {
+                let line = text.line(r.id.span().start);
+                let id = r.id.into_inner();
+                seen.check(&path, IdKind::Rotation, &id, line)?;
+                check_ids(
+                    &path,
+                    line,
+                    "team",
+                    IdKind::Team,
+                    r.team.as_deref().filter(|t| !t.is_empty()),
+                )?;
+                check_ids(
+                    &path,
+                    line,
+                    "members",
+                    IdKind::Person,
+                    r.members.iter().map(String::as_str),
+                )?;
+                lines.push(line);
+                let mut at = Vec::with_capacity(r.shift.len());
+                let shifts = r
+                    .shift
+                    .into_iter()
+                    .map(|s| {
+                        let line = text.line(s.span().start);
+                        let s = s.into_inner();
+                        check_ids(&path, line, "person", IdKind::Person, [s.person.as_str()])?;
+                        at.push(line);
+                        if s.end <= s.start {
+                            return Err(ParseError::at_line(
+                                &path,
+                                line,
+                                format!(
+                                    "shift of {} ends ({}) before it starts ({})",
+                                    s.person, s.end, s.start
+                                ),
+                            ));
+                        }
+                        Ok(Shift {
+                            person: s.person,
+                            start: s.start,
+                            end: s.end,
+                        })
                     })
+                    .collect::<Result<_, _>>()?;
+                shift_lines.push(at);
+                Ok(Rotation {
+                    name: r.name.unwrap_or_else(|| id.clone()),
+                    id,
+                    team: r.team.filter(|t| !t.is_empty()),
+                    members: r.members,
+                    shifts,
                 })
-                .collect::<Result<_, _>>()?;
-            shift_lines.push(at);
-            Ok(Rotation {
-                name: r.name.unwrap_or_else(|| id.clone()),
-                id,
-                team: r.team.filter(|t| !t.is_empty()),
-                members: r.members,
-                shifts,
             })
-        })
-        .collect()
+            .collect::<Result<_, _>>()?;
+        out.extend(part);
+    }
+    Ok(out)
 }
 
 #[derive(Deserialize, Default)]
@@ -843,12 +908,11 @@ fn read_areas(
     lines: &mut Vec<u64>,
 ) -> Result<(Vec<Area>, Vec<Entitlement>), ParseError> {
     let path = files.path("areas.toml");
-    let (file, text): (AreasFile, _) = read_toml(files, "areas.toml")?;
     let mut seen_areas = Seen::new();
     let mut seen_ents = Seen::new();
     let mut areas = Vec::new();
     let mut ents = Vec::new();
-    let days = |v: Option<Spanned<i64>>, what: &str, default: i64| match v {
+    let days = |text: &Lines, v: Option<Spanned<i64>>, what: &str, default: i64| match v {
         None => Ok(default),
         Some(s) if *s.get_ref() >= 0 => Ok(s.into_inner()),
         Some(s) => Err(ParseError::at_line(
@@ -857,50 +921,57 @@ fn read_areas(
             format!("{what} must be zero or more days, not {}", s.get_ref()),
         )),
     };
-    for a in file.area {
-        let line = text.line(a.id.span().start);
-        let id = a.id.into_inner();
-        seen_areas.check(&path, IdKind::Area, &id, line)?;
-        check_ids(
-            &path,
-            line,
-            "parent",
-            IdKind::Area,
-            a.parent.as_deref().filter(|p| !p.is_empty()),
-        )?;
-        check_ids(&path, line, "owner", IdKind::Person, [a.owner.as_str()])?;
-        lines.push(line);
-        for e in a.entitlement {
-            let line = text.line(e.id.span().start);
-            let eid = e.id.into_inner();
-            seen_ents.check(&path, IdKind::Entitlement, &eid, line)?;
-            ents.push(Entitlement {
-                name: e.name.unwrap_or_else(|| eid.clone()),
-                id: eid,
-                area: id.clone(),
-                upstream: e.upstream.filter(|u| !u.is_empty()),
+    for (file, text) in read_toml_parts::<AreasFile>(files, "areas.toml", "area")? {
+        for a in file.area {
+            let line = text.line(a.id.span().start);
+            let id = a.id.into_inner();
+            seen_areas.check(&path, IdKind::Area, &id, line)?;
+            check_ids(
+                &path,
+                line,
+                "parent",
+                IdKind::Area,
+                a.parent.as_deref().filter(|p| !p.is_empty()),
+            )?;
+            check_ids(&path, line, "owner", IdKind::Person, [a.owner.as_str()])?;
+            lines.push(line);
+            for e in a.entitlement {
+                let line = text.line(e.id.span().start);
+                let eid = e.id.into_inner();
+                seen_ents.check(&path, IdKind::Entitlement, &eid, line)?;
+                ents.push(Entitlement {
+                    name: e.name.unwrap_or_else(|| eid.clone()),
+                    id: eid,
+                    area: id.clone(),
+                    upstream: e.upstream.filter(|u| !u.is_empty()),
+                });
+            }
+            areas.push(Area {
+                name: a.name.unwrap_or_else(|| id.clone()),
+                parent: a.parent.filter(|p| !p.is_empty()),
+                owner: a.owner,
+                tags: a.tags,
+                notes: a.notes,
+                review_days: days(&text, a.review_days, "review_days", DEFAULT_REVIEW_DAYS)?,
+                escalate_days: days(
+                    &text,
+                    a.escalate_days,
+                    "escalate_days",
+                    DEFAULT_ESCALATE_DAYS,
+                )?,
+                max_auto_changes: match a.max_auto_changes {
+                    Some(m) if *m.get_ref() < 0 => {
+                        return Err(ParseError::at_line(
+                            &path,
+                            text.line(m.span().start),
+                            format!("max_auto_changes must be zero or more, not {}", m.get_ref()),
+                        ));
+                    }
+                    m => m.map(Spanned::into_inner),
+                },
+                id,
             });
         }
-        areas.push(Area {
-            name: a.name.unwrap_or_else(|| id.clone()),
-            parent: a.parent.filter(|p| !p.is_empty()),
-            owner: a.owner,
-            tags: a.tags,
-            notes: a.notes,
-            review_days: days(a.review_days, "review_days", DEFAULT_REVIEW_DAYS)?,
-            escalate_days: days(a.escalate_days, "escalate_days", DEFAULT_ESCALATE_DAYS)?,
-            max_auto_changes: match a.max_auto_changes {
-                Some(m) if *m.get_ref() < 0 => {
-                    return Err(ParseError::at_line(
-                        &path,
-                        text.line(m.span().start),
-                        format!("max_auto_changes must be zero or more, not {}", m.get_ref()),
-                    ));
-                }
-                m => m.map(Spanned::into_inner),
-            },
-            id,
-        });
     }
     Ok((areas, ents))
 }
@@ -924,25 +995,31 @@ struct DelegationRow {
 
 fn read_delegations(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Delegation>, ParseError> {
     let path = files.path("delegations.toml");
-    let (file, text): (DelegationsFile, _) = read_toml(files, "delegations.toml")?;
-    file.delegation
-        .into_iter()
-        .map(|d| {
-            let line = text.line(d.area.span().start);
-            let area = d.area.into_inner();
-            check_ids(&path, line, "area", IdKind::Area, [area.as_str()])?;
-            check_ids(&path, line, "to", IdKind::Person, [d.to.as_str()])?;
-            check_ids(&path, line, "by", IdKind::Person, [d.by.as_str()])?;
-            lines.push(line);
-            Ok(Delegation {
-                area,
-                to: d.to,
-                by: d.by,
-                since: d.since,
-                until: d.until,
+    let mut out = Vec::new();
+    for (file, text) in read_toml_parts::<DelegationsFile>(files, "delegations.toml", "delegation")?
+    {
+        let part: Vec<Delegation> = file
+            .delegation
+            .into_iter()
+            .map(|d| {
+                let line = text.line(d.area.span().start);
+                let area = d.area.into_inner();
+                check_ids(&path, line, "area", IdKind::Area, [area.as_str()])?;
+                check_ids(&path, line, "to", IdKind::Person, [d.to.as_str()])?;
+                check_ids(&path, line, "by", IdKind::Person, [d.by.as_str()])?;
+                lines.push(line);
+                Ok(Delegation {
+                    area,
+                    to: d.to,
+                    by: d.by,
+                    since: d.since,
+                    until: d.until,
+                })
             })
-        })
-        .collect()
+            .collect::<Result<_, _>>()?;
+        out.extend(part);
+    }
+    Ok(out)
 }
 
 #[derive(Deserialize, Default)]
@@ -1023,50 +1100,55 @@ fn rule_timing(
 
 fn read_rules(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Rule>, ParseError> {
     let path = files.path("rules.toml");
-    let (file, text): (RulesFile, _) = read_toml(files, "rules.toml")?;
     let mut seen = Seen::new();
-    file.rule
-        .into_iter()
-        .map(|r| {
-            let line = text.line(r.id.span().start);
-            let id = r.id.get_ref().clone();
-            seen.check(&path, IdKind::Rule, &id, line)?;
-            check_rule_ids(&path, line, &r)?;
-            lines.push(line);
-            let (apply, lead_secs, grace_secs) = rule_timing(&path, &text, &r, &id)?;
-            let audience = match (r.team, r.rotation) {
-                (Some(t), None) => Audience::Team(t),
-                (None, Some(r)) => Audience::Rotation(r),
-                (Some(_), Some(_)) => {
-                    return Err(ParseError::at_line(
-                        &path,
-                        line,
-                        format!("rule {id:?} names both `team` and `rotation`; give one"),
-                    ));
-                }
-                (None, None) => {
-                    return Err(ParseError::at_line(
-                        &path,
-                        line,
-                        format!("rule {id:?} needs `team` or `rotation`"),
-                    ));
-                }
-            };
-            Ok(Rule {
-                id,
-                area: r.area,
-                author: r.author,
-                why: r.why,
-                grant: r.grant,
-                audience,
-                trained: r.trained,
-                only_while_oncall: r.only_while_oncall,
-                apply,
-                lead_secs,
-                grace_secs,
+    let mut out = Vec::new();
+    for (file, text) in read_toml_parts::<RulesFile>(files, "rules.toml", "rule")? {
+        let part: Vec<Rule> = file
+            .rule
+            .into_iter()
+            .map(|r| {
+                let line = text.line(r.id.span().start);
+                let id = r.id.get_ref().clone();
+                seen.check(&path, IdKind::Rule, &id, line)?;
+                check_rule_ids(&path, line, &r)?;
+                lines.push(line);
+                let (apply, lead_secs, grace_secs) = rule_timing(&path, &text, &r, &id)?;
+                let audience = match (r.team, r.rotation) {
+                    (Some(t), None) => Audience::Team(t),
+                    (None, Some(r)) => Audience::Rotation(r),
+                    (Some(_), Some(_)) => {
+                        return Err(ParseError::at_line(
+                            &path,
+                            line,
+                            format!("rule {id:?} names both `team` and `rotation`; give one"),
+                        ));
+                    }
+                    (None, None) => {
+                        return Err(ParseError::at_line(
+                            &path,
+                            line,
+                            format!("rule {id:?} needs `team` or `rotation`"),
+                        ));
+                    }
+                };
+                Ok(Rule {
+                    id,
+                    area: r.area,
+                    author: r.author,
+                    why: r.why,
+                    grant: r.grant,
+                    audience,
+                    trained: r.trained,
+                    only_while_oncall: r.only_while_oncall,
+                    apply,
+                    lead_secs,
+                    grace_secs,
+                })
             })
-        })
-        .collect()
+            .collect::<Result<_, _>>()?;
+        out.extend(part);
+    }
+    Ok(out)
 }
 
 /// The ids a rule refers to.
@@ -1206,6 +1288,46 @@ mod tests {
             e.contains("a quoted field opened here runs on to line"),
             "{e}"
         );
+    }
+
+    /// A TOML file of many records is parsed in parts (of three under
+    /// test): the records, their lines (a duplicate found across parts),
+    /// and the errors are those of the file read whole, even a syntax
+    /// error or a string that runs over lines into another part.
+    #[test]
+    fn a_toml_file_read_in_parts_reads_as_one() {
+        let team = |i: usize| format!("[[team]]\nid = \"t{i}\"\nmembers = [\"p{i}\"]\n\n");
+        let text: String = (0..10).map(team).collect();
+        assert_eq!(part_starts(&text, "team").len(), 4);
+        let d = dir_with(&[("teams.toml", text.as_str())]);
+        let org = read_org(d.path()).unwrap();
+        assert_eq!(org.teams.len(), 10);
+        assert_eq!(org.teams[9].id, "t9");
+        assert_eq!(org.teams[9].members, vec!["p9".to_string()]);
+
+        let twice = format!("{text}{}", team(1));
+        let d = dir_with(&[("teams.toml", twice.as_str())]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("teams.toml:42: duplicate team id \"t1\" (first at line 6)"),
+            "{e}"
+        );
+
+        let broken = text.replace("id = \"t7\"", "id = \"t7");
+        let d = dir_with(&[("teams.toml", broken.as_str())]);
+        let e = read_org(d.path()).unwrap_err().to_string();
+        assert!(e.contains("teams.toml:30"), "{e}");
+
+        // A name over lines holding what looks like a header: read whole.
+        let over = text.replace(
+            "id = \"t2\"\n",
+            "id = \"t2\"\nname = \"\"\"x\n[[team]]\n\"\"\"\n",
+        );
+        assert_eq!(part_starts(&over, "team").len(), 1);
+        let d = dir_with(&[("teams.toml", over.as_str())]);
+        let org = read_org(d.path()).unwrap();
+        assert_eq!(org.teams.len(), 10);
+        assert_eq!(org.teams[2].name, "x\n[[team]]\n");
     }
 
     #[test]
