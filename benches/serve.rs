@@ -8,6 +8,13 @@
 //!   area, end to end (the client started, the answer read whole).
 //! - `ssh_console_first_frame`: `ssh -tt HOST` as that owner until the
 //!   console's first frame (its key bar) has arrived.
+//! - `ssh_console_unkept_first_frame`: the same with no preview kept for
+//!   the owner, so the first frame with their header is the loaded one
+//!   (the organization and their suggestions from the resident evaluation
+//!   when it is current, else read from the store and evaluated).
+//! - `ssh_console_first_frame_after_change`: the same right after a rule
+//!   in the owner's area was added or removed over SSH (the resident
+//!   evaluation may still be catching up: then the store is read).
 //! - `ssh_console_key_to_frame`: in an open console, a key sent until its
 //!   frame arrives (measured at the client, so an upper bound of the
 //!   server's part).
@@ -108,6 +115,8 @@ fn serve(f: &Fixture) -> Served {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", f.dir.path())
         .env("STEWARD_LOG_DIR", &logs)
+        // Says where each console's data came from.
+        .env("STEWARD_LOG", "info,steward::tui::worker=debug")
         .args(["serve", "--listen", "127.0.0.1:0", "--now", NOW, "--config"])
         .arg(f.dir.path().join("steward.toml"))
         .arg("--data-dir")
@@ -233,6 +242,38 @@ fn over_ssh(c: &mut Criterion, f: &Fixture) {
             total
         })
     });
+    g.bench_function("ssh_console_unkept_first_frame", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                forget_preview(f);
+                total += first_frame(f, &s);
+            }
+            total
+        })
+    });
+    said_where_from(f, "ssh_console_unkept_first_frame");
+    let change = leaf_change(f);
+    let mut added = false;
+    g.bench_function("ssh_console_first_frame_after_change", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let out = ssh(f, &s, &[]).args(change.args(added)).output();
+                let out = out.unwrap_or_else(|e| panic!("ssh: {e}"));
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                added = !added;
+                forget_preview(f);
+                total += first_frame(f, &s);
+            }
+            total
+        })
+    });
+    said_where_from(f, "ssh_console_first_frame_after_change");
     g.bench_function("ssh_console_key_to_frame", |b| {
         let mut child = console(f, &s);
         let mut out = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
@@ -271,6 +312,106 @@ fn over_ssh(c: &mut Criterion, f: &Fixture) {
         let _ = child.wait();
     });
     g.finish();
+}
+
+/// A console opened until its first frame with the header has arrived;
+/// how long that took.
+fn first_frame(f: &Fixture, s: &Served) -> Duration {
+    let start = Instant::now();
+    let mut child = console(f, s);
+    let mut out = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    read_until(&mut out, b"scope:");
+    let took = start.elapsed();
+    close(child, out);
+    took
+}
+
+/// No preview kept for the leaf owner: their console's next start shows
+/// the loading screen until their data is loaded.
+fn forget_preview(f: &Fixture) {
+    let c = rusqlite::Connection::open(&f.db).unwrap_or_else(|e| panic!("{e}"));
+    c.busy_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.execute(
+        "DELETE FROM console_previews WHERE person = ?1",
+        [f.leaf.as_str()],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// How many consoles the server's log says read from the resident
+/// evaluation and from the store so far, after `bench`.
+fn said_where_from(f: &Fixture, bench: &str) {
+    let log =
+        std::fs::read_to_string(f.dir.path().join("logs").join("steward.log")).unwrap_or_default();
+    let count = |what: &str| {
+        log.matches(&format!("console for {}: {what}", f.leaf))
+            .count()
+    };
+    eprintln!(
+        "after {bench}: consoles so far from the resident evaluation {}, from the store {}",
+        count("from the resident evaluation"),
+        count("read from the store")
+    );
+}
+
+/// A rule the leaf owner adds to their area and removes again, for the
+/// members of a team with none below it (a few suggestions more).
+struct LeafChange {
+    area: String,
+    entitlement: String,
+    team: String,
+}
+
+impl LeafChange {
+    fn args(&self, added: bool) -> Vec<String> {
+        let id = "bench-console-change".to_string();
+        match added {
+            true => vec!["rule".into(), "remove".into(), id],
+            false => [
+                "rule",
+                "add",
+                "--id",
+                &id,
+                "--area",
+                &self.area,
+                "--grant",
+                &self.entitlement,
+                "--team",
+                &self.team,
+                "--why",
+                "bench",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+}
+
+fn leaf_change(f: &Fixture) -> LeafChange {
+    let c = rusqlite::Connection::open(&f.db).unwrap_or_else(|e| panic!("{e}"));
+    let (area, entitlement): (String, String) = c
+        .query_row(
+            "SELECT a.id, e.id FROM areas a JOIN entitlements e ON e.area = a.id
+             WHERE a.owner = ?1 ORDER BY a.rowid, e.rowid LIMIT 1",
+            [f.leaf.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap_or_else(|e| panic!("the leaf owner's area: {e}"));
+    let team: String = c
+        .query_row(
+            "SELECT t.id FROM teams t
+             WHERE NOT EXISTS (SELECT 1 FROM teams c WHERE c.parent = t.id)
+             ORDER BY t.rowid LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("a team: {e}"));
+    LeafChange {
+        area,
+        entitlement,
+        team,
+    }
 }
 
 fn console(f: &Fixture, s: &Served) -> Child {

@@ -6,7 +6,7 @@
 use super::super::data::Data;
 use crate::model::*;
 use crate::policy::Snapshot;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeSet;
 
 /// One shift of a person, by index: `org.rotations[rotation].shifts[shift]`.
@@ -101,8 +101,10 @@ impl Index {
 }
 
 /// The earliest grant of each suggestion's (person, entitlement), in one
-/// pass over the grants (an entitlement may have a hundred thousand).
-/// Also the grants themselves (indices into `org.grants`), per suggestion.
+/// pass over the grants of the entitlements suggested (an entitlement may
+/// have a hundred thousand; the whole organization, ten times that).
+/// Also the grants themselves (indices into `org.grants`, in its order),
+/// per suggestion.
 pub fn held_since(snap: &Snapshot, list: &[Suggestion]) -> (Vec<Option<Time>>, Vec<Vec<usize>>) {
     type Held = (Option<Time>, Vec<usize>);
     let mut wanted: FxHashMap<(&str, &str), Held> = list
@@ -115,7 +117,8 @@ pub fn held_since(snap: &Snapshot, list: &[Suggestion]) -> (Vec<Option<Time>>, V
         })
         .collect();
     if !wanted.is_empty() {
-        for (i, g) in snap.org.grants.iter().enumerate() {
+        for i in grants_of(snap, list) {
+            let g = &snap.org.grants[i];
             if let Some(slot) = wanted.get_mut(&(g.person.as_str(), g.entitlement.as_str())) {
                 slot.0 = Some(slot.0.map_or(g.granted_at, |t: Time| t.min(g.granted_at)));
                 slot.1.push(i);
@@ -129,6 +132,23 @@ pub fn held_since(snap: &Snapshot, list: &[Suggestion]) -> (Vec<Option<Time>>, V
                 .map_or((None, Vec::new()), |(t, gs)| (*t, gs.clone()))
         })
         .unzip()
+}
+
+/// The grants (indices into `org.grants`) of the entitlements `list`
+/// names: every grant when one is not in `snap`.
+fn grants_of(snap: &Snapshot, list: &[Suggestion]) -> Vec<usize> {
+    let ents: Option<FxHashSet<usize>> = list
+        .iter()
+        .map(|s| snap.entitlement_idx(&s.entitlement))
+        .collect();
+    let Some(ents) = ents else {
+        return (0..snap.org.grants.len()).collect();
+    };
+    // Each entitlement's in order: a (person, entitlement)'s grants are
+    // all of one entitlement.
+    ents.into_iter()
+        .flat_map(|e| snap.grants_of_entitlement[e].iter().copied())
+        .collect()
 }
 
 /// Each suggestion's filter fields as indices into one list of distinct strings.
@@ -192,4 +212,61 @@ fn rotations_in_view(data: &Data) -> Vec<usize> {
         }
     }
     out.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{Scope, suggestions};
+
+    /// Read off every grant of the organization, one by one.
+    fn by_every_grant(snap: &Snapshot, list: &[Suggestion]) -> Vec<(Option<Time>, Vec<usize>)> {
+        list.iter()
+            .map(|s| {
+                let held: Vec<usize> = (0..snap.org.grants.len())
+                    .filter(|&i| {
+                        let g = &snap.org.grants[i];
+                        g.person == s.person && g.entitlement == s.entitlement
+                    })
+                    .collect();
+                let since = held.iter().map(|&i| snap.org.grants[i].granted_at).min();
+                (since, held)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn what_each_suggestion_holds_is_read_off_its_entitlements_grants_alone() {
+        let now: Time = "2026-03-02T12:00:00Z".parse().unwrap();
+        let mut org = crate::r#gen::generate(300, 7, now);
+        // Some of them held twice, the second grant the older.
+        for k in (0..org.grants.len()).step_by(7) {
+            let mut again = org.grants[k].clone();
+            again.granted_at -= chrono::Duration::days(30);
+            org.grants.push(again);
+        }
+        let snap = Snapshot::new(org);
+        let mut list = suggestions(&snap, &Scope::everything(&snap), now);
+        assert!(list.iter().any(|s| s.kind != Kind::Grant), "nothing held");
+        let (since, held) = held_since(&snap, &list);
+        assert!(held.iter().any(|h| h.len() > 1), "no one holds twice");
+        let got: Vec<_> = since.into_iter().zip(held).collect();
+        assert_eq!(got, by_every_grant(&snap, &list));
+        // Grants of an entitlement the snapshot does not define (a preview
+        // names what it showed): every grant looked at.
+        let held = list.iter().position(|s| s.kind != Kind::Grant).unwrap();
+        let gone = list[held].entitlement.clone();
+        let mut org = snap.org.clone();
+        org.entitlements.retain(|e| e.id != gone);
+        let snap = Snapshot::new(org);
+        let (since, held) = held_since(&snap, &list);
+        let got: Vec<_> = since.into_iter().zip(held).collect();
+        assert_eq!(got, by_every_grant(&snap, &list));
+        list.retain(|s| s.entitlement == gone);
+        assert!(
+            by_every_grant(&snap, &list)
+                .iter()
+                .any(|(t, _)| t.is_some())
+        );
+    }
 }
