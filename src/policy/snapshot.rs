@@ -31,6 +31,22 @@ fn index<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<String, usize> {
     map
 }
 
+/// `root` and every node below it in `children`, which lists each node
+/// under its one parent (teams and areas name at most one), in the time
+/// the subtree takes rather than the whole tree's: no node is reached
+/// twice, but for `root` itself when it lies on a cycle of parents (a node
+/// on a cycle has its parent on it too, so nothing below a node off the
+/// cycle is on it), where the walk stops. Depth first, the last child first.
+fn subtree(children: &[Vec<usize>], root: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        out.push(n);
+        stack.extend(children[n].iter().filter(|&&c| c != root));
+    }
+    out
+}
+
 impl Snapshot {
     pub fn new(org: Org) -> Snapshot {
         let person = index(&org.people, |p| &p.id);
@@ -179,17 +195,7 @@ impl Snapshot {
 
     /// `area` and every area below it.
     pub fn area_subtree(&self, area: usize) -> Vec<usize> {
-        let mut out = Vec::new();
-        let mut seen = vec![false; self.org.areas.len()];
-        let mut stack = vec![area];
-        while let Some(a) = stack.pop() {
-            if std::mem::replace(&mut seen[a], true) {
-                continue;
-            }
-            out.push(a);
-            stack.extend(&self.area_children[a]);
-        }
-        out
+        subtree(&self.area_children, area)
     }
 
     /// Is `area` the same as `ancestor` or below it?
@@ -211,17 +217,7 @@ impl Snapshot {
 
     /// `team` and its descendants.
     pub fn team_subtree(&self, team: usize) -> Vec<usize> {
-        let mut out = Vec::new();
-        let mut seen = vec![false; self.org.teams.len()];
-        let mut stack = vec![team];
-        while let Some(t) = stack.pop() {
-            if std::mem::replace(&mut seen[t], true) {
-                continue;
-            }
-            out.push(t);
-            stack.extend(&self.team_children[t]);
-        }
-        out
+        subtree(&self.team_children, team)
     }
 
     pub fn trainings_of(&self, person: usize) -> impl Iterator<Item = &Training> {

@@ -846,3 +846,51 @@ fn team_ancestors_walk_up_and_stop_on_cycles() {
     let snap = Snapshot::new(org);
     assert_eq!(snap.team_ancestors(api).count(), snap.org.teams.len());
 }
+
+#[test]
+fn subtrees_hold_each_team_and_area_below_once_and_stop_on_cycles() {
+    let mut org = base();
+    let snap = Snapshot::new(org.clone());
+    let names = |snap: &Snapshot, list: Vec<usize>| -> Vec<String> {
+        let mut ids: Vec<String> = list.iter().map(|&t| snap.org.teams[t].id.clone()).collect();
+        ids.sort();
+        ids
+    };
+    let eng = snap.team_idx("eng").unwrap();
+    let pay = snap.team_idx("payments").unwrap();
+    assert_eq!(
+        names(&snap, snap.team_subtree(eng)),
+        ["eng", "pay-api", "payments"]
+    );
+    assert_eq!(
+        names(&snap, snap.team_subtree(pay)),
+        ["pay-api", "payments"]
+    );
+    // eng under pay-api: eng, payments and pay-api form a cycle.
+    org.teams[0].parent = Some("pay-api".into());
+    let snap = Snapshot::new(org.clone());
+    for t in [eng, pay] {
+        assert_eq!(
+            names(&snap, snap.team_subtree(t)),
+            ["eng", "pay-api", "payments"]
+        );
+    }
+    let root = snap.area_idx("root").unwrap();
+    let areas = |snap: &Snapshot, a: usize| {
+        let mut ids: Vec<String> = snap
+            .area_subtree(a)
+            .iter()
+            .map(|&a| snap.org.areas[a].id.clone())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let all = areas(&snap, root);
+    assert_eq!(all.len(), snap.org.areas.len());
+    // root under pay-db: root, pay and pay-db form a cycle, ops hangs off it.
+    let r = org.areas.iter().position(|a| a.id == "root").unwrap();
+    org.areas[r].parent = Some("pay-db".into());
+    let snap = Snapshot::new(org);
+    let pay_db = snap.area_idx("pay-db").unwrap();
+    assert_eq!(areas(&snap, pay_db), all);
+}
