@@ -546,11 +546,24 @@ fn refresh_after_sync(f: &Fixture, org: &Org) {
     let mut store = Store::open_existing(&f.db).unwrap_or_else(|e| panic!("{e}"));
     let source = steward::sync::files_source_info(&f.dir.path().join("org"));
     let versions = [changed_100(org), org.clone()];
-    let mut took = Vec::new();
+    let (mut took, mut reads) = (Vec::new(), Vec::new());
     for round in 0..9 {
+        let before = store.org_generation().unwrap_or_else(|e| panic!("{e}"));
         store
             .replace_source(&source, &versions[round % 2], now())
             .unwrap_or_else(|e| panic!("sync: {e}"));
+        // What the refresh reads, alone (and how many grant rows that is).
+        let started = Instant::now();
+        let delta = store
+            .org_since(Some(before))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let read = started.elapsed();
+        let rows = match &delta.change {
+            steward::store::Delta::Parts { grants, .. } => {
+                grants.iter().map(|(_, g)| g.len()).sum::<usize>()
+            }
+            _ => 0,
+        };
         let started = Instant::now();
         resident
             .refresh(&f.db, now())
@@ -558,15 +571,21 @@ fn refresh_after_sync(f: &Fixture, org: &Org) {
         // The first round may rewrite rows the files sync wrote otherwise.
         if round > 0 {
             took.push(started.elapsed());
+            reads.push((read, rows));
         }
     }
     took.sort();
+    reads.sort();
     eprintln!(
-        "resident_refresh_after_sync_100_grants ({} rounds): min {:?} median {:?} max {:?}; load: {}",
+        "resident_refresh_after_sync_100_grants ({} rounds): min {:?} median {:?} max {:?}; \
+         of which the read of the changed entitlements' grants ({} rows): min {:?} median {:?}; load: {}",
         took.len(),
         took[0],
         took[took.len() / 2],
         took[took.len() - 1],
+        reads[0].1,
+        reads[0].0,
+        reads[reads.len() / 2].0,
         load()
     );
 }

@@ -23,14 +23,29 @@ fn log_count(s: &Setup, what: &str) -> usize {
 /// `suggest --json` over SSH as `person` is the local one for them, read
 /// from the resident evaluation.
 fn same_as_fresh(s: &Setup, server: &Server, key: &std::path::Path, person: &str) {
+    same_as_fresh_with(s, server, key, person, &[]);
+}
+
+/// [`same_as_fresh`] for `suggest --json` with `args`.
+fn same_as_fresh_with(
+    s: &Setup,
+    server: &Server,
+    key: &std::path::Path,
+    person: &str,
+    args: &[&str],
+) {
     let from = format!("suggestions for {person}: from the resident evaluation");
     let before = log_count(s, &from);
-    let remote = server.ssh(key, &["suggest", "--json"]);
+    let remote = server.ssh(key, &[&["suggest", "--json"], args].concat());
     assert!(remote.status.success(), "{}", text(&remote.stderr));
-    let local = s.local(&["suggest", "--json", "--as", person]);
+    let local = s.local(&[&["suggest", "--json", "--as", person], args].concat());
     assert!(local.status.success(), "{}", text(&local.stderr));
     assert_eq!(text(&remote.stdout), text(&local.stdout), "{person}");
-    assert_eq!(log_count(s, &from), before + 1, "not read from memory");
+    // The server's log is written behind: wait for the line.
+    assert!(
+        eventually(|| log_count(s, &from) > before),
+        "not read from memory"
+    );
 }
 
 /// Waits until the resident evaluation has caught up with the store:
@@ -179,16 +194,27 @@ fn edits_undelegations_and_applies_reach_it_and_decisions_leave_it_be() {
     assert_eq!(log_count(&s, again), before, "read again after a decision");
     same_as_fresh(&s, &server, &priya, "priya");
 
-    // The apply writes ana's grant into the cache.
+    // The apply writes ana's grant into the cache itself: the sync that
+    // follows it fails here (teams.toml broken), so that write alone
+    // tells of it.
+    let teams = std::fs::read_to_string(s.org().join("teams.toml")).unwrap();
+    std::fs::write(s.org().join("teams.toml"), "[[team]\nid = ").unwrap();
     let out = server.ssh(&priya, &["apply"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("re-sync of files after apply failed"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::write(s.org().join("teams.toml"), teams).unwrap();
     assert!(
         text(&out.stdout).contains("1 applied"),
         "{}",
         text(&out.stdout)
     );
     caught_up(&s, &server, &priya, "priya");
-    same_as_fresh(&s, &server, &priya, "priya");
+    // Every suggestion, decided or not: ana's grant is no longer one.
+    same_as_fresh_with(&s, &server, &priya, "priya", &["--all"]);
 
     // A rule added, edited, removed: each changes priya's suggestions.
     let mut seen = vec![text(&server.ssh(&priya, &["suggest", "--json"]).stdout)];
