@@ -132,7 +132,8 @@ impl Noted {
         self.changed = true;
         if let Some(set) = &mut self.entitlements {
             match key {
-                Some(e) if set.len() < MOST_ENTITLEMENTS || set.contains(e) => {
+                Some(e) if set.contains(e) => {}
+                Some(e) if set.len() < MOST_ENTITLEMENTS => {
                     set.insert(e.to_string());
                 }
                 _ => self.entitlements = None,
