@@ -54,6 +54,9 @@ use std::time::Duration;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The roster as the delegation picker searches it, kept while the
+    /// organization's generation stays the same.
+    roster: std::cell::RefCell<Option<people_search::Roster>>,
 }
 
 impl Store {
@@ -96,6 +99,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            roster: Default::default(),
         };
         schema::migrate(&mut store.conn).map_err(|e| Error::Open {
             what: format!("cannot migrate cache {}", path.display()),

@@ -61,23 +61,65 @@ fn people(c: &Connection, sql: &str, params: &[&dyn ToSql]) -> Result<Vec<Person
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// People matching `text` as the picker ranks them ([`PeopleMatch`]), the
-/// best `limit`: one pass over the roster ranks each active person (their
-/// first row) by id, name, email and title, reading no more than those
-/// four; then the best are read whole. Ties go by name.
-fn search(c: &Connection, text: &str, limit: usize) -> Result<Vec<Person>> {
-    let mut matching = PeopleMatch::new(text);
+/// The roster as the picker searches it: each active person once (their
+/// id's first row), the four columns it ranks, as of one generation of
+/// the organization's rows.
+pub(super) struct Roster {
+    generation: i64,
+    people: Vec<Searched>,
+}
+
+struct Searched {
+    rowid: i64,
+    id: String,
+    name: String,
+    email: String,
+    title: String,
+}
+
+/// The roster of generation `generation`, in one pass over the people.
+fn roster(c: &Connection, generation: i64) -> Result<Roster> {
     let mut seen: FxHashSet<String> = FxHashSet::default();
-    let mut ranked: Vec<(Rank, String, i64)> = Vec::new();
+    let mut people = Vec::new();
     let mut st = c.prepare_cached(
         "SELECT rowid, id, name, email, coalesce(title, ''), status FROM people ORDER BY rowid",
     )?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
-        if let Some(found) = rank_row(r, &mut matching, &mut seen)? {
-            ranked.push(found);
+        let id: String = r.get(1)?;
+        if seen.contains(&id) {
+            continue;
         }
+        seen.insert(id.clone());
+        if r.get_ref(5)?.as_str().map_err(rusqlite::Error::from)? == "left" {
+            continue;
+        }
+        people.push(Searched {
+            rowid: r.get(0)?,
+            id,
+            name: r.get(2)?,
+            email: r.get(3)?,
+            title: r.get(4)?,
+        });
     }
+    Ok(Roster { generation, people })
+}
+
+/// People matching `text` as the picker ranks them ([`PeopleMatch`]), the
+/// best `limit`, ties by name: each person of the roster ranked (the
+/// roster read again only when the organization's rows changed), then the
+/// best read whole.
+fn search(c: &Connection, roster: &Roster, text: &str, limit: usize) -> Result<Vec<Person>> {
+    let mut matching = PeopleMatch::new(text);
+    let people = &roster.people;
+    let mut ranked: Vec<(Rank, &str, usize)> = people
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let rank = matching.rank(&p.id, &p.name, &p.email, &p.title)?;
+            Some((rank, p.name.as_str(), i))
+        })
+        .collect();
     if ranked.len() > limit {
         ranked.select_nth_unstable(limit);
         ranked.truncate(limit);
@@ -86,13 +128,13 @@ fn search(c: &Connection, text: &str, limit: usize) -> Result<Vec<Person>> {
     let place: FxHashMap<i64, usize> = ranked
         .iter()
         .enumerate()
-        .map(|(i, (_, _, row))| (*row, i))
+        .map(|(at, (.., i))| (people[*i].rowid, at))
         .collect();
     let rowids = format!(
         "[{}]",
-        ranked
-            .iter()
-            .map(|(_, _, row)| row.to_string())
+        place
+            .keys()
+            .map(i64::to_string)
             .collect::<Vec<_>>()
             .join(",")
     );
@@ -102,39 +144,12 @@ fn search(c: &Connection, text: &str, limit: usize) -> Result<Vec<Person>> {
     let mut found: Vec<(usize, Person)> = st
         .query_map([&rowids], |r| Ok((r.get::<_, i64>(6)?, person(r)?)))?
         .filter_map(|row| {
-            row.map(|(row, p)| place.get(&row).map(|&i| (i, p)))
+            row.map(|(row, p)| place.get(&row).map(|&at| (at, p)))
                 .transpose()
         })
         .collect::<rusqlite::Result<_>>()?;
-    found.sort_by_key(|(i, _)| *i);
+    found.sort_by_key(|(at, _)| *at);
     Ok(found.into_iter().map(|(_, p)| p).collect())
-}
-
-/// The rank, name and rowid of the person on row `r` (rowid, id, name, email,
-/// title, status), if they match and the row is who they are: active, and
-/// their id's first row (`seen` holds the ids of the rows before).
-fn rank_row(
-    r: &rusqlite::Row,
-    matching: &mut PeopleMatch,
-    seen: &mut FxHashSet<String>,
-) -> rusqlite::Result<Option<(Rank, String, i64)>> {
-    let id = r.get_ref(1)?.as_str()?;
-    if seen.contains(id) {
-        return Ok(None);
-    }
-    seen.insert(id.to_string());
-    if r.get_ref(5)?.as_str()? == "left" {
-        return Ok(None);
-    }
-    let (name, email, title) = (
-        r.get_ref(2)?.as_str()?,
-        r.get_ref(3)?.as_str()?,
-        r.get_ref(4)?.as_str()?,
-    );
-    let row: i64 = r.get(0)?;
-    Ok(matching
-        .rank(id, name, email, title)
-        .map(|rank| (rank, name.to_string(), row)))
 }
 
 /// `me`'s reports, the people in `near`, then everyone by name: at most
@@ -229,7 +244,17 @@ impl Store {
         let found = match query {
             PeopleQuery::Browse { me, near } => browse(&tx, me, near, limit)?,
             PeopleQuery::Search(text) if text.trim().is_empty() => Vec::new(),
-            PeopleQuery::Search(text) => search(&tx, text.trim(), limit)?,
+            PeopleQuery::Search(text) => {
+                let generation = self.org_generation()?;
+                let mut kept = self.roster.borrow_mut();
+                if kept.as_ref().is_none_or(|r| r.generation != generation) {
+                    *kept = Some(roster(&tx, generation)?);
+                }
+                match kept.as_ref() {
+                    Some(roster) => search(&tx, roster, text.trim(), limit)?,
+                    None => Vec::new(),
+                }
+            }
         };
         let mut teams = first_teams(&tx, &found)?;
         tx.finish()?;
@@ -370,6 +395,19 @@ mod tests {
         assert_eq!(ana.person.name, "Ana Lima");
         assert_eq!(ana.person.title.as_deref(), Some("role of ana"));
         assert_eq!(ana.team.as_deref(), Some("payments"));
+    }
+
+    #[test]
+    fn a_sync_after_a_search_is_searched_at_once() {
+        let (_d, mut store) = store();
+        assert!(search(&store, "quinn").is_empty());
+        let now: Time = "2026-03-03T12:00:00Z".parse().unwrap();
+        let more = Org {
+            people: vec![person("yara", "Yara Quinn", None)],
+            ..Default::default()
+        };
+        store.replace_source(&info("more"), &more, now).unwrap();
+        assert_eq!(ids(&search(&store, "quinn")), vec!["yara"]);
     }
 
     #[test]
