@@ -62,20 +62,52 @@ pub struct Evaluation<'s> {
 /// Audience members, computed once per audience (and rotation grace) and
 /// evaluation.
 #[derive(Default)]
-pub struct Audiences<'s>(FxHashMap<(&'s Audience, i64), FxHashSet<usize>>);
+pub struct Audiences<'s> {
+    sets: FxHashMap<(&'s Audience, i64), FxHashSet<usize>>,
+    /// Each team's own members, by index on the roster, as looked up for
+    /// the first audience that holds the team: a team is in the audience
+    /// of every team above it, each of which would look its members up
+    /// again by id.
+    teams: FxHashMap<usize, Vec<usize>>,
+}
 
 impl<'s> Audiences<'s> {
-    /// The members of `rule`'s audience at `now`, with its grace.
+    /// The members of `rule`'s audience at `now`, with its grace: those
+    /// [`rule_members`] gives.
     pub(crate) fn of(
         &mut self,
         snap: &'s Snapshot,
         rule: &'s Rule,
         now: Time,
     ) -> &FxHashSet<usize> {
-        self.0
-            .entry((&rule.audience, rule.grace_secs))
-            .or_insert_with(|| rule_members(snap, rule, now))
+        let Audiences { sets, teams } = self;
+        sets.entry((&rule.audience, rule.grace_secs))
+            .or_insert_with(|| match &rule.audience {
+                Audience::Team(t) => team_members(snap, t, teams),
+                Audience::Rotation(_) => rule_members(snap, rule, now),
+            })
     }
+}
+
+/// The members of team `t` and the teams below it, as `audience_members`
+/// gives them, each team's own looked up once in `teams`.
+fn team_members(
+    snap: &Snapshot,
+    t: &str,
+    teams: &mut FxHashMap<usize, Vec<usize>>,
+) -> FxHashSet<usize> {
+    let mut out = FxHashSet::default();
+    let Some(t) = snap.team_idx(t) else {
+        return out;
+    };
+    for team in snap.team_subtree(t) {
+        let own = teams.entry(team).or_insert_with(|| {
+            let members = snap.org.teams[team].members.iter();
+            members.filter_map(|m| snap.person_idx(m)).collect()
+        });
+        out.extend(own.iter().copied());
+    }
+    out
 }
 
 impl<'s> Evaluation<'s> {
@@ -519,6 +551,30 @@ pub(crate) fn why_rule_fails<'s>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each rule's audience, worked out with the teams' members kept, is
+    /// the one `rule_members` gives, however the rules follow each other.
+    #[test]
+    fn audiences_kept_are_the_rules_members() {
+        let now: Time = "2026-03-02T12:00:00Z".parse().unwrap();
+        let mut org = crate::r#gen::generate(1500, 5, now);
+        org.rules.push(Rule {
+            audience: Audience::Team("no-such-team".into()),
+            ..org.rules[0].clone()
+        });
+        let snap = Snapshot::new(org);
+        let mut audiences = Audiences::default();
+        let teams = snap
+            .org
+            .rules
+            .iter()
+            .filter(|r| matches!(r.audience, Audience::Team(_)));
+        assert!(teams.count() > 20);
+        for rule in snap.org.rules.iter().rev() {
+            let want = rule_members(&snap, rule, now);
+            assert_eq!(audiences.of(&snap, rule, now), &want, "{}", rule.id);
+        }
+    }
 
     /// Split across threads in many chunks, the suggestions are exactly
     /// those of one thread, in the same order.

@@ -224,6 +224,7 @@ pub(super) struct GrantText<'a> {
 
 impl<'a> GrantText<'a> {
     /// The row read with [`GRANT_COLUMNS`].
+    #[cfg(test)]
     pub fn of(r: &'a Row) -> rusqlite::Result<GrantText<'a>> {
         Ok(GrantText {
             person: r.get_ref(0)?.as_str()?,

@@ -38,11 +38,15 @@ enum Read {
 /// Areas read ahead of the evaluation, at most.
 const AHEAD: usize = 256;
 
+/// A grant's columns but its entitlement, which the reader asks by (and
+/// so knows): the longest string of most rows, read and copied once less.
+const COLUMNS: &str = "person, granted_by, granted_at, basis, expires, through";
+
 /// One grant row of a [`Batch`]: where its strings end in the batch's text.
 #[derive(Debug, Clone, Copy)]
 struct Row {
-    /// person, entitlement, granted_by, basis, through.
-    ends: [usize; 5],
+    /// person, granted_by, basis, through.
+    ends: [usize; 4],
     granted_by: bool,
     through: bool,
     granted_at: i64,
@@ -66,26 +70,29 @@ impl Batch {
         self.text.clear();
     }
 
-    fn push(&mut self, g: &GrantText) {
-        let mut ends = [0; 5];
+    /// A row read with [`COLUMNS`].
+    fn push(&mut self, r: &rusqlite::Row) -> rusqlite::Result<()> {
+        let granted_by = r.get_ref(1)?.as_str_or_null()?;
+        let through = r.get_ref(5)?.as_str_or_null()?;
         let texts = [
-            g.person,
-            g.entitlement,
-            g.granted_by.unwrap_or(""),
-            g.basis,
-            g.through.unwrap_or(""),
+            r.get_ref(0)?.as_str()?,
+            granted_by.unwrap_or(""),
+            r.get_ref(3)?.as_str()?,
+            through.unwrap_or(""),
         ];
+        let mut ends = [0; 4];
         for (end, s) in ends.iter_mut().zip(texts) {
             self.text.push_str(s);
             *end = self.text.len();
         }
         self.rows.push(Row {
             ends,
-            granted_by: g.granted_by.is_some(),
-            through: g.through.is_some(),
-            granted_at: g.granted_at,
-            expires: g.expires,
+            granted_by: granted_by.is_some(),
+            through: through.is_some(),
+            granted_at: r.get(2)?,
+            expires: r.get(4)?,
         });
+        Ok(())
     }
 
     /// The rows pushed since the last entitlement are `e`'s.
@@ -93,18 +100,18 @@ impl Batch {
         self.entitlements.push((e, self.rows.len()));
     }
 
-    /// Row `i` as read.
-    fn grant(&self, i: usize) -> GrantText<'_> {
+    /// Row `i` as read, a grant of `entitlement`.
+    fn grant<'a>(&'a self, i: usize, entitlement: &'a str) -> GrantText<'a> {
         let row = &self.rows[i];
         let start = match i {
             0 => 0,
-            _ => self.rows[i - 1].ends[4],
+            _ => self.rows[i - 1].ends[3],
         };
-        let [person, entitlement, by, basis, through] = row.ends;
+        let [person, by, basis, through] = row.ends;
         GrantText {
             person: &self.text[start..person],
-            entitlement: &self.text[person..entitlement],
-            granted_by: row.granted_by.then(|| &self.text[entitlement..by]),
+            entitlement,
+            granted_by: row.granted_by.then(|| &self.text[person..by]),
             granted_at: row.granted_at,
             basis: &self.text[by..basis],
             expires: row.expires,
@@ -114,15 +121,21 @@ impl Batch {
 
     /// Each entitlement with its grants, made in `grants` (whose strings
     /// are overwritten, so that nothing is allocated once they are long
-    /// enough).
-    fn each(&self, grants: &mut Vec<Grant>, mut f: impl FnMut(usize, &[Grant])) {
+    /// enough); `id` names entitlement `e`, whose grants were asked for.
+    fn each<'a>(
+        &self,
+        grants: &mut Vec<Grant>,
+        id: impl Fn(usize) -> &'a str,
+        mut f: impl FnMut(usize, &[Grant]),
+    ) {
         let mut start = 0;
         for &(e, end) in &self.entitlements {
             if grants.len() < end - start {
                 grants.resize_with(end - start, empty_grant);
             }
+            let id = id(e);
             for (g, i) in grants.iter_mut().zip(start..end) {
-                self.grant(i).set(g);
+                self.grant(i, id).set(g);
             }
             f(e, &grants[..end - start]);
             start = end;
@@ -224,7 +237,8 @@ fn evaluate(
             Read::Start(..) | Read::Whole(_) => continue,
         };
         out.clear();
-        area.each(&mut grants, |e, grants| {
+        let id = |e: usize| snap.org.entitlements[e].id.as_str();
+        area.each(&mut grants, id, |e, grants| {
             done.grants += grants.len();
             eval.entitlement(e, grants, &mut audiences, &mut out);
         });
@@ -286,8 +300,7 @@ fn read_by_area(
         return Ok(());
     }
     let mut st = c.prepare(&format!(
-        "SELECT {} FROM grants WHERE entitlement = ?1 ORDER BY rowid",
-        read::GRANT_COLUMNS
+        "SELECT {COLUMNS} FROM grants WHERE entitlement = ?1 ORDER BY rowid"
     ))?;
     for area in plan {
         let mut batch = spent.try_recv().unwrap_or_default();
@@ -296,7 +309,7 @@ fn read_by_area(
             if let Some(id) = id {
                 let mut rows = st.query([id])?;
                 while let Some(r) = rows.next()? {
-                    batch.push(&GrantText::of(r)?);
+                    batch.push(r)?;
                 }
             }
             batch.end_entitlement(e);
@@ -370,8 +383,7 @@ mod tests {
         let all = read::grants(&c, read::Rows::All).unwrap();
         let mut st = c
             .prepare(&format!(
-                "SELECT {} FROM grants WHERE entitlement = ?1 ORDER BY rowid",
-                read::GRANT_COLUMNS
+                "SELECT {COLUMNS} FROM grants WHERE entitlement = ?1 ORDER BY rowid"
             ))
             .unwrap();
         let ids = ["db:read", "none", "db:write", "db:admin"];
@@ -381,13 +393,13 @@ mod tests {
             for (e, id) in ids.iter().enumerate() {
                 let mut rows = st.query([id]).unwrap();
                 while let Some(r) = rows.next().unwrap() {
-                    batch.push(&GrantText::of(r).unwrap());
+                    batch.push(r).unwrap();
                 }
                 batch.end_entitlement(e);
             }
             let mut grants = vec![all[3].clone(); round * 3];
             let mut seen = Vec::new();
-            batch.each(&mut grants, |e, gs| seen.push((e, gs.to_vec())));
+            batch.each(&mut grants, |e| ids[e], |e, gs| seen.push((e, gs.to_vec())));
             let want: Vec<(usize, Vec<Grant>)> = ids
                 .iter()
                 .enumerate()
