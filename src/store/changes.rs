@@ -45,7 +45,7 @@ fn pending(tx: &Connection) -> rusqlite::Result<i64> {
 }
 
 /// Notes `changes` at the generation the write in `tx` moves to (the
-/// caller moves it: [`super::generation::next`]).
+/// caller moves it: [`next`]).
 pub(super) fn note<'a>(
     tx: &Connection,
     changes: impl IntoIterator<Item = Change<'a>>,
@@ -72,7 +72,14 @@ pub(super) fn moved<'a>(
     changes: impl IntoIterator<Item = Change<'a>>,
 ) -> rusqlite::Result<()> {
     note(tx, changes)?;
-    super::generation::next(tx)
+    next(tx)
+}
+
+/// Moves the generation on inside `tx` and forgets what fell out of the
+/// log: after [`note`], or for a sync whose table writes noted their own.
+pub(super) fn next(tx: &Connection) -> rusqlite::Result<()> {
+    let generation = super::generation::next(tx)?;
+    trim(tx, generation)
 }
 
 /// Forgets the changes of generations before the last [`KEPT`], once
@@ -124,9 +131,6 @@ impl Noted {
         }
     }
 
-    /// The grant table's column of the entitlement (after `source`).
-    const ENTITLEMENT: usize = 1;
-
     /// A row inserted or deleted; `key` its entitlement, for grants.
     fn row(&mut self, key: Option<&str>) {
         self.changed = true;
@@ -141,12 +145,9 @@ impl Noted {
         }
     }
 
-    /// A row inserted, with its cells (those after `source`).
-    pub fn inserted(&mut self, cells: &[super::rows::Cell]) {
-        let key = match cells.get(Self::ENTITLEMENT) {
-            Some(super::rows::Cell::Text(e)) if self.table == Some("grants") => Some(*e),
-            _ => None,
-        };
+    /// A row inserted; `entitlement` its entitlement, for grants.
+    pub fn inserted(&mut self, entitlement: Option<&str>) {
+        let key = entitlement.filter(|_| self.table == Some("grants"));
         self.row(key);
     }
 

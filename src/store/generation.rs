@@ -28,16 +28,16 @@ impl Store {
     }
 }
 
-/// Moves the generation on, inside the writing transaction `tx`.
-pub(super) fn next(tx: &rusqlite::Connection) -> rusqlite::Result<()> {
-    let generation: i64 = tx.query_row(
+/// Moves the generation on, inside the writing transaction `tx`; the
+/// generation it moved to (`changes::next` also trims the change log).
+pub(super) fn next(tx: &rusqlite::Connection) -> rusqlite::Result<i64> {
+    tx.query_row(
         "INSERT INTO settings (key, value) VALUES (?1, '1')
          ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
          RETURNING CAST(value AS INTEGER)",
         [KEY],
         |r| r.get(0),
-    )?;
-    super::changes::trim(tx, generation)
+    )
 }
 
 #[cfg(test)]

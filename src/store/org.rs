@@ -459,7 +459,7 @@ impl Store {
             params![name, source.kind, source.location, secs(now), items],
         )?;
         source_guard::keep_provided(&tx, name, &counts)?;
-        super::generation::next(&tx)?;
+        super::changes::next(&tx)?;
         tx.commit().doing("cannot commit the sync")?;
         Ok((out, written))
     }

@@ -250,7 +250,12 @@ impl<'c> TableWriter<'c> {
         }
         self.insert.raw_execute()?;
         self.inserted += 1;
-        self.noted.inserted(cells);
+        // A grant row's entitlement is its second cell (after `person`).
+        let entitlement = match cells.get(1) {
+            Some(Cell::Text(e)) => Some(*e),
+            _ => None,
+        };
+        self.noted.inserted(entitlement);
         if self.inserted == self.drop_indexes_from && self.dropped.is_none() {
             self.dropped = Some(self.drop_indexes()?);
         }
