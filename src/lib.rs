@@ -13,6 +13,7 @@ pub mod digest;
 pub mod r#gen;
 pub mod guard;
 pub mod ids;
+pub mod kept_evaluation;
 pub mod model;
 pub mod net;
 pub mod paths;

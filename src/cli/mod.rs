@@ -24,7 +24,7 @@ mod suggest;
 mod sync;
 
 pub use ctx::{Ctx, Edge};
-pub use served::{Evaluated, Resident, Served, admins_only};
+pub use served::{Served, admins_only};
 
 use crate::paths;
 use args::{Cli, Global};

@@ -4,9 +4,8 @@
 
 use super::args::Command;
 use crate::config::Config;
-use crate::model::{Actor, Suggestion, Time, Via};
-use crate::policy::Snapshot;
-use crate::store::Store;
+use crate::kept_evaluation::Resident;
+use crate::model::{Actor, Via};
 use crate::time::Clock;
 use clap::ArgMatches;
 use std::path::PathBuf;
@@ -35,29 +34,6 @@ pub struct Served {
     pub http: reqwest::Client,
     /// The organization the server keeps evaluated in memory, if it does.
     pub resident: Option<Arc<dyn Resident>>,
-}
-
-/// What the server keeps evaluated in memory, for commands to read from
-/// instead of the store.
-pub trait Resident: Send + Sync {
-    /// `person`'s suggestions at `now`, sorted as listed, exactly as a
-    /// fresh evaluation of their scope in `store` gives them (decided ones
-    /// included); `None` when what is kept is not current for `store`.
-    fn suggestions(&self, store: &Store, person: &str, now: Time) -> Option<Vec<Suggestion>>;
-
-    /// For the console: the whole organization's snapshot with its text
-    /// from outside as a terminal may show it (`tui::data::shown`; the
-    /// kept snapshot itself when none needs it), and `person`'s
-    /// suggestions at `now` as [`Resident::suggestions`] gives them;
-    /// `None` when what is kept is not current for `store`.
-    fn console(&self, store: &Store, person: &str, now: Time) -> Option<Evaluated>;
-}
-
-/// The whole organization as the console shows it, and one person's
-/// suggestions in it.
-pub struct Evaluated {
-    pub snap: Arc<Snapshot>,
-    pub suggestions: Vec<Suggestion>,
 }
 
 /// Options a client may not give: each names something the server fixes.

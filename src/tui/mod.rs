@@ -82,7 +82,7 @@ pub struct Options {
     /// What `steward serve` keeps evaluated in memory: the console reads
     /// its organization and suggestions from it when it is current, and
     /// from the store otherwise (none locally).
-    pub resident: Option<std::sync::Arc<dyn crate::cli::Resident>>,
+    pub resident: Option<std::sync::Arc<dyn crate::kept_evaluation::Resident>>,
 }
 
 /// Opens the console on the process's terminal. The first frame is drawn

@@ -8,8 +8,8 @@ use super::msg::{
     ApplyResult, ApplyStep, Effect, Msg, Refresh, SourceSynced, SyncOutcome, SyncResults,
 };
 use crate::apply::{ApplyProgress, Outcome};
-use crate::cli::Resident;
 use crate::config::SourceConfig;
+use crate::kept_evaluation::Resident;
 use crate::model::{Actor, Delegation, Time};
 use crate::policy::Snapshot;
 use crate::policy::gate;

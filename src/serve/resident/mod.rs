@@ -38,7 +38,7 @@ pub struct Resident {
     shown: crate::tui::data::ShownSnapshot,
 }
 
-impl crate::cli::Resident for Resident {
+impl crate::kept_evaluation::Resident for Resident {
     fn suggestions(&self, store: &Store, person: &str, now: Time) -> Option<Vec<Suggestion>> {
         let kept = self.kept()?;
         if store.org_generation().ok()? != kept.generation {
@@ -50,7 +50,12 @@ impl crate::cli::Resident for Resident {
         Some(list)
     }
 
-    fn console(&self, store: &Store, person: &str, now: Time) -> Option<crate::cli::Evaluated> {
+    fn console(
+        &self,
+        store: &Store,
+        person: &str,
+        now: Time,
+    ) -> Option<crate::kept_evaluation::Evaluated> {
         let kept = self.kept()?;
         if store.org_generation().ok()? != kept.generation {
             tracing::debug!(
@@ -60,7 +65,7 @@ impl crate::cli::Resident for Resident {
         }
         let suggestions = kept.state.suggestions(person, now)?;
         let snap = self.shown.of(&kept.state.snap);
-        Some(crate::cli::Evaluated { snap, suggestions })
+        Some(crate::kept_evaluation::Evaluated { snap, suggestions })
     }
 }
 
