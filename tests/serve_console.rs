@@ -374,21 +374,7 @@ fn a_served_console_draws_hostile_names_visibly_from_the_resident_evaluation() {
             hostile(name)
         ));
     }
-    let teams = r#"
-[[team]]
-id = "eng"
-name = "Engineering"
-lead = "cto"
-members = ["cto", "omar"]
-
-[[team]]
-id = "payments"
-name = "Payments"
-parent = "eng"
-lead = "priya"
-members = ["priya", "ana", "bo"]
-"#;
-    let s = Setup::with_people(&people, teams);
+    let s = Setup::with_people(&people, TEAMS);
     let priya = s.key("priya");
     s.register("priya", &priya);
     let server = s.start();

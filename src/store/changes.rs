@@ -98,20 +98,6 @@ pub(super) fn trim(tx: &Connection, generation: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// The tables of the organization's rows.
-const ORG_TABLES: [&str; 10] = [
-    "people",
-    "teams",
-    "rotations",
-    "shifts",
-    "trainings",
-    "areas",
-    "entitlements",
-    "grants",
-    "delegations",
-    "rules",
-];
-
 /// What a table's write changed, as its rows are inserted and deleted.
 pub(super) struct Noted {
     /// `None` for a table outside the organization's rows.
@@ -125,7 +111,7 @@ pub(super) struct Noted {
 impl Noted {
     pub fn new(table: &'static str) -> Noted {
         Noted {
-            table: ORG_TABLES.contains(&table).then_some(table),
+            table: super::org::TABLES.contains(&table).then_some(table),
             entitlements: (table == "grants").then(FxHashSet::default),
             changed: false,
         }

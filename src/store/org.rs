@@ -31,7 +31,8 @@ fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
-const TABLES: [&str; 10] = [
+/// The tables of the organization's rows.
+pub(super) const TABLES: [&str; 10] = [
     "people",
     "teams",
     "rotations",

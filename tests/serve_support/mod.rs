@@ -20,7 +20,7 @@ bo,Bo Chen,bo@acme.test,priya,active
 lee,Lee Park,lee@acme.test,priya,left
 ";
 
-const TEAMS: &str = r#"
+pub const TEAMS: &str = r#"
 [[team]]
 id = "eng"
 name = "Engineering"
