@@ -24,13 +24,15 @@
 //!   evaluated again); `resident_snapshot`: making that snapshot
 //!   (`Snapshot::new`), which the server does after reading the store
 //!   whole; `resident_patch_100_grants`: the same change as the store's
-//!   change log tells it (`State::patched`: the snapshot patched in place,
-//!   those entitlements evaluated again).
+//!   change log tells it, row by row (`State::patched`: 100 rows removed
+//!   from the snapshot in place, 100 added, those entitlements evaluated
+//!   again).
 //! - `resident_refresh_after_sync_100_grants` (printed, timed by hand: each
 //!   round needs a real sync first): `Resident::refresh` after a sync that
 //!   changed 100 grants, end to end (the change log and the changed rows
-//!   read from the store, the state patched, those entitlements evaluated
-//!   again).
+//!   read from the store by rowid, the state patched row by row, those
+//!   entitlements evaluated again), beside plain SQLite reading the same
+//!   rows by rowid.
 //!
 //! Run: cargo bench --bench serve (STEWARD_BENCH_DIR for the scratch
 //! directory, /tmp otherwise).
@@ -48,7 +50,7 @@ use std::time::{Duration, Instant};
 use steward::model::{Basis, Grant, Org};
 use steward::policy::Snapshot;
 use steward::serve::resident::state::{Patch, State};
-use steward::store::Store;
+use steward::store::{GrantChanges, Store};
 use steward::sync::sync_org_dir;
 
 struct Fixture {
@@ -460,37 +462,58 @@ fn changed_100(org: &Org) -> Org {
     org
 }
 
-/// What the store's change log tells for `old` becoming `new`: the
-/// grants of each entitlement whose grants changed.
-fn patch(old: &Org, new: &Org) -> Patch {
-    fn by_entitlement(org: &Org) -> std::collections::HashMap<&str, Vec<&Grant>> {
-        let mut out: std::collections::HashMap<&str, Vec<&Grant>> = Default::default();
-        for g in &org.grants {
-            out.entry(g.entitlement.as_str()).or_default().push(g);
+/// The 100 rows `changed_100` changes, before and after: each round of
+/// `resident_patch_100_grants` deletes the rows of one version and
+/// inserts those of the other with new rowids, as a sync writes them.
+struct Rounds {
+    /// The rows the state holds now (rowid, grant).
+    held: Vec<(i64, Grant)>,
+    /// The other version's grants.
+    other: Vec<Grant>,
+    next: i64,
+}
+
+impl Rounds {
+    fn new(org: &Org, rowids: &[i64], changed: &Org) -> Rounds {
+        let (mut held, mut other) = (Vec::new(), Vec::new());
+        for (i, (was, is)) in org.grants.iter().zip(&changed.grants).enumerate() {
+            if was != is {
+                held.push((rowids[i], was.clone()));
+                other.push(is.clone());
+            }
         }
-        out
+        Rounds {
+            held,
+            other,
+            next: rowids.iter().max().copied().unwrap_or(0) + 1,
+        }
     }
-    let (before, after) = (by_entitlement(old), by_entitlement(new));
-    let grants = new
-        .entitlements
-        .iter()
-        .filter(|e| before.get(e.id.as_str()) != after.get(e.id.as_str()))
-        .map(|e| {
-            let now = after.get(e.id.as_str()).into_iter().flatten();
-            (e.id.clone(), now.map(|g| (*g).clone()).collect())
-        })
-        .collect();
-    Patch {
-        grants,
-        rules: None,
+
+    /// The next sync's patch.
+    fn patch(&mut self) -> Patch {
+        let deleted = self.held.iter().map(|(r, _)| *r).collect();
+        let inserted: Vec<(i64, Grant)> = self
+            .other
+            .iter()
+            .map(|g| {
+                self.next += 1;
+                (self.next, g.clone())
+            })
+            .collect();
+        self.other = self.held.drain(..).map(|(_, g)| g).collect();
+        self.held = inserted.clone();
+        Patch {
+            grants: GrantChanges::Rows { deleted, inserted },
+            rules: None,
+        }
     }
 }
 
 fn resident(c: &mut Criterion, f: &Fixture) {
     let store = Store::open_existing(&f.db).unwrap_or_else(|e| panic!("{e}"));
-    let org = store.load_org().unwrap_or_else(|e| panic!("{e}"));
+    let (org, rowids) = store.load_org_rowed().unwrap_or_else(|e| panic!("{e}"));
     let started = Instant::now();
-    let state = State::build(org.clone(), now());
+    let state = State::build_rowed(org.clone(), rowids.clone(), now());
     eprintln!(
         "resident build (whole organization, {} suggestions): {:?}",
         state.all().len(),
@@ -502,25 +525,28 @@ fn resident(c: &mut Criterion, f: &Fixture) {
     g.bench_function("resident_snapshot", |b| {
         b.iter_batched(|| changed.clone(), Snapshot::new, BatchSize::PerIteration)
     });
-    let patches = [patch(&org, &changed), patch(&changed, &org)];
+    let mut rounds = Rounds::new(&org, &rowids, &changed);
     let snap = Arc::new(Snapshot::new(changed));
+    let same_rowids = Arc::new(rowids);
     g.bench_function("resident_update_100_grants", |b| {
         b.iter(|| {
-            let (next, redone) = state.update_to(snap.clone(), now());
+            let (next, redone) = state.update_to(snap.clone(), same_rowids.clone(), now());
             std::hint::black_box((next, redone))
         })
     });
-    // Patched in place, there and back: each round one sync's worth.
+    // Patched in place, row by row, there and back: each round one
+    // sync's worth (100 rows deleted, 100 inserted).
     let mut kept = Some(state);
     g.bench_function("resident_patch_100_grants", |b| {
         b.iter_custom(|iters| {
             let mut took = Duration::ZERO;
-            for i in 0..iters {
+            for _ in 0..iters {
                 let Some(state) = kept.take() else { break };
-                let patch = patches[(i % 2) as usize].clone();
+                let patch = rounds.patch();
                 let started = Instant::now();
-                let (next, redone) = state.patched(patch, now());
+                let patched = state.patched(patch, now());
                 took += started.elapsed();
+                let (next, redone) = patched.unwrap_or_else(|_| panic!("the patch did not fit"));
                 std::hint::black_box(redone);
                 kept = Some(next);
             }
@@ -531,11 +557,44 @@ fn resident(c: &mut Criterion, f: &Fixture) {
     refresh_after_sync(f, &org);
 }
 
+/// Reads the grant rows `rowids` with plain SQLite (one statement, the
+/// rowids inlined), returning how many there were: the floor under the
+/// resident's read of a sync's rows.
+fn raw_read_by_rowid(db: &Path, rowids: &[i64]) -> usize {
+    let c = rusqlite::Connection::open(db).unwrap_or_else(|e| panic!("{e}"));
+    let list: Vec<String> = rowids.iter().map(i64::to_string).collect();
+    let sql = format!(
+        "SELECT person, entitlement, granted_by, granted_at, basis, expires, through
+         FROM grants WHERE rowid IN ({})",
+        list.join(",")
+    );
+    let mut st = c.prepare(&sql).unwrap_or_else(|e| panic!("{e}"));
+    let mut rows = st.query([]).unwrap_or_else(|e| panic!("{e}"));
+    let mut n = 0;
+    while let Ok(Some(r)) = rows.next() {
+        let person: String = r.get(0).unwrap_or_default();
+        std::hint::black_box(person);
+        n += 1;
+    }
+    n
+}
+
+fn min_median_max(mut v: Vec<Duration>) -> String {
+    v.sort();
+    format!(
+        "min {:?} median {:?} max {:?}",
+        v[0],
+        v[v.len() / 2],
+        v[v.len() - 1]
+    )
+}
+
 /// The whole refresh of a running server's resident evaluation after a
 /// sync that changes 100 grants: the change log and the changed rows read,
-/// the kept state patched, those entitlements evaluated again. Each round
-/// needs a real sync first (seconds at 100k), so this is timed by hand
-/// over a few rounds rather than by criterion's sampling.
+/// the kept state patched row by row, those entitlements evaluated again;
+/// beside plain SQLite reading the same rows by rowid. Each round needs a
+/// real sync first (seconds at 100k), so this is timed by hand over a few
+/// rounds rather than by criterion's sampling.
 fn refresh_after_sync(f: &Fixture, org: &Org) {
     let resident = steward::serve::resident::Resident::default();
     let started = Instant::now();
@@ -546,7 +605,8 @@ fn refresh_after_sync(f: &Fixture, org: &Org) {
     let mut store = Store::open_existing(&f.db).unwrap_or_else(|e| panic!("{e}"));
     let source = steward::sync::files_source_info(&f.dir.path().join("org"));
     let versions = [changed_100(org), org.clone()];
-    let (mut took, mut reads) = (Vec::new(), Vec::new());
+    let (mut took, mut reads, mut raw) = (Vec::new(), Vec::new(), Vec::new());
+    let mut rows = 0;
     for round in 0..9 {
         let before = store.org_generation().unwrap_or_else(|e| panic!("{e}"));
         store
@@ -558,12 +618,17 @@ fn refresh_after_sync(f: &Fixture, org: &Org) {
             .org_since(Some(before))
             .unwrap_or_else(|e| panic!("{e}"));
         let read = started.elapsed();
-        let rows = match &delta.change {
-            steward::store::Delta::Parts { grants, .. } => {
-                grants.iter().map(|(_, g)| g.len()).sum::<usize>()
-            }
-            _ => 0,
+        let inserted: Vec<i64> = match &delta.change {
+            steward::store::Delta::Parts {
+                grants: GrantChanges::Rows { inserted, .. },
+                ..
+            } => inserted.iter().map(|(r, _)| *r).collect(),
+            other => panic!("not read row by row: {other:?}"),
         };
+        let started = Instant::now();
+        let n = raw_read_by_rowid(&f.db, &inserted);
+        let raw_read = started.elapsed();
+        assert_eq!(n, inserted.len());
         let started = Instant::now();
         resident
             .refresh(&f.db, now())
@@ -571,21 +636,19 @@ fn refresh_after_sync(f: &Fixture, org: &Org) {
         // The first round may rewrite rows the files sync wrote otherwise.
         if round > 0 {
             took.push(started.elapsed());
-            reads.push((read, rows));
+            reads.push(read);
+            raw.push(raw_read);
+            rows = inserted.len();
         }
     }
-    took.sort();
-    reads.sort();
     eprintln!(
-        "resident_refresh_after_sync_100_grants ({} rounds): min {:?} median {:?} max {:?}; \
-         of which the read of the changed entitlements' grants ({} rows): min {:?} median {:?}; load: {}",
+        "resident_refresh_after_sync_100_grants ({} rounds): {}; \
+         of which the change log and the {rows} rows inserted read: {}; \
+         plain SQLite reading those rows by rowid: {}; load: {}",
         took.len(),
-        took[0],
-        took[took.len() / 2],
-        took[took.len() - 1],
-        reads[0].1,
-        reads[0].0,
-        reads[reads.len() / 2].0,
+        min_median_max(took),
+        min_median_max(reads),
+        min_median_max(raw),
         load()
     );
 }

@@ -87,6 +87,8 @@ bo,pay-db:admin,omar,2025-01-01T00:00:00Z,manual,
     let out = s.local(&["sync", "--org", s.org().to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(logged(&s, "entitlement(s) again"));
+    // Read from the change log row by row: the rows deleted and inserted.
+    assert!(logged(&s, "patched per grant row"));
     caught_up(&s, &server, &priya, "priya");
     same_as_fresh(&s, &server, &priya, "priya");
     same_as_fresh(&s, &server, &omar, "omar");
@@ -197,6 +199,8 @@ fn edits_undelegations_and_applies_reach_it_and_decisions_leave_it_be() {
     // The apply writes ana's grant into the cache itself: the sync that
     // follows it fails here (teams.toml broken), so that write alone
     // tells of it.
+    let per_row = "patched per grant row";
+    let rows_before = log_count(&s, per_row);
     let teams = std::fs::read_to_string(s.org().join("teams.toml")).unwrap();
     std::fs::write(s.org().join("teams.toml"), "[[team]\nid = ").unwrap();
     let out = server.ssh(&priya, &["apply"]);
@@ -213,6 +217,10 @@ fn edits_undelegations_and_applies_reach_it_and_decisions_leave_it_be() {
         text(&out.stdout)
     );
     caught_up(&s, &server, &priya, "priya");
+    assert!(
+        eventually(|| log_count(&s, per_row) > rows_before),
+        "the apply's grant not patched by row"
+    );
     // Every suggestion, decided or not: ana's grant is no longer one.
     same_as_fresh_with(&s, &server, &priya, "priya", &["--all"]);
 

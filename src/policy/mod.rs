@@ -12,7 +12,7 @@ pub mod snapshot;
 
 pub use authority::{Authority, Scope, authority};
 pub use evaluate::{Audiences, Evaluation, listed_order, suggestions};
-pub use snapshot::Snapshot;
+pub use snapshot::{Placed, Snapshot};
 
 use crate::model::Time;
 

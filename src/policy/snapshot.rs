@@ -1,7 +1,7 @@
 //! An [`Org`] with the indexes the policy engine needs. Built once per load.
 
 use crate::model::*;
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 pub struct Snapshot {
     pub org: Org,
@@ -253,48 +253,92 @@ impl Snapshot {
     }
 }
 
+/// Where [`Snapshot::patch_grants`] put things: the slot of each grant
+/// added, in the order given, and each grant moved (from, to).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Placed {
+    pub added: Vec<usize>,
+    pub moved: Vec<(usize, usize)>,
+}
+
 /// Patching a snapshot in place, for an organization kept in memory whose
 /// grants or rules changed: the result indexes as [`Snapshot::new`] would,
 /// each entitlement's grants in the order written.
 impl Snapshot {
-    /// Makes the grants of each entitlement in `changed` (by index) exactly
-    /// its list there; other entitlements' grants stay as they are.
-    /// Each list holds only grants of its entitlement, at most once each.
-    pub fn replace_grants(&mut self, changed: Vec<(usize, Vec<Grant>)>) {
-        let mut freed = Vec::new();
-        for (e, grants) in changed {
-            let slots = std::mem::take(&mut self.grants_of_entitlement[e]);
-            let mut grants = grants.into_iter();
-            let mut kept = Vec::with_capacity(slots.len());
-            for slot in slots {
-                match grants.next() {
-                    Some(g) => {
-                        self.org.grants[slot] = g;
-                        kept.push(slot);
-                    }
-                    None => freed.push(slot),
-                }
-            }
-            for g in grants {
-                kept.push(self.org.grants.len());
-                self.org.grants.push(g);
-            }
-            self.grants_of_entitlement[e] = kept;
+    /// Removes the grants at slots `removed` (each at most once) and adds
+    /// `added`, each at the end of its entitlement's grants, in the order
+    /// given (the order written: each added grant was written after every
+    /// grant kept). Added grants take the freed slots first; the freed
+    /// slots left over are filled with the last grants. Says where each
+    /// added grant went and which grants moved.
+    pub fn patch_grants(&mut self, mut removed: Vec<usize>, added: Vec<Grant>) -> Placed {
+        let gone: HashSet<usize> = removed.iter().copied().collect();
+        let mut ents: Vec<usize> = removed
+            .iter()
+            .filter_map(|&s| self.entitlement_idx(&self.org.grants[s].entitlement))
+            .collect();
+        ents.sort_unstable();
+        ents.dedup();
+        for e in ents {
+            self.grants_of_entitlement[e].retain(|s| !gone.contains(s));
         }
-        // Highest first: the grant moved into a freed slot is never one to free.
-        freed.sort_unstable_by(|a, b| b.cmp(a));
-        for slot in freed {
-            let last = self.org.grants.len() - 1;
-            self.org.grants.swap_remove(slot);
-            if slot == last {
-                continue;
+        removed.sort_unstable();
+        let mut free = removed.into_iter();
+        let mut placed = Vec::with_capacity(added.len());
+        for g in added {
+            let e = self.entitlement_idx(&g.entitlement);
+            let slot = match free.next() {
+                Some(s) => {
+                    self.org.grants[s] = g;
+                    s
+                }
+                None => {
+                    self.org.grants.push(g);
+                    self.org.grants.len() - 1
+                }
+            };
+            if let Some(e) = e {
+                self.grants_of_entitlement[e].push(slot);
             }
-            if let Some(e) = self.entitlement_idx(&self.org.grants[slot].entitlement)
-                && let Some(at) = self.grants_of_entitlement[e]
-                    .iter()
-                    .position(|&i| i == last)
-            {
-                self.grants_of_entitlement[e][at] = slot;
+            placed.push(slot);
+        }
+        // Highest first: the last grant is never a freed slot. A grant
+        // may move twice; `origin` keeps where it was before the patch.
+        let mut origin: HashMap<usize, usize> = HashMap::default();
+        for f in free.rev() {
+            let last = self.org.grants.len() - 1;
+            self.org.grants.swap_remove(f);
+            if f != last {
+                let from = origin.remove(&last).unwrap_or(last);
+                origin.insert(f, from);
+            }
+        }
+        let moved: Vec<(usize, usize)> = origin.into_iter().map(|(to, from)| (from, to)).collect();
+        self.reindex_moved(&moved);
+        Placed {
+            added: placed,
+            moved,
+        }
+    }
+
+    /// Points each entitlement's grants at the slots `moved` (from, to)
+    /// took them to.
+    fn reindex_moved(&mut self, moved: &[(usize, usize)]) {
+        if moved.is_empty() {
+            return;
+        }
+        let to: HashMap<usize, usize> = moved.iter().copied().collect();
+        let mut ents: Vec<usize> = moved
+            .iter()
+            .filter_map(|&(_, s)| self.entitlement_idx(&self.org.grants[s].entitlement))
+            .collect();
+        ents.sort_unstable();
+        ents.dedup();
+        for e in ents {
+            for s in &mut self.grants_of_entitlement[e] {
+                if let Some(&t) = to.get(s) {
+                    *s = t;
+                }
             }
         }
     }

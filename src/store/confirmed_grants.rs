@@ -17,10 +17,16 @@ pub struct GrantsOf<'a> {
 /// Makes the cache's grants of `of.source` for `of.pairs` exactly `of.rows`,
 /// inside `tx`: what an apply wrote, confirmed with its outcomes.
 pub(super) fn replace_grants_of(tx: &rusqlite::Transaction, of: &GrantsOf<'_>) -> Result<()> {
-    let mut del =
-        tx.prepare("DELETE FROM grants WHERE source = ?1 AND person = ?2 AND entitlement = ?3")?;
+    let mut noted = super::changes::Noted::new("grants");
+    let mut del = tx.prepare(
+        "DELETE FROM grants WHERE source = ?1 AND person = ?2 AND entitlement = ?3
+         RETURNING rowid",
+    )?;
     for (p, e) in of.pairs {
-        del.execute(params![of.source, p, e])?;
+        let mut gone = del.query(params![of.source, p, e])?;
+        while let Some(r) = gone.next()? {
+            noted.deleted(Some(e), r.get(0)?);
+        }
     }
     let mut ins = tx.prepare(
         "INSERT INTO grants (source, person, entitlement, granted_by, granted_at, basis, expires)
@@ -36,9 +42,9 @@ pub(super) fn replace_grants_of(tx: &rusqlite::Transaction, of: &GrantsOf<'_>) -
             g.basis.to_string(),
             g.expires.map(secs)
         ])?;
+        noted.inserted(Some(&g.entitlement), tx.last_insert_rowid());
     }
-    let entitlements = of.pairs.iter().map(|(_, e)| e);
-    let entitlements = entitlements.chain(of.rows.iter().map(|g| &g.entitlement));
-    super::changes::moved(tx, entitlements.map(|e| super::changes::Change::Grants(e)))?;
+    noted.write(tx)?;
+    super::changes::next(tx)?;
     Ok(())
 }

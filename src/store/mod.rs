@@ -34,7 +34,7 @@ mod whole;
 
 pub use audit::{AuditEntry, ChainBreak};
 pub use automatic::{HeldBack, Recorded};
-pub use changes::{Delta, OrgDelta};
+pub use changes::{Delta, GrantChanges, OrgDelta};
 pub use confirmed_grants::GrantsOf;
 pub use decisions::{Decision, DecisionState, NewDecision, Verdict};
 pub use delegations::{LOCAL_SOURCE, LocalDelegation};

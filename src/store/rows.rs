@@ -255,7 +255,8 @@ impl<'c> TableWriter<'c> {
             Some(Cell::Text(e)) => Some(*e),
             _ => None,
         };
-        self.noted.inserted(entitlement);
+        self.noted
+            .inserted(entitlement, self.tx.last_insert_rowid());
         if self.inserted == self.drop_indexes_from && self.dropped.is_none() {
             self.dropped = Some(self.drop_indexes()?);
         }
@@ -289,11 +290,10 @@ impl<'c> TableWriter<'c> {
     pub fn finish(mut self) -> Result<usize> {
         let mut st = self
             .tx
-            .prepare(&format!("DELETE FROM {} WHERE rowid = ?1", self.table))?;
+            .prepare(&super::changes::Noted::delete_sql(self.table))?;
         let mut deleted = 0;
         for id in self.held.unmatched() {
-            self.noted.deleting(self.tx, id)?;
-            deleted += st.execute([id])?;
+            deleted += self.noted.delete(&mut st, id)?;
         }
         self.noted.write(self.tx)?;
         for sql in self.dropped.iter().flatten() {

@@ -270,6 +270,18 @@ const MIGRATIONS: &[&str] = &[
     INSERT OR REPLACE INTO settings (key, value)
         SELECT 'org_changes_since', coalesce((SELECT value FROM settings WHERE key = 'org_generation'), '0');
     ",
+    // 16: each grant row a write inserted (`inserted` 1) or deleted (0), by
+    // its rowid in `grants`, in the order written (this table's own rowid),
+    // for the writes that list theirs (store/changes.rs): a reader holding
+    // the grants by rowid patches only those rows.
+    "
+    CREATE TABLE org_grant_changes (
+        generation INTEGER NOT NULL,
+        grant_row INTEGER NOT NULL,
+        inserted INTEGER NOT NULL
+    );
+    CREATE INDEX org_grant_changes_generation ON org_grant_changes(generation);
+    ",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

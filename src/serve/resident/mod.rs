@@ -14,7 +14,7 @@ pub mod until;
 mod tests;
 
 use crate::model::{Suggestion, Time};
-use crate::store::{Delta, Store};
+use crate::store::{Delta, GrantChanges, Store};
 use crate::time::Clock;
 use anyhow::Result;
 use state::{Patch, Redone, State};
@@ -85,22 +85,49 @@ impl Resident {
         let started = Instant::now();
         let delta = store.org_since(kept.as_ref().map(|k| k.generation))?;
         let read = started.elapsed();
+        let mut how = "whole";
         let (state, redone) = match (delta.change, kept) {
             (Delta::Same, Some(k)) => match k.state.refreshed(now) {
                 None => return Ok(k.state.next_boundary()),
                 Some(r) => r,
             },
-            (Delta::Whole(org), Some(k)) => k.state.update(org, now),
+            (Delta::Whole { org, rowids }, Some(k)) => k.state.update(org, rowids, now),
             (Delta::Parts { grants, rules }, Some(k)) => {
+                how = match &grants {
+                    GrantChanges::Rows { deleted, inserted } => {
+                        tracing::debug!(
+                            "resident evaluation: {} grant row(s) deleted, {} inserted",
+                            deleted.len(),
+                            inserted.len()
+                        );
+                        "per grant row"
+                    }
+                    GrantChanges::Entitlements(_) => "per entitlement",
+                };
                 let patch = Patch { grants, rules };
                 match self.take(k) {
-                    Ok(state) if state.can_patch(&patch) => state.patched(patch, now),
-                    Ok(state) => state.update(store.load_org()?, now),
-                    Err(k) => k.state.update(store.load_org()?, now),
+                    Ok(state) => match state.patched(patch, now) {
+                        Ok(done) => done,
+                        Err(state) => {
+                            how = "by comparing, the patch did not fit";
+                            let (org, rowids) = store.load_org_rowed()?;
+                            state.update(org, rowids, now)
+                        }
+                    },
+                    Err(k) => {
+                        how = "by comparing, the state was still read";
+                        let (org, rowids) = store.load_org_rowed()?;
+                        k.state.update(org, rowids, now)
+                    }
                 }
             }
-            (Delta::Whole(org), None) => (State::build(org, now), Redone::Whole),
-            (_, None) => (State::build(store.load_org()?, now), Redone::Whole),
+            (Delta::Whole { org, rowids }, None) => {
+                (State::build_rowed(org, rowids, now), Redone::Whole)
+            }
+            (_, None) => {
+                let (org, rowids) = store.load_org_rowed()?;
+                (State::build_rowed(org, rowids, now), Redone::Whole)
+            }
         };
         match &redone {
             Redone::Whole => tracing::info!(
@@ -108,7 +135,7 @@ impl Resident {
                 started.elapsed()
             ),
             Redone::Entitlements(e) => tracing::debug!(
-                "resident evaluation: {} entitlement(s) again in {:?} (read in {read:?})",
+                "resident evaluation: patched {how}, {} entitlement(s) again in {:?} (read in {read:?})",
                 e.len(),
                 started.elapsed()
             ),

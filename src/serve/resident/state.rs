@@ -7,7 +7,8 @@
 
 use super::until::Boundaries;
 use crate::model::{Grant, Org, Rule, Suggestion, Time};
-use crate::policy::{Audiences, Evaluation, Scope, Snapshot, listed_order, suggestions};
+use crate::policy::{Audiences, Evaluation, Placed, Scope, Snapshot, listed_order, suggestions};
+use crate::store::GrantChanges;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -31,6 +32,9 @@ impl Evaluated {
 /// The resident evaluation of one organization.
 pub struct State {
     pub snap: Arc<Snapshot>,
+    /// The store's rowid of each grant (`rowids[i]` that of
+    /// `snap.org.grants[i]`): what the store's change log names rows by.
+    rowids: Arc<Vec<i64>>,
     /// By entitlement (its index in `snap`), shared with the state it was
     /// updated from where it did not change.
     by_entitlement: Vec<Arc<Evaluated>>,
@@ -55,22 +59,38 @@ pub enum Redone {
 
 /// What changed in the organization since a state was made, when only
 /// grants and rules did: read from the store's change log.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Patch {
-    /// Entitlements (by id) whose grants changed, each with every grant it
-    /// has now, in the order written.
-    pub grants: Vec<(String, Vec<Grant>)>,
+    /// The grant rows that changed, or the entitlements whose did.
+    pub grants: GrantChanges,
     /// Every rule, in the order written, when any changed.
     pub rules: Option<Vec<Rule>>,
 }
 
+/// A patch's grants as slots of this state's snapshot: those to remove
+/// (each once), those to add (rowid, grant) in the order written, and the
+/// entitlements either touches.
+struct RowPatch {
+    removed: Vec<usize>,
+    added: Vec<(i64, Grant)>,
+    changed: FxHashSet<usize>,
+}
+
 impl State {
-    /// The whole organization evaluated at `now`.
+    /// The whole organization evaluated at `now`, its grants as a store
+    /// holds them written in this order into an empty table (rowids from 1).
     pub fn build(org: Org, now: Time) -> State {
-        State::evaluate_whole(Arc::new(Snapshot::new(org)), now)
+        let rowids = (1..=org.grants.len() as i64).collect();
+        State::build_rowed(org, rowids, now)
     }
 
-    fn evaluate_whole(snap: Arc<Snapshot>, now: Time) -> State {
+    /// The whole organization evaluated at `now`, `rowids[i]` the store's
+    /// rowid of `org.grants[i]`.
+    pub fn build_rowed(org: Org, rowids: Vec<i64>, now: Time) -> State {
+        State::evaluate_whole(Arc::new(Snapshot::new(org)), Arc::new(rowids), now)
+    }
+
+    fn evaluate_whole(snap: Arc<Snapshot>, rowids: Arc<Vec<i64>>, now: Time) -> State {
         let bounds = Boundaries::new(&snap);
         let mut lists: Vec<Vec<Suggestion>> = vec![Vec::new(); snap.org.entitlements.len()];
         for s in suggestions(&snap, &Scope::everything(&snap), now) {
@@ -92,6 +112,7 @@ impl State {
         State {
             scopes_until: Boundaries::scopes(&snap, now),
             snap,
+            rowids,
             by_entitlement,
             bounds: Arc::new(bounds),
             built_at: now,
@@ -103,14 +124,20 @@ impl State {
     /// out, evaluated again; the rest kept. Anything else changed (people,
     /// teams, rotations, trainings, areas, entitlements, delegations), or a
     /// delegation started or ended: all of it again.
-    pub fn update(&self, org: Org, now: Time) -> (State, Redone) {
-        self.update_to(Arc::new(Snapshot::new(org)), now)
+    /// `rowids[i]` is the store's rowid of `org.grants[i]`.
+    pub fn update(&self, org: Org, rowids: Vec<i64>, now: Time) -> (State, Redone) {
+        self.update_to(Arc::new(Snapshot::new(org)), Arc::new(rowids), now)
     }
 
     /// [`State::update`] with the new organization's snapshot made: what
     /// changed found by comparing the two (for when the store could not
     /// say; [`State::patched`] when it could).
-    pub fn update_to(&self, snap: Arc<Snapshot>, now: Time) -> (State, Redone) {
+    pub fn update_to(
+        &self,
+        snap: Arc<Snapshot>,
+        rowids: Arc<Vec<i64>>,
+        now: Time,
+    ) -> (State, Redone) {
         let (old, org) = (&self.snap.org, &snap.org);
         let same_frame = old.people == org.people
             && old.teams == org.teams
@@ -120,30 +147,28 @@ impl State {
             && old.entitlements == org.entitlements
             && old.delegations == org.delegations;
         if !same_frame || !self.scopes_hold(now) {
-            return (State::evaluate_whole(snap, now), Redone::Whole);
+            return (State::evaluate_whole(snap, rowids, now), Redone::Whole);
         }
         let mut changed = changed_rules(&self.snap, &snap);
         changed.extend(changed_grants(&self.snap, &snap));
-        self.reevaluated(snap, changed, now)
-    }
-
-    /// Whether [`State::patched`] can apply `patch`: every entitlement it
-    /// names is one this state knows.
-    pub fn can_patch(&self, patch: &Patch) -> bool {
-        patch
-            .grants
-            .iter()
-            .all(|(e, _)| self.snap.entitlement_idx(e).is_some())
+        self.reevaluated(snap, rowids, changed, now)
     }
 
     /// The state after `patch` at `now`, this one's snapshot changed in
-    /// place (copied only if something else still holds it): the
-    /// entitlements whose grants changed, those a changed rule bears on
-    /// and those whose time ran out evaluated again. All of it when a
-    /// delegation started or ended. Only when [`State::can_patch`].
-    pub fn patched(self, patch: Patch, now: Time) -> (State, Redone) {
+    /// place (copied only if something else still holds it): the grant
+    /// rows removed and added, then the entitlements whose grants changed,
+    /// those a changed rule bears on and those whose time ran out evaluated
+    /// again. All of it when a delegation started or ended. `Err` with
+    /// this state unchanged when the patch does not fit it: a row to
+    /// remove it does not hold, a row to add it holds already, an
+    /// entitlement it does not know.
+    pub fn patched(self, patch: Patch, now: Time) -> Result<(State, Redone), State> {
+        let Some(rows) = self.rows_of(patch.grants) else {
+            return Err(self);
+        };
         let State {
             snap,
+            rowids,
             by_entitlement,
             bounds,
             built_at,
@@ -153,15 +178,15 @@ impl State {
             tracing::debug!("resident evaluation: the snapshot is still read, copied");
             shared.copied()
         });
-        let mut changed = FxHashSet::default();
-        let mut grants = Vec::with_capacity(patch.grants.len());
-        for (id, list) in patch.grants {
-            if let Some(e) = snap.entitlement_idx(&id) {
-                changed.insert(e);
-                grants.push((e, list));
-            }
-        }
-        snap.replace_grants(grants);
+        let mut rowids = Arc::try_unwrap(rowids).unwrap_or_else(|shared| (*shared).clone());
+        let RowPatch {
+            removed,
+            added,
+            mut changed,
+        } = rows;
+        let (new_rowids, added): (Vec<i64>, Vec<Grant>) = added.into_iter().unzip();
+        let placed = snap.patch_grants(removed, added);
+        place_rowids(&mut rowids, &placed, &new_rowids, snap.org.grants.len());
         if let Some(rules) = patch.rules {
             let old = std::mem::take(&mut snap.org.rules);
             let (was, is) = (by_id(&old), by_id(&rules));
@@ -173,19 +198,84 @@ impl State {
             drop((was, is));
             snap.replace_rules(rules);
         }
-        let snap = Arc::new(snap);
+        let (snap, rowids) = (Arc::new(snap), Arc::new(rowids));
         if !holds(built_at, scopes_until, now) {
-            return (State::evaluate_whole(snap, now), Redone::Whole);
+            return Ok((State::evaluate_whole(snap, rowids, now), Redone::Whole));
         }
         let (by_entitlement, redone) = reevaluate(&by_entitlement, &bounds, &snap, changed, now);
         let state = State {
             snap,
+            rowids,
             by_entitlement,
             bounds,
             built_at,
             scopes_until,
         };
-        (state, redone)
+        Ok((state, redone))
+    }
+
+    /// `grants` as slots of this state's snapshot; `None` when they do
+    /// not fit it.
+    fn rows_of(&self, grants: GrantChanges) -> Option<RowPatch> {
+        let snap = &self.snap;
+        let mut changed = FxHashSet::default();
+        let (removed, added) = match grants {
+            GrantChanges::Rows { deleted, inserted } => {
+                let removed = self.slots_of(&deleted, &inserted)?;
+                (removed, inserted)
+            }
+            GrantChanges::Entitlements(lists) => {
+                let (mut removed, mut added) = (Vec::new(), Vec::new());
+                for (id, list) in lists {
+                    let e = snap.entitlement_idx(&id)?;
+                    let mut old: FxHashMap<i64, usize> = snap.grants_of_entitlement[e]
+                        .iter()
+                        .map(|&s| (self.rowids[s], s))
+                        .collect();
+                    for (rowid, g) in list {
+                        match old.get(&rowid) {
+                            Some(&s) if snap.org.grants[s] == g => {
+                                old.remove(&rowid);
+                            }
+                            _ => added.push((rowid, g)),
+                        }
+                    }
+                    removed.extend(old.into_values());
+                }
+                added.sort_unstable_by_key(|(rowid, _)| *rowid);
+                (removed, added)
+            }
+        };
+        for &s in &removed {
+            changed.extend(snap.entitlement_idx(&snap.org.grants[s].entitlement));
+        }
+        for (_, g) in &added {
+            changed.extend(snap.entitlement_idx(&g.entitlement));
+        }
+        Some(RowPatch {
+            removed,
+            added,
+            changed,
+        })
+    }
+
+    /// The slots of the grants with rowids `deleted`; `None` unless each is
+    /// held once and no rowid of `inserted` is held but among `deleted`.
+    fn slots_of(&self, deleted: &[i64], inserted: &[(i64, Grant)]) -> Option<Vec<usize>> {
+        if deleted.is_empty() && inserted.is_empty() {
+            return Some(Vec::new());
+        }
+        let gone: FxHashSet<i64> = deleted.iter().copied().collect();
+        let new: FxHashSet<i64> = inserted.iter().map(|(r, _)| *r).collect();
+        let mut slots = Vec::with_capacity(deleted.len());
+        for (slot, rowid) in self.rowids.iter().enumerate() {
+            if gone.contains(rowid) {
+                slots.push(slot);
+            } else if new.contains(rowid) {
+                return None;
+            }
+        }
+        (slots.len() == gone.len() && gone.len() == deleted.len()).then_some(slots)
     }
 
     /// The state for `snap` (this one's frame, other grants or rules) at
@@ -194,6 +284,7 @@ impl State {
     fn reevaluated(
         &self,
         snap: Arc<Snapshot>,
+        rowids: Arc<Vec<i64>>,
         changed: FxHashSet<usize>,
         now: Time,
     ) -> (State, Redone) {
@@ -201,6 +292,7 @@ impl State {
             reevaluate(&self.by_entitlement, &self.bounds, &snap, changed, now);
         let state = State {
             snap,
+            rowids,
             by_entitlement,
             bounds: self.bounds.clone(),
             built_at: self.built_at,
@@ -215,7 +307,7 @@ impl State {
     pub fn refreshed(&self, now: Time) -> Option<(State, Redone)> {
         let stale =
             !self.scopes_hold(now) || self.by_entitlement.iter().any(|ev| !ev.holds_at(now));
-        stale.then(|| self.update_to(self.snap.clone(), now))
+        stale.then(|| self.update_to(self.snap.clone(), self.rowids.clone(), now))
     }
 
     /// Whether every scope is as it was built (no delegation started or
@@ -253,6 +345,19 @@ impl State {
         Some(out)
     }
 
+    /// Every grant with its rowid, in rowid order (for tests).
+    #[cfg(test)]
+    pub(super) fn rows(&self) -> Vec<(i64, &Grant)> {
+        let mut out: Vec<(i64, &Grant)> = self
+            .rowids
+            .iter()
+            .copied()
+            .zip(&self.snap.org.grants)
+            .collect();
+        out.sort_by_key(|(r, _)| *r);
+        out
+    }
+
     /// The soonest time some kept evaluation stops holding, if any.
     pub fn next_boundary(&self) -> Option<Time> {
         self.by_entitlement
@@ -272,6 +377,21 @@ impl State {
         out.sort_by(listed_order);
         out
     }
+}
+
+/// Makes `rowids` follow the grants [`Snapshot::patch_grants`] placed:
+/// `new[i]` the rowid of the `i`th grant added; `len` grants in all.
+fn place_rowids(rowids: &mut Vec<i64>, placed: &Placed, new: &[i64], len: usize) {
+    for &(from, to) in &placed.moved {
+        rowids[to] = rowids[from];
+    }
+    for (&slot, &rowid) in placed.added.iter().zip(new) {
+        match rowids.get_mut(slot) {
+            Some(r) => *r = rowid,
+            None => rowids.push(rowid),
+        }
+    }
+    rowids.truncate(len);
 }
 
 /// Whether what was evaluated at `at`, holding until `until`, holds at `now`.

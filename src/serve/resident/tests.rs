@@ -4,6 +4,7 @@
 use super::state::{Patch, Redone, State};
 use crate::model::*;
 use crate::policy::{Scope, Snapshot, suggestions};
+use crate::store::GrantChanges;
 use proptest::prelude::*;
 
 fn now() -> Time {
@@ -45,49 +46,97 @@ fn same_for_everyone(state: &State, org: &Org, at: Time) {
     }
 }
 
-/// One change to the grants: `k` picks the grant, `what` how it changes.
-fn change_grant(org: &mut Org, k: usize, what: u8, at: Time) {
-    let n = org.grants.len();
-    let g = org.grants[k % n].clone();
-    match what % 4 {
-        0 => {
-            org.grants.remove(k % n);
-        }
-        1 => org.grants[k % n].expires = Some(at - chrono::Duration::days(1)),
-        2 => org.grants[k % n].granted_by = None,
+/// The grants as the store holds them: (rowid, grant), in rowid order.
+type Rows = Vec<(i64, Grant)>;
+
+/// `org`'s grants written into an empty table.
+fn rows_of(org: &Org) -> Rows {
+    (1..).zip(org.grants.iter().cloned()).collect()
+}
+
+/// The rowids of `rows`.
+fn rowids(rows: &Rows) -> Vec<i64> {
+    rows.iter().map(|(r, _)| *r).collect()
+}
+
+/// One change to the grant rows, as a sync writes it: `k` picks the row,
+/// `what` how it changes. A row changed is deleted and written again; a
+/// new row takes the highest rowid plus one (as SQLite gives it, so the
+/// rowid of a deleted last row comes again).
+fn change_row(rows: &mut Rows, people: &[Person], k: usize, what: u8, at: Time) {
+    let i = k % rows.len();
+    let g = rows[i].1.clone();
+    let next = |rows: &Rows| rows.last().map_or(1, |(r, _)| r + 1);
+    let changed = match what % 4 {
+        0 => None,
+        1 => Some(Grant {
+            expires: Some(at - chrono::Duration::days(1)),
+            ..g
+        }),
+        2 => Some(Grant {
+            granted_by: None,
+            ..g
+        }),
         _ => {
             // The same entitlement for someone else, granted by hand.
-            let other = &org.people[k % org.people.len()].id;
-            org.grants.push(Grant {
-                person: other.clone(),
+            let row = Grant {
+                person: people[k % people.len()].id.clone(),
                 granted_at: at - chrono::Duration::days(200),
                 basis: Basis::Manual,
                 ..g
-            });
+            };
+            rows.push((next(rows), row));
+            return;
         }
+    };
+    rows.remove(i);
+    if let Some(g) = changed {
+        rows.push((next(rows), g));
     }
 }
 
-/// What the store's change log gives for `old` becoming `new`: the grants
-/// of each entitlement whose grants changed, every rule if any changed.
-fn patch(old: &Org, new: &Org) -> Patch {
-    let of = |org: &Org, e: &str| -> Vec<Grant> {
-        org.grants
+/// What the store's change log gives for `old` rows becoming `new`: the
+/// rows themselves, or (`by_entitlement`) every row of each entitlement
+/// whose rows changed; every rule if any changed.
+fn patch(old: &Rows, new: &Rows, rules: (&[Rule], &[Rule]), by_entitlement: bool) -> Patch {
+    let rules = (rules.0 != rules.1).then(|| rules.1.to_vec());
+    if by_entitlement {
+        let of = |rows: &Rows, e: &str| -> Rows {
+            rows.iter()
+                .filter(|(_, g)| g.entitlement == e)
+                .cloned()
+                .collect()
+        };
+        let mut ids: Vec<&str> = old
             .iter()
-            .filter(|g| g.entitlement == e)
-            .cloned()
-            .collect()
-    };
-    let mut grants = Vec::new();
-    for e in &new.entitlements {
-        let now = of(new, &e.id);
-        if of(old, &e.id) != now {
-            grants.push((e.id.clone(), now));
-        }
+            .chain(new)
+            .map(|(_, g)| g.entitlement.as_str())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let grants = ids
+            .into_iter()
+            .filter(|e| of(old, e) != of(new, e))
+            .map(|e| (e.to_string(), of(new, e)))
+            .collect();
+        return Patch {
+            grants: GrantChanges::Entitlements(grants),
+            rules,
+        };
     }
+    let deleted = old
+        .iter()
+        .filter(|row| !new.contains(row))
+        .map(|(r, _)| *r)
+        .collect();
+    let inserted = new
+        .iter()
+        .filter(|row| !old.contains(row))
+        .cloned()
+        .collect();
     Patch {
-        grants,
-        rules: (old.rules != new.rules).then(|| new.rules.clone()),
+        grants: GrantChanges::Rows { deleted, inserted },
+        rules,
     }
 }
 
@@ -134,10 +183,12 @@ proptest! {
     ) {
         let mut org = org();
         let state = State::build(org.clone(), now());
+        let mut rows = rows_of(&org);
         for (k, what) in changes {
-            change_grant(&mut org, k, what, now());
+            change_row(&mut rows, &org.people, k, what, now());
         }
-        let (state, redone) = state.update(org.clone(), now());
+        org.grants = rows.iter().map(|(_, g)| g.clone()).collect();
+        let (state, redone) = state.update(org.clone(), rowids(&rows), now());
         match &redone {
             Redone::Entitlements(e) => prop_assert!(e.len() <= 24, "{} redone", e.len()),
             Redone::Whole => prop_assert!(false, "grants alone redo everything"),
@@ -146,33 +197,48 @@ proptest! {
     }
 
     /// The same changes told by the store's change log rather than found by
-    /// comparing: the snapshot patched in place (or copied when another
-    /// reader still holds it) answers as a fresh evaluation.
+    /// comparing, row by row or entitlement by entitlement, over a few
+    /// syncs in a row: the snapshot patched in place (or copied when
+    /// another reader still holds it) holds each row by its rowid and
+    /// answers as a fresh evaluation.
     #[test]
     fn patched_with_what_changed_it_is_the_fresh_evaluation(
-        changes in proptest::collection::vec((0usize..100_000, 0u8..4), 1..12),
+        syncs in proptest::collection::vec(
+            proptest::collection::vec((0usize..100_000, 0u8..4), 1..12),
+            1..4,
+        ),
         rule in proptest::option::of(0usize..10_000),
         held in any::<bool>(),
+        by_entitlement in any::<bool>(),
     ) {
-        let old = org();
-        let mut org = old.clone();
-        let state = State::build(org.clone(), now());
-        for (k, what) in changes {
-            change_grant(&mut org, k, what, now());
+        let mut org = org();
+        let mut state = State::build(org.clone(), now());
+        let mut rows = rows_of(&org);
+        for (round, changes) in syncs.into_iter().enumerate() {
+            let (old_rows, old_rules) = (rows.clone(), org.rules.clone());
+            for (k, what) in changes {
+                change_row(&mut rows, &org.people, k, what, now());
+            }
+            org.grants = rows.iter().map(|(_, g)| g.clone()).collect();
+            if let Some(k) = rule.filter(|_| round == 0) {
+                let n = org.rules.len();
+                org.rules[k % n].grant.truncate(1);
+                org.rules.remove((k + 1) % n);
+            }
+            let patch = patch(&old_rows, &rows, (&old_rules, &org.rules), by_entitlement);
+            let reader = held.then(|| state.snap.clone());
+            let (next, redone) = match state.patched(patch, now()) {
+                Ok(done) => done,
+                Err(_) => return Err(TestCaseError::fail("the patch did not fit")),
+            };
+            prop_assert_ne!(redone, Redone::Whole);
+            drop(reader);
+            let held: Vec<(i64, &Grant)> = rows.iter().map(|(r, g)| (*r, g)).collect();
+            prop_assert_eq!(next.rows(), held);
+            same_snapshot(&next, &org);
+            same_for_everyone(&next, &org, now());
+            state = next;
         }
-        if let Some(k) = rule {
-            let n = org.rules.len();
-            org.rules[k % n].grant.truncate(1);
-            org.rules.remove((k + 1) % n);
-        }
-        let patch = patch(&old, &org);
-        prop_assert!(state.can_patch(&patch));
-        let reader = held.then(|| state.snap.clone());
-        let (state, redone) = state.patched(patch, now());
-        prop_assert_ne!(redone, Redone::Whole);
-        drop(reader);
-        same_snapshot(&state, &org);
-        same_for_everyone(&state, &org, now());
     }
 
     /// A rule removed, narrowed or added: the answer is a fresh evaluation's.
@@ -196,7 +262,7 @@ proptest! {
                 org.rules.push(r);
             }
         }
-        let (state, redone) = state.update(org.clone(), now());
+        let (state, redone) = state.update(org.clone(), rowids(&rows_of(&org)), now());
         prop_assert_ne!(redone, Redone::Whole);
         same_for_everyone(&state, &org, now());
     }
@@ -226,7 +292,7 @@ fn people_changing_redo_the_whole_and_still_answer_as_fresh() {
     let state = State::build(org.clone(), now());
     let p = org.people.len() / 2;
     org.people[p].status = Status::Left;
-    let (state, redone) = state.update(org.clone(), now());
+    let (state, redone) = state.update(org.clone(), rowids(&rows_of(&org)), now());
     assert_eq!(redone, Redone::Whole);
     same_for_everyone(&state, &org, now());
 }
@@ -235,8 +301,60 @@ fn people_changing_redo_the_whole_and_still_answer_as_fresh() {
 fn nothing_changed_redoes_nothing() {
     let org = org();
     let state = State::build(org.clone(), now());
-    let (state, redone) = state.update(org.clone(), now());
+    let (state, redone) = state.update(org.clone(), rowids(&rows_of(&org)), now());
     assert_eq!(redone, Redone::Entitlements(Vec::new()));
     assert!(state.refreshed(now()).is_none());
+    same_for_everyone(&state, &org, now());
+}
+
+/// A patch naming a row the state does not hold, or adding one it holds,
+/// does not fit: the state comes back as it was.
+#[test]
+fn a_patch_that_does_not_fit_gives_the_state_back() {
+    let org = org();
+    let rows = rows_of(&org);
+    let last = rows.len() as i64;
+    for (deleted, inserted) in [
+        (vec![last + 7], Vec::new()),
+        (Vec::new(), vec![rows[3].clone()]),
+    ] {
+        let state = State::build(org.clone(), now());
+        let patch = Patch {
+            grants: GrantChanges::Rows { deleted, inserted },
+            rules: None,
+        };
+        match state.patched(patch, now()) {
+            Ok(_) => panic!("patched"),
+            Err(state) => same_for_everyone(&state, &org, now()),
+        }
+    }
+}
+
+/// A row deleted and another written in its rowid (the last row, whose
+/// rowid SQLite gives again): the old one goes, the new one comes.
+#[test]
+fn a_rowid_given_again_replaces_its_row() {
+    let mut org = org();
+    let state = State::build(org.clone(), now());
+    let mut rows = rows_of(&org);
+    let (rowid, g) = rows.pop().unwrap_or_else(|| panic!("no grants"));
+    let other = Grant {
+        person: org.people[1].id.clone(),
+        basis: Basis::Manual,
+        ..g.clone()
+    };
+    rows.push((rowid, other.clone()));
+    org.grants = rows.iter().map(|(_, g)| g.clone()).collect();
+    let patch = Patch {
+        grants: GrantChanges::Rows {
+            deleted: vec![rowid],
+            inserted: vec![(rowid, other)],
+        },
+        rules: None,
+    };
+    let Ok((state, _)) = state.patched(patch, now()) else {
+        panic!("did not fit")
+    };
+    same_snapshot(&state, &org);
     same_for_everyone(&state, &org, now());
 }
