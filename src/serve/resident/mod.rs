@@ -134,6 +134,14 @@ impl Resident {
                 "resident evaluation: the whole organization in {:?}",
                 started.elapsed()
             ),
+            Redone::Pairs {
+                entitlements,
+                pairs,
+            } => tracing::debug!(
+                "resident evaluation: patched {how}, {pairs} (entitlement, person) pair(s) and {} entitlement(s) again in {:?} (read in {read:?})",
+                entitlements.len(),
+                started.elapsed()
+            ),
             Redone::Entitlements(e) => tracing::debug!(
                 "resident evaluation: patched {how}, {} entitlement(s) again in {:?} (read in {read:?})",
                 e.len(),

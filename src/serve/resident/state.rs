@@ -55,6 +55,12 @@ pub enum Redone {
     Whole,
     /// These entitlements (by index), the rest kept.
     Entitlements(Vec<usize>),
+    /// These entitlements whole, and of others only `pairs` (entitlement,
+    /// person) pairs whose grant rows changed; the rest kept.
+    Pairs {
+        entitlements: Vec<usize>,
+        pairs: usize,
+    },
 }
 
 /// What changed in the organization since a state was made, when only
@@ -69,12 +75,16 @@ pub struct Patch {
 
 /// A patch's grants as slots of this state's snapshot: those to remove
 /// (each once), those to add (rowid, grant) in the order written, and the
-/// entitlements either touches.
+/// entitlements either touches, each with the people whose rows of it
+/// changed.
 struct RowPatch {
     removed: Vec<usize>,
     added: Vec<(i64, Grant)>,
-    changed: FxHashSet<usize>,
+    touched: Touched,
 }
+
+/// Entitlements (by index) with the people whose grants of each changed.
+type Touched = FxHashMap<usize, FxHashSet<String>>;
 
 impl State {
     /// The whole organization evaluated at `now`, its grants as a store
@@ -182,11 +192,12 @@ impl State {
         let RowPatch {
             removed,
             added,
-            mut changed,
+            touched,
         } = rows;
         let (new_rowids, added): (Vec<i64>, Vec<Grant>) = added.into_iter().unzip();
         let placed = snap.patch_grants(removed, added);
         place_rowids(&mut rowids, &placed, &new_rowids, snap.org.grants.len());
+        let mut changed = FxHashSet::default();
         if let Some(rules) = patch.rules {
             let old = std::mem::take(&mut snap.org.rules);
             let (was, is) = (by_id(&old), by_id(&rules));
@@ -202,7 +213,12 @@ impl State {
         if !holds(built_at, scopes_until, now) {
             return Ok((State::evaluate_whole(snap, rowids, now), Redone::Whole));
         }
-        let (by_entitlement, redone) = reevaluate(&by_entitlement, &bounds, &snap, changed, now);
+        let rows = Rows {
+            touched,
+            added: &placed.added,
+        };
+        let (by_entitlement, redone) =
+            reevaluate_rows(&by_entitlement, &bounds, &snap, rows, changed, now);
         let state = State {
             snap,
             rowids,
@@ -218,7 +234,7 @@ impl State {
     /// not fit it.
     fn rows_of(&self, grants: GrantChanges) -> Option<RowPatch> {
         let snap = &self.snap;
-        let mut changed = FxHashSet::default();
+        let mut touched = Touched::default();
         let (removed, added) = match grants {
             GrantChanges::Rows { deleted, inserted } => {
                 let removed = self.slots_of(&deleted, &inserted)?;
@@ -246,16 +262,16 @@ impl State {
                 (removed, added)
             }
         };
-        for &s in &removed {
-            changed.extend(snap.entitlement_idx(&snap.org.grants[s].entitlement));
-        }
-        for (_, g) in &added {
-            changed.extend(snap.entitlement_idx(&g.entitlement));
+        let rows = removed.iter().map(|&s| &snap.org.grants[s]);
+        for g in rows.chain(added.iter().map(|(_, g)| g)) {
+            if let Some(e) = snap.entitlement_idx(&g.entitlement) {
+                touched.entry(e).or_default().insert(g.person.clone());
+            }
         }
         Some(RowPatch {
             removed,
             added,
-            changed,
+            touched,
         })
     }
 
@@ -425,6 +441,100 @@ fn reevaluate(
         });
     }
     (by_entitlement, Redone::Entitlements(changed))
+}
+
+/// The grant rows a patch changed, as [`reevaluate_rows`] takes them.
+struct Rows<'p> {
+    touched: Touched,
+    /// The slots of the grants added.
+    added: &'p [usize],
+}
+
+/// `kept` for `snap` at `now` after grant rows changed: of each
+/// entitlement `rows` touched that still holds and is not among
+/// `changed`, only the suggestions of the people whose rows changed
+/// evaluated again, holding until it held or a time of the grants added
+/// comes, whichever is first (a grant removed only takes a time away);
+/// entitlements `changed` and those whose time ran out whole.
+fn reevaluate_rows(
+    kept: &[Arc<Evaluated>],
+    bounds: &Boundaries,
+    snap: &Snapshot,
+    rows: Rows,
+    mut changed: FxHashSet<usize>,
+    now: Time,
+) -> (Vec<Arc<Evaluated>>, Redone) {
+    let Rows { touched, added } = rows;
+    let mut by_pairs: Vec<(usize, &FxHashSet<String>)> = Vec::new();
+    for (&e, people) in &touched {
+        if changed.contains(&e) || !kept[e].holds_at(now) {
+            changed.insert(e);
+        } else {
+            by_pairs.push((e, people));
+        }
+    }
+    let (mut by_entitlement, redone) = reevaluate(kept, bounds, snap, changed, now);
+    let Redone::Entitlements(whole) = redone else {
+        return (by_entitlement, redone);
+    };
+    let pairs: Vec<(usize, &str)> = by_pairs
+        .iter()
+        .flat_map(|&(e, people)| people.iter().map(move |p| (e, p.as_str())))
+        .collect();
+    let mut fresh: FxHashMap<usize, Vec<Suggestion>> = FxHashMap::default();
+    for (e, s) in suggestions_for(snap, &pairs, now) {
+        fresh.entry(e).or_default().push(s);
+    }
+    let mut added_of: FxHashMap<usize, Vec<&Grant>> = FxHashMap::default();
+    for g in added.iter().map(|&s| &snap.org.grants[s]) {
+        if let Some(e) = snap.entitlement_idx(&g.entitlement) {
+            added_of.entry(e).or_default().push(g);
+        }
+    }
+    for (e, people) in by_pairs {
+        let old = &by_entitlement[e];
+        let mut list: Vec<Suggestion> = old
+            .list
+            .iter()
+            .filter(|s| !people.contains(&s.person))
+            .cloned()
+            .collect();
+        list.extend(fresh.remove(&e).unwrap_or_default());
+        let new_grants = added_of.remove(&e).unwrap_or_default();
+        let until = match (old.until, bounds.of_grants(snap, e, new_grants, now)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        by_entitlement[e] = Arc::new(Evaluated {
+            list,
+            at: now,
+            until,
+        });
+    }
+    let redone = Redone::Pairs {
+        entitlements: whole,
+        pairs: pairs.len(),
+    };
+    (by_entitlement, redone)
+}
+
+/// The suggestions of `pairs` (entitlement, person) at `now`, each with
+/// its entitlement: those the whole evaluation of the entitlement gives
+/// for that person.
+fn suggestions_for(
+    snap: &Snapshot,
+    pairs: &[(usize, &str)],
+    now: Time,
+) -> Vec<(usize, Suggestion)> {
+    let wanted: FxHashSet<(usize, &str)> = pairs.iter().copied().collect();
+    let mut ents: Vec<usize> = pairs.iter().map(|&(e, _)| e).collect();
+    ents.sort_unstable();
+    ents.dedup();
+    evaluate(snap, &ents, now)
+        .into_iter()
+        .flat_map(|(e, list)| list.into_iter().map(move |s| (e, s)))
+        .filter(|(e, s)| wanted.contains(&(*e, s.person.as_str())))
+        .collect()
 }
 
 /// The suggestions of entitlements `ents` at `now`, each area's evaluated

@@ -191,7 +191,7 @@ proptest! {
         let (state, redone) = state.update(org.clone(), rowids(&rows), now());
         match &redone {
             Redone::Entitlements(e) => prop_assert!(e.len() <= 24, "{} redone", e.len()),
-            Redone::Whole => prop_assert!(false, "grants alone redo everything"),
+            other => prop_assert!(false, "grants alone, compared: {other:?}"),
         }
         same_for_everyone(&state, &org, now());
     }
@@ -357,4 +357,65 @@ fn a_rowid_given_again_replaces_its_row() {
     };
     same_snapshot(&state, &org);
     same_for_everyone(&state, &org, now());
+}
+
+/// Grants added that expire within the hour, each an expiry that changes
+/// a suggestion: the entitlements patched for those people hold only until
+/// then, and later by the clock the answer is a fresh evaluation's.
+#[test]
+fn grants_added_that_expire_soon_bring_their_entitlements_time_forward() {
+    let mut org = org();
+    let state = State::build(org.clone(), now());
+    let mut rows = rows_of(&org);
+    let soon = now() + chrono::Duration::hours(1);
+    let later = now() + chrono::Duration::hours(2);
+    let active = org.people.iter().filter(|p| p.status == Status::Active);
+    let mut inserted = Vec::new();
+    for (k, p) in active.take(20).enumerate() {
+        let e = &org.entitlements[(k * 7) % org.entitlements.len()];
+        let owner = org.areas.iter().find(|a| a.id == e.area);
+        let g = Grant {
+            person: p.id.clone(),
+            entitlement: e.id.clone(),
+            granted_by: owner.map(|a| a.owner.clone()),
+            granted_at: now() - chrono::Duration::days(1),
+            basis: Basis::Manual,
+            expires: Some(soon),
+            through: None,
+        };
+        let rowid = rows.last().map_or(1, |(r, _)| r + 1);
+        rows.push((rowid, g.clone()));
+        inserted.push((rowid, g));
+    }
+    org.grants = rows.iter().map(|(_, g)| g.clone()).collect();
+    assert_ne!(
+        fresh(&org, now()),
+        fresh(&org, later),
+        "no expiry that matters"
+    );
+    let patch = Patch {
+        grants: GrantChanges::Rows {
+            deleted: Vec::new(),
+            inserted,
+        },
+        rules: None,
+    };
+    let Ok((state, redone)) = state.patched(patch, now()) else {
+        panic!("did not fit")
+    };
+    assert!(
+        matches!(redone, Redone::Pairs { pairs: 20, .. }),
+        "{redone:?}"
+    );
+    same_for_everyone(&state, &org, now());
+    assert!(state.next_boundary().is_some_and(|t| t <= soon));
+    for p in owners(&org) {
+        let kept = state.suggestions(&p, later);
+        assert!(kept.is_none_or(|l| l == fresh_for(&org, &p, later)), "{p}");
+    }
+    let state = match state.refreshed(later) {
+        Some((s, _)) => s,
+        None => state,
+    };
+    same_for_everyone(&state, &org, later);
 }

@@ -7,7 +7,7 @@
 //! and expiry of a training the rule requires; and, for every scope and
 //! every rule's authority, a delegation's start and end.
 
-use crate::model::{Audience, Rule, Time};
+use crate::model::{Audience, Grant, Rule, Time};
 use crate::policy::Snapshot;
 use rustc_hash::FxHashMap;
 
@@ -71,11 +71,29 @@ impl Boundaries {
 
     /// When entitlement `e`'s suggestions may next change by the clock.
     pub fn of_entitlement(&self, snap: &Snapshot, e: usize, from: Time) -> Option<Time> {
+        let mut next = self.of_grants(snap, e, snap.grants_of_entitlement(e), from);
+        for rule in snap.rules_granting(e) {
+            next = earliest(next, self.rule(snap, rule, from));
+        }
+        next
+    }
+
+    /// When the suggestions of entitlement `e` may next change by the
+    /// clock for its grants `grants` alone (their expiry, their review
+    /// falling due, the rules they are based on): with those of the rules
+    /// granting `e`, [`Boundaries::of_entitlement`].
+    pub fn of_grants<'g>(
+        &self,
+        snap: &Snapshot,
+        e: usize,
+        grants: impl IntoIterator<Item = &'g Grant>,
+        from: Time,
+    ) -> Option<Time> {
         let review = snap
             .entitlement_area(e)
             .map(|a| chrono::Duration::days(snap.org.areas[a].review_days));
         let mut next: Option<Time> = None;
-        for g in snap.grants_of_entitlement(e) {
+        for g in grants {
             next = earliest(next, g.expires.filter(|&t| t >= from));
             if let Some(days) = review {
                 next = earliest(next, Some(g.granted_at + days).filter(|&t| t >= from));
@@ -83,9 +101,6 @@ impl Boundaries {
             if let Some(rule) = g.basis.rule().and_then(|r| snap.rule(r)) {
                 next = earliest(next, self.rule(snap, rule, from));
             }
-        }
-        for rule in snap.rules_granting(e) {
-            next = earliest(next, self.rule(snap, rule, from));
         }
         next
     }
