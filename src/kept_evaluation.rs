@@ -5,6 +5,7 @@
 //! no answer.
 
 use crate::model::{Suggestion, Time};
+use crate::org_tables::OrgTables;
 use crate::policy::Snapshot;
 use crate::store::Store;
 use std::sync::Arc;
@@ -20,14 +21,16 @@ pub trait Resident: Send + Sync {
     /// For the console: the whole organization's snapshot with its text
     /// from outside as a terminal may show it (`tui::data::shown`; the
     /// kept snapshot itself when none needs it), and `person`'s
-    /// suggestions at `now` as [`Resident::suggestions`] gives them;
+    /// suggestions at `now` as [`Resident::suggestions`] gives them, with
+    /// the snapshot's lookups ([`OrgTables`], made once per snapshot);
     /// `None` when what is kept is not current for `store`.
     fn console(&self, store: &Store, person: &str, now: Time) -> Option<Evaluated>;
 }
 
-/// The whole organization as the console shows it, and one person's
-/// suggestions in it.
+/// The whole organization as the console shows it, its lookups (made once
+/// for every console on it), and one person's suggestions in it.
 pub struct Evaluated {
     pub snap: Arc<Snapshot>,
+    pub tables: Arc<OrgTables>,
     pub suggestions: Vec<Suggestion>,
 }

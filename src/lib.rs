@@ -16,6 +16,7 @@ pub mod ids;
 pub mod kept_evaluation;
 pub mod model;
 pub mod net;
+pub mod org_tables;
 pub mod paths;
 pub mod policy;
 pub mod reconcile;

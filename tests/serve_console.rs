@@ -263,6 +263,16 @@ impl LocalConsole {
         c
     }
 
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let status = std::process::Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", "-t", "local", k])
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+    }
+
     fn screen(&self) -> String {
         let out = std::process::Command::new("tmux")
             .args(["-L", &self.socket, "capture-pane", "-p", "-t", "local"])
@@ -327,10 +337,22 @@ fn with_more_areas(s: &Setup) {
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
+/// A team outside Engineering with ana in it: no rule of omar's area
+/// names it, so omar's scoped read does not hold it (nor ana's rotation,
+/// whose team omar does not lead).
+fn with_a_guild(s: &Setup) {
+    let mut teams = std::fs::read_to_string(s.org().join("teams.toml")).unwrap();
+    teams.push_str(
+        "\n[[team]]\nid = \"guild\"\nname = \"Guild\"\nlead = \"bo\"\nmembers = [\"ana\"]\n",
+    );
+    std::fs::write(s.org().join("teams.toml"), teams).unwrap();
+}
+
 #[test]
 fn a_served_console_shows_the_queue_the_local_one_does_from_the_resident_evaluation() {
     assert!(tmux_available(), "tmux is needed (.ci/run installs it)");
     let s = Setup::new();
+    with_a_guild(&s);
     with_more_areas(&s);
     let omar = s.key("omar");
     s.register("omar", &omar);
@@ -349,6 +371,21 @@ fn a_served_console_shows_the_queue_the_local_one_does_from_the_resident_evaluat
     assert_eq!(rows, queue_rows(&here), "served:\n{remote}\nlocal:\n{here}");
     // The header, tree and the first row's card too: all but the status line.
     let drawn = |sc: &str| sc.lines().take(39).collect::<Vec<_>>().join("\n");
+    assert_eq!(drawn(&remote), drawn(&here));
+
+    // ana's card: her teams and shifts as omar's scope reads them (not
+    // the guild, not her rotation), on both.
+    let at = |who: &str| rows.iter().position(|r| r.contains(who)).unwrap();
+    let down = at("ana") - at("lee");
+    for _ in 0..down {
+        served.keys(&["j"]);
+        local.keys(&["j"]);
+    }
+    let card = |sc: &str| sc.contains("Ana Lima (ana)") && sc.contains("teams:");
+    let remote = settled(|| served.screen(), "ana's served card", card);
+    let here = settled(|| local.screen(), "ana's local card", card);
+    assert!(here.contains("teams: payments "), "{here}");
+    assert!(here.contains("shifts: none recent or upcoming"), "{here}");
     assert_eq!(drawn(&remote), drawn(&here));
 }
 

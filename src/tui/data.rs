@@ -6,6 +6,7 @@
 use crate::apply::{self, Change};
 use crate::digest::compose::current_escalations;
 use crate::model::*;
+use crate::org_tables::OrgTables;
 use crate::policy::escalation::Escalation;
 use crate::policy::{Scope, Snapshot, suggestions};
 use crate::store::{AuditEntry, LocalDelegation, SourceInfo, Store};
@@ -185,6 +186,10 @@ pub struct Base {
 pub struct Data {
     pub revision: Revision,
     pub snap: Arc<Snapshot>,
+    /// The snapshot's own lookups when they were made already (by the
+    /// server, once for every console on its snapshot); else the console
+    /// makes them when it derives ([`super::derive::Index`]).
+    pub tables: Option<Arc<OrgTables>>,
     pub me: String,
     pub scope: Scope,
     /// Every suggestion in scope at `now`, decided or not.
@@ -331,6 +336,7 @@ impl Data {
         Ok(Data {
             revision: Revision::new(),
             snap,
+            tables: None,
             me: me.to_string(),
             scope,
             suggestions,
@@ -353,6 +359,7 @@ impl Data {
         Data {
             revision: Revision::new(),
             snap,
+            tables: None,
             me: me.to_string(),
             scope,
             suggestions,

@@ -182,7 +182,7 @@ fn rotations(s: &State, rules: &[usize], people: &[usize]) -> Vec<Rotation> {
     let snap: &Snapshot = &s.data.snap;
     let org = &snap.org;
     let ids: FxHashSet<&str> = people.iter().map(|&p| org.people[p].id.as_str()).collect();
-    let shifts_of = &s.derived.index.shifts_of;
+    let index = &s.derived.index;
     let which = unique(
         rules
             .iter()
@@ -193,7 +193,7 @@ fn rotations(s: &State, rules: &[usize], people: &[usize]) -> Vec<Rotation> {
             .chain(
                 people
                     .iter()
-                    .flat_map(|&p| shifts_of.get(p).into_iter().flatten())
+                    .flat_map(|&p| index.shifts_listed(p))
                     .map(|sh| sh.rotation as usize),
             )
             .collect(),
@@ -237,14 +237,7 @@ fn teams(s: &State, people: &[usize]) -> Vec<Team> {
         .collect();
     for &p in people {
         let id = &org.people[p].id;
-        for &t in s
-            .derived
-            .index
-            .teams_of_person
-            .get(id)
-            .into_iter()
-            .flatten()
-        {
+        for t in s.derived.index.teams_listed(id) {
             if let Some(team) = teams.get_mut(t) {
                 team.members.push(id.clone());
             }

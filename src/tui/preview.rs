@@ -89,6 +89,7 @@ impl Preview {
         let data = Data {
             revision: Revision::new(),
             snap,
+            tables: None,
             me: self.me,
             scope,
             suggestions: self.suggestions,

@@ -377,7 +377,11 @@ fn resident(store: &mut Store, env: &Env, me: &str, now: Time) -> Option<Result<
         return None;
     };
     tracing::debug!("console for {me}: from the resident evaluation");
-    Some(Data::evaluated(store, me, now, kept.snap, kept.suggestions))
+    let data = Data::evaluated(store, me, now, kept.snap, kept.suggestions);
+    Some(data.map(|d| Data {
+        tables: Some(kept.tables),
+        ..d
+    }))
 }
 
 /// Evaluated again at `now` (the clock moved: the same snapshot), or

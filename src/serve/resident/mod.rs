@@ -36,6 +36,8 @@ pub struct Resident {
     kept: RwLock<Option<Arc<Kept>>>,
     /// The kept snapshot as consoles show it, made once per state.
     shown: crate::tui::data::ShownSnapshot,
+    /// Its lookups, made once per state for every console.
+    tables: crate::org_tables::SharedTables,
 }
 
 impl crate::kept_evaluation::Resident for Resident {
@@ -65,7 +67,12 @@ impl crate::kept_evaluation::Resident for Resident {
         }
         let suggestions = kept.state.suggestions(person, now)?;
         let snap = self.shown.of(&kept.state.snap);
-        Some(crate::kept_evaluation::Evaluated { snap, suggestions })
+        let tables = self.tables.of(&snap);
+        Some(crate::kept_evaluation::Evaluated {
+            snap,
+            tables,
+            suggestions,
+        })
     }
 }
 

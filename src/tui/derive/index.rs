@@ -1,20 +1,19 @@
-//! Lookups made once per load: what each suggestion rests on (its area, the
-//! grants behind it, its filter fields), each person's shifts and teams,
-//! the teams led and the rotations in view. Nothing here depends on the
-//! time or on decisions.
+//! Lookups made once per load for the person at the keyboard: what each
+//! suggestion rests on (its area, the grants behind it, its filter fields),
+//! the teams led, the rotations in view, and what of the organization
+//! their cards list ([`Within`]). Those that depend on the organization
+//! alone (each person's shifts and teams, team parents) are
+//! [`OrgTables`], made once per snapshot and shared. Nothing here depends
+//! on the time or on decisions.
 
 use super::super::data::Data;
+use super::within::Within;
 use crate::model::*;
+pub use crate::org_tables::{OrgTables, ShiftRef};
 use crate::policy::Snapshot;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeSet;
-
-/// One shift of a person, by index: `org.rotations[rotation].shifts[shift]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ShiftRef {
-    pub rotation: u32,
-    pub shift: u32,
-}
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Default)]
 pub struct Index {
@@ -28,74 +27,72 @@ pub struct Index {
     /// scored once per key, without hashing.
     pub filter_fields: Vec<[u32; 4]>,
     pub filter_strings: Vec<String>,
-    /// Each person's shifts, by person index.
-    pub shifts_of: Vec<Vec<ShiftRef>>,
     /// The area index of each suggestion.
     pub sug_area: Vec<Option<usize>>,
-    /// Each team's parent team (none for a root, or a team its own parent).
-    pub team_parent: Vec<Option<usize>>,
-    /// Which teams each person belongs to directly (the teams tab filter).
-    pub teams_of_person: FxHashMap<String, Vec<usize>>,
     /// Teams `me` leads (roots of the teams tab).
     pub led_teams: Vec<usize>,
     /// Rotations shown in the rotations view (indices into org.rotations).
     pub rotations: Vec<usize>,
+    /// The organization's own lookups (shared by every console on the
+    /// same snapshot).
+    pub org: Arc<OrgTables>,
+    /// The teams and rotations a card lists, when not all of them.
+    pub within: Option<Within>,
 }
 
 impl Index {
+    /// The lookups for `data`, around its snapshot's tables when it
+    /// brings them, else made here.
     pub fn of(data: &Data) -> Index {
         let snap = &data.snap;
         let (held_since, held_grants) = held_since(snap, &data.suggestions);
         let (filter_fields, filter_strings) = intern_fields(&data.suggestions);
-        let mut shifts_of = vec![Vec::new(); snap.org.people.len()];
-        for (r, rot) in snap.org.rotations.iter().enumerate() {
-            for (k, sh) in rot.shifts.iter().enumerate() {
-                if let Some(p) = snap.person_idx(&sh.person) {
-                    shifts_of[p].push(ShiftRef {
-                        rotation: r as u32,
-                        shift: k as u32,
-                    });
-                }
-            }
-        }
-        let team_parent = (0..snap.org.teams.len())
-            .map(|i| {
-                snap.org.teams[i]
-                    .parent
-                    .as_deref()
-                    .and_then(|p| snap.team_idx(p))
-                    .filter(|&p| p != i)
-            })
-            .collect();
-        let mut teams_of_person: FxHashMap<String, Vec<usize>> = FxHashMap::default();
-        for (i, t) in snap.org.teams.iter().enumerate() {
-            for m in &t.members {
-                teams_of_person.entry(m.clone()).or_default().push(i);
-            }
-        }
+        let org = match &data.tables {
+            Some(t) => t.clone(),
+            None => Arc::new(OrgTables::of(snap)),
+        };
         Index {
             held_since,
             held_grants,
             filter_fields,
             filter_strings,
-            shifts_of,
             sug_area: data
                 .suggestions
                 .iter()
                 .map(|s| snap.area_idx(&s.area))
                 .collect(),
-            team_parent,
-            teams_of_person,
             led_teams: led_teams(snap, &data.me),
             rotations: rotations_in_view(data),
+            org,
+            within: Within::of(snap, &data.scope, &data.me),
         }
     }
 
     /// Is `person` a member of `team` or of a team below it?
     pub fn person_in_team(&self, snap: &Snapshot, person: &str, team: usize) -> bool {
-        self.teams_of_person.get(person).is_some_and(|ts| {
+        self.org.teams_of_person.get(person).is_some_and(|ts| {
             ts.iter()
                 .any(|&t| snap.team_ancestors(t).any(|c| c == team))
+        })
+    }
+
+    /// The teams `person` belongs to directly, as their card lists them.
+    pub fn teams_listed(&self, person: &str) -> impl Iterator<Item = usize> + '_ {
+        let teams = self.org.teams_of_person.get(person).map_or(&[][..], |v| v);
+        teams
+            .iter()
+            .copied()
+            .filter(|&t| self.within.as_ref().is_none_or(|w| w.team(t)))
+    }
+
+    /// The shifts of the person at `person` (an index into
+    /// `org.people`), as their card lists them.
+    pub fn shifts_listed(&self, person: usize) -> impl Iterator<Item = ShiftRef> + '_ {
+        let shifts = self.org.shifts_of.get(person).map_or(&[][..], |v| v);
+        shifts.iter().copied().filter(|s| {
+            self.within
+                .as_ref()
+                .is_none_or(|w| w.rotation(s.rotation as usize))
         })
     }
 }

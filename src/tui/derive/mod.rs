@@ -19,6 +19,7 @@ pub mod readiness;
 pub mod standing;
 pub mod tree;
 pub mod urgency;
+pub mod within;
 
 pub use index::{Index, ShiftRef};
 pub use queries::{Given, RuleRow, Why};
@@ -27,6 +28,7 @@ pub use readiness::{HORIZON_DAYS, Readiness, Ready};
 pub use standing::{Standing, TreeCounts};
 pub use tree::TreeNode;
 pub use urgency::Urgency;
+pub use within::Within;
 
 use super::data::{Data, Revision};
 use super::preview::Shown;

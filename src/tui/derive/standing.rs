@@ -76,7 +76,7 @@ pub fn count(
             c.area_esc[a] += esc;
             cur = snap.area_parent[a];
         }
-        if let Some(teams) = index.teams_of_person.get(&s.person) {
+        if let Some(teams) = index.org.teams_of_person.get(&s.person) {
             seen.clear();
             for &t in teams {
                 let mut cur = Some(t);
@@ -84,7 +84,7 @@ pub fn count(
                     seen.push(t);
                     c.team[t].bump(s.kind);
                     c.team_esc[t] += esc;
-                    cur = index.team_parent[t];
+                    cur = index.org.team_parent[t];
                 }
             }
         }

@@ -318,10 +318,9 @@ fn person<'a>(s: &'a State, t: &Theme, i: usize) -> Vec<Line<'a>> {
     let teams: Vec<&str> = s
         .derived
         .index
-        .teams_of_person
-        .get(&p.id)
-        .map(|ts| ts.iter().map(|&t| snap.org.teams[t].id.as_str()).collect())
-        .unwrap_or_default();
+        .teams_listed(&p.id)
+        .map(|t| snap.org.teams[t].id.as_str())
+        .collect();
     out.push(Line::from(format!(
         "teams: {}  manager: {}",
         if teams.is_empty() {
@@ -362,10 +361,9 @@ fn shifts<'a>(s: &'a State, person: &str) -> Vec<Line<'a>> {
     let now = s.now;
     let mine = snap
         .person_idx(person)
-        .and_then(|pi| s.derived.index.shifts_of.get(pi))
-        .map_or(&[][..], |v| v.as_slice());
+        .into_iter()
+        .flat_map(|pi| s.derived.index.shifts_listed(pi));
     let mut shifts: Vec<(&str, &Shift)> = mine
-        .iter()
         .filter_map(|r| {
             let rot = snap.org.rotations.get(r.rotation as usize)?;
             Some((rot.id.as_str(), rot.shifts.get(r.shift as usize)?))
