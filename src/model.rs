@@ -4,6 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+mod grant_batch;
+pub use grant_batch::{GrantBatch, GrantCells};
+
 /// A point in time; always UTC inside steward.
 pub type Time = DateTime<Utc>;
 

@@ -86,24 +86,24 @@ impl<'c> GrantRows<'c> {
         })
     }
 
-    fn insert(&mut self, grants: &[Grant]) -> Result<()> {
+    fn insert<'g>(&mut self, grants: impl Iterator<Item = GrantCells<'g>>) -> Result<()> {
         for g in grants {
             self.basis.clear();
-            match &g.basis {
-                Basis::Manual => self.basis.push_str("manual"),
-                Basis::Rule(id) => {
+            match g.rule {
+                None => self.basis.push_str("manual"),
+                Some(id) => {
                     self.basis.push_str("rule:");
                     self.basis.push_str(id);
                 }
             }
             self.table.row(&[
-                (&g.person).into(),
-                (&g.entitlement).into(),
-                (&g.granted_by).into(),
+                g.person.into(),
+                g.entitlement.into(),
+                g.granted_by.map_or(Cell::Null, Cell::Text),
                 secs(g.granted_at).into(),
                 Cell::Text(&self.basis),
                 g.expires.map(secs).into(),
-                (&g.through).into(),
+                g.through.map_or(Cell::Null, Cell::Text),
             ])?;
         }
         Ok(())
@@ -365,7 +365,7 @@ impl Store {
     ) -> Result<()> {
         self.replace_with(source, now, admit, |tx, name, written| {
             let mut w = GrantRows::new(tx, name)?;
-            w.insert(&org.grants)?;
+            w.insert(org.grants.iter().map(GrantCells::of))?;
             written.add(w.table)?;
             write_rest(tx, name, org, written)?;
             Ok(((), Counts::of(org)))
@@ -385,7 +385,7 @@ impl Store {
     pub fn replace_source_streaming<E>(
         &mut self,
         source: &SourceInfo,
-        grants: impl IntoIterator<Item = std::result::Result<Vec<Grant>, E>>,
+        grants: impl IntoIterator<Item = std::result::Result<impl Into<GrantBatch>, E>>,
         mut parts: impl FnMut(bool) -> Option<std::result::Result<OrgPart, E>>,
         admit: Admit,
         now: Time,
@@ -403,7 +403,8 @@ impl Store {
             };
             let mut w = GrantRows::new(tx, name)?;
             for batch in grants {
-                w.insert(&batch.map_err(stream)?)?;
+                let batch: GrantBatch = batch.map_err(stream)?.into();
+                w.insert(batch.iter())?;
                 while let Some(part) = parts(false) {
                     take(part.map_err(stream)?, written)?;
                 }

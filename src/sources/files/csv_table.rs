@@ -144,11 +144,16 @@ impl Row<'_> {
 
     /// A cell that must not be empty.
     pub fn required(&self, column: &str) -> Result<String, ParseError> {
+        self.required_str(column).map(str::to_string)
+    }
+
+    /// [`Row::required`], borrowed from the row.
+    pub fn required_str(&self, column: &str) -> Result<&str, ParseError> {
         let v = self.get(column);
         if v.is_empty() {
             Err(self.error(column, "must not be empty"))
         } else {
-            Ok(v.to_string())
+            Ok(v)
         }
     }
 
@@ -165,26 +170,29 @@ impl Row<'_> {
 
     /// An id: not empty, and in the grammar of [`crate::ids`].
     pub fn id(&self, column: &str, kind: IdKind) -> Result<String, ParseError> {
-        let v = self.required(column)?;
-        ids::check_as(kind, &v).map_err(|e| self.error(column, e.to_string()))?;
+        self.id_str(column, kind).map(str::to_string)
+    }
+
+    /// [`Row::id`], borrowed from the row.
+    pub fn id_str(&self, column: &str, kind: IdKind) -> Result<&str, ParseError> {
+        let v = self.required_str(column)?;
+        ids::check_as(kind, v).map_err(|e| self.error(column, e.to_string()))?;
         Ok(v)
     }
 
     /// An id, or nothing when the cell is empty.
     pub fn optional_id(&self, column: &str, kind: IdKind) -> Result<Option<String>, ParseError> {
-        match self.optional(column) {
-            None => Ok(None),
-            Some(v) => {
-                ids::check_as(kind, &v).map_err(|e| self.error(column, e.to_string()))?;
-                Ok(Some(v))
-            }
-        }
+        Ok(self.optional_id_str(column, kind)?.map(str::to_string))
     }
 
-    pub fn optional(&self, column: &str) -> Option<String> {
-        Some(self.get(column))
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
+    /// [`Row::optional_id`], borrowed from the row.
+    pub fn optional_id_str(&self, column: &str, kind: IdKind) -> Result<Option<&str>, ParseError> {
+        let v = self.get(column);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        ids::check_as(kind, v).map_err(|e| self.error(column, e.to_string()))?;
+        Ok(Some(v))
     }
 
     pub fn time(&self, column: &str) -> Result<Time, ParseError> {

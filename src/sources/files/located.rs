@@ -3,7 +3,7 @@
 //! references grants.csv makes, gathered while it streams past (its rows
 //! are never held together).
 
-use crate::model::{Basis, Grant, Org};
+use crate::model::{GrantCells, Org};
 use crate::policy::Snapshot;
 use crate::policy::check::{self, Subject};
 use rustc_hash::FxHashMap;
@@ -162,13 +162,13 @@ impl GrantRefs {
     }
 
     /// Notes the references of one row of grants.csv, at `line`.
-    pub fn note(&mut self, g: &Grant, line: u64) {
-        self.note_one(RefKind::Person, &g.person, line);
-        if let Some(by) = &g.granted_by {
+    pub fn note(&mut self, g: &GrantCells, line: u64) {
+        self.note_one(RefKind::Person, g.person, line);
+        if let Some(by) = g.granted_by {
             self.note_one(RefKind::GrantedBy, by, line);
         }
-        self.note_one(RefKind::Entitlement, &g.entitlement, line);
-        if let Basis::Rule(r) = &g.basis {
+        self.note_one(RefKind::Entitlement, g.entitlement, line);
+        if let Some(r) = g.rule {
             self.note_one(RefKind::Rule, r, line);
         }
     }
@@ -331,7 +331,7 @@ fn file_order(file: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Area, Person, Status, Team};
+    use crate::model::{Area, Basis, Grant, Person, Status, Team};
 
     fn person(id: &str, manager: Option<&str>) -> Person {
         Person {
@@ -397,7 +397,7 @@ mod tests {
         let t = "2026-01-01T00:00:00Z".parse().unwrap();
         for (line, who) in [(2, "ana"), (3, "ghost"), (4, "ghost")] {
             refs.note(
-                &Grant {
+                &GrantCells::of(&Grant {
                     person: who.into(),
                     entitlement: "x:read".into(),
                     granted_by: None,
@@ -405,7 +405,7 @@ mod tests {
                     basis: Basis::Manual,
                     expires: None,
                     through: None,
-                },
+                }),
                 line,
             );
         }

@@ -136,7 +136,7 @@ struct Feeds<'a> {
 const GRANT_BATCH: usize = 8192;
 
 /// The rows of grants.csv as they are parsed, in batches.
-pub type GrantStream = Feed<Vec<Grant>>;
+pub type GrantStream = Feed<GrantBatch>;
 
 /// The other files of the directory, one table at a time, in file order.
 pub type RestOfOrg = Feed<OrgPart>;
@@ -173,17 +173,16 @@ pub fn read_org_streaming<T, E: From<ParseError>>(
     let found = &found;
     std::thread::scope(|s| {
         let grants = spawn_feed(s, files.path("grants.csv"), 32, move |send| {
-            let mut batch = Vec::with_capacity(GRANT_BATCH);
+            let mut batch = GrantBatch::with_capacity(GRANT_BATCH, 0);
             let mut refs = GrantRefs::default();
             let mut gone = false;
             read_grants_with(files, |g, line| {
                 refs.note(&g, line);
                 batch.push(g);
                 if batch.len() == GRANT_BATCH {
-                    gone = !send(std::mem::replace(
-                        &mut batch,
-                        Vec::with_capacity(GRANT_BATCH),
-                    ));
+                    // The next batch's text about as long as this one's.
+                    let next = GrantBatch::with_capacity(GRANT_BATCH, batch.text_len());
+                    gone = !send(std::mem::replace(&mut batch, next));
                 }
                 !gone
             })?;
@@ -562,7 +561,7 @@ pub fn read_grants_file(dir: &Path) -> Result<Vec<Grant>, ParseError> {
 fn read_grants(files: &Files) -> Result<Vec<Grant>, ParseError> {
     let mut out = Vec::new();
     read_grants_with(files, |g, _| {
-        out.push(g);
+        out.push(g.to_grant());
         true
     })?;
     Ok(out)
@@ -572,7 +571,7 @@ fn read_grants(files: &Files) -> Result<Vec<Grant>, ParseError> {
 /// returns false to stop early.
 fn read_grants_with(
     files: &Files,
-    mut each: impl FnMut(Grant, u64) -> bool,
+    mut each: impl FnMut(GrantCells, u64) -> bool,
 ) -> Result<(), ParseError> {
     let path = files.path("grants.csv");
     let Some(bytes) = files.reader("grants.csv")? else {
@@ -595,24 +594,30 @@ fn read_grants_with(
     };
     let mut stopped = false;
     let read = table.for_each_row(|row| {
-        let basis = Basis::parse(row.get("basis")).ok_or_else(|| {
-            row.error(
-                "basis",
-                format!(
-                    "must be `manual` or `rule:<id>`, not {:?}",
-                    row.get("basis")
-                ),
-            )
-        })?;
-        if let Basis::Rule(id) = &basis {
+        let basis = row.get("basis");
+        let rule = match basis {
+            "manual" => None,
+            _ => Some(
+                basis
+                    .strip_prefix("rule:")
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| {
+                        row.error(
+                            "basis",
+                            format!("must be `manual` or `rule:<id>`, not {basis:?}"),
+                        )
+                    })?,
+            ),
+        };
+        if let Some(id) = rule {
             ids::check_as(IdKind::Rule, id).map_err(|e| row.error("basis", e.to_string()))?;
         }
-        let grant = Grant {
-            person: row.id("person", IdKind::Person)?,
-            entitlement: row.id("entitlement", IdKind::Entitlement)?,
-            granted_by: row.optional_id("granted_by", IdKind::Person)?,
+        let grant = GrantCells {
+            person: row.id_str("person", IdKind::Person)?,
+            entitlement: row.id_str("entitlement", IdKind::Entitlement)?,
+            granted_by: row.optional_id_str("granted_by", IdKind::Person)?,
             granted_at: row.time("granted_at")?,
-            basis,
+            rule,
             expires: row.optional_time("expires")?,
             through: None,
         };
