@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use steward::model::*;
 use steward::policy::gate::{self, Action};
-use steward::policy::{Scope, Snapshot, suggestions};
+use steward::policy::{Scope, Snapshot, listed_order, suggestions, suggestions_for};
 use steward::store::Store;
 
 fn t(h: i64) -> Time {
@@ -487,6 +487,89 @@ proptest! {
                 Ok(_) => prop_assert_eq!(&by_area, &expected, "by area for {}", p),
                 Err(e) => prop_assert!(whole.person(&p).is_none(), "{}: {}", p, e),
             }
+        }
+    }
+}
+
+/// An organization as [`org`] draws it, often with a second one's records
+/// added under the same ids (as two sources give them), its rules given
+/// leads and graces of up to 90 minutes, and one grant copied to someone on
+/// no roster.
+fn org_for_pairs() -> impl Strategy<Value = Org> {
+    let timing = proptest::collection::vec((0i64..4, 0i64..4), 5);
+    (
+        org(),
+        proptest::option::weighted(0.3, org()),
+        timing,
+        any::<Index>(),
+    )
+        .prop_map(|(mut org, other, timing, ghost)| {
+            if let Some(o) = other {
+                org.people.extend(o.people);
+                org.teams.extend(o.teams);
+                org.rotations.extend(o.rotations);
+                org.trainings.extend(o.trainings);
+                org.areas.extend(o.areas);
+                org.entitlements.extend(o.entitlements);
+                org.grants.extend(o.grants);
+                org.delegations.extend(o.delegations);
+                org.rules.extend(o.rules);
+            }
+            for (rule, (lead, grace)) in org.rules.iter_mut().zip(timing.iter().cycle()) {
+                rule.lead_secs = lead * 1800;
+                rule.grace_secs = grace * 1800;
+            }
+            if !org.grants.is_empty() {
+                let mut g = org.grants[ghost.index(org.grants.len())].clone();
+                g.person = "ghost".into();
+                org.grants.push(g);
+            }
+            org
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// The suggestions of some (entitlement, person) pairs, worked out for
+    /// those people alone, are exactly the whole organization's for them:
+    /// people on the roster or not, who left, holding or not, justified or
+    /// not, at any time.
+    #[test]
+    fn pairs_are_the_whole_evaluation_for_those_people(
+        org in org_for_pairs(),
+        at in hours(),
+        picks in proptest::collection::vec((any::<Index>(), any::<Index>()), 1..16),
+    ) {
+        let snap = Snapshot::new(org);
+        let now = t(at);
+        let mut people = askers(&snap);
+        people.push("ghost".into());
+        let every: Vec<(usize, &str)> = (0..snap.org.entitlements.len())
+            .flat_map(|e| people.iter().map(move |p| (e, p.as_str())))
+            .collect();
+        let ents = snap.org.entitlements.len();
+        let some: Vec<(usize, &str)> = picks
+            .iter()
+            .map(|(e, p)| (e.index(ents), people[p.index(people.len())].as_str()))
+            .collect();
+        let all = suggestions(&snap, &Scope::everything(&snap), now);
+        for pairs in [&every, &some] {
+            // The whole evaluation names an entitlement defined twice by
+            // its first definition.
+            let asked = |s: &Suggestion| {
+                let e = snap.entitlement_idx(&s.entitlement);
+                pairs.iter().any(|&(a, p)| Some(a) == e && p == s.person)
+            };
+            let expected: Vec<Suggestion> = all.iter().filter(|s| asked(s)).cloned().collect();
+            let mut got: Vec<Suggestion> = Vec::new();
+            for (e, s) in suggestions_for(&snap, pairs, now) {
+                prop_assert!(pairs.contains(&(e, s.person.as_str())), "{:?}", s);
+                prop_assert_eq!(&snap.org.entitlements[e].id, &s.entitlement);
+                got.push(s);
+            }
+            got.sort_by(listed_order);
+            prop_assert_eq!(got, expected);
         }
     }
 }

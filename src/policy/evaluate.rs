@@ -63,7 +63,7 @@ pub struct Evaluation<'s> {
 /// evaluation.
 #[derive(Default)]
 pub struct Audiences<'s> {
-    sets: FxHashMap<(&'s Audience, i64), FxHashSet<usize>>,
+    pub(super) sets: FxHashMap<(&'s Audience, i64), FxHashSet<usize>>,
     /// Each team's own members, by index on the roster, as looked up for
     /// the first audience that holds the team: a team is in the audience
     /// of every team above it, each of which would look its members up
@@ -214,7 +214,7 @@ impl<'s> Evaluation<'s> {
 }
 
 /// The grant suggestion for a justified person `p` who lacks `ent`.
-fn missing<'s>(
+pub(super) fn missing<'s>(
     snap: &'s Snapshot,
     ent: &Entitlement,
     p: usize,
@@ -384,18 +384,18 @@ fn rotation_of(rule: &Rule) -> &str {
 }
 
 /// One person's grants of one entitlement.
-struct Held<'a, 'g> {
-    person: &'a str,
+pub(super) struct Held<'a, 'g> {
+    pub(super) person: &'a str,
     /// In the order written (each with the person's key).
-    grants: &'a [(usize, &'g Grant)],
+    pub(super) grants: &'a [(usize, &'g Grant)],
     /// The person has left.
-    left: bool,
+    pub(super) left: bool,
     /// A counting rule justifies the person holding it.
-    justified: bool,
+    pub(super) justified: bool,
 }
 
 /// The revoke or review suggestion for a held (person, entitlement), if any.
-fn held_suggestion<'s>(
+pub(super) fn held_suggestion<'s>(
     snap: &'s Snapshot,
     ent: &Entitlement,
     held: &Held,

@@ -7,11 +7,13 @@ pub mod escalation;
 pub mod evaluate;
 pub mod explain;
 pub mod gate;
+pub mod pairs;
 pub mod qualify;
 pub mod snapshot;
 
 pub use authority::{Authority, Scope, authority};
 pub use evaluate::{Audiences, Evaluation, listed_order, suggestions};
+pub use pairs::suggestions_for;
 pub use snapshot::{Placed, Snapshot};
 
 use crate::model::Time;
