@@ -34,6 +34,10 @@
 //!   entitlements evaluated again), beside plain SQLite reading the same
 //!   rows by rowid.
 //!
+//! - `pairs_100`: the suggestions of the (entitlement, person) pairs that
+//!   sync changes, worked out for those people alone
+//!   (`policy::suggestions_for`), on the snapshot after it.
+//!
 //! Run: cargo bench --bench serve (STEWARD_BENCH_DIR for the scratch
 //! directory, /tmp otherwise).
 
@@ -653,6 +657,44 @@ fn refresh_after_sync(f: &Fixture, org: &Org) {
     );
 }
 
+/// `policy::suggestions_for` the (entitlement, person) pairs the 100-grant
+/// sync of `changed_100` changes (each changed row's pair before and after
+/// it), on the snapshot after the sync: what the resident evaluates again
+/// per changed row instead of those entitlements whole.
+fn pairs_100(c: &mut Criterion, f: &Fixture) {
+    let store = Store::open_existing(&f.db).unwrap_or_else(|e| panic!("{e}"));
+    let org = store.load_org().unwrap_or_else(|e| panic!("{e}"));
+    let snap = Snapshot::new(changed_100(&org));
+    let mut pairs: Vec<(usize, &str)> = org
+        .grants
+        .iter()
+        .zip(&snap.org.grants)
+        .filter(|(was, is)| was != is)
+        .flat_map(|(was, is)| [was, is])
+        .filter_map(|g| Some((snap.entitlement_idx(&g.entitlement)?, g.person.as_str())))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut ents: Vec<usize> = pairs.iter().map(|&(e, _)| e).collect();
+    ents.dedup();
+    let holders: usize = ents
+        .iter()
+        .map(|&e| snap.grants_of_entitlement(e).count())
+        .sum();
+    let found = steward::policy::suggestions_for(&snap, &pairs, now()).len();
+    eprintln!(
+        "pairs_100: {} pairs over {} entitlements holding {holders} grants; {found} suggestions",
+        pairs.len(),
+        ents.len()
+    );
+    let mut g = c.benchmark_group("serve");
+    g.sample_size(50);
+    g.bench_function("pairs_100", |b| {
+        b.iter(|| steward::policy::suggestions_for(&snap, &pairs, now()))
+    });
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
     let f = fixture(people());
     eprintln!(
@@ -663,6 +705,7 @@ fn benches(c: &mut Criterion) {
             .unwrap_or_default()
             .trim()
     );
+    pairs_100(c, &f);
     resident(c, &f);
     over_ssh(c, &f);
 }
