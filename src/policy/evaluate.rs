@@ -125,9 +125,16 @@ impl<'s> Evaluation<'s> {
             .collect();
         rules.sort_unstable();
         rules.dedup();
+        let counting: Vec<(usize, Vec<usize>)> = in_parallel(&rules, parallel_from, |chunk| {
+            covered(snap, scope, chunk, now)
+        })
+        .into_iter()
+        .flatten()
+        .collect();
+        let members = audiences_of(snap, &counting, now, parallel_from);
         let mut justified: FxHashMap<usize, Vec<(usize, usize)>> = FxHashMap::default();
-        for part in in_parallel(&rules, parallel_from, |chunk| {
-            justify(snap, scope, chunk, now)
+        for part in in_parallel(&counting, parallel_from, |chunk| {
+            justify(snap, chunk, &members, now)
         }) {
             for (e, pairs) in part {
                 justified.entry(e).or_default().extend(pairs);
@@ -271,15 +278,9 @@ fn in_parallel<T: Sync, R: Send>(
     done.into_iter().map(|(_, r)| r).collect()
 }
 
-/// For each of `rules` that counts: who qualifies, per entitlement in scope
-/// it covers.
-fn justify(
-    snap: &Snapshot,
-    scope: &Scope,
-    rules: &[usize],
-    now: Time,
-) -> Vec<(usize, Vec<(usize, usize)>)> {
-    let mut audiences = Audiences::default();
+/// Each of `rules` that counts, with the entitlements in scope it covers
+/// (those covering none left out).
+fn covered(snap: &Snapshot, scope: &Scope, rules: &[usize], now: Time) -> Vec<(usize, Vec<usize>)> {
     let mut out = Vec::new();
     for &r in rules {
         let rule = &snap.org.rules[r];
@@ -295,17 +296,65 @@ fn justify(
                     && rule_covers(snap, rule, e)
             })
             .collect();
-        if covered.is_empty() {
-            continue;
+        if !covered.is_empty() {
+            out.push((r, covered));
         }
-        let members = audiences.of(snap, rule, now);
+    }
+    out
+}
+
+/// An audience (with a rule's grace) and its members.
+type Members<'s> = FxHashMap<(&'s Audience, i64), FxHashSet<usize>>;
+
+/// The members of each audience of the `counting` rules, each worked out
+/// once however many rules share it (rules of one audience are often far
+/// apart in the list, so the chunks of [`justify`] would each work it out
+/// again).
+fn audiences_of<'s>(
+    snap: &'s Snapshot,
+    counting: &[(usize, Vec<usize>)],
+    now: Time,
+    parallel_from: usize,
+) -> Members<'s> {
+    let mut seen = FxHashSet::default();
+    let unique: Vec<&'s Rule> = counting
+        .iter()
+        .map(|&(r, _)| &snap.org.rules[r])
+        .filter(|rule| seen.insert((&rule.audience, rule.grace_secs)))
+        .collect();
+    in_parallel(&unique, parallel_from, |chunk| {
+        let mut audiences = Audiences::default();
+        for rule in chunk {
+            audiences.of(snap, rule, now);
+        }
+        audiences.sets
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// For each of the `counting` rules: who qualifies, per entitlement it
+/// covers.
+fn justify(
+    snap: &Snapshot,
+    counting: &[(usize, Vec<usize>)],
+    members: &Members,
+    now: Time,
+) -> Vec<(usize, Vec<(usize, usize)>)> {
+    let mut out = Vec::new();
+    for (r, covered) in counting {
+        let rule = &snap.org.rules[*r];
+        let Some(members) = members.get(&(&rule.audience, rule.grace_secs)) else {
+            continue;
+        };
         let qualifying: Vec<usize> = members
             .iter()
             .copied()
             .filter(|&p| qualifies_at(snap, rule, p, members, now).is_ok())
             .collect();
-        for e in covered {
-            out.push((e, qualifying.iter().map(|&p| (p, r)).collect()));
+        for &e in covered {
+            out.push((e, qualifying.iter().map(|&p| (p, *r)).collect()));
         }
     }
     out
