@@ -1,13 +1,17 @@
 //! The evaluated organization `steward serve` keeps in memory: the whole
 //! snapshot and every entitlement's suggestions, each with the span of time
 //! it holds for. Built once with the engine (`policy::suggestions`), then
-//! kept current by re-evaluating only the entitlements a change touches
-//! ([`Evaluation::entitlement`] per changed entitlement), or whose time ran
-//! out. Pure: no store, no clock; the caller says what `now` is.
+//! kept current by re-evaluating only what a change touches: after grant
+//! rows changed, the (entitlement, person) pairs whose rows they are
+//! ([`suggestions_for`]); after rules changed, the entitlements they bear
+//! on ([`Evaluation::entitlement`] per entitlement); and those whose time
+//! ran out. Pure: no store, no clock; the caller says what `now` is.
 
 use super::until::Boundaries;
 use crate::model::{Grant, Org, Rule, Suggestion, Time};
-use crate::policy::{Audiences, Evaluation, Placed, Scope, Snapshot, listed_order, suggestions};
+use crate::policy::{
+    Audiences, Evaluation, Placed, Scope, Snapshot, listed_order, suggestions, suggestions_for,
+};
 use crate::store::GrantChanges;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
@@ -516,25 +520,6 @@ fn reevaluate_rows(
         pairs: pairs.len(),
     };
     (by_entitlement, redone)
-}
-
-/// The suggestions of `pairs` (entitlement, person) at `now`, each with
-/// its entitlement: those the whole evaluation of the entitlement gives
-/// for that person.
-fn suggestions_for(
-    snap: &Snapshot,
-    pairs: &[(usize, &str)],
-    now: Time,
-) -> Vec<(usize, Suggestion)> {
-    let wanted: FxHashSet<(usize, &str)> = pairs.iter().copied().collect();
-    let mut ents: Vec<usize> = pairs.iter().map(|&(e, _)| e).collect();
-    ents.sort_unstable();
-    ents.dedup();
-    evaluate(snap, &ents, now)
-        .into_iter()
-        .flat_map(|(e, list)| list.into_iter().map(move |s| (e, s)))
-        .filter(|(e, s)| wanted.contains(&(*e, s.person.as_str())))
-        .collect()
 }
 
 /// The suggestions of entitlements `ents` at `now`, each area's evaluated
