@@ -14,9 +14,14 @@
 //!   an indexed lookup.
 //! - `console_leaf_first_frame`: the console's fresh load for the leaf
 //!   owner (open, scoped read, evaluate, console state, draw), no preview.
+//! - `console_leaf_preview_frame`: the console's first frame for the leaf
+//!   owner from the preview kept when they last quit (open, the preview
+//!   read, console state made from it, draw), what shows while the fresh
+//!   load runs.
 //!
 //! Peak memory of `steward sync --org` and `steward suggest --json` (the
-//! release binary, run once each) is printed before the benchmarks.
+//! release binary, run once each) is printed before the benchmarks, unless
+//! the benchmarks are filtered (`cargo bench --bench scale -- console`).
 //!
 //! Run: cargo bench --bench scale. `STEWARD_BENCH_FIXTURE=DIR` uses the
 //! org directory `DIR/org` and the cache `DIR/cache.db` already made
@@ -227,6 +232,32 @@ fn console_first_frame(f: &Fixture, term: &mut Terminal<TestBackend>) -> usize {
     state.derived.queue.len()
 }
 
+/// The leaf owner's console as `App::start` draws it before its load
+/// arrives: from the preview kept for them.
+fn console_preview_frame(f: &Fixture, term: &mut Terminal<TestBackend>) -> usize {
+    let store = Store::open_existing(&f.db).unwrap_or_else(|e| panic!("open: {e:#}"));
+    let kept = steward::tui::worker::kept_preview(&store, &f.leaf);
+    let p = kept.unwrap_or_else(|| panic!("no preview kept for {}", f.leaf));
+    let sources = store.sources().unwrap_or_else(|e| panic!("{e:#}"));
+    let state = State::from_preview(p, now(), Vec::new(), sources);
+    term.draw(|fr| view::render(&state, &Theme::color(), fr))
+        .unwrap_or_else(|e| panic!("{e}"));
+    state.derived.queue.len()
+}
+
+/// Keeps the leaf owner's preview, as their console does when they quit.
+fn keep_leaf_preview(f: &Fixture) {
+    let store = Store::open_existing(&f.db).unwrap_or_else(|e| panic!("open: {e:#}"));
+    let app = steward::tui::app::App::new(store, &f.leaf, now(), Vec::new(), Theme::color());
+    app.unwrap_or_else(|e| panic!("{e:#}")).keep_preview();
+}
+
+/// Whether the run names benchmarks (`cargo bench --bench scale -- NAME`):
+/// then the set-up measures nothing else.
+fn filtered() -> bool {
+    std::env::args().skip(1).any(|a| !a.starts_with('-'))
+}
+
 fn leaf_grants_sql(c: &rusqlite::Connection, leaf: &str) -> String {
     let ents: Vec<String> = c
         .prepare("SELECT e.id FROM entitlements e JOIN areas a ON e.area = a.id WHERE a.owner = ?1")
@@ -254,9 +285,9 @@ fn bench(c: &mut Criterion) {
         &sync_db.0,
         &[os("sync"), os("--org"), f.org_dir.as_os_str()],
     );
-    if std::env::var_os("STEWARD_BENCH_FIXTURE").is_some() {
+    if std::env::var_os("STEWARD_BENCH_FIXTURE").is_some() || filtered() {
         eprintln!(
-            "scale bench: {} grants (a fixture made before); leaf owner {}",
+            "scale bench: {} grants; leaf owner {} (peak memory not measured: a fixture made before, or benchmarks named)",
             f.grants, f.leaf
         );
     } else {
@@ -331,6 +362,10 @@ fn bench(c: &mut Criterion) {
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap_or_else(|e| panic!("{e}"));
     g.bench_function("console_leaf_first_frame", |b| {
         b.iter(|| black_box(console_first_frame(&f, &mut term)))
+    });
+    keep_leaf_preview(&f);
+    g.bench_function("console_leaf_preview_frame", |b| {
+        b.iter(|| black_box(console_preview_frame(&f, &mut term)))
     });
     g.finish();
 }
