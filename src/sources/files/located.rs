@@ -6,9 +6,9 @@
 use crate::model::{GrantCells, Org};
 use crate::policy::Snapshot;
 use crate::policy::check::{self, Subject};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
-use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 use std::path::Path;
 
@@ -179,7 +179,7 @@ impl GrantRefs {
     /// said with the id as `grants` (the file) has it there.
     fn problems(&self, snap: &Snapshot, grants: &Path, keep: usize) -> (usize, Vec<(u64, String)>) {
         let org = &snap.org;
-        let keys = |ids: &mut dyn Iterator<Item = &String>| -> HashSet<u64> {
+        let keys = |ids: &mut dyn Iterator<Item = &String>| -> FxHashSet<u64> {
             ids.map(|id| self.key(id)).collect()
         };
         let people = keys(&mut org.people.iter().map(|p| &p.id));
