@@ -57,6 +57,9 @@ pub struct Evaluation<'s> {
     /// entitlement -> who is justified (sorted by person, one rule each:
     /// the smallest id).
     justified: FxHashMap<usize, Vec<(usize, usize)>>,
+    /// The audiences of the rules that count, as justifying them found
+    /// them: a missing grant's evidence looks its rule's up here.
+    members: Members<'s>,
 }
 
 /// Audience members, computed once per audience (and rotation grace) and
@@ -152,6 +155,7 @@ impl<'s> Evaluation<'s> {
             snap,
             now,
             justified,
+            members,
         }
     }
 
@@ -193,7 +197,7 @@ impl<'s> Evaluation<'s> {
                     break;
                 }
                 next_just.next();
-                missing(snap, ent, p, r, now, audiences, out);
+                self.missing(ent, p, r, audiences, out);
             }
             let is_justified = next_just.peek().is_some_and(|&&(p, _)| p == key);
             if is_justified {
@@ -215,7 +219,25 @@ impl<'s> Evaluation<'s> {
             }
         }
         for &(p, r) in next_just {
-            missing(snap, ent, p, r, now, audiences, out);
+            self.missing(ent, p, r, audiences, out);
+        }
+    }
+
+    /// [`missing`], with the audience of rule `r` (which justified `p`) as
+    /// justifying found it.
+    fn missing(
+        &self,
+        ent: &Entitlement,
+        p: usize,
+        r: usize,
+        audiences: &mut Audiences<'s>,
+        out: &mut Vec<Suggestion>,
+    ) {
+        let (snap, now) = (self.snap, self.now);
+        let rule = &snap.org.rules[r];
+        match self.members.get(&(&rule.audience, rule.grace_secs)) {
+            Some(members) => grant_if_qualifies(snap, rule, ent, p, members, now, out),
+            None => missing(snap, ent, p, r, now, audiences, out),
         }
     }
 }
@@ -232,6 +254,20 @@ pub(super) fn missing<'s>(
 ) {
     let rule = &snap.org.rules[r];
     let members = audiences.of(snap, rule, now);
+    grant_if_qualifies(snap, rule, ent, p, members, now, out);
+}
+
+/// The grant suggestion for person `p` of `rule`'s audience `members`, if
+/// they qualify.
+fn grant_if_qualifies(
+    snap: &Snapshot,
+    rule: &Rule,
+    ent: &Entitlement,
+    p: usize,
+    members: &FxHashSet<usize>,
+    now: Time,
+    out: &mut Vec<Suggestion>,
+) {
     if let Ok(q) = qualifies_at(snap, rule, p, members, now) {
         out.push(grant_suggestion(rule, ent, &snap.org.people[p].id, &q));
     }
