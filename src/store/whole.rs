@@ -30,13 +30,20 @@ enum Read {
     /// The organization without its grants, to evaluate whole (indexed by
     /// the evaluating thread while the reader goes on with the grants).
     Whole(Org),
-    /// One area's entitlements with their grants.
-    Area(Batch),
+    /// Areas' entitlements with their grants.
+    Areas(Batch),
     Failed(Error),
 }
 
-/// Areas read ahead of the evaluation, at most.
-const AHEAD: usize = 256;
+/// Batches read ahead of the evaluation, at most: with [`BATCH_ROWS`],
+/// about a million grant rows (some 100 MB), enough for the reader to go
+/// on while the evaluation indexes the organization and justifies the
+/// rules instead of waiting for it.
+const AHEAD: usize = 16;
+
+/// A batch is handed over once it holds this many grant rows or more
+/// (whole areas: a larger area makes a larger batch).
+const BATCH_ROWS: usize = 65_536;
 
 /// A grant's columns but its entitlement, which the reader asks by (and
 /// so knows): the longest string of most rows, read and copied once less.
@@ -53,10 +60,12 @@ struct Row {
     expires: Option<i64>,
 }
 
-/// One area's entitlements (indexes in the snapshot) with their grants,
-/// as read: the grants' strings one after another in one buffer.
+/// Areas' entitlements (indexes in the snapshot) with their grants, as
+/// read: the grants' strings one after another in one buffer.
 #[derive(Debug, Default)]
 struct Batch {
+    /// Each area, as the end of its entitlements in `entitlements`.
+    areas: Vec<usize>,
     /// Each entitlement, with the end of its rows in `rows`.
     entitlements: Vec<(usize, usize)>,
     rows: Vec<Row>,
@@ -65,6 +74,7 @@ struct Batch {
 
 impl Batch {
     fn clear(&mut self) {
+        self.areas.clear();
         self.entitlements.clear();
         self.rows.clear();
         self.text.clear();
@@ -100,6 +110,17 @@ impl Batch {
         self.entitlements.push((e, self.rows.len()));
     }
 
+    /// The entitlements ended since the last area are one area's.
+    fn end_area(&mut self) {
+        self.areas.push(self.entitlements.len());
+    }
+
+    /// Each area's entitlements, as a range of `entitlements`.
+    fn area_ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        let starts = std::iter::once(0).chain(self.areas.iter().copied());
+        starts.zip(self.areas.iter().copied()).map(|(a, b)| a..b)
+    }
+
     /// Row `i` as read, a grant of `entitlement`.
     fn grant<'a>(&'a self, i: usize, entitlement: &'a str) -> GrantText<'a> {
         let row = &self.rows[i];
@@ -119,17 +140,22 @@ impl Batch {
         }
     }
 
-    /// Each entitlement with its grants, made in `grants` (whose strings
-    /// are overwritten, so that nothing is allocated once they are long
-    /// enough); `id` names entitlement `e`, whose grants were asked for.
+    /// Each entitlement of `range` (of `entitlements`) with its grants,
+    /// made in `grants` (whose strings are overwritten, so that nothing is
+    /// allocated once they are long enough); `id` names entitlement `e`,
+    /// whose grants were asked for.
     fn each<'a>(
         &self,
+        range: std::ops::Range<usize>,
         grants: &mut Vec<Grant>,
         id: impl Fn(usize) -> &'a str,
         mut f: impl FnMut(usize, &[Grant]),
     ) {
-        let mut start = 0;
-        for &(e, end) in &self.entitlements {
+        let mut start = match range.start {
+            0 => 0,
+            k => self.entitlements[k - 1].1,
+        };
+        for &(e, end) in &self.entitlements[range] {
             if grants.len() < end - start {
                 grants.resize_with(end - start, empty_grant);
             }
@@ -219,7 +245,7 @@ fn evaluate(
             (snap, scope)
         }
         Ok(Read::Failed(e)) => return Err(e),
-        Ok(Read::Area(_)) | Err(_) => {
+        Ok(Read::Areas(_)) | Err(_) => {
             return Err(Error::Invalid("the cache reader stopped".into()));
         }
     };
@@ -230,25 +256,27 @@ fn evaluate(
     let mut done = Evaluated::default();
     let mut out = Vec::new();
     let mut grants = Vec::new();
-    for read in rx {
-        let area = match read {
-            Read::Area(a) => a,
+    'read: for read in rx {
+        let batch = match read {
+            Read::Areas(b) => b,
             Read::Failed(e) => return Err(e),
             Read::Start(..) | Read::Whole(_) => continue,
         };
-        out.clear();
-        let id = |e: usize| snap.org.entitlements[e].id.as_str();
-        area.each(&mut grants, id, |e, grants| {
-            done.grants += grants.len();
-            eval.entitlement(e, grants, &mut audiences, &mut out);
-        });
-        let _ = back.send(area);
-        out.sort_by(listed_order);
-        done.areas += 1;
-        done.suggestions += out.len();
-        if !each(&snap, &out) {
-            break;
+        for range in batch.area_ranges() {
+            out.clear();
+            let id = |e: usize| snap.org.entitlements[e].id.as_str();
+            batch.each(range, &mut grants, id, |e, grants| {
+                done.grants += grants.len();
+                eval.entitlement(e, grants, &mut audiences, &mut out);
+            });
+            out.sort_by(listed_order);
+            done.areas += 1;
+            done.suggestions += out.len();
+            if !each(&snap, &out) {
+                break 'read;
+            }
         }
+        let _ = back.send(batch);
     }
     tracing::debug!(
         areas = done.areas,
@@ -302,9 +330,14 @@ fn read_by_area(
     let mut st = c.prepare(&format!(
         "SELECT {COLUMNS} FROM grants WHERE entitlement = ?1 ORDER BY rowid"
     ))?;
-    for area in plan {
+    let fresh = || {
         let mut batch = spent.try_recv().unwrap_or_default();
         batch.clear();
+        batch
+    };
+    let mut batch = fresh();
+    let areas = plan.len();
+    for (k, area) in plan.into_iter().enumerate() {
         for (e, id) in area {
             if let Some(id) = id {
                 let mut rows = st.query([id])?;
@@ -314,7 +347,12 @@ fn read_by_area(
             }
             batch.end_entitlement(e);
         }
-        if tx.send(Read::Area(batch)).is_err() {
+        batch.end_area();
+        if (batch.rows.len() >= BATCH_ROWS || k + 1 == areas)
+            && tx
+                .send(Read::Areas(std::mem::replace(&mut batch, fresh())))
+                .is_err()
+        {
             break;
         }
     }
@@ -366,7 +404,8 @@ mod tests {
     use super::*;
 
     /// Grants made from a batch's text are the grants read afresh, whatever
-    /// the grants they are made in held before, entitlement by entitlement.
+    /// the grants they are made in held before, entitlement by entitlement
+    /// and area by area.
     #[test]
     fn a_batch_gives_back_the_grants_read() {
         let c = rusqlite::Connection::open_in_memory().unwrap();
@@ -396,10 +435,18 @@ mod tests {
                     batch.push(r).unwrap();
                 }
                 batch.end_entitlement(e);
+                if e % 2 == 1 {
+                    batch.end_area();
+                }
             }
             let mut grants = vec![all[3].clone(); round * 3];
             let mut seen = Vec::new();
-            batch.each(&mut grants, |e| ids[e], |e, gs| seen.push((e, gs.to_vec())));
+            let ranges: Vec<_> = batch.area_ranges().collect();
+            assert_eq!(ranges, [0..2, 2..4]);
+            for range in ranges {
+                let add = |e, gs: &[Grant]| seen.push((e, gs.to_vec()));
+                batch.each(range, &mut grants, |e| ids[e], add);
+            }
             let want: Vec<(usize, Vec<Grant>)> = ids
                 .iter()
                 .enumerate()
