@@ -25,8 +25,10 @@
 //!   (`Snapshot::new`), which the server does after reading the store
 //!   whole; `resident_patch_100_grants`: the same change as the store's
 //!   change log tells it, row by row (`State::patched`: 100 rows removed
-//!   from the snapshot in place, 100 added, those entitlements evaluated
-//!   again).
+//!   from the snapshot in place, 100 added, the people whose rows they
+//!   are evaluated again for those entitlements);
+//!   `resident_patch_100_grants_while_read`: the same while another
+//!   reader (a console) still holds the snapshot, which is then copied.
 //! - `resident_refresh_after_sync_100_grants` (printed, timed by hand: each
 //!   round needs a real sync first): `Resident::refresh` after a sync that
 //!   changed 100 grants, end to end (the change log and the changed rows
@@ -550,6 +552,25 @@ fn resident(c: &mut Criterion, f: &Fixture) {
                 let started = Instant::now();
                 let patched = state.patched(patch, now());
                 took += started.elapsed();
+                let (next, redone) = patched.unwrap_or_else(|_| panic!("the patch did not fit"));
+                std::hint::black_box(redone);
+                kept = Some(next);
+            }
+            took
+        })
+    });
+    // The same while a console still holds the kept snapshot: copied first.
+    g.bench_function("resident_patch_100_grants_while_read", |b| {
+        b.iter_custom(|iters| {
+            let mut took = Duration::ZERO;
+            for _ in 0..iters {
+                let Some(state) = kept.take() else { break };
+                let patch = rounds.patch();
+                let reader = state.snap.clone();
+                let started = Instant::now();
+                let patched = state.patched(patch, now());
+                took += started.elapsed();
+                drop(reader);
                 let (next, redone) = patched.unwrap_or_else(|_| panic!("the patch did not fit"));
                 std::hint::black_box(redone);
                 kept = Some(next);
