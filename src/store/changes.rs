@@ -135,7 +135,7 @@ impl Noted {
     pub fn new(table: &'static str) -> Noted {
         let grants = table == "grants";
         Noted {
-            table: super::org::TABLES.contains(&table).then_some(table),
+            table: super::schema::ORG_TABLES.contains(&table).then_some(table),
             entitlements: grants.then(FxHashSet::default),
             rows: grants.then(Vec::new),
             changed: false,

@@ -31,20 +31,6 @@ fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
-/// The tables of the organization's rows.
-pub(super) const TABLES: [&str; 10] = [
-    "people",
-    "teams",
-    "rotations",
-    "shifts",
-    "trainings",
-    "areas",
-    "entitlements",
-    "grants",
-    "delegations",
-    "rules",
-];
-
 /// What replacing a source's rows did, over all tables.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Replaced {
@@ -507,7 +493,7 @@ impl Store {
 
     /// Row counts per table, for `status`.
     pub fn counts(&self) -> Result<Vec<(&'static str, i64)>> {
-        TABLES
+        super::schema::ORG_TABLES
             .iter()
             .map(|t| {
                 let n: i64 =

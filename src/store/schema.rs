@@ -3,6 +3,20 @@
 
 use rusqlite::Connection;
 
+/// The tables of the organization's rows.
+pub(super) const ORG_TABLES: [&str; 10] = [
+    "people",
+    "teams",
+    "rotations",
+    "shifts",
+    "trainings",
+    "areas",
+    "entitlements",
+    "grants",
+    "delegations",
+    "rules",
+];
+
 const MIGRATIONS: &[&str] = &[
     // 1: the synced organization, decisions and the audit log.
     "
