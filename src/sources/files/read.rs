@@ -634,28 +634,57 @@ fn read_grants_with(
 /// Records a part of a TOML file holds at most.
 const TOML_PART: usize = if cfg!(test) { 3 } else { 2048 };
 
-/// Parses a TOML file of `[[header]]` records into `T`s, a part of at most
-/// [`TOML_PART`] records at a time, each with its lines: the parser's
-/// document of a large file (rules.toml at a million people) takes ten
-/// times the file, a part's a little. A file with multi-line strings is
-/// parsed whole; when a part fails the whole file is parsed, so an error
-/// is the one the whole file gives. Errors carry the line and column toml
-/// reports.
-fn read_toml_parts<T: for<'de> Deserialize<'de> + Default>(
+/// A TOML file of `[[HEADER]]` records: what a reader of it needs to know
+/// besides what it makes of a record.
+trait RecordsFile: for<'de> Deserialize<'de> + Default {
+    /// The file's name in an org directory.
+    const NAME: &'static str;
+    /// The table each record is under.
+    const HEADER: &'static str;
+    type Record;
+    /// The records, in file order.
+    fn records(self) -> Vec<Self::Record>;
+    /// The byte a record's line is found at (where its key is).
+    fn start(record: &Self::Record) -> usize;
+}
+
+/// The records of the file `F`, read in parts ([`read_toml_parts`]), each
+/// made into a `T` by `each`, given the record, its line and the lines of
+/// its part; the line of each is noted in `lines`. In file order: the first
+/// error in the file fails the read.
+fn read_records<F: RecordsFile, T>(
     files: &Files,
-    name: &str,
-    header: &str,
-) -> Result<Vec<(T, Lines)>, ParseError> {
-    let path = files.path(name);
-    let Some(text) = files.text(name)? else {
-        return Ok(vec![(T::default(), Lines::new("", 1))]);
+    lines: &mut Vec<u64>,
+    mut each: impl FnMut(F::Record, u64, &Lines) -> Result<T, ParseError>,
+) -> Result<Vec<T>, ParseError> {
+    let mut out = Vec::new();
+    for (file, text) in read_toml_parts::<F>(files)? {
+        for record in file.records() {
+            let line = text.line(F::start(&record));
+            out.push(each(record, line, &text)?);
+            lines.push(line);
+        }
+    }
+    Ok(out)
+}
+
+/// Parses the TOML file `F` into `F`s, a part of at most [`TOML_PART`]
+/// records at a time, each with its lines: the parser's document of a large
+/// file (rules.toml at a million people) takes ten times the file, a part's
+/// a little. A file with multi-line strings is parsed whole; when a part
+/// fails the whole file is parsed, so an error is the one the whole file
+/// gives. Errors carry the line and column toml reports.
+fn read_toml_parts<F: RecordsFile>(files: &Files) -> Result<Vec<(F, Lines)>, ParseError> {
+    let path = files.path(F::NAME);
+    let Some(text) = files.text(F::NAME)? else {
+        return Ok(vec![(F::default(), Lines::new("", 1))]);
     };
-    let starts = part_starts(&text, header);
+    let starts = part_starts(&text, F::HEADER);
     let mut parts = Vec::with_capacity(starts.len());
     for (i, &(start, first)) in starts.iter().enumerate() {
         let end = starts.get(i + 1).map_or(text.len(), |s| s.0);
         let part = &text[start..end];
-        match toml::from_str::<T>(part) {
+        match toml::from_str::<F>(part) {
             Ok(v) => parts.push((v, Lines::new(part, first))),
             Err(_) => break,
         }
@@ -664,7 +693,7 @@ fn read_toml_parts<T: for<'de> Deserialize<'de> + Default>(
         return Ok(parts);
     }
     drop(parts);
-    match toml::from_str::<T>(&text) {
+    match toml::from_str::<F>(&text) {
         Ok(v) => Ok(vec![(v, Lines::new(&text, 1))]),
         Err(e) => Err(toml_error(&path, &text, &e)),
     }
@@ -732,52 +761,38 @@ struct TeamRow {
     members: Vec<String>,
 }
 
-fn read_teams(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Team>, ParseError> {
-    let path = files.path("teams.toml");
-    let mut seen = Seen::new();
-    let mut out = Vec::new();
-    for (file, text) in read_toml_parts::<TeamsFile>(files, "teams.toml", "team")? {
-        let part: Vec<Team> = file
-            .team
-            .into_iter()
-            .map(|t| {
-                let line = text.line(t.id.span().start);
-                let id = t.id.into_inner();
-                seen.check(&path, IdKind::Team, &id, line)?;
-                check_ids(
-                    &path,
-                    line,
-                    "parent",
-                    IdKind::Team,
-                    t.parent.as_deref().filter(|p| !p.is_empty()),
-                )?;
-                check_ids(
-                    &path,
-                    line,
-                    "lead",
-                    IdKind::Person,
-                    t.lead.as_deref().filter(|p| !p.is_empty()),
-                )?;
-                check_ids(
-                    &path,
-                    line,
-                    "members",
-                    IdKind::Person,
-                    t.members.iter().map(String::as_str),
-                )?;
-                lines.push(line);
-                Ok(Team {
-                    name: t.name.unwrap_or_else(|| id.clone()),
-                    id,
-                    parent: t.parent.filter(|p| !p.is_empty()),
-                    lead: t.lead.filter(|p| !p.is_empty()),
-                    members: t.members,
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        out.extend(part);
+impl RecordsFile for TeamsFile {
+    const NAME: &'static str = "teams.toml";
+    const HEADER: &'static str = "team";
+    type Record = TeamRow;
+    fn records(self) -> Vec<TeamRow> {
+        self.team
     }
-    Ok(out)
+    fn start(t: &TeamRow) -> usize {
+        t.id.span().start
+    }
+}
+
+fn read_teams(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Team>, ParseError> {
+    let path = files.path(TeamsFile::NAME);
+    let mut seen = Seen::new();
+    read_records::<TeamsFile, _>(files, lines, |t, line, _| {
+        let id = t.id.into_inner();
+        seen.check(&path, IdKind::Team, &id, line)?;
+        let parent = t.parent.filter(|p| !p.is_empty());
+        let lead = t.lead.filter(|p| !p.is_empty());
+        check_ids(&path, line, "parent", IdKind::Team, parent.as_deref())?;
+        check_ids(&path, line, "lead", IdKind::Person, lead.as_deref())?;
+        let members = t.members.iter().map(String::as_str);
+        check_ids(&path, line, "members", IdKind::Person, members)?;
+        Ok(Team {
+            name: t.name.unwrap_or_else(|| id.clone()),
+            id,
+            parent,
+            lead,
+            members: t.members,
+        })
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -806,76 +821,72 @@ struct ShiftRow {
     end: Time,
 }
 
+impl RecordsFile for RotationsFile {
+    const NAME: &'static str = "rotations.toml";
+    const HEADER: &'static str = "rotation";
+    type Record = RotationRow;
+    fn records(self) -> Vec<RotationRow> {
+        self.rotation
+    }
+    fn start(r: &RotationRow) -> usize {
+        r.id.span().start
+    }
+}
+
 fn read_rotations(
     files: &Files,
     lines: &mut Vec<u64>,
     shift_lines: &mut Vec<Vec<u64>>,
 ) -> Result<Vec<Rotation>, ParseError> {
-    let path = files.path("rotations.toml");
+    let path = files.path(RotationsFile::NAME);
     let mut seen = Seen::new();
-    let mut out = Vec::new();
-    for (file, text) in read_toml_parts::<RotationsFile>(files, "rotations.toml", "rotation")? {
-        let part: Vec<Rotation> = file
-            .rotation
+    read_records::<RotationsFile, _>(files, lines, |r, line, text| {
+        let id = r.id.into_inner();
+        seen.check(&path, IdKind::Rotation, &id, line)?;
+        let team = r.team.filter(|t| !t.is_empty());
+        check_ids(&path, line, "team", IdKind::Team, team.as_deref())?;
+        let members = r.members.iter().map(String::as_str);
+        check_ids(&path, line, "members", IdKind::Person, members)?;
+        let mut at = Vec::with_capacity(r.shift.len());
+        let shifts = r
+            .shift
             .into_iter()
-            .map(|r| {
-                let line = text.line(r.id.span().start);
-                let id = r.id.into_inner();
-                seen.check(&path, IdKind::Rotation, &id, line)?;
-                check_ids(
-                    &path,
-                    line,
-                    "team",
-                    IdKind::Team,
-                    r.team.as_deref().filter(|t| !t.is_empty()),
-                )?;
-                check_ids(
-                    &path,
-                    line,
-                    "members",
-                    IdKind::Person,
-                    r.members.iter().map(String::as_str),
-                )?;
-                lines.push(line);
-                let mut at = Vec::with_capacity(r.shift.len());
-                let shifts = r
-                    .shift
-                    .into_iter()
-                    .map(|s| {
-                        let line = text.line(s.span().start);
-                        let s = s.into_inner();
-                        check_ids(&path, line, "person", IdKind::Person, [s.person.as_str()])?;
-                        at.push(line);
-                        if s.end <= s.start {
-                            return Err(ParseError::at_line(
-                                &path,
-                                line,
-                                format!(
-                                    "shift of {} ends ({}) before it starts ({})",
-                                    s.person, s.end, s.start
-                                ),
-                            ));
-                        }
-                        Ok(Shift {
-                            person: s.person,
-                            start: s.start,
-                            end: s.end,
-                        })
-                    })
-                    .collect::<Result<_, _>>()?;
-                shift_lines.push(at);
-                Ok(Rotation {
-                    name: r.name.unwrap_or_else(|| id.clone()),
-                    id,
-                    team: r.team.filter(|t| !t.is_empty()),
-                    members: r.members,
-                    shifts,
-                })
+            .map(|s| {
+                let line = text.line(s.span().start);
+                at.push(line);
+                shift(&path, line, s.into_inner())
             })
             .collect::<Result<_, _>>()?;
-        out.extend(part);
+        shift_lines.push(at);
+        Ok(Rotation {
+            name: r.name.unwrap_or_else(|| id.clone()),
+            id,
+            team,
+            members: r.members,
+            shifts,
+        })
+    })
+}
+
+/// A rotation's shift at `line` of `path`, checked: its person's id, and
+/// its end after its start.
+fn shift(path: &Path, line: u64, s: ShiftRow) -> Result<Shift, ParseError> {
+    check_ids(path, line, "person", IdKind::Person, [s.person.as_str()])?;
+    if s.end <= s.start {
+        return Err(ParseError::at_line(
+            path,
+            line,
+            format!(
+                "shift of {} ends ({}) before it starts ({})",
+                s.person, s.end, s.start
+            ),
+        ));
     }
-    Ok(out)
+    Ok(Shift {
+        person: s.person,
+        start: s.start,
+        end: s.end,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -908,14 +919,25 @@ struct EntitlementRow {
     upstream: Option<String>,
 }
 
+impl RecordsFile for AreasFile {
+    const NAME: &'static str = "areas.toml";
+    const HEADER: &'static str = "area";
+    type Record = AreaRow;
+    fn records(self) -> Vec<AreaRow> {
+        self.area
+    }
+    fn start(a: &AreaRow) -> usize {
+        a.id.span().start
+    }
+}
+
 fn read_areas(
     files: &Files,
     lines: &mut Vec<u64>,
 ) -> Result<(Vec<Area>, Vec<Entitlement>), ParseError> {
-    let path = files.path("areas.toml");
+    let path = files.path(AreasFile::NAME);
     let mut seen_areas = Seen::new();
     let mut seen_ents = Seen::new();
-    let mut areas = Vec::new();
     let mut ents = Vec::new();
     let days = |text: &Lines, v: Option<Spanned<i64>>, what: &str, default: i64| match v {
         None => Ok(default),
@@ -926,58 +948,49 @@ fn read_areas(
             format!("{what} must be zero or more days, not {}", s.get_ref()),
         )),
     };
-    for (file, text) in read_toml_parts::<AreasFile>(files, "areas.toml", "area")? {
-        for a in file.area {
-            let line = text.line(a.id.span().start);
-            let id = a.id.into_inner();
-            seen_areas.check(&path, IdKind::Area, &id, line)?;
-            check_ids(
-                &path,
-                line,
-                "parent",
-                IdKind::Area,
-                a.parent.as_deref().filter(|p| !p.is_empty()),
-            )?;
-            check_ids(&path, line, "owner", IdKind::Person, [a.owner.as_str()])?;
-            lines.push(line);
-            for e in a.entitlement {
-                let line = text.line(e.id.span().start);
-                let eid = e.id.into_inner();
-                seen_ents.check(&path, IdKind::Entitlement, &eid, line)?;
-                ents.push(Entitlement {
-                    name: e.name.unwrap_or_else(|| eid.clone()),
-                    id: eid,
-                    area: id.clone(),
-                    upstream: e.upstream.filter(|u| !u.is_empty()),
-                });
-            }
-            areas.push(Area {
-                name: a.name.unwrap_or_else(|| id.clone()),
-                parent: a.parent.filter(|p| !p.is_empty()),
-                owner: a.owner,
-                tags: a.tags,
-                notes: a.notes,
-                review_days: days(&text, a.review_days, "review_days", DEFAULT_REVIEW_DAYS)?,
-                escalate_days: days(
-                    &text,
-                    a.escalate_days,
-                    "escalate_days",
-                    DEFAULT_ESCALATE_DAYS,
-                )?,
-                max_auto_changes: match a.max_auto_changes {
-                    Some(m) if *m.get_ref() < 0 => {
-                        return Err(ParseError::at_line(
-                            &path,
-                            text.line(m.span().start),
-                            format!("max_auto_changes must be zero or more, not {}", m.get_ref()),
-                        ));
-                    }
-                    m => m.map(Spanned::into_inner),
-                },
-                id,
+    let areas = read_records::<AreasFile, _>(files, lines, |a, line, text| {
+        let id = a.id.into_inner();
+        seen_areas.check(&path, IdKind::Area, &id, line)?;
+        let parent = a.parent.filter(|p| !p.is_empty());
+        check_ids(&path, line, "parent", IdKind::Area, parent.as_deref())?;
+        check_ids(&path, line, "owner", IdKind::Person, [a.owner.as_str()])?;
+        for e in a.entitlement {
+            let line = text.line(e.id.span().start);
+            let eid = e.id.into_inner();
+            seen_ents.check(&path, IdKind::Entitlement, &eid, line)?;
+            ents.push(Entitlement {
+                name: e.name.unwrap_or_else(|| eid.clone()),
+                id: eid,
+                area: id.clone(),
+                upstream: e.upstream.filter(|u| !u.is_empty()),
             });
         }
-    }
+        Ok(Area {
+            name: a.name.unwrap_or_else(|| id.clone()),
+            parent,
+            owner: a.owner,
+            tags: a.tags,
+            notes: a.notes,
+            review_days: days(text, a.review_days, "review_days", DEFAULT_REVIEW_DAYS)?,
+            escalate_days: days(
+                text,
+                a.escalate_days,
+                "escalate_days",
+                DEFAULT_ESCALATE_DAYS,
+            )?,
+            max_auto_changes: match a.max_auto_changes {
+                Some(m) if *m.get_ref() < 0 => {
+                    return Err(ParseError::at_line(
+                        &path,
+                        text.line(m.span().start),
+                        format!("max_auto_changes must be zero or more, not {}", m.get_ref()),
+                    ));
+                }
+                m => m.map(Spanned::into_inner),
+            },
+            id,
+        })
+    })?;
     Ok((areas, ents))
 }
 
@@ -998,33 +1011,33 @@ struct DelegationRow {
     until: Option<Time>,
 }
 
-fn read_delegations(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Delegation>, ParseError> {
-    let path = files.path("delegations.toml");
-    let mut out = Vec::new();
-    for (file, text) in read_toml_parts::<DelegationsFile>(files, "delegations.toml", "delegation")?
-    {
-        let part: Vec<Delegation> = file
-            .delegation
-            .into_iter()
-            .map(|d| {
-                let line = text.line(d.area.span().start);
-                let area = d.area.into_inner();
-                check_ids(&path, line, "area", IdKind::Area, [area.as_str()])?;
-                check_ids(&path, line, "to", IdKind::Person, [d.to.as_str()])?;
-                check_ids(&path, line, "by", IdKind::Person, [d.by.as_str()])?;
-                lines.push(line);
-                Ok(Delegation {
-                    area,
-                    to: d.to,
-                    by: d.by,
-                    since: d.since,
-                    until: d.until,
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        out.extend(part);
+impl RecordsFile for DelegationsFile {
+    const NAME: &'static str = "delegations.toml";
+    const HEADER: &'static str = "delegation";
+    type Record = DelegationRow;
+    fn records(self) -> Vec<DelegationRow> {
+        self.delegation
     }
-    Ok(out)
+    fn start(d: &DelegationRow) -> usize {
+        d.area.span().start
+    }
+}
+
+fn read_delegations(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Delegation>, ParseError> {
+    let path = files.path(DelegationsFile::NAME);
+    read_records::<DelegationsFile, _>(files, lines, |d, line, _| {
+        let area = d.area.into_inner();
+        check_ids(&path, line, "area", IdKind::Area, [area.as_str()])?;
+        check_ids(&path, line, "to", IdKind::Person, [d.to.as_str()])?;
+        check_ids(&path, line, "by", IdKind::Person, [d.by.as_str()])?;
+        Ok(Delegation {
+            area,
+            to: d.to,
+            by: d.by,
+            since: d.since,
+            until: d.until,
+        })
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -1103,57 +1116,58 @@ fn rule_timing(
     Ok((apply, lead, grace))
 }
 
-fn read_rules(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Rule>, ParseError> {
-    let path = files.path("rules.toml");
-    let mut seen = Seen::new();
-    let mut out = Vec::new();
-    for (file, text) in read_toml_parts::<RulesFile>(files, "rules.toml", "rule")? {
-        let part: Vec<Rule> = file
-            .rule
-            .into_iter()
-            .map(|r| {
-                let line = text.line(r.id.span().start);
-                let id = r.id.get_ref().clone();
-                seen.check(&path, IdKind::Rule, &id, line)?;
-                check_rule_ids(&path, line, &r)?;
-                lines.push(line);
-                let (apply, lead_secs, grace_secs) = rule_timing(&path, &text, &r, &id)?;
-                let audience = match (r.team, r.rotation) {
-                    (Some(t), None) => Audience::Team(t),
-                    (None, Some(r)) => Audience::Rotation(r),
-                    (Some(_), Some(_)) => {
-                        return Err(ParseError::at_line(
-                            &path,
-                            line,
-                            format!("rule {id:?} names both `team` and `rotation`; give one"),
-                        ));
-                    }
-                    (None, None) => {
-                        return Err(ParseError::at_line(
-                            &path,
-                            line,
-                            format!("rule {id:?} needs `team` or `rotation`"),
-                        ));
-                    }
-                };
-                Ok(Rule {
-                    id,
-                    area: r.area,
-                    author: r.author,
-                    why: r.why,
-                    grant: r.grant,
-                    audience,
-                    trained: r.trained,
-                    only_while_oncall: r.only_while_oncall,
-                    apply,
-                    lead_secs,
-                    grace_secs,
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        out.extend(part);
+impl RecordsFile for RulesFile {
+    const NAME: &'static str = "rules.toml";
+    const HEADER: &'static str = "rule";
+    type Record = RuleRow;
+    fn records(self) -> Vec<RuleRow> {
+        self.rule
     }
-    Ok(out)
+    fn start(r: &RuleRow) -> usize {
+        r.id.span().start
+    }
+}
+
+fn read_rules(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Rule>, ParseError> {
+    let path = files.path(RulesFile::NAME);
+    let mut seen = Seen::new();
+    read_records::<RulesFile, _>(files, lines, |r, line, text| {
+        let id = r.id.get_ref().clone();
+        seen.check(&path, IdKind::Rule, &id, line)?;
+        check_rule_ids(&path, line, &r)?;
+        let (apply, lead_secs, grace_secs) = rule_timing(&path, text, &r, &id)?;
+        let audience = match (r.team, r.rotation) {
+            (Some(t), None) => Audience::Team(t),
+            (None, Some(r)) => Audience::Rotation(r),
+            (Some(_), Some(_)) => {
+                return Err(ParseError::at_line(
+                    &path,
+                    line,
+                    format!("rule {id:?} names both `team` and `rotation`; give one"),
+                ));
+            }
+            (None, None) => {
+                return Err(ParseError::at_line(
+                    &path,
+                    line,
+                    format!("rule {id:?} needs `team` or `rotation`"),
+                ));
+            }
+        };
+        Ok(Rule {
+            id,
+            area: r.area,
+            author: r.author,
+            why: r.why,
+            grant: r.grant,
+            audience,
+            trained: r.trained,
+            only_while_oncall: r.only_while_oncall,
+            apply,
+            lead_secs,
+            grace_secs,
+        })
+    })
 }
 
 /// The ids a rule refers to.
@@ -1333,6 +1347,66 @@ mod tests {
         let org = read_org(d.path()).unwrap();
         assert_eq!(org.teams.len(), 10);
         assert_eq!(org.teams[2].name, "x\n[[team]]\n");
+    }
+
+    /// A bad record after the first part (of three records under test) of
+    /// each TOML file is named at its own line in the whole file, also where
+    /// the line is of a value inside the record (a shift, a number of days,
+    /// a rule's `apply`).
+    #[test]
+    fn a_bad_record_in_a_later_part_names_its_line_in_the_file() {
+        let good = |file: &str, i: usize| match file {
+            "teams.toml" => format!("[[team]]\nid = \"t{i}\"\n\n"),
+            "rotations.toml" => format!("[[rotation]]\nid = \"r{i}\"\n\n"),
+            "areas.toml" => format!("[[area]]\nid = \"a{i}\"\nowner = \"o\"\n\n"),
+            "delegations.toml" => format!(
+                "[[delegation]]\narea = \"a{i}\"\nto = \"p\"\nby = \"o\"\nsince = \"2026-01-01T00:00:00Z\"\n\n"
+            ),
+            _ => format!("[[rule]]\nid = \"u{i}\"\narea = \"a\"\nauthor = \"o\"\nteam = \"t\"\n\n"),
+        };
+        // (file, the bad record, its line counted from the record's start, what the error says)
+        let cases = [
+            (
+                "teams.toml",
+                "[[team]]\nid = \"t\"\nlead = \"a b\"\n",
+                2,
+                "`lead`: person id",
+            ),
+            (
+                "rotations.toml",
+                "[[rotation]]\nid = \"r\"\n[[rotation.shift]]\nperson = \"p\"\nstart = \"2026-01-02T00:00:00Z\"\nend = \"2026-01-01T00:00:00Z\"\n",
+                3,
+                "shift of p ends",
+            ),
+            (
+                "areas.toml",
+                "[[area]]\nid = \"a\"\nowner = \"o\"\nnotes = \"n\"\nreview_days = -1\n",
+                5,
+                "review_days must be zero or more days",
+            ),
+            (
+                "delegations.toml",
+                "[[delegation]]\narea = \"a\"\nto = \"@p\"\nby = \"o\"\nsince = \"2026-01-01T00:00:00Z\"\n",
+                2,
+                "`to`: person id",
+            ),
+            (
+                "rules.toml",
+                "[[rule]]\nid = \"u\"\narea = \"a\"\nauthor = \"o\"\nteam = \"t\"\napply = \"now\"\n",
+                6,
+                "rule \"u\": apply must be",
+            ),
+        ];
+        for (file, bad, within, says) in cases {
+            let before: String = (0..4).map(|i| good(file, i)).collect();
+            let text = format!("{before}{bad}");
+            let header = file.trim_end_matches(".toml").trim_end_matches('s');
+            assert_eq!(part_starts(&text, header).len(), 2, "{file}");
+            let line = before.lines().count() + within;
+            let d = dir_with(&[(file, text.as_str())]);
+            let e = read_org(d.path()).unwrap_err().to_string();
+            assert!(e.contains(&format!("{file}:{line}: {says}")), "{file}: {e}");
+        }
     }
 
     #[test]
