@@ -370,13 +370,15 @@ impl<'a> Files<'a> {
         Ok(opened)
     }
 
-    /// A streaming CSV reader of the file, so large CSVs are never held
-    /// whole, and no row is longer than 1 MiB.
-    fn reader(&self, name: &str) -> Result<Option<Box<dyn std::io::Read + Send>>, ParseError> {
+    /// The file as a CSV table with the `required` columns, read a row at a
+    /// time, so large CSVs are never held whole, and no row is longer than
+    /// 1 MiB; `None` when it is absent and may be, or empty.
+    fn table(&self, name: &str, required: &[&str]) -> Result<Option<CsvTable>, ParseError> {
         let path = self.path(name);
-        Ok(self
-            .open(name)?
-            .map(|r| Box::new(Limited::csv(&path, r)) as Box<dyn std::io::Read + Send>))
+        let Some(r) = self.open(name)? else {
+            return Ok(None);
+        };
+        CsvTable::new(&path, Box::new(Limited::csv(&path, r)), required)
     }
 
     /// The whole text of the file, no line longer than 1 MiB.
@@ -491,11 +493,8 @@ impl Seen {
 
 fn read_people(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Person>, ParseError> {
     let path = files.path("people.csv");
-    let Some(bytes) = files.reader("people.csv")? else {
-        return Ok(Vec::new());
-    };
-    let Some(table) = CsvTable::new(&path, bytes, &["id", "name", "email", "manager", "status"])?
-    else {
+    let columns = ["id", "name", "email", "manager", "status"];
+    let Some(table) = files.table("people.csv", &columns)? else {
         return Ok(Vec::new());
     };
     let mut people = Vec::new();
@@ -529,12 +528,8 @@ fn read_people(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Person>, Parse
 }
 
 fn read_trainings(files: &Files, lines: &mut Vec<u64>) -> Result<Vec<Training>, ParseError> {
-    let path = files.path("trainings.csv");
-    let Some(bytes) = files.reader("trainings.csv")? else {
-        return Ok(Vec::new());
-    };
-    let Some(table) = CsvTable::new(&path, bytes, &["person", "course", "completed", "expires"])?
-    else {
+    let columns = ["person", "course", "completed", "expires"];
+    let Some(table) = files.table("trainings.csv", &columns)? else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
@@ -573,13 +568,8 @@ fn read_grants_with(
     files: &Files,
     mut each: impl FnMut(GrantCells, u64) -> bool,
 ) -> Result<(), ParseError> {
-    let path = files.path("grants.csv");
-    let Some(bytes) = files.reader("grants.csv")? else {
-        return Ok(());
-    };
-    let Some(table) = CsvTable::new(
-        &path,
-        bytes,
+    let Some(table) = files.table(
+        "grants.csv",
         &[
             "person",
             "entitlement",
