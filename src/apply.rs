@@ -230,6 +230,44 @@ fn plan_for(store: &Store, snap: &Snapshot, actor: &Actor, now: Time) -> Result<
         .collect())
 }
 
+/// What an apply checks each of its changes against: the cached
+/// organization, the suggestions that stand now, and the planned decisions.
+struct Standing {
+    snap: Snapshot,
+    current: Vec<Suggestion>,
+    decisions: Vec<Decision>,
+}
+
+impl Standing {
+    /// The changes `actor` carries out at `now` ([`plan_for`]) and what they
+    /// are checked against; `None` when there are none.
+    fn read(store: &Store, actor: &Actor, now: Time) -> Result<Option<(Vec<Change>, Standing)>> {
+        let snap = Snapshot::new(store.load_org()?);
+        let changes = plan_for(store, &snap, actor, now)?;
+        if changes.is_empty() {
+            return Ok(None);
+        }
+        let current = suggestions(&snap, &Scope::everything(&snap), now);
+        let decisions = store.planned()?;
+        let standing = Standing {
+            snap,
+            current,
+            decisions,
+        };
+        Ok(Some((changes, standing)))
+    }
+
+    /// What admits a change `actor` carries out at `now` ([`Decided`]).
+    fn admit<'a>(&'a self, actor: &'a Actor, now: Time) -> Decided<'a> {
+        Decided {
+            snap: &self.snap,
+            current: &self.current,
+            actor,
+            now,
+        }
+    }
+}
+
 /// One change's outcome.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Outcome {
@@ -296,32 +334,19 @@ pub fn apply(
     dry_run: bool,
     progress: &mut dyn FnMut(ApplyProgress<'_>),
 ) -> Result<Vec<Outcome>> {
-    let snap = Snapshot::new(store.load_org()?);
-    let changes = plan_for(store, &snap, actor, now)?;
-    if changes.is_empty() {
+    let Some((changes, standing)) = Standing::read(store, actor, now)? else {
         return Ok(Vec::new());
-    }
-    let mut tally = Tally {
-        done: 0,
-        total: changes.len(),
-        on: progress,
     };
-    let current = suggestions(&snap, &Scope::everything(&snap), now);
-    let decisions = store.planned()?;
-    let admit = Decided {
-        snap: &snap,
-        current: &current,
-        actor,
-        now,
-    };
+    let mut tally = Tally::new(changes.len(), progress);
+    let admit = standing.admit(actor, now);
     let run = Run {
         sources: &[],
-        snap: &snap,
+        snap: &standing.snap,
         admit: &admit,
         now,
         dry_run,
     };
-    let done = carry_out_files(store, &run, &decisions, changes, &mut tally)?;
+    let done = carry_out_files(store, &run, &standing.decisions, changes, &mut tally)?;
     if let Some(dir) = &done.files_dir {
         // What apply removed is no shrink to hold back.
         sync_org_dir_with(store, dir, Shrinking::Accept, now)?;
@@ -542,32 +567,27 @@ pub async fn apply_configured(
     dry_run: bool,
     progress: &mut dyn FnMut(ApplyProgress<'_>),
 ) -> Result<Applied> {
-    let snap = Snapshot::new(store.load_org()?);
-    let changes = plan_for(store, &snap, actor, now)?;
-    if changes.is_empty() {
+    let Some((changes, standing)) = Standing::read(store, actor, now)? else {
         return Ok(Applied::default());
-    }
-    let mut tally = Tally {
-        done: 0,
-        total: changes.len(),
-        on: progress,
     };
-    let current = suggestions(&snap, &Scope::everything(&snap), now);
-    let decisions = store.planned()?;
-    let admit = Decided {
-        snap: &snap,
-        current: &current,
-        actor,
-        now,
-    };
+    let mut tally = Tally::new(changes.len(), progress);
+    let admit = standing.admit(actor, now);
     let run = Run {
         sources,
-        snap: &snap,
+        snap: &standing.snap,
         admit: &admit,
         now,
         dry_run,
     };
-    let done = carry_out(store, &run, &client, &decisions, changes, &mut tally).await?;
+    let done = carry_out(
+        store,
+        &run,
+        &client,
+        &standing.decisions,
+        changes,
+        &mut tally,
+    )
+    .await?;
     if dry_run {
         return Ok(Applied {
             outcomes: done.outcomes,
