@@ -389,45 +389,71 @@ fn person_ids(
 
 /// The groups a member holds `group` through, as evidence: from the
 /// person's own group out to `group` (`sre -> team-platform -> db-read`);
-/// `path` is outermost first, as [`members_of`] gives it.
+/// `path` is outermost first, as [`Nesting::members_of`] gives it.
 fn chain(path: &[String], group: &str) -> String {
     let inner_first: Vec<&str> = path.iter().rev().map(String::as_str).collect();
     format!("{} -> {group}", inner_first.join(" -> "))
 }
 
-/// Every person in `group`, through nested groups too (cycles are safe;
-/// groups `skip` says are not entered): each with the groups it is in
-/// through, outermost first (empty when direct).
-pub fn members_of(
-    group: &str,
-    members: &HashMap<&str, &[Ref]>,
-    names: &HashMap<&str, &str>,
-    person_of: &HashMap<String, String>,
-    skip: &dyn Fn(&str) -> bool,
-) -> Vec<(String, Vec<String>)> {
-    let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    let mut seen: HashSet<&str> = HashSet::from([group]);
-    let mut queue: std::collections::VecDeque<(&str, Vec<String>)> =
-        std::collections::VecDeque::from([(group, Vec::new())]);
-    while let Some((g, path)) = queue.pop_front() {
-        for m in members.get(g).copied().unwrap_or_default() {
-            let v = m.value.as_str();
-            if let Some(p) = person_of.get(v) {
-                if !out.iter().any(|(q, _)| q == p) {
-                    out.push((p.clone(), path.clone()));
-                }
-            } else if let Some((key, _)) = members.get_key_value(v)
-                && !skip(key)
-                && seen.insert(key)
-            {
-                let mut deeper = path.clone();
-                deeper.push(names.get(v).copied().unwrap_or(v).to_string());
-                queue.push_back((key, deeper));
-            }
+/// The groups by id: each one's members and its display name, what a walk
+/// through nested groups needs.
+pub struct Nesting<'g> {
+    members: HashMap<&'g str, &'g [Ref]>,
+    names: HashMap<&'g str, &'g str>,
+}
+
+impl<'g> Nesting<'g> {
+    pub fn of(groups: &'g [Group]) -> Nesting<'g> {
+        Nesting {
+            members: groups
+                .iter()
+                .map(|g| (g.id.as_str(), g.members.as_slice()))
+                .collect(),
+            names: groups
+                .iter()
+                .map(|g| (g.id.as_str(), g.display_name.as_str()))
+                .collect(),
         }
     }
-    out.sort();
-    out
+
+    /// Whether `id` is a group's.
+    pub fn is_group(&self, id: &str) -> bool {
+        self.members.contains_key(id)
+    }
+
+    /// Every person in `group`, through nested groups too (cycles are safe;
+    /// groups `skip` says are not entered): each with the groups it is in
+    /// through, outermost first (empty when direct).
+    pub fn members_of(
+        &self,
+        group: &str,
+        person_of: &HashMap<String, String>,
+        skip: &dyn Fn(&str) -> bool,
+    ) -> Vec<(String, Vec<String>)> {
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::from([group]);
+        let mut queue: std::collections::VecDeque<(&str, Vec<String>)> =
+            std::collections::VecDeque::from([(group, Vec::new())]);
+        while let Some((g, path)) = queue.pop_front() {
+            for m in self.members.get(g).copied().unwrap_or_default() {
+                let v = m.value.as_str();
+                if let Some(p) = person_of.get(v) {
+                    if !out.iter().any(|(q, _)| q == p) {
+                        out.push((p.clone(), path.clone()));
+                    }
+                } else if let Some((key, _)) = self.members.get_key_value(v)
+                    && !skip(key)
+                    && seen.insert(key)
+                {
+                    let mut deeper = path.clone();
+                    deeper.push(self.names.get(v).copied().unwrap_or(v).to_string());
+                    queue.push_back((key, deeper));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
 }
 
 /// Turns users and groups into people, teams and not-yet-mapped groups.
@@ -473,14 +499,7 @@ pub fn convert(
         .iter()
         .filter_map(|g| team_id(g).map(|t| (g.id.as_str(), t)))
         .collect();
-    let members: HashMap<&str, &[Ref]> = groups
-        .iter()
-        .map(|g| (g.id.as_str(), g.members.as_slice()))
-        .collect();
-    let names: HashMap<&str, &str> = groups
-        .iter()
-        .map(|g| (g.id.as_str(), g.display_name.as_str()))
-        .collect();
+    let nesting = Nesting::of(groups);
     let mut parent_of: HashMap<String, String> = HashMap::new();
     let mut dangling = 0usize;
     for g in groups {
@@ -489,7 +508,7 @@ pub fn convert(
                 (team_of.get(m.value.as_str()), team_of.get(g.id.as_str()))
             {
                 parent_of.insert(child.clone(), me.clone());
-            } else if !person_of.contains_key(&m.value) && !members.contains_key(m.value.as_str()) {
+            } else if !person_of.contains_key(&m.value) && !nesting.is_group(&m.value) {
                 dangling += 1;
             }
         }
@@ -501,15 +520,14 @@ pub fn convert(
                 name: g.display_name.clone(),
                 parent: None,
                 lead: None,
-                members: members_of(&g.id, &members, &names, &person_of, &|k| {
-                    team_of.contains_key(k)
-                })
-                .into_iter()
-                .map(|(p, _)| p)
-                .collect(),
+                members: nesting
+                    .members_of(&g.id, &person_of, &|k| team_of.contains_key(k))
+                    .into_iter()
+                    .map(|(p, _)| p)
+                    .collect(),
             }),
             None => {
-                let all = members_of(&g.id, &members, &names, &person_of, &|_| false);
+                let all = nesting.members_of(&g.id, &person_of, &|_| false);
                 pulled.groups.push(UpstreamGroup {
                     id: g.id.clone(),
                     name: g.display_name.clone(),
@@ -731,16 +749,9 @@ impl Scim {
     /// hold them (`team-platform > sre`); `None` when they are not in it.
     pub async fn nested_path(&self, group: &str, user: &str) -> Result<Option<String>> {
         let groups = self.list::<Group>("Groups", |g| &g.id).await?;
-        let members: HashMap<&str, &[Ref]> = groups
-            .iter()
-            .map(|g| (g.id.as_str(), g.members.as_slice()))
-            .collect();
-        let names: HashMap<&str, &str> = groups
-            .iter()
-            .map(|g| (g.id.as_str(), g.display_name.as_str()))
-            .collect();
         let me = HashMap::from([(user.to_string(), user.to_string())]);
-        Ok(members_of(group, &members, &names, &me, &|_| false)
+        Ok(Nesting::of(&groups)
+            .members_of(group, &me, &|_| false)
             .into_iter()
             .next()
             .filter(|(_, path)| !path.is_empty())
