@@ -55,6 +55,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use steward::model::{Basis, Grant, Org};
 use steward::policy::Snapshot;
+use steward::serve::resident::rowids::RowIds;
 use steward::serve::resident::state::{Patch, State};
 use steward::store::{GrantChanges, Store};
 use steward::sync::sync_org_dir;
@@ -533,7 +534,7 @@ fn resident(c: &mut Criterion, f: &Fixture) {
     });
     let mut rounds = Rounds::new(&org, &rowids, &changed);
     let snap = Arc::new(Snapshot::new(changed));
-    let same_rowids = Arc::new(rowids);
+    let same_rowids = Arc::new(RowIds::new(rowids));
     g.bench_function("resident_update_100_grants", |b| {
         b.iter(|| {
             let (next, redone) = state.update_to(snap.clone(), same_rowids.clone(), now());

@@ -3,6 +3,7 @@
 use crate::model::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+#[derive(PartialEq)]
 pub struct Snapshot {
     pub org: Org,
     person: HashMap<String, usize>,

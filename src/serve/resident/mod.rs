@@ -7,6 +7,8 @@
 //! what it was. A command reads its person's scope from it when it is
 //! current for the store it sees, and from the store otherwise.
 
+pub mod rowids;
+mod spare;
 pub mod state;
 pub mod until;
 

@@ -7,10 +7,12 @@
 //! on ([`Evaluation::entitlement`] per entitlement); and those whose time
 //! ran out. Pure: no store, no clock; the caller says what `now` is.
 
+use super::rowids::RowIds;
+use super::spare::{Applied, Spare, writable};
 use super::until::Boundaries;
 use crate::model::{Grant, Org, Rule, Suggestion, Time};
 use crate::policy::{
-    Audiences, Evaluation, Placed, Scope, Snapshot, listed_order, suggestions, suggestions_for,
+    Audiences, Evaluation, Scope, Snapshot, listed_order, suggestions, suggestions_for,
 };
 use crate::store::GrantChanges;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -36,9 +38,13 @@ impl Evaluated {
 /// The resident evaluation of one organization.
 pub struct State {
     pub snap: Arc<Snapshot>,
-    /// The store's rowid of each grant (`rowids[i]` that of
-    /// `snap.org.grants[i]`): what the store's change log names rows by.
-    rowids: Arc<Vec<i64>>,
+    /// The store's rowid of each grant (that of `snap.org.grants[i]` at
+    /// slot `i`), and the slot of each: what the store's change log names
+    /// rows by.
+    rowids: Arc<RowIds>,
+    /// An earlier snapshot kept while readers held the one that replaced
+    /// it, to patch instead of copying `snap` when that is still read.
+    spare: Option<Spare>,
     /// By entitlement (its index in `snap`), shared with the state it was
     /// updated from where it did not change.
     by_entitlement: Vec<Arc<Evaluated>>,
@@ -101,10 +107,11 @@ impl State {
     /// The whole organization evaluated at `now`, `rowids[i]` the store's
     /// rowid of `org.grants[i]`.
     pub fn build_rowed(org: Org, rowids: Vec<i64>, now: Time) -> State {
-        State::evaluate_whole(Arc::new(Snapshot::new(org)), Arc::new(rowids), now)
+        let rowids = Arc::new(RowIds::new(rowids));
+        State::evaluate_whole(Arc::new(Snapshot::new(org)), rowids, now)
     }
 
-    fn evaluate_whole(snap: Arc<Snapshot>, rowids: Arc<Vec<i64>>, now: Time) -> State {
+    fn evaluate_whole(snap: Arc<Snapshot>, rowids: Arc<RowIds>, now: Time) -> State {
         let bounds = Boundaries::new(&snap);
         let mut lists: Vec<Vec<Suggestion>> = vec![Vec::new(); snap.org.entitlements.len()];
         for s in suggestions(&snap, &Scope::everything(&snap), now) {
@@ -127,6 +134,7 @@ impl State {
             scopes_until: Boundaries::scopes(&snap, now),
             snap,
             rowids,
+            spare: None,
             by_entitlement,
             bounds: Arc::new(bounds),
             built_at: now,
@@ -140,7 +148,8 @@ impl State {
     /// delegation started or ended: all of it again.
     /// `rowids[i]` is the store's rowid of `org.grants[i]`.
     pub fn update(&self, org: Org, rowids: Vec<i64>, now: Time) -> (State, Redone) {
-        self.update_to(Arc::new(Snapshot::new(org)), Arc::new(rowids), now)
+        let rowids = Arc::new(RowIds::new(rowids));
+        self.update_to(Arc::new(Snapshot::new(org)), rowids, now)
     }
 
     /// [`State::update`] with the new organization's snapshot made: what
@@ -149,7 +158,7 @@ impl State {
     pub fn update_to(
         &self,
         snap: Arc<Snapshot>,
-        rowids: Arc<Vec<i64>>,
+        rowids: Arc<RowIds>,
         now: Time,
     ) -> (State, Redone) {
         let (old, org) = (&self.snap.org, &snap.org);
@@ -169,13 +178,14 @@ impl State {
     }
 
     /// The state after `patch` at `now`, this one's snapshot changed in
-    /// place (copied only if something else still holds it): the grant
-    /// rows removed and added, then the entitlements whose grants changed,
-    /// those a changed rule bears on and those whose time ran out evaluated
-    /// again. All of it when a delegation started or ended. `Err` with
-    /// this state unchanged when the patch does not fit it: a row to
-    /// remove it does not hold, a row to add it holds already, an
-    /// entitlement it does not know.
+    /// place (or, when something else still holds it, the spare kept from
+    /// before brought up to date, or else a copy): the grant rows removed
+    /// and added, then the entitlements whose grants changed, those a
+    /// changed rule bears on and those whose time ran out evaluated again.
+    /// All of it when a delegation started or ended. `Err` with this state
+    /// unchanged when the patch does not fit it: a row to remove it does
+    /// not hold, a row to add it holds already, an entitlement it does not
+    /// know.
     pub fn patched(self, patch: Patch, now: Time) -> Result<(State, Redone), State> {
         let Some(rows) = self.rows_of(patch.grants) else {
             return Err(self);
@@ -183,37 +193,37 @@ impl State {
         let State {
             snap,
             rowids,
+            spare,
             by_entitlement,
             bounds,
             built_at,
             scopes_until,
         } = self;
-        let mut snap = Arc::try_unwrap(snap).unwrap_or_else(|shared| {
-            tracing::debug!("resident evaluation: the snapshot is still read, copied");
-            shared.copied()
-        });
-        let mut rowids = Arc::try_unwrap(rowids).unwrap_or_else(|shared| (*shared).clone());
+        let mut written = writable(snap, spare);
+        let mut rowids = Arc::unwrap_or_clone(rowids);
         let RowPatch {
             removed,
             added,
             touched,
         } = rows;
         let (new_rowids, added): (Vec<i64>, Vec<Grant>) = added.into_iter().unzip();
-        let placed = snap.patch_grants(removed, added);
-        place_rowids(&mut rowids, &placed, &new_rowids, snap.org.grants.len());
+        let applied = Applied {
+            removed: removed.clone(),
+            added,
+            rules: patch.rules,
+        };
+        written.applied(&applied);
+        let mut snap = written.snap;
+        let (placed, old_rules) = applied.apply(&mut snap);
+        rowids.place(&removed, &placed, &new_rowids, snap.org.grants.len());
         let mut changed = FxHashSet::default();
-        if let Some(rules) = patch.rules {
-            let old = std::mem::take(&mut snap.org.rules);
-            let (was, is) = (by_id(&old), by_id(&rules));
-            changed.extend(entitlements_of_rules(
-                &snap,
-                &changed_ids(&was, &is),
-                [&was, &is],
-            ));
-            drop((was, is));
-            snap.replace_rules(rules);
+        if let Some(old) = old_rules {
+            let (was, is) = (by_id(&old), by_id(&snap.org.rules));
+            let ids = changed_ids(&was, &is);
+            changed.extend(entitlements_of_rules(&snap, &ids, [&was, &is]));
         }
-        let (snap, rowids) = (Arc::new(snap), Arc::new(rowids));
+        tracing::debug!("resident evaluation: patched {}", written.how);
+        let (snap, rowids, spare) = (Arc::new(snap), Arc::new(rowids), written.spare);
         if !holds(built_at, scopes_until, now) {
             return Ok((State::evaluate_whole(snap, rowids, now), Redone::Whole));
         }
@@ -222,10 +232,11 @@ impl State {
             added: &placed.added,
         };
         let (by_entitlement, redone) =
-            reevaluate_rows(&by_entitlement, &bounds, &snap, rows, changed, now);
+            reevaluate_rows(by_entitlement, &bounds, &snap, rows, changed, now);
         let state = State {
             snap,
             rowids,
+            spare,
             by_entitlement,
             bounds,
             built_at,
@@ -250,7 +261,7 @@ impl State {
                     let e = snap.entitlement_idx(&id)?;
                     let mut old: FxHashMap<i64, usize> = snap.grants_of_entitlement[e]
                         .iter()
-                        .map(|&s| (self.rowids[s], s))
+                        .map(|&s| (self.rowids.rowid(s), s))
                         .collect();
                     for (rowid, g) in list {
                         match old.get(&rowid) {
@@ -282,20 +293,17 @@ impl State {
     /// The slots of the grants with rowids `deleted`; `None` unless each is
     /// held once and no rowid of `inserted` is held but among `deleted`.
     fn slots_of(&self, deleted: &[i64], inserted: &[(i64, Grant)]) -> Option<Vec<usize>> {
-        if deleted.is_empty() && inserted.is_empty() {
-            return Some(Vec::new());
-        }
         let gone: FxHashSet<i64> = deleted.iter().copied().collect();
-        let new: FxHashSet<i64> = inserted.iter().map(|(r, _)| *r).collect();
-        let mut slots = Vec::with_capacity(deleted.len());
-        for (slot, rowid) in self.rowids.iter().enumerate() {
-            if gone.contains(rowid) {
-                slots.push(slot);
-            } else if new.contains(rowid) {
-                return None;
-            }
+        if gone.len() != deleted.len() {
+            return None;
         }
-        (slots.len() == gone.len() && gone.len() == deleted.len()).then_some(slots)
+        let held_again = inserted
+            .iter()
+            .any(|(r, _)| !gone.contains(r) && self.rowids.slot(*r).is_some());
+        if held_again {
+            return None;
+        }
+        deleted.iter().map(|&r| self.rowids.slot(r)).collect()
     }
 
     /// The state for `snap` (this one's frame, other grants or rules) at
@@ -304,15 +312,20 @@ impl State {
     fn reevaluated(
         &self,
         snap: Arc<Snapshot>,
-        rowids: Arc<Vec<i64>>,
+        rowids: Arc<RowIds>,
         changed: FxHashSet<usize>,
         now: Time,
     ) -> (State, Redone) {
-        let (by_entitlement, redone) =
-            reevaluate(&self.by_entitlement, &self.bounds, &snap, changed, now);
+        let kept = self.by_entitlement.clone();
+        let (by_entitlement, redone) = reevaluate(kept, &self.bounds, &snap, changed, now);
+        // The spare stays one for this snapshot, not another.
+        let spare = Arc::ptr_eq(&snap, &self.snap)
+            .then(|| self.spare.clone())
+            .flatten();
         let state = State {
             snap,
             rowids,
+            spare,
             by_entitlement,
             bounds: self.bounds.clone(),
             built_at: self.built_at,
@@ -365,11 +378,18 @@ impl State {
         Some(out)
     }
 
+    /// The spare snapshot kept, if one is (for tests).
+    #[cfg(test)]
+    pub(super) fn spare(&self) -> Option<&Spare> {
+        self.spare.as_ref()
+    }
+
     /// Every grant with its rowid, in rowid order (for tests).
     #[cfg(test)]
     pub(super) fn rows(&self) -> Vec<(i64, &Grant)> {
         let mut out: Vec<(i64, &Grant)> = self
             .rowids
+            .as_slice()
             .iter()
             .copied()
             .zip(&self.snap.org.grants)
@@ -399,21 +419,6 @@ impl State {
     }
 }
 
-/// Makes `rowids` follow the grants [`Snapshot::patch_grants`] placed:
-/// `new[i]` the rowid of the `i`th grant added; `len` grants in all.
-fn place_rowids(rowids: &mut Vec<i64>, placed: &Placed, new: &[i64], len: usize) {
-    for &(from, to) in &placed.moved {
-        rowids[to] = rowids[from];
-    }
-    for (&slot, &rowid) in placed.added.iter().zip(new) {
-        match rowids.get_mut(slot) {
-            Some(r) => *r = rowid,
-            None => rowids.push(rowid),
-        }
-    }
-    rowids.truncate(len);
-}
-
 /// Whether what was evaluated at `at`, holding until `until`, holds at `now`.
 fn holds(at: Time, until: Option<Time>, now: Time) -> bool {
     now == at || (at <= now && until.is_none_or(|u| now < u))
@@ -422,21 +427,21 @@ fn holds(at: Time, until: Option<Time>, now: Time) -> bool {
 /// `kept` for `snap` at `now`: entitlements `changed` and those whose time
 /// ran out evaluated again, the rest shared.
 fn reevaluate(
-    kept: &[Arc<Evaluated>],
+    mut by_entitlement: Vec<Arc<Evaluated>>,
     bounds: &Boundaries,
     snap: &Snapshot,
     mut changed: FxHashSet<usize>,
     now: Time,
 ) -> (Vec<Arc<Evaluated>>, Redone) {
     changed.extend(
-        kept.iter()
+        by_entitlement
+            .iter()
             .enumerate()
             .filter(|(_, ev)| !ev.holds_at(now))
             .map(|(e, _)| e),
     );
     let mut changed: Vec<usize> = changed.into_iter().collect();
     changed.sort_unstable();
-    let mut by_entitlement = kept.to_vec();
     for (e, list) in evaluate(snap, &changed, now) {
         by_entitlement[e] = Arc::new(Evaluated {
             list,
@@ -461,7 +466,7 @@ struct Rows<'p> {
 /// comes, whichever is first (a grant removed only takes a time away);
 /// entitlements `changed` and those whose time ran out whole.
 fn reevaluate_rows(
-    kept: &[Arc<Evaluated>],
+    kept: Vec<Arc<Evaluated>>,
     bounds: &Boundaries,
     snap: &Snapshot,
     rows: Rows,

@@ -198,9 +198,14 @@ proptest! {
 
     /// The same changes told by the store's change log rather than found by
     /// comparing, row by row or entitlement by entitlement, over a few
-    /// syncs in a row: the snapshot patched in place (or copied when
-    /// another reader still holds it) holds each row by its rowid and
-    /// answers as a fresh evaluation.
+    /// syncs in a row: the snapshot patched in place, or when consoles
+    /// still read it, the spare brought up to date or a copy, holds each
+    /// row by its rowid and answers as a fresh evaluation. Consoles
+    /// (`readers`): none; one reading at each patch and reloading after it
+    /// (the spare is written from the second patch on); one reading at the
+    /// first only; one reading at each patch and another never reloading
+    /// (the spare still read: copied each time). The spare kept, brought
+    /// up to date, is the current snapshot, slots and indexes included.
     #[test]
     fn patched_with_what_changed_it_is_the_fresh_evaluation(
         syncs in proptest::collection::vec(
@@ -208,12 +213,13 @@ proptest! {
             1..4,
         ),
         rule in proptest::option::of(0usize..10_000),
-        held in any::<bool>(),
+        readers in 0u8..4,
         by_entitlement in any::<bool>(),
     ) {
         let mut org = org();
         let mut state = State::build(org.clone(), now());
         let mut rows = rows_of(&org);
+        let never_reloads = (readers == 3).then(|| state.snap.clone());
         for (round, changes) in syncs.into_iter().enumerate() {
             let (old_rows, old_rules) = (rows.clone(), org.rules.clone());
             for (k, what) in changes {
@@ -226,19 +232,26 @@ proptest! {
                 org.rules.remove((k + 1) % n);
             }
             let patch = patch(&old_rows, &rows, (&old_rules, &org.rules), by_entitlement);
-            let reader = held.then(|| state.snap.clone());
+            let reading = (readers == 1 || readers == 3 || (readers == 2 && round == 0))
+                .then(|| state.snap.clone());
             let (next, redone) = match state.patched(patch, now()) {
                 Ok(done) => done,
                 Err(_) => return Err(TestCaseError::fail("the patch did not fit")),
             };
             prop_assert_ne!(redone, Redone::Whole);
-            drop(reader);
+            prop_assert_eq!(next.spare().is_some(), reading.is_some());
+            if let Some(spare) = next.spare() {
+                prop_assert_eq!(spare.behind(), 1);
+                prop_assert!(spare.copy_brought_forward() == *next.snap, "the spare differs");
+            }
+            drop(reading);
             let held: Vec<(i64, &Grant)> = rows.iter().map(|(r, g)| (*r, g)).collect();
             prop_assert_eq!(next.rows(), held);
             same_snapshot(&next, &org);
             same_for_everyone(&next, &org, now());
             state = next;
         }
+        drop(never_reloads);
     }
 
     /// A rule removed, narrowed or added: the answer is a fresh evaluation's.
