@@ -166,7 +166,9 @@ fn opened(s: &mut State, data: Data) -> Vec<Effect> {
         );
         s.say(text, false);
     }
-    keep_preview(s)
+    let mut effects = keep_preview(s);
+    effects.extend(refresh_again(s));
+    effects
 }
 
 fn synced(s: &mut State, results: SyncResults, data: Data) -> Vec<Effect> {
@@ -254,13 +256,10 @@ fn tick(s: &mut State, now: crate::model::Time) -> Vec<Effect> {
 }
 
 /// Asks for the data to be read again, once at a time: a second request
-/// while one runs follows it.
+/// while one runs, or while the first load runs, follows it (that load
+/// may have read the store before the change it is asked for).
 fn refresh(s: &mut State, why: Refresh) -> Vec<Effect> {
-    if !s.status.loaded || s.status.preview.is_some() {
-        // The load under way reads it all anyway.
-        return Vec::new();
-    }
-    if s.status.refreshing {
+    if s.status.refreshing || !s.status.loaded || s.status.preview.is_some() {
         s.status.refresh_again = s.status.refresh_again.max(Some(why));
         return Vec::new();
     }
@@ -372,4 +371,44 @@ fn keep_preview(s: &mut State) -> Vec<Effect> {
     crate::tui::keep::preview(s)
         .map(|p| vec![Effect::KeepPreview(Box::new(p))])
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::update;
+    use super::*;
+
+    fn loading() -> State {
+        State::loading("priya", "2026-03-02T12:00:00Z".parse().unwrap(), Vec::new())
+    }
+
+    fn refreshes(effects: &[Effect]) -> Vec<Refresh> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Refresh(why) => Some(*why),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The first load may have read the store before a change told while
+    /// it ran: the console reads again once the load is in, and once only.
+    #[test]
+    fn a_change_told_while_the_first_load_runs_is_read_once_it_is_in() {
+        let mut s = loading();
+        assert!(refreshes(&update(&mut s, Msg::Wake)).is_empty());
+        assert!(refreshes(&update(&mut s, Msg::Wake)).is_empty());
+        let opened = update(&mut s, Msg::Opened(Data::empty("priya")));
+        assert_eq!(refreshes(&opened), vec![Refresh::Store]);
+        let after = update(&mut s, Msg::Refreshed(Data::empty("priya")));
+        assert!(refreshes(&after).is_empty(), "read again once");
+    }
+
+    #[test]
+    fn a_first_load_with_no_change_meanwhile_is_not_read_again() {
+        let mut s = loading();
+        let opened = update(&mut s, Msg::Opened(Data::empty("priya")));
+        assert!(refreshes(&opened).is_empty());
+    }
 }
