@@ -579,15 +579,11 @@ impl Worker {
                 });
                 let mut waiting = std::collections::VecDeque::new();
                 while let Some(job) = next_job(&job_rx, &mut waiting) {
+                    let refresh = matches!(job.effect, Effect::Refresh(_));
                     let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         run(&mut store, &env, job, &progress)
                     }));
-                    let msg = ran.unwrap_or_else(|_| {
-                        Some(Msg::Failed(
-                            "error: internal error in the console's worker (the log has it); reload with R"
-                                .into(),
-                        ))
-                    });
+                    let msg = ran.unwrap_or_else(|_| Some(panicked(refresh)));
                     if let Some(msg) = msg
                         && tx.send(msg).is_err()
                     {
@@ -603,6 +599,18 @@ impl Worker {
         self.jobs
             .send(job)
             .map_err(|_| anyhow::anyhow!("the console's worker thread stopped"))
+    }
+}
+
+/// What a job that panicked answers. A refresh says that it failed, as
+/// one that ran into an error does: the console asks for the next one
+/// then, where a plain failure would leave it waiting for this one's
+/// data and every later change untold.
+fn panicked(refresh: bool) -> Msg {
+    let text = "error: internal error in the console's worker (the log has it); reload with R";
+    match refresh {
+        true => Msg::RefreshFailed(text.into()),
+        false => Msg::Failed(text.into()),
     }
 }
 
@@ -672,6 +680,64 @@ mod queue_tests {
             });
         }
         assert_eq!(ran, vec!["sync", "arj", "load"]);
+    }
+}
+
+#[cfg(test)]
+mod panic_tests {
+    use super::*;
+    use crate::kept_evaluation::Evaluated;
+    use crate::model::Suggestion;
+    use crate::tui::msg::Refresh;
+
+    /// A resident evaluation that panics whenever it is read.
+    struct Broken;
+
+    impl Resident for Broken {
+        fn suggestions(&self, _: &Store, _: &str, _: Time) -> Option<Vec<Suggestion>> {
+            panic!("broken on purpose")
+        }
+        fn console(&self, _: &Store, _: &str, _: Time) -> Option<Evaluated> {
+            panic!("broken on purpose")
+        }
+    }
+
+    /// A refresh that panics is answered as a failed refresh, which lets
+    /// the console ask for the next one: a plain failure left it waiting
+    /// for this one's data for good, every later change untold.
+    #[test]
+    fn a_refresh_that_panics_is_answered_as_a_failed_refresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let now: Time = "2026-03-02T12:00:00Z".parse().unwrap();
+        let installed = crate::demo::install(&dir.path().join("demo"), now).unwrap();
+        let env = Env {
+            resident: Some(Arc::new(Broken)),
+            ..Env::default()
+        };
+        let worker = Worker::spawn(installed.db, env).unwrap();
+        let ctx = Ctx {
+            actor: Actor::local("priya"),
+            clock: Clock::Fixed(installed.now),
+            base: None,
+        };
+        for effect in [Effect::Refresh(Refresh::Store), Effect::Load] {
+            let refresh = matches!(effect, Effect::Refresh(_));
+            worker
+                .send(Job {
+                    effect,
+                    ctx: ctx.clone(),
+                })
+                .unwrap();
+            let answer = worker
+                .results
+                .recv_timeout(std::time::Duration::from_secs(60))
+                .unwrap();
+            match answer {
+                Msg::RefreshFailed(e) if refresh => assert!(e.contains("internal error"), "{e}"),
+                Msg::Failed(e) if !refresh => assert!(e.contains("internal error"), "{e}"),
+                _ => panic!("not the answer expected (refresh: {refresh})"),
+            }
+        }
     }
 }
 
