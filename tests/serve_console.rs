@@ -23,9 +23,19 @@ fn console_served<const N: usize>(people: [&str; N]) -> (Setup, Server, [std::pa
     served(people)
 }
 
+/// What the server logged, its own lines (not the SSH library's).
+fn server_log(s: &Setup) -> String {
+    let log = std::fs::read_to_string(s.path().join("logs").join("steward.log"));
+    log.unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(" steward::"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[test]
 fn a_delegation_over_ssh_reaches_the_delegates_open_console() {
-    let (_dir, server, [priya, omar]) = console_served(["priya", "omar"]);
+    let (setup, server, [priya, omar]) = console_served(["priya", "omar"]);
     let console = Console::open(&server, &omar, "omar");
     let first = console.wait_for("ops");
     assert!(first.contains("omar"), "{first}");
@@ -34,7 +44,15 @@ fn a_delegation_over_ssh_reaches_the_delegates_open_console() {
     let out = server.ssh(&priya, &["delegate", "billing", "--to", "omar"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let t0 = Instant::now();
-    let shown = console.wait_for("billing");
+    // When it does not show, the server's log says which step missed it:
+    // the watcher telling the change, the console told, its reading again.
+    let showed = eventually(|| console.screen().contains("billing"));
+    let shown = console.screen();
+    assert!(
+        showed,
+        "billing never showed; the screen:\n{shown}\nthe server's log:\n{}",
+        server_log(&setup)
+    );
     eprintln!(
         "the delegation showed in omar's console after {:?}",
         t0.elapsed()

@@ -120,6 +120,13 @@ impl Watch {
                     Some(old) => *old != m,
                     None => self.started,
                 };
+                if changed {
+                    tracing::debug!(
+                        "store watcher: a change (audit entries {}, org generation {}): telling consoles",
+                        m.0,
+                        m.1
+                    );
+                }
                 self.marker = Some(m);
                 changed
             }

@@ -274,7 +274,10 @@ impl App {
     {
         match input {
             Input::Stop => self.state.status.quit = true,
-            Input::Wake => self.feed(Msg::Wake),
+            Input::Wake => {
+                tracing::debug!("console for {}: told of a change", self.state.data.me);
+                self.feed(Msg::Wake);
+            }
             Input::Event(Event::Resize(w, h)) => {
                 // A fixed viewport (a served terminal) is not resized by
                 // drawing; a full screen one would be, the same way.
