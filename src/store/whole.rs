@@ -15,10 +15,14 @@
 //! `policy::suggestions` gives.
 //!
 //! The whole organization's grants, when there are not too many to hold
-//! at once ([`SCAN_ROWS`]), are read instead in one pass over the table in
+//! at once), are read instead in one pass over the table in
 //! the order written (its pages in order, where a query per entitlement
 //! jumps from page to page: the grants are written by person) and put in
-//! the areas' order after: one batch of every area.
+//! the areas' order after: one batch of every area. That pass runs on a
+//! connection of its own from the start, beside the reading of the rest
+//! (see [`scan`]).
+
+mod scan;
 
 use super::read::{self, GrantText};
 use super::{Error, Result, Store};
@@ -51,11 +55,6 @@ const AHEAD: usize = 16;
 /// (whole areas: a larger area makes a larger batch).
 const BATCH_ROWS: usize = 65_536;
 
-/// The most grant rows the whole organization's grants are read in one
-/// pass over the table for (some 100 bytes each, held at once); beyond, one
-/// indexed query per entitlement, a batch of areas at a time.
-const SCAN_ROWS: i64 = 3_000_000;
-
 /// A grant's columns but its entitlement, which the reader asks by (and
 /// so knows): the longest string of most rows, read and copied once less.
 const COLUMNS: &str = "person, granted_by, granted_at, basis, expires, through";
@@ -82,8 +81,8 @@ struct Batch {
     /// The rows as read, their strings one after another in `text`.
     rows: Vec<Row>,
     /// The rows in the order of `entitlements` (indexes in `rows`) when
-    /// they were read in another order; empty when read in that order.
-    order: Vec<u32>,
+    /// they were read in another order.
+    order: Option<Vec<u32>>,
     text: String,
 }
 
@@ -92,7 +91,7 @@ impl Batch {
         self.areas.clear();
         self.entitlements.clear();
         self.rows.clear();
-        self.order.clear();
+        self.order = None;
         self.text.clear();
     }
 
@@ -131,62 +130,6 @@ impl Batch {
         self.areas.push(self.entitlements.len());
     }
 
-    /// Every grant of the entitlements of `plan`, read in one pass over
-    /// the table in the order written (its pages one after another, no
-    /// index), then put in the plan's order: one batch of every area.
-    fn scanned(c: &rusqlite::Connection, plan: &Plan) -> Result<Batch> {
-        // Each entitlement read, by its position in the plan.
-        let mut slot: FxHashMap<&str, u32> = FxHashMap::default();
-        let mut slots = 0u32;
-        for (_, id) in plan.iter().flatten() {
-            if let Some(id) = id {
-                slot.entry(id).or_insert(slots);
-            }
-            slots += 1;
-        }
-        let mut batch = Batch::default();
-        let mut read: Vec<u32> = Vec::new();
-        let mut st = c.prepare(&format!(
-            "SELECT {COLUMNS}, entitlement FROM grants ORDER BY rowid"
-        ))?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let entitlement = r.get_ref(6)?.as_str().map_err(rusqlite::Error::from)?;
-            if let Some(&k) = slot.get(entitlement) {
-                batch.push(r)?;
-                read.push(k);
-            }
-        }
-        // Counted per entitlement, then each row put in its place.
-        let mut ends = vec![0u32; slots as usize + 1];
-        for &k in &read {
-            ends[k as usize + 1] += 1;
-        }
-        for k in 1..ends.len() {
-            ends[k] += ends[k - 1];
-        }
-        let mut next = ends.clone();
-        batch.order = vec![0; read.len()];
-        for (i, &k) in read.iter().enumerate() {
-            batch.order[next[k as usize] as usize] = i as u32;
-            next[k as usize] += 1;
-        }
-        let mut k = 1;
-        for area in plan {
-            for &(e, _) in area {
-                batch.end_entitlement_at(e, ends[k] as usize);
-                k += 1;
-            }
-            batch.end_area();
-        }
-        Ok(batch)
-    }
-
-    /// Entitlement `e`'s rows end at `end` (in the order of `entitlements`).
-    fn end_entitlement_at(&mut self, e: usize, end: usize) {
-        self.entitlements.push((e, end));
-    }
-
     /// Each area's entitlements, as a range of `entitlements`.
     fn area_ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
         let starts = std::iter::once(0).chain(self.areas.iter().copied());
@@ -196,8 +139,8 @@ impl Batch {
     /// The `i`th row in the order of `entitlements`, a grant of
     /// `entitlement`.
     fn grant<'a>(&'a self, i: usize, entitlement: &'a str) -> GrantText<'a> {
-        let i = match self.order.get(i) {
-            Some(&read) => read as usize,
+        let i = match &self.order {
+            Some(order) => order[i] as usize,
             None => i,
         };
         let row = &self.rows[i];
@@ -384,9 +327,45 @@ fn read_by_area(
     let store = Store::open_existing(path)?;
     let c =
         rusqlite::Transaction::new_unchecked(&store.conn, rusqlite::TransactionBehavior::Deferred)?;
-    let org = read::org_without_grants(&c)?;
-    let whole = person.is_none();
-    let (plan, start) = match person {
+    // The first read: the transaction sees the cache as it is now.
+    let generation = store.org_generation()?;
+    let scan_too = person.is_none() && scan::fits(&c)?;
+    std::thread::scope(|s| {
+        // The whole organization's grants, read meanwhile on a connection
+        // of their own.
+        let scan = scan_too.then(|| s.spawn(|| scan::read(path)));
+        let (plan, start) = start(&c, person, now)?;
+        if tx.send(start).is_err() {
+            return Ok(());
+        }
+        let scanned = match scan.map(|h| h.join()) {
+            None => None,
+            Some(Ok(Ok(scan))) => scan.filter(|scan| scan.generation == generation),
+            Some(Ok(Err(e))) => {
+                tracing::debug!("the grants read on a second connection failed ({e}): read again");
+                None
+            }
+            // A panic there is a bug in the reader: raise it here.
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+        };
+        match scanned {
+            Some(scan) => {
+                let _ = tx.send(Read::Areas(scan.arrange(&plan)));
+                Ok(())
+            }
+            None => read_areas(&c, plan, tx, spent),
+        }
+    })?;
+    c.finish()?;
+    Ok(())
+}
+
+/// The organization without its grants, read on `c`, to evaluate for
+/// `person` (the whole of it when `None`): what to hand the evaluation
+/// first, and the plan of the grants to read.
+fn start(c: &rusqlite::Connection, person: Option<&str>, now: Time) -> Result<(Plan, Read)> {
+    let org = read::org_without_grants(c)?;
+    Ok(match person {
         None => (plan_of_org(&org), Read::Whole(org)),
         Some(p) => {
             let snap = Snapshot::new(org);
@@ -401,16 +380,17 @@ fn read_by_area(
                 Read::Start(Arc::new(snap), scope),
             )
         }
-    };
-    if tx.send(start).is_err() {
-        return Ok(());
-    }
-    if whole && fits_a_scan(&c)? {
-        let batch = Batch::scanned(&c, &plan)?;
-        let _ = tx.send(Read::Areas(batch));
-        c.finish()?;
-        return Ok(());
-    }
+    })
+}
+
+/// The grants of `plan`, one indexed query per entitlement on `c`, handed
+/// over a batch of areas at a time.
+fn read_areas(
+    c: &rusqlite::Connection,
+    plan: Plan,
+    tx: &SyncSender<Read>,
+    spent: &Receiver<Batch>,
+) -> Result<()> {
     let mut st = c.prepare(&format!(
         "SELECT {COLUMNS} FROM grants WHERE entitlement = ?1 ORDER BY rowid"
     ))?;
@@ -440,21 +420,7 @@ fn read_by_area(
             break;
         }
     }
-    drop(st);
-    c.finish()?;
     Ok(())
-}
-
-/// The grants table is small enough to be read whole in one pass (at
-/// most [`SCAN_ROWS`] rows: its rowids span no more).
-fn fits_a_scan(c: &rusqlite::Connection) -> Result<bool> {
-    // Both ends of the rowids are one step down the table each; a count
-    // would read it all.
-    let span: Option<i64> =
-        c.query_row("SELECT max(rowid) - min(rowid) + 1 FROM grants", [], |r| {
-            r.get(0)
-        })?;
-    Ok(span.is_none_or(|n| n <= SCAN_ROWS))
 }
 
 /// The plan for `scope`: its areas in id order.
@@ -553,53 +519,6 @@ mod tests {
                 .collect();
             assert_eq!(seen, want);
         }
-    }
-
-    /// Grants read in one pass over the table come out entitlement by
-    /// entitlement in the plan's order, each entitlement's in the order
-    /// written, as one indexed query per entitlement gives them; grants of
-    /// an entitlement outside the plan are left out, and a later
-    /// entitlement of an id read before has none.
-    #[test]
-    fn a_scan_gives_the_grants_each_query_gives() {
-        let c = rusqlite::Connection::open_in_memory().unwrap();
-        c.execute_batch(
-            "CREATE TABLE grants (person, entitlement, granted_by, granted_at, basis, expires, through);
-             INSERT INTO grants VALUES
-                ('ana', 'db:write', 'bo', 10, 'rule:r1', NULL, NULL),
-                ('ana', 'db:read', NULL, 20, 'manual', 30, 'team-a -> db-readers'),
-                ('bo', 'elsewhere', NULL, 25, 'manual', NULL, NULL),
-                ('bo', 'db:read', '', 40, 'rule:', NULL, ''),
-                ('cy', 'db:admin', 'bo', 50, 'rule:a-much-longer-rule-id', 60, NULL),
-                ('cy', 'db:write', NULL, 0, 'odd', NULL, 'x -> y'),
-                ('dee', 'db:read', NULL, 70, 'manual', NULL, NULL);",
-        )
-        .unwrap();
-        let all = read::grants(&c, read::Rows::All).unwrap();
-        let ids = ["db:read", "none", "db:write", "db:admin", "db:read"];
-        let id = |k: usize| Some(ids[k].to_string());
-        // Entitlement indexes apart from their places in the plan.
-        let plan: Plan = vec![
-            vec![(10, id(0)), (11, id(1))],
-            vec![(12, id(2)), (13, id(3)), (14, None)],
-        ];
-        let batch = Batch::scanned(&c, &plan).unwrap();
-        let ranges: Vec<_> = batch.area_ranges().collect();
-        assert_eq!(ranges, [0..2, 2..5]);
-        let mut seen = Vec::new();
-        let mut grants = vec![all[4].clone(); 2];
-        for range in ranges {
-            let add = |e, gs: &[Grant]| seen.push((e, gs.to_vec()));
-            batch.each(range, &mut grants, |e| ids[e - 10], add);
-        }
-        let want: Vec<(usize, Vec<Grant>)> = (0..5)
-            .map(|k| {
-                let gs = all.iter().filter(|g| k < 4 && g.entitlement == ids[k]);
-                (k + 10, gs.cloned().collect())
-            })
-            .collect();
-        assert_eq!(seen, want);
-        assert_eq!(want[0].1.len(), 3);
     }
 
     /// The plan made from the organization alone is the one its snapshot
