@@ -304,19 +304,22 @@ fn refreshed(s: &mut State, data: Data) -> Vec<Effect> {
 /// The rows of the queue as it was shown (`shown`) that someone else
 /// decided meanwhile stay where they are, marked (the card says who).
 fn keep_decided_elsewhere(s: &mut State, shown: &[SuggestionKey]) {
-    let at: FxHashMap<SuggestionKey, usize> = s
-        .data
-        .suggestions
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (SuggestionKey::of(x), i))
-        .collect();
+    let at = positions(&s.data);
     let decided: Vec<usize> = shown
         .iter()
         .filter_map(|k| at.get(k).copied())
         .filter(|&i| s.decision(i).is_some_and(|d| d.decider != s.data.me))
         .collect();
     s.ui.decided_elsewhere.extend(decided);
+}
+
+/// Where each suggestion of `data` is in the queue, by what it is about.
+fn positions(data: &Data) -> FxHashMap<SuggestionKey, usize> {
+    data.suggestions
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (SuggestionKey::of(x), i))
+        .collect()
 }
 
 /// Takes in new data for the same person. When it was evaluated afresh,
@@ -328,13 +331,7 @@ fn swap_data(s: &mut State, data: Data) {
     if old.revision.base == s.data.revision.base {
         return;
     }
-    let now_at: FxHashMap<SuggestionKey, usize> = s
-        .data
-        .suggestions
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (SuggestionKey::of(x), i))
-        .collect();
+    let now_at = positions(&s.data);
     s.ui.renumber(|i| {
         old.suggestions
             .get(i)
