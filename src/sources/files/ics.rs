@@ -178,6 +178,7 @@ fn prop<'c>(c: &'c Component<'c>, name: &'c str) -> Option<&'c Property<'c>> {
     props(c, name).next()
 }
 
+/// The value of `p`'s parameter `key` (any case), unquoted.
 fn param<'p>(p: &'p Property, key: &str) -> Option<&'p str> {
     p.params
         .iter()

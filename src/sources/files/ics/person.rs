@@ -8,8 +8,9 @@
 //! `[L1] NAME`, or a configured one), equal to exactly one person's name, id
 //! or email. Anything else is no shift, and a reason.
 
+use super::param;
 use crate::model::Person;
-use icalendar::parser::{Component, Property};
+use icalendar::parser::Component;
 use regex::Regex;
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -78,14 +79,6 @@ static KNOWN_SHAPES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     .filter_map(|p| Regex::new(p).ok())
     .collect()
 });
-
-fn param<'p>(p: &'p Property, key: &str) -> Option<&'p str> {
-    p.params
-        .iter()
-        .find(|x| x.key.as_str().eq_ignore_ascii_case(key))
-        .and_then(|x| x.val.as_ref())
-        .map(|v| v.as_str().trim().trim_matches('"'))
-}
 
 fn mailto(value: &str) -> &str {
     let v = value.trim();
