@@ -29,6 +29,17 @@ pub const ORG_FILES: [&str; 9] = [
     "rotations",
 ];
 
+/// The columns of grants.csv, in the order they are written; each one must
+/// be there when it is read.
+pub(crate) const GRANT_COLUMNS: [&str; 6] = [
+    "person",
+    "entitlement",
+    "granted_by",
+    "granted_at",
+    "basis",
+    "expires",
+];
+
 /// The files an org directory must hold (`delegations.toml` and
 /// `rotations/` are optional).
 pub const REQUIRED_FILES: [&str; 7] = [

@@ -11,7 +11,7 @@ use super::feed::{Feed, spawn_feed};
 use super::ics::{self, Window};
 use super::located::{GrantRefs, OrgLines};
 use super::time_field::{optional_time, time};
-use super::{ORG_FILES, ParseError, REQUIRED_FILES};
+use super::{GRANT_COLUMNS, ORG_FILES, ParseError, REQUIRED_FILES};
 use crate::config::Provides;
 use crate::guard::{Cycle, cycles};
 use crate::ids::{self, IdKind};
@@ -568,18 +568,7 @@ fn read_grants_with(
     files: &Files,
     mut each: impl FnMut(GrantCells, u64) -> bool,
 ) -> Result<(), ParseError> {
-    let Some(table) = files.table(
-        "grants.csv",
-        &[
-            "person",
-            "entitlement",
-            "granted_by",
-            "granted_at",
-            "basis",
-            "expires",
-        ],
-    )?
-    else {
+    let Some(table) = files.table("grants.csv", &GRANT_COLUMNS)? else {
         return Ok(());
     };
     let mut stopped = false;

@@ -10,6 +10,7 @@
 //! `=`, `+`, `-`, `@`, a tab or a carriage return (free text only: ids never
 //! do) is written with a leading `'`, which the reader takes off again.
 
+use super::GRANT_COLUMNS;
 use crate::model::*;
 use chrono::{Datelike, SecondsFormat, Timelike};
 use serde::Serialize;
@@ -121,7 +122,7 @@ pub fn write_org_streaming(
     let mut org = Org::default();
     replace_file(&dir.join("grants.csv"), |out| {
         let mut w = csv::Writer::from_writer(out);
-        w.write_record(GRANT_HEADER)?;
+        w.write_record(GRANT_COLUMNS)?;
         let mut basis = String::new();
         org = make(&mut |g| Ok(grant_record(&mut w, g, &mut basis)?)).map_err(Cause::Grant)?;
         w.flush()?;
@@ -213,17 +214,8 @@ fn trainings_csv(trainings: &[Training], out: &mut dyn Write) -> Result<(), Caus
     })
 }
 
-const GRANT_HEADER: [&str; 6] = [
-    "person",
-    "entitlement",
-    "granted_by",
-    "granted_at",
-    "basis",
-    "expires",
-];
-
 fn grants_csv(grants: &[Grant], out: &mut dyn Write) -> Result<(), Cause> {
-    write_csv(out, &GRANT_HEADER, |w| {
+    write_csv(out, &GRANT_COLUMNS, |w| {
         let mut basis = String::new();
         for g in grants {
             grant_record(w, g, &mut basis)?;
