@@ -158,21 +158,25 @@ pub fn sync_org_dir_beside(
             )
         };
         let grants = grants.map(|batch| batch.map_err(DirItem::Parse));
-        let written = store.replace_source_streaming(&info, grants, parts, &mut admit, now);
+        // The references are checked while the write commits.
+        let check = |org| {
+            let phase = std::time::Instant::now();
+            let snap = Snapshot::new(org);
+            let problems = match (found.lines.get(), found.grant_refs.get()) {
+                (Some(lines), Some(refs)) => {
+                    located::problems(dir, &snap, lines, refs, PROBLEMS_SHOWN)
+                }
+                _ => Problems::default(),
+            };
+            tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: references");
+            (snap.org, problems)
+        };
+        let written = store.replace_source_streaming(&info, grants, parts, &mut admit, now, check);
         match written {
-            Ok((org, replaced)) => {
-                tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: read and write");
-                let phase = std::time::Instant::now();
-                let snap = Snapshot::new(org);
-                let problems = match (found.lines.get(), found.grant_refs.get()) {
-                    (Some(lines), Some(refs)) => {
-                        located::problems(dir, &snap, lines, refs, PROBLEMS_SHOWN)
-                    }
-                    _ => Problems::default(),
-                };
-                tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: references");
+            Ok(((org, problems), replaced)) => {
+                tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: read, write and references");
                 Ok(DirSynced {
-                    org: snap.org,
+                    org,
                     grants: replaced.grants,
                     problems,
                     accepted_shrinks: Vec::new(),

@@ -334,6 +334,39 @@ pub enum Streamed<E> {
     Store(Error),
 }
 
+/// The end of a write of `source`'s rows inside `tx`, before it commits:
+/// `admit`'s verdict on what it provides now (`counts`), its status row,
+/// the shrink guard's record and the next generation.
+fn keep(
+    tx: &rusqlite::Transaction,
+    source: &SourceInfo,
+    now: Time,
+    admit: Admit,
+    counts: &Counts,
+    written: &Replaced,
+) -> Result<()> {
+    let name = source.name.as_str();
+    admit(&source_guard::provided_in(tx, name)?, counts).map_err(Error::HeldBack)?;
+    tracing::debug!(
+        source = name,
+        items = written.items,
+        inserted = written.inserted,
+        deleted = written.deleted,
+        "source replaced"
+    );
+    let items = written.items as i64;
+    tx.execute(
+        "INSERT INTO sources (name, kind, location, synced_at, attempted_at, error, items)
+         VALUES (?1, ?2, ?3, ?4, ?4, NULL, ?5)
+         ON CONFLICT(name) DO UPDATE SET kind = ?2, location = ?3, synced_at = ?4,
+            attempted_at = ?4, error = NULL, items = ?5",
+        params![name, source.kind, source.location, secs(now), items],
+    )?;
+    source_guard::keep_provided(tx, name, counts)?;
+    super::changes::next(tx)?;
+    Ok(())
+}
+
 impl Store {
     /// Replaces everything `source` contributed with `org`, in one transaction.
     pub fn replace_source(&mut self, source: &SourceInfo, org: &Org, now: Time) -> Result<()> {
@@ -349,13 +382,19 @@ impl Store {
         admit: Admit,
         now: Time,
     ) -> Result<()> {
-        self.replace_with(source, now, admit, |tx, name, written| {
-            let mut w = GrantRows::new(tx, name)?;
-            w.insert(org.grants.iter().map(GrantCells::of))?;
-            written.add(w.table)?;
-            write_rest(tx, name, org, written)?;
-            Ok(((), Counts::of(org)))
-        })
+        self.replace_with(
+            source,
+            now,
+            admit,
+            |tx, name, written| {
+                let mut w = GrantRows::new(tx, name)?;
+                w.insert(org.grants.iter().map(GrantCells::of))?;
+                written.add(w.table)?;
+                write_rest(tx, name, org, written)?;
+                Ok(((), Counts::of(org)))
+            },
+            |()| (),
+        )
         .map(|_| ())
     }
 
@@ -367,42 +406,51 @@ impl Store {
     /// written between two batches of grants as soon as it is there, so
     /// parsing and writing overlap. An error from either rolls everything
     /// back, as does `admit`'s hold. Only rows that changed are written (see
-    /// `rows`). Returns the org (without its grants) and what was written.
-    pub fn replace_source_streaming<E>(
+    /// `rows`). Once every row is written, the org (without its grants) goes
+    /// to `then`, on another thread while the write commits; returns what
+    /// `then` makes of it and what was written.
+    pub fn replace_source_streaming<E, U: Send>(
         &mut self,
         source: &SourceInfo,
         grants: impl IntoIterator<Item = std::result::Result<impl Into<GrantBatch>, E>>,
         mut parts: impl FnMut(bool) -> Option<std::result::Result<OrgPart, E>>,
         admit: Admit,
         now: Time,
-    ) -> std::result::Result<(Org, Replaced), Streamed<E>>
+        then: impl FnOnce(Org) -> U + Send,
+    ) -> std::result::Result<(U, Replaced), Streamed<E>>
     where
         E: std::error::Error + Send + Sync + 'static,
     {
         let stream = |e: E| Error::Stream(Box::new(e));
-        self.replace_with(source, now, admit, |tx, name, written| {
-            let mut org = Org::default();
-            let mut take = |part: OrgPart, written: &mut Replaced| -> Result<()> {
-                write_part(tx, name, &part, written)?;
-                part.put_into(&mut org);
-                Ok(())
-            };
-            let mut w = GrantRows::new(tx, name)?;
-            for batch in grants {
-                let batch: GrantBatch = batch.map_err(stream)?.into();
-                w.insert(batch.iter())?;
-                while let Some(part) = parts(false) {
+        self.replace_with(
+            source,
+            now,
+            admit,
+            |tx, name, written| {
+                let mut org = Org::default();
+                let mut take = |part: OrgPart, written: &mut Replaced| -> Result<()> {
+                    write_part(tx, name, &part, written)?;
+                    part.put_into(&mut org);
+                    Ok(())
+                };
+                let mut w = GrantRows::new(tx, name)?;
+                for batch in grants {
+                    let batch: GrantBatch = batch.map_err(stream)?.into();
+                    w.insert(batch.iter())?;
+                    while let Some(part) = parts(false) {
+                        take(part.map_err(stream)?, written)?;
+                    }
+                }
+                written.add(w.table)?;
+                while let Some(part) = parts(true) {
                     take(part.map_err(stream)?, written)?;
                 }
-            }
-            written.add(w.table)?;
-            while let Some(part) = parts(true) {
-                take(part.map_err(stream)?, written)?;
-            }
-            let mut counts = Counts::of(&org);
-            counts.set(ShrinkKind::Grants, written.grants as u64);
-            Ok((org, counts))
-        })
+                let mut counts = Counts::of(&org);
+                counts.set(ShrinkKind::Grants, written.grants as u64);
+                Ok((org, counts))
+            },
+            then,
+        )
         .map_err(|e| match e {
             Error::Stream(cause) => match cause.downcast::<E>() {
                 Ok(e) => Streamed::Source(*e),
@@ -414,14 +462,17 @@ impl Store {
 
     /// One write transaction replacing `source`'s rows by what `write` writes
     /// (which also counts them), with the source's status row, if `admit`
-    /// agrees.
-    fn replace_with<T>(
+    /// agrees. What `write` gives is handed to `then` on another thread
+    /// while the write commits (and SQLite copies its log into the
+    /// database), and what `then` gives is returned.
+    fn replace_with<T: Send, U: Send>(
         &mut self,
         source: &SourceInfo,
         now: Time,
         admit: Admit,
         write: impl FnOnce(&rusqlite::Transaction, &str, &mut Replaced) -> Result<(T, Counts)>,
-    ) -> Result<(T, Replaced)> {
+        then: impl FnOnce(T) -> U + Send,
+    ) -> Result<(U, Replaced)> {
         // Immediate: the rows are read before they are written, and a read
         // transaction cannot be upgraded once another writer has committed.
         let tx = self
@@ -430,26 +481,15 @@ impl Store {
         let name = source.name.as_str();
         let mut written = Replaced::default();
         let (out, counts) = write(&tx, name, &mut written)?;
-        admit(&source_guard::provided_in(&tx, name)?, &counts).map_err(Error::HeldBack)?;
-        tracing::debug!(
-            source = name,
-            items = written.items,
-            inserted = written.inserted,
-            deleted = written.deleted,
-            "source replaced"
-        );
-        let items = written.items as i64;
-        tx.execute(
-            "INSERT INTO sources (name, kind, location, synced_at, attempted_at, error, items)
-             VALUES (?1, ?2, ?3, ?4, ?4, NULL, ?5)
-             ON CONFLICT(name) DO UPDATE SET kind = ?2, location = ?3, synced_at = ?4,
-                attempted_at = ?4, error = NULL, items = ?5",
-            params![name, source.kind, source.location, secs(now), items],
-        )?;
-        source_guard::keep_provided(&tx, name, &counts)?;
-        super::changes::next(&tx)?;
-        tx.commit().doing("cannot commit the sync")?;
-        Ok((out, written))
+        std::thread::scope(|s| {
+            let beside = s.spawn(move || then(out));
+            let kept = keep(&tx, source, now, admit, &counts, &written)
+                .and_then(|()| tx.commit().doing("cannot commit the sync"));
+            let out = beside
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            kept.map(|()| (out, written))
+        })
     }
 
     /// Notes a failed sync of `source` without touching its data.
@@ -709,6 +749,7 @@ mod tests {
                 parts_of(org),
                 &mut |_, _| Ok(()),
                 now,
+                |org| org,
             )
             .unwrap()
             .1
