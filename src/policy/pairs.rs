@@ -33,10 +33,12 @@ pub fn suggestions_for(
     pairs.sort_unstable();
     pairs.dedup();
     let held = held_grants(snap, &pairs);
-    let teams = teams_listing(snap, pairs.iter().map(|&(_, p)| p));
     let mut out = Vec::new();
     for (&(e, person), grants) in pairs.iter().zip(&held) {
-        let listing = teams.get(person).map_or(&[][..], Vec::as_slice);
+        // Someone off the roster is in no rule's audience: no teams asked.
+        let listing = snap
+            .person_idx(person)
+            .map_or(&[][..], |p| snap.teams_of_person[p].as_slice());
         if let Some(s) = pair(snap, e, person, grants, listing, now) {
             out.push((e, s));
         }
@@ -62,23 +64,6 @@ fn held_grants<'s>(snap: &'s Snapshot, pairs: &[(usize, &str)]) -> Vec<Vec<&'s G
             }
         }
         start += group.len();
-    }
-    out
-}
-
-/// The teams whose own members list each of `people` (by index): one pass
-/// over the teams' members.
-fn teams_listing<'p>(
-    snap: &Snapshot,
-    people: impl Iterator<Item = &'p str>,
-) -> FxHashMap<&'p str, Vec<usize>> {
-    let mut out: FxHashMap<&str, Vec<usize>> = people.map(|p| (p, Vec::new())).collect();
-    for (i, team) in snap.org.teams.iter().enumerate() {
-        for m in &team.members {
-            if let Some(list) = out.get_mut(m.as_str()) {
-                list.push(i);
-            }
-        }
     }
     out
 }

@@ -13,6 +13,9 @@ pub struct Snapshot {
     entitlement: HashMap<String, usize>,
     rule: HashMap<String, usize>,
     pub(crate) team_children: Vec<Vec<usize>>,
+    /// By person, the teams whose own members list them (a team once for
+    /// each time it lists them).
+    pub(crate) teams_of_person: Vec<Vec<usize>>,
     pub(crate) area_parent: Vec<Option<usize>>,
     pub(crate) area_children: Vec<Vec<usize>>,
     pub(crate) entitlement_area: Vec<Option<usize>>,
@@ -63,6 +66,14 @@ impl Snapshot {
                 && p != i
             {
                 team_children[p].push(i);
+            }
+        }
+        let mut teams_of_person = vec![Vec::new(); org.people.len()];
+        for (i, t) in org.teams.iter().enumerate() {
+            for m in &t.members {
+                if let Some(&p) = person.get(m) {
+                    teams_of_person[p].push(i);
+                }
             }
         }
         let area_parent: Vec<Option<usize>> = org
@@ -131,6 +142,7 @@ impl Snapshot {
             entitlement,
             rule,
             team_children,
+            teams_of_person,
             area_parent,
             area_children,
             entitlement_area,
@@ -355,6 +367,7 @@ impl Snapshot {
             entitlement: self.entitlement.clone(),
             rule: self.rule.clone(),
             team_children: self.team_children.clone(),
+            teams_of_person: self.teams_of_person.clone(),
             area_parent: self.area_parent.clone(),
             area_children: self.area_children.clone(),
             entitlement_area: self.entitlement_area.clone(),
