@@ -2,6 +2,7 @@
 //! readers and deciders work. Nobody sees "database is locked", nothing is
 //! corrupted, and every decision lands with its audit entry.
 
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::thread;
@@ -26,26 +27,27 @@ fn check(out: std::process::Output, what: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-#[test]
-fn sync_readers_and_deciders_share_one_cache() {
+/// An organization of `people` generated into `org` in a fresh directory
+/// and synced into the cache there: the directory (removed when dropped),
+/// its path, the org directory, and that as an argument.
+fn synced_org(people: &str) -> (tempfile::TempDir, Arc<PathBuf>, PathBuf, String) {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let dir = Arc::new(tmp.path().to_path_buf());
     let org = dir.join("org");
     let org_arg = org.to_string_lossy().into_owned();
-    check(
-        steward(&dir)
-            .args(["gen", "--people", "3000", "--out", &org_arg])
-            .output()
-            .unwrap_or_else(|e| panic!("{e}")),
-        "gen",
-    );
-    check(
-        steward(&dir)
-            .args(["sync", "--org", &org_arg])
-            .output()
-            .unwrap_or_else(|e| panic!("{e}")),
-        "sync",
-    );
+    for args in [
+        ["gen", "--people", people, "--out", &org_arg].as_slice(),
+        &["sync", "--org", &org_arg],
+    ] {
+        let out = steward(&dir).args(args).output();
+        check(out.unwrap_or_else(|e| panic!("{e}")), args[0]);
+    }
+    (tmp, dir, org, org_arg)
+}
+
+#[test]
+fn sync_readers_and_deciders_share_one_cache() {
+    let (_tmp, dir, org, org_arg) = synced_org("3000");
     let list: Vec<serde_json::Value> = serde_json::from_str(&check(
         steward(&dir)
             .args(["suggest", "--json"])
@@ -290,24 +292,7 @@ fn two_consoles_decide_while_sync_runs_on_one_cache() {
         "tmux is required for the terminal end-to-end tests (apt-get install tmux)"
     );
     const EACH: usize = 10;
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let dir = Arc::new(tmp.path().to_path_buf());
-    let org = dir.join("org");
-    let org_arg = org.to_string_lossy().into_owned();
-    check(
-        steward(&dir)
-            .args(["gen", "--people", "400", "--out", &org_arg])
-            .output()
-            .unwrap_or_else(|e| panic!("{e}")),
-        "gen",
-    );
-    check(
-        steward(&dir)
-            .args(["sync", "--org", &org_arg])
-            .output()
-            .unwrap_or_else(|e| panic!("{e}")),
-        "sync",
-    );
+    let (_tmp, dir, org, org_arg) = synced_org("400");
     // Owners of two sibling subtrees: their queues do not overlap.
     let (eng, product) = (owner_of(&org, "engineering"), owner_of(&org, "product"));
 
