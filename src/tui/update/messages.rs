@@ -11,8 +11,16 @@ use rustc_hash::FxHashMap;
 
 pub fn on_message(s: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
-        Msg::Decided { ids, data } => decided(s, ids, data),
-        Msg::Undone { ids, data } => undone(s, ids, data),
+        Msg::Decided { ids, data } => {
+            let behind = rests_on_another(s, &data);
+            decided(s, ids, data);
+            return read_again_if(s, behind);
+        }
+        Msg::Undone { ids, data } => {
+            let behind = rests_on_another(s, &data);
+            undone(s, ids, data);
+            return read_again_if(s, behind);
+        }
         Msg::Applied { results, data } => return applied(s, results, data),
         Msg::Loaded(data) => {
             s.status.busy = None;
@@ -59,6 +67,22 @@ pub fn on_message(s: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(_) | Msg::Mouse(_) | Msg::Paste(_) | Msg::Resize(..) | Msg::SeenAutomatic(_) => {}
     }
     Vec::new()
+}
+
+/// A decision's or an undo's data rests on the evaluation shown when it
+/// was asked for (only the records are read again). When a change was
+/// read in meanwhile, that evaluation is older than the one shown: the
+/// records are taken in with it, and then the organization read again, or
+/// the change read in would be undone on the screen until the next one.
+fn rests_on_another(s: &State, data: &Data) -> bool {
+    data.revision.base != s.data.revision.base
+}
+
+fn read_again_if(s: &mut State, behind: bool) -> Vec<Effect> {
+    match behind {
+        true => refresh(s, Refresh::Store),
+        false => Vec::new(),
+    }
 }
 
 fn decided(s: &mut State, ids: Vec<i64>, data: Data) {
@@ -374,9 +398,18 @@ fn keep_preview(s: &mut State) -> Vec<Effect> {
 mod tests {
     use super::super::update;
     use super::*;
+    use crate::tui::data::Revision;
 
     fn loading() -> State {
         State::loading("priya", "2026-03-02T12:00:00Z".parse().unwrap(), Vec::new())
+    }
+
+    fn loaded() -> State {
+        State::new(
+            Data::empty("priya"),
+            "2026-03-02T12:00:00Z".parse().unwrap(),
+            Vec::new(),
+        )
     }
 
     fn refreshes(effects: &[Effect]) -> Vec<Refresh> {
@@ -400,6 +433,36 @@ mod tests {
         assert_eq!(refreshes(&opened), vec![Refresh::Store]);
         let after = update(&mut s, Msg::Refreshed(Data::empty("priya")));
         assert!(refreshes(&after).is_empty(), "read again once");
+    }
+
+    /// A decision asked for while a change was being read rests on the
+    /// evaluation shown before it; the change is read again after it.
+    #[test]
+    fn a_decision_resting_on_an_evaluation_replaced_meanwhile_is_followed_by_a_read() {
+        let asks: [fn(Vec<i64>, Data) -> Msg; 2] = [
+            |ids, data| Msg::Decided { ids, data },
+            |ids, data| Msg::Undone { ids, data },
+        ];
+        for ask in asks {
+            let mut s = loaded();
+            let asked_on = s.data.revision.base;
+            assert_eq!(refreshes(&update(&mut s, Msg::Wake)), vec![Refresh::Store]);
+            let read = update(&mut s, Msg::Refreshed(Data::empty("priya")));
+            assert!(refreshes(&read).is_empty());
+            let mut data = Data::empty("priya");
+            data.revision = Revision::records_of(asked_on);
+            let effects = update(&mut s, ask(vec![1], data));
+            assert_eq!(refreshes(&effects), vec![Refresh::Store]);
+        }
+    }
+
+    #[test]
+    fn a_decision_on_the_evaluation_shown_is_not_read_again() {
+        let mut s = loaded();
+        let mut data = Data::empty("priya");
+        data.revision = Revision::records_of(s.data.revision.base);
+        let effects = update(&mut s, Msg::Decided { ids: vec![1], data });
+        assert!(refreshes(&effects).is_empty());
     }
 
     #[test]
