@@ -14,18 +14,22 @@ impl Store {
     /// How many writes of the organization's rows have committed in this
     /// store (0 before the first).
     pub fn org_generation(&self) -> Result<i64> {
-        let value: Option<String> = self
-            .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [KEY], |r| {
-                r.get(0)
-            })
-            .map(Some)
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                e => Err(e),
-            })?;
-        Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+        of(&self.conn)
     }
+}
+
+/// The organization's generation as connection `c` sees it.
+pub(super) fn of(c: &rusqlite::Connection) -> Result<i64> {
+    let value: Option<String> = c
+        .query_row("SELECT value FROM settings WHERE key = ?1", [KEY], |r| {
+            r.get(0)
+        })
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
 /// Moves the generation on, inside the writing transaction `tx`; the

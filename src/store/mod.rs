@@ -13,7 +13,7 @@ mod epoch;
 mod error;
 #[cfg(test)]
 mod fixture;
-mod generation;
+pub(crate) mod generation;
 mod org;
 mod origins;
 mod people_match;

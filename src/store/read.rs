@@ -326,10 +326,33 @@ pub(super) fn org(c: &Connection) -> Result<Org> {
 
 /// Every table but grants, all rows.
 pub(super) fn org_without_grants(c: &Connection) -> Result<Org> {
+    let (people, teams, rotations) = people_teams_rotations(c)?;
     Ok(Org {
-        people: people(c, Rows::All)?,
-        teams: teams(c, Rows::All)?,
-        rotations: rotations(c, Rows::All)?,
+        people,
+        teams,
+        rotations,
+        ..org_but_people_and_grants(c)?
+    })
+}
+
+/// People, teams and rotations (with their shifts), all rows: the part of
+/// [`org_without_grants`] that [`org_but_people_and_grants`] leaves out.
+pub(super) fn people_teams_rotations(
+    c: &Connection,
+) -> Result<(Vec<Person>, Vec<Team>, Vec<Rotation>)> {
+    Ok((
+        people(c, Rows::All)?,
+        teams(c, Rows::All)?,
+        rotations(c, Rows::All)?,
+    ))
+}
+
+/// Every table but grants, people, teams, rotations and shifts, all rows.
+pub(super) fn org_but_people_and_grants(c: &Connection) -> Result<Org> {
+    Ok(Org {
+        people: Vec::new(),
+        teams: Vec::new(),
+        rotations: Vec::new(),
         trainings: trainings(c, Rows::All)?,
         areas: areas(c, Rows::All)?,
         entitlements: entitlements(c, Rows::All)?,

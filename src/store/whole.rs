@@ -9,25 +9,22 @@
 //! allocation per row: the reader does little but step through SQLite);
 //! the calling thread meanwhile works out what the rules justify, then
 //! makes each area's grants from their text into grants it uses again,
-//! evaluates the area and hands its suggestions, sorted, to the caller.
-//! The areas come in id order, so the suggestions come in the order they
-//! are listed in (area, person, entitlement), exactly those
+//! evaluates the areas (a window of them at a time on the machine's
+//! cores, see [`areas`]) and hands each area's suggestions, sorted, to the
+//! caller. The areas come in id order, so the suggestions come in the
+//! order they are listed in (area, person, entitlement), exactly those
 //! `policy::suggestions` gives.
 //!
-//! The whole organization's grants, when there are not too many to hold
-//! at once), are read instead in one pass over the table in
-//! the order written (its pages in order, where a query per entitlement
-//! jumps from page to page: the grants are written by person) and put in
-//! the areas' order after: one batch of every area. That pass runs on a
-//! connection of its own from the start, beside the reading of the rest
-//! (see [`scan`]).
+//! The people, teams and rotations are read on a second connection
+//! meanwhile (see [`second_connection`]).
 
-mod scan;
+mod areas;
+mod second_connection;
 
-use super::read::{self, GrantText};
+use super::read::GrantText;
 use super::{Error, Result, Store};
 use crate::model::*;
-use crate::policy::{Audiences, Evaluation, Scope, Snapshot, listed_order};
+use crate::policy::{Evaluation, Scope, Snapshot};
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
@@ -78,11 +75,7 @@ struct Batch {
     areas: Vec<usize>,
     /// Each entitlement, with the end of its rows in `rows`.
     entitlements: Vec<(usize, usize)>,
-    /// The rows as read, their strings one after another in `text`.
     rows: Vec<Row>,
-    /// The rows in the order of `entitlements` (indexes in `rows`) when
-    /// they were read in another order.
-    order: Option<Vec<u32>>,
     text: String,
 }
 
@@ -91,7 +84,6 @@ impl Batch {
         self.areas.clear();
         self.entitlements.clear();
         self.rows.clear();
-        self.order = None;
         self.text.clear();
     }
 
@@ -136,13 +128,8 @@ impl Batch {
         starts.zip(self.areas.iter().copied()).map(|(a, b)| a..b)
     }
 
-    /// The `i`th row in the order of `entitlements`, a grant of
-    /// `entitlement`.
+    /// Row `i` as read, a grant of `entitlement`.
     fn grant<'a>(&'a self, i: usize, entitlement: &'a str) -> GrantText<'a> {
-        let i = match &self.order {
-            Some(order) => order[i] as usize,
-            None => i,
-        };
         let row = &self.rows[i];
         let start = match i {
             0 => 0,
@@ -272,29 +259,22 @@ fn evaluate(
     let read = started.elapsed();
     let eval = Evaluation::new(&snap, &scope, now);
     let justified = started.elapsed();
-    let mut audiences = Audiences::default();
     let mut done = Evaluated::default();
-    let mut out = Vec::new();
-    let mut grants = Vec::new();
-    'read: for read in rx {
+    let mut areas = areas::Areas::new();
+    for read in rx {
         let batch = match read {
             Read::Areas(b) => b,
             Read::Failed(e) => return Err(e),
             Read::Start(..) | Read::Whole(_) => continue,
         };
-        for range in batch.area_ranges() {
-            out.clear();
-            let id = |e: usize| snap.org.entitlements[e].id.as_str();
-            batch.each(range, &mut grants, id, |e, grants| {
-                done.grants += grants.len();
-                eval.entitlement(e, grants, &mut audiences, &mut out);
-            });
-            out.sort_by(listed_order);
+        let go_on = areas.evaluate(&eval, &snap, &batch, |area| {
             done.areas += 1;
-            done.suggestions += out.len();
-            if !each(&snap, &out) {
-                break 'read;
-            }
+            done.grants += area.grants;
+            done.suggestions += area.suggestions.len();
+            each(&snap, &area.suggestions)
+        });
+        if !go_on {
+            break;
         }
         let _ = back.send(batch);
     }
@@ -327,44 +307,19 @@ fn read_by_area(
     let store = Store::open_existing(path)?;
     let c =
         rusqlite::Transaction::new_unchecked(&store.conn, rusqlite::TransactionBehavior::Deferred)?;
-    // The first read: the transaction sees the cache as it is now.
-    let generation = store.org_generation()?;
-    let scan_too = person.is_none() && scan::fits(&c)?;
-    std::thread::scope(|s| {
-        // The whole organization's grants, read meanwhile on a connection
-        // of their own.
-        let scan = scan_too.then(|| s.spawn(|| scan::read(path)));
-        let (plan, start) = start(&c, person, now)?;
-        if tx.send(start).is_err() {
-            return Ok(());
-        }
-        let scanned = match scan.map(|h| h.join()) {
-            None => None,
-            Some(Ok(Ok(scan))) => scan.filter(|scan| scan.generation == generation),
-            Some(Ok(Err(e))) => {
-                tracing::debug!("the grants read on a second connection failed ({e}): read again");
-                None
-            }
-            // A panic there is a bug in the reader: raise it here.
-            Some(Err(panic)) => std::panic::resume_unwind(panic),
-        };
-        match scanned {
-            Some(scan) => {
-                let _ = tx.send(Read::Areas(scan.arrange(&plan)));
-                Ok(())
-            }
-            None => read_areas(&c, plan, tx, spent),
-        }
-    })?;
+    let org = second_connection::org_without_grants(&store, path)?;
+    let (plan, start) = start(org, person, now)?;
+    if tx.send(start).is_ok() {
+        read_areas(&c, plan, tx, spent)?;
+    }
     c.finish()?;
     Ok(())
 }
 
-/// The organization without its grants, read on `c`, to evaluate for
-/// `person` (the whole of it when `None`): what to hand the evaluation
-/// first, and the plan of the grants to read.
-fn start(c: &rusqlite::Connection, person: Option<&str>, now: Time) -> Result<(Plan, Read)> {
-    let org = read::org_without_grants(c)?;
+/// The organization without its grants, to evaluate for `person` (the
+/// whole of it when `None`): what to hand the evaluation first, and the
+/// plan of the grants to read.
+fn start(org: Org, person: Option<&str>, now: Time) -> Result<(Plan, Read)> {
     Ok(match person {
         None => (plan_of_org(&org), Read::Whole(org)),
         Some(p) => {
@@ -464,6 +419,7 @@ fn plan_of_org(org: &Org) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::read;
 
     /// Grants made from a batch's text are the grants read afresh, whatever
     /// the grants they are made in held before, entitlement by entitlement
