@@ -47,20 +47,32 @@ pub fn suggestions_for(
 }
 
 /// Each pair's grants (pairs sorted by entitlement, each once), in the
-/// order written: one pass over each entitlement's grants.
+/// order written: for someone on the roster, of their own grants; for
+/// someone off it, of one pass over the entitlement's.
 fn held_grants<'s>(snap: &'s Snapshot, pairs: &[(usize, &str)]) -> Vec<Vec<&'s Grant>> {
     let mut out = vec![Vec::new(); pairs.len()];
     let mut start = 0;
     for group in pairs.chunk_by(|a, b| a.0 == b.0) {
         let e = group[0].0;
-        let wanted: FxHashMap<&str, usize> = group
-            .iter()
-            .enumerate()
-            .map(|(k, &(_, p))| (p, start + k))
-            .collect();
-        for g in snap.grants_of_entitlement(e) {
-            if let Some(&k) = wanted.get(g.person.as_str()) {
-                out[k].push(g);
+        let mut off_roster: FxHashMap<&str, usize> = FxHashMap::default();
+        for (k, &(_, person)) in group.iter().enumerate() {
+            match snap.person_idx(person) {
+                Some(p) => {
+                    let of_e = snap
+                        .grants_of_person(p)
+                        .filter(|g| snap.entitlement_idx(&g.entitlement) == Some(e));
+                    out[start + k].extend(of_e);
+                }
+                None => {
+                    off_roster.insert(person, start + k);
+                }
+            }
+        }
+        if !off_roster.is_empty() {
+            for g in snap.grants_of_entitlement(e) {
+                if let Some(&k) = off_roster.get(g.person.as_str()) {
+                    out[k].push(g);
+                }
             }
         }
         start += group.len();

@@ -23,6 +23,8 @@ pub struct Snapshot {
     pub(crate) trainings_of: Vec<Vec<usize>>,
     pub(crate) delegations_of_area: Vec<Vec<usize>>,
     pub(crate) grants_of_entitlement: Vec<Vec<usize>>,
+    /// By person on the roster, their grants in the order written.
+    pub(crate) grants_of_person: Vec<Vec<usize>>,
     pub(crate) rules_granting: Vec<Vec<usize>>,
 }
 
@@ -118,9 +120,13 @@ impl Snapshot {
             }
         }
         let mut grants_of_entitlement = vec![Vec::new(); org.entitlements.len()];
+        let mut grants_of_person = vec![Vec::new(); org.people.len()];
         for (i, g) in org.grants.iter().enumerate() {
             if let Some(&e) = entitlement.get(&g.entitlement) {
                 grants_of_entitlement[e].push(i);
+            }
+            if let Some(&p) = person.get(&g.person) {
+                grants_of_person[p].push(i);
             }
         }
         let mut rules_granting = vec![Vec::new(); org.entitlements.len()];
@@ -150,6 +156,7 @@ impl Snapshot {
             trainings_of,
             delegations_of_area,
             grants_of_entitlement,
+            grants_of_person,
             rules_granting,
         }
     }
@@ -251,6 +258,14 @@ impl Snapshot {
             .map(|&i| &self.org.grants[i])
     }
 
+    /// The grants of the person at `person` (on the roster), in the order
+    /// written.
+    pub fn grants_of_person(&self, person: usize) -> impl Iterator<Item = &Grant> {
+        self.grants_of_person[person]
+            .iter()
+            .map(|&i| &self.org.grants[i])
+    }
+
     pub fn rules_granting(&self, ent: usize) -> impl Iterator<Item = &Rule> {
         self.rules_granting[ent].iter().map(|&i| &self.org.rules[i])
     }
@@ -286,20 +301,19 @@ impl Snapshot {
     /// added grant went and which grants moved.
     pub fn patch_grants(&mut self, mut removed: Vec<usize>, added: Vec<Grant>) -> Placed {
         let gone: HashSet<usize> = removed.iter().copied().collect();
-        let mut ents: Vec<usize> = removed
-            .iter()
-            .filter_map(|&s| self.entitlement_idx(&self.org.grants[s].entitlement))
-            .collect();
-        ents.sort_unstable();
-        ents.dedup();
+        let (ents, people) = self.lists_of(&removed);
         for e in ents {
             self.grants_of_entitlement[e].retain(|s| !gone.contains(s));
+        }
+        for p in people {
+            self.grants_of_person[p].retain(|s| !gone.contains(s));
         }
         removed.sort_unstable();
         let mut free = removed.into_iter();
         let mut placed = Vec::with_capacity(added.len());
         for g in added {
             let e = self.entitlement_idx(&g.entitlement);
+            let p = self.person_idx(&g.person);
             let slot = match free.next() {
                 Some(s) => {
                     self.org.grants[s] = g;
@@ -312,6 +326,9 @@ impl Snapshot {
             };
             if let Some(e) = e {
                 self.grants_of_entitlement[e].push(slot);
+            }
+            if let Some(p) = p {
+                self.grants_of_person[p].push(slot);
             }
             placed.push(slot);
         }
@@ -341,19 +358,35 @@ impl Snapshot {
             return;
         }
         let to: HashMap<usize, usize> = moved.iter().copied().collect();
-        let mut ents: Vec<usize> = moved
-            .iter()
-            .filter_map(|&(_, s)| self.entitlement_idx(&self.org.grants[s].entitlement))
-            .collect();
-        ents.sort_unstable();
-        ents.dedup();
-        for e in ents {
-            for s in &mut self.grants_of_entitlement[e] {
+        let now_at: Vec<usize> = moved.iter().map(|&(_, s)| s).collect();
+        let (ents, people) = self.lists_of(&now_at);
+        let renamed = |list: &mut Vec<usize>| {
+            for s in list {
                 if let Some(&t) = to.get(s) {
                     *s = t;
                 }
             }
+        };
+        ents.into_iter()
+            .for_each(|e| renamed(&mut self.grants_of_entitlement[e]));
+        people
+            .into_iter()
+            .for_each(|p| renamed(&mut self.grants_of_person[p]));
+    }
+
+    /// The entitlements and the people (on the roster) of the grants at
+    /// `slots`, each once: whose lists hold them.
+    fn lists_of(&self, slots: &[usize]) -> (Vec<usize>, Vec<usize>) {
+        let (mut ents, mut people) = (Vec::new(), Vec::new());
+        for g in slots.iter().map(|&s| &self.org.grants[s]) {
+            ents.extend(self.entitlement_idx(&g.entitlement));
+            people.extend(self.person_idx(&g.person));
         }
+        for list in [&mut ents, &mut people] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        (ents, people)
     }
 
     /// A copy, indexes and all (cheaper than indexing the copy again).
@@ -375,6 +408,7 @@ impl Snapshot {
             trainings_of: self.trainings_of.clone(),
             delegations_of_area: self.delegations_of_area.clone(),
             grants_of_entitlement: self.grants_of_entitlement.clone(),
+            grants_of_person: self.grants_of_person.clone(),
             rules_granting: self.rules_granting.clone(),
         }
     }

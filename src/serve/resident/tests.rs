@@ -140,8 +140,8 @@ fn patch(old: &Rows, new: &Rows, rules: (&[Rule], &[Rule]), by_entitlement: bool
     }
 }
 
-/// The patched state's snapshot holds each entitlement's grants as a
-/// fresh one does, and its rules.
+/// The patched state's snapshot holds each entitlement's grants and each
+/// person's as a fresh one does, and its rules.
 fn same_snapshot(state: &State, org: &Org) {
     let fresh = Snapshot::new(org.clone());
     for e in 0..org.entitlements.len() {
@@ -154,6 +154,13 @@ fn same_snapshot(state: &State, org: &Org) {
             org.entitlements[e].id
         );
         assert!(state.snap.rules_granting(e).eq(fresh.rules_granting(e)));
+    }
+    for p in 0..org.people.len() {
+        assert!(
+            state.snap.grants_of_person(p).eq(fresh.grants_of_person(p)),
+            "{}",
+            org.people[p].id
+        );
     }
     assert_eq!(state.snap.org.rules, org.rules);
     let mut held: Vec<&Grant> = state.snap.org.grants.iter().collect();
