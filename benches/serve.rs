@@ -28,7 +28,10 @@
 //!   from the snapshot in place, 100 added, the people whose rows they
 //!   are evaluated again for those entitlements);
 //!   `resident_patch_100_grants_while_read`: the same while another
-//!   reader (a console) still holds the snapshot, which is then copied.
+//!   reader (a console) still holds the snapshot, letting it go after (as
+//!   a console reloading): the spare kept from the patch before, read by
+//!   no one, is brought up to date and patched (the first round, in the
+//!   warm-up, has no spare yet and copies the snapshot).
 //! - `resident_refresh_after_sync_100_grants` (printed, timed by hand: each
 //!   round needs a real sync first): `Resident::refresh` after a sync that
 //!   changed 100 grants, end to end (the change log and the changed rows
@@ -560,7 +563,8 @@ fn resident(c: &mut Criterion, f: &Fixture) {
             took
         })
     });
-    // The same while a console still holds the kept snapshot: copied first.
+    // The same while a console still holds the kept snapshot: the spare
+    // patched instead (copied first when there is none yet).
     g.bench_function("resident_patch_100_grants_while_read", |b| {
         b.iter_custom(|iters| {
             let mut took = Duration::ZERO;
