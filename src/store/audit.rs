@@ -297,14 +297,7 @@ impl Store {
     /// This cache's log identity (`None` when the log was never written
     /// and the identity was removed).
     pub fn audit_log_id(&self) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT value FROM settings WHERE key = ?1",
-                [LOG_ID_KEY],
-                |r| r.get(0),
-            )
-            .optional()?)
+        self.setting(LOG_ID_KEY)
     }
 
     /// This cache's log identity, made if it has none yet.

@@ -354,15 +354,7 @@ fn grants_rowed(c: &Connection, tail: &str, ids: Option<&str>) -> Result<Vec<(i6
 
 /// The generation after which every change is in the log.
 fn logged_since(c: &Connection) -> Result<i64> {
-    let v: Option<String> = c
-        .query_row("SELECT value FROM settings WHERE key = ?1", [SINCE], |r| {
-            r.get(0)
-        })
-        .map(Some)
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(e),
-        })?;
+    let v = super::org::setting(c, SINCE)?;
     Ok(v.and_then(|v| v.parse().ok()).unwrap_or(i64::MAX))
 }
 

@@ -20,15 +20,7 @@ impl Store {
 
 /// The organization's generation as connection `c` sees it.
 pub(super) fn of(c: &rusqlite::Connection) -> Result<i64> {
-    let value: Option<String> = c
-        .query_row("SELECT value FROM settings WHERE key = ?1", [KEY], |r| {
-            r.get(0)
-        })
-        .map(Some)
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(e),
-        })?;
+    let value = super::org::setting(c, KEY)?;
     Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 

@@ -334,6 +334,16 @@ pub enum Streamed<E> {
     Store(Error),
 }
 
+/// A value from the small key/value table as connection `c` sees it, if set.
+pub(super) fn setting(c: &rusqlite::Connection, key: &str) -> Result<Option<String>> {
+    Ok(
+        c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?,
+    )
+}
+
 /// The end of a write of `source`'s rows inside `tx`, before it commits:
 /// `admit`'s verdict on what it provides now (`counts`), its status row,
 /// the shrink guard's record and the next generation.
@@ -586,12 +596,7 @@ impl Store {
 
     /// A value from the small key/value table, if set.
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()?)
+        setting(&self.conn, key)
     }
 
     pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
