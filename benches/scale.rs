@@ -138,19 +138,6 @@ fn scan(c: &rusqlite::Connection, sql: &str, params: &[&dyn rusqlite::ToSql]) ->
     bytes
 }
 
-const ORG_TABLES: [&str; 10] = [
-    "people",
-    "teams",
-    "rotations",
-    "shifts",
-    "trainings",
-    "areas",
-    "entitlements",
-    "grants",
-    "delegations",
-    "rules",
-];
-
 /// An RFC 3339 time as the Unix seconds the cache keeps.
 fn secs(text: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(text).map_or(0, |t| t.timestamp())
@@ -338,7 +325,7 @@ fn bench(c: &mut Criterion) {
     let conn = rusqlite::Connection::open(&f.db).unwrap_or_else(|e| panic!("{e}"));
     g.bench_function("sqlite_scan_org", |b| {
         b.iter(|| {
-            let bytes: usize = ORG_TABLES
+            let bytes: usize = steward::store::ORG_TABLES
                 .iter()
                 .map(|t| scan(&conn, &format!("SELECT * FROM {t}"), &[]))
                 .sum();

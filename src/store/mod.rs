@@ -43,6 +43,7 @@ pub use org::{Replaced, SourceInfo, Streamed};
 pub use people_match::{PeopleMatch, Rank};
 pub use people_search::{Offered, PeopleQuery};
 pub use retire::Retired;
+pub use schema::ORG_TABLES;
 pub use source_guard::{Standing, SyncProblems};
 pub use whole::Evaluated;
 

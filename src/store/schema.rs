@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 /// The tables of the organization's rows.
-pub(super) const ORG_TABLES: [&str; 10] = [
+pub const ORG_TABLES: [&str; 10] = [
     "people",
     "teams",
     "rotations",
