@@ -2,21 +2,19 @@
 //! current one. Every open console holds the snapshot it loaded, so the
 //! kept one is nearly always read when a sync comes; copying it whole
 //! (every grant with its strings, every index) costs far more than the
-//! patch. Instead the snapshot before it is kept aside as a spare when it
-//! was still read as it was replaced: consoles move to the newest one when
-//! they reload after a change, so by the next patch no one reads the spare
-//! any more, and it is brought up to date by applying again the patches it
-//! missed (patching is deterministic: the same patches give the same
-//! slots). One spare copy is held while consoles are open; none when no one
-//! reads the kept snapshot (it is patched in place).
+//! patch. Instead the snapshot a patch replaces, when it is still read, is
+//! kept aside as a spare together with that patch: consoles move to the
+//! newest snapshot when they reload after a change, so by the next patch no
+//! one reads the spare any more, and it is brought up to date by applying
+//! again the one patch it missed (patching is deterministic: the same patch
+//! gives the same slots). A spare never misses more than one: the next
+//! patch either writes into it (and keeps the snapshot it replaces as the
+//! new spare) or drops it. One spare copy is held while consoles are open;
+//! none when no one reads the kept snapshot (it is patched in place).
 
 use crate::model::{Grant, Rule};
 use crate::policy::{Placed, Snapshot};
 use std::sync::Arc;
-
-/// Patches a spare may miss before it is dropped rather than brought up
-/// to date (it misses one when each console reloads before the next sync).
-const MOST_BEHIND: usize = 8;
 
 /// One patch as a snapshot takes it: the grants at slots `removed` go,
 /// `added` come (in the order written), then the rules, if given, replace
@@ -42,98 +40,82 @@ impl Applied {
     }
 }
 
-/// An earlier snapshot of this organization, and the patches since, in
-/// order: applied to it, they give the current snapshot.
+/// The snapshot before the current one, and the patch that made the
+/// current one from it.
 #[derive(Clone)]
 pub struct Spare {
     snap: Arc<Snapshot>,
-    behind: Vec<Applied>,
-}
-
-/// The snapshot to write the next patch into, and the spare to keep once it
-/// is applied (to which [`Written::applied`] adds that patch).
-pub struct Written {
-    pub snap: Snapshot,
-    pub spare: Option<Spare>,
-    /// How it was had, for the log.
-    pub how: &'static str,
-}
-
-impl Written {
-    /// Keeps `patch`, applied to the written snapshot, for the spare.
-    pub fn applied(&mut self, patch: &Applied) {
-        if let Some(spare) = &mut self.spare {
-            spare.behind.push(patch.clone());
-        }
-    }
-}
-
-/// The snapshot to patch in place of `current`: `current` itself when no
-/// one else holds it (and no spare is kept); else `spare` brought up to
-/// date when no one holds it either and it is not too far behind, or else
-/// a copy of `current`. Then `current`, read as it is replaced, is the
-/// spare for the next patch.
-pub fn writable(current: Arc<Snapshot>, spare: Option<Spare>) -> Written {
-    let shared = match Arc::try_unwrap(current) {
-        Ok(snap) => {
-            return Written {
-                snap,
-                spare: None,
-                how: "in place",
-            };
-        }
-        Err(shared) => shared,
-    };
-    let (snap, how) = match spare.map(brought_forward) {
-        Some(Ok(snap)) => (snap, "into the spare brought up to date"),
-        Some(Err(why)) => {
-            tracing::debug!("resident evaluation: the snapshot is still read and {why}, copied");
-            (shared.copied(), "into a copy")
-        }
-        None => {
-            tracing::debug!("resident evaluation: the snapshot is still read, copied");
-            (shared.copied(), "into a copy")
-        }
-    };
-    Written {
-        snap,
-        spare: Some(Spare {
-            snap: shared,
-            behind: Vec::new(),
-        }),
-        how,
-    }
-}
-
-/// `spare` with the patches it missed applied; `Err` saying why not when
-/// it is still read or too far behind.
-fn brought_forward(spare: Spare) -> Result<Snapshot, &'static str> {
-    if spare.behind.len() > MOST_BEHIND {
-        return Err("the spare is too far behind");
-    }
-    let mut snap = Arc::try_unwrap(spare.snap).map_err(|_| "so is the spare")?;
-    for patch in spare.behind {
-        patch.apply(&mut snap);
-    }
-    Ok(snap)
+    /// Shared by the states kept for the same snapshot (as the clock
+    /// moves), and by no one once one of them writes into the spare.
+    missed: Arc<Applied>,
 }
 
 impl Spare {
+    /// This spare with the patch it missed applied: the current snapshot,
+    /// slots and indexes included. `None` when something still reads it.
+    fn brought_forward(self) -> Option<Snapshot> {
+        let mut snap = Arc::try_unwrap(self.snap).ok()?;
+        Arc::unwrap_or_clone(self.missed).apply(&mut snap);
+        Some(snap)
+    }
+
     /// A copy of this spare brought up to date (for tests: it must be the
     /// current snapshot, slots and indexes included).
     #[cfg(test)]
     pub fn copy_brought_forward(&self) -> Snapshot {
         let mut snap = self.snap.copied();
-        for patch in &self.behind {
-            patch.clone().apply(&mut snap);
-        }
+        Applied::clone(&self.missed).apply(&mut snap);
         snap
     }
+}
 
-    /// How many patches it missed.
-    #[cfg(test)]
-    pub fn behind(&self) -> usize {
-        self.behind.len()
+/// A patch written: the snapshot it gave, where its grants went, the rules
+/// it replaced (if it did), and the spare to keep.
+pub struct Written {
+    pub snap: Snapshot,
+    pub placed: Placed,
+    pub old_rules: Option<Vec<Rule>>,
+    pub spare: Option<Spare>,
+    /// How the snapshot written into was had, for the log.
+    pub how: &'static str,
+}
+
+/// Writes `patch` in place of `current`: into `current` itself when no one
+/// else holds it (and then no spare is kept); else into `spare` brought up
+/// to date when no one holds that either, or else into a copy of
+/// `current`. Then `current`, read as it is replaced, is the spare, with
+/// `patch` as the one it missed.
+pub fn write(current: Arc<Snapshot>, spare: Option<Spare>, patch: Applied) -> Written {
+    let (mut snap, spare, how) = match Arc::try_unwrap(current) {
+        Ok(snap) => (snap, None, "in place"),
+        Err(shared) => {
+            let (snap, how) = match spare.map(Spare::brought_forward) {
+                Some(Some(snap)) => (snap, "into the spare brought up to date"),
+                Some(None) => {
+                    tracing::debug!(
+                        "resident evaluation: the snapshot is still read and so is the spare, copied"
+                    );
+                    (shared.copied(), "into a copy")
+                }
+                None => {
+                    tracing::debug!("resident evaluation: the snapshot is still read, copied");
+                    (shared.copied(), "into a copy")
+                }
+            };
+            let spare = Spare {
+                snap: shared,
+                missed: Arc::new(patch.clone()),
+            };
+            (snap, Some(spare), how)
+        }
+    };
+    let (placed, old_rules) = patch.apply(&mut snap);
+    Written {
+        snap,
+        placed,
+        old_rules,
+        spare,
+        how,
     }
 }
 
@@ -164,15 +146,6 @@ mod tests {
             added: vec![added],
             rules: None,
         }
-    }
-
-    /// Writes `patch` as the resident does: into what [`writable`] gives,
-    /// kept for the spare.
-    fn write(current: Arc<Snapshot>, spare: Option<Spare>, patch: Applied) -> Written {
-        let mut w = writable(current, spare);
-        w.applied(&patch);
-        patch.apply(&mut w.snap);
-        w
     }
 
     #[test]
@@ -207,7 +180,6 @@ mod tests {
             assert_eq!(w.how, want, "round {round}");
             assert!(w.snap == plain, "round {round}");
             let s = w.spare.unwrap_or_else(|| panic!("no spare kept"));
-            assert_eq!(s.behind(), 1);
             assert!(s.copy_brought_forward() == plain, "round {round}");
             current = Arc::new(w.snap);
             spare = Some(s);
@@ -215,24 +187,31 @@ mod tests {
         }
     }
 
-    /// A console still reading the spare, or a spare too far behind: the
-    /// current snapshot is copied.
+    /// A console still reading the spare (it never reloaded): the current
+    /// snapshot is copied, and the snapshot it replaced is the next spare.
     #[test]
-    fn a_spare_still_read_or_too_far_behind_is_not_used() {
+    fn a_spare_still_read_is_not_used() {
         let first = Arc::new(snapshot());
         let never_reloads = first.clone();
-        let w = write(first, None, patch(&never_reloads, 1));
+        let mut plain = snapshot();
+        let p = patch(&never_reloads, 1);
+        p.clone().apply(&mut plain);
+        let w = write(first, None, p);
         let second = Arc::new(w.snap);
         let reader = second.clone();
-        let w = write(second, w.spare, patch(&reader, 2));
+        let p = patch(&reader, 2);
+        p.clone().apply(&mut plain);
+        let w = write(second, w.spare, p);
         assert_eq!(w.how, "into a copy");
+        assert!(w.snap == plain);
         drop(never_reloads);
+        drop(reader);
         let third = Arc::new(w.snap);
         let reader_of_third = third.clone();
-        let mut far = w.spare.unwrap_or_else(|| panic!("no spare kept"));
-        drop(reader);
-        far.behind = vec![patch(&third, 2); MOST_BEHIND + 1];
-        let w = write(third, Some(far), patch(&reader_of_third, 3));
-        assert_eq!(w.how, "into a copy");
+        let p = patch(&reader_of_third, 3);
+        p.clone().apply(&mut plain);
+        let w = write(third, w.spare, p);
+        assert_eq!(w.how, "into the spare brought up to date");
+        assert!(w.snap == plain);
     }
 }

@@ -8,7 +8,7 @@
 //! ran out. Pure: no store, no clock; the caller says what `now` is.
 
 use super::rowids::RowIds;
-use super::spare::{Applied, Spare, writable};
+use super::spare::{Applied, Spare, Written, write};
 use super::until::Boundaries;
 use crate::model::{Grant, Org, Rule, Suggestion, Time};
 use crate::policy::{
@@ -42,8 +42,9 @@ pub struct State {
     /// slot `i`), and the slot of each: what the store's change log names
     /// rows by.
     rowids: Arc<RowIds>,
-    /// An earlier snapshot kept while readers held the one that replaced
-    /// it, to patch instead of copying `snap` when that is still read.
+    /// The snapshot `snap` was patched from, with that patch, kept while
+    /// readers held it, to patch instead of copying `snap` when that is
+    /// still read.
     spare: Option<Spare>,
     /// By entitlement (its index in `snap`), shared with the state it was
     /// updated from where it did not change.
@@ -199,7 +200,6 @@ impl State {
             built_at,
             scopes_until,
         } = self;
-        let mut written = writable(snap, spare);
         let mut rowids = Arc::unwrap_or_clone(rowids);
         let RowPatch {
             removed,
@@ -212,9 +212,13 @@ impl State {
             added,
             rules: patch.rules,
         };
-        written.applied(&applied);
-        let mut snap = written.snap;
-        let (placed, old_rules) = applied.apply(&mut snap);
+        let Written {
+            snap,
+            placed,
+            old_rules,
+            spare,
+            how,
+        } = write(snap, spare, applied);
         rowids.place(&removed, &placed, &new_rowids, snap.org.grants.len());
         let mut changed = FxHashSet::default();
         if let Some(old) = old_rules {
@@ -222,8 +226,8 @@ impl State {
             let ids = changed_ids(&was, &is);
             changed.extend(entitlements_of_rules(&snap, &ids, [&was, &is]));
         }
-        tracing::debug!("resident evaluation: patched {}", written.how);
-        let (snap, rowids, spare) = (Arc::new(snap), Arc::new(rowids), written.spare);
+        tracing::debug!("resident evaluation: patched {how}");
+        let (snap, rowids) = (Arc::new(snap), Arc::new(rowids));
         if !holds(built_at, scopes_until, now) {
             return Ok((State::evaluate_whole(snap, rowids, now), Redone::Whole));
         }
