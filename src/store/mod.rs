@@ -11,6 +11,7 @@ pub mod decisions;
 pub mod delegations;
 mod epoch;
 mod error;
+mod first_write;
 #[cfg(test)]
 mod fixture;
 pub(crate) mod generation;
@@ -55,6 +56,9 @@ use std::time::Duration;
 /// The page size of a new cache, in bytes.
 const PAGE_SIZE: i64 = 16 * 1024;
 
+/// How long a connection waits for another's lock before it gives up.
+const BUSY: Duration = Duration::from_secs(10);
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -87,7 +91,7 @@ impl Store {
     }
 
     fn setup(mut conn: Connection, path: &Path) -> Result<Store> {
-        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.busy_timeout(BUSY)?;
         // Writes begin IMMEDIATE: a deferred one that reads first and then
         // writes after another process committed fails at once with
         // SQLITE_BUSY_SNAPSHOT (517, "database is locked"), which the busy

@@ -483,6 +483,21 @@ impl Store {
         write: impl FnOnce(&rusqlite::Transaction, &str, &mut Replaced) -> Result<(T, Counts)>,
         then: impl FnOnce(T) -> U + Send,
     ) -> Result<(U, Replaced)> {
+        let journal = super::first_write::begin(&self.conn)?;
+        let done = self.write_and_keep(source, now, admit, write, then);
+        super::first_write::end(&self.conn, journal)?;
+        done
+    }
+
+    /// [`Store::replace_with`]'s transaction.
+    fn write_and_keep<T: Send, U: Send>(
+        &mut self,
+        source: &SourceInfo,
+        now: Time,
+        admit: Admit,
+        write: impl FnOnce(&rusqlite::Transaction, &str, &mut Replaced) -> Result<(T, Counts)>,
+        then: impl FnOnce(T) -> U + Send,
+    ) -> Result<(U, Replaced)> {
         // Immediate: the rows are read before they are written, and a read
         // transaction cannot be upgraded once another writer has committed.
         let tx = self
