@@ -18,6 +18,10 @@
 //!
 //! Run: STEWARD_BENCH_DIR=/tmp cargo bench --bench reconcile
 
+// The allocator the binary runs with (src/main.rs), so figures are its own.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod support;
 
 use support::*;

@@ -31,6 +31,10 @@
 //! minutes: measure it by hand); `STEWARD_BENCH_PEOPLE` still names the
 //! group (set it to the fixture's size).
 
+// The allocator the binary runs with (src/main.rs), so figures are its own.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod support;
 
 use support::*;

@@ -46,6 +46,10 @@
 //! Run: cargo bench --bench serve (STEWARD_BENCH_DIR for the scratch
 //! directory, /tmp otherwise).
 
+// The allocator the binary runs with (src/main.rs), so figures are its own.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod support;
 
 use support::*;

@@ -13,6 +13,10 @@
 //! Sizes: STEWARD_BENCH_USERS, STEWARD_BENCH_GROUPS, STEWARD_BENCH_MEMBERS
 //! (members per group).
 
+// The allocator the binary runs with (src/main.rs), so figures are its own.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "../tests/peers/mod.rs"]
 mod peers;
 

@@ -9,6 +9,10 @@
 //! decision's result and a minute's tick re-derived on the UI thread.
 //! Run: cargo bench --bench tui
 
+// The allocator the binary runs with (src/main.rs), so figures are its own.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
