@@ -325,6 +325,29 @@ fn write_rules(
 /// Decides, inside the transaction that replaces a source's rows and
 /// before it commits, whether they are kept: given what the source provided
 /// at its last kept sync and what it provides now. A hold rolls it all back.
+/// What [`Store::replace_with`] writes: the rows, into the transaction, for
+/// a source; it counts them in `Replaced`, and may leave its last table's
+/// writer to be finished beside `then`.
+trait WriteRows<T>:
+    for<'t> FnOnce(
+    &'t rusqlite::Transaction<'t>,
+    &str,
+    &mut Replaced,
+    &mut Option<TableWriter<'t>>,
+) -> Result<(T, Counts)>
+{
+}
+
+impl<T, F> WriteRows<T> for F where
+    F: for<'t> FnOnce(
+        &'t rusqlite::Transaction<'t>,
+        &str,
+        &mut Replaced,
+        &mut Option<TableWriter<'t>>,
+    ) -> Result<(T, Counts)>
+{
+}
+
 pub type Admit<'a> = &'a mut dyn FnMut(&Counts, &Counts) -> std::result::Result<(), HeldBack>;
 
 /// Why a streamed replace failed: the stream's own error, or the cache's.
@@ -396,7 +419,7 @@ impl Store {
             source,
             now,
             admit,
-            |tx, name, written| {
+            |tx, name, written, _| {
                 let mut w = GrantRows::new(tx, name)?;
                 w.insert(org.grants.iter().map(GrantCells::of))?;
                 written.add(w.table)?;
@@ -436,7 +459,7 @@ impl Store {
             source,
             now,
             admit,
-            |tx, name, written| {
+            |tx, name, written, last| {
                 let mut org = Org::default();
                 let mut take = |part: OrgPart, written: &mut Replaced| -> Result<()> {
                     write_part(tx, name, &part, written)?;
@@ -451,12 +474,13 @@ impl Store {
                         take(part.map_err(stream)?, written)?;
                     }
                 }
-                written.add(w.table)?;
                 while let Some(part) = parts(true) {
                     take(part.map_err(stream)?, written)?;
                 }
                 let mut counts = Counts::of(&org);
-                counts.set(ShrinkKind::Grants, written.grants as u64);
+                counts.set(ShrinkKind::Grants, w.table.rows as u64);
+                // The grants' old rows deleted and index built beside `then`.
+                *last = Some(w.table);
                 Ok((org, counts))
             },
             then,
@@ -473,14 +497,15 @@ impl Store {
     /// One write transaction replacing `source`'s rows by what `write` writes
     /// (which also counts them), with the source's status row, if `admit`
     /// agrees. What `write` gives is handed to `then` on another thread
-    /// while the write commits (and SQLite copies its log into the
-    /// database), and what `then` gives is returned.
+    /// while the write finishes the table `write` left in its last argument
+    /// (if any: its old rows deleted, its indexes built) and commits, and
+    /// what `then` gives is returned.
     fn replace_with<T: Send, U: Send>(
         &mut self,
         source: &SourceInfo,
         now: Time,
         admit: Admit,
-        write: impl FnOnce(&rusqlite::Transaction, &str, &mut Replaced) -> Result<(T, Counts)>,
+        write: impl WriteRows<T>,
         then: impl FnOnce(T) -> U + Send,
     ) -> Result<(U, Replaced)> {
         let journal = super::first_write::begin(&self.conn)?;
@@ -495,20 +520,24 @@ impl Store {
         source: &SourceInfo,
         now: Time,
         admit: Admit,
-        write: impl FnOnce(&rusqlite::Transaction, &str, &mut Replaced) -> Result<(T, Counts)>,
+        write: impl WriteRows<T>,
         then: impl FnOnce(T) -> U + Send,
     ) -> Result<(U, Replaced)> {
-        // Immediate: the rows are read before they are written, and a read
-        // transaction cannot be upgraded once another writer has committed.
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let name = source.name.as_str();
-        let mut written = Replaced::default();
-        let (out, counts) = write(&tx, name, &mut written)?;
         std::thread::scope(|s| {
+            // Immediate: the rows are read before they are written, and a
+            // read transaction cannot be upgraded once another writer has
+            // committed.
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let name = source.name.as_str();
+            let mut written = Replaced::default();
+            let mut last = None;
+            let (out, counts) = write(&tx, name, &mut written, &mut last)?;
             let beside = s.spawn(move || then(out));
-            let kept = keep(&tx, source, now, admit, &counts, &written)
+            let kept = last
+                .map_or(Ok(()), |w| written.add(w))
+                .and_then(|()| keep(&tx, source, now, admit, &counts, &written))
                 .and_then(|()| tx.commit().doing("cannot commit the sync"));
             let out = beside
                 .join()
