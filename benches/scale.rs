@@ -4,8 +4,12 @@
 //!
 //! - `sqlite_insert_grants`: grants.csv's rows inserted as they are into a
 //!   table of the same columns (one transaction, one prepared statement,
-//!   no index), beside `sync`: `steward sync --org` of the whole directory
-//!   into a fresh cache (in process).
+//!   no index), and `sqlite_insert_rows`: every row of every organization
+//!   table the sync writes, copied from the synced cache into tables of
+//!   the same columns (no index, one transaction), both into a database
+//!   set up as a fresh cache's first write is (16 KiB pages, a rollback
+//!   journal, synchronous FULL); beside `sync`: `steward sync --org` of
+//!   the whole directory into a fresh cache (in process).
 //! - `sqlite_scan_org`: every row of every organization table read, beside
 //!   `suggest_org`: `steward suggest --json` for the whole organization,
 //!   the whole process (the release binary), output to /dev/null.
@@ -151,9 +155,10 @@ fn secs(text: &str) -> i64 {
 /// file read and its times parsed, as any insert of them must).
 fn sqlite_insert_grants(csv_path: &Path, db: &Path) -> usize {
     let mut c = rusqlite::Connection::open(db).unwrap_or_else(|e| panic!("{e}"));
+    c.execute_batch(FIRST_WRITE)
+        .unwrap_or_else(|e| panic!("{e}"));
     c.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
-         CREATE TABLE grants (person TEXT NOT NULL, entitlement TEXT NOT NULL,
+        "CREATE TABLE grants (person TEXT NOT NULL, entitlement TEXT NOT NULL,
             granted_by TEXT, granted_at INTEGER NOT NULL, basis TEXT NOT NULL,
             expires INTEGER, source TEXT NOT NULL);",
     )
@@ -188,12 +193,54 @@ fn sqlite_insert_grants(csv_path: &Path, db: &Path) -> usize {
     n
 }
 
+/// A fresh database set up as steward's cache is for its first write
+/// (src/store/mod.rs, src/store/first_write.rs).
+const FIRST_WRITE: &str = "PRAGMA page_size = 16384; PRAGMA journal_mode = DELETE;
+    PRAGMA synchronous = FULL;";
+
+/// Every row of every organization table in the cache `from`, copied into
+/// tables of the same columns in `db` (no index), one transaction, one
+/// prepared statement a table, each value bound as read.
+fn sqlite_insert_rows(from: &rusqlite::Connection, db: &Path) -> usize {
+    let mut c = rusqlite::Connection::open(db).unwrap_or_else(|e| panic!("{e}"));
+    c.execute_batch(FIRST_WRITE)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let tx = c.transaction().unwrap_or_else(|e| panic!("{e}"));
+    let mut n = 0;
+    for table in steward::store::ORG_TABLES {
+        let mut read = from
+            .prepare(&format!("SELECT * FROM {table}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let columns = read.column_names().collect::<Vec<_>>().join(", ");
+        let marks = vec!["?"; read.column_count()].join(", ");
+        tx.execute_batch(&format!("CREATE TABLE {table} ({columns})"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut insert = tx
+            .prepare(&format!("INSERT INTO {table} VALUES ({marks})"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let width = read.column_count();
+        let mut rows = read.query([]).unwrap_or_else(|e| panic!("{e}"));
+        while let Some(r) = rows.next().unwrap_or_else(|e| panic!("{e}")) {
+            for i in 0..width {
+                let v = r.get_ref(i).unwrap_or_else(|e| panic!("{e}"));
+                insert
+                    .raw_bind_parameter(i + 1, rusqlite::types::ToSqlOutput::Borrowed(v))
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+            insert.raw_execute().unwrap_or_else(|e| panic!("{e}"));
+            n += 1;
+        }
+    }
+    tx.commit().unwrap_or_else(|e| panic!("{e}"));
+    n
+}
+
 /// A database written by one iteration, removed (untimed) when dropped.
 struct Scratch(PathBuf);
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
             let mut p = self.0.clone().into_os_string();
             p.push(suffix);
             let _ = std::fs::remove_file(p);
@@ -309,6 +356,18 @@ fn bench(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
+    let cache = rusqlite::Connection::open(&f.db).unwrap_or_else(|e| panic!("{e}"));
+    g.bench_function("sqlite_insert_rows", |b| {
+        b.iter_batched(
+            || Scratch(scratch(&f)),
+            |db| {
+                black_box(sqlite_insert_rows(&cache, &db.0));
+                db
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    drop(cache);
     g.bench_function("sync", |b| {
         b.iter_batched(
             || {
