@@ -10,7 +10,7 @@
 //! transaction.
 
 use crate::config::{Provides, SourceConfig, SourceKind, SourceSpec};
-use crate::guard::{Counts as Provided, HeldBack, Threshold};
+use crate::guard::{Counts as Provided, HeldBack, ShrinkKind, Threshold};
 use crate::model::{Org, Person, Rotation, Time};
 use crate::policy::Snapshot;
 use crate::sources::files::ics::{PersonMatcher, parse_feed};
@@ -44,13 +44,15 @@ pub fn files_source_info(dir: &Path) -> SourceInfo {
     }
 }
 
-/// What a sync of an org directory wrote: the org without its grants (they
-/// went straight from grants.csv into the cache), how many grants, the
-/// reference problems found (what `steward check` reports), and any shrink
-/// that was accepted.
+/// What a sync of an org directory wrote: how many records of each kind
+/// (the org itself is let go of while the write commits), how many grants,
+/// the reference problems found (what `steward check` reports), and any
+/// shrink that was accepted.
 #[derive(Debug)]
 pub struct DirSynced {
-    pub org: Org,
+    /// Of each kind but delegations (grants: the rows of grants.csv).
+    pub counts: Provided,
+    pub delegations: usize,
     pub grants: usize,
     pub problems: Problems,
     /// `people from files: 88 -> 0 (-100%)`, when `Shrinking::Accept` let it through.
@@ -168,15 +170,20 @@ pub fn sync_org_dir_beside(
                 }
                 _ => Problems::default(),
             };
+            let (counts, delegations) = (Provided::of(&snap.org), snap.org.delegations.len());
+            // Let go of here, beside the write, rather than by the caller.
+            drop(snap);
             tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: references");
-            (snap.org, problems)
+            (counts, delegations, problems)
         };
         let written = store.replace_source_streaming(&info, grants, parts, &mut admit, now, check);
         match written {
-            Ok(((org, problems), replaced)) => {
+            Ok(((mut counts, delegations, problems), replaced)) => {
                 tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: read, write and references");
+                counts.set(ShrinkKind::Grants, replaced.grants as u64);
                 Ok(DirSynced {
-                    org,
+                    counts,
+                    delegations,
                     grants: replaced.grants,
                     problems,
                     accepted_shrinks: Vec::new(),
@@ -197,7 +204,7 @@ pub fn sync_org_dir_beside(
     });
     match synced {
         Ok(mut s) => {
-            tracing::info!(dir = %dir.display(), people = s.org.people.len(), grants = s.grants, problems = s.problems.count, "synced org directory");
+            tracing::info!(dir = %dir.display(), people = s.counts.get(ShrinkKind::People), grants = s.grants, problems = s.problems.count, "synced org directory");
             s.accepted_shrinks = held.map(|h| h.lines()).unwrap_or_default();
             if !beside.give_up.is_empty() {
                 store.give_up(&beside.give_up)?;

@@ -149,7 +149,10 @@ fn synced() -> Org {
         .args(["sync", "--org"])
         .arg(&o.org)
         .assert()
-        .success();
+        .success()
+        .stdout(predicate::str::contains(
+            ": 6 people, 2 teams, 1 rotations, 2 trainings, 3 areas, 3 entitlements, 3 grants, 0 delegations, 2 rules\n",
+        ));
     o
 }
 

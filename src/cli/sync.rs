@@ -3,6 +3,7 @@
 
 use super::Ctx;
 use super::output::table;
+use crate::guard::ShrinkKind;
 use crate::model::*;
 use crate::sources::http::{ProgressEvent, ProgressSink};
 use crate::store::Store;
@@ -79,22 +80,22 @@ fn sync_dir(
     // sources' cached rows; a config that does not read orders nothing.
     let sources = ctx.configured_sources().unwrap_or_default();
     let synced = sync_org_dir_beside(store, dir, shrinking, &sources, now)?;
-    let org = &synced.org;
+    let n = |kind| synced.counts.get(kind);
     writeln!(
         ctx.out,
         "synced {} into {} in {:.2}s: {} people, {} teams, {} rotations, {} trainings, {} areas, {} entitlements, {} grants, {} delegations, {} rules",
         dir.display(),
         store.path().display(),
         started.elapsed().as_secs_f64(),
-        org.people.len(),
-        org.teams.len(),
-        org.rotations.len(),
-        org.trainings.len(),
-        org.areas.len(),
-        org.entitlements.len(),
+        n(ShrinkKind::People),
+        n(ShrinkKind::Teams),
+        n(ShrinkKind::Rotations),
+        n(ShrinkKind::Trainings),
+        n(ShrinkKind::Areas),
+        n(ShrinkKind::Entitlements),
         synced.grants,
-        org.delegations.len(),
-        org.rules.len()
+        synced.delegations,
+        n(ShrinkKind::Rules)
     )?;
     for line in &synced.accepted_shrinks {
         writeln!(ctx.out, "accepted shrink: {line}")?;

@@ -480,8 +480,8 @@ fn sync(
         let outcome = match crate::sync::sync_org_dir_with(store, &dir, shrinking, now) {
             Ok(done) => SyncOutcome::Done(format!(
                 "{} people, {} areas, {} grants",
-                done.org.people.len(),
-                done.org.areas.len(),
+                done.counts.get(crate::guard::ShrinkKind::People),
+                done.counts.get(crate::guard::ShrinkKind::Areas),
                 done.grants
             )),
             Err(crate::sync::DirError::HeldBack(h)) => SyncOutcome::HeldBack(h.lines()),
