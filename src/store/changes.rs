@@ -354,7 +354,7 @@ fn grants_rowed(c: &Connection, tail: &str, ids: Option<&str>) -> Result<Vec<(i6
 
 /// The generation after which every change is in the log.
 fn logged_since(c: &Connection) -> Result<i64> {
-    let v = super::org::setting(c, SINCE)?;
+    let v = super::settings::setting(c, SINCE)?;
     Ok(v.and_then(|v| v.parse().ok()).unwrap_or(i64::MAX))
 }
 

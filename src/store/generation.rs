@@ -20,7 +20,7 @@ impl Store {
 
 /// The organization's generation as connection `c` sees it.
 pub(super) fn of(c: &rusqlite::Connection) -> Result<i64> {
-    let value = super::org::setting(c, KEY)?;
+    let value = super::settings::setting(c, KEY)?;
     Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 

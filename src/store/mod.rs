@@ -28,6 +28,7 @@ mod rows;
 pub mod rules;
 mod schema;
 mod scoped;
+mod settings;
 mod source_guard;
 pub mod sync_warnings;
 mod upstream;

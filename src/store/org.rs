@@ -357,16 +357,6 @@ pub enum Streamed<E> {
     Store(Error),
 }
 
-/// A value from the small key/value table as connection `c` sees it, if set.
-pub(super) fn setting(c: &rusqlite::Connection, key: &str) -> Result<Option<String>> {
-    Ok(
-        c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-            r.get(0)
-        })
-        .optional()?,
-    )
-}
-
 /// The end of a write of `source`'s rows inside `tx`, before it commits:
 /// `admit`'s verdict on what it provides now (`counts`), its status row,
 /// the shrink guard's record and the next generation.
@@ -636,19 +626,6 @@ impl Store {
             })
             .optional()?
             .is_some())
-    }
-
-    /// A value from the small key/value table, if set.
-    pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        setting(&self.conn, key)
-    }
-
-    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
-            params![key, value],
-        )?;
-        Ok(())
     }
 }
 
