@@ -50,7 +50,8 @@ pub fn files_source_info(dir: &Path) -> SourceInfo {
 /// shrink that was accepted.
 #[derive(Debug)]
 pub struct DirSynced {
-    /// Of each kind but delegations (grants: the rows of grants.csv).
+    /// Of each kind but grants (they went straight from grants.csv into
+    /// the cache: counted in `grants`) and delegations.
     pub counts: Provided,
     pub delegations: usize,
     pub grants: usize,
@@ -178,9 +179,8 @@ pub fn sync_org_dir_beside(
         };
         let written = store.replace_source_streaming(&info, grants, parts, &mut admit, now, check);
         match written {
-            Ok(((mut counts, delegations, problems), replaced)) => {
+            Ok(((counts, delegations, problems), replaced)) => {
                 tracing::debug!(elapsed = ?phase.elapsed(), "sync phase: read, write and references");
-                counts.set(ShrinkKind::Grants, replaced.grants as u64);
                 Ok(DirSynced {
                     counts,
                     delegations,

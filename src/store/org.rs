@@ -322,9 +322,6 @@ fn write_rules(
     Ok(())
 }
 
-/// Decides, inside the transaction that replaces a source's rows and
-/// before it commits, whether they are kept: given what the source provided
-/// at its last kept sync and what it provides now. A hold rolls it all back.
 /// What [`Store::replace_with`] writes: the rows, into the transaction, for
 /// a source; it counts them in `Replaced`, and may leave its last table's
 /// writer to be finished beside `then`.
@@ -348,6 +345,9 @@ impl<T, F> WriteRows<T> for F where
 {
 }
 
+/// Decides, inside the transaction that replaces a source's rows and
+/// before it commits, whether they are kept: given what the source provided
+/// at its last kept sync and what it provides now. A hold rolls it all back.
 pub type Admit<'a> = &'a mut dyn FnMut(&Counts, &Counts) -> std::result::Result<(), HeldBack>;
 
 /// Why a streamed replace failed: the stream's own error, or the cache's.
@@ -499,21 +499,7 @@ impl Store {
         then: impl FnOnce(T) -> U + Send,
     ) -> Result<(U, Replaced)> {
         let journal = super::first_write::begin(&self.conn)?;
-        let done = self.write_and_keep(source, now, admit, write, then);
-        super::first_write::end(&self.conn, journal)?;
-        done
-    }
-
-    /// [`Store::replace_with`]'s transaction.
-    fn write_and_keep<T: Send, U: Send>(
-        &mut self,
-        source: &SourceInfo,
-        now: Time,
-        admit: Admit,
-        write: impl WriteRows<T>,
-        then: impl FnOnce(T) -> U + Send,
-    ) -> Result<(U, Replaced)> {
-        std::thread::scope(|s| {
+        let done = std::thread::scope(|s| {
             // Immediate: the rows are read before they are written, and a
             // read transaction cannot be upgraded once another writer has
             // committed.
@@ -533,7 +519,9 @@ impl Store {
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             kept.map(|()| (out, written))
-        })
+        });
+        super::first_write::end(&self.conn, journal)?;
+        done
     }
 
     /// Notes a failed sync of `source` without touching its data.
