@@ -9,28 +9,11 @@ mod serve_support;
 use serve_support::*;
 use std::time::Instant;
 
-fn tmux_available() -> bool {
-    std::process::Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// tmux for the consoles, and the small organization served with a key
 /// registered for each of `people`.
 fn console_served<const N: usize>(people: [&str; N]) -> (Setup, Server, [std::path::PathBuf; N]) {
     assert!(tmux_available(), "tmux is needed (.ci/run installs it)");
     served(people)
-}
-
-/// What the server logged, its own lines (not the SSH library's).
-fn server_log(s: &Setup) -> String {
-    let log = std::fs::read_to_string(s.path().join("logs").join("steward.log"));
-    log.unwrap_or_default()
-        .lines()
-        .filter(|l| l.contains(" steward::"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]
@@ -236,13 +219,6 @@ fn a_row_someone_else_decides_stays_in_place_marked_with_who_and_when() {
     // Decided already: a key to decide it again does nothing.
     console.keys(&["a"]);
     console.wait_for("nothing selected to decide");
-}
-
-/// How many times the server's log says `what`.
-fn log_count(s: &Setup, what: &str) -> usize {
-    std::fs::read_to_string(s.path().join("logs").join("steward.log"))
-        .map(|t| t.matches(what).count())
-        .unwrap_or(0)
 }
 
 /// Waits until the server has evaluated the whole organization in memory.

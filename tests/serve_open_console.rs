@@ -20,22 +20,6 @@ mod serve_support;
 
 use serve_support::*;
 
-/// What the server logged, its own lines (not the SSH library's).
-fn server_log(s: &Setup) -> String {
-    let log = std::fs::read_to_string(s.path().join("logs").join("steward.log"));
-    log.unwrap_or_default()
-        .lines()
-        .filter(|l| l.contains(" steward::"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn log_count(s: &Setup, what: &str) -> usize {
-    std::fs::read_to_string(s.path().join("logs").join("steward.log"))
-        .map(|t| t.matches(what).count())
-        .unwrap_or(0)
-}
-
 /// The queue on a console's screen: its rows in the order shown (what
 /// lies within the focused pane's borders), the title left out.
 fn queue_rows(screen: &str) -> Vec<String> {
@@ -147,17 +131,8 @@ fn console_reads_from_memory(s: &Setup, server: &Server, omar: &std::path::Path,
 
 #[test]
 fn an_open_console_shows_each_sync_in_its_owners_scope() {
-    let tmux = std::process::Command::new("tmux").arg("-V").output();
-    assert!(
-        tmux.is_ok_and(|o| o.status.success()),
-        "tmux is needed (.ci/run installs it)"
-    );
-    let s = Setup::new();
-    let priya = s.key("priya");
-    s.register("priya", &priya);
-    let omar = s.key("omar");
-    s.register("omar", &omar);
-    let server = s.start();
+    assert!(tmux_available(), "tmux is needed (.ci/run installs it)");
+    let (s, server, [priya, omar]) = served(["priya", "omar"]);
     assert!(
         eventually(|| log_count(&s, "resident evaluation: the whole organization") > 0),
         "the resident evaluation was never built"

@@ -14,12 +14,6 @@ fn logged(s: &Setup, what: &str) -> bool {
     })
 }
 
-fn log_count(s: &Setup, what: &str) -> usize {
-    std::fs::read_to_string(s.path().join("logs").join("steward.log"))
-        .map(|t| t.matches(what).count())
-        .unwrap_or(0)
-}
-
 /// `suggest --json` over SSH as `person` is the local one for them, read
 /// from the resident evaluation.
 fn same_as_fresh(s: &Setup, server: &Server, key: &std::path::Path, person: &str) {

@@ -430,6 +430,31 @@ pub fn eventually(mut f: impl FnMut() -> bool) -> bool {
     false
 }
 
+/// Whether tmux runs here (the consoles' tests need it: .ci/run installs it).
+pub fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// What the server logged, its own lines (not the SSH library's).
+pub fn server_log(s: &Setup) -> String {
+    let log = std::fs::read_to_string(s.path().join("logs").join("steward.log"));
+    log.unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(" steward::"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// How many times the server's log says `what`.
+pub fn log_count(s: &Setup, what: &str) -> usize {
+    std::fs::read_to_string(s.path().join("logs").join("steward.log"))
+        .map(|t| t.matches(what).count())
+        .unwrap_or(0)
+}
+
 /// A terminal (tmux, on its own socket) running `ssh -t` into a server.
 pub struct Console {
     pub name: String,
